@@ -1,0 +1,130 @@
+//! fazhi-index: build or update the index of a corpus of reports.
+//!
+//! Exit codes: 0 the index is up to date (files that could not be read are listed as warnings),
+//! 2 an error, or a corpus in which no report could be indexed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use fazhi_search::index::writer::{IndexConfig, IndexSummary, progress_bar, update};
+
+/// Index a folder of rule-of-law reports (法治政府建设年度报告) for fazhi-query.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Folder of reports (searched recursively).
+    #[arg(long, default_value = "corpus")]
+    corpus: PathBuf,
+    /// Folder of the index (created if missing).
+    #[arg(long, default_value = "index")]
+    index: PathBuf,
+    /// Indexing threads [default: the number of CPU cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print only warnings and errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("fazhi-index: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let config = IndexConfig {
+        corpus: args.corpus.clone(),
+        index: args.index.clone(),
+        threads,
+    };
+    let progress = progress_bar(args.quiet);
+    let summary = update(&config, &progress).with_context(|| {
+        format!(
+            "indexing {} into {}",
+            config.corpus.display(),
+            config.index.display()
+        )
+    })?;
+    progress.finish_and_clear();
+    print_summary(&summary, &config, args.quiet);
+    if summary.totals.reports == 0 {
+        eprintln!(
+            "fazhi-index: error: no report could be indexed from {}",
+            config.corpus.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool) {
+    for skipped in &s.skipped {
+        eprintln!(
+            "fazhi-index: warning: skipped {}: {}",
+            skipped.file, skipped.reason
+        );
+    }
+    if let Some(reason) = &s.rebuilt {
+        eprintln!("fazhi-index: rebuilt the index from scratch: {reason}");
+    }
+    if quiet {
+        return;
+    }
+    let t = &s.totals;
+    if s.committed {
+        println!(
+            "Indexed {}: {} added, {} updated, {} removed, {} unchanged.",
+            config.index.display(),
+            s.added,
+            s.updated,
+            s.removed,
+            s.unchanged
+        );
+    } else {
+        println!(
+            "The index at {} is up to date ({} files unchanged).",
+            config.index.display(),
+            s.unchanged
+        );
+    }
+    let years: Vec<String> = t.years.iter().map(|(y, n)| format!("{y} ({n})")).collect();
+    println!(
+        "The index holds {} reports, {} sections, {} towns; years: {}.",
+        t.reports,
+        t.sections,
+        t.towns,
+        if years.is_empty() {
+            "none".to_string()
+        } else {
+            years.join(", ")
+        }
+    );
+    if !s.skipped.is_empty() {
+        println!("{} files skipped (reasons above).", s.skipped.len());
+    }
+    if !t.without_town.is_empty() {
+        println!(
+            "{} reports have no town (county-level or not found in the gazetteer): {}",
+            t.without_town.len(),
+            t.without_town.join(", ")
+        );
+    }
+    if !t.without_year.is_empty() {
+        println!(
+            "{} reports have no year: {}",
+            t.without_year.len(),
+            t.without_year.join(", ")
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! The library's one error type. Every variant says which file or input it concerns and,
+//! where there is one, what the person running the tool can do about it.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in fazhi-search, with messages a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path}: {reason}")]
+    BadInput { path: PathBuf, reason: String },
+
+    #[error("index_schema/{file}, line {line}: {reason}")]
+    SchemaData {
+        file: &'static str,
+        line: usize,
+        reason: String,
+    },
+
+    #[error("no index at {path}: build it with `fazhi-index --corpus DIR --index {path}`")]
+    NoIndex { path: PathBuf },
+
+    #[error(
+        "the index at {path} was built by {found}; this program reads schema version {expected}: \
+         rebuild the index with fazhi-index"
+    )]
+    SchemaVersion {
+        path: PathBuf,
+        found: String,
+        expected: u32,
+    },
+
+    #[error(
+        "the index at {path} is busy: another fazhi-index run is writing it; wait for it to finish"
+    )]
+    IndexBusy { path: PathBuf },
+
+    #[error("the index at {path} cannot be used ({reason}): rebuild the index with fazhi-index")]
+    CorruptIndex { path: PathBuf, reason: String },
+
+    #[error("malformed query: {message}\n  {query}\n  {caret}")]
+    Query {
+        message: String,
+        query: String,
+        caret: String,
+    },
+
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("search engine error: {0}")]
+    Engine(#[from] tantivy::TantivyError),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,463 @@
+//! Export: search results as text for a terminal, JSON, JSON Lines, CSV for spreadsheets and
+//! Markdown tables, every hit with the citation a researcher pastes.
+
+pub mod passage;
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::search::{FacetCount, Hit, SearchResults};
+pub use passage::{Passage, PassageOptions, passage};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Csv,
+    Md,
+}
+
+impl Format {
+    pub const ALL: [(&'static str, Format); 5] = [
+        ("text", Format::Text),
+        ("json", Format::Json),
+        ("jsonl", Format::Jsonl),
+        ("csv", Format::Csv),
+        ("md", Format::Md),
+    ];
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Format, Error> {
+        Format::ALL
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
+                Error::Usage(format!(
+                    "unknown format {s:?}; choose one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// How to render results.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    pub format: Format,
+    pub passage: PassageOptions,
+    /// Mark matches with terminal colours (text format).
+    pub color: bool,
+    /// The query as the user wrote it.
+    pub query: String,
+    /// The terms to highlight.
+    pub terms: Vec<String>,
+}
+
+/// One hit as exported: the citation fields and the passage.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub file: String,
+    pub title: Option<String>,
+    pub town: Option<String>,
+    pub county: Option<String>,
+    pub city: Option<String>,
+    pub province: Option<String>,
+    pub year: Option<u64>,
+    pub section_type: String,
+    pub headings: Vec<String>,
+    pub line: u64,
+    pub passage: String,
+    pub score: f32,
+    pub issuer: Option<String>,
+    pub published: Option<String>,
+    pub citation: String,
+    #[serde(skip)]
+    pub highlights: Vec<(usize, usize)>,
+}
+
+impl Record {
+    pub fn new(hit: &Hit, terms: &[&str], options: PassageOptions) -> Record {
+        let Passage { text, highlights } = passage(&hit.text, terms, options);
+        Record {
+            citation: citation(hit),
+            file: hit.file.clone(),
+            title: hit.title.clone(),
+            town: hit.town.clone(),
+            county: hit.county.clone(),
+            city: hit.city.clone(),
+            province: hit.province.clone(),
+            year: hit.year,
+            section_type: hit.section_type.clone(),
+            headings: hit.headings.clone(),
+            line: hit.line,
+            passage: text,
+            score: hit.score,
+            issuer: hit.issuer.clone(),
+            published: hit.published.clone(),
+            highlights,
+        }
+    }
+}
+
+/// `上桥镇（宁夏回族自治区吴忠市利通区）《…报告》，“一、工作开展情况 / （三）…”，第12行。`
+pub fn citation(hit: &Hit) -> String {
+    let mut out = String::new();
+    let region: String = [&hit.province, &hit.city, &hit.county]
+        .into_iter()
+        .flatten()
+        .filter(|p| Some(*p) != hit.town.as_ref())
+        .fold(Vec::<&str>::new(), |mut acc, p| {
+            if acc.last() != Some(&p.as_str()) {
+                acc.push(p);
+            }
+            acc
+        })
+        .concat();
+    match (&hit.town, region.is_empty()) {
+        (Some(town), false) => {
+            let _ = write!(out, "{town}（{region}）");
+        }
+        (Some(town), true) => out.push_str(town),
+        (None, false) => out.push_str(&region),
+        (None, true) => {}
+    }
+    match &hit.title {
+        Some(title) => {
+            let _ = write!(out, "《{title}》");
+        }
+        None => {
+            let _ = write!(out, "{}", hit.file);
+        }
+    }
+    let place = if hit.headings.is_empty() {
+        "前言".to_string()
+    } else {
+        hit.headings.join(" / ")
+    };
+    let _ = write!(out, "，“{place}”，第{}行。", hit.line);
+    out
+}
+
+/// Writes `results` to `out` in the chosen format.
+pub fn write(
+    out: &mut dyn Write,
+    results: &SearchResults,
+    options: &RenderOptions,
+) -> io::Result<()> {
+    let terms: Vec<&str> = options.terms.iter().map(String::as_str).collect();
+    let records: Vec<Record> = results
+        .hits
+        .iter()
+        .map(|h| Record::new(h, &terms, options.passage))
+        .collect();
+    match options.format {
+        Format::Text => write_text(out, results, &records, options),
+        Format::Json => write_json(out, results, &records, options),
+        Format::Jsonl => {
+            for r in &records {
+                serde_json::to_writer(&mut *out, r)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+        Format::Csv => write_csv(out, &records),
+        Format::Md => write_md(out, &records),
+    }
+}
+
+const HIGHLIGHT_ON: &str = "\x1b[1;31m";
+const HIGHLIGHT_OFF: &str = "\x1b[0m";
+
+fn marked(text: &str, highlights: &[(usize, usize)], on: &str, off: &str) -> String {
+    let mut out = String::with_capacity(text.len() + highlights.len() * (on.len() + off.len()));
+    let mut at = 0;
+    for &(s, e) in highlights {
+        out.push_str(&text[at..s]);
+        out.push_str(on);
+        out.push_str(&text[s..e]);
+        out.push_str(off);
+        at = e;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+fn or_dash(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("—")
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    results: &SearchResults,
+    records: &[Record],
+    options: &RenderOptions,
+) -> io::Result<()> {
+    for (i, r) in records.iter().enumerate() {
+        let year = r.year.map_or_else(|| "—".to_string(), |y| y.to_string());
+        let headings = if r.headings.is_empty() {
+            "前言".to_string()
+        } else {
+            r.headings.join(" › ")
+        };
+        writeln!(
+            out,
+            "{}. {} · {} · {} · {} · {}",
+            i + 1,
+            or_dash(&r.town),
+            or_dash(&r.county),
+            year,
+            r.section_type,
+            headings
+        )?;
+        writeln!(
+            out,
+            "   {}:{}  《{}》",
+            r.file,
+            r.line,
+            r.title.as_deref().unwrap_or("无标题")
+        )?;
+        let text = if options.color {
+            marked(&r.passage, &r.highlights, HIGHLIGHT_ON, HIGHLIGHT_OFF)
+        } else {
+            r.passage.clone()
+        };
+        writeln!(out, "   {text}\n")?;
+    }
+    let shown = records.len();
+    write!(
+        out,
+        "{} sections in {} reports match {}",
+        results.total_sections, results.total_reports, options.query
+    )?;
+    if shown < results.total_sections {
+        write!(out, " (showing {shown}; --limit N or --all for more)")?;
+    }
+    writeln!(out)?;
+    let line = |name: &str, facets: &[FacetCount]| -> String {
+        let values: Vec<String> = facets
+            .iter()
+            .take(12)
+            .map(|f| format!("{} ({})", f.value, f.count))
+            .collect();
+        let more = if facets.len() > 12 {
+            format!(" · … {} more", facets.len() - 12)
+        } else {
+            String::new()
+        };
+        format!("  {name:<15}{}{more}", values.join(" · "))
+    };
+    if results.total_sections > 0 {
+        writeln!(out, "{}", line("year:", &results.facets.year))?;
+        writeln!(
+            out,
+            "{}",
+            line("section type:", &results.facets.section_type)
+        )?;
+        writeln!(out, "{}", line("province:", &results.facets.province))?;
+        writeln!(out, "{}", line("town:", &results.facets.town))?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonResults<'a> {
+    query: &'a str,
+    total_sections: usize,
+    total_reports: usize,
+    facets: &'a crate::search::Facets,
+    hits: &'a [Record],
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    results: &SearchResults,
+    records: &[Record],
+    options: &RenderOptions,
+) -> io::Result<()> {
+    let doc = JsonResults {
+        query: &options.query,
+        total_sections: results.total_sections,
+        total_reports: results.total_reports,
+        facets: &results.facets,
+        hits: records,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// Columns of the CSV and Markdown exports.
+pub const TABLE_COLUMNS: [&str; 15] = [
+    "town",
+    "county",
+    "city",
+    "province",
+    "year",
+    "section_type",
+    "headings",
+    "line",
+    "title",
+    "file",
+    "issuer",
+    "published",
+    "passage",
+    "score",
+    "citation",
+];
+
+fn row(r: &Record) -> [String; 15] {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        s(&r.town),
+        s(&r.county),
+        s(&r.city),
+        s(&r.province),
+        r.year.map(|y| y.to_string()).unwrap_or_default(),
+        r.section_type.clone(),
+        r.headings.join(" / "),
+        r.line.to_string(),
+        s(&r.title),
+        r.file.clone(),
+        s(&r.issuer),
+        s(&r.published),
+        r.passage.clone(),
+        format!("{:.4}", r.score),
+        r.citation.clone(),
+    ]
+}
+
+/// A cell a spreadsheet would run as a formula (=, +, -, @, or a leading tab or carriage
+/// return) is prefixed with an apostrophe, which spreadsheets show as text.
+pub fn guard_formula(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+fn write_csv(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
+    // Excel and WPS read a CSV without a byte-order mark as the local code page.
+    out.write_all("\u{FEFF}".as_bytes())?;
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(TABLE_COLUMNS)?;
+    for r in records {
+        csv.write_record(row(r).iter().map(|c| guard_formula(c)))?;
+    }
+    csv.flush()
+}
+
+fn md_cell(cell: &str) -> String {
+    cell.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], "<br>")
+}
+
+fn write_md(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
+    let columns = [
+        "town",
+        "county",
+        "province",
+        "year",
+        "section_type",
+        "headings",
+        "passage",
+        "citation",
+    ];
+    writeln!(out, "| {} |", columns.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(columns.len()))?;
+    for r in records {
+        let passage = marked(&r.passage, &r.highlights, "**", "**");
+        let year = r.year.map(|y| y.to_string()).unwrap_or_default();
+        let cells = [
+            or_dash(&r.town).to_string(),
+            or_dash(&r.county).to_string(),
+            or_dash(&r.province).to_string(),
+            year,
+            r.section_type.clone(),
+            r.headings.join(" / "),
+            passage,
+            r.citation.clone(),
+        ];
+        let cells: Vec<String> = cells.iter().map(|c| md_cell(c)).collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit() -> Hit {
+        Hit {
+            file: "a.txt".into(),
+            title: Some("利通区上桥镇2023年法治政府建设情况报告".into()),
+            town: Some("上桥镇".into()),
+            county: Some("利通区".into()),
+            city: Some("吴忠市".into()),
+            province: Some("宁夏回族自治区".into()),
+            year: Some(2023),
+            issuer: None,
+            published: None,
+            section_type: "measures".into(),
+            headings: vec![
+                "一、工作开展情况".into(),
+                "（三）坚持依法行政，促进行政规范".into(),
+            ],
+            line: 23,
+            text: "=SUM(A1) 法律顾问。".into(),
+            score: 1.5,
+        }
+    }
+
+    #[test]
+    fn citations() {
+        assert_eq!(
+            citation(&hit()),
+            "上桥镇（宁夏回族自治区吴忠市利通区）《利通区上桥镇2023年法治政府建设情况报告》，“一、工作开展情况 / （三）坚持依法行政，促进行政规范”，第23行。"
+        );
+        let mut municipal = hit();
+        municipal.town = Some("东棘坨镇".into());
+        municipal.province = Some("天津市".into());
+        municipal.city = Some("天津市".into());
+        municipal.county = Some("宁河区".into());
+        municipal.headings.clear();
+        assert!(
+            citation(&municipal).starts_with("东棘坨镇（天津市宁河区）"),
+            "{}",
+            citation(&municipal)
+        );
+        assert!(citation(&municipal).contains("“前言”"));
+    }
+
+    #[test]
+    fn formula_guard() {
+        let rows = [
+            ("=SUM(A1)", "'=SUM(A1)"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@x", "'@x"),
+            ("法治", "法治"),
+            ("1-2", "1-2"),
+        ];
+        for (cell, guarded) in rows {
+            assert_eq!(guard_formula(cell), guarded, "cell {cell:?}");
+        }
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(md_cell("a|b\nc"), "a\\|b<br>c");
+    }
+}

@@ -1,0 +1,176 @@
+//! Passages: the sentence(s) of a section that contain the matches, with some context, and
+//! where in them the matches are (for highlighting).
+
+use crate::normalize::{NormalizedText, normalize};
+
+/// How much of a section to show.
+#[derive(Debug, Clone, Copy)]
+pub struct PassageOptions {
+    /// Characters of context each side of the matching sentence(s).
+    pub context: usize,
+    /// Show the whole section.
+    pub full: bool,
+}
+
+impl Default for PassageOptions {
+    fn default() -> Self {
+        PassageOptions {
+            context: 20,
+            full: false,
+        }
+    }
+}
+
+/// The text to show for a hit, and the byte ranges of the matches in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    pub text: String,
+    pub highlights: Vec<(usize, usize)>,
+}
+
+/// Characters that end a sentence.
+const SENTENCE_ENDS: &str = "。！？；!?;\n";
+/// Where no term matches (a query of exclusions), the opening shown, in characters.
+const OPENING_CHARS: usize = 120;
+const ELLIPSIS: &str = "…";
+
+/// Builds the passage of `text` for the query terms `terms` (as the user wrote them).
+pub fn passage(text: &str, terms: &[&str], options: PassageOptions) -> Passage {
+    if options.full {
+        return Passage {
+            text: text.to_string(),
+            highlights: find(text, terms),
+        };
+    }
+    let matches = find(text, terms);
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let char_at = |byte: usize| chars.partition_point(|(b, _)| *b < byte);
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    if matches.is_empty() {
+        let end = chars.len().min(OPENING_CHARS);
+        windows.push((0, end));
+    }
+    for &(start, end) in &matches {
+        let (mut s, mut e) = (char_at(start), char_at(end));
+        while s > 0 && !SENTENCE_ENDS.contains(chars[s - 1].1) {
+            s -= 1;
+        }
+        while e < chars.len() && !SENTENCE_ENDS.contains(chars[e - 1].1) {
+            e += 1;
+        }
+        let s = s.saturating_sub(options.context);
+        let e = (e + options.context).min(chars.len());
+        match windows.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => windows.push((s, e)),
+        }
+    }
+    let byte = |c: usize| chars.get(c).map_or(text.len(), |(b, _)| *b);
+    let mut out = String::new();
+    for (i, &(s, e)) in windows.iter().enumerate() {
+        if s > 0 || i > 0 {
+            out.push_str(ELLIPSIS);
+        }
+        out.push_str(text[byte(s)..byte(e)].trim());
+        if i + 1 == windows.len() && e < chars.len() {
+            out.push_str(ELLIPSIS);
+        }
+    }
+    let out = out.replace('\n', " ");
+    Passage {
+        highlights: find(&out, terms),
+        text: out,
+    }
+}
+
+/// Byte ranges of `text` where one of `terms` occurs (compared after normalisation), merged and
+/// in order.
+pub fn find(text: &str, terms: &[&str]) -> Vec<(usize, usize)> {
+    let normalized = NormalizedText::new(text);
+    let mut ranges = Vec::new();
+    for term in terms {
+        let needle = normalize(term);
+        if needle.is_empty() {
+            continue;
+        }
+        let needle_chars = needle.chars().count();
+        for (byte, _) in normalized.text.match_indices(needle.as_str()) {
+            let start_char = normalized.text[..byte].chars().count();
+            ranges.push(normalized.source_range(start_char..start_char + needle_chars));
+        }
+    }
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (s, e) in ranges {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str =
+        "一是开展合法性审查。听取法律顾问等人员的意见。今年法律顾问审核合同71件。其他工作。";
+
+    #[test]
+    fn sentences_with_the_match() {
+        let p = passage(
+            TEXT,
+            &["法律顾问"],
+            PassageOptions {
+                context: 0,
+                full: false,
+            },
+        );
+        assert_eq!(
+            p.text,
+            "…听取法律顾问等人员的意见。今年法律顾问审核合同71件。…"
+        );
+        let marked: Vec<&str> = p.highlights.iter().map(|&(s, e)| &p.text[s..e]).collect();
+        assert_eq!(marked, ["法律顾问", "法律顾问"]);
+    }
+
+    #[test]
+    fn context_and_full() {
+        let p = passage(
+            TEXT,
+            &["71件"],
+            PassageOptions {
+                context: 3,
+                full: false,
+            },
+        );
+        assert_eq!(p.text, "…意见。今年法律顾问审核合同71件。其他工…");
+        let p = passage(
+            TEXT,
+            &["71件"],
+            PassageOptions {
+                context: 0,
+                full: true,
+            },
+        );
+        assert_eq!(p.text, TEXT);
+    }
+
+    #[test]
+    fn highlights_survive_normalisation() {
+        let text = "全角２０２３年和（一）";
+        let marked: Vec<&str> = find(text, &["2023", "(一)"])
+            .iter()
+            .map(|&(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(marked, ["２０２３", "（一）"]);
+    }
+
+    #[test]
+    fn no_match_shows_the_opening() {
+        let p = passage(TEXT, &[], PassageOptions::default());
+        assert!(p.text.starts_with("一是开展合法性审查。"));
+        assert!(p.highlights.is_empty());
+    }
+}

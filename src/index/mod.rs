@@ -1,0 +1,104 @@
+//! The on-disk index: its schema (from `index_schema/fields.tsv`), its analysers, opening it with
+//! a version check, and the writer that brings it up to date with a corpus.
+
+pub mod schema;
+pub mod tokenizer;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+
+use tantivy::Index;
+
+use crate::error::{Error, Result};
+use schema::{Fields, SCHEMA_VERSION, Stamp};
+use tokenizer::{CHARS, ChineseCharTokenizer, ChineseWordTokenizer, WORDS};
+
+/// An opened index whose version matches this program.
+pub struct IndexHandle {
+    pub index: Index,
+    pub fields: Fields,
+    pub path: PathBuf,
+}
+
+/// True when `path` holds an index (of any version).
+pub fn exists(path: &Path) -> bool {
+    path.join("meta.json").is_file()
+}
+
+fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(CHARS, ChineseCharTokenizer);
+    index
+        .tokenizers()
+        .register(WORDS, ChineseWordTokenizer::default());
+}
+
+impl IndexHandle {
+    /// Opens the index at `path`, refusing one written by another schema version.
+    pub fn open(path: &Path) -> Result<IndexHandle> {
+        if !exists(path) {
+            return Err(Error::NoIndex {
+                path: path.to_path_buf(),
+            });
+        }
+        let corrupt = |reason: String| Error::CorruptIndex {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let index = Index::open_in_dir(path).map_err(|e| corrupt(e.to_string()))?;
+        let metas = index.load_metas().map_err(|e| corrupt(e.to_string()))?;
+        let stamp: Option<Stamp> = metas
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok());
+        match stamp {
+            Some(s) if s.schema_version == SCHEMA_VERSION => {}
+            Some(s) => {
+                return Err(Error::SchemaVersion {
+                    path: path.to_path_buf(),
+                    found: format!("{} (schema version {})", s.writer, s.schema_version),
+                    expected: SCHEMA_VERSION,
+                });
+            }
+            None => {
+                return Err(Error::SchemaVersion {
+                    path: path.to_path_buf(),
+                    found: "another program or an unknown version".into(),
+                    expected: SCHEMA_VERSION,
+                });
+            }
+        }
+        let fields = Fields::from_schema(&index.schema()).map_err(corrupt)?;
+        register_tokenizers(&index);
+        Ok(IndexHandle {
+            index,
+            fields,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Creates an empty index at `path`, which must hold no index.
+    pub fn create(path: &Path) -> Result<IndexHandle> {
+        std::fs::create_dir_all(path).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let schema = schema::build_schema(schema::field_specs());
+        let fields = Fields::from_schema(&schema).map_err(|reason| Error::CorruptIndex {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        let index = Index::create_in_dir(path, schema).map_err(|e| match e {
+            tantivy::TantivyError::IoError(source) => Error::Write {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            other => Error::Engine(other),
+        })?;
+        register_tokenizers(&index);
+        Ok(IndexHandle {
+            index,
+            fields,
+            path: path.to_path_buf(),
+        })
+    }
+}

@@ -1,0 +1,233 @@
+//! The two analysers of section text.
+//!
+//! * [`ChineseCharTokenizer`] gives one token per character with sequential positions, so that a
+//!   phrase of characters matches exactly where the text contains that string: the exact-match
+//!   guarantee rests on it, not on word segmentation.
+//! * [`ChineseWordTokenizer`] gives jieba's words (search mode, with the domain dictionary of
+//!   `index_schema/dictionary.txt`), for BM25 ranking.
+//!
+//! Both expect text that went through [`crate::normalize`].
+
+use std::sync::{Arc, LazyLock};
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy_jieba::jieba_rs::{Jieba, TokenizeMode};
+
+use crate::error::{Error, Result};
+
+pub const CHARS: &str = "fazhi_chars";
+pub const WORDS: &str = "fazhi_words";
+
+/// One token per character.
+#[derive(Clone, Default)]
+pub struct ChineseCharTokenizer;
+
+pub struct CharTokenStream<'a> {
+    chars: std::str::CharIndices<'a>,
+    token: Token,
+    started: bool,
+}
+
+impl Tokenizer for ChineseCharTokenizer {
+    type TokenStream<'a> = CharTokenStream<'a>;
+
+    fn token_stream<'a>(&mut self, text: &'a str) -> CharTokenStream<'a> {
+        CharTokenStream {
+            chars: text.char_indices(),
+            token: Token::default(),
+            started: false,
+        }
+    }
+}
+
+impl TokenStream for CharTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        let Some((offset, c)) = self.chars.next() else {
+            return false;
+        };
+        if self.started {
+            self.token.position += 1;
+        } else {
+            self.token.position = 0;
+            self.started = true;
+        }
+        self.token.offset_from = offset;
+        self.token.offset_to = offset + c.len_utf8();
+        self.token.position_length = 1;
+        self.token.text.clear();
+        self.token.text.push(c);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+/// jieba's words, from one dictionary shared by every clone (tantivy clones a tokenizer each
+/// time it hands one out; jieba's dictionary is megabytes).
+#[derive(Clone)]
+pub struct ChineseWordTokenizer {
+    jieba: Arc<Jieba>,
+}
+
+const DICTIONARY: &str = include_str!("../../index_schema/dictionary.txt");
+
+/// Parses the domain dictionary: `word [frequency] [tag]` per line.
+pub fn parse_dictionary(data: &str) -> Result<Vec<(String, Option<usize>, Option<String>)>> {
+    let mut words = Vec::new();
+    for (i, row) in data.lines().enumerate() {
+        let row = row.trim();
+        if row.is_empty() || row.starts_with('#') {
+            continue;
+        }
+        let mut cols = row.split_whitespace();
+        let word = cols.next().unwrap_or_default().to_string();
+        let freq = match cols.next() {
+            Some(f) => Some(f.parse::<usize>().map_err(|_| Error::SchemaData {
+                file: "dictionary.txt",
+                line: i + 1,
+                reason: format!("frequency {f:?} is not a whole number"),
+            })?),
+            None => None,
+        };
+        words.push((word, freq, cols.next().map(String::from)));
+    }
+    Ok(words)
+}
+
+static JIEBA: LazyLock<Arc<Jieba>> = LazyLock::new(|| {
+    let mut jieba = Jieba::new();
+    let words = parse_dictionary(DICTIONARY)
+        .expect("index_schema/dictionary.txt is valid: checked by its unit test");
+    for (word, freq, tag) in words {
+        jieba.add_word(&crate::normalize(&word), freq, tag.as_deref());
+    }
+    Arc::new(jieba)
+});
+
+impl Default for ChineseWordTokenizer {
+    fn default() -> Self {
+        ChineseWordTokenizer {
+            jieba: Arc::clone(&JIEBA),
+        }
+    }
+}
+
+impl ChineseWordTokenizer {
+    /// The words of `text` that carry meaning (no spaces, no punctuation).
+    pub fn words(&self, text: &str) -> Vec<String> {
+        self.jieba
+            .tokenize(text, TokenizeMode::Search, true)
+            .into_iter()
+            .filter(|t| is_word(t.word))
+            .map(|t| t.word.to_string())
+            .collect()
+    }
+}
+
+fn is_word(word: &str) -> bool {
+    word.chars().any(char::is_alphanumeric)
+}
+
+pub struct WordTokenStream {
+    tokens: std::vec::IntoIter<Token>,
+    token: Token,
+}
+
+impl Tokenizer for ChineseWordTokenizer {
+    type TokenStream<'a> = WordTokenStream;
+
+    fn token_stream<'a>(&mut self, text: &'a str) -> WordTokenStream {
+        let tokens: Vec<Token> = self
+            .jieba
+            .tokenize(text, TokenizeMode::Search, true)
+            .into_iter()
+            .filter(|t| is_word(t.word))
+            .enumerate()
+            .map(|(position, t)| {
+                let offset_from = t.word.as_ptr() as usize - text.as_ptr() as usize;
+                Token {
+                    offset_from,
+                    offset_to: offset_from + t.word.len(),
+                    position,
+                    text: t.word.to_string(),
+                    position_length: 1,
+                }
+            })
+            .collect();
+        WordTokenStream {
+            tokens: tokens.into_iter(),
+            token: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for WordTokenStream {
+    fn advance(&mut self) -> bool {
+        match self.tokens.next() {
+            Some(t) => {
+                self.token = t;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(text: &str) -> Vec<(String, usize)> {
+        let mut tokenizer = ChineseCharTokenizer;
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push((t.text.clone(), t.position));
+        }
+        out
+    }
+
+    #[test]
+    fn one_token_per_character_with_sequential_positions() {
+        assert_eq!(
+            chars("依法 治a"),
+            [("依", 0), ("法", 1), (" ", 2), ("治", 3), ("a", 4)].map(|(t, p)| (t.to_string(), p))
+        );
+    }
+
+    #[test]
+    fn dictionary_parses_and_domain_words_are_words() {
+        let words = parse_dictionary(DICTIONARY).expect("index_schema/dictionary.txt");
+        assert!(words.len() > 40);
+        let w = ChineseWordTokenizer::default().words("推进法律明白人培养和一岗双责落实");
+        for expected in ["法律明白人", "一岗双责"] {
+            assert!(
+                w.iter().any(|x| x == expected),
+                "{expected} missing from {w:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_dictionary_line_is_named() {
+        let err = parse_dictionary("法治 many")
+            .err()
+            .expect("must fail")
+            .to_string();
+        assert!(err.contains("dictionary.txt, line 1"), "{err}");
+    }
+}

@@ -1,0 +1,418 @@
+//! Bringing an index up to date with a corpus, in one commit.
+//!
+//! Every section document carries its file's path and a fingerprint of the file's bytes and of
+//! the `index_schema/` data it was parsed with. A run reads those back, parses only the files
+//! that are new or changed, deletes the documents of changed and removed files, and commits
+//! once. A run that stops before its commit (an error, a kill) leaves the index exactly as it
+//! was: tantivy switches to a new commit by atomically replacing `meta.json`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tantivy::schema::Facet;
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use super::IndexHandle;
+use super::schema::{Fields, Stamp};
+use crate::error::{Error, Result};
+use crate::ingest::{self, CorpusFile, Skipped};
+use crate::normalize::normalize;
+use crate::report::{self, Report};
+
+/// Where to read the corpus and write the index.
+#[derive(Debug, Clone)]
+pub struct IndexConfig {
+    pub corpus: PathBuf,
+    pub index: PathBuf,
+    /// Indexing threads (at least 1).
+    pub threads: usize,
+}
+
+/// What a run did and what the index now holds.
+#[derive(Debug, Clone, Default)]
+pub struct IndexSummary {
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    /// Files that were not indexed, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Why the existing index was rebuilt from scratch, if it was.
+    pub rebuilt: Option<String>,
+    /// False when nothing had changed and no commit was made.
+    pub committed: bool,
+    pub totals: Totals,
+}
+
+/// What the index holds after a run.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    pub reports: usize,
+    pub sections: usize,
+    pub towns: usize,
+    /// Reports per year covered.
+    pub years: BTreeMap<u64, usize>,
+    /// Reports whose town could not be found (county-level reports, or unknown places).
+    pub without_town: Vec<String>,
+    /// Reports whose year could not be found.
+    pub without_year: Vec<String>,
+}
+
+/// Memory for tantivy's indexing buffers, per thread.
+const WRITER_MEMORY_PER_THREAD: usize = 64 * 1024 * 1024;
+
+/// Brings the index at `config.index` up to date with `config.corpus`.
+pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSummary> {
+    if !config.corpus.is_dir() {
+        return Err(Error::Read {
+            path: config.corpus.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
+        });
+    }
+    let mut summary = IndexSummary::default();
+    let handle = open_or_create(&config.index, &mut summary)?;
+    let mut writer: IndexWriter = handle
+        .index
+        .writer_with_num_threads(
+            config.threads.max(1),
+            WRITER_MEMORY_PER_THREAD * config.threads.max(1),
+        )
+        .map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => Error::IndexBusy {
+                path: config.index.clone(),
+            },
+            other => Error::Engine(other),
+        })?;
+    let indexed = manifest(&handle)?;
+    let (files, skipped) = ingest::discover(&config.corpus);
+    summary.skipped = skipped;
+    let data_hash = schema_data_hash();
+    let fields = handle.fields;
+    progress.set_length(files.len() as u64);
+    let mut seen = HashSet::new();
+    for file in &files {
+        progress.set_message(file.rel.clone());
+        seen.insert(file.rel.clone());
+        let previous = indexed.get(&file.rel).copied();
+        match read_report(file, data_hash, previous) {
+            Ok(Change::Unchanged) => summary.unchanged += 1,
+            Ok(Change::Parsed(report, fingerprint)) => {
+                if previous.is_some() {
+                    writer.delete_term(Term::from_field_text(fields.file, &file.rel));
+                    summary.updated += 1;
+                } else {
+                    summary.added += 1;
+                }
+                for doc in documents(&fields, &report, fingerprint) {
+                    writer.add_document(doc)?;
+                }
+            }
+            Err(reason) => {
+                let reason = if previous.is_some() {
+                    format!("{reason}; its previously indexed version is kept")
+                } else {
+                    reason
+                };
+                summary.skipped.push(Skipped {
+                    file: file.rel.clone(),
+                    reason,
+                });
+            }
+        }
+        progress.inc(1);
+    }
+    let unreadable: HashSet<&str> = summary.skipped.iter().map(|s| s.file.as_str()).collect();
+    for file in indexed.keys() {
+        if !seen.contains(file) && !unreadable.contains(file.as_str()) {
+            writer.delete_term(Term::from_field_text(fields.file, file));
+            summary.removed += 1;
+        }
+    }
+    if summary.added + summary.updated + summary.removed > 0 || summary.rebuilt.is_some() {
+        progress.set_message("committing");
+        let stamp =
+            serde_json::to_string(&Stamp::current()).map_err(|e| Error::Usage(e.to_string()))?;
+        let mut prepared = writer
+            .prepare_commit()
+            .map_err(|e| write_error(&config.index, e))?;
+        prepared.set_payload(&stamp);
+        prepared
+            .commit()
+            .map_err(|e| write_error(&config.index, e))?;
+        summary.committed = true;
+    }
+    writer
+        .wait_merging_threads()
+        .map_err(|e| write_error(&config.index, e))?;
+    summary.totals = totals(&handle)?;
+    Ok(summary)
+}
+
+fn write_error(path: &Path, e: tantivy::TantivyError) -> Error {
+    match e {
+        tantivy::TantivyError::IoError(io) => Error::Write {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(io.kind(), io.to_string()),
+        },
+        other => Error::Engine(other),
+    }
+}
+
+/// Opens the index, or creates it; an index of another version, or one that cannot be read,
+/// is rebuilt from scratch, since it is derived data.
+fn open_or_create(path: &Path, summary: &mut IndexSummary) -> Result<IndexHandle> {
+    if !super::exists(path) {
+        return IndexHandle::create(path);
+    }
+    match IndexHandle::open(path) {
+        Ok(handle) => Ok(handle),
+        Err(e @ (Error::SchemaVersion { .. } | Error::CorruptIndex { .. })) => {
+            summary.rebuilt = Some(e.to_string());
+            clear_index_dir(path)?;
+            IndexHandle::create(path)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes an old index's files, and nothing else, from its folder.
+fn clear_index_dir(path: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_index_file = name == "meta.json"
+            || name == ".managed.json"
+            || name.ends_with(".lock")
+            || name.split('.').next().is_some_and(|stem| {
+                stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+        if is_index_file && entry.path().is_file() {
+            std::fs::remove_file(entry.path()).map_err(|source| Error::Write {
+                path: entry.path(),
+                source,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+enum Change {
+    Unchanged,
+    Parsed(Report, u64),
+}
+
+fn read_report(
+    file: &CorpusFile,
+    data_hash: u64,
+    previous: Option<u64>,
+) -> std::result::Result<Change, String> {
+    let bytes = std::fs::read(&file.path).map_err(|e| format!("cannot read: {e}"))?;
+    let fingerprint = fnv1a(data_hash, &bytes);
+    if previous == Some(fingerprint) {
+        return Ok(Change::Unchanged);
+    }
+    let extracted = ingest::extract(file, &bytes)?;
+    let report = report::parse(&file.rel, &extracted.text, &extracted.hints);
+    if report.sections.is_empty() {
+        return Err("no text left after removing site boilerplate".into());
+    }
+    Ok(Change::Parsed(report, fingerprint))
+}
+
+/// One document per section.
+fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocument> {
+    let report_key = fnv1a(FNV_OFFSET, report.file.as_bytes());
+    let region: Vec<&str> = [&report.province, &report.city, &report.county, &report.town]
+        .into_iter()
+        .map_while(|p| p.as_deref())
+        .collect();
+    report
+        .sections
+        .iter()
+        .map(|section| {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f.file, &report.file);
+            let optional = [
+                (f.title, &report.title),
+                (f.town, &report.town),
+                (f.county, &report.county),
+                (f.city, &report.city),
+                (f.province, &report.province),
+                (f.issuer, &report.issuer),
+                (f.published, &report.published),
+            ];
+            for (field, value) in optional {
+                if let Some(v) = value {
+                    doc.add_text(field, v);
+                }
+            }
+            if !region.is_empty() {
+                doc.add_facet(f.region, Facet::from_path(region.iter().copied()));
+            }
+            if let Some(year) = report.year {
+                doc.add_u64(f.year, year);
+            }
+            doc.add_text(f.section_type, section.section_type.as_str());
+            doc.add_text(
+                f.headings,
+                serde_json::to_string(&section.headings).unwrap_or_else(|_| "[]".into()),
+            );
+            doc.add_u64(f.line, section.line as u64);
+            doc.add_text(f.text, &section.text);
+            let normalized = normalize(&section.text);
+            doc.add_text(f.text_exact, &normalized);
+            doc.add_text(f.text_words, &normalized);
+            doc.add_u64(f.report_key, report_key);
+            doc.add_u64(f.fingerprint, fingerprint);
+            doc
+        })
+        .collect()
+}
+
+/// The indexed files and their fingerprints, read from the index's fast fields.
+fn manifest(handle: &IndexHandle) -> Result<HashMap<String, u64>> {
+    let mut out = HashMap::new();
+    scan(handle, |row| {
+        out.insert(row.file.to_string(), row.fingerprint);
+    })?;
+    Ok(out)
+}
+
+/// What the index holds, per report.
+fn totals(handle: &IndexHandle) -> Result<Totals> {
+    let mut reports: BTreeMap<String, (Option<String>, Option<u64>)> = BTreeMap::new();
+    let mut sections = 0;
+    scan(handle, |row| {
+        sections += 1;
+        reports
+            .entry(row.file.to_string())
+            .or_insert_with(|| (row.town_key.clone(), row.year));
+    })?;
+    let mut t = Totals {
+        reports: reports.len(),
+        sections,
+        ..Totals::default()
+    };
+    let mut towns = HashSet::new();
+    for (file, (town, year)) in reports {
+        match town {
+            Some(town) => {
+                towns.insert(town);
+            }
+            None => t.without_town.push(file.clone()),
+        }
+        match year {
+            Some(y) => *t.years.entry(y).or_default() += 1,
+            None => t.without_year.push(file),
+        }
+    }
+    t.towns = towns.len();
+    Ok(t)
+}
+
+struct Row<'a> {
+    file: &'a str,
+    fingerprint: u64,
+    /// town and county, which together name a town.
+    town_key: Option<String>,
+    year: Option<u64>,
+}
+
+/// Calls `visit` for every live section document, from fast fields only.
+fn scan(handle: &IndexHandle, mut visit: impl FnMut(&Row)) -> Result<()> {
+    let reader = handle.index.reader()?;
+    let searcher = reader.searcher();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let Some(file) = fast.str("file")? else {
+            continue;
+        };
+        let fingerprint = fast.u64("fingerprint")?;
+        let year = fast.u64("year")?;
+        let town = fast.str("town")?;
+        let county = fast.str("county")?;
+        let mut name = String::new();
+        let mut town_name = String::new();
+        let mut county_name = String::new();
+        for doc in segment.doc_ids_alive() {
+            name.clear();
+            let Some(ord) = file.term_ords(doc).next() else {
+                continue;
+            };
+            file.ord_to_str(ord, &mut name)
+                .map_err(tantivy::TantivyError::from)?;
+            let town_key = match town.as_ref().and_then(|c| c.term_ords(doc).next()) {
+                Some(ord) => {
+                    town_name.clear();
+                    county_name.clear();
+                    if let Some(t) = &town {
+                        t.ord_to_str(ord, &mut town_name)
+                            .map_err(tantivy::TantivyError::from)?;
+                    }
+                    if let Some(c) = &county
+                        && let Some(cord) = c.term_ords(doc).next()
+                    {
+                        c.ord_to_str(cord, &mut county_name)
+                            .map_err(tantivy::TantivyError::from)?;
+                    }
+                    Some(format!("{town_name}/{county_name}"))
+                }
+                None => None,
+            };
+            visit(&Row {
+                file: &name,
+                fingerprint: fingerprint.first(doc).unwrap_or_default(),
+                town_key,
+                year: year.first(doc),
+            });
+        }
+    }
+    Ok(())
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// 64-bit FNV-1a, continuing from `seed`: a stable hash (std's hashers may change between
+/// Rust releases, and these values are stored in the index).
+pub fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(seed, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// A hash of everything in `index_schema/` that changes how a file is parsed or indexed, so
+/// that editing a rule re-indexes every file.
+fn schema_data_hash() -> u64 {
+    let data: [&[u8]; 5] = [
+        include_bytes!("../../index_schema/fields.tsv"),
+        include_bytes!("../../index_schema/section_types.tsv"),
+        include_bytes!("../../index_schema/boilerplate.tsv"),
+        include_bytes!("../../index_schema/dictionary.txt"),
+        include_bytes!("../../index_schema/towns.tsv"),
+    ];
+    let version = format!(
+        "{}:{}",
+        super::schema::SCHEMA_VERSION,
+        env!("CARGO_PKG_VERSION")
+    );
+    data.iter()
+        .fold(fnv1a(FNV_OFFSET, version.as_bytes()), |h, d| fnv1a(h, d))
+}
+
+/// A progress bar on standard error when it is a terminal; a hidden one otherwise.
+pub fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} files  {wide_msg}")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}

@@ -1,0 +1,473 @@
+//! Search: a parsed [`Query`] and [`Filters`] become one tantivy query; every match is tallied
+//! (facets over all matches, not just the page), ranked by BM25 over jieba words with
+//! deterministic ties, and the page's sections are read back as [`Hit`]s.
+//!
+//! Matching never depends on word segmentation: a term matches as a phrase of single characters
+//! on the `text_exact` field, which finds exactly the sections whose normalised text contains it.
+//! The jieba words of the term only add to the score.
+
+pub mod collector;
+pub mod query;
+
+use std::ops::Bound;
+use std::path::Path;
+
+use serde::Serialize;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
+    Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
+};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::classify::SectionType;
+use crate::error::{Error, Result};
+use crate::index::IndexHandle;
+use crate::index::schema::Fields;
+use crate::index::tokenizer::ChineseWordTokenizer;
+use crate::normalize::normalize;
+use collector::{Match, Tally, TallyCollector};
+pub use query::{Query, parse};
+
+/// Restrictions on where and when matches come from. Empty lists restrict nothing; a value
+/// matches a place whose name is or starts with it (`--province 河南` finds 河南省).
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub towns: Vec<String>,
+    pub counties: Vec<String>,
+    pub cities: Vec<String>,
+    pub provinces: Vec<String>,
+    /// `/province/city/…` facet paths.
+    pub regions: Vec<String>,
+    /// Inclusive year range.
+    pub years: Option<(u64, u64)>,
+    pub section_types: Vec<SectionType>,
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.towns.is_empty()
+            && self.counties.is_empty()
+            && self.cities.is_empty()
+            && self.provinces.is_empty()
+            && self.regions.is_empty()
+            && self.years.is_none()
+            && self.section_types.is_empty()
+    }
+}
+
+/// Parses `2023` or `2020..2023` (either end may be left open: `2020..`, `..2023`).
+pub fn parse_years(text: &str) -> Result<(u64, u64)> {
+    let bad = || {
+        Error::Usage(format!(
+            "--year {text:?}: write a year (2023) or a range (2020..2023)"
+        ))
+    };
+    let year = |s: &str| -> Result<Option<u64>> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse::<u64>().map(Some).map_err(|_| bad())
+    };
+    match text.split_once("..") {
+        Some((from, to)) => {
+            let from = year(from)?.unwrap_or(0);
+            let to = year(to)?.unwrap_or(u64::MAX);
+            if from > to {
+                return Err(Error::Usage(format!(
+                    "--year {text:?}: the range is empty ({from} > {to})"
+                )));
+            }
+            Ok((from, to))
+        }
+        None => {
+            let y = year(text)?.ok_or_else(bad)?;
+            Ok((y, y))
+        }
+    }
+}
+
+/// What to search for.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: Query,
+    pub filters: Filters,
+    /// The number of hits to read back; None for all.
+    pub limit: Option<usize>,
+}
+
+/// One matching section, with everything needed to cite it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub file: String,
+    pub title: Option<String>,
+    pub town: Option<String>,
+    pub county: Option<String>,
+    pub city: Option<String>,
+    pub province: Option<String>,
+    pub year: Option<u64>,
+    pub issuer: Option<String>,
+    pub published: Option<String>,
+    pub section_type: String,
+    pub headings: Vec<String>,
+    pub line: u64,
+    /// The section's full text.
+    pub text: String,
+    pub score: f32,
+}
+
+/// A facet value and the number of matching sections that have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: usize,
+    /// For towns: the county and province that tell same-named towns apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub county: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+}
+
+/// Facet counts over all matching sections.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub town: Vec<FacetCount>,
+    pub province: Vec<FacetCount>,
+    pub year: Vec<FacetCount>,
+    pub section_type: Vec<FacetCount>,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub total_sections: usize,
+    pub total_reports: usize,
+    pub facets: Facets,
+    /// The ranked hits, at most `limit` of them.
+    pub hits: Vec<Hit>,
+}
+
+/// A searcher over one index.
+pub struct Engine {
+    handle: IndexHandle,
+    reader: IndexReader,
+    words: ChineseWordTokenizer,
+}
+
+impl Engine {
+    /// Opens the index at `path` for searching.
+    pub fn open(path: &Path) -> Result<Engine> {
+        let handle = IndexHandle::open(path)?;
+        let reader = handle
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| Error::CorruptIndex {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        Ok(Engine {
+            handle,
+            reader,
+            words: ChineseWordTokenizer::default(),
+        })
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.handle.fields
+    }
+
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let query = self.build(&request.query, &request.filters)?;
+        let searcher = self.reader.searcher();
+        let tally = searcher.search(&*query, &TallyCollector)?;
+        let Tally {
+            mut matches,
+            reports,
+            towns,
+            provinces,
+            years,
+            section_types,
+        } = tally;
+        rank(&mut matches);
+        let limit = request.limit.unwrap_or(usize::MAX);
+        let hits = matches
+            .iter()
+            .take(limit)
+            .map(|m| self.hit(&searcher, m))
+            .collect::<Result<Vec<_>>>()?;
+        let mut town: Vec<FacetCount> = towns
+            .into_iter()
+            .map(|((town, county, province), count)| FacetCount {
+                value: town,
+                count,
+                county: Some(county).filter(|c| !c.is_empty()),
+                province: Some(province).filter(|p| !p.is_empty()),
+            })
+            .collect();
+        sort_facet(&mut town);
+        let mut year: Vec<FacetCount> = years
+            .into_iter()
+            .map(|(y, count)| plain_facet(y.to_string(), count))
+            .collect();
+        year.sort_by(|a, b| a.value.cmp(&b.value));
+        Ok(SearchResults {
+            total_sections: matches.len(),
+            total_reports: reports.len(),
+            facets: Facets {
+                town,
+                province: sorted_facets(provinces),
+                year,
+                section_type: sorted_facets(section_types),
+            },
+            hits,
+        })
+    }
+
+    /// The tantivy query for a parsed query with filters.
+    fn build(&self, query: &Query, filters: &Filters) -> Result<Box<dyn TantivyQuery>> {
+        let main = self.query(query)?;
+        if filters.is_empty() {
+            return Ok(main);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = vec![(Occur::Must, main)];
+        let f = &self.handle.fields;
+        for (values, field) in [
+            (&filters.towns, f.town),
+            (&filters.counties, f.county),
+            (&filters.cities, f.city),
+            (&filters.provinces, f.province),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = values
+                .iter()
+                .map(|v| {
+                    let pattern = format!("{}.*", regex::escape(v.trim()));
+                    RegexQuery::from_pattern(&pattern, field)
+                        .map(|q| (Occur::Should, Box::new(q) as Box<dyn TantivyQuery>))
+                        .map_err(|e| Error::Usage(format!("filter value {v:?}: {e}")))
+                })
+                .collect::<Result<_>>()?;
+            clauses.push((Occur::Must, filter(BooleanQuery::new(any))));
+        }
+        if !filters.regions.is_empty() {
+            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = filters
+                .regions
+                .iter()
+                .map(|r| {
+                    let facet = Facet::from_text(r).map_err(|_| {
+                        Error::Usage(format!("--region {r:?}: write a path like /河南省/商丘市"))
+                    })?;
+                    let term = Term::from_facet(f.region, &facet);
+                    Ok((
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                            as Box<dyn TantivyQuery>,
+                    ))
+                })
+                .collect::<Result<_>>()?;
+            clauses.push((Occur::Must, filter(BooleanQuery::new(any))));
+        }
+        if let Some((from, to)) = filters.years {
+            let range = RangeQuery::new(
+                Bound::Included(Term::from_field_u64(f.year, from)),
+                Bound::Included(Term::from_field_u64(f.year, to)),
+            );
+            clauses.push((Occur::Must, filter(range)));
+        }
+        if !filters.section_types.is_empty() {
+            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = filters
+                .section_types
+                .iter()
+                .map(|t| {
+                    let term = Term::from_field_text(f.section_type, t.as_str());
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                            as Box<dyn TantivyQuery>,
+                    )
+                })
+                .collect();
+            clauses.push((Occur::Must, filter(BooleanQuery::new(any))));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn query(&self, query: &Query) -> Result<Box<dyn TantivyQuery>> {
+        Ok(match query {
+            Query::All => Box::new(AllQuery),
+            Query::Text(text) => self.text_query(text)?,
+            Query::Or(parts) => {
+                let clauses = parts
+                    .iter()
+                    .map(|q| Ok((Occur::Should, self.query(q)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Query::And(parts) => {
+                let mut clauses = Vec::with_capacity(parts.len() + 1);
+                for part in parts {
+                    match part {
+                        Query::Not(inner) => clauses.push((Occur::MustNot, self.query(inner)?)),
+                        other => clauses.push((Occur::Must, self.query(other)?)),
+                    }
+                }
+                if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+                    clauses.push((
+                        Occur::Must,
+                        Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0)),
+                    ));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Query::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0))
+                        as Box<dyn TantivyQuery>,
+                ),
+                (Occur::MustNot, self.query(inner)?),
+            ])),
+        })
+    }
+
+    /// Exact substring match on single characters, scored by the term's jieba words.
+    fn text_query(&self, text: &str) -> Result<Box<dyn TantivyQuery>> {
+        let normalized = normalize(text);
+        let f = &self.handle.fields;
+        let chars: Vec<Term> = normalized
+            .chars()
+            .map(|c| Term::from_field_text(f.text_exact, c.encode_utf8(&mut [0; 4])))
+            .collect();
+        let exact: Box<dyn TantivyQuery> = match chars.len() {
+            0 => return Ok(Box::new(EmptyQuery)),
+            1 => Box::new(TermQuery::new(
+                chars[0].clone(),
+                IndexRecordOption::WithFreqs,
+            )),
+            _ => Box::new(PhraseQuery::new(chars)),
+        };
+        let words = self.words.words(&normalized);
+        if words.is_empty() {
+            return Ok(exact);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> =
+            vec![(Occur::Must, Box::new(BoostQuery::new(exact, EXACT_BOOST)))];
+        for word in words {
+            let term = Term::from_field_text(f.text_words, &word);
+            clauses.push((
+                Occur::Should,
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+            ));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn hit(&self, searcher: &Searcher, m: &Match) -> Result<Hit> {
+        let doc: TantivyDocument = searcher.doc(m.address)?;
+        let f = &self.handle.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(String::from)
+        };
+        let number = |field| doc.get_first(field).and_then(|v| v.as_u64());
+        let headings: Vec<String> = text(f.headings)
+            .and_then(|h| serde_json::from_str(&h).ok())
+            .unwrap_or_default();
+        Ok(Hit {
+            file: text(f.file).unwrap_or_default(),
+            title: text(f.title),
+            town: text(f.town),
+            county: text(f.county),
+            city: text(f.city),
+            province: text(f.province),
+            year: number(f.year),
+            issuer: text(f.issuer),
+            published: text(f.published),
+            section_type: text(f.section_type).unwrap_or_default(),
+            headings,
+            line: number(f.line).unwrap_or_default(),
+            text: text(f.text).unwrap_or_default(),
+            score: m.score,
+        })
+    }
+}
+
+/// How much the exact character phrase adds to a score, next to the BM25 of its jieba words:
+/// enough to rank an exact match first when words tie, not enough to outweigh the words.
+const EXACT_BOOST: f32 = 0.2;
+
+/// A clause that restricts without scoring.
+fn filter(q: impl TantivyQuery) -> Box<dyn TantivyQuery> {
+    Box::new(ConstScoreQuery::new(Box::new(q), 0.0))
+}
+
+/// Most relevant first; equal scores in report-key then line order, so the same index always
+/// gives the same order whatever its segment layout.
+fn rank(matches: &mut [Match]) {
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.report_key.cmp(&b.report_key))
+            .then(a.line.cmp(&b.line))
+    });
+}
+
+fn plain_facet(value: String, count: usize) -> FacetCount {
+    FacetCount {
+        value,
+        count,
+        county: None,
+        province: None,
+    }
+}
+
+fn sort_facet(facets: &mut [FacetCount]) {
+    facets.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.value.cmp(&b.value))
+            .then_with(|| a.county.cmp(&b.county))
+    });
+}
+
+fn sorted_facets(counts: std::collections::HashMap<String, usize>) -> Vec<FacetCount> {
+    let mut facets: Vec<FacetCount> = counts
+        .into_iter()
+        .filter(|(v, _)| !v.is_empty())
+        .map(|(v, n)| plain_facet(v, n))
+        .collect();
+    sort_facet(&mut facets);
+    facets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_ranges() {
+        let rows = [
+            ("2023", Some((2023, 2023))),
+            ("2020..2023", Some((2020, 2023))),
+            ("2020..", Some((2020, u64::MAX))),
+            ("..2023", Some((0, 2023))),
+            ("2023..2020", None),
+            ("二〇二三", None),
+            ("", None),
+        ];
+        for (text, expected) in rows {
+            assert_eq!(parse_years(text).ok(), expected, "--year {text:?}");
+        }
+    }
+}
