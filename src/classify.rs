@@ -73,6 +73,7 @@ impl FromStr for SectionType {
 }
 
 /// The keyword rules of `index_schema/section_types.tsv`, in priority order.
+#[derive(Debug)]
 pub struct TypeRules {
     rules: Vec<(SectionType, Vec<String>)>,
 }
@@ -143,8 +144,7 @@ mod tests {
     #[test]
     fn bad_rules_name_the_line_and_valid_types() {
         let err = TypeRules::parse("ovreview\t总体")
-            .err()
-            .expect("must fail")
+            .expect_err("must fail")
             .to_string();
         assert!(
             err.contains("line 1") && err.contains("overview, measures"),

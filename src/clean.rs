@@ -30,6 +30,7 @@ pub struct CleanText {
 }
 
 /// The boilerplate rules of `index_schema/boilerplate.tsv`.
+#[derive(Debug)]
 pub struct Boilerplate {
     drop_line: Vec<Regex>,
     cut_inline: Vec<Regex>,
@@ -168,7 +169,7 @@ fn is_broken(line: &str) -> bool {
     line.chars().count() >= MIN_BROKEN_LINE_CHARS
         && !LINE_ENDS.contains(last)
         && !TITLE_ENDS.iter().any(|end| line.ends_with(end))
-        && !(heading::parse_heading(line).is_some() && !line.contains('。'))
+        && (heading::parse_heading(line).is_none() || line.contains('。'))
 }
 
 fn starts_new_unit(line: &str) -> bool {
@@ -190,9 +191,7 @@ mod tests {
 
     #[test]
     fn bad_rule_names_file_and_line() {
-        let err = Boilerplate::parse("# c\nline\t(unclosed")
-            .err()
-            .expect("must fail");
+        let err = Boilerplate::parse("# c\nline\t(unclosed").expect_err("must fail");
         let msg = err.to_string();
         assert!(msg.contains("boilerplate.tsv, line 2"), "{msg}");
     }

@@ -30,6 +30,7 @@ pub struct Place {
 }
 
 /// The gazetteer, with automata that find town and county names in a title.
+#[derive(Debug)]
 pub struct Gazetteer {
     places: Vec<Place>,
     /// Town name → rows with that name.
@@ -228,7 +229,7 @@ impl Gazetteer {
             .iter()
             .map(|&i| (score(&self.places[i]), &self.places[i]))
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         match scored.as_slice() {
             [(top, p), (second, _), ..] if *top > 0 && top > second => Some(p),
             _ => None,
@@ -275,9 +276,8 @@ mod tests {
 
     #[test]
     fn malformed_row_is_reported_with_its_line() {
-        let err = Gazetteer::parse("code\ttown\tcounty\tcity\tprovince\n1\t2\t3")
-            .err()
-            .expect("must fail");
+        let err =
+            Gazetteer::parse("code\ttown\tcounty\tcity\tprovince\n1\t2\t3").expect_err("must fail");
         assert!(err.to_string().contains("towns.tsv, line 2"), "{err}");
     }
 

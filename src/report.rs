@@ -55,7 +55,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[\p{Han}（）()]{2,30}(人民政府|政府|办事处|委员会|党委|管委会|司法局|局|办公室)$")
+    Regex::new(r"^\p{Han}[\p{Han}（）()]{1,29}(人民政府|政府|办事处|委员会|党委|管委会|司法局|管理局|办公室)$")
         .expect("static regex")
 });
 
@@ -150,7 +150,7 @@ fn find_issuer(lines: &[Line]) -> Option<String> {
         .rev()
         .chain(lines.first())
         .map(|l| l.text.trim())
-        .find(|t| ISSUER.is_match(t))
+        .find(|t| ISSUER.is_match(t) && parse_heading(t).is_none())
         .map(String::from)
 }
 
@@ -252,6 +252,12 @@ mod tests {
         for (text, year) in rows {
             assert_eq!(report(text).year, year, "year of {text:?}");
         }
+    }
+
+    #[test]
+    fn issuer_is_never_a_heading() {
+        let r = report("某报告\n正文。\n（四）构建完整的法治政府格局\n正文。");
+        assert_eq!(r.issuer, None);
     }
 
     #[test]

@@ -212,8 +212,7 @@ mod tests {
     #[test]
     fn unknown_kind_is_reported_with_the_choices() {
         let err = parse_fields("x\tkeywrd\tdesc")
-            .err()
-            .expect("must fail")
+            .expect_err("must fail")
             .to_string();
         assert!(
             err.contains("fields.tsv, line 1") && err.contains("keyword, exact"),

@@ -77,8 +77,11 @@ pub struct ChineseWordTokenizer {
 
 const DICTIONARY: &str = include_str!("../../index_schema/dictionary.txt");
 
+/// A word of the domain dictionary: the word, its frequency and part of speech when given.
+pub type DictionaryWord = (String, Option<usize>, Option<String>);
+
 /// Parses the domain dictionary: `word [frequency] [tag]` per line.
-pub fn parse_dictionary(data: &str) -> Result<Vec<(String, Option<usize>, Option<String>)>> {
+pub fn parse_dictionary(data: &str) -> Result<Vec<DictionaryWord>> {
     let mut words = Vec::new();
     for (i, row) in data.lines().enumerate() {
         let row = row.trim();
@@ -142,7 +145,7 @@ pub struct WordTokenStream {
 impl Tokenizer for ChineseWordTokenizer {
     type TokenStream<'a> = WordTokenStream;
 
-    fn token_stream<'a>(&mut self, text: &'a str) -> WordTokenStream {
+    fn token_stream(&mut self, text: &str) -> WordTokenStream {
         let tokens: Vec<Token> = self
             .jieba
             .tokenize(text, TokenizeMode::Search, true)
@@ -225,8 +228,7 @@ mod tests {
     #[test]
     fn bad_dictionary_line_is_named() {
         let err = parse_dictionary("法治 many")
-            .err()
-            .expect("must fail")
+            .expect_err("must fail")
             .to_string();
         assert!(err.contains("dictionary.txt, line 1"), "{err}");
     }

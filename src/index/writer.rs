@@ -203,7 +203,7 @@ fn clear_index_dir(path: &Path) -> Result<()> {
 
 enum Change {
     Unchanged,
-    Parsed(Report, u64),
+    Parsed(Box<Report>, u64),
 }
 
 fn read_report(
@@ -221,7 +221,7 @@ fn read_report(
     if report.sections.is_empty() {
         return Err("no text left after removing site boilerplate".into());
     }
-    Ok(Change::Parsed(report, fingerprint))
+    Ok(Change::Parsed(Box::new(report), fingerprint))
 }
 
 /// One document per section.

@@ -48,6 +48,8 @@ impl Tally {
     }
 }
 
+type PlaceOrds = (Option<u64>, Option<u64>, Option<u64>);
+
 /// Collects a [`Tally`].
 pub struct TallyCollector;
 
@@ -62,7 +64,8 @@ pub struct SegmentTally {
     section_type: Option<StrColumn>,
     matches: Vec<Match>,
     reports: HashSet<u64>,
-    towns: HashMap<(Option<u64>, Option<u64>, Option<u64>), usize>,
+    /// (town, county, province) ordinals → sections.
+    towns: HashMap<PlaceOrds, usize>,
     provinces: HashMap<u64, usize>,
     years: HashMap<u64, usize>,
     section_types: HashMap<u64, usize>,

@@ -8,6 +8,7 @@
 
 pub mod collector;
 pub mod query;
+mod steady;
 
 use std::ops::Bound;
 use std::path::Path;
@@ -28,6 +29,7 @@ use crate::index::tokenizer::ChineseWordTokenizer;
 use crate::normalize::normalize;
 use collector::{Match, Tally, TallyCollector};
 pub use query::{Query, parse};
+use steady::SteadySeek;
 
 /// Restrictions on where and when matches come from. Empty lists restrict nothing; a value
 /// matches a place whose name is or starts with it (`--province 河南` finds 河南省).
@@ -354,7 +356,7 @@ impl Engine {
                 chars[0].clone(),
                 IndexRecordOption::WithFreqs,
             )),
-            _ => Box::new(PhraseQuery::new(chars)),
+            _ => Box::new(SteadySeek(Box::new(PhraseQuery::new(chars)))),
         };
         let words = self.words.words(&normalized);
         if words.is_empty() {

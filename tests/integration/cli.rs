@@ -1,0 +1,634 @@
+//! End-to-end runs of the two binaries in temporary folders, as a user runs them.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use fazhi_search::index::IndexHandle;
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::util::{copy_seeds, run, stderr, stdout, temp_corpus};
+
+/// A folder laid out like a checkout: `corpus/` with the seeds, no index yet.
+fn workspace() -> TempDir {
+    let dir = TempDir::new().expect("temp dir");
+    copy_seeds(&dir.path().join("corpus"));
+    dir
+}
+
+/// A workspace whose index is built.
+fn indexed_workspace() -> TempDir {
+    let dir = workspace();
+    let out = run("fazhi-index", dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "fazhi-index: {}", stderr(&out));
+    dir
+}
+
+#[test]
+fn index_then_query_then_reindex_unchanged() {
+    let dir = workspace();
+    let out = run("fazhi-index", dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(summary.contains("5 added"), "{summary}");
+    assert!(
+        summary.contains("5 reports") && summary.contains("5 towns"),
+        "{summary}"
+    );
+    assert!(summary.contains("2023 (4), 2024 (1)"), "{summary}");
+
+    let out = run("fazhi-query", dir.path(), &["法律顾问", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("9 sections in 5 reports match 法律顾问"),
+        "{text}"
+    );
+    assert!(text.contains("上桥镇 · 利通区 · 2023 · measures"), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour codes when asked for none"
+    );
+
+    let out = run("fazhi-index", dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("up to date (5 files unchanged)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn changed_added_and_removed_files_are_updated() {
+    let dir = indexed_workspace();
+    let corpus = dir.path().join("corpus");
+    let seed = std::fs::read_dir(&corpus)
+        .expect("corpus")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().contains("002_"))
+        .expect("seed 002");
+    let mut text = std::fs::read_to_string(&seed).expect("read seed");
+    text.push_str("\n五、补充\n本年度新增试点甲乙丙丁工作。\n");
+    std::fs::write(&seed, text).expect("change seed");
+    std::fs::write(
+        corpus.join("new.txt"),
+        "某镇2023年法治政府建设年度报告\n一、总体情况\n戊己庚辛新增报告。\n",
+    )
+    .expect("add file");
+    let removed = std::fs::read_dir(&corpus)
+        .expect("corpus")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().contains("003_"))
+        .expect("seed 003");
+    std::fs::remove_file(removed).expect("remove seed");
+
+    let out = run("fazhi-index", dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 added, 1 updated, 1 removed, 3 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+    let count = |q: &str| {
+        let out = run("fazhi-query", dir.path(), &[q, "--format", "json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["total_sections"].as_u64().expect("total")
+    };
+    assert_eq!(count("甲乙丙丁"), 1, "the changed file's new text is found");
+    assert_eq!(count("戊己庚辛"), 1, "the added file is found");
+    assert_eq!(count("孟庆云"), 0, "the removed file is gone");
+    assert_eq!(
+        count("执法人员偏少"),
+        1,
+        "the changed file's old text is there once, not twice"
+    );
+}
+
+#[test]
+fn query_builds_a_missing_index_first() {
+    let dir = workspace();
+    let out = run("fazhi-query", dir.path(), &["依法治"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no index at index; indexing corpus first"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir.path().join("index/meta.json").is_file());
+    let out = run("fazhi-query", dir.path(), &["依法治"]);
+    assert!(
+        !stderr(&out).contains("indexing"),
+        "second run uses the index"
+    );
+}
+
+#[test]
+fn exit_codes() {
+    let dir = indexed_workspace();
+    let rows: [(&[&str], i32, &str); 8] = [
+        (&["法律顾问"], 0, ""),
+        (&["量子计算机"], 1, ""),
+        (&["\"法律顾问"], 2, "this quote is never closed"),
+        (&["(普法", "OR", "宣传"], 2, "this '(' is never closed"),
+        (&["普法)"], 2, "a ')' that closes nothing"),
+        (
+            &["普法", "--type", "measure"],
+            2,
+            "valid types: overview, measures",
+        ),
+        (&["普法", "--year", "2023..2020"], 2, "the range is empty"),
+        (&["普法", "--format", "xml"], 2, "choose one of text, json"),
+    ];
+    for (args, code, message) in rows {
+        let out = run("fazhi-query", dir.path(), args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(message),
+            "{args:?}: stderr {:?} should say {message:?}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+    let out = run("fazhi-query", dir.path(), &["\"法律顾问"]);
+    assert!(
+        stderr(&out).contains("\n  \"法律顾问\n  ^"),
+        "the caret points at the quote: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn missing_index_and_corpus_is_a_clear_error() {
+    let dir = TempDir::new().expect("temp dir");
+    let out = run("fazhi-query", dir.path(), &["普法"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no index at index: build it with `fazhi-index"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run("fazhi-index", dir.path(), &["--corpus", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nowhere"), "{}", stderr(&out));
+}
+
+#[test]
+fn filters_narrow_results() {
+    let dir = indexed_workspace();
+    let total = |args: &[&str]| -> u64 {
+        let mut all = vec!["法律顾问", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run("fazhi-query", dir.path(), &all);
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["total_sections"].as_u64().expect("total")
+    };
+    assert_eq!(total(&[]), 9);
+    assert_eq!(
+        total(&["--province", "河南"]),
+        4,
+        "a province by its short name"
+    );
+    assert_eq!(
+        total(&["--province", "河南省", "--province", "湖北省"]),
+        6,
+        "repeatable"
+    );
+    assert_eq!(total(&["--town", "上桥镇"]), 2);
+    assert_eq!(total(&["--county", "大冶市"]), 2);
+    assert_eq!(total(&["--city", "天津市"]), 1);
+    assert_eq!(total(&["--region", "/河南省/商丘市"]), 3);
+    assert_eq!(total(&["--year", "2024"]), 1);
+    assert_eq!(total(&["--year", "2020..2023"]), 8);
+    assert_eq!(total(&["--type", "plans"]), 2);
+    assert_eq!(total(&["--type", "plans", "--type", "measures"]), 9);
+    assert_eq!(total(&["--province", "河南", "--type", "plans"]), 2);
+    assert_eq!(total(&["--province", "河北"]), 0);
+}
+
+#[test]
+fn query_language_end_to_end() {
+    let dir = indexed_workspace();
+    let total = |q: &[&str]| -> u64 {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(q);
+        let out = run("fazhi-query", dir.path(), &all);
+        assert_ne!(out.status.code(), Some(2), "{q:?}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["total_sections"].as_u64().expect("total")
+    };
+    let both = total(&["法律顾问", "合同"]);
+    let either = total(&["法律顾问", "OR", "合同"]);
+    let only_adviser = total(&["法律顾问", "NOT", "合同"]);
+    let adviser = total(&["法律顾问"]);
+    assert!(both > 0 && both < adviser);
+    assert_eq!(
+        only_adviser + both,
+        adviser,
+        "NOT removes exactly the AND part"
+    );
+    assert!(either >= adviser);
+    assert_eq!(
+        total(&["--", "法律顾问", "-合同"]),
+        only_adviser,
+        "-term is NOT term"
+    );
+    let grouped = total(&["(法律顾问", "OR", "律师)", "合同"]);
+    let union = total(&["法律顾问", "合同"]) + total(&["律师", "合同"])
+        - total(&["法律顾问", "律师", "合同"]);
+    assert_eq!(grouped, union, "parentheses group an OR inside an AND");
+    assert_eq!(
+        total(&["村（居）法律顾问"]),
+        total(&["村(居)法律顾问"]),
+        "full-width brackets are text and fold"
+    );
+    assert_eq!(
+        total(&["\"依法 治\""]),
+        0,
+        "a quoted phrase keeps its space"
+    );
+}
+
+#[test]
+fn json_shape() {
+    let dir = indexed_workspace();
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--format", "json", "--limit", "2"],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["query"], "法律顾问");
+    assert_eq!(v["total_sections"], 9);
+    assert_eq!(v["total_reports"], 5);
+    for facet in ["town", "province", "year", "section_type"] {
+        let values = v["facets"][facet]
+            .as_array()
+            .unwrap_or_else(|| panic!("facet {facet}"));
+        let sum: u64 = values
+            .iter()
+            .map(|f| f["count"].as_u64().expect("count"))
+            .sum();
+        assert!(
+            values.iter().all(|f| f["value"].is_string()),
+            "{facet} values are strings"
+        );
+        if facet != "town" || values.len() == 5 {
+            assert_eq!(sum, 9, "facet {facet} counts all matches, not the page");
+        }
+    }
+    let hits = v["hits"].as_array().expect("hits");
+    assert_eq!(hits.len(), 2, "--limit 2");
+    let hit = &hits[0];
+    for key in [
+        "file",
+        "title",
+        "town",
+        "county",
+        "city",
+        "province",
+        "passage",
+        "section_type",
+        "citation",
+    ] {
+        assert!(hit[key].is_string(), "hit.{key} is a string: {hit}");
+    }
+    assert!(hit["year"].is_u64() && hit["line"].is_u64() && hit["score"].is_f64());
+    assert!(hit["headings"].is_array());
+    assert!(
+        hit["passage"]
+            .as_str()
+            .expect("passage")
+            .contains("法律顾问")
+    );
+    let scores: Vec<f64> = hits
+        .iter()
+        .map(|h| h["score"].as_f64().expect("score"))
+        .collect();
+    assert!(scores[0] >= scores[1], "most relevant first");
+}
+
+#[test]
+fn jsonl_all_and_output_file() {
+    let dir = indexed_workspace();
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["普法", "--all", "--format", "jsonl", "-o", "hits.jsonl"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(dir.path().join("hits.jsonl")).expect("output file");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let json = run("fazhi-query", dir.path(), &["普法", "--format", "json"]);
+    let total =
+        serde_json::from_slice::<Value>(&json.stdout).expect("json")["total_sections"].as_u64();
+    assert_eq!(Some(lines.len() as u64), total, "--all writes every hit");
+    assert!(lines.iter().all(|h| {
+        h["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with(".txt") && !f.contains('/'))
+    }));
+    assert!(stderr(&out).contains("hits.jsonl"));
+}
+
+#[test]
+fn ranking_is_deterministic() {
+    let dir = indexed_workspace();
+    let a = run(
+        "fazhi-query",
+        dir.path(),
+        &["法治", "--all", "--format", "jsonl"],
+    );
+    let b = run(
+        "fazhi-query",
+        dir.path(),
+        &["法治", "--all", "--format", "jsonl"],
+    );
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn csv_has_bom_header_and_formula_guard() {
+    let corpus = temp_corpus(&[(
+        "corpus/evil.txt",
+        "某镇2023年法治政府建设年度报告\n=HYPERLINK(\"http://x\")法律顾问一号。\n一、总体情况\n-1法律顾问二号。\n+1法律顾问三号。\n@SUM法律顾问四号。\n".as_bytes(),
+    )]);
+    let out = run(
+        "fazhi-query",
+        corpus.path(),
+        &[
+            "法律顾问",
+            "--format",
+            "csv",
+            "--all",
+            "--context",
+            "0",
+            "--full",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        out.stdout.starts_with("\u{FEFF}".as_bytes()),
+        "CSV starts with a UTF-8 BOM"
+    );
+    let body = &out.stdout[3..];
+    let mut reader = csv::Reader::from_reader(body);
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(header, fazhi_search::export::TABLE_COLUMNS);
+    let passage = header
+        .iter()
+        .position(|h| h == "passage")
+        .expect("passage column");
+    let mut cells = Vec::new();
+    for record in reader.records() {
+        let record = record.expect("row");
+        cells.push(record[passage].to_string());
+    }
+    assert_eq!(cells.len(), 2, "two sections: preamble and 一、");
+    for cell in &cells {
+        let first = cell.chars().next().expect("non-empty");
+        assert!(
+            !"=+-@".contains(first),
+            "cell {cell:?} would run as a formula"
+        );
+    }
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.starts_with("'=HYPERLINK") || c.starts_with("某镇"))
+    );
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.contains("'") || c.starts_with("一、"))
+    );
+}
+
+#[test]
+fn markdown_table() {
+    let dir = indexed_workspace();
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--format", "md", "--limit", "3"],
+    );
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("| town | county |"), "{text}");
+    assert!(lines[1].starts_with("|---|"));
+    assert_eq!(lines.len(), 5, "header, rule and three rows");
+    assert!(
+        lines[2].contains("**法律顾问**"),
+        "matches are bold: {}",
+        lines[2]
+    );
+    assert!(
+        lines.iter().skip(2).all(|l| l.matches(" | ").count() == 7),
+        "eight cells per row"
+    );
+}
+
+#[test]
+fn terminal_highlighting() {
+    let dir = indexed_workspace();
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--color", "always", "--limit", "1"],
+    );
+    assert!(
+        stdout(&out).contains("\x1b[1;31m法律顾问\x1b[0m"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn closed_pipe_is_not_an_error() {
+    let dir = indexed_workspace();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fazhi-query"))
+        .args(["的", "--all", "--full"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "stderr: {err}");
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+}
+
+#[test]
+fn index_of_another_version_says_rebuild() {
+    let dir = indexed_workspace();
+    let meta = dir.path().join("index/meta.json");
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta).expect("meta")).expect("json");
+    v["payload"] = Value::String(r#"{"schema_version":0,"writer":"fazhi-search 0.0.1"}"#.into());
+    std::fs::write(&meta, v.to_string()).expect("write meta");
+    let out = run("fazhi-query", dir.path(), &["普法"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("schema version 0") && err.contains("rebuild the index with fazhi-index"),
+        "{err}"
+    );
+
+    let out = run("fazhi-index", dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rebuilt the index from scratch"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        run("fazhi-query", dir.path(), &["普法"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn corrupt_index_says_rebuild() {
+    let dir = indexed_workspace();
+    std::fs::write(dir.path().join("index/meta.json"), "{ not json").expect("write");
+    let out = run("fazhi-query", dir.path(), &["普法"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("rebuild the index with fazhi-index"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_second_writer_is_told_the_index_is_busy() {
+    let dir = indexed_workspace();
+    let handle = IndexHandle::open(&dir.path().join("index")).expect("open");
+    let writer: tantivy::IndexWriter = handle.index.writer(15_000_000).expect("first writer");
+    let out = run("fazhi-index", dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is busy"), "{}", stderr(&out));
+    drop(writer);
+    assert_eq!(
+        run("fazhi-query", dir.path(), &["普法"]).status.code(),
+        Some(0),
+        "the index still answers"
+    );
+}
+
+#[test]
+fn unreadable_files_are_named_and_the_rest_indexed() {
+    let corpus = temp_corpus(&[
+        (
+            "corpus/good.txt",
+            "某镇2023年法治政府建设年度报告\n一、总体情况\n正常报告内容。\n".as_bytes(),
+        ),
+        ("corpus/gbk.txt", b"\xb7\xa8\xd6\xce\xd5\xfe\xb8\xae"),
+        ("corpus/empty.txt", b""),
+        ("corpus/old.doc", b"\xd0\xcf\x11\xe0"),
+    ]);
+    let out = run("fazhi-index", corpus.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("skipped gbk.txt: not UTF-8"), "{err}");
+    assert!(err.contains("skipped empty.txt: no text"), "{err}");
+    assert!(
+        err.contains("skipped old.doc: unsupported format .doc"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).contains("The index holds 1 reports"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("have no town"),
+        "the unknown place is listed: {}",
+        stdout(&out)
+    );
+
+    let nothing = temp_corpus(&[("corpus/empty.txt", b"")]);
+    let out = run("fazhi-index", nothing.path(), &[]);
+    assert_eq!(out.status.code(), Some(2), "nothing indexed is an error");
+    assert!(
+        stderr(&out).contains("no report could be indexed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A run killed before its commit leaves the index answering exactly as before.
+#[test]
+fn a_killed_index_run_leaves_the_previous_index() {
+    let dir = indexed_workspace();
+    let before = run(
+        "fazhi-query",
+        dir.path(),
+        &["法治", "--all", "--format", "jsonl"],
+    )
+    .stdout;
+    let corpus = dir.path().join("corpus");
+    let seeds: Vec<(String, String)> = std::fs::read_dir(&corpus)
+        .expect("corpus")
+        .map(|e| {
+            let p = e.expect("entry").path();
+            (
+                p.file_name().expect("name").to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).expect("seed"),
+            )
+        })
+        .collect();
+    for i in 0..400 {
+        for (name, text) in &seeds {
+            std::fs::write(
+                corpus.join(format!("copy{i:03}_{name}")),
+                format!("{text}\n副本{i}。\n"),
+            )
+            .expect("copy");
+        }
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fazhi-index"))
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let finished = child.try_wait().expect("try_wait").is_some();
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    if finished {
+        eprintln!("the index run finished within 300 ms; nothing to check on this machine");
+        return;
+    }
+    let after = run(
+        "fazhi-query",
+        dir.path(),
+        &["法治", "--all", "--format", "jsonl"],
+    );
+    assert_eq!(after.status.code(), Some(0), "{}", stderr(&after));
+    assert!(after.stdout == before, "the killed run changed the index");
+}

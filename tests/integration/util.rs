@@ -1,0 +1,103 @@
+//! Helpers shared by the integration tests: the bundled corpus, temporary corpora and indexes,
+//! and running the two binaries.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use fazhi_search::index::writer::{IndexConfig, IndexSummary, update};
+use fazhi_search::{Engine, Query, SearchRequest, SearchResults};
+use indicatif::ProgressBar;
+use tempfile::TempDir;
+
+/// The bundled corpus.
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+}
+
+/// The seed reports, in file-name order.
+pub fn seed_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("corpus/ exists")
+        .map(|e| e.expect("corpus entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Indexes `corpus` into `index`.
+pub fn index(corpus: &Path, index: &Path) -> IndexSummary {
+    let config = IndexConfig {
+        corpus: corpus.to_path_buf(),
+        index: index.to_path_buf(),
+        threads: 2,
+    };
+    update(&config, &ProgressBar::hidden()).expect("indexing succeeds")
+}
+
+/// An index of the bundled corpus, built once per test run.
+pub fn seed_engine() -> &'static Engine {
+    static ENGINE: OnceLock<(TempDir, Engine)> = OnceLock::new();
+    let (_, engine) = ENGINE.get_or_init(|| {
+        let dir = TempDir::new().expect("temp dir");
+        index(&corpus_dir(), dir.path());
+        let engine = Engine::open(dir.path()).expect("open the fresh index");
+        (dir, engine)
+    });
+    engine
+}
+
+/// All matches of one query on the seed index.
+pub fn search_all(query: Query) -> SearchResults {
+    let request = SearchRequest {
+        query,
+        filters: Default::default(),
+        limit: None,
+    };
+    seed_engine().search(&request).expect("search succeeds")
+}
+
+/// A temporary corpus with the given files (path relative to the corpus, contents).
+pub fn temp_corpus(files: &[(&str, &[u8])]) -> TempDir {
+    let dir = TempDir::new().expect("temp dir");
+    for (rel, bytes) in files {
+        let path = dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, bytes).expect("write corpus file");
+    }
+    dir
+}
+
+/// Copies the seed reports into `dir`.
+pub fn copy_seeds(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for f in seed_files() {
+        std::fs::copy(&f, dir.join(f.file_name().expect("file name"))).expect("copy seed");
+    }
+}
+
+/// Runs one of the binaries in `cwd`.
+pub fn run(bin: &str, cwd: &Path, args: &[&str]) -> Output {
+    let exe = match bin {
+        "fazhi-index" => env!("CARGO_BIN_EXE_fazhi-index"),
+        "fazhi-query" => env!("CARGO_BIN_EXE_fazhi-query"),
+        other => panic!("no binary {other}"),
+    };
+    Command::new(exe)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
