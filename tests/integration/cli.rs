@@ -273,9 +273,7 @@ fn json_shape() {
             values.iter().all(|f| f["value"].is_string()),
             "{facet} values are strings"
         );
-        if facet != "town" || values.len() == 5 {
-            assert_eq!(sum, 9, "facet {facet} counts all matches, not the page");
-        }
+        assert_eq!(sum, 9, "facet {facet} counts all matches, not the page");
     }
     let hits = v["hits"].as_array().expect("hits");
     assert_eq!(hits.len(), 2, "--limit 2");
@@ -352,30 +350,26 @@ fn ranking_is_deterministic() {
 
 #[test]
 fn csv_has_bom_header_and_formula_guard() {
-    let corpus = temp_corpus(&[(
-        "corpus/evil.txt",
-        "某镇2023年法治政府建设年度报告\n=HYPERLINK(\"http://x\")法律顾问一号。\n一、总体情况\n-1法律顾问二号。\n+1法律顾问三号。\n@SUM法律顾问四号。\n".as_bytes(),
-    )]);
+    let corpus = temp_corpus(&[
+        (
+            "corpus/evil.txt",
+            "=HYPERLINK(\"http://x\",\"点击\")2023年法治政府建设年度报告\n一、总体情况\n法律顾问一号。\n".as_bytes(),
+        ),
+        ("corpus/plus.txt", "+2023年某镇法治政府建设年度报告\n一、总体情况\n法律顾问二号。\n".as_bytes()),
+        ("corpus/minus.txt", "-2023年某镇法治政府建设年度报告\n一、总体情况\n法律顾问三号。\n".as_bytes()),
+        ("corpus/at.txt", "@2023年某镇法治政府建设年度报告\n一、总体情况\n法律顾问四号。\n".as_bytes()),
+    ]);
     let out = run(
         "fazhi-query",
         corpus.path(),
-        &[
-            "法律顾问",
-            "--format",
-            "csv",
-            "--all",
-            "--context",
-            "0",
-            "--full",
-        ],
+        &["法律顾问", "--format", "csv", "--all"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         out.stdout.starts_with("\u{FEFF}".as_bytes()),
         "CSV starts with a UTF-8 BOM"
     );
-    let body = &out.stdout[3..];
-    let mut reader = csv::Reader::from_reader(body);
+    let mut reader = csv::Reader::from_reader(&out.stdout[3..]);
     let header: Vec<String> = reader
         .headers()
         .expect("header")
@@ -383,33 +377,32 @@ fn csv_has_bom_header_and_formula_guard() {
         .map(String::from)
         .collect();
     assert_eq!(header, fazhi_search::export::TABLE_COLUMNS);
-    let passage = header
+    let title = header
         .iter()
-        .position(|h| h == "passage")
-        .expect("passage column");
-    let mut cells = Vec::new();
-    for record in reader.records() {
-        let record = record.expect("row");
-        cells.push(record[passage].to_string());
-    }
-    assert_eq!(cells.len(), 2, "two sections: preamble and 一、");
-    for cell in &cells {
-        let first = cell.chars().next().expect("non-empty");
-        assert!(
-            !"=+-@".contains(first),
-            "cell {cell:?} would run as a formula"
-        );
-    }
-    assert!(
-        cells
-            .iter()
-            .any(|c| c.starts_with("'=HYPERLINK") || c.starts_with("某镇"))
+        .position(|h| h == "title")
+        .expect("title column");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 4);
+    let mut titles: Vec<String> = rows.iter().map(|r| r[title].to_string()).collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            "'+2023年某镇法治政府建设年度报告",
+            "'-2023年某镇法治政府建设年度报告",
+            "'=HYPERLINK(\"http://x\",\"点击\")2023年法治政府建设年度报告",
+            "'@2023年某镇法治政府建设年度报告",
+        ],
+        "formula-like titles are neutralised"
     );
-    assert!(
-        cells
-            .iter()
-            .any(|c| c.contains("'") || c.starts_with("一、"))
-    );
+    for row in &rows {
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "cell {cell:?} would run as a formula"
+            );
+        }
+    }
 }
 
 #[test]
