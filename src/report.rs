@@ -11,9 +11,10 @@ use crate::clean::{CleanText, Line, clean};
 use crate::region::{Gazetteer, Region};
 use crate::sections::{self, Section, heading::parse_heading};
 
-/// A report with its metadata and sections. Unknown metadata is `None`, never guessed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
+/// What identifies a report and places it: shared by reports, search hits and exported
+/// records. Unknown values are `None`, never guessed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReportMeta {
     /// Path relative to the corpus root, with `/` separators.
     pub file: String,
     pub title: Option<String>,
@@ -26,6 +27,13 @@ pub struct Report {
     pub issuer: Option<String>,
     /// Publication date as YYYY-MM-DD.
     pub published: Option<String>,
+}
+
+/// A report with its metadata and sections.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub meta: ReportMeta,
     pub sections: Vec<Section>,
 }
 
@@ -97,15 +105,17 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
         province,
     } = Gazetteer::embedded().locate(&naming, &body);
     Report {
-        file: file.to_string(),
-        title,
-        town,
-        county,
-        city,
-        province,
-        year,
-        issuer,
-        published,
+        meta: ReportMeta {
+            file: file.to_string(),
+            title,
+            town,
+            county,
+            city,
+            province,
+            year,
+            issuer,
+            published,
+        },
         sections,
     }
 }
@@ -225,7 +235,11 @@ mod tests {
             ("一、工作开展情况\n正文。", None),
         ];
         for (text, title) in rows {
-            assert_eq!(report(text).title.as_deref(), title, "title of {text:?}");
+            assert_eq!(
+                report(text).meta.title.as_deref(),
+                title,
+                "title of {text:?}"
+            );
         }
     }
 
@@ -250,21 +264,21 @@ mod tests {
             ),
         ];
         for (text, year) in rows {
-            assert_eq!(report(text).year, year, "year of {text:?}");
+            assert_eq!(report(text).meta.year, year, "year of {text:?}");
         }
     }
 
     #[test]
     fn issuer_is_never_a_heading() {
         let r = report("某报告\n正文。\n（四）构建完整的法治政府格局\n正文。");
-        assert_eq!(r.issuer, None);
+        assert_eq!(r.meta.issuer, None);
     }
 
     #[test]
     fn issuer_and_date_from_signature() {
         let r = report("某报告\n正文。\n吴忠市利通区上桥镇人民政府\n2024年1月17日");
-        assert_eq!(r.issuer.as_deref(), Some("吴忠市利通区上桥镇人民政府"));
-        assert_eq!(r.published.as_deref(), Some("2024-01-17"));
+        assert_eq!(r.meta.issuer.as_deref(), Some("吴忠市利通区上桥镇人民政府"));
+        assert_eq!(r.meta.published.as_deref(), Some("2024-01-17"));
     }
 
     #[test]

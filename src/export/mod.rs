@@ -10,6 +10,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::report::ReportMeta;
 use crate::search::{FacetCount, Hit, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
 
@@ -67,20 +68,13 @@ pub struct RenderOptions {
 /// One hit as exported: the citation fields and the passage.
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
-    pub file: String,
-    pub title: Option<String>,
-    pub town: Option<String>,
-    pub county: Option<String>,
-    pub city: Option<String>,
-    pub province: Option<String>,
-    pub year: Option<u64>,
+    #[serde(flatten)]
+    pub meta: ReportMeta,
     pub section_type: String,
     pub headings: Vec<String>,
     pub line: u64,
     pub passage: String,
     pub score: f32,
-    pub issuer: Option<String>,
-    pub published: Option<String>,
     pub citation: String,
     #[serde(skip)]
     pub highlights: Vec<(usize, usize)>,
@@ -91,20 +85,12 @@ impl Record {
         let Passage { text, highlights } = passage(&hit.text, terms, options);
         Record {
             citation: citation(hit),
-            file: hit.file.clone(),
-            title: hit.title.clone(),
-            town: hit.town.clone(),
-            county: hit.county.clone(),
-            city: hit.city.clone(),
-            province: hit.province.clone(),
-            year: hit.year,
+            meta: hit.meta.clone(),
             section_type: hit.section_type.clone(),
             headings: hit.headings.clone(),
             line: hit.line,
             passage: text,
             score: hit.score,
-            issuer: hit.issuer.clone(),
-            published: hit.published.clone(),
             highlights,
         }
     }
@@ -113,10 +99,10 @@ impl Record {
 /// `上桥镇（宁夏回族自治区吴忠市利通区）《…报告》，“一、工作开展情况 / （三）…”，第12行。`
 pub fn citation(hit: &Hit) -> String {
     let mut out = String::new();
-    let region: String = [&hit.province, &hit.city, &hit.county]
+    let region: String = [&hit.meta.province, &hit.meta.city, &hit.meta.county]
         .into_iter()
         .flatten()
-        .filter(|p| Some(*p) != hit.town.as_ref())
+        .filter(|p| Some(*p) != hit.meta.town.as_ref())
         .fold(Vec::<&str>::new(), |mut acc, p| {
             if acc.last() != Some(&p.as_str()) {
                 acc.push(p);
@@ -124,7 +110,7 @@ pub fn citation(hit: &Hit) -> String {
             acc
         })
         .concat();
-    match (&hit.town, region.is_empty()) {
+    match (&hit.meta.town, region.is_empty()) {
         (Some(town), false) => {
             let _ = write!(out, "{town}（{region}）");
         }
@@ -132,12 +118,12 @@ pub fn citation(hit: &Hit) -> String {
         (None, false) => out.push_str(&region),
         (None, true) => {}
     }
-    match &hit.title {
+    match &hit.meta.title {
         Some(title) => {
             let _ = write!(out, "《{title}》");
         }
         None => {
-            let _ = write!(out, "{}", hit.file);
+            let _ = write!(out, "{}", hit.meta.file);
         }
     }
     let place = if hit.headings.is_empty() {
@@ -204,7 +190,10 @@ fn write_text(
     options: &RenderOptions,
 ) -> io::Result<()> {
     for (i, r) in records.iter().enumerate() {
-        let year = r.year.map_or_else(|| "—".to_string(), |y| y.to_string());
+        let year = r
+            .meta
+            .year
+            .map_or_else(|| "—".to_string(), |y| y.to_string());
         let headings = if r.headings.is_empty() {
             "前言".to_string()
         } else {
@@ -214,8 +203,8 @@ fn write_text(
             out,
             "{}. {} · {} · {} · {} · {}",
             i + 1,
-            or_dash(&r.town),
-            or_dash(&r.county),
+            or_dash(&r.meta.town),
+            or_dash(&r.meta.county),
             year,
             r.section_type,
             headings
@@ -223,9 +212,9 @@ fn write_text(
         writeln!(
             out,
             "   {}:{}  《{}》",
-            r.file,
+            r.meta.file,
             r.line,
-            r.title.as_deref().unwrap_or("无标题")
+            r.meta.title.as_deref().unwrap_or("无标题")
         )?;
         let text = if options.color {
             marked(&r.passage, &r.highlights, HIGHLIGHT_ON, HIGHLIGHT_OFF)
@@ -318,18 +307,18 @@ pub const TABLE_COLUMNS: [&str; 15] = [
 fn row(r: &Record) -> [String; 15] {
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     [
-        s(&r.town),
-        s(&r.county),
-        s(&r.city),
-        s(&r.province),
-        r.year.map(|y| y.to_string()).unwrap_or_default(),
+        s(&r.meta.town),
+        s(&r.meta.county),
+        s(&r.meta.city),
+        s(&r.meta.province),
+        r.meta.year.map(|y| y.to_string()).unwrap_or_default(),
         r.section_type.clone(),
         r.headings.join(" / "),
         r.line.to_string(),
-        s(&r.title),
-        r.file.clone(),
-        s(&r.issuer),
-        s(&r.published),
+        s(&r.meta.title),
+        r.meta.file.clone(),
+        s(&r.meta.issuer),
+        s(&r.meta.published),
         r.passage.clone(),
         format!("{:.4}", r.score),
         r.citation.clone(),
@@ -378,11 +367,11 @@ fn write_md(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
     writeln!(out, "|{}", "---|".repeat(columns.len()))?;
     for r in records {
         let passage = marked(&r.passage, &r.highlights, "**", "**");
-        let year = r.year.map(|y| y.to_string()).unwrap_or_default();
+        let year = r.meta.year.map(|y| y.to_string()).unwrap_or_default();
         let cells = [
-            or_dash(&r.town).to_string(),
-            or_dash(&r.county).to_string(),
-            or_dash(&r.province).to_string(),
+            or_dash(&r.meta.town).to_string(),
+            or_dash(&r.meta.county).to_string(),
+            or_dash(&r.meta.province).to_string(),
             year,
             r.section_type.clone(),
             r.headings.join(" / "),
@@ -401,15 +390,17 @@ mod tests {
 
     fn hit() -> Hit {
         Hit {
-            file: "a.txt".into(),
-            title: Some("利通区上桥镇2023年法治政府建设情况报告".into()),
-            town: Some("上桥镇".into()),
-            county: Some("利通区".into()),
-            city: Some("吴忠市".into()),
-            province: Some("宁夏回族自治区".into()),
-            year: Some(2023),
-            issuer: None,
-            published: None,
+            meta: ReportMeta {
+                file: "a.txt".into(),
+                title: Some("利通区上桥镇2023年法治政府建设情况报告".into()),
+                town: Some("上桥镇".into()),
+                county: Some("利通区".into()),
+                city: Some("吴忠市".into()),
+                province: Some("宁夏回族自治区".into()),
+                year: Some(2023),
+                issuer: None,
+                published: None,
+            },
             section_type: "measures".into(),
             headings: vec![
                 "一、工作开展情况".into(),
@@ -428,10 +419,10 @@ mod tests {
             "上桥镇（宁夏回族自治区吴忠市利通区）《利通区上桥镇2023年法治政府建设情况报告》，“一、工作开展情况 / （三）坚持依法行政，促进行政规范”，第23行。"
         );
         let mut municipal = hit();
-        municipal.town = Some("东棘坨镇".into());
-        municipal.province = Some("天津市".into());
-        municipal.city = Some("天津市".into());
-        municipal.county = Some("宁河区".into());
+        municipal.meta.town = Some("东棘坨镇".into());
+        municipal.meta.province = Some("天津市".into());
+        municipal.meta.city = Some("天津市".into());
+        municipal.meta.county = Some("宁河区".into());
         municipal.headings.clear();
         assert!(
             citation(&municipal).starts_with("东棘坨镇（天津市宁河区）"),

@@ -226,25 +226,30 @@ fn read_report(
 
 /// One document per section.
 fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocument> {
-    let report_key = fnv1a(FNV_OFFSET, report.file.as_bytes());
-    let region: Vec<&str> = [&report.province, &report.city, &report.county, &report.town]
-        .into_iter()
-        .map_while(|p| p.as_deref())
-        .collect();
+    let report_key = fnv1a(FNV_OFFSET, report.meta.file.as_bytes());
+    let region: Vec<&str> = [
+        &report.meta.province,
+        &report.meta.city,
+        &report.meta.county,
+        &report.meta.town,
+    ]
+    .into_iter()
+    .map_while(|p| p.as_deref())
+    .collect();
     report
         .sections
         .iter()
         .map(|section| {
             let mut doc = TantivyDocument::default();
-            doc.add_text(f.file, &report.file);
+            doc.add_text(f.file, &report.meta.file);
             let optional = [
-                (f.title, &report.title),
-                (f.town, &report.town),
-                (f.county, &report.county),
-                (f.city, &report.city),
-                (f.province, &report.province),
-                (f.issuer, &report.issuer),
-                (f.published, &report.published),
+                (f.title, &report.meta.title),
+                (f.town, &report.meta.town),
+                (f.county, &report.meta.county),
+                (f.city, &report.meta.city),
+                (f.province, &report.meta.province),
+                (f.issuer, &report.meta.issuer),
+                (f.published, &report.meta.published),
             ];
             for (field, value) in optional {
                 if let Some(v) = value {
@@ -254,7 +259,7 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             if !region.is_empty() {
                 doc.add_facet(f.region, Facet::from_path(region.iter().copied()));
             }
-            if let Some(year) = report.year {
+            if let Some(year) = report.meta.year {
                 doc.add_u64(f.year, year);
             }
             doc.add_text(f.section_type, section.section_type.as_str());

@@ -27,6 +27,7 @@ use crate::index::IndexHandle;
 use crate::index::schema::Fields;
 use crate::index::tokenizer::ChineseWordTokenizer;
 use crate::normalize::normalize;
+use crate::report::ReportMeta;
 use collector::{Match, Tally, TallyCollector};
 pub use query::{Query, parse};
 use steady::SteadySeek;
@@ -102,15 +103,8 @@ pub struct SearchRequest {
 /// One matching section, with everything needed to cite it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
-    pub file: String,
-    pub title: Option<String>,
-    pub town: Option<String>,
-    pub county: Option<String>,
-    pub city: Option<String>,
-    pub province: Option<String>,
-    pub year: Option<u64>,
-    pub issuer: Option<String>,
-    pub published: Option<String>,
+    #[serde(flatten)]
+    pub meta: ReportMeta,
     pub section_type: String,
     pub headings: Vec<String>,
     pub line: u64,
@@ -387,15 +381,17 @@ impl Engine {
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
         Ok(Hit {
-            file: text(f.file).unwrap_or_default(),
-            title: text(f.title),
-            town: text(f.town),
-            county: text(f.county),
-            city: text(f.city),
-            province: text(f.province),
-            year: number(f.year),
-            issuer: text(f.issuer),
-            published: text(f.published),
+            meta: ReportMeta {
+                file: text(f.file).unwrap_or_default(),
+                title: text(f.title),
+                town: text(f.town),
+                county: text(f.county),
+                city: text(f.city),
+                province: text(f.province),
+                year: number(f.year),
+                issuer: text(f.issuer),
+                published: text(f.published),
+            },
             section_type: text(f.section_type).unwrap_or_default(),
             headings,
             line: number(f.line).unwrap_or_default(),

@@ -67,7 +67,7 @@ fn found_query(query: Query) -> BTreeSet<Key> {
     let keys: BTreeSet<Key> = results
         .hits
         .iter()
-        .map(|h| (h.file.clone(), h.line, h.headings.clone()))
+        .map(|h| (h.meta.file.clone(), h.line, h.headings.clone()))
         .collect();
     assert_eq!(keys.len(), results.hits.len(), "section keys are unique");
     keys

@@ -97,16 +97,16 @@ fn metadata_of_each_seed() {
     for (path, (prefix, town, county, city, province, year)) in seeds.iter().zip(rows) {
         let r = parse_seed(path);
         assert!(
-            r.file.starts_with(prefix),
+            r.meta.file.starts_with(prefix),
             "{} should be seed {prefix}",
-            r.file
+            r.meta.file
         );
         let got = (
-            r.town.as_deref(),
-            r.county.as_deref(),
-            r.city.as_deref(),
-            r.province.as_deref(),
-            r.year,
+            r.meta.town.as_deref(),
+            r.meta.county.as_deref(),
+            r.meta.city.as_deref(),
+            r.meta.province.as_deref(),
+            r.meta.year,
         );
         assert_eq!(
             got,
@@ -118,7 +118,7 @@ fn metadata_of_each_seed() {
                 Some(year)
             ),
             "place and year of {}",
-            r.file
+            r.meta.file
         );
     }
 }
@@ -126,7 +126,7 @@ fn metadata_of_each_seed() {
 #[test]
 fn titles_issuers_and_dates() {
     let seeds = seed_files();
-    let title = |i: usize| parse_seed(&seeds[i]).title;
+    let title = |i: usize| parse_seed(&seeds[i]).meta.title;
     assert_eq!(
         title(0).as_deref(),
         Some("北杨集镇人民政府关于2023年度法治政府建设情况的报告")
@@ -137,17 +137,17 @@ fn titles_issuers_and_dates() {
     );
     let r = parse_seed(&seeds[4]);
     assert_eq!(
-        r.title.as_deref(),
+        r.meta.title.as_deref(),
         Some("利通区上桥镇2023年法治政府建设情况报告")
     );
-    assert_eq!(r.issuer.as_deref(), Some("利通区上桥镇"));
-    assert_eq!(r.published.as_deref(), Some("2024-01-17"));
+    assert_eq!(r.meta.issuer.as_deref(), Some("利通区上桥镇"));
+    assert_eq!(r.meta.published.as_deref(), Some("2024-01-17"));
     assert_eq!(
-        parse_seed(&seeds[0]).issuer.as_deref(),
+        parse_seed(&seeds[0]).meta.issuer.as_deref(),
         Some("北杨集镇人民政府")
     );
     assert_eq!(
-        parse_seed(&seeds[3]).issuer,
+        parse_seed(&seeds[3]).meta.issuer,
         None,
         "no signature: unknown, not guessed"
     );
@@ -173,7 +173,7 @@ fn section_types_of_known_passages() {
         let hits: Vec<_> = results
             .hits
             .iter()
-            .filter(|h| h.file.starts_with(file))
+            .filter(|h| h.meta.file.starts_with(file))
             .collect();
         assert_eq!(
             hits.len(),
@@ -231,16 +231,16 @@ fn facet_counts_equal_direct_counts() {
                 .filter(|s| normalize(&s.text).contains(&needle))
             {
                 sections += 1;
-                files.insert(&r.file);
+                files.insert(&r.meta.file);
                 *by_year
-                    .entry(r.year.expect("seed year").to_string())
+                    .entry(r.meta.year.expect("seed year").to_string())
                     .or_default() += 1;
                 *by_type.entry(s.section_type.to_string()).or_default() += 1;
                 *by_province
-                    .entry(r.province.clone().expect("seed province"))
+                    .entry(r.meta.province.clone().expect("seed province"))
                     .or_default() += 1;
                 *by_town
-                    .entry(r.town.clone().expect("seed town"))
+                    .entry(r.meta.town.clone().expect("seed town"))
                     .or_default() += 1;
             }
         }
