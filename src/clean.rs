@@ -23,6 +23,8 @@ pub struct Line {
 #[derive(Debug, Clone, Default)]
 pub struct CleanText {
     pub lines: Vec<Line>,
+    /// 标题 from a crawler header row.
+    pub header_title: Option<String>,
     /// 发布机构 from a site header row.
     pub header_issuer: Option<String>,
     /// 生成日期 / 发布日期 / 发布时间 from a site header row, as written.
@@ -97,6 +99,8 @@ impl Boilerplate {
 
 static HEADER_ISSUER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"发布机构\s*[:：]?\s*([^\s:：]+)").expect("static regex"));
+static HEADER_TITLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^标题\s*[:：]\s*(.+)$").expect("static regex"));
 static HEADER_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?:生成日期|发布日期|发布时间|成文日期)\s*[:：]?\s*(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2})",
@@ -116,6 +120,11 @@ pub fn clean(text: &str) -> CleanText {
             continue;
         }
         if rules.is_boilerplate(trimmed) {
+            if out.header_title.is_none() {
+                out.header_title = HEADER_TITLE
+                    .captures(trimmed)
+                    .map(|c| c[1].trim().to_string());
+            }
             if out.header_issuer.is_none() {
                 out.header_issuer = HEADER_ISSUER.captures(trimmed).map(|c| c[1].to_string());
             }
@@ -239,6 +248,20 @@ mod tests {
         assert_eq!(c.header_date.as_deref(), Some("2024-01-17"));
         assert_eq!(c.header_issuer.as_deref(), Some("利通区上桥镇"));
         assert_eq!(texts(&c), ["正文。"]);
+    }
+
+    #[test]
+    fn crawler_headers_feed_metadata_and_leave_the_text() {
+        let c = clean(
+            "标题: 某镇2023年法治政府建设年度报告\n发布时间: 2024-01-17\n发布机构: 某镇人民政府\n原文链接: http://example.gov.cn/a.html\n==== 正文 ====\n正文第一句。",
+        );
+        assert_eq!(texts(&c), ["正文第一句。"]);
+        assert_eq!(
+            c.header_title.as_deref(),
+            Some("某镇2023年法治政府建设年度报告")
+        );
+        assert_eq!(c.header_date.as_deref(), Some("2024-01-17"));
+        assert_eq!(c.header_issuer.as_deref(), Some("某镇人民政府"));
     }
 
     #[test]

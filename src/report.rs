@@ -71,7 +71,11 @@ static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
 pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
     let cleaned = clean(text);
     let sections = sections::split(&cleaned.lines, TypeRules::embedded());
-    let title = hints.title.clone().or_else(|| find_title(&cleaned.lines));
+    let title = hints
+        .title
+        .clone()
+        .or_else(|| cleaned.header_title.clone())
+        .or_else(|| find_title(&cleaned.lines));
     let issuer = hints
         .issuer
         .clone()

@@ -26,6 +26,9 @@ struct Args {
     /// Print only warnings and errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Name every file read, with its format and encoding.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,11 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         )
     })?;
     progress.finish_and_clear();
+    if args.verbose {
+        for (file, how) in &summary.read {
+            eprintln!("fazhi-index: read {file} ({how})");
+        }
+    }
     print_summary(&summary, &config, args.quiet);
     if summary.totals.reports == 0 {
         eprintln!(

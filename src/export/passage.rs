@@ -32,6 +32,9 @@ pub struct Passage {
 const SENTENCE_ENDS: &str = "。！？；!?;\n";
 /// Where no term matches (a query of exclusions), the opening shown, in characters.
 const OPENING_CHARS: usize = 120;
+/// The most characters a "sentence" reaches from a match before it is cut: some texts have
+/// no sentence ends for pages.
+const MAX_SENTENCE_REACH: usize = 150;
 const ELLIPSIS: &str = "…";
 
 /// Builds the passage of `text` for the query terms `terms` (as the user wrote them).
@@ -52,10 +55,14 @@ pub fn passage(text: &str, terms: &[&str], options: PassageOptions) -> Passage {
     }
     for &(start, end) in &matches {
         let (mut s, mut e) = (char_at(start), char_at(end));
-        while s > 0 && !SENTENCE_ENDS.contains(chars[s - 1].1) {
+        let (s_limit, e_limit) = (
+            s.saturating_sub(MAX_SENTENCE_REACH),
+            (e + MAX_SENTENCE_REACH).min(chars.len()),
+        );
+        while s > s_limit && !SENTENCE_ENDS.contains(chars[s - 1].1) {
             s -= 1;
         }
-        while e < chars.len() && !SENTENCE_ENDS.contains(chars[e - 1].1) {
+        while e < e_limit && !SENTENCE_ENDS.contains(chars[e - 1].1) {
             e += 1;
         }
         let s = s.saturating_sub(options.context);
@@ -94,9 +101,11 @@ pub fn find(text: &str, terms: &[&str]) -> Vec<(usize, usize)> {
             continue;
         }
         let needle_chars = needle.chars().count();
+        let (mut counted_bytes, mut counted_chars) = (0, 0);
         for (byte, _) in normalized.text.match_indices(needle.as_str()) {
-            let start_char = normalized.text[..byte].chars().count();
-            ranges.push(normalized.source_range(start_char..start_char + needle_chars));
+            counted_chars += normalized.text[counted_bytes..byte].chars().count();
+            counted_bytes = byte;
+            ranges.push(normalized.source_range(counted_chars..counted_chars + needle_chars));
         }
     }
     ranges.sort_unstable();
@@ -165,6 +174,32 @@ mod tests {
             .map(|&(s, e)| &text[s..e])
             .collect();
         assert_eq!(marked, ["２０２３", "（一）"]);
+    }
+
+    #[test]
+    fn a_sentence_without_end_is_cut() {
+        let text = format!("{}法律顾问{}", "甲".repeat(1000), "乙".repeat(1000));
+        let p = passage(
+            &text,
+            &["法律顾问"],
+            PassageOptions {
+                context: 0,
+                full: false,
+            },
+        );
+        assert_eq!(
+            p.text.chars().count(),
+            2 * MAX_SENTENCE_REACH + 4 + 2,
+            "{}",
+            p.text
+        );
+        assert_eq!(p.highlights.len(), 1);
+    }
+
+    #[test]
+    fn many_matches_in_a_long_text() {
+        let text = "法治。".repeat(100_000);
+        assert_eq!(find(&text, &["法治"]).len(), 100_000);
     }
 
     #[test]

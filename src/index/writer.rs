@@ -37,6 +37,8 @@ pub struct IndexSummary {
     pub updated: usize,
     pub removed: usize,
     pub unchanged: usize,
+    /// Files parsed in this run and how they were read ("text, GBK").
+    pub read: Vec<(String, String)>,
     /// Files that were not indexed, with the reason.
     pub skipped: Vec<Skipped>,
     /// Why the existing index was rebuilt from scratch, if it was.
@@ -98,7 +100,8 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
         let previous = indexed.get(&file.rel).copied();
         match read_report(file, data_hash, previous) {
             Ok(Change::Unchanged) => summary.unchanged += 1,
-            Ok(Change::Parsed(report, fingerprint)) => {
+            Ok(Change::Parsed(report, fingerprint, how)) => {
+                summary.read.push((file.rel.clone(), how));
                 if previous.is_some() {
                     writer.delete_term(Term::from_field_text(fields.file, &file.rel));
                     summary.updated += 1;
@@ -203,7 +206,7 @@ fn clear_index_dir(path: &Path) -> Result<()> {
 
 enum Change {
     Unchanged,
-    Parsed(Box<Report>, u64),
+    Parsed(Box<Report>, u64, String),
 }
 
 fn read_report(
@@ -221,7 +224,11 @@ fn read_report(
     if report.sections.is_empty() {
         return Err("no text left after removing site boilerplate".into());
     }
-    Ok(Change::Parsed(Box::new(report), fingerprint))
+    Ok(Change::Parsed(
+        Box::new(report),
+        fingerprint,
+        extracted.describe(),
+    ))
 }
 
 /// One document per section.

@@ -5,7 +5,10 @@
 //! Anything that cannot be read is a [`Skipped`] entry naming the file and the reason, never a
 //! panic and never the end of the run.
 
-mod text;
+mod docx;
+mod html;
+pub mod pdf;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -33,10 +36,98 @@ pub struct Skipped {
 pub struct Extracted {
     pub text: String,
     pub hints: Hints,
+    /// The character encoding the text was decoded from, for formats that have one.
+    pub encoding: Option<&'static str>,
+    /// The format it was read as.
+    pub format: Option<Format>,
+}
+
+impl Extracted {
+    /// "text, GBK", "PDF": how the file was read, for --verbose.
+    pub fn describe(&self) -> String {
+        let format = self.format.map_or("unknown", Format::name);
+        match self.encoding {
+            Some(encoding) => format!("{format}, {encoding}"),
+            None => format.to_string(),
+        }
+    }
+}
+
+/// A format fazhi-search reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Html,
+    Docx,
+    Pdf,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Html => "HTML",
+            Format::Docx => "Word .docx",
+            Format::Pdf => "PDF",
+        }
+    }
 }
 
 /// The formats this version reads, by file extension.
-pub const SUPPORTED_EXTENSIONS: [&str; 1] = ["txt"];
+pub const FORMATS: [(&str, Format); 8] = [
+    ("txt", Format::Text),
+    ("text", Format::Text),
+    ("html", Format::Html),
+    ("htm", Format::Html),
+    ("shtml", Format::Html),
+    ("xhtml", Format::Html),
+    ("docx", Format::Docx),
+    ("pdf", Format::Pdf),
+];
+
+/// Binary office formats that cannot be read, and what to do about them.
+const LEGACY: [(&str, &str); 6] = [
+    (
+        "doc",
+        "an old binary Word document: open it in Word or WPS and save it as .docx",
+    ),
+    ("wps", "a WPS document: open it in WPS and save it as .docx"),
+    ("wpt", "a WPS template: open it in WPS and save it as .docx"),
+    (
+        "dot",
+        "an old Word template: open it in Word or WPS and save it as .docx",
+    ),
+    (
+        "rtf",
+        "rich text: open it in Word or WPS and save it as .docx",
+    ),
+    ("ofd", "an OFD document: export it to PDF or .docx"),
+];
+
+fn format_of(path: &Path) -> Result<Format, String> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if let Some((_, format)) = FORMATS.iter().find(|(e, _)| *e == ext) {
+        return Ok(*format);
+    }
+    if let Some((_, advice)) = LEGACY.iter().find(|(e, _)| *e == ext) {
+        return Err(format!(".{ext} cannot be read: {advice}"));
+    }
+    let known: Vec<String> = FORMATS.iter().map(|(e, _)| format!(".{e}")).collect();
+    Err(if ext.is_empty() {
+        format!(
+            "no file extension; reports are read from {}",
+            known.join(", ")
+        )
+    } else {
+        format!(
+            "unsupported format .{ext}; reports are read from {}",
+            known.join(", ")
+        )
+    })
+}
 
 /// Lists the candidate files under `root`, sorted by path, with the entries that could not be
 /// listed or are of an unsupported format. Hidden files and folders (.git) are passed over.
@@ -70,25 +161,12 @@ pub fn discover(root: &Path) -> (Vec<CorpusFile>, Vec<Skipped>) {
         }
         let path = entry.path();
         let rel = relative(root, path);
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        if SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
-            files.push(CorpusFile {
+        match format_of(path) {
+            Ok(_) => files.push(CorpusFile {
                 path: path.to_path_buf(),
                 rel,
-            });
-        } else {
-            let reason = if ext.is_empty() {
-                "no file extension; reports are read from .txt files".to_string()
-            } else {
-                format!(
-                    "unsupported format .{ext}; this version reads {}",
-                    SUPPORTED_EXTENSIONS.map(|e| format!(".{e}")).join(", ")
-                )
-            };
-            skipped.push(Skipped { file: rel, reason });
+            }),
+            Err(reason) => skipped.push(Skipped { file: rel, reason }),
         }
     }
     (files, skipped)
@@ -96,15 +174,14 @@ pub fn discover(root: &Path) -> (Vec<CorpusFile>, Vec<Skipped>) {
 
 /// Turns a file's bytes into text, by its format. The error is the reason to show the user.
 pub fn extract(file: &CorpusFile, bytes: &[u8]) -> Result<Extracted, String> {
-    let ext = file
-        .path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let extracted = match ext.as_str() {
-        "txt" => text::extract(bytes)?,
-        other => return Err(format!("unsupported format .{other}")),
+    let format = format_of(&file.path)?;
+    let mut extracted = match format {
+        Format::Text => text::extract(bytes)?,
+        Format::Html => html::extract(bytes)?,
+        Format::Docx => docx::extract(bytes)?,
+        Format::Pdf => pdf::extract(bytes)?,
     };
+    extracted.format = Some(format);
     if extracted.text.trim().is_empty() {
         return Err("no text: the file is empty or holds only white space".into());
     }
@@ -137,7 +214,7 @@ mod tests {
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].file, "report.doc");
         assert!(
-            skipped[0].reason.contains("unsupported format .doc"),
+            skipped[0].reason.contains("save it as .docx"),
             "{:?}",
             skipped[0]
         );

@@ -1,42 +1,119 @@
-//! Plain-text reports: UTF-8, with or without a byte-order mark.
+//! Plain-text reports in any encoding they come in: UTF-8 (with or without a byte-order mark),
+//! UTF-16 LE/BE with a byte-order mark, and the legacy Chinese encodings (GBK, GB18030, Big5…)
+//! detected from the bytes.
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_8};
 
 use super::Extracted;
 
+/// Share of control characters above which "text" is binary data with a .txt name.
+const MAX_CONTROL_SHARE: f64 = 0.01;
+
 pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
-            e.valid_up_to()
-        )
-    })?;
-    if text.contains('\0') {
-        return Err("binary data (NUL bytes) in a .txt file".into());
-    }
+    let (text, encoding) = decode(bytes)?;
     Ok(Extracted {
-        text: text.to_string(),
-        hints: Default::default(),
+        text,
+        encoding: Some(encoding),
+        ..Extracted::default()
     })
+}
+
+/// Decodes text bytes, saying which encoding they were in.
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+    let (encoding, body) = match Encoding::for_bom(bytes) {
+        Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
+        None if std::str::from_utf8(bytes).is_ok() => (UTF_8, bytes),
+        None => {
+            if bytes.contains(&0) {
+                return Err(
+                    "binary data, not text (NUL bytes and no UTF-16 byte-order mark)".into(),
+                );
+            }
+            let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+            detector.feed(bytes, true);
+            (detector.guess(Some(b"cn"), Utf8Detection::Allow), bytes)
+        }
+    };
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    if had_errors {
+        return Err(format!(
+            "not readable as text: the bytes are not valid {} (the most likely encoding); \
+             save the file as UTF-8",
+            encoding.name()
+        ));
+    }
+    let total = text.chars().count().max(1);
+    let control = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+        .count();
+    if control as f64 / total as f64 > MAX_CONTROL_SHARE {
+        return Err(format!(
+            "binary data, not text ({control} control characters)"
+        ));
+    }
+    Ok((text.into_owned(), encoding.name()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            let b = if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            };
+            out.extend_from_slice(&b);
+        }
+        out
+    }
+
     #[test]
-    fn decodes_utf8_with_and_without_bom() {
-        let rows: [(&[u8], Result<&str, &str>); 4] = [
-            ("法治".as_bytes(), Ok("法治")),
-            (b"\xEF\xBB\xBF\xE6\xB3\x95", Ok("法")),
-            (b"\xB7\xA8\xD6\xCE", Err("not UTF-8")),
-            (b"a\0b", Err("binary")),
+    fn decodes_every_encoding_reports_come_in() {
+        let text = "法治政府建设年度报告：依法行政，法律顾问参与重大行政决策合法性审查。";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let rows: Vec<(Vec<u8>, &str)> = vec![
+            (text.as_bytes().to_vec(), "UTF-8"),
+            (
+                [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+                "UTF-8",
+            ),
+            (utf16(text, false), "UTF-16LE"),
+            (utf16(text, true), "UTF-16BE"),
+            (gbk.into_owned(), "GBK"),
         ];
-        for (bytes, expected) in rows {
-            match (extract(bytes), expected) {
-                (Ok(e), Ok(text)) => assert_eq!(e.text, text),
-                (Err(reason), Err(part)) => assert!(reason.contains(part), "{reason}"),
-                (got, want) => panic!("{bytes:?}: got {got:?}, want {want:?}"),
-            }
+        for (bytes, encoding) in rows {
+            let (decoded, name) = decode(&bytes).unwrap_or_else(|e| panic!("{encoding}: {e}"));
+            assert_eq!(decoded, text, "decoding {encoding}");
+            assert!(
+                name == encoding || (encoding == "GBK" && name == "gb18030"),
+                "{encoding} detected as {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn binary_is_refused_with_a_reason() {
+        let rows: [&[u8]; 3] = [
+            b"a\0b\0c",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+            &[0x01, 0x02, 0x03, 0x04, 0x05, 0x06],
+        ];
+        for bytes in rows {
+            let err = decode(bytes).expect_err("binary");
+            assert!(
+                err.contains("binary") || err.contains("not readable"),
+                "{err}"
+            );
         }
     }
 }

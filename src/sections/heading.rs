@@ -14,6 +14,8 @@
 pub struct Heading {
     /// 1 for 一、, 2 for （一）, 3 for 1., 4 for （1）.
     pub level: u8,
+    /// The heading's number: 3 for 三、, （三）, 3. and （3）.
+    pub ordinal: usize,
 }
 
 const CN_DIGITS: &str = "一二三四五六七八九十";
@@ -27,10 +29,16 @@ pub fn parse_heading(line: &str) -> Option<Heading> {
         let close = body.find(['）', ')'])?;
         let inner = body[..close].trim();
         if is_cn_number(inner) {
-            return Some(Heading { level: 2 });
+            return Some(Heading {
+                level: 2,
+                ordinal: cn_number_value(inner)?,
+            });
         }
         if is_small_arabic(inner) {
-            return Some(Heading { level: 4 });
+            return Some(Heading {
+                level: 4,
+                ordinal: inner.parse().ok()?,
+            });
         }
         return None;
     }
@@ -42,13 +50,24 @@ pub fn parse_heading(line: &str) -> Option<Heading> {
     let separator = rest.chars().next()?;
     let after = rest[separator.len_utf8()..].chars().next();
     if is_cn_number(&lead) && (separator == '、' || separator == '.' || separator == '．') {
-        return Some(Heading { level: 1 });
+        return Some(Heading {
+            level: 1,
+            ordinal: cn_number_value(&lead)?,
+        });
     }
     // 1.5 and 3.15 are numbers, not headings; a heading needs text after it.
     if is_small_arabic(&lead) && after.is_some_and(|c| !c.is_ascii_digit() && !c.is_whitespace()) {
-        return Some(Heading { level: 3 });
+        return Some(Heading {
+            level: 3,
+            ordinal: lead.parse().ok()?,
+        });
     }
     None
+}
+
+/// 一 … 十, the digits of Chinese ordinals.
+pub fn is_cn_digit(c: char) -> bool {
+    CN_DIGITS.contains(c)
 }
 
 fn is_heading_separator(c: char) -> bool {

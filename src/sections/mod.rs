@@ -30,10 +30,11 @@ const MAX_POINT_LABEL_CHARS: usize = 24;
 
 /// Splits cleaned lines into sections, in document order.
 pub fn split(lines: &[Line], rules: &TypeRules) -> Vec<Section> {
+    let lines = split_inline_headings(lines);
     let mut sections = Vec::new();
     let mut path: Vec<(u8, String)> = Vec::new();
     let mut block = Block::default();
-    for line in lines {
+    for line in &lines {
         match parse_heading(&line.text) {
             Some(h) => {
                 block.emit(rules, &mut sections);
@@ -51,6 +52,64 @@ pub fn split(lines: &[Line], rules: &TypeRules) -> Vec<Section> {
     }
     block.emit(rules, &mut sections);
     sections
+}
+
+/// Characters after which a heading may start inside a line: sentence ends and spaces, never
+/// a comma or an enumeration mark (…两个一、…).
+const INLINE_HEADING_AFTER: &str = "。！？；：!?;:";
+
+/// Breaks a line before each heading that runs inside it, as crawls that put a whole report
+/// on one line leave them ("…报告如下。一、工作开展情况　（一）深入学习…"). A heading inside a line
+/// is taken only where it stands after a sentence end or space and continues the numbering
+/// (二、 after 一、, （一） after a level-1 heading), so that prose is never cut at a stray 一、.
+pub fn split_inline_headings(lines: &[Line]) -> Vec<Line> {
+    /// The last ordinal seen at each level (index 1 to 4).
+    fn note(h: heading::Heading, last: &mut [usize; 5]) {
+        let level = usize::from(h.level);
+        last[level] = h.ordinal;
+        last[level + 1..].iter_mut().for_each(|o| *o = 0);
+    }
+    let mut last = [0usize; 5];
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if let Some(h) = parse_heading(&line.text) {
+            note(h, &mut last);
+        }
+        let mut start = 0;
+        let text = &line.text;
+        for (at, c) in text.char_indices().skip(1) {
+            let before = text[..at].chars().next_back().unwrap_or(' ');
+            if !(c == '（' || c == '(' || c.is_ascii_digit() || heading::is_cn_digit(c)) {
+                continue;
+            }
+            if !(before.is_whitespace() || INLINE_HEADING_AFTER.contains(before)) {
+                continue;
+            }
+            let Some(h) = parse_heading(&text[at..]) else {
+                continue;
+            };
+            let level = usize::from(h.level);
+            let continues = h.ordinal == last[level] + 1
+                && (level == 1 || last[level - 1] > 0 || h.ordinal == 1);
+            if !continues {
+                continue;
+            }
+            note(h, &mut last);
+            let piece = text[start..at].trim();
+            if !piece.is_empty() {
+                out.push(Line {
+                    number: line.number,
+                    text: piece.to_string(),
+                });
+            }
+            start = at;
+        }
+        out.push(Line {
+            number: line.number,
+            text: text[start..].trim().to_string(),
+        });
+    }
+    out
 }
 
 /// The lines of one heading (or of the preamble) before the next heading.
@@ -134,7 +193,7 @@ fn point_starts(text: &str) -> Vec<usize> {
 pub fn heading_label(line: &str, max_chars: usize) -> String {
     let line = line.trim();
     let head = line
-        .find(['。', '；', ';', '：', ':', '！', '？', '\n'])
+        .find(['。', '；', ';', '：', ':', '！', '？', '\n', '\u{3000}'])
         .map_or(line, |end| &line[..end]);
     if head.chars().count() <= max_chars {
         return head.to_string();
@@ -237,6 +296,43 @@ mod tests {
         assert_eq!(sections[1].text, "（一）强化组织建设。");
         assert_eq!(sections[3].text, "二是制度建设到位。制定清单。");
         assert_eq!(sections[4].line, 3);
+    }
+
+    #[test]
+    fn headings_inside_one_line_crawls() {
+        let one_line = "某镇2023年法治政府建设年度报告　现将有关情况报告如下。一、工作开展情况　（一）深入学习。1.深入学习宣传习近平法治思想。2.加强培训。（二）严格执法。二、存在的问题　执法力量不足。三、下一步打算　加强学习。";
+        let labels: Vec<String> = parse(one_line)
+            .iter()
+            .map(|s| s.headings.join(" / "))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "",
+                "一、工作开展情况",
+                "一、工作开展情况 / （一）深入学习",
+                "一、工作开展情况 / （一）深入学习 / 1.深入学习宣传习近平法治思想",
+                "一、工作开展情况 / （一）深入学习 / 2.加强培训",
+                "一、工作开展情况 / （二）严格执法",
+                "二、存在的问题",
+                "三、下一步打算",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stray_number_inside_prose_is_not_a_heading() {
+        let rows = [
+            "一、情况\n坚持做到三个一、两个二的要求。",
+            "一、情况\n全年开展活动。三、是错的编号。",
+            "一、情况\n增长了1.5倍。2023年再创新高。",
+            "一、情况\n（一）甲。\n内容：（三）跳号不算。",
+        ];
+        for text in rows {
+            let n = parse(text).len();
+            let expected = if text.contains("（一）甲") { 2 } else { 1 };
+            assert_eq!(n, expected, "no inline heading in {text:?}");
+        }
     }
 
     #[test]

@@ -532,47 +532,6 @@ fn a_second_writer_is_told_the_index_is_busy() {
     );
 }
 
-#[test]
-fn unreadable_files_are_named_and_the_rest_indexed() {
-    let corpus = temp_corpus(&[
-        (
-            "corpus/good.txt",
-            "某镇2023年法治政府建设年度报告\n一、总体情况\n正常报告内容。\n".as_bytes(),
-        ),
-        ("corpus/gbk.txt", b"\xb7\xa8\xd6\xce\xd5\xfe\xb8\xae"),
-        ("corpus/empty.txt", b""),
-        ("corpus/old.doc", b"\xd0\xcf\x11\xe0"),
-    ]);
-    let out = run("fazhi-index", corpus.path(), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("skipped gbk.txt: not UTF-8"), "{err}");
-    assert!(err.contains("skipped empty.txt: no text"), "{err}");
-    assert!(
-        err.contains("skipped old.doc: unsupported format .doc"),
-        "{err}"
-    );
-    assert!(
-        stdout(&out).contains("The index holds 1 reports"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        stdout(&out).contains("have no town"),
-        "the unknown place is listed: {}",
-        stdout(&out)
-    );
-
-    let nothing = temp_corpus(&[("corpus/empty.txt", b"")]);
-    let out = run("fazhi-index", nothing.path(), &[]);
-    assert_eq!(out.status.code(), Some(2), "nothing indexed is an error");
-    assert!(
-        stderr(&out).contains("no report could be indexed"),
-        "{}",
-        stderr(&out)
-    );
-}
-
 /// A run killed before its commit leaves the index answering exactly as before.
 #[test]
 fn a_killed_index_run_leaves_the_previous_index() {

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, with shared helpers in `util`.
 
 mod cli;
+mod formats;
 mod property;
 mod seeds;
 mod util;

@@ -1,0 +1,350 @@
+//! Web pages: the article, not the site around it. Navigation, breadcrumbs, scripts, styles,
+//! share buttons and footers are left out; the page's title, date and source feed the metadata.
+
+use std::sync::LazyLock;
+
+use encoding_rs::Encoding;
+use regex::Regex;
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::{Extracted, text};
+use crate::report::{Hints, iso_date};
+
+/// Elements that are never article text.
+const SKIPPED: [&str; 14] = [
+    "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "select",
+    "iframe", "svg", "template", "object",
+];
+/// Elements that start a new line.
+const BLOCKS: [&str; 22] = [
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "table",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "ul",
+    "ol",
+    "hr",
+    "center",
+];
+/// Containers government sites put the article in, most specific first.
+const ARTICLE_SELECTORS: [&str; 14] = [
+    "#zoom",
+    ".TRS_Editor",
+    "#UCAP-CONTENT",
+    ".pages_content",
+    ".article-content",
+    "#article-content",
+    ".art_con",
+    "article",
+    ".article",
+    "#content",
+    ".content",
+    ".main-content",
+    ".view",
+    "main",
+];
+/// The least text a container needs to be taken for the article.
+const MIN_ARTICLE_CHARS: usize = 100;
+
+static CHROME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(^|[-_ ])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|share|bdshare|sidebar|copyright|toolbar|topbar|foot|header)([-_ ]|$)")
+        .expect("static regex")
+});
+static CHARSET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)charset\s*=\s*["']?([A-Za-z0-9_-]+)"#).expect("static regex")
+});
+static PAGE_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:发布时间|发布日期|发文日期|日期)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+        .expect("static regex")
+});
+static PAGE_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:来源|发布机构)\s*[:：]\s*([\p{Han}（）()]{2,30})").expect("static regex")
+});
+
+pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
+    let (html, encoding) = decode(bytes)?;
+    let page = Html::parse_document(&html);
+    let root = article_root(&page);
+    let mut out = String::new();
+    if let Some(root) = root {
+        block_text(root, &mut out);
+    }
+    let text = tidy(&out);
+    let page_text: String = page.root_element().text().collect::<Vec<_>>().join(" ");
+    let hints = Hints {
+        title: page_title(&page),
+        issuer: meta(&page, &["ContentSource", "source"])
+            .or_else(|| PAGE_SOURCE.captures(&page_text).map(|c| c[1].to_string())),
+        published: meta(
+            &page,
+            &[
+                "PubDate",
+                "pubdate",
+                "publishdate",
+                "firstpublishedtime",
+                "article:published_time",
+            ],
+        )
+        .and_then(|d| iso_date(&d))
+        .or_else(|| PAGE_DATE.captures(&page_text).and_then(|c| iso_date(&c[1]))),
+    };
+    Ok(Extracted {
+        text,
+        hints,
+        encoding: Some(encoding),
+        format: None,
+    })
+}
+
+/// Decodes a page: its declared charset when it has one, else as plain text.
+fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+    if Encoding::for_bom(bytes).is_none() {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]);
+        if let Some(encoding) = CHARSET
+            .captures(&head)
+            .and_then(|c| Encoding::for_label(c[1].as_bytes()))
+        {
+            let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+            if !had_errors {
+                return Ok((text.into_owned(), encoding.name()));
+            }
+        }
+    }
+    text::decode(bytes)
+}
+
+fn selector(s: &str) -> Option<Selector> {
+    Selector::parse(s).ok()
+}
+
+fn is_chrome(element: &ElementRef) -> bool {
+    let e = element.value();
+    SKIPPED.contains(&e.name())
+        || e.attr("class").is_some_and(|c| CHROME.is_match(c))
+        || e.attr("id").is_some_and(|i| CHROME.is_match(i))
+        || e.attr("style")
+            .is_some_and(|s| s.replace(' ', "").contains("display:none"))
+}
+
+fn visible_chars(element: ElementRef) -> usize {
+    let mut out = String::new();
+    block_text(element, &mut out);
+    out.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// The element holding the article: a known container, else the one whose paragraphs hold the
+/// most text, else the body.
+fn article_root(page: &Html) -> Option<ElementRef<'_>> {
+    for s in ARTICLE_SELECTORS.iter().filter_map(|s| selector(s)) {
+        if let Some(found) = page
+            .select(&s)
+            .find(|e| !is_chrome(e) && visible_chars(*e) >= MIN_ARTICLE_CHARS)
+        {
+            return Some(found);
+        }
+    }
+    let paragraphs = selector("p")?;
+    let mut scores: Vec<(ElementRef<'_>, usize)> = Vec::new();
+    for p in page.select(&paragraphs) {
+        let n = visible_chars(p);
+        if n < 10 {
+            continue;
+        }
+        let Some(parent) = p.parent().and_then(ElementRef::wrap) else {
+            continue;
+        };
+        let grand = parent.parent().and_then(ElementRef::wrap);
+        for (element, share) in [(Some(parent), n), (grand, n / 2)] {
+            let Some(element) = element else { continue };
+            match scores.iter_mut().find(|(e, _)| e.id() == element.id()) {
+                Some(entry) => entry.1 += share,
+                None => scores.push((element, share)),
+            }
+        }
+    }
+    if let Some((best, _)) = scores.into_iter().max_by_key(|(_, n)| *n) {
+        return Some(best);
+    }
+    let body = selector("body")?;
+    page.select(&body).next()
+}
+
+/// The visible text of an element, a line per block.
+fn block_text(element: ElementRef, out: &mut String) {
+    for child in element.children() {
+        match child.value() {
+            Node::Text(t) => {
+                let mut last_space = out.ends_with([' ', '\n']);
+                for c in t.chars() {
+                    if c.is_whitespace() && c != '\u{3000}' {
+                        if !last_space {
+                            out.push(' ');
+                            last_space = true;
+                        }
+                    } else {
+                        out.push(c);
+                        last_space = false;
+                    }
+                }
+            }
+            Node::Element(e) => {
+                let Some(child) = ElementRef::wrap(child) else {
+                    continue;
+                };
+                if is_chrome(&child) {
+                    continue;
+                }
+                let block = BLOCKS.contains(&e.name());
+                if block {
+                    out.push('\n');
+                }
+                block_text(child, out);
+                if block {
+                    out.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Lines trimmed, blank lines dropped.
+fn tidy(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn meta(page: &Html, names: &[&str]) -> Option<String> {
+    let metas = selector("meta")?;
+    page.select(&metas)
+        .find(|m| {
+            let e = m.value();
+            e.attr("name")
+                .or_else(|| e.attr("property"))
+                .is_some_and(|n| names.iter().any(|x| x.eq_ignore_ascii_case(n)))
+        })
+        .and_then(|m| m.value().attr("content"))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+}
+
+/// The report's title: the page's ArticleTitle, an h1 or the <title> part that reads like a
+/// report title ("…报告_某某人民政府" → "…报告").
+fn page_title(page: &Html) -> Option<String> {
+    let reads_like_title = |t: &str| ["报告", "总结", "情况"].iter().any(|w| t.contains(w));
+    let mut candidates: Vec<String> = Vec::new();
+    candidates.extend(meta(page, &["ArticleTitle", "og:title"]));
+    if let Some(h1) = selector("h1") {
+        candidates.extend(
+            page.select(&h1)
+                .map(|h| tidy(&h.text().collect::<String>()).replace('\n', "")),
+        );
+    }
+    if let Some(title) = selector("title")
+        && let Some(t) = page.select(&title).next()
+    {
+        let t: String = t.text().collect();
+        candidates.extend(t.split(['_', '|', '－', '—']).map(|p| p.trim().to_string()));
+    }
+    candidates.retain(|c| !c.is_empty() && c.chars().count() <= 80);
+    candidates
+        .iter()
+        .find(|c| reads_like_title(c))
+        .or(candidates.first())
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>上桥镇2023年法治政府建设情况报告_利通区人民政府</title>
+<meta name="PubDate" content="2024-01-17 09:30">
+<script>var secret = "脚本里的字";</script><style>.x{}</style></head>
+<body><div class="top-nav"><a href="/">首页</a><a>政务公开</a></div>
+<div class="breadcrumb">当前位置：首页 &gt; 政务公开</div>
+<div id="zoom"><p>2023年，上桥镇坚持依法行政，法律顾问参与重大行政决策合法性审查，提升基层治理法治化水平，取得了明显成效。</p>
+<p>一、工作开展情况</p><p>（一）强化组织建设。一是组织领导到位。</p>
+<div class="share">分享到：微信 微博</div></div>
+<div class="footer">主办单位：利通区人民政府办公室 网站标识码：6403020002 宁ICP备19000976号</div>
+</body></html>"#;
+
+    #[test]
+    fn article_without_site_chrome() {
+        let e = extract(PAGE.as_bytes()).expect("page");
+        assert!(
+            e.text.contains("法律顾问参与重大行政决策合法性审查"),
+            "{}",
+            e.text
+        );
+        assert!(
+            e.text.contains("\n一、工作开展情况\n"),
+            "blocks become lines: {}",
+            e.text
+        );
+        for chrome in [
+            "首页",
+            "脚本里的字",
+            "分享到",
+            "主办单位",
+            "网站标识码",
+            "ICP",
+            "当前位置",
+        ] {
+            assert!(
+                !e.text.contains(chrome),
+                "{chrome:?} leaked into {:?}",
+                e.text
+            );
+        }
+        assert_eq!(
+            e.hints.title.as_deref(),
+            Some("上桥镇2023年法治政府建设情况报告")
+        );
+        assert_eq!(e.hints.published.as_deref(), Some("2024-01-17"));
+    }
+
+    #[test]
+    fn declared_gbk_charset() {
+        let page = PAGE.replace("charset=\"utf-8\"", "charset=\"gbk\"");
+        let (bytes, _, _) = encoding_rs::GBK.encode(&page);
+        let e = extract(&bytes).expect("gbk page");
+        assert_eq!(e.encoding, Some("GBK"));
+        assert!(e.text.contains("法律顾问"));
+    }
+
+    #[test]
+    fn page_without_known_container_uses_its_paragraphs() {
+        let page = "<html><body><ul class=menu><li>首页</li></ul><div><div><p>第一段法治政府建设内容，依法行政水平持续提升。</p><p>第二段内容，法律顾问制度全面落实到位。</p></div></div><div class=foot>版权所有</div></body></html>";
+        let e = extract(page.as_bytes()).expect("page");
+        assert!(
+            e.text.contains("第一段") && e.text.contains("第二段"),
+            "{}",
+            e.text
+        );
+        assert!(
+            !e.text.contains("首页") && !e.text.contains("版权所有"),
+            "{}",
+            e.text
+        );
+    }
+}
