@@ -7,11 +7,14 @@ pub mod writer;
 
 use std::path::{Path, PathBuf};
 
-use tantivy::Index;
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{Index, IndexSettings};
 
 use crate::error::{Error, Result};
 use schema::{Fields, SCHEMA_VERSION, Stamp};
-use tokenizer::{CHARS, ChineseCharTokenizer, ChineseWordTokenizer, WORDS};
+use tokenizer::{
+    BIGRAMS, CHARS, ChineseBigramTokenizer, ChineseCharTokenizer, ChineseWordTokenizer, WORDS,
+};
 
 /// An opened index whose version matches this program.
 pub struct IndexHandle {
@@ -27,6 +30,7 @@ pub fn exists(path: &Path) -> bool {
 
 fn register_tokenizers(index: &Index) {
     index.tokenizers().register(CHARS, ChineseCharTokenizer);
+    index.tokenizers().register(BIGRAMS, ChineseBigramTokenizer);
     index
         .tokenizers()
         .register(WORDS, ChineseWordTokenizer::default());
@@ -87,13 +91,22 @@ impl IndexHandle {
             path: path.to_path_buf(),
             reason,
         })?;
-        let index = Index::create_in_dir(path, schema).map_err(|e| match e {
-            tantivy::TantivyError::IoError(source) => Error::Write {
-                path: path.to_path_buf(),
-                source: std::io::Error::new(source.kind(), source.to_string()),
-            },
-            other => Error::Engine(other),
-        })?;
+        // Chinese text compresses poorly with lz4; zstd keeps the stored text well under raw size.
+        let settings = IndexSettings {
+            docstore_compression: Compressor::Zstd(ZstdCompressor::default()),
+            ..IndexSettings::default()
+        };
+        let index = Index::builder()
+            .schema(schema)
+            .settings(settings)
+            .create_in_dir(path)
+            .map_err(|e| match e {
+                tantivy::TantivyError::IoError(source) => Error::Write {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::new(source.kind(), source.to_string()),
+                },
+                other => Error::Engine(other),
+            })?;
         register_tokenizers(&index);
         Ok(IndexHandle {
             index,

@@ -8,11 +8,11 @@ use tantivy::schema::{
     FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 
-use super::tokenizer::{CHARS, WORDS};
+use super::tokenizer::{BIGRAMS, CHARS, WORDS};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the fields or what is stored in them change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 
@@ -20,7 +20,8 @@ const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     Keyword,
-    Exact,
+    Chars,
+    Bigrams,
     Words,
     Stored,
     Number,
@@ -53,14 +54,15 @@ pub fn parse_fields(data: &str) -> Result<Vec<FieldSpec>> {
         };
         let kind = match kind {
             "keyword" => FieldKind::Keyword,
-            "exact" => FieldKind::Exact,
+            "chars" => FieldKind::Chars,
+            "bigrams" => FieldKind::Bigrams,
             "words" => FieldKind::Words,
             "stored" => FieldKind::Stored,
             "number" => FieldKind::Number,
             "facet" => FieldKind::Facet,
             other => {
                 return Err(bad(format!(
-                    "unknown kind {other:?}: use keyword, exact, words, stored, number or facet"
+                    "unknown kind {other:?}: use keyword, chars, bigrams, words, stored, number or facet"
                 )));
             }
         };
@@ -98,15 +100,15 @@ pub fn build_schema(specs: &[FieldSpec]) -> Schema {
                     .set_fast("raw");
                 builder.add_text_field(name, options);
             }
-            FieldKind::Exact | FieldKind::Words => {
-                let tokenizer = if spec.kind == FieldKind::Exact {
-                    CHARS
-                } else {
-                    WORDS
+            FieldKind::Chars | FieldKind::Bigrams | FieldKind::Words => {
+                let (tokenizer, record) = match spec.kind {
+                    FieldKind::Chars => (CHARS, IndexRecordOption::WithFreqs),
+                    FieldKind::Bigrams => (BIGRAMS, IndexRecordOption::WithFreqsAndPositions),
+                    _ => (WORDS, IndexRecordOption::WithFreqs),
                 };
                 let indexing = TextFieldIndexing::default()
                     .set_tokenizer(tokenizer)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+                    .set_index_option(record);
                 builder.add_text_field(name, TextOptions::default().set_indexing_options(indexing));
             }
             FieldKind::Stored => {
@@ -144,7 +146,8 @@ pub struct Fields {
     pub headings: Field,
     pub line: Field,
     pub text: Field,
-    pub text_exact: Field,
+    pub text_chars: Field,
+    pub text_bigrams: Field,
     pub text_words: Field,
     pub report_key: Field,
     pub fingerprint: Field,
@@ -173,7 +176,8 @@ impl Fields {
             headings: get("headings")?,
             line: get("line")?,
             text: get("text")?,
-            text_exact: get("text_exact")?,
+            text_chars: get("text_chars")?,
+            text_bigrams: get("text_bigrams")?,
             text_words: get("text_words")?,
             report_key: get("report_key")?,
             fingerprint: get("fingerprint")?,
@@ -215,7 +219,7 @@ mod tests {
             .expect_err("must fail")
             .to_string();
         assert!(
-            err.contains("fields.tsv, line 1") && err.contains("keyword, exact"),
+            err.contains("fields.tsv, line 1") && err.contains("keyword, chars"),
             "{err}"
         );
     }

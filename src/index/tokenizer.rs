@@ -1,8 +1,11 @@
 //! The two analysers of section text.
 //!
-//! * [`ChineseCharTokenizer`] gives one token per character with sequential positions, so that a
-//!   phrase of characters matches exactly where the text contains that string: the exact-match
-//!   guarantee rests on it, not on word segmentation.
+//! * [`ChineseBigramTokenizer`] gives every overlapping pair of characters, the pair starting at
+//!   character i at position i, so that a phrase of a term's pairs matches exactly where the text
+//!   contains the term: the exact-match guarantee rests on it, not on word segmentation. Pairs are
+//!   far rarer than single characters, so the postings to intersect are short (Lucene's CJK
+//!   approach).
+//! * [`ChineseCharTokenizer`] gives one token per character, for one-character terms.
 //! * [`ChineseWordTokenizer`] gives jieba's words (search mode, with the domain dictionary of
 //!   `index_schema/dictionary.txt`), for BM25 ranking.
 //!
@@ -16,6 +19,7 @@ use tantivy_jieba::jieba_rs::{Jieba, TokenizeMode};
 use crate::error::{Error, Result};
 
 pub const CHARS: &str = "fazhi_chars";
+pub const BIGRAMS: &str = "fazhi_bigrams";
 pub const WORDS: &str = "fazhi_words";
 
 /// One token per character.
@@ -66,6 +70,76 @@ impl TokenStream for CharTokenStream<'_> {
     fn token_mut(&mut self) -> &mut Token {
         &mut self.token
     }
+}
+
+/// Every overlapping pair of characters, at the position of its first character.
+#[derive(Clone, Default)]
+pub struct ChineseBigramTokenizer;
+
+pub struct BigramTokenStream<'a> {
+    text: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    token: Token,
+    position: usize,
+}
+
+impl Tokenizer for ChineseBigramTokenizer {
+    type TokenStream<'a> = BigramTokenStream<'a>;
+
+    fn token_stream<'a>(&mut self, text: &'a str) -> BigramTokenStream<'a> {
+        BigramTokenStream {
+            text,
+            chars: text.char_indices().peekable(),
+            token: Token::default(),
+            position: 0,
+        }
+    }
+}
+
+impl TokenStream for BigramTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        let Some((start, _)) = self.chars.next() else {
+            return false;
+        };
+        let Some(&(second, c)) = self.chars.peek() else {
+            return false;
+        };
+        let end = second + c.len_utf8();
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = self.position;
+        self.token.position_length = 1;
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[start..end]);
+        self.position += 1;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+/// The pairs of `term` needed to match it exactly, with their offsets: every other pair and the
+/// last, which together cover every character ("依法治镇" → 依法@0, 治镇@2).
+pub fn covering_bigrams(term: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = term.chars().collect();
+    if chars.len() < 2 {
+        return Vec::new();
+    }
+    let last = chars.len() - 2;
+    let mut starts: Vec<usize> = (0..=last).step_by(2).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    starts
+        .into_iter()
+        .map(|i| (i, chars[i..i + 2].iter().collect()))
+        .collect()
 }
 
 /// jieba's words, from one dictionary shared by every clone (tantivy clones a tokenizer each
@@ -210,6 +284,38 @@ mod tests {
             chars("依法 治a"),
             [("依", 0), ("法", 1), (" ", 2), ("治", 3), ("a", 4)].map(|(t, p)| (t.to_string(), p))
         );
+    }
+
+    #[test]
+    fn overlapping_bigrams_with_sequential_positions() {
+        let mut tokenizer = ChineseBigramTokenizer;
+        let mut stream = tokenizer.token_stream("依法 治a");
+        let mut got = Vec::new();
+        while let Some(t) = stream.next() {
+            got.push((t.text.clone(), t.position));
+        }
+        assert_eq!(
+            got,
+            [("依法", 0), ("法 ", 1), (" 治", 2), ("治a", 3)].map(|(t, p)| (t.to_string(), p))
+        );
+        let mut one = tokenizer.token_stream("法");
+        assert!(one.next().is_none(), "one character has no pair");
+    }
+
+    #[test]
+    fn covering_bigrams_cover_every_character() {
+        let rows: [(&str, &[(usize, &str)]); 5] = [
+            ("法", &[]),
+            ("法治", &[(0, "法治")]),
+            ("依法治", &[(0, "依法"), (1, "法治")]),
+            ("依法治镇", &[(0, "依法"), (2, "治镇")]),
+            ("法律顾问团", &[(0, "法律"), (2, "顾问"), (3, "问团")]),
+        ];
+        for (term, expected) in rows {
+            let got = covering_bigrams(term);
+            let got: Vec<(usize, &str)> = got.iter().map(|(i, s)| (*i, s.as_str())).collect();
+            assert_eq!(got, expected, "pairs of {term}");
+        }
     }
 
     #[test]

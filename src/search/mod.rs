@@ -2,8 +2,9 @@
 //! (facets over all matches, not just the page), ranked by BM25 over jieba words with
 //! deterministic ties, and the page's sections are read back as [`Hit`]s.
 //!
-//! Matching never depends on word segmentation: a term matches as a phrase of single characters
-//! on the `text_exact` field, which finds exactly the sections whose normalised text contains it.
+//! Matching never depends on word segmentation: a term matches as a phrase of its overlapping
+//! character pairs on `text_bigrams` (or its one character on `text_chars`), which finds exactly
+//! the sections whose normalised text contains it.
 //! The jieba words of the term only add to the score.
 
 pub mod collector;
@@ -25,7 +26,7 @@ use crate::classify::SectionType;
 use crate::error::{Error, Result};
 use crate::index::IndexHandle;
 use crate::index::schema::Fields;
-use crate::index::tokenizer::ChineseWordTokenizer;
+use crate::index::tokenizer::{ChineseWordTokenizer, covering_bigrams};
 use crate::normalize::normalize;
 use crate::report::ReportMeta;
 use collector::{Match, Tally, TallyCollector};
@@ -340,17 +341,25 @@ impl Engine {
     fn text_query(&self, text: &str) -> Result<Box<dyn TantivyQuery>> {
         let normalized = normalize(text);
         let f = &self.handle.fields;
-        let chars: Vec<Term> = normalized
-            .chars()
-            .map(|c| Term::from_field_text(f.text_exact, c.encode_utf8(&mut [0; 4])))
-            .collect();
-        let exact: Box<dyn TantivyQuery> = match chars.len() {
-            0 => return Ok(Box::new(EmptyQuery)),
-            1 => Box::new(TermQuery::new(
-                chars[0].clone(),
-                IndexRecordOption::WithFreqs,
-            )),
-            _ => Box::new(SteadySeek(Box::new(PhraseQuery::new(chars)))),
+        let mut chars = normalized.chars();
+        let exact: Box<dyn TantivyQuery> = match (chars.next(), chars.next()) {
+            (None, _) => return Ok(Box::new(EmptyQuery)),
+            (Some(c), None) => {
+                let term = Term::from_field_text(f.text_chars, c.encode_utf8(&mut [0; 4]));
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+            }
+            _ => {
+                let pairs: Vec<(usize, Term)> = covering_bigrams(&normalized)
+                    .into_iter()
+                    .map(|(offset, pair)| (offset, Term::from_field_text(f.text_bigrams, &pair)))
+                    .collect();
+                match pairs.as_slice() {
+                    [(_, only)] => {
+                        Box::new(TermQuery::new(only.clone(), IndexRecordOption::WithFreqs))
+                    }
+                    _ => Box::new(SteadySeek(Box::new(PhraseQuery::new_with_offset(pairs)))),
+                }
+            }
         };
         let words = self.words.words(&normalized);
         if words.is_empty() {
