@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tantivy::schema::Facet;
@@ -93,27 +95,38 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
     let data_hash = schema_data_hash();
     let fields = handle.fields;
     progress.set_length(files.len() as u64);
+    let outcomes = parse_in_parallel(
+        &files,
+        &indexed,
+        data_hash,
+        config.threads.max(1),
+        progress,
+        |report, fingerprint, replaces| {
+            if replaces {
+                writer.delete_term(Term::from_field_text(fields.file, &report.meta.file));
+            }
+            for doc in documents(&fields, report, fingerprint) {
+                writer.add_document(doc)?;
+            }
+            Ok(())
+        },
+    )?;
     let mut seen = HashSet::new();
-    for file in &files {
-        progress.set_message(file.rel.clone());
+    for (file, outcome) in files.iter().zip(outcomes) {
         seen.insert(file.rel.clone());
-        let previous = indexed.get(&file.rel).copied();
-        match read_report(file, data_hash, previous) {
-            Ok(Change::Unchanged) => summary.unchanged += 1,
-            Ok(Change::Parsed(report, fingerprint, how)) => {
+        let previous = indexed.contains_key(&file.rel);
+        match outcome {
+            Outcome::Unchanged => summary.unchanged += 1,
+            Outcome::Indexed(how) => {
                 summary.read.push((file.rel.clone(), how));
-                if previous.is_some() {
-                    writer.delete_term(Term::from_field_text(fields.file, &file.rel));
+                if previous {
                     summary.updated += 1;
                 } else {
                     summary.added += 1;
                 }
-                for doc in documents(&fields, &report, fingerprint) {
-                    writer.add_document(doc)?;
-                }
             }
-            Err(reason) => {
-                let reason = if previous.is_some() {
+            Outcome::Skipped(reason) => {
+                let reason = if previous {
                     format!("{reason}; its previously indexed version is kept")
                 } else {
                     reason
@@ -124,7 +137,6 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
                 });
             }
         }
-        progress.inc(1);
     }
     let unreadable: HashSet<&str> = summary.skipped.iter().map(|s| s.file.as_str()).collect();
     for file in indexed.keys() {
@@ -202,6 +214,72 @@ fn clear_index_dir(path: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What became of one file in a run.
+enum Outcome {
+    Unchanged,
+    /// Parsed and handed to the index; how it was read.
+    Indexed(String),
+    Skipped(String),
+}
+
+/// Reads and parses `files` on `workers` threads, handing each new or changed report to `add`
+/// (with whether it replaces an indexed version). Returns each file's outcome, in `files` order.
+fn parse_in_parallel(
+    files: &[CorpusFile],
+    indexed: &HashMap<String, u64>,
+    data_hash: u64,
+    workers: usize,
+    progress: &ProgressBar,
+    add: impl Fn(&Report, u64, bool) -> Result<()> + Sync,
+) -> Result<Vec<Outcome>> {
+    let next = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<Option<Outcome>>> =
+        Mutex::new((0..files.len()).map(|_| None).collect());
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    if failure.lock().map_or(true, |f| f.is_some()) {
+                        break;
+                    }
+                    let previous = indexed.get(&file.rel).copied();
+                    let outcome = match read_report(file, data_hash, previous) {
+                        Ok(Change::Unchanged) => Outcome::Unchanged,
+                        Ok(Change::Parsed(report, fingerprint, how)) => {
+                            if let Err(e) = add(&report, fingerprint, previous.is_some()) {
+                                if let Ok(mut f) = failure.lock() {
+                                    f.get_or_insert(e);
+                                }
+                                break;
+                            }
+                            Outcome::Indexed(how)
+                        }
+                        Err(reason) => Outcome::Skipped(reason),
+                    };
+                    if let Ok(mut all) = outcomes.lock() {
+                        all[i] = Some(outcome);
+                    }
+                    progress.set_message(file.rel.clone());
+                    progress.inc(1);
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let outcomes = outcomes
+        .into_inner()
+        .map_err(|_| Error::Usage("a parsing thread panicked".into()))?;
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Outcome::Skipped("not read: the run stopped early".into())))
+        .collect())
 }
 
 enum Change {
