@@ -29,6 +29,7 @@ pub mod region;
 pub mod report;
 pub mod search;
 pub mod sections;
+pub mod synth;
 
 pub use classify::SectionType;
 pub use error::{Error, Result};

@@ -136,6 +136,11 @@ impl Gazetteer {
         &GAZETTEER
     }
 
+    /// Every row, in gazetteer order.
+    pub fn places(&self) -> &[Place] {
+        &self.places
+    }
+
     pub fn len(&self) -> usize {
         self.places.len()
     }

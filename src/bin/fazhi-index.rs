@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use fazhi_search::index::emit::emit_ndjson;
 use fazhi_search::index::writer::{IndexConfig, IndexSummary, progress_bar, update};
 
 /// Index a folder of rule-of-law reports (法治政府建设年度报告) for fazhi-query.
@@ -29,6 +30,18 @@ struct Args {
     /// Name every file read, with its format and encoding.
     #[arg(long, short)]
     verbose: bool,
+    /// Instead of indexing, write every section as JSON lines (for Quickwit or OpenSearch;
+    /// see docs/scale-out.md).
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
+    /// With --emit: the file to write [default: standard output].
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Emit {
+    Ndjson,
 }
 
 fn main() -> ExitCode {
@@ -42,7 +55,33 @@ fn main() -> ExitCode {
     }
 }
 
+fn emit(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let (sections, skipped) = emit_ndjson(&args.corpus, &mut out)?;
+    out.flush().context("cannot write the output")?;
+    for s in &skipped {
+        eprintln!("fazhi-index: warning: skipped {}: {}", s.file, s.reason);
+    }
+    if !args.quiet {
+        eprintln!("fazhi-index: emitted {sections} sections");
+    }
+    Ok(if sections == 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if args.emit.is_some() {
+        return emit(args);
+    }
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -309,9 +309,14 @@ fn read_report(
     ))
 }
 
+/// The key that stands for a report (its path relative to the corpus) in the index.
+pub fn report_key(file: &str) -> u64 {
+    fnv1a(FNV_OFFSET, file.as_bytes())
+}
+
 /// One document per section.
 fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocument> {
-    let report_key = fnv1a(FNV_OFFSET, report.meta.file.as_bytes());
+    let report_key = report_key(&report.meta.file);
     let region: Vec<&str> = [
         &report.meta.province,
         &report.meta.city,

@@ -140,6 +140,8 @@ pub struct Facets {
 pub struct SearchResults {
     pub total_sections: usize,
     pub total_reports: usize,
+    /// The matching reports, by their key ([`crate::index::writer::report_key`]).
+    pub report_keys: std::collections::HashSet<u64>,
     pub facets: Facets,
     /// The ranked hits, at most `limit` of them.
     pub hits: Vec<Hit>,
@@ -218,6 +220,7 @@ impl Engine {
         Ok(SearchResults {
             total_sections: matches.len(),
             total_reports: reports.len(),
+            report_keys: reports,
             facets: Facets {
                 town,
                 province: sorted_facets(provinces),

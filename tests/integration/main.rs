@@ -3,5 +3,6 @@
 mod cli;
 mod formats;
 mod property;
+mod scale;
 mod seeds;
 mod util;

@@ -1,0 +1,564 @@
+//! The benchmark: builds the index of synthetic corpora of several sizes and measures it, side
+//! by side with what a researcher would otherwise use (ripgrep over the files, SQLite FTS5 with
+//! the trigram tokenizer), with each tool's recall against plain substring search.
+//!
+//! ```sh
+//! cargo build --release --bins --examples
+//! cargo run --release --example bench -- --sizes 1000,20000
+//! ```
+//!
+//! It prints Markdown tables (the figures in BENCHMARKS.md come from it). Corpora are generated
+//! once into `--dir` (default `bench-data/`, git-ignored) and reused.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
+use fazhi_search::index::writer::report_key;
+use fazhi_search::search::{self, Filters, SearchRequest};
+use fazhi_search::{Engine, normalize, synth};
+
+#[derive(Parser)]
+struct Args {
+    /// Corpus sizes, in reports.
+    #[arg(long, value_delimiter = ',', default_value = "1000,20000")]
+    sizes: Vec<usize>,
+    /// Where corpora and indexes are kept.
+    #[arg(long, default_value = "bench-data")]
+    dir: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Repetitions of each query in process.
+    #[arg(long, default_value_t = 30)]
+    reps: usize,
+    /// Repetitions of each query as a new process.
+    #[arg(long, default_value_t = 5)]
+    process_reps: usize,
+    /// Skip ripgrep and SQLite.
+    #[arg(long)]
+    no_alternatives: bool,
+}
+
+/// A benchmark query: the query text and the filters, as fazhi-query takes them.
+struct BenchQuery {
+    name: &'static str,
+    query: &'static str,
+    args: &'static [&'static str],
+}
+
+const QUERIES: [BenchQuery; 9] = [
+    BenchQuery {
+        name: "2-character term",
+        query: "普法",
+        args: &[],
+    },
+    BenchQuery {
+        name: "common term",
+        query: "法律顾问",
+        args: &[],
+    },
+    BenchQuery {
+        name: "inside a word",
+        query: "依法治",
+        args: &[],
+    },
+    BenchQuery {
+        name: "long phrase",
+        query: "行政机关负责人出庭应诉",
+        args: &[],
+    },
+    BenchQuery {
+        name: "very common",
+        query: "法治",
+        args: &[],
+    },
+    BenchQuery {
+        name: "AND",
+        query: "法律顾问 合同",
+        args: &[],
+    },
+    BenchQuery {
+        name: "with province",
+        query: "法律顾问",
+        args: &["--province", "河南"],
+    },
+    BenchQuery {
+        name: "with years",
+        query: "普法",
+        args: &["--year", "2020..2023"],
+    },
+    BenchQuery {
+        name: "with type",
+        query: "法律顾问",
+        args: &["--type", "shortcomings"],
+    },
+];
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let bins = std::env::current_exe()?
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .context("locating target/release")?;
+    let index_bin = bins.join("fazhi-index");
+    let query_bin = bins.join("fazhi-query");
+    if !index_bin.is_file() || !query_bin.is_file() {
+        bail!("build the binaries first: cargo build --release --bins --examples");
+    }
+    println!("# fazhi-search benchmark\n");
+    println!("{}\n", machine());
+    for &n in &args.sizes {
+        bench_size(&args, n, &index_bin, &query_bin)?;
+    }
+    Ok(())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+        })
+        .unwrap_or(0);
+    format!(
+        "Machine: {cpu}, {cores} cores, {:.0} GiB memory.",
+        mem as f64 / 1024.0 / 1024.0
+    )
+}
+
+/// Wall time, CPU time and peak memory of a child process.
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kb: i64,
+    ok: bool,
+}
+
+fn run_measured(cmd: &mut Command) -> anyhow::Result<Run> {
+    let start = Instant::now();
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in; the pid is our own child's.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    if pid < 0 {
+        bail!("wait4 failed: {}", std::io::Error::last_os_error());
+    }
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    Ok(Run {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kb: usage.ru_maxrss,
+        ok: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1,
+    })
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> [Duration; 3] {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+    [at(0.50), at(0.95), at(0.99)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn request(q: &BenchQuery, limit: Option<usize>) -> anyhow::Result<SearchRequest> {
+    let mut filters = Filters::default();
+    for pair in q.args.chunks(2) {
+        match pair {
+            ["--province", v] => filters.provinces.push((*v).to_string()),
+            ["--year", v] => filters.years = Some(search::parse_years(v)?),
+            ["--type", v] => filters.section_types.push(v.parse()?),
+            _ => bail!("unknown bench filter {pair:?}"),
+        }
+    }
+    Ok(SearchRequest {
+        query: search::parse(q.query)?,
+        filters,
+        limit,
+    })
+}
+
+fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyhow::Result<()> {
+    let root = args.dir.join(n.to_string());
+    let corpus = root.join("corpus");
+    let index = root.join("index");
+    if !corpus.is_dir() {
+        eprintln!("generating {n} reports into {}", corpus.display());
+        synth::generate(Path::new("corpus"), &corpus, n, args.seed)?;
+    }
+    let raw = dir_bytes(&corpus);
+    let files: Vec<PathBuf> = {
+        let mut f: Vec<PathBuf> = std::fs::read_dir(&corpus)?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        f.sort();
+        f
+    };
+    println!("## {n} reports ({:.0} MB of text)\n", raw as f64 / 1e6);
+
+    // Index build.
+    let _ = std::fs::remove_dir_all(&index);
+    eprintln!("indexing {n} reports");
+    let build = run_measured(
+        Command::new(index_bin)
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .arg("--quiet"),
+    )?;
+    if !build.ok {
+        bail!("fazhi-index failed on {}", corpus.display());
+    }
+    let index_bytes = dir_bytes(&index);
+    let mbps = raw as f64 / 1e6 / build.wall.as_secs_f64();
+
+    // Re-index after changing 1% of the files.
+    let changed: Vec<(PathBuf, String)> = files
+        .iter()
+        .step_by(100)
+        .filter_map(|p| std::fs::read_to_string(p).ok().map(|t| (p.clone(), t)))
+        .collect();
+    for (p, t) in &changed {
+        std::fs::write(p, format!("{t}\n补充说明：本报告已更新。\n"))?;
+    }
+    let reindex = run_measured(
+        Command::new(index_bin)
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .arg("--quiet"),
+    )?;
+    for (p, t) in &changed {
+        std::fs::write(p, t)?;
+    }
+    let restore = run_measured(
+        Command::new(index_bin)
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .arg("--quiet"),
+    )?;
+
+    println!("| build | value |\n|---|---|");
+    println!(
+        "| index build, wall | {:.1} s ({mbps:.1} MB/s) |",
+        build.wall.as_secs_f64()
+    );
+    println!(
+        "| CPU cores busy (CPU time / wall) | {:.2} |",
+        build.cpu.as_secs_f64() / build.wall.as_secs_f64()
+    );
+    println!("| peak RSS | {:.0} MiB |", build.max_rss_kb as f64 / 1024.0);
+    println!(
+        "| index size / raw text | {:.0} MB / {:.0} MB = {:.2} |",
+        index_bytes as f64 / 1e6,
+        raw as f64 / 1e6,
+        index_bytes as f64 / raw as f64
+    );
+    println!(
+        "| re-index after changing {} files (1%) | {:.1} s = {:.0}% of a full build |",
+        changed.len(),
+        reindex.wall.as_secs_f64(),
+        100.0 * reindex.wall.as_secs_f64() / build.wall.as_secs_f64()
+    );
+    println!(
+        "| re-index, nothing changed (fingerprints only) | {:.1} s |\n",
+        restore.wall.as_secs_f64().min(reindex.wall.as_secs_f64())
+    );
+
+    // Queries in process.
+    let engine = Engine::open(&index)?;
+    let mut all = Vec::new();
+    let mut rows = Vec::new();
+    for q in &QUERIES {
+        let req = request(q, Some(10))?;
+        let first = engine.search(&req)?;
+        let mut samples = Vec::with_capacity(args.reps);
+        for _ in 0..args.reps {
+            let t = Instant::now();
+            let r = engine.search(&req)?;
+            samples.push(t.elapsed());
+            std::hint::black_box(r);
+        }
+        all.extend(samples.iter().copied());
+        let [p50, _, p99] = percentiles(samples.clone());
+        // One process: start, open, search, facets, print.
+        let mut proc_samples = Vec::new();
+        for _ in 0..args.process_reps {
+            let run = run_measured(
+                Command::new(query_bin)
+                    .arg("--index")
+                    .arg(&index)
+                    .args(["--format", "json", "--limit", "10", "--"])
+                    .args(q.args)
+                    .arg(q.query),
+            )?;
+            proc_samples.push(run.wall);
+        }
+        let [pp50, _, _] = percentiles(proc_samples.clone());
+        rows.push((
+            q,
+            first.total_sections,
+            first.total_reports,
+            p50,
+            p99,
+            pp50,
+            proc_samples,
+        ));
+    }
+    let [p50, p95, p99] = percentiles(all);
+    let proc_all: Vec<Duration> = rows.iter().flat_map(|r| r.6.iter().copied()).collect();
+    let [pp50, pp95, pp99] = percentiles(proc_all);
+    println!(
+        "| query | filters | sections | reports | in-process p50 | p99 | per process p50 |\n|---|---|---|---|---|---|---|"
+    );
+    for (q, sections, reports, p50, p99, pp50, _) in &rows {
+        println!(
+            "| {} `{}` | {} | {sections} | {reports} | {} | {} | {} |",
+            q.name,
+            q.query,
+            q.args.join(" "),
+            ms(*p50),
+            ms(*p99),
+            ms(*pp50)
+        );
+    }
+    println!(
+        "\nAll queries, top 10 with facet counts over all matches: in process p50 {} / p95 {} / p99 {}; per process (start + open + search + facets + JSON) p50 {} / p95 {} / p99 {}.\n",
+        ms(p50),
+        ms(p95),
+        ms(p99),
+        ms(pp50),
+        ms(pp95),
+        ms(pp99)
+    );
+
+    // Export of 10,000 passages.
+    let req = request(&QUERIES[4], Some(10_000))?;
+    let t = Instant::now();
+    let results = engine.search(&req)?;
+    let render = RenderOptions {
+        format: Format::Csv,
+        passage: PassageOptions::default(),
+        color: false,
+        query: QUERIES[4].query.into(),
+        terms: vec![QUERIES[4].query.into()],
+    };
+    export::write(&mut std::io::sink(), &results, &render)?;
+    println!(
+        "Export of {} passages of `{}` to CSV (search + read + passages + CSV): {}.\n",
+        results.hits.len(),
+        QUERIES[4].query,
+        ms(t.elapsed())
+    );
+
+    // Recall, and the alternatives.
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            Some((name, std::fs::read_to_string(p).ok()?))
+        })
+        .collect();
+    let single: Vec<&BenchQuery> = QUERIES
+        .iter()
+        .filter(|q| q.args.is_empty() && !q.query.contains(' '))
+        .collect();
+    let oracle = |term: &str| -> HashSet<String> {
+        let needle = normalize(term);
+        texts
+            .iter()
+            .filter(|(_, t)| normalize(t).contains(&needle))
+            .map(|(n, _)| n.clone())
+            .collect()
+    };
+    println!(
+        "| term | files containing it | fazhi-search recall | ripgrep recall, p50 | SQLite FTS5 trigram recall, p50 |\n|---|---|---|---|---|"
+    );
+    let rg = (!args.no_alternatives && Command::new("rg").arg("--version").output().is_ok())
+        .then_some(());
+    let sqlite = if args.no_alternatives {
+        None
+    } else {
+        fts5_build(&root, &corpus).ok()
+    };
+    for q in &single {
+        let want = oracle(q.query);
+        let keys: HashSet<u64> = want.iter().map(|f| report_key(f)).collect();
+        let got = engine.search(&request(q, Some(0))?)?.report_keys;
+        let ours = recall(keys.intersection(&got).count(), want.len())
+            + &exact_note(got.len(), keys.len());
+        let rg_cell = match rg {
+            Some(()) => {
+                let mut times = Vec::new();
+                let mut found = HashSet::new();
+                for _ in 0..args.process_reps {
+                    let t = Instant::now();
+                    let out = Command::new("rg")
+                        .args(["-l", "-F", "--no-messages", q.query])
+                        .arg(&corpus)
+                        .output()?;
+                    times.push(t.elapsed());
+                    found = String::from_utf8_lossy(&out.stdout)
+                        .lines()
+                        .filter_map(|l| {
+                            Path::new(l)
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                        })
+                        .collect();
+                }
+                format!(
+                    "{}, {}",
+                    recall(want.intersection(&found).count(), want.len()),
+                    ms(percentiles(times)[0])
+                )
+            }
+            None => "ripgrep not installed".into(),
+        };
+        let fts_cell = match &sqlite {
+            Some((db, _)) => match fts5_query(db, q.query, args.process_reps) {
+                Ok((found, p50)) => format!(
+                    "{}, {}",
+                    recall(want.intersection(&found).count(), want.len()),
+                    ms(p50)
+                ),
+                Err(e) => format!("error: {e}"),
+            },
+            None => "not run".into(),
+        };
+        println!(
+            "| `{}` | {} | {ours} | {rg_cell} | {fts_cell} |",
+            q.query,
+            want.len()
+        );
+    }
+    if let Some((_, build_time)) = &sqlite {
+        println!(
+            "\nSQLite FTS5 trigram build (python3 sqlite3, one row per file): {:.1} s; fazhi-search build: {:.1} s ({:.1}× faster).\n",
+            build_time.as_secs_f64(),
+            build.wall.as_secs_f64(),
+            build_time.as_secs_f64() / build.wall.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn recall(found: usize, want: usize) -> String {
+    if want == 0 {
+        return "—".into();
+    }
+    format!("{:.1}%", 100.0 * found as f64 / want as f64)
+}
+
+fn exact_note(got: usize, want: usize) -> String {
+    if got == want {
+        String::new()
+    } else {
+        format!(" ({got} found)")
+    }
+}
+
+const FTS5_BUILD: &str = r#"
+import sqlite3, sys, os, time
+db, corpus = sys.argv[1], sys.argv[2]
+if os.path.exists(db): os.remove(db)
+t = time.time()
+con = sqlite3.connect(db)
+con.execute("CREATE VIRTUAL TABLE docs USING fts5(name UNINDEXED, body, tokenize='trigram')")
+for name in sorted(os.listdir(corpus)):
+    with open(os.path.join(corpus, name), encoding='utf-8') as f:
+        con.execute("INSERT INTO docs VALUES (?, ?)", (name, f.read()))
+con.commit()
+print(time.time() - t)
+"#;
+
+const FTS5_QUERY: &str = r#"
+import sqlite3, sys, time
+db, term, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+con = sqlite3.connect(db)
+times = []
+for _ in range(reps):
+    t = time.time()
+    if len(term) >= 3:
+        rows = con.execute("SELECT name FROM docs WHERE docs MATCH ?", ('"' + term.replace('"', '""') + '"',)).fetchall()
+    else:
+        rows = con.execute("SELECT name FROM docs WHERE body LIKE ?", ('%' + term + '%',)).fetchall()
+    times.append(time.time() - t)
+times.sort()
+print(times[len(times) // 2])
+for (name,) in rows: print(name)
+"#;
+
+fn fts5_build(root: &Path, corpus: &Path) -> anyhow::Result<(PathBuf, Duration)> {
+    let db = root.join("fts5.db");
+    eprintln!("building the SQLite FTS5 trigram index");
+    let out = Command::new("python3")
+        .args(["-c", FTS5_BUILD])
+        .arg(&db)
+        .arg(corpus)
+        .output()?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
+    Ok((db, Duration::from_secs_f64(secs)))
+}
+
+fn fts5_query(db: &Path, term: &str, reps: usize) -> anyhow::Result<(HashSet<String>, Duration)> {
+    let out = Command::new("python3")
+        .args(["-c", FTS5_QUERY])
+        .arg(db)
+        .arg(term)
+        .arg(reps.to_string())
+        .output()?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let p50: f64 = lines.next().unwrap_or("0").parse()?;
+    Ok((
+        lines.map(String::from).collect(),
+        Duration::from_secs_f64(p50),
+    ))
+}
