@@ -11,7 +11,7 @@
 //!
 //! Both expect text that went through [`crate::normalize`].
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy_jieba::jieba_rs::{Jieba, TokenizeMode};
@@ -143,11 +143,10 @@ pub fn covering_bigrams(term: &str) -> Vec<(usize, String)> {
 }
 
 /// jieba's words, from one dictionary shared by every clone (tantivy clones a tokenizer each
-/// time it hands one out; jieba's dictionary is megabytes).
-#[derive(Clone)]
-pub struct ChineseWordTokenizer {
-    jieba: Arc<Jieba>,
-}
+/// time it hands one out; jieba's dictionary is megabytes) and loaded on first use, so that
+/// opening an index to search it does not pay for it.
+#[derive(Clone, Default)]
+pub struct ChineseWordTokenizer;
 
 const DICTIONARY: &str = include_str!("../../index_schema/dictionary.txt");
 
@@ -177,28 +176,20 @@ pub fn parse_dictionary(data: &str) -> Result<Vec<DictionaryWord>> {
     Ok(words)
 }
 
-static JIEBA: LazyLock<Arc<Jieba>> = LazyLock::new(|| {
+static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
     let mut jieba = Jieba::new();
     let words = parse_dictionary(DICTIONARY)
         .expect("index_schema/dictionary.txt is valid: checked by its unit test");
     for (word, freq, tag) in words {
         jieba.add_word(&crate::normalize(&word), freq, tag.as_deref());
     }
-    Arc::new(jieba)
+    jieba
 });
-
-impl Default for ChineseWordTokenizer {
-    fn default() -> Self {
-        ChineseWordTokenizer {
-            jieba: Arc::clone(&JIEBA),
-        }
-    }
-}
 
 impl ChineseWordTokenizer {
     /// The words of `text` that carry meaning (no spaces, no punctuation).
     pub fn words(&self, text: &str) -> Vec<String> {
-        self.jieba
+        JIEBA
             .tokenize(text, TokenizeMode::Search, true)
             .into_iter()
             .filter(|t| is_word(t.word))
@@ -220,8 +211,7 @@ impl Tokenizer for ChineseWordTokenizer {
     type TokenStream<'a> = WordTokenStream;
 
     fn token_stream(&mut self, text: &str) -> WordTokenStream {
-        let tokens: Vec<Token> = self
-            .jieba
+        let tokens: Vec<Token> = JIEBA
             .tokenize(text, TokenizeMode::Search, true)
             .into_iter()
             .filter(|t| is_word(t.word))

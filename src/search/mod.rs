@@ -5,7 +5,7 @@
 //! Matching never depends on word segmentation: a term matches as a phrase of its overlapping
 //! character pairs on `text_bigrams` (or its one character on `text_chars`), which finds exactly
 //! the sections whose normalised text contains it.
-//! The jieba words of the term only add to the score.
+//! The jieba words inside the term only add to the score.
 
 pub mod collector;
 pub mod query;
@@ -26,7 +26,7 @@ use crate::classify::SectionType;
 use crate::error::{Error, Result};
 use crate::index::IndexHandle;
 use crate::index::schema::Fields;
-use crate::index::tokenizer::{ChineseWordTokenizer, covering_bigrams};
+use crate::index::tokenizer::covering_bigrams;
 use crate::normalize::normalize;
 use crate::report::ReportMeta;
 use collector::{Match, Tally, TallyCollector};
@@ -151,7 +151,6 @@ pub struct SearchResults {
 pub struct Engine {
     handle: IndexHandle,
     reader: IndexReader,
-    words: ChineseWordTokenizer,
 }
 
 impl Engine {
@@ -167,11 +166,7 @@ impl Engine {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
-        Ok(Engine {
-            handle,
-            reader,
-            words: ChineseWordTokenizer::default(),
-        })
+        Ok(Engine { handle, reader })
     }
 
     pub fn fields(&self) -> &Fields {
@@ -364,7 +359,7 @@ impl Engine {
                 }
             }
         };
-        let words = self.words.words(&normalized);
+        let words = ranking_words(&normalized);
         if words.is_empty() {
             return Ok(exact);
         }
@@ -411,6 +406,35 @@ impl Engine {
             score: m.score,
         })
     }
+}
+
+/// The longest word looked up for ranking, in characters.
+const MAX_WORD_CHARS: usize = 6;
+/// How far into a term words are looked up for ranking, in characters.
+const MAX_RANKED_CHARS: usize = 32;
+
+/// The candidate words of a term for BM25 ranking: every substring of two to six characters
+/// (and the whole term, up to 16), looked up in the jieba words the index holds. A substring
+/// that is no word there costs one dictionary lookup and scores nothing, so the query needs no
+/// word segmenter, and opening an index to search it stays fast.
+fn ranking_words(term: &str) -> Vec<String> {
+    let chars: Vec<char> = term.chars().take(MAX_RANKED_CHARS).collect();
+    let mut words: Vec<String> = Vec::new();
+    for start in 0..chars.len() {
+        for len in 2..=MAX_WORD_CHARS.min(chars.len() - start) {
+            let word: String = chars[start..start + len].iter().collect();
+            if word.chars().any(char::is_alphanumeric) {
+                words.push(word);
+            }
+        }
+    }
+    let whole = term.chars().count();
+    if whole > MAX_WORD_CHARS && whole <= 16 {
+        words.push(term.to_string());
+    }
+    words.sort();
+    words.dedup();
+    words
 }
 
 /// How much the exact character phrase adds to a score, next to the BM25 of its jieba words:
@@ -464,6 +488,21 @@ fn sorted_facets(counts: std::collections::HashMap<String, usize>) -> Vec<FacetC
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranking_words_are_the_substrings_that_can_be_words() {
+        assert!(ranking_words("法").is_empty());
+        assert_eq!(ranking_words("依法治"), ["依法", "依法治", "法治"]);
+        let long = ranking_words("行政机关负责人出庭应诉");
+        for word in ["行政机关", "负责人", "出庭应诉", "行政机关负责人出庭应诉"]
+        {
+            assert!(long.iter().any(|w| w == word), "{word} in {long:?}");
+        }
+        assert!(
+            ranking_words(&"法".repeat(10_000)).len() <= 5,
+            "a long term stays cheap"
+        );
+    }
 
     #[test]
     fn year_ranges() {
