@@ -307,6 +307,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
 
     // Queries in process.
     let engine = Engine::open(&index)?;
+    println!("{}\n", space_breakdown(&engine, raw)?);
     let mut all = Vec::new();
     let mut rows = Vec::new();
     for q in &QUERIES {
@@ -481,6 +482,41 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         );
     }
     Ok(())
+}
+
+/// Where the index's bytes go, per field, as a share of the raw text.
+fn space_breakdown(engine: &Engine, raw: u64) -> anyhow::Result<String> {
+    let usage = engine.searcher().space_usage()?;
+    let mut per_field: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    let mut store = 0u64;
+    for segment in usage.segments() {
+        for part in [
+            segment.termdict(),
+            segment.postings(),
+            segment.positions(),
+            segment.fast_fields(),
+            segment.fieldnorms(),
+        ] {
+            for field in part.fields() {
+                *per_field.entry(field.field_name().to_string()).or_default() +=
+                    field.total().get_bytes();
+            }
+        }
+        store += segment.store().total().get_bytes();
+    }
+    let mut parts: Vec<(String, u64)> = per_field.into_iter().collect();
+    parts.push(("stored documents (zstd)".into(), store));
+    parts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let share = |n: u64| format!("{:.0}%", 100.0 * n as f64 / raw as f64);
+    let cells: Vec<String> = parts
+        .iter()
+        .filter(|(_, n)| *n * 100 >= raw)
+        .map(|(f, n)| format!("{f} {}", share(*n)))
+        .collect();
+    Ok(format!(
+        "Index size by part, as a share of the raw text: {}.",
+        cells.join(", ")
+    ))
 }
 
 fn recall(found: usize, want: usize) -> String {

@@ -42,7 +42,7 @@ pub struct EmittedSection<'a> {
 /// sections and the files that could not be read.
 pub fn emit_ndjson(corpus: &std::path::Path, out: &mut dyn Write) -> Result<(usize, Vec<Skipped>)> {
     let (files, mut skipped) = ingest::discover(corpus);
-    let words = ChineseWordTokenizer::default();
+    let words = ChineseWordTokenizer;
     let mut count = 0;
     let write_error = |source: std::io::Error| Error::Write {
         path: "standard output".into(),

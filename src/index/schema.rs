@@ -12,7 +12,7 @@ use super::tokenizer::{BIGRAMS, CHARS, WORDS};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the fields or what is stored in them change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 
@@ -25,6 +25,7 @@ pub enum FieldKind {
     Words,
     Stored,
     Number,
+    Key,
     Facet,
 }
 
@@ -59,10 +60,11 @@ pub fn parse_fields(data: &str) -> Result<Vec<FieldSpec>> {
             "words" => FieldKind::Words,
             "stored" => FieldKind::Stored,
             "number" => FieldKind::Number,
+            "key" => FieldKind::Key,
             "facet" => FieldKind::Facet,
             other => {
                 return Err(bad(format!(
-                    "unknown kind {other:?}: use keyword, chars, bigrams, words, stored, number or facet"
+                    "unknown kind {other:?}: use keyword, chars, bigrams, words, stored, number, key or facet"
                 )));
             }
         };
@@ -102,7 +104,7 @@ pub fn build_schema(specs: &[FieldSpec]) -> Schema {
             }
             FieldKind::Chars | FieldKind::Bigrams | FieldKind::Words => {
                 let (tokenizer, record) = match spec.kind {
-                    FieldKind::Chars => (CHARS, IndexRecordOption::WithFreqs),
+                    FieldKind::Chars => (CHARS, IndexRecordOption::Basic),
                     FieldKind::Bigrams => (BIGRAMS, IndexRecordOption::WithFreqsAndPositions),
                     _ => (WORDS, IndexRecordOption::WithFreqs),
                 };
@@ -120,6 +122,9 @@ pub fn build_schema(specs: &[FieldSpec]) -> Schema {
                     .set_stored()
                     .set_fast();
                 builder.add_u64_field(name, options);
+            }
+            FieldKind::Key => {
+                builder.add_u64_field(name, NumericOptions::default().set_fast());
             }
             FieldKind::Facet => {
                 builder.add_facet_field(name, FacetOptions::default());

@@ -312,7 +312,7 @@ mod tests {
     fn dictionary_parses_and_domain_words_are_words() {
         let words = parse_dictionary(DICTIONARY).expect("index_schema/dictionary.txt");
         assert!(words.len() > 40);
-        let w = ChineseWordTokenizer::default().words("推进法律明白人培养和一岗双责落实");
+        let w = ChineseWordTokenizer.words("推进法律明白人培养和一岗双责落实");
         for expected in ["法律明白人", "一岗双责"] {
             assert!(
                 w.iter().any(|x| x == expected),

@@ -1,8 +1,9 @@
-//! One pass over the matching sections that gathers what a result page needs: every match's
-//! score and sort key (ranking is done afterwards, with deterministic ties), the distinct
-//! reports, and the facet counts over all matches, read from fast fields.
+//! One pass over the matching sections that gathers what a result page needs: the best
+//! matches in rank order (deterministic ties), the distinct reports, and the facet counts over
+//! all matches, read from fast fields.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
@@ -17,10 +18,46 @@ pub struct Match {
     pub address: DocAddress,
 }
 
-/// Counts over all matching sections.
+impl Match {
+    /// Rank order: higher score first; equal scores in report-key, then line order, so that the
+    /// same index gives the same order whatever its segment layout.
+    pub fn rank(&self, other: &Match) -> Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.report_key.cmp(&other.report_key))
+            .then(self.line.cmp(&other.line))
+            .then(self.address.cmp(&other.address))
+    }
+}
+
+/// A heap entry whose greatest element is the worst-ranked match.
+struct Worst(Match);
+
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.rank(&other.0)
+    }
+}
+
+/// Counts over all matching sections, and the best `limit` matches in rank order.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
+    /// The best matches, best first.
     pub matches: Vec<Match>,
+    /// The number of matching sections.
+    pub total: usize,
     pub reports: HashSet<u64>,
     /// (town, county, province) → sections.
     pub towns: HashMap<(String, String, String), usize>,
@@ -29,46 +66,45 @@ pub struct Tally {
     pub section_types: HashMap<String, usize>,
 }
 
-impl Tally {
-    fn merge(&mut self, other: Tally) {
-        self.matches.extend(other.matches);
-        self.reports.extend(other.reports);
-        for (k, v) in other.towns {
-            *self.towns.entry(k).or_default() += v;
-        }
-        for (k, v) in other.provinces {
-            *self.provinces.entry(k).or_default() += v;
-        }
-        for (k, v) in other.years {
-            *self.years.entry(k).or_default() += v;
-        }
-        for (k, v) in other.section_types {
-            *self.section_types.entry(k).or_default() += v;
-        }
+fn add_counts<K: std::hash::Hash + Eq>(into: &mut HashMap<K, usize>, from: HashMap<K, usize>) {
+    for (k, v) in from {
+        *into.entry(k).or_default() += v;
     }
 }
 
-type PlaceOrds = (Option<u64>, Option<u64>, Option<u64>);
+/// Collects a [`Tally`], keeping the best `limit` matches (all of them when None).
+pub struct TallyCollector {
+    pub limit: Option<usize>,
+}
 
-/// Collects a [`Tally`].
-pub struct TallyCollector;
+/// (town, county, province) ordinals.
+type PlaceOrds = (u64, Option<u64>, Option<u64>);
 
 pub struct SegmentTally {
     segment: SegmentOrdinal,
+    limit: Option<usize>,
     report_key: Column<u64>,
     line: Column<u64>,
     year: Column<u64>,
+    file: Option<StrColumn>,
     town: Option<StrColumn>,
     county: Option<StrColumn>,
     province: Option<StrColumn>,
     section_type: Option<StrColumn>,
-    matches: Vec<Match>,
-    reports: HashSet<u64>,
-    /// (town, county, province) ordinals → sections.
+    best: BinaryHeap<Worst>,
+    all: Vec<Match>,
+    total: usize,
+    /// Whether a file (by ordinal) has been counted, so that each report's key is kept once.
+    file_seen: Vec<bool>,
+    reports: Vec<u64>,
     towns: HashMap<PlaceOrds, usize>,
-    provinces: HashMap<u64, usize>,
+    provinces: Vec<usize>,
     years: HashMap<u64, usize>,
-    section_types: HashMap<u64, usize>,
+    section_types: Vec<usize>,
+}
+
+fn terms(column: &Option<StrColumn>) -> usize {
+    column.as_ref().map_or(0, |c| c.num_terms())
 }
 
 impl Collector for TallyCollector {
@@ -81,21 +117,29 @@ impl Collector for TallyCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentTally> {
         let fast = reader.fast_fields();
+        let file = fast.str("file")?;
+        let province = fast.str("province")?;
+        let section_type = fast.str("section_type")?;
         Ok(SegmentTally {
             segment,
+            limit: self.limit,
             report_key: fast.u64("report_key")?,
             line: fast.u64("line")?,
             year: fast.u64("year")?,
+            file_seen: vec![false; terms(&file)],
+            provinces: vec![0; terms(&province)],
+            section_types: vec![0; terms(&section_type)],
+            file,
             town: fast.str("town")?,
             county: fast.str("county")?,
-            province: fast.str("province")?,
-            section_type: fast.str("section_type")?,
-            matches: Vec::new(),
-            reports: HashSet::new(),
+            province,
+            section_type,
+            best: BinaryHeap::new(),
+            all: Vec::new(),
+            total: 0,
+            reports: Vec::new(),
             towns: HashMap::new(),
-            provinces: HashMap::new(),
             years: HashMap::new(),
-            section_types: HashMap::new(),
         })
     }
 
@@ -106,7 +150,17 @@ impl Collector for TallyCollector {
     fn merge_fruits(&self, fruits: Vec<Tally>) -> tantivy::Result<Tally> {
         let mut all = Tally::default();
         for fruit in fruits {
-            all.merge(fruit);
+            all.matches.extend(fruit.matches);
+            all.total += fruit.total;
+            all.reports.extend(fruit.reports);
+            add_counts(&mut all.towns, fruit.towns);
+            add_counts(&mut all.provinces, fruit.provinces);
+            add_counts(&mut all.years, fruit.years);
+            add_counts(&mut all.section_types, fruit.section_types);
+        }
+        all.matches.sort_by(Match::rank);
+        if let Some(limit) = self.limit {
+            all.matches.truncate(limit);
         }
         Ok(all)
     }
@@ -129,31 +183,55 @@ impl SegmentCollector for SegmentTally {
     type Fruit = Tally;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        self.total += 1;
         let report_key = self.report_key.first(doc).unwrap_or_default();
-        self.matches.push(Match {
+        let m = Match {
             score,
             report_key,
             line: self.line.first(doc).unwrap_or_default(),
             address: DocAddress::new(self.segment, doc),
-        });
-        self.reports.insert(report_key);
-        let town = first_ord(&self.town, doc);
-        if town.is_some() {
-            let key = (
-                town,
-                first_ord(&self.county, doc),
-                first_ord(&self.province, doc),
-            );
-            *self.towns.entry(key).or_default() += 1;
+        };
+        match self.limit {
+            None => self.all.push(m),
+            Some(0) => {}
+            Some(limit) => {
+                if self.best.len() < limit {
+                    self.best.push(Worst(m));
+                } else if self
+                    .best
+                    .peek()
+                    .is_some_and(|worst| m.rank(&worst.0) == Ordering::Less)
+                {
+                    self.best.pop();
+                    self.best.push(Worst(m));
+                }
+            }
         }
-        if let Some(p) = first_ord(&self.province, doc) {
-            *self.provinces.entry(p).or_default() += 1;
+        match first_ord(&self.file, doc).and_then(|o| self.file_seen.get_mut(o as usize)) {
+            Some(seen) if !*seen => {
+                *seen = true;
+                self.reports.push(report_key);
+            }
+            Some(_) => {}
+            None => self.reports.push(report_key),
+        }
+        let province = first_ord(&self.province, doc);
+        if let Some(town) = first_ord(&self.town, doc) {
+            *self
+                .towns
+                .entry((town, first_ord(&self.county, doc), province))
+                .or_default() += 1;
+        }
+        if let Some(p) = province.and_then(|p| self.provinces.get_mut(p as usize)) {
+            *p += 1;
         }
         if let Some(y) = self.year.first(doc) {
             *self.years.entry(y).or_default() += 1;
         }
-        if let Some(t) = first_ord(&self.section_type, doc) {
-            *self.section_types.entry(t).or_default() += 1;
+        if let Some(t) =
+            first_ord(&self.section_type, doc).and_then(|t| self.section_types.get_mut(t as usize))
+        {
+            *t += 1;
         }
     }
 
@@ -163,30 +241,35 @@ impl SegmentCollector for SegmentTally {
             .iter()
             .map(|(&(t, c, p), &n)| {
                 let key = (
-                    ord_str(&self.town, t),
+                    ord_str(&self.town, Some(t)),
                     ord_str(&self.county, c),
                     ord_str(&self.province, p),
                 );
                 (key, n)
             })
             .collect();
-        let provinces = self
-            .provinces
-            .iter()
-            .map(|(&p, &n)| (ord_str(&self.province, Some(p)), n))
-            .collect();
-        let section_types = self
-            .section_types
-            .iter()
-            .map(|(&t, &n)| (ord_str(&self.section_type, Some(t)), n))
-            .collect();
+        let by_ord = |column: &Option<StrColumn>, counts: &[usize]| -> HashMap<String, usize> {
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(ord, n)| (ord_str(column, Some(ord as u64)), *n))
+                .collect()
+        };
+        let mut matches: Vec<Match> = if self.limit.is_some() {
+            self.best.into_iter().map(|w| w.0).collect()
+        } else {
+            self.all
+        };
+        matches.sort_by(Match::rank);
         Tally {
-            matches: self.matches,
-            reports: self.reports,
+            matches,
+            total: self.total,
+            reports: self.reports.into_iter().collect(),
             towns,
-            provinces,
+            provinces: by_ord(&self.province, &self.provinces),
             years: self.years,
-            section_types,
+            section_types: by_ord(&self.section_type, &self.section_types),
         }
     }
 }

@@ -181,20 +181,23 @@ impl Engine {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
-        let tally = searcher.search(&*query, &TallyCollector)?;
+        let tally = searcher.search(
+            &*query,
+            &TallyCollector {
+                limit: request.limit,
+            },
+        )?;
         let Tally {
-            mut matches,
+            matches,
+            total,
             reports,
             towns,
             provinces,
             years,
             section_types,
         } = tally;
-        rank(&mut matches);
-        let limit = request.limit.unwrap_or(usize::MAX);
         let hits = matches
             .iter()
-            .take(limit)
             .map(|m| self.hit(&searcher, m))
             .collect::<Result<Vec<_>>>()?;
         let mut town: Vec<FacetCount> = towns
@@ -213,7 +216,7 @@ impl Engine {
             .collect();
         year.sort_by(|a, b| a.value.cmp(&b.value));
         Ok(SearchResults {
-            total_sections: matches.len(),
+            total_sections: total,
             total_reports: reports.len(),
             report_keys: reports,
             facets: Facets {
@@ -344,7 +347,7 @@ impl Engine {
             (None, _) => return Ok(Box::new(EmptyQuery)),
             (Some(c), None) => {
                 let term = Term::from_field_text(f.text_chars, c.encode_utf8(&mut [0; 4]));
-                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic))
             }
             _ => {
                 let pairs: Vec<(usize, Term)> = covering_bigrams(&normalized)
@@ -444,17 +447,6 @@ const EXACT_BOOST: f32 = 0.2;
 /// A clause that restricts without scoring.
 fn filter(q: impl TantivyQuery) -> Box<dyn TantivyQuery> {
     Box::new(ConstScoreQuery::new(Box::new(q), 0.0))
-}
-
-/// Most relevant first; equal scores in report-key then line order, so the same index always
-/// gives the same order whatever its segment layout.
-fn rank(matches: &mut [Match]) {
-    matches.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.report_key.cmp(&b.report_key))
-            .then(a.line.cmp(&b.line))
-    });
 }
 
 fn plain_facet(value: String, count: usize) -> FacetCount {
