@@ -64,8 +64,9 @@ pub struct Totals {
     pub without_year: Vec<String>,
 }
 
-/// Memory for tantivy's indexing buffers, per thread.
-const WRITER_MEMORY_PER_THREAD: usize = 64 * 1024 * 1024;
+/// Memory for tantivy's indexing buffers, per thread. Larger buffers make fewer, larger
+/// segments, and a search pays per segment (facet labels are resolved per segment).
+const WRITER_MEMORY_PER_THREAD: usize = 256 * 1024 * 1024;
 
 /// Brings the index at `config.index` up to date with `config.corpus`.
 pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSummary> {
@@ -387,7 +388,14 @@ fn totals(handle: &IndexHandle) -> Result<Totals> {
         sections += 1;
         reports
             .entry(row.file.to_string())
-            .or_insert_with(|| (row.town_key.clone(), row.year));
+            // Town and county together name a town (保安镇 is in six counties).
+            .or_insert_with(|| {
+                (
+                    row.town
+                        .map(|t| format!("{t}/{}", row.county.unwrap_or(""))),
+                    row.year,
+                )
+            });
     })?;
     let mut t = Totals {
         reports: reports.len(),
@@ -414,9 +422,24 @@ fn totals(handle: &IndexHandle) -> Result<Totals> {
 struct Row<'a> {
     file: &'a str,
     fingerprint: u64,
-    /// town and county, which together name a town.
-    town_key: Option<String>,
+    town: Option<&'a str>,
+    county: Option<&'a str>,
     year: Option<u64>,
+}
+
+/// Every value of a string column, by ordinal, read in one pass over its dictionary.
+fn column_values(column: Option<&tantivy::columnar::StrColumn>) -> Result<Vec<String>> {
+    let mut values = Vec::new();
+    if let Some(column) = column {
+        let mut stream = column
+            .dictionary()
+            .stream()
+            .map_err(tantivy::TantivyError::from)?;
+        while stream.advance() {
+            values.push(String::from_utf8_lossy(stream.key()).into_owned());
+        }
+    }
+    Ok(values)
 }
 
 /// Calls `visit` for every live section document, from fast fields only.
@@ -432,38 +455,34 @@ fn scan(handle: &IndexHandle, mut visit: impl FnMut(&Row)) -> Result<()> {
         let year = fast.u64("year")?;
         let town = fast.str("town")?;
         let county = fast.str("county")?;
-        let mut name = String::new();
-        let mut town_name = String::new();
-        let mut county_name = String::new();
+        let (files, towns, counties) = (
+            column_values(Some(&file))?,
+            column_values(town.as_ref())?,
+            column_values(county.as_ref())?,
+        );
+        let ord = |column: &Option<tantivy::columnar::StrColumn>, doc| {
+            column
+                .as_ref()
+                .and_then(|c| c.term_ords(doc).next())
+                .map(|o| o as usize)
+        };
         for doc in segment.doc_ids_alive() {
-            name.clear();
-            let Some(ord) = file.term_ords(doc).next() else {
+            let Some(name) = file
+                .term_ords(doc)
+                .next()
+                .and_then(|o| files.get(o as usize))
+            else {
                 continue;
             };
-            file.ord_to_str(ord, &mut name)
-                .map_err(tantivy::TantivyError::from)?;
-            let town_key = match town.as_ref().and_then(|c| c.term_ords(doc).next()) {
-                Some(ord) => {
-                    town_name.clear();
-                    county_name.clear();
-                    if let Some(t) = &town {
-                        t.ord_to_str(ord, &mut town_name)
-                            .map_err(tantivy::TantivyError::from)?;
-                    }
-                    if let Some(c) = &county
-                        && let Some(cord) = c.term_ords(doc).next()
-                    {
-                        c.ord_to_str(cord, &mut county_name)
-                            .map_err(tantivy::TantivyError::from)?;
-                    }
-                    Some(format!("{town_name}/{county_name}"))
-                }
-                None => None,
-            };
             visit(&Row {
-                file: &name,
+                file: name,
                 fingerprint: fingerprint.first(doc).unwrap_or_default(),
-                town_key,
+                town: ord(&town, doc)
+                    .and_then(|t| towns.get(t))
+                    .map(String::as_str),
+                county: ord(&county, doc)
+                    .and_then(|c| counties.get(c))
+                    .map(String::as_str),
                 year: year.first(doc),
             });
         }

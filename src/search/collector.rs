@@ -59,8 +59,9 @@ pub struct Tally {
     /// The number of matching sections.
     pub total: usize,
     pub reports: HashSet<u64>,
-    /// (town, county, province) → sections.
-    pub towns: HashMap<(String, String, String), usize>,
+    /// "town\u{1f}county\u{1f}province" → sections (one string: one allocation and one hash
+    /// per town, which matters when a common term matches thousands of towns).
+    pub towns: HashMap<String, usize>,
     pub provinces: HashMap<String, usize>,
     pub years: HashMap<u64, usize>,
     pub section_types: HashMap<String, usize>,
@@ -71,6 +72,9 @@ fn add_counts<K: std::hash::Hash + Eq>(into: &mut HashMap<K, usize>, from: HashM
         *into.entry(k).or_default() += v;
     }
 }
+
+/// Separates town, county and province in [`Tally::towns`] keys.
+pub const TOWN_KEY_SEPARATOR: char = '\u{1f}';
 
 /// Collects a [`Tally`], keeping the best `limit` matches (all of them when None).
 pub struct TallyCollector {
@@ -97,7 +101,10 @@ pub struct SegmentTally {
     /// Whether a file (by ordinal) has been counted, so that each report's key is kept once.
     file_seen: Vec<bool>,
     reports: Vec<u64>,
-    towns: HashMap<PlaceOrds, usize>,
+    /// Sections per town ordinal, with the county and province first seen for it.
+    towns: Vec<(usize, Option<u64>, Option<u64>)>,
+    /// Towns whose name occurs in more than one county within this segment (保安镇).
+    other_towns: HashMap<PlaceOrds, usize>,
     provinces: Vec<usize>,
     years: HashMap<u64, usize>,
     section_types: Vec<usize>,
@@ -118,6 +125,7 @@ impl Collector for TallyCollector {
     ) -> tantivy::Result<SegmentTally> {
         let fast = reader.fast_fields();
         let file = fast.str("file")?;
+        let town = fast.str("town")?;
         let province = fast.str("province")?;
         let section_type = fast.str("section_type")?;
         Ok(SegmentTally {
@@ -127,10 +135,11 @@ impl Collector for TallyCollector {
             line: fast.u64("line")?,
             year: fast.u64("year")?,
             file_seen: vec![false; terms(&file)],
+            towns: vec![(0, None, None); terms(&town)],
             provinces: vec![0; terms(&province)],
             section_types: vec![0; terms(&section_type)],
             file,
-            town: fast.str("town")?,
+            town,
             county: fast.str("county")?,
             province,
             section_type,
@@ -138,7 +147,7 @@ impl Collector for TallyCollector {
             all: Vec::new(),
             total: 0,
             reports: Vec::new(),
-            towns: HashMap::new(),
+            other_towns: HashMap::new(),
             years: HashMap::new(),
         })
     }
@@ -170,13 +179,45 @@ fn first_ord(column: &Option<StrColumn>, doc: DocId) -> Option<u64> {
     column.as_ref().and_then(|c| c.term_ords(doc).next())
 }
 
-fn ord_str(column: &Option<StrColumn>, ord: Option<u64>) -> String {
-    let mut out = String::new();
-    if let (Some(c), Some(ord)) = (column, ord) {
-        // An ordinal read from the same column always resolves; an I/O error leaves it empty.
-        let _ = c.ord_to_str(ord, &mut out);
+/// Turns a column's ordinals into its strings: one lookup each when few are needed, one pass
+/// over the whole dictionary when many are (a lookup decodes its dictionary block from the
+/// start, which made facet labels the bulk of a common query's time).
+enum Labels<'a> {
+    Lookup(Option<&'a StrColumn>),
+    All(Vec<String>),
+}
+
+impl<'a> Labels<'a> {
+    fn new(column: &'a Option<StrColumn>, needed: usize) -> Labels<'a> {
+        let Some(c) = column else {
+            return Labels::Lookup(None);
+        };
+        if needed * 16 < c.num_terms() {
+            return Labels::Lookup(Some(c));
+        }
+        let mut all = Vec::with_capacity(c.num_terms());
+        if let Ok(mut stream) = c.dictionary().stream() {
+            while stream.advance() {
+                all.push(String::from_utf8_lossy(stream.key()).into_owned());
+            }
+        }
+        Labels::All(all)
     }
-    out
+
+    fn get(&self, ord: Option<u64>) -> String {
+        let Some(ord) = ord else { return String::new() };
+        match self {
+            Labels::All(all) => all.get(ord as usize).cloned().unwrap_or_default(),
+            Labels::Lookup(column) => {
+                let mut out = String::new();
+                if let Some(c) = column {
+                    // An ordinal read from the same column always resolves; an I/O error leaves it empty.
+                    let _ = c.ord_to_str(ord, &mut out);
+                }
+                out
+            }
+        }
+    }
 }
 
 impl SegmentCollector for SegmentTally {
@@ -217,10 +258,17 @@ impl SegmentCollector for SegmentTally {
         }
         let province = first_ord(&self.province, doc);
         if let Some(town) = first_ord(&self.town, doc) {
-            *self
-                .towns
-                .entry((town, first_ord(&self.county, doc), province))
-                .or_default() += 1;
+            let county = first_ord(&self.county, doc);
+            match self.towns.get_mut(town as usize) {
+                Some(entry) if entry.0 == 0 => *entry = (1, county, province),
+                Some(entry) if (entry.1, entry.2) == (county, province) => entry.0 += 1,
+                _ => {
+                    *self
+                        .other_towns
+                        .entry((town, county, province))
+                        .or_default() += 1
+                }
+            }
         }
         if let Some(p) = province.and_then(|p| self.provinces.get_mut(p as usize)) {
             *p += 1;
@@ -236,26 +284,40 @@ impl SegmentCollector for SegmentTally {
     }
 
     fn harvest(self) -> Tally {
-        let towns = self
+        let town_names = Labels::new(&self.town, self.towns.iter().filter(|t| t.0 > 0).count());
+        let county_names = Labels::new(&self.county, self.towns.len().min(terms(&self.county)));
+        let province_names = Labels::new(&self.province, terms(&self.province));
+        let mut towns: HashMap<String, usize> =
+            HashMap::with_capacity(self.towns.len().min(1 << 16));
+        let named = self
             .towns
             .iter()
-            .map(|(&(t, c, p), &n)| {
-                let key = (
-                    ord_str(&self.town, Some(t)),
-                    ord_str(&self.county, c),
-                    ord_str(&self.province, p),
-                );
-                (key, n)
-            })
-            .collect();
-        let by_ord = |column: &Option<StrColumn>, counts: &[usize]| -> HashMap<String, usize> {
+            .enumerate()
+            .filter(|(_, t)| t.0 > 0)
+            .map(|(ord, &(n, c, p))| ((ord as u64, c, p), n))
+            .chain(self.other_towns.iter().map(|(k, n)| (*k, *n)));
+        for ((t, c, p), n) in named {
+            let key = format!(
+                "{}{TOWN_KEY_SEPARATOR}{}{TOWN_KEY_SEPARATOR}{}",
+                town_names.get(Some(t)),
+                county_names.get(c),
+                province_names.get(p)
+            );
+            *towns.entry(key).or_default() += n;
+        }
+        let by_ord = |labels: &Labels, counts: &[usize]| -> HashMap<String, usize> {
             counts
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| **n > 0)
-                .map(|(ord, n)| (ord_str(column, Some(ord as u64)), *n))
+                .map(|(ord, n)| (labels.get(Some(ord as u64)), *n))
                 .collect()
         };
+        let provinces = by_ord(&province_names, &self.provinces);
+        let section_types = by_ord(
+            &Labels::new(&self.section_type, terms(&self.section_type)),
+            &self.section_types,
+        );
         let mut matches: Vec<Match> = if self.limit.is_some() {
             self.best.into_iter().map(|w| w.0).collect()
         } else {
@@ -267,9 +329,9 @@ impl SegmentCollector for SegmentTally {
             total: self.total,
             reports: self.reports.into_iter().collect(),
             towns,
-            provinces: by_ord(&self.province, &self.provinces),
+            provinces,
             years: self.years,
-            section_types: by_ord(&self.section_type, &self.section_types),
+            section_types,
         }
     }
 }

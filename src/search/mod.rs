@@ -202,11 +202,15 @@ impl Engine {
             .collect::<Result<Vec<_>>>()?;
         let mut town: Vec<FacetCount> = towns
             .into_iter()
-            .map(|((town, county, province), count)| FacetCount {
-                value: town,
-                count,
-                county: Some(county).filter(|c| !c.is_empty()),
-                province: Some(province).filter(|p| !p.is_empty()),
+            .map(|(key, count)| {
+                let mut parts = key.split(collector::TOWN_KEY_SEPARATOR).map(String::from);
+                let mut next = || parts.next().filter(|p| !p.is_empty());
+                FacetCount {
+                    value: next().unwrap_or_default(),
+                    count,
+                    county: next(),
+                    province: next(),
+                }
             })
             .collect();
         sort_facet(&mut town);
