@@ -84,8 +84,19 @@ pub struct TallyCollector {
 /// (town, county, province) ordinals.
 type PlaceOrds = (u64, Option<u64>, Option<u64>);
 
+/// The ordinals of the report whose sections are being collected.
+#[derive(Debug, Clone, Copy, Default)]
+struct ReportOrds {
+    file: Option<u64>,
+    town: Option<u64>,
+    county: Option<u64>,
+    province: Option<u64>,
+    year: Option<u64>,
+}
+
 pub struct SegmentTally {
     segment: SegmentOrdinal,
+    current: ReportOrds,
     limit: Option<usize>,
     report_key: Column<u64>,
     line: Column<u64>,
@@ -130,6 +141,7 @@ impl Collector for TallyCollector {
         let section_type = fast.str("section_type")?;
         Ok(SegmentTally {
             segment,
+            current: ReportOrds::default(),
             limit: self.limit,
             report_key: fast.u64("report_key")?,
             line: fast.u64("line")?,
@@ -225,40 +237,67 @@ impl SegmentCollector for SegmentTally {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
-        let report_key = self.report_key.first(doc).unwrap_or_default();
-        let m = Match {
+        let address = DocAddress::new(self.segment, doc);
+        let candidate = |report_key: &Column<u64>, line: &Column<u64>| Match {
             score,
-            report_key,
-            line: self.line.first(doc).unwrap_or_default(),
-            address: DocAddress::new(self.segment, doc),
+            report_key: report_key.first(doc).unwrap_or_default(),
+            line: line.first(doc).unwrap_or_default(),
+            address,
         };
         match self.limit {
-            None => self.all.push(m),
+            None => self.all.push(candidate(&self.report_key, &self.line)),
             Some(0) => {}
-            Some(limit) => {
-                if self.best.len() < limit {
-                    self.best.push(Worst(m));
-                } else if self
-                    .best
-                    .peek()
-                    .is_some_and(|worst| m.rank(&worst.0) == Ordering::Less)
-                {
-                    self.best.pop();
-                    self.best.push(Worst(m));
+            Some(limit) if self.best.len() < limit => {
+                self.best
+                    .push(Worst(candidate(&self.report_key, &self.line)));
+            }
+            Some(_) => {
+                // Most matches score below the worst kept one: skip reading their sort keys.
+                let could_enter = self.best.peek().is_some_and(|worst| score >= worst.0.score);
+                if could_enter {
+                    let m = candidate(&self.report_key, &self.line);
+                    if self
+                        .best
+                        .peek()
+                        .is_some_and(|worst| m.rank(&worst.0) == Ordering::Less)
+                    {
+                        self.best.pop();
+                        self.best.push(Worst(m));
+                    }
                 }
             }
         }
-        match first_ord(&self.file, doc).and_then(|o| self.file_seen.get_mut(o as usize)) {
+        // A report's place and year are the same for all its sections, which are mostly
+        // adjacent: read them once per report.
+        let file = first_ord(&self.file, doc);
+        if file.is_none() || file != self.current.file {
+            self.current = ReportOrds {
+                file,
+                town: first_ord(&self.town, doc),
+                county: first_ord(&self.county, doc),
+                province: first_ord(&self.province, doc),
+                year: self.year.first(doc),
+            };
+        }
+        let ReportOrds {
+            town,
+            county,
+            province,
+            year,
+            ..
+        } = self.current;
+        match file.and_then(|o| self.file_seen.get_mut(o as usize)) {
             Some(seen) if !*seen => {
                 *seen = true;
-                self.reports.push(report_key);
+                self.reports
+                    .push(self.report_key.first(doc).unwrap_or_default());
             }
             Some(_) => {}
-            None => self.reports.push(report_key),
+            None => self
+                .reports
+                .push(self.report_key.first(doc).unwrap_or_default()),
         }
-        let province = first_ord(&self.province, doc);
-        if let Some(town) = first_ord(&self.town, doc) {
-            let county = first_ord(&self.county, doc);
+        if let Some(town) = town {
             match self.towns.get_mut(town as usize) {
                 Some(entry) if entry.0 == 0 => *entry = (1, county, province),
                 Some(entry) if (entry.1, entry.2) == (county, province) => entry.0 += 1,
@@ -273,7 +312,7 @@ impl SegmentCollector for SegmentTally {
         if let Some(p) = province.and_then(|p| self.provinces.get_mut(p as usize)) {
             *p += 1;
         }
-        if let Some(y) = self.year.first(doc) {
+        if let Some(y) = year {
             *self.years.entry(y).or_default() += 1;
         }
         if let Some(t) =

@@ -156,3 +156,27 @@ proptest! {
         check(&term);
     }
 }
+
+/// The best-k heap gives exactly the first k of the full ranking, ties included.
+#[test]
+fn top_hits_are_the_head_of_the_full_ranking() {
+    use fazhi_search::SearchRequest;
+    let engine = crate::util::seed_engine();
+    for term in ["法", "法治", "法律顾问", "的", "依法治"] {
+        let request = |limit| SearchRequest {
+            query: Query::Text(term.into()),
+            filters: Default::default(),
+            limit,
+        };
+        let all = engine.search(&request(None)).expect("search");
+        for k in [1, 3, 10] {
+            let top = engine.search(&request(Some(k))).expect("search");
+            let key = |h: &fazhi_search::Hit| (h.meta.file.clone(), h.line, h.headings.clone());
+            let got: Vec<_> = top.hits.iter().map(key).collect();
+            let want: Vec<_> = all.hits.iter().take(k).map(key).collect();
+            assert_eq!(got, want, "top {k} of {term}");
+            assert_eq!(top.total_sections, all.total_sections);
+            assert_eq!(top.total_reports, all.total_reports);
+        }
+    }
+}
