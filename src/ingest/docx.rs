@@ -8,6 +8,7 @@ use quick_xml::events::Event;
 
 use super::Extracted;
 use crate::report::Hints;
+use crate::sections::heading::parse_heading;
 
 /// The most text a document part may inflate to (a zip bomb stops here).
 const MAX_XML_BYTES: u64 = 256 * 1024 * 1024;
@@ -38,6 +39,47 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
     })
 }
 
+/// The heading level (1 to 4) of a paragraph style: Word's built-in "Heading1"…, the ids "1"…
+/// that Chinese Word gives them, or "标题1"….
+fn heading_level(style: &str) -> Option<u8> {
+    let digits = style
+        .strip_prefix("heading")
+        .or_else(|| style.strip_prefix("标题"))
+        .unwrap_or(style)
+        .trim();
+    digits.parse::<u8>().ok().filter(|l| (1..=4).contains(l))
+}
+
+/// Numbers heading-styled paragraphs that carry no number in their text, as Word's automatic
+/// numbering shows them: 一、 （一） 1. （1）, so that the section parser sees the structure.
+#[derive(Default)]
+struct Numbering {
+    counters: [usize; 4],
+}
+
+impl Numbering {
+    fn note(&mut self, level: u8) -> usize {
+        let i = usize::from(level - 1);
+        self.counters[i] += 1;
+        self.counters[i + 1..].iter_mut().for_each(|c| *c = 0);
+        self.counters[i]
+    }
+
+    fn mark(&mut self, level: u8, text: &str) -> String {
+        const CN: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+        let n = self.note(level);
+        let cn = CN
+            .get(n - 1)
+            .map_or_else(|| n.to_string(), |c| c.to_string());
+        match level {
+            1 => format!("{cn}、{text}"),
+            2 => format!("（{cn}）{text}"),
+            3 => format!("{n}.{text}"),
+            _ => format!("（{n}）{text}"),
+        }
+    }
+}
+
 /// The document's paragraphs and its title paragraph, if one is styled as such.
 fn paragraphs(xml: &str) -> Result<(Vec<String>, Option<String>), quick_xml::Error> {
     let mut reader = Reader::from_str(xml);
@@ -47,6 +89,7 @@ fn paragraphs(xml: &str) -> Result<(Vec<String>, Option<String>), quick_xml::Err
     let mut current = String::new();
     let mut style = String::new();
     let mut in_text = false;
+    let mut numbering = Numbering::default();
     loop {
         match reader.read_event()? {
             Event::Start(e) | Event::Empty(e) if e.name().0 == "w:pStyle" => {
@@ -86,11 +129,26 @@ fn paragraphs(xml: &str) -> Result<(Vec<String>, Option<String>), quick_xml::Err
                         && (s == "title" || s.contains("标题") && !s.contains(char::is_numeric))
                     {
                         title = Some(text.clone());
+                        out.push(text);
+                        continue;
                     }
-                    if heading.is_none() && (s == "heading1" || s == "1" || s == "标题1") {
+                    let level = heading_level(&s);
+                    if level == Some(1) && out.is_empty() && title.is_none() {
+                        // A first paragraph in Heading 1 is the report's title.
                         heading = Some(text.clone());
+                        out.push(text);
+                        continue;
                     }
-                    out.push(text);
+                    out.push(match level {
+                        Some(level) if parse_heading(&text).is_none() => {
+                            numbering.mark(level, &text)
+                        }
+                        Some(level) => {
+                            numbering.note(level);
+                            text
+                        }
+                        None => text,
+                    });
                 }
             }
             Event::Eof => break,
@@ -122,6 +180,41 @@ mod tests {
             ]
         );
         assert_eq!(title.as_deref(), Some("某镇2023年法治政府建设年度报告"));
+    }
+
+    #[test]
+    fn heading_styles_become_the_section_structure() {
+        let p = |style: &str, text: &str| {
+            format!(
+                "<w:p><w:pPr><w:pStyle w:val=\"{style}\"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"
+            )
+        };
+        let xml = [
+            p("1", "某镇2023年法治政府建设年度报告"),
+            p("1", "工作开展情况"),
+            p("2", "强化组织领导"),
+            p("Normal", "成立领导小组。"),
+            p("2", "加强普法宣传"),
+            p("Heading1", "存在的不足"),
+            p("标题2", "（一）已有编号的标题"),
+            p("2", "执法力量偏弱"),
+        ]
+        .concat();
+        let (paragraphs, title) =
+            paragraphs(&format!("<w:document><w:body>{xml}</w:body></w:document>")).expect("xml");
+        assert_eq!(title.as_deref(), Some("某镇2023年法治政府建设年度报告"));
+        assert_eq!(
+            paragraphs[1..],
+            [
+                "一、工作开展情况",
+                "（一）强化组织领导",
+                "成立领导小组。",
+                "（二）加强普法宣传",
+                "二、存在的不足",
+                "（一）已有编号的标题",
+                "（二）执法力量偏弱",
+            ]
+        );
     }
 
     #[test]

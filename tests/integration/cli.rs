@@ -504,6 +504,24 @@ fn index_of_another_version_says_rebuild() {
 }
 
 #[test]
+fn a_foreign_tantivy_index_says_rebuild() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("index");
+    std::fs::create_dir_all(&path).expect("mkdir");
+    let mut schema = tantivy::schema::Schema::builder();
+    schema.add_text_field("body", tantivy::schema::TEXT);
+    tantivy::Index::create_in_dir(&path, schema.build())
+        .expect("a tantivy index of another program");
+    let out = run("fazhi-query", dir.path(), &["普法"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("another program") && err.contains("rebuild the index with fazhi-index"),
+        "{err}"
+    );
+}
+
+#[test]
 fn corrupt_index_says_rebuild() {
     let dir = indexed_workspace();
     std::fs::write(dir.path().join("index/meta.json"), "{ not json").expect("write");
