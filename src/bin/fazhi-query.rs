@@ -149,8 +149,30 @@ impl Config {
     }
 }
 
+/// `-培训` and `-(普法 OR 宣传)` are exclusions, not options: no option starts with anything but an
+/// ASCII letter or a second dash, so such an argument becomes `NOT` and the term, in place.
+fn exclusions_as_not(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut after_separator = false;
+    for arg in args {
+        let text = arg.to_string_lossy();
+        let second = text.chars().nth(1);
+        let is_exclusion = !after_separator
+            && text.starts_with('-')
+            && second.is_some_and(|c| !c.is_ascii_alphanumeric() && c != '-');
+        after_separator |= text == "--";
+        if is_exclusion {
+            out.push("NOT".into());
+            out.push(text[1..].to_string().into());
+        } else {
+            out.push(arg);
+        }
+    }
+    out
+}
+
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = Args::parse_from(exclusions_as_not(std::env::args_os()));
     match run(args) {
         Ok(code) => code,
         Err(err) => {

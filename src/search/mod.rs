@@ -366,7 +366,11 @@ impl Engine {
                 }
             }
         };
-        let words = ranking_words(&normalized);
+        let searcher = self.reader.searcher();
+        let words = ranking_words(&normalized, |word| {
+            let term = Term::from_field_text(f.text_words, word);
+            searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+        });
         if words.is_empty() {
             return Ok(exact);
         }
@@ -415,29 +419,34 @@ impl Engine {
     }
 }
 
-/// The longest word looked up for ranking, in characters.
-const MAX_WORD_CHARS: usize = 6;
+/// The longest word looked up for ranking, in characters (行政机关负责人出庭应诉 is 11).
+const MAX_WORD_CHARS: usize = 12;
 /// How far into a term words are looked up for ranking, in characters.
 const MAX_RANKED_CHARS: usize = 32;
 
-/// The candidate words of a term for BM25 ranking: every substring of two to six characters
-/// (and the whole term, up to 16), looked up in the jieba words the index holds. A substring
-/// that is no word there costs one dictionary lookup and scores nothing, so the query needs no
-/// word segmenter, and opening an index to search it stays fast.
-fn ranking_words(term: &str) -> Vec<String> {
+/// The words of a term for BM25 ranking, found by segmenting it with the index's own
+/// vocabulary, longest word first ("法律顾问团" → 法律顾问; "依法治" → 依法). Only words the index
+/// holds are scored, so the query needs no word segmenter (opening an index to search it stays
+/// fast), and each scored word costs a posting-list walk over the matches, so fewer, longer
+/// words keep common terms fast.
+fn ranking_words(term: &str, is_word: impl Fn(&str) -> bool) -> Vec<String> {
     let chars: Vec<char> = term.chars().take(MAX_RANKED_CHARS).collect();
     let mut words: Vec<String> = Vec::new();
-    for start in 0..chars.len() {
-        for len in 2..=MAX_WORD_CHARS.min(chars.len() - start) {
-            let word: String = chars[start..start + len].iter().collect();
-            if word.chars().any(char::is_alphanumeric) {
+    let mut start = 0;
+    while start < chars.len() {
+        let longest = (2..=MAX_WORD_CHARS.min(chars.len() - start))
+            .rev()
+            .find_map(|len| {
+                let word: String = chars[start..start + len].iter().collect();
+                (word.chars().any(char::is_alphanumeric) && is_word(&word)).then_some((word, len))
+            });
+        match longest {
+            Some((word, len)) => {
                 words.push(word);
+                start += len;
             }
+            None => start += 1,
         }
-    }
-    let whole = term.chars().count();
-    if whole > MAX_WORD_CHARS && whole <= 16 {
-        words.push(term.to_string());
     }
     words.sort();
     words.dedup();
@@ -486,16 +495,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranking_words_are_the_substrings_that_can_be_words() {
-        assert!(ranking_words("法").is_empty());
-        assert_eq!(ranking_words("依法治"), ["依法", "依法治", "法治"]);
-        let long = ranking_words("行政机关负责人出庭应诉");
-        for word in ["行政机关", "负责人", "出庭应诉", "行政机关负责人出庭应诉"]
-        {
-            assert!(long.iter().any(|w| w == word), "{word} in {long:?}");
+    fn ranking_words_segment_by_the_index_vocabulary() {
+        let vocabulary = [
+            "法律",
+            "顾问",
+            "法律顾问",
+            "依法",
+            "行政",
+            "机关",
+            "行政机关",
+            "出庭应诉",
+        ];
+        let words = |term: &str| ranking_words(term, |w| vocabulary.contains(&w));
+        let rows: [(&str, &[&str]); 5] = [
+            ("法", &[]),
+            ("依法治", &["依法"]),
+            ("法律顾问团", &["法律顾问"]),
+            ("行政机关负责人出庭应诉", &["出庭应诉", "行政机关"]),
+            ("未知词语", &[]),
+        ];
+        for (term, expected) in rows {
+            assert_eq!(words(term), expected, "ranking words of {term}");
         }
-        assert!(
-            ranking_words(&"法".repeat(10_000)).len() <= 5,
+        let long = "法律".repeat(10_000);
+        assert_eq!(
+            ranking_words(&long, |w| vocabulary.contains(&w)),
+            ["法律"],
             "a long term stays cheap"
         );
     }
