@@ -232,17 +232,21 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     };
     println!("## {n} reports ({:.0} MB of text)\n", raw as f64 / 1e6);
 
+    let index_run = || {
+        run_measured(
+            Command::new(index_bin)
+                .arg("--corpus")
+                .arg(&corpus)
+                .arg("--index")
+                .arg(&index)
+                .arg("--quiet"),
+        )
+    };
+
     // Index build.
     let _ = std::fs::remove_dir_all(&index);
     eprintln!("indexing {n} reports");
-    let build = run_measured(
-        Command::new(index_bin)
-            .arg("--corpus")
-            .arg(&corpus)
-            .arg("--index")
-            .arg(&index)
-            .arg("--quiet"),
-    )?;
+    let build = index_run()?;
     if !build.ok {
         bail!("fazhi-index failed on {}", corpus.display());
     }
@@ -258,25 +262,11 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     for (p, t) in &changed {
         std::fs::write(p, format!("{t}\n补充说明：本报告已更新。\n"))?;
     }
-    let reindex = run_measured(
-        Command::new(index_bin)
-            .arg("--corpus")
-            .arg(&corpus)
-            .arg("--index")
-            .arg(&index)
-            .arg("--quiet"),
-    )?;
+    let reindex = index_run()?;
     for (p, t) in &changed {
         std::fs::write(p, t)?;
     }
-    let restore = run_measured(
-        Command::new(index_bin)
-            .arg("--corpus")
-            .arg(&corpus)
-            .arg("--index")
-            .arg(&index)
-            .arg("--quiet"),
-    )?;
+    let restore = index_run()?;
 
     println!("| build | value |\n|---|---|");
     println!(

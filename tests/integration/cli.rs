@@ -7,7 +7,7 @@ use fazhi_search::index::IndexHandle;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::util::{copy_seeds, run, stderr, stdout, temp_corpus};
+use crate::util::{copy_seeds, multiply_corpus, run, stderr, stdout, temp_corpus};
 
 /// A folder laid out like a checkout: `corpus/` with the seeds, no index yet.
 fn workspace() -> TempDir {
@@ -560,26 +560,9 @@ fn a_killed_index_run_leaves_the_previous_index() {
         &["法治", "--all", "--format", "jsonl"],
     )
     .stdout;
-    let corpus = dir.path().join("corpus");
-    let seeds: Vec<(String, String)> = std::fs::read_dir(&corpus)
-        .expect("corpus")
-        .map(|e| {
-            let p = e.expect("entry").path();
-            (
-                p.file_name().expect("name").to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).expect("seed"),
-            )
-        })
-        .collect();
-    for i in 0..400 {
-        for (name, text) in &seeds {
-            std::fs::write(
-                corpus.join(format!("copy{i:03}_{name}")),
-                format!("{text}\n副本{i}。\n"),
-            )
-            .expect("copy");
-        }
-    }
+    multiply_corpus(&dir.path().join("corpus"), 400, |i| {
+        format!("\n副本{i}。\n")
+    });
     let mut child = Command::new(env!("CARGO_BIN_EXE_fazhi-index"))
         .current_dir(dir.path())
         .stdout(Stdio::null())

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::util::{copy_seeds, run, seed_engine, stderr, stdout, temp_corpus};
+use crate::util::{copy_seeds, multiply_corpus, run, seed_engine, stderr, stdout, temp_corpus};
 
 fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
     let mut out = if big_endian {
@@ -359,21 +359,7 @@ fn queries_keep_working_while_indexing() {
         &["--format", "jsonl", "--all", "法律顾问"],
     )
     .stdout;
-    let seeds: Vec<(String, String)> = std::fs::read_dir(&corpus)
-        .expect("corpus")
-        .map(|e| {
-            let p = e.expect("entry").path();
-            (
-                p.file_name().expect("name").to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).expect("seed"),
-            )
-        })
-        .collect();
-    for i in 0..300 {
-        for (name, text) in &seeds {
-            std::fs::write(corpus.join(format!("copy{i:03}_{name}")), text).expect("copy");
-        }
-    }
+    multiply_corpus(&corpus, 300, |_| String::new());
     let mut child = Command::new(env!("CARGO_BIN_EXE_fazhi-index"))
         .current_dir(dir.path())
         .stdout(Stdio::null())

@@ -79,6 +79,28 @@ pub fn copy_seeds(dir: &Path) {
     }
 }
 
+/// Adds `copies` copies of every report in `corpus` (`copy007_<name>`), each with `tail` (given
+/// the copy number) appended, to make a corpus large enough to catch an index run in progress.
+pub fn multiply_corpus(corpus: &Path, copies: usize, tail: impl Fn(usize) -> String) {
+    let seeds: Vec<(String, String)> = std::fs::read_dir(corpus)
+        .expect("corpus")
+        .map(|e| {
+            let p = e.expect("entry").path();
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).expect("report"))
+        })
+        .collect();
+    for i in 0..copies {
+        for (name, text) in &seeds {
+            std::fs::write(
+                corpus.join(format!("copy{i:03}_{name}")),
+                format!("{text}{}", tail(i)),
+            )
+            .expect("copy");
+        }
+    }
+}
+
 /// Runs one of the binaries in `cwd`.
 pub fn run(bin: &str, cwd: &Path, args: &[&str]) -> Output {
     let exe = match bin {
