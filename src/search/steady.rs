@@ -3,9 +3,9 @@
 //! tantivy 0.27's `PhraseScorer::seek_danger` assumes it is never asked for a document before
 //! the one it stands on, but an exclusion (`法律顾问 -合同`) or an intersection may leave it past
 //! the next target after a failed phrase match: debug builds panic ("target (18) should be
-//! greater than or equal to doc (42)") and release builds seek from the wrong place. Wrapped
-//! in [`SteadySeek`], the scorer answers `seek_danger` with the default implementation, which
-//! only ever seeks forward.
+//! greater than or equal to doc (42)"), and release builds, where the assertion is off, are
+//! asked to seek backwards. Wrapped in [`SteadySeek`], the scorer answers `seek_danger` with
+//! the default implementation, which only ever seeks forward.
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term};
