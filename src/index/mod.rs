@@ -6,7 +6,7 @@ pub mod schema;
 pub mod tokenizer;
 pub mod writer;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings};
@@ -25,7 +25,6 @@ const DOCSTORE_BLOCK_BYTES: usize = 64 * 1024;
 pub struct IndexHandle {
     pub index: Index,
     pub fields: Fields,
-    pub path: PathBuf,
 }
 
 /// True when `path` holds an index (of any version).
@@ -76,11 +75,7 @@ impl IndexHandle {
         }
         let fields = Fields::from_schema(&index.schema()).map_err(corrupt)?;
         register_tokenizers(&index);
-        Ok(IndexHandle {
-            index,
-            fields,
-            path: path.to_path_buf(),
-        })
+        Ok(IndexHandle { index, fields })
     }
 
     /// Creates an empty index at `path`, which must hold no index.
@@ -112,10 +107,6 @@ impl IndexHandle {
                 other => Error::Engine(other),
             })?;
         register_tokenizers(&index);
-        Ok(IndexHandle {
-            index,
-            fields,
-            path: path.to_path_buf(),
-        })
+        Ok(IndexHandle { index, fields })
     }
 }

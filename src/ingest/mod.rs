@@ -39,13 +39,13 @@ pub struct Extracted {
     /// The character encoding the text was decoded from, for formats that have one.
     pub encoding: Option<&'static str>,
     /// The format it was read as.
-    pub format: Option<Format>,
+    pub format: Option<FileFormat>,
 }
 
 impl Extracted {
     /// "text, GBK", "PDF": how the file was read, for --verbose.
     pub fn describe(&self) -> String {
-        let format = self.format.map_or("unknown", Format::name);
+        let format = self.format.map_or("unknown", FileFormat::name);
         match self.encoding {
             Some(encoding) => format!("{format}, {encoding}"),
             None => format.to_string(),
@@ -55,34 +55,34 @@ impl Extracted {
 
 /// A format fazhi-search reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum FileFormat {
     Text,
     Html,
     Docx,
     Pdf,
 }
 
-impl Format {
+impl FileFormat {
     pub fn name(self) -> &'static str {
         match self {
-            Format::Text => "text",
-            Format::Html => "HTML",
-            Format::Docx => "Word .docx",
-            Format::Pdf => "PDF",
+            FileFormat::Text => "text",
+            FileFormat::Html => "HTML",
+            FileFormat::Docx => "Word .docx",
+            FileFormat::Pdf => "PDF",
         }
     }
 }
 
 /// The formats this version reads, by file extension.
-pub const FORMATS: [(&str, Format); 8] = [
-    ("txt", Format::Text),
-    ("text", Format::Text),
-    ("html", Format::Html),
-    ("htm", Format::Html),
-    ("shtml", Format::Html),
-    ("xhtml", Format::Html),
-    ("docx", Format::Docx),
-    ("pdf", Format::Pdf),
+pub const FORMATS: [(&str, FileFormat); 8] = [
+    ("txt", FileFormat::Text),
+    ("text", FileFormat::Text),
+    ("html", FileFormat::Html),
+    ("htm", FileFormat::Html),
+    ("shtml", FileFormat::Html),
+    ("xhtml", FileFormat::Html),
+    ("docx", FileFormat::Docx),
+    ("pdf", FileFormat::Pdf),
 ];
 
 /// Binary office formats that cannot be read, and what to do about them.
@@ -104,7 +104,7 @@ const LEGACY: [(&str, &str); 6] = [
     ("ofd", "an OFD document: export it to PDF or .docx"),
 ];
 
-fn format_of(path: &Path) -> Result<Format, String> {
+fn format_of(path: &Path) -> Result<FileFormat, String> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -176,10 +176,10 @@ pub fn discover(root: &Path) -> (Vec<CorpusFile>, Vec<Skipped>) {
 pub fn extract(file: &CorpusFile, bytes: &[u8]) -> Result<Extracted, String> {
     let format = format_of(&file.path)?;
     let mut extracted = match format {
-        Format::Text => text::extract(bytes)?,
-        Format::Html => html::extract(bytes)?,
-        Format::Docx => docx::extract(bytes)?,
-        Format::Pdf => pdf::extract(bytes)?,
+        FileFormat::Text => text::extract(bytes)?,
+        FileFormat::Html => html::extract(bytes)?,
+        FileFormat::Docx => docx::extract(bytes)?,
+        FileFormat::Pdf => pdf::extract(bytes)?,
     };
     extracted.format = Some(format);
     if extracted.text.trim().is_empty() {

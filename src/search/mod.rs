@@ -25,7 +25,6 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 use crate::classify::SectionType;
 use crate::error::{Error, Result};
 use crate::index::IndexHandle;
-use crate::index::schema::Fields;
 use crate::index::tokenizer::covering_bigrams;
 use crate::normalize::normalize;
 use crate::report::ReportMeta;
@@ -167,10 +166,6 @@ impl Engine {
                 reason: e.to_string(),
             })?;
         Ok(Engine { handle, reader })
-    }
-
-    pub fn fields(&self) -> &Fields {
-        &self.handle.fields
     }
 
     pub fn searcher(&self) -> Searcher {
