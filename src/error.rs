@@ -61,6 +61,9 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    #[error("cannot draw the chart: {0}")]
+    Chart(String),
+
     #[error("search engine error: {0}")]
     Engine(#[from] tantivy::TantivyError),
 }

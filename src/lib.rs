@@ -28,6 +28,7 @@ pub mod normalize;
 pub mod region;
 pub mod report;
 pub mod search;
+pub mod serve;
 pub mod sections;
 pub mod synth;
 

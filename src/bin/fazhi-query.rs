@@ -1,6 +1,7 @@
-//! fazhi-query: search the indexed reports.
+//! fazhi-query: search the indexed reports (`search`, the default), count matches by group
+//! (`stats`), list every occurrence in context (`kwic`).
 //!
-//! Exit codes: 0 at least one section matched, 1 nothing matched, 2 an error (a malformed
+//! Exit codes: 0 something matched, 1 nothing matched, 2 an error (a malformed
 //! query, a missing or outdated index, an unwritable output file). A closed pipe (`| head`)
 //! is not an error.
 
@@ -10,29 +11,57 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::{self, writer};
-use fazhi_search::search::{self, Engine, Filters, SearchRequest};
-use fazhi_search::{Error, SectionType};
+use fazhi_search::search::{self, Dimension, Engine, Filters, SearchRequest, StatsRequest};
+use fazhi_search::serve::{self, ServeConfig};
+use fazhi_search::{Error, Query, SectionType};
 
-/// Search rule-of-law reports (法治政府建设年度报告) by keyword and phrase, with facets.
+/// Search rule-of-law reports (法治政府建设年度报告) by keyword and phrase, with facets;
+/// count matches by year and region; list every occurrence in context.
 ///
 /// Query language: terms separated by spaces are all required; "a quoted phrase" keeps its
 /// spaces; OR between alternatives; -term or NOT term excludes; ( ) group. Every term matches
 /// exactly where the text contains it.
+///
+/// `fazhi-query 法律顾问` is short for `fazhi-query search 法律顾问`.
 #[derive(Parser, Debug)]
 #[command(version, about, long_about = None)]
-struct Args {
-    /// The query, e.g. 法律顾问, "法律 顾问", 普法 OR 宣传, 法律顾问 -培训.
-    #[arg(required = true, num_args = 1..)]
-    query: Vec<String>,
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Matching sections, best first, with facet counts (the default command).
+    Search(SearchArgs),
+    /// Counts per group: matching reports, reports, share, matching sections.
+    Stats(StatsArgs),
+    /// Every occurrence in context, one line each (keyword in context).
+    Kwic(KwicArgs),
+    /// A search page in the browser, with facets, trends and exports, and its JSON API.
+    Serve(ServeArgs),
+}
+
+const SUBCOMMANDS: [&str; 5] = ["search", "stats", "kwic", "serve", "help"];
+
+/// Where the index is.
+#[derive(Args, Debug)]
+struct Source {
     /// Folder of the index.
     #[arg(long, default_value = "index")]
     index: PathBuf,
     /// Folder of reports, indexed first when the index does not exist yet.
     #[arg(long, default_value = "corpus")]
     corpus: PathBuf,
+}
+
+/// Which sections count.
+#[derive(Args, Debug)]
+struct FilterArgs {
     /// Only this town (or towns whose name starts with it); repeatable.
     #[arg(long)]
     town: Vec<String>,
@@ -54,27 +83,149 @@ struct Args {
     /// Only this section type: overview, measures, shortcomings, leadership, plans, other; repeatable.
     #[arg(long = "type")]
     section_type: Vec<String>,
-    /// Output format: text, json, jsonl, csv or md.
-    #[arg(long, default_value = "text")]
-    format: String,
+}
+
+impl FilterArgs {
+    fn into_filters(self) -> fazhi_search::Result<Filters> {
+        Ok(Filters {
+            section_types: self
+                .section_type
+                .iter()
+                .map(|t| t.parse::<SectionType>())
+                .collect::<Result<Vec<_>, Error>>()?,
+            years: self.year.as_deref().map(search::parse_years).transpose()?,
+            towns: self.town,
+            counties: self.county,
+            cities: self.city,
+            provinces: self.province,
+            regions: self.region,
+        })
+    }
+}
+
+/// Where the answer goes, and in what format.
+#[derive(Args, Debug)]
+struct Output {
+    /// Output format: text, json, jsonl, csv, md or xlsx [default: from the -o file's
+    /// extension, else text].
+    #[arg(long)]
+    format: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Highlight matches in text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+impl Output {
+    /// The format asked for, or the one the output file's extension names, or text.
+    fn format(&self) -> fazhi_search::Result<Format> {
+        if let Some(name) = &self.format {
+            return name.parse();
+        }
+        let extension = self
+            .output
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        Ok(match extension.as_deref() {
+            Some(e) if e != "text" => e.parse().unwrap_or(Format::Text),
+            _ => Format::Text,
+        })
+    }
+
+    fn color(&self, format: Format) -> bool {
+        format == Format::Text
+            && match self.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    self.output.is_none()
+                        && io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
+            }
+    }
+}
+
+#[derive(Args, Debug)]
+struct SearchArgs {
+    /// The query, e.g. 法律顾问, "法律 顾问", 普法 OR 宣传, 法律顾问 -培训.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
+    #[command(flatten)]
+    source: Source,
+    #[command(flatten)]
+    filters: FilterArgs,
+    #[command(flatten)]
+    output: Output,
     /// Number of hits to show.
     #[arg(long, default_value_t = 10)]
     limit: usize,
     /// Show every hit.
     #[arg(long)]
     all: bool,
-    /// Write to this file instead of standard output.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
     /// Characters of context each side of the matching sentence(s).
     #[arg(long, default_value_t = 20)]
     context: usize,
     /// Show whole sections instead of the matching sentences.
     #[arg(long)]
     full: bool,
-    /// Highlight matches in text output.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
+}
+
+#[derive(Args, Debug)]
+struct StatsArgs {
+    /// The query to count, e.g. 法律顾问 (or use --compare for several).
+    #[arg(num_args = 0..)]
+    query: Vec<String>,
+    /// Several queries side by side, e.g. --compare 法律顾问 公职律师.
+    #[arg(long, num_args = 1..)]
+    compare: Vec<String>,
+    /// Group by one or two of year, province, city, county, town, section_type: year,province.
+    #[arg(long, default_value = "year")]
+    by: String,
+    /// Also draw the table as a chart: FILE.svg or FILE.png (a line over years, else bars).
+    #[arg(long)]
+    chart: Option<PathBuf>,
+    #[command(flatten)]
+    source: Source,
+    #[command(flatten)]
+    filters: FilterArgs,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Args, Debug)]
+struct KwicArgs {
+    /// The query; every occurrence of its terms in the matching sections is listed.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
+    /// Characters of context each side of the match.
+    #[arg(long, default_value_t = kwic::DEFAULT_WIDTH)]
+    width: usize,
+    /// Order: town, year, right (the text after the match) or left (the text before it, read backwards).
+    #[arg(long, default_value = "town")]
+    sort: String,
+    /// Show at most this many lines.
+    #[arg(long)]
+    limit: Option<usize>,
+    #[command(flatten)]
+    source: Source,
+    #[command(flatten)]
+    filters: FilterArgs,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    #[command(flatten)]
+    source: Source,
+    /// Address to listen on; 127.0.0.1 serves this machine only (give 0.0.0.0:8080 to share).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,67 +235,148 @@ enum Color {
     Never,
 }
 
-/// Everything the search needs, validated before any file is touched.
+/// What to do, validated before any file is touched.
+enum Job {
+    Search {
+        request: SearchRequest,
+        render: RenderOptions,
+    },
+    Stats {
+        request: StatsRequest,
+        format: Format,
+        chart: Option<PathBuf>,
+    },
+    Kwic {
+        request: SearchRequest,
+        terms: Vec<String>,
+        width: usize,
+        sort: KwicSort,
+        limit: Option<usize>,
+        format: Format,
+        color: bool,
+    },
+    Serve {
+        addr: std::net::SocketAddr,
+    },
+}
+
+/// Everything the command needs, validated before any file is touched.
 struct Config {
-    request: SearchRequest,
-    render: RenderOptions,
+    job: Job,
     index: PathBuf,
     corpus: PathBuf,
     output: Option<PathBuf>,
+    /// Whether the output is binary (refused on a terminal).
+    binary: bool,
+}
+
+fn parse_query(words: &[String]) -> fazhi_search::Result<(String, Query)> {
+    let text = words.join(" ");
+    let query = search::parse(&text)?;
+    Ok((text, query))
+}
+
+fn terms_of(query: &Query) -> Vec<String> {
+    query
+        .positive_terms()
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 impl Config {
-    fn from_args(args: Args) -> fazhi_search::Result<Config> {
-        let text = args.query.join(" ");
-        let query = search::parse(&text)?;
-        let format: Format = args.format.parse()?;
-        let section_types = args
-            .section_type
-            .iter()
-            .map(|t| t.parse::<SectionType>())
-            .collect::<Result<Vec<_>, Error>>()?;
-        let years = args.year.as_deref().map(search::parse_years).transpose()?;
-        let color = match args.color {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => {
-                args.output.is_none()
-                    && io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none()
+    fn from_cli(cli: Cli) -> fazhi_search::Result<Config> {
+        let (job, source, output) = match cli.command {
+            Command::Search(args) => {
+                let (text, query) = parse_query(&args.query)?;
+                let format = args.output.format()?;
+                let render = RenderOptions {
+                    format,
+                    passage: PassageOptions {
+                        context: args.context,
+                        full: args.full,
+                    },
+                    color: args.output.color(format),
+                    terms: terms_of(&query),
+                    query: text,
+                };
+                let request = SearchRequest {
+                    query,
+                    filters: args.filters.into_filters()?,
+                    limit: (!args.all).then_some(args.limit),
+                };
+                (Job::Search { request, render }, args.source, args.output)
+            }
+            Command::Stats(args) => {
+                let mut queries = Vec::new();
+                if !args.query.is_empty() {
+                    queries.push(parse_query(&args.query)?);
+                }
+                for q in &args.compare {
+                    queries.push(parse_query(std::slice::from_ref(q))?);
+                }
+                if queries.is_empty() {
+                    return Err(Error::Usage(
+                        "stats needs a query: fazhi-query stats 法律顾问 --by year, or --compare 法律顾问 公职律师"
+                            .into(),
+                    ));
+                }
+                if let Some(chart) = &args.chart {
+                    // Fail before the work, not after it.
+                    export::stats::check_chart_path(chart)?;
+                }
+                let request = StatsRequest {
+                    queries,
+                    filters: args.filters.into_filters()?,
+                    by: Dimension::parse_list(&args.by)?,
+                };
+                let format = args.output.format()?;
+                let job = Job::Stats {
+                    request,
+                    format,
+                    chart: args.chart,
+                };
+                (job, args.source, args.output)
+            }
+            Command::Kwic(args) => {
+                let (_, query) = parse_query(&args.query)?;
+                let format = args.output.format()?;
+                let job = Job::Kwic {
+                    terms: terms_of(&query),
+                    request: SearchRequest {
+                        query,
+                        filters: args.filters.into_filters()?,
+                        limit: None,
+                    },
+                    width: args.width,
+                    sort: args.sort.parse()?,
+                    limit: args.limit,
+                    format,
+                    color: args.output.color(format),
+                };
+                (job, args.source, args.output)
+            }
+            Command::Serve(args) => {
+                return Ok(Config {
+                    job: Job::Serve { addr: args.addr },
+                    index: args.source.index,
+                    corpus: args.source.corpus,
+                    output: None,
+                    binary: false,
+                });
             }
         };
-        let terms = query
-            .positive_terms()
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let format = match &job {
+            Job::Search { render, .. } => render.format,
+            Job::Stats { format, .. } | Job::Kwic { format, .. } => *format,
+            Job::Serve { .. } => Format::Text,
+        };
         Ok(Config {
-            request: SearchRequest {
-                query,
-                filters: Filters {
-                    towns: args.town,
-                    counties: args.county,
-                    cities: args.city,
-                    provinces: args.province,
-                    regions: args.region,
-                    years,
-                    section_types,
-                },
-                limit: (!args.all).then_some(args.limit),
-            },
-            render: RenderOptions {
-                format,
-                passage: PassageOptions {
-                    context: args.context,
-                    full: args.full,
-                },
-                color: color && format == Format::Text,
-                query: text,
-                terms,
-            },
-            index: args.index,
-            corpus: args.corpus,
-            output: args.output,
+            job,
+            index: source.index,
+            corpus: source.corpus,
+            output: output.output,
+            binary: format.is_binary(),
         })
     }
 }
@@ -171,9 +403,22 @@ fn exclusions_as_not(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std:
     out
 }
 
+/// `fazhi-query 法律顾问` means `fazhi-query search 法律顾问`: a first argument that names no
+/// command (and asks for no help or version) gets `search` put before it.
+fn default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
+    let names_command = first.as_deref().is_some_and(|a| {
+        SUBCOMMANDS.contains(&a) || ["-h", "--help", "-V", "--version"].contains(&a)
+    });
+    if !names_command {
+        args.insert(1.min(args.len()), "search".into());
+    }
+    args
+}
+
 fn main() -> ExitCode {
-    let args = Args::parse_from(exclusions_as_not(std::env::args_os()));
-    match run(args) {
+    let cli = Cli::parse_from(default_command(exclusions_as_not(std::env::args_os())));
+    match run(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("fazhi-query: error: {err:#}");
@@ -182,42 +427,111 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = Config::from_args(args)?;
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::from_cli(cli)?;
+    if config.binary && config.output.is_none() && io::stdout().is_terminal() {
+        anyhow::bail!("xlsx is a binary file: write it with -o FILE.xlsx");
+    }
     ensure_index(&config)?;
     let engine = Engine::open(&config.index)?;
-    let results = engine.search(&config.request)?;
-    let found = if results.total_sections > 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    let found = |any: bool| {
+        if any {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
     };
-    let written = match &config.output {
+    match &config.job {
+        Job::Search { request, render } => {
+            let results = engine.search(request)?;
+            deliver(&config, |out| export::write(out, &results, render))?;
+            if let Some(path) = &config.output {
+                eprintln!(
+                    "fazhi-query: wrote {} of {} matching sections to {}",
+                    results.hits.len(),
+                    results.total_sections,
+                    path.display()
+                );
+            }
+            Ok(found(results.total_sections > 0))
+        }
+        Job::Stats {
+            request,
+            format,
+            chart,
+        } => {
+            let table = engine.stats(request)?;
+            deliver(&config, |out| export::stats::write(out, &table, *format))?;
+            if let Some(path) = chart {
+                export::stats::chart(&table).write_file(path)?;
+                eprintln!("fazhi-query: drew {}", path.display());
+            }
+            Ok(found(table.totals.iter().any(|t| t.matching_reports > 0)))
+        }
+        Job::Kwic {
+            request,
+            terms,
+            width,
+            sort,
+            limit,
+            format,
+            color,
+        } => {
+            let results = engine.search(request)?;
+            let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
+            let mut lines = kwic::lines(&results.hits, &terms, *width, *sort);
+            let all = lines.len();
+            if let Some(limit) = limit {
+                lines.truncate(*limit);
+            }
+            deliver(&config, |out| match format {
+                Format::Text => kwic::write_text(out, &lines, *color),
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &lines)?;
+                    writeln!(out)
+                }
+                Format::Jsonl => lines.iter().try_for_each(|l| {
+                    serde_json::to_writer(&mut *out, l)?;
+                    writeln!(out)
+                }),
+                Format::Csv => kwic::table(&lines).write_csv(out),
+                Format::Md => kwic::table(&lines).write_md(out),
+                Format::Xlsx => export::write_xlsx(out, &kwic::table(&lines)),
+            })?;
+            if lines.len() < all {
+                eprintln!("fazhi-query: showing {} of {all} occurrences", lines.len());
+            }
+            Ok(found(all > 0))
+        }
+        Job::Serve { addr } => {
+            serve::run(engine, ServeConfig { addr: *addr })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Writes to the output file or standard output; a closed pipe (`| head`) is not an error:
+/// what was asked for was delivered.
+fn deliver(
+    config: &Config,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    match &config.output {
         Some(path) => {
             let file =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = BufWriter::new(file);
-            export::write(&mut out, &results, &config.render)
+            write(&mut out)
                 .and_then(|()| out.flush())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!(
-                "fazhi-query: wrote {} of {} matching sections to {}",
-                results.hits.len(),
-                results.total_sections,
-                path.display()
-            );
-            Ok(())
+                .with_context(|| format!("cannot write {}", path.display()))
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            export::write(&mut out, &results, &config.render).and_then(|()| out.flush())
+            match write(&mut out).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
         }
-    };
-    match written {
-        Ok(()) => Ok(found),
-        // `fazhi-query … | head` closes the pipe early: what was asked for was delivered.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(found),
-        Err(e) => Err(e).context("cannot write to standard output"),
     }
 }
 

@@ -1,7 +1,11 @@
 //! Export: search results as text for a terminal, JSON, JSON Lines, CSV for spreadsheets and
 //! Markdown tables, every hit with the citation a researcher pastes.
 
+pub mod chart;
+pub mod kwic;
 pub mod passage;
+pub mod stats;
+pub mod table;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -13,6 +17,7 @@ use crate::error::Error;
 use crate::report::ReportMeta;
 use crate::search::{FacetCount, Hit, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
+pub use table::{Cell, Column, ColumnKind, Table};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,16 +27,24 @@ pub enum Format {
     Jsonl,
     Csv,
     Md,
+    /// An Excel workbook (binary: written to a file).
+    Xlsx,
 }
 
 impl Format {
-    pub const ALL: [(&'static str, Format); 5] = [
+    pub const ALL: [(&'static str, Format); 6] = [
         ("text", Format::Text),
         ("json", Format::Json),
         ("jsonl", Format::Jsonl),
         ("csv", Format::Csv),
         ("md", Format::Md),
+        ("xlsx", Format::Xlsx),
     ];
+
+    /// Whether the format is binary (not for a terminal).
+    pub fn is_binary(self) -> bool {
+        self == Format::Xlsx
+    }
 }
 
 impl FromStr for Format {
@@ -76,14 +89,24 @@ pub struct Record {
     pub passage: String,
     pub score: f32,
     pub citation: String,
+    /// Where the matches are in the passage, as byte ranges.
     #[serde(skip)]
     pub highlights: Vec<(usize, usize)>,
+    /// The same as character ranges `[start, end)`, for readers of the JSON (a web page marks
+    /// them without parsing HTML out of the passage).
+    #[serde(rename = "highlights")]
+    pub highlight_chars: Vec<(usize, usize)>,
 }
 
 impl Record {
     pub fn new(hit: &Hit, terms: &[&str], options: PassageOptions) -> Record {
         let Passage { text, highlights } = passage(&hit.text, terms, options);
+        let char_at = |byte: usize| text[..byte].chars().count();
         Record {
+            highlight_chars: highlights
+                .iter()
+                .map(|&(s, e)| (char_at(s), char_at(e)))
+                .collect(),
             citation: citation(hit),
             meta: hit.meta.clone(),
             section_type: hit.section_type.clone(),
@@ -157,13 +180,14 @@ pub fn write(
             }
             Ok(())
         }
-        Format::Csv => write_csv(out, &records),
+        Format::Csv => records_table(&records).write_csv(out),
         Format::Md => write_md(out, &records),
+        Format::Xlsx => write_xlsx(out, &records_table(&records)),
     }
 }
 
-const HIGHLIGHT_ON: &str = "\x1b[1;31m";
-const HIGHLIGHT_OFF: &str = "\x1b[0m";
+pub(crate) const HIGHLIGHT_ON: &str = "\x1b[1;31m";
+pub(crate) const HIGHLIGHT_OFF: &str = "\x1b[0m";
 
 fn marked(text: &str, highlights: &[(usize, usize)], on: &str, off: &str) -> String {
     let mut out = String::with_capacity(text.len() + highlights.len() * (on.len() + off.len()));
@@ -285,44 +309,62 @@ fn write_json(
     writeln!(out)
 }
 
-/// Columns of the CSV and Markdown exports.
-pub const TABLE_COLUMNS: [&str; 15] = [
-    "town",
-    "county",
-    "city",
-    "province",
-    "year",
-    "section_type",
-    "headings",
-    "line",
-    "title",
-    "file",
-    "issuer",
-    "published",
-    "passage",
-    "score",
-    "citation",
+/// Columns of the CSV and XLSX exports.
+pub const TABLE_COLUMNS: [(&str, ColumnKind); 15] = [
+    ("town", ColumnKind::Text),
+    ("county", ColumnKind::Text),
+    ("city", ColumnKind::Text),
+    ("province", ColumnKind::Text),
+    ("year", ColumnKind::Int),
+    ("section_type", ColumnKind::Text),
+    ("headings", ColumnKind::Text),
+    ("line", ColumnKind::Int),
+    ("title", ColumnKind::Text),
+    ("file", ColumnKind::Text),
+    ("issuer", ColumnKind::Text),
+    ("published", ColumnKind::Text),
+    ("passage", ColumnKind::Wrapped),
+    ("score", ColumnKind::Float),
+    ("citation", ColumnKind::Wrapped),
 ];
 
-fn row(r: &Record) -> [String; 15] {
-    let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    [
-        s(&r.meta.town),
-        s(&r.meta.county),
-        s(&r.meta.city),
-        s(&r.meta.province),
-        r.meta.year.map(|y| y.to_string()).unwrap_or_default(),
-        r.section_type.clone(),
-        r.headings.join(" / "),
-        r.line.to_string(),
-        s(&r.meta.title),
-        r.meta.file.clone(),
-        s(&r.meta.issuer),
-        s(&r.meta.published),
-        r.passage.clone(),
-        format!("{:.4}", r.score),
-        r.citation.clone(),
-    ]
+/// Hits as a table: one row per hit, the citation fields typed (the year a number).
+pub fn records_table(records: &[Record]) -> Table {
+    Table {
+        sheet: "hits".into(),
+        columns: TABLE_COLUMNS
+            .iter()
+            .map(|(name, kind)| Column::new(*name, *kind))
+            .collect(),
+        rows: records
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::opt(&r.meta.town),
+                    Cell::opt(&r.meta.county),
+                    Cell::opt(&r.meta.city),
+                    Cell::opt(&r.meta.province),
+                    Cell::opt_int(r.meta.year),
+                    Cell::text(&r.section_type),
+                    Cell::text(r.headings.join(" / ")),
+                    Cell::Int(r.line),
+                    Cell::opt(&r.meta.title),
+                    Cell::text(&r.meta.file),
+                    Cell::opt(&r.meta.issuer),
+                    Cell::opt(&r.meta.published),
+                    Cell::text(&r.passage),
+                    Cell::Float(f64::from(r.score)),
+                    Cell::text(&r.citation),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Writes a table as an XLSX workbook.
+pub fn write_xlsx(out: &mut dyn Write, table: &Table) -> io::Result<()> {
+    let bytes = table.to_xlsx().map_err(io::Error::other)?;
+    out.write_all(&bytes)
 }
 
 /// A cell a spreadsheet would run as a formula (=, +, -, @, or a leading tab or carriage
@@ -335,18 +377,7 @@ pub fn guard_formula(cell: &str) -> String {
     }
 }
 
-fn write_csv(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
-    // Excel and WPS read a CSV without a byte-order mark as the local code page.
-    out.write_all("\u{FEFF}".as_bytes())?;
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(TABLE_COLUMNS)?;
-    for r in records {
-        csv.write_record(row(r).iter().map(|c| guard_formula(c)))?;
-    }
-    csv.flush()
-}
-
-fn md_cell(cell: &str) -> String {
+pub(crate) fn md_cell(cell: &str) -> String {
     cell.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\r', '\n'], "<br>")

@@ -63,6 +63,10 @@ pub struct Tally {
     /// per town, which matters when a common term matches thousands of towns).
     pub towns: HashMap<String, usize>,
     pub provinces: HashMap<String, usize>,
+    pub cities: HashMap<String, usize>,
+    /// By name: same-named counties in different provinces count together (narrow by
+    /// province or city to tell them apart).
+    pub counties: HashMap<String, usize>,
     pub years: HashMap<u64, usize>,
     pub section_types: HashMap<String, usize>,
 }
@@ -90,6 +94,7 @@ struct ReportOrds {
     file: Option<u64>,
     town: Option<u64>,
     county: Option<u64>,
+    city: Option<u64>,
     province: Option<u64>,
     year: Option<u64>,
 }
@@ -104,6 +109,7 @@ pub struct SegmentTally {
     file: Option<StrColumn>,
     town: Option<StrColumn>,
     county: Option<StrColumn>,
+    city: Option<StrColumn>,
     province: Option<StrColumn>,
     section_type: Option<StrColumn>,
     best: BinaryHeap<Worst>,
@@ -117,6 +123,8 @@ pub struct SegmentTally {
     /// Towns whose name occurs in more than one county within this segment (保安镇).
     other_towns: HashMap<PlaceOrds, usize>,
     provinces: Vec<usize>,
+    cities: Vec<usize>,
+    counties: Vec<usize>,
     years: HashMap<u64, usize>,
     section_types: Vec<usize>,
 }
@@ -138,6 +146,8 @@ impl Collector for TallyCollector {
         let file = fast.str("file")?;
         let town = fast.str("town")?;
         let province = fast.str("province")?;
+        let city = fast.str("city")?;
+        let county = fast.str("county")?;
         let section_type = fast.str("section_type")?;
         Ok(SegmentTally {
             segment,
@@ -149,10 +159,13 @@ impl Collector for TallyCollector {
             file_seen: vec![false; terms(&file)],
             towns: vec![(0, None, None); terms(&town)],
             provinces: vec![0; terms(&province)],
+            cities: vec![0; terms(&city)],
+            counties: vec![0; terms(&county)],
             section_types: vec![0; terms(&section_type)],
             file,
             town,
-            county: fast.str("county")?,
+            county,
+            city,
             province,
             section_type,
             best: BinaryHeap::new(),
@@ -176,6 +189,8 @@ impl Collector for TallyCollector {
             all.reports.extend(fruit.reports);
             add_counts(&mut all.towns, fruit.towns);
             add_counts(&mut all.provinces, fruit.provinces);
+            add_counts(&mut all.cities, fruit.cities);
+            add_counts(&mut all.counties, fruit.counties);
             add_counts(&mut all.years, fruit.years);
             add_counts(&mut all.section_types, fruit.section_types);
         }
@@ -275,6 +290,7 @@ impl SegmentCollector for SegmentTally {
                 file,
                 town: first_ord(&self.town, doc),
                 county: first_ord(&self.county, doc),
+                city: first_ord(&self.city, doc),
                 province: first_ord(&self.province, doc),
                 year: self.year.first(doc),
             };
@@ -282,6 +298,7 @@ impl SegmentCollector for SegmentTally {
         let ReportOrds {
             town,
             county,
+            city,
             province,
             year,
             ..
@@ -309,8 +326,14 @@ impl SegmentCollector for SegmentTally {
                 }
             }
         }
-        if let Some(p) = province.and_then(|p| self.provinces.get_mut(p as usize)) {
-            *p += 1;
+        for (ord, counts) in [
+            (province, &mut self.provinces),
+            (city, &mut self.cities),
+            (county, &mut self.counties),
+        ] {
+            if let Some(n) = ord.and_then(|o| counts.get_mut(o as usize)) {
+                *n += 1;
+            }
         }
         if let Some(y) = year {
             *self.years.entry(y).or_default() += 1;
@@ -353,6 +376,8 @@ impl SegmentCollector for SegmentTally {
                 .collect()
         };
         let provinces = by_ord(&province_names, &self.provinces);
+        let cities = by_ord(&Labels::new(&self.city, terms(&self.city)), &self.cities);
+        let counties = by_ord(&county_names, &self.counties);
         let section_types = by_ord(
             &Labels::new(&self.section_type, terms(&self.section_type)),
             &self.section_types,
@@ -369,6 +394,8 @@ impl SegmentCollector for SegmentTally {
             reports: self.reports.into_iter().collect(),
             towns,
             provinces,
+            cities,
+            counties,
             years: self.years,
             section_types,
         }

@@ -9,6 +9,7 @@
 
 pub mod collector;
 pub mod query;
+pub mod stats;
 mod steady;
 
 use std::ops::Bound;
@@ -30,6 +31,8 @@ use crate::normalize::normalize;
 use crate::report::ReportMeta;
 use collector::{Match, Tally, TallyCollector};
 pub use query::{Query, parse};
+use stats::GroupCollector;
+pub use stats::{Dimension, StatsRow, StatsTable};
 use steady::SteadySeek;
 
 /// Restrictions on where and when matches come from. Empty lists restrict nothing; a value
@@ -100,6 +103,16 @@ pub struct SearchRequest {
     pub limit: Option<usize>,
 }
 
+/// What to count: one or more queries (compared side by side), grouped by one or two
+/// dimensions, under the same filters.
+#[derive(Debug, Clone)]
+pub struct StatsRequest {
+    /// Each query as written, and parsed.
+    pub queries: Vec<(String, Query)>,
+    pub filters: Filters,
+    pub by: Vec<Dimension>,
+}
+
 /// One matching section, with everything needed to cite it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
@@ -130,6 +143,8 @@ pub struct FacetCount {
 pub struct Facets {
     pub town: Vec<FacetCount>,
     pub province: Vec<FacetCount>,
+    pub city: Vec<FacetCount>,
+    pub county: Vec<FacetCount>,
     pub year: Vec<FacetCount>,
     pub section_type: Vec<FacetCount>,
 }
@@ -188,6 +203,8 @@ impl Engine {
             reports,
             towns,
             provinces,
+            cities,
+            counties,
             years,
             section_types,
         } = tally;
@@ -221,11 +238,33 @@ impl Engine {
             facets: Facets {
                 town,
                 province: sorted_facets(provinces),
+                city: sorted_facets(cities),
+                county: sorted_facets(counties),
                 year,
                 section_type: sorted_facets(section_types),
             },
             hits,
         })
+    }
+
+    /// Counts per group: matching reports and sections for each query, and the reports each
+    /// group has under the filters (the denominator of the share).
+    pub fn stats(&self, request: &StatsRequest) -> Result<StatsTable> {
+        let searcher = self.reader.searcher();
+        let collector = GroupCollector {
+            by: request.by.clone(),
+        };
+        let population =
+            searcher.search(&*self.build(&Query::All, &request.filters)?, &collector)?;
+        let matched = request
+            .queries
+            .iter()
+            .map(|(text, query)| {
+                let groups = searcher.search(&*self.build(query, &request.filters)?, &collector)?;
+                Ok((text.clone(), groups))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(StatsTable::new(request.by.clone(), matched, &population))
     }
 
     /// The tantivy query for a parsed query with filters.

@@ -376,7 +376,11 @@ fn csv_has_bom_header_and_formula_guard() {
         .iter()
         .map(String::from)
         .collect();
-    assert_eq!(header, fazhi_search::export::TABLE_COLUMNS);
+    let columns: Vec<&str> = fazhi_search::export::TABLE_COLUMNS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(header, columns);
     let title = header
         .iter()
         .position(|h| h == "title")
