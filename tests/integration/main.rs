@@ -6,3 +6,4 @@ mod property;
 mod scale;
 mod seeds;
 mod util;
+mod workflow;
