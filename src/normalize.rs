@@ -7,6 +7,10 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+/// A character no normalised text contains (it becomes U+FFFD): the index pairs a text's last
+/// character with it, so every character of a text starts an indexed pair.
+pub const END_MARK: char = '\u{FFFF}';
+
 /// Normalises `text` for matching. `normalize(a).contains(&normalize(b))` is the definition of
 /// "a contains b" throughout fazhi-search.
 pub fn normalize(text: &str) -> String {
@@ -75,14 +79,25 @@ impl NormalizedText {
     }
 }
 
-/// NFKC and lower-case of one character.
+/// NFKC and lower-case of one character; the end mark becomes U+FFFD.
 fn fold_char(c: char) -> impl Iterator<Item = char> {
+    let c = if c == END_MARK {
+        char::REPLACEMENT_CHARACTER
+    } else {
+        c
+    };
     std::iter::once(c).nfkc().flat_map(char::to_lowercase)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_end_mark_never_survives() {
+        assert_eq!(normalize("法\u{FFFF}"), "法\u{FFFD}");
+        assert!(!normalize("\u{FFFF}\u{FFFF}").contains(END_MARK));
+    }
 
     #[test]
     fn folds_like_a_reader_reads() {

@@ -13,9 +13,7 @@ use tantivy::{Index, IndexSettings};
 
 use crate::error::{Error, Result};
 use schema::{Fields, SCHEMA_VERSION, Stamp};
-use tokenizer::{
-    BIGRAMS, CHARS, ChineseBigramTokenizer, ChineseCharTokenizer, ChineseWordTokenizer, WORDS,
-};
+use tokenizer::{BIGRAMS, ChineseBigramTokenizer, ChineseWordTokenizer, WORDS};
 
 /// Stored text is compressed in blocks this large: larger blocks compress Chinese text better,
 /// at the price of decompressing more to read one hit.
@@ -33,7 +31,6 @@ pub fn exists(path: &Path) -> bool {
 }
 
 fn register_tokenizers(index: &Index) {
-    index.tokenizers().register(CHARS, ChineseCharTokenizer);
     index.tokenizers().register(BIGRAMS, ChineseBigramTokenizer);
     index.tokenizers().register(WORDS, ChineseWordTokenizer);
 }

@@ -8,11 +8,11 @@ use tantivy::schema::{
     FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 
-use super::tokenizer::{BIGRAMS, CHARS, WORDS};
+use super::tokenizer::{BIGRAMS, WORDS};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the fields or what is stored in them change.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 
@@ -20,7 +20,6 @@ const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     Keyword,
-    Chars,
     Bigrams,
     Words,
     Stored,
@@ -55,7 +54,6 @@ pub fn parse_fields(data: &str) -> Result<Vec<FieldSpec>> {
         };
         let kind = match kind {
             "keyword" => FieldKind::Keyword,
-            "chars" => FieldKind::Chars,
             "bigrams" => FieldKind::Bigrams,
             "words" => FieldKind::Words,
             "stored" => FieldKind::Stored,
@@ -64,7 +62,7 @@ pub fn parse_fields(data: &str) -> Result<Vec<FieldSpec>> {
             "facet" => FieldKind::Facet,
             other => {
                 return Err(bad(format!(
-                    "unknown kind {other:?}: use keyword, chars, bigrams, words, stored, number, key or facet"
+                    "unknown kind {other:?}: use keyword, bigrams, words, stored, number, key or facet"
                 )));
             }
         };
@@ -102,9 +100,8 @@ pub fn build_schema(specs: &[FieldSpec]) -> Schema {
                     .set_fast("raw");
                 builder.add_text_field(name, options);
             }
-            FieldKind::Chars | FieldKind::Bigrams | FieldKind::Words => {
+            FieldKind::Bigrams | FieldKind::Words => {
                 let (tokenizer, record) = match spec.kind {
-                    FieldKind::Chars => (CHARS, IndexRecordOption::Basic),
                     FieldKind::Bigrams => (BIGRAMS, IndexRecordOption::WithFreqsAndPositions),
                     _ => (WORDS, IndexRecordOption::WithFreqs),
                 };
@@ -151,7 +148,6 @@ pub struct Fields {
     pub headings: Field,
     pub line: Field,
     pub text: Field,
-    pub text_chars: Field,
     pub text_bigrams: Field,
     pub text_words: Field,
     pub report_key: Field,
@@ -181,7 +177,6 @@ impl Fields {
             headings: get("headings")?,
             line: get("line")?,
             text: get("text")?,
-            text_chars: get("text_chars")?,
             text_bigrams: get("text_bigrams")?,
             text_words: get("text_words")?,
             report_key: get("report_key")?,
@@ -224,7 +219,7 @@ mod tests {
             .expect_err("must fail")
             .to_string();
         assert!(
-            err.contains("fields.tsv, line 1") && err.contains("keyword, chars"),
+            err.contains("fields.tsv, line 1") && err.contains("keyword, bigrams"),
             "{err}"
         );
     }

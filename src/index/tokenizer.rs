@@ -4,8 +4,8 @@
 //!   character i at position i, so that a phrase of a term's pairs matches exactly where the text
 //!   contains the term: the exact-match guarantee rests on it, not on word segmentation. Pairs are
 //!   far rarer than single characters, so the postings to intersect are short (Lucene's CJK
-//!   approach).
-//! * [`ChineseCharTokenizer`] gives one token per character, for one-character terms.
+//!   approach). The last character is paired with [`END_MARK`], so that every character starts
+//!   a pair: a one-character term matches where any pair starting with it does.
 //! * [`ChineseWordTokenizer`] gives jieba's words (search mode, with the domain dictionary of
 //!   `index_schema/dictionary.txt`), for BM25 ranking.
 //!
@@ -17,60 +17,10 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy_jieba::jieba_rs::{Jieba, TokenizeMode};
 
 use crate::error::{Error, Result};
+pub use crate::normalize::END_MARK;
 
-pub const CHARS: &str = "fazhi_chars";
 pub const BIGRAMS: &str = "fazhi_bigrams";
 pub const WORDS: &str = "fazhi_words";
-
-/// One token per character.
-#[derive(Clone, Default)]
-pub struct ChineseCharTokenizer;
-
-pub struct CharTokenStream<'a> {
-    chars: std::str::CharIndices<'a>,
-    token: Token,
-    started: bool,
-}
-
-impl Tokenizer for ChineseCharTokenizer {
-    type TokenStream<'a> = CharTokenStream<'a>;
-
-    fn token_stream<'a>(&mut self, text: &'a str) -> CharTokenStream<'a> {
-        CharTokenStream {
-            chars: text.char_indices(),
-            token: Token::default(),
-            started: false,
-        }
-    }
-}
-
-impl TokenStream for CharTokenStream<'_> {
-    fn advance(&mut self) -> bool {
-        let Some((offset, c)) = self.chars.next() else {
-            return false;
-        };
-        if self.started {
-            self.token.position += 1;
-        } else {
-            self.token.position = 0;
-            self.started = true;
-        }
-        self.token.offset_from = offset;
-        self.token.offset_to = offset + c.len_utf8();
-        self.token.position_length = 1;
-        self.token.text.clear();
-        self.token.text.push(c);
-        true
-    }
-
-    fn token(&self) -> &Token {
-        &self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.token
-    }
-}
 
 /// Every overlapping pair of characters, at the position of its first character.
 #[derive(Clone, Default)]
@@ -81,6 +31,14 @@ pub struct BigramTokenStream<'a> {
     chars: std::iter::Peekable<std::str::CharIndices<'a>>,
     token: Token,
     position: usize,
+}
+
+/// The last character of a text and the end mark, as one token.
+fn end_pair(last: &str) -> String {
+    let mut pair = String::with_capacity(last.len() + END_MARK.len_utf8());
+    pair.push_str(last);
+    pair.push(END_MARK);
+    pair
 }
 
 impl Tokenizer for ChineseBigramTokenizer {
@@ -101,16 +59,21 @@ impl TokenStream for BigramTokenStream<'_> {
         let Some((start, _)) = self.chars.next() else {
             return false;
         };
-        let Some(&(second, c)) = self.chars.peek() else {
-            return false;
-        };
-        let end = second + c.len_utf8();
         self.token.offset_from = start;
-        self.token.offset_to = end;
         self.token.position = self.position;
         self.token.position_length = 1;
         self.token.text.clear();
-        self.token.text.push_str(&self.text[start..end]);
+        match self.chars.peek() {
+            Some(&(second, c)) => {
+                let end = second + c.len_utf8();
+                self.token.offset_to = end;
+                self.token.text.push_str(&self.text[start..end]);
+            }
+            None => {
+                self.token.offset_to = self.text.len();
+                self.token.text = end_pair(&self.text[start..]);
+            }
+        }
         self.position += 1;
         true
     }
@@ -258,24 +221,6 @@ impl TokenStream for WordTokenStream {
 mod tests {
     use super::*;
 
-    fn chars(text: &str) -> Vec<(String, usize)> {
-        let mut tokenizer = ChineseCharTokenizer;
-        let mut stream = tokenizer.token_stream(text);
-        let mut out = Vec::new();
-        while let Some(t) = stream.next() {
-            out.push((t.text.clone(), t.position));
-        }
-        out
-    }
-
-    #[test]
-    fn one_token_per_character_with_sequential_positions() {
-        assert_eq!(
-            chars("依法 治a"),
-            [("依", 0), ("法", 1), (" ", 2), ("治", 3), ("a", 4)].map(|(t, p)| (t.to_string(), p))
-        );
-    }
-
     #[test]
     fn overlapping_bigrams_with_sequential_positions() {
         let mut tokenizer = ChineseBigramTokenizer;
@@ -284,12 +229,28 @@ mod tests {
         while let Some(t) = stream.next() {
             got.push((t.text.clone(), t.position));
         }
+        let end = |c: &str| format!("{c}{END_MARK}");
         assert_eq!(
             got,
-            [("依法", 0), ("法 ", 1), (" 治", 2), ("治a", 3)].map(|(t, p)| (t.to_string(), p))
+            [
+                ("依法".to_string(), 0),
+                ("法 ".to_string(), 1),
+                (" 治".to_string(), 2),
+                ("治a".to_string(), 3),
+                (end("a"), 4)
+            ]
         );
         let mut one = tokenizer.token_stream("法");
-        assert!(one.next().is_none(), "one character has no pair");
+        assert_eq!(
+            one.next().map(|t| t.text.clone()),
+            Some(end("法")),
+            "one character pairs with the end"
+        );
+        assert!(one.next().is_none());
+        assert!(
+            tokenizer.token_stream("").next().is_none(),
+            "no text, no pairs"
+        );
     }
 
     #[test]

@@ -361,7 +361,6 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             doc.add_u64(f.line, section.line as u64);
             doc.add_text(f.text, &section.text);
             let normalized = normalize(&section.text);
-            doc.add_text(f.text_chars, &normalized);
             doc.add_text(f.text_bigrams, &normalized);
             doc.add_text(f.text_words, &normalized);
             doc.add_u64(f.report_key, report_key);

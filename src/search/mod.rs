@@ -3,7 +3,7 @@
 //! deterministic ties, and the page's sections are read back as [`Hit`]s.
 //!
 //! Matching never depends on word segmentation: a term matches as a phrase of its overlapping
-//! character pairs on `text_bigrams` (or its one character on `text_chars`), which finds exactly
+//! character pairs on `text_bigrams` (a one-character term: any pair that starts with it), which finds exactly
 //! the sections whose normalised text contains it.
 //! The jieba words inside the term only add to the score.
 
@@ -384,8 +384,11 @@ impl Engine {
         let exact: Box<dyn TantivyQuery> = match (chars.next(), chars.next()) {
             (None, _) => return Ok(Box::new(EmptyQuery)),
             (Some(c), None) => {
-                let term = Term::from_field_text(f.text_chars, c.encode_utf8(&mut [0; 4]));
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                // Every character of a text starts a pair (the last one with the end mark).
+                let pattern = format!("(?s){}.", regex::escape(c.encode_utf8(&mut [0; 4])));
+                let pairs = RegexQuery::from_pattern(&pattern, f.text_bigrams)
+                    .map_err(|e| Error::Usage(format!("term {text:?}: {e}")))?;
+                Box::new(pairs)
             }
             _ => {
                 let pairs: Vec<(usize, Term)> = covering_bigrams(&normalized)

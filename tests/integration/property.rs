@@ -105,6 +105,21 @@ fn substrings_that_segmentation_misses() {
     );
 }
 
+/// Every character of the corpus as a one-character term — those that only end a section too
+/// (a section's last character is indexed paired with the end mark).
+#[test]
+fn every_single_character_finds_exactly_its_sections() {
+    let endings: BTreeSet<char> = oracle()
+        .sections
+        .iter()
+        .filter_map(|(_, text)| text.chars().last())
+        .collect();
+    assert!(endings.iter().all(|c| oracle().alphabet.contains(c)));
+    for c in &oracle().alphabet {
+        check(&c.to_string());
+    }
+}
+
 /// A random substring (1–8 characters) of a random section.
 fn corpus_substring() -> impl Strategy<Value = String> {
     let n = oracle().sections.len();

@@ -105,7 +105,7 @@ fn emitted_sections_match_the_quickwit_and_opensearch_definitions() {
 #[test]
 fn every_searchable_field_of_the_index_is_emitted() {
     let specs = fazhi_search::index::schema::field_specs();
-    let internal = ["text_chars", "text_bigrams", "report_key", "fingerprint"];
+    let internal = ["text_bigrams", "report_key", "fingerprint"];
     let quickwit = schema_file("quickwit-index.json");
     let declared: Vec<&str> = quickwit["doc_mapping"]["field_mappings"]
         .as_array()
