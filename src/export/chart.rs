@@ -128,6 +128,9 @@ pub struct Chart {
     pub x_label: String,
     /// e.g. "提及的报告占比 (%)"
     pub y_label: String,
+    /// The top of the value axis when no value exceeds it (100 for percentages); None fits
+    /// the axis to the data.
+    pub y_max: Option<f64>,
     pub series: Vec<Series>,
 }
 
@@ -246,7 +249,13 @@ impl<'a> Plan<'a> {
                 points,
             });
         }
-        let values = value_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+        let mut values = value_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+        if let Some(max) = chart.y_max {
+            let within = series.iter().flat_map(|s| &s.points).all(|p| p.1 <= max);
+            if within && values.end > max {
+                values.end = max;
+            }
+        }
         Ok(Plan {
             categories,
             series,
@@ -895,6 +904,7 @@ mod tests {
             kind,
             title: title.to_string(),
             x_label: "年份".to_string(),
+            y_max: None,
             y_label: "提及的报告占比 (%)".to_string(),
             series,
         }
@@ -954,6 +964,7 @@ mod tests {
             kind: ChartKind::Bar,
             title: "各乡镇报告数".to_string(),
             x_label: "乡镇".to_string(),
+            y_max: None,
             y_label: "报告数".to_string(),
             series: vec![Series {
                 name: "报告数".to_string(),

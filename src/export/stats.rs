@@ -199,6 +199,7 @@ pub fn chart(stats: &StatsTable) -> Chart {
         title,
         x_label: by.first().copied().unwrap_or_default().to_string(),
         y_label: "提及的报告占比 (%)".to_string(),
+        y_max: Some(100.0),
         series,
     }
 }

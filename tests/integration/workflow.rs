@@ -71,8 +71,10 @@ fn value(report: &Report, section_type: SectionType, dim: Dimension) -> String {
 
 fn by_hand(reports: &[Report], term: &str, by: &[Dimension], province: Option<&str>) -> Counts {
     let needle = normalize(term);
-    let mut reports_in: BTreeMap<Vec<String>, (HashSet<&str>, HashSet<&str>, usize)> =
-        BTreeMap::new();
+    /// Per group: the matching reports, all reports, the matching sections.
+    #[derive(Default)]
+    struct Tally<'a>(HashSet<&'a str>, HashSet<&'a str>, usize);
+    let mut reports_in: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
     for r in reports {
         if province.is_some_and(|p| r.meta.province.as_deref() != Some(p)) {
             continue;
@@ -89,7 +91,7 @@ fn by_hand(reports: &[Report], term: &str, by: &[Dimension], province: Option<&s
     }
     reports_in
         .into_iter()
-        .map(|(g, (matching, all, sections))| (g, (matching.len(), all.len(), sections)))
+        .map(|(g, Tally(matching, all, sections))| (g, (matching.len(), all.len(), sections)))
         .collect()
 }
 
