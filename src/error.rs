@@ -61,6 +61,13 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    #[error("cannot serve on {addr}: {source}; choose another address with --addr")]
+    Serve {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("cannot draw the chart: {0}")]
     Chart(String),
 

@@ -28,8 +28,8 @@ pub mod normalize;
 pub mod region;
 pub mod report;
 pub mod search;
-pub mod serve;
 pub mod sections;
+pub mod serve;
 pub mod synth;
 
 pub use classify::SectionType;

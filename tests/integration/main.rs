@@ -1,9 +1,11 @@
 //! The integration tests: one binary, with shared helpers in `util`.
 
+mod browser;
 mod cli;
 mod formats;
 mod property;
 mod scale;
 mod seeds;
+mod serve;
 mod util;
 mod workflow;

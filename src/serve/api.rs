@@ -1,0 +1,146 @@
+//! The API's handlers: read the parameters, run the search on a blocking thread, answer in
+//! the same JSON as the command line's `--format json` (written by the same code).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderName, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::download;
+use super::error::ApiError;
+use super::params::{self, ExportParams, KwicParams, SearchParams};
+use crate::export::kwic::{self, KwicLine};
+use crate::export::{self, Format, Record};
+use crate::search::{Engine, Facets};
+
+/// How many occurrences `/api/kwic` found, before `limit` cut the list.
+const TOTAL_LINES: HeaderName = HeaderName::from_static("x-total-lines");
+
+type Shared = State<Arc<Engine>>;
+
+/// Runs `work` where blocking is allowed; a panic in it becomes a 500, not a lost connection.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal(format!("the search failed: {e}")))?
+}
+
+fn json(body: Vec<u8>) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "application/json; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// One page of `/api/search`: the command line's JSON and where the page starts.
+#[derive(Serialize)]
+struct SearchPage<'a> {
+    query: &'a str,
+    total_sections: usize,
+    total_reports: usize,
+    facets: &'a Facets,
+    hits: &'a [Record],
+    offset: usize,
+    limit: usize,
+}
+
+/// `GET /api/search`: hits `offset..offset+limit`, with facets over every match.
+pub async fn search(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let params = SearchParams::read(&uri)?;
+    let body = blocking(move || search_page(&engine, &params)).await?;
+    Ok(json(body))
+}
+
+fn search_page(engine: &Engine, params: &SearchParams) -> Result<Vec<u8>, ApiError> {
+    let results = engine.search(&params.request)?;
+    let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
+    let hits: Vec<Record> = results
+        .hits
+        .iter()
+        .skip(params.offset)
+        .map(|hit| Record::new(hit, &terms, params.passage))
+        .collect();
+    let page = SearchPage {
+        query: &params.text,
+        total_sections: results.total_sections,
+        total_reports: results.total_reports,
+        facets: &results.facets,
+        hits: &hits,
+        offset: params.offset,
+        limit: params.limit,
+    };
+    Ok(serde_json::to_vec_pretty(&page).map_err(std::io::Error::from)?)
+}
+
+/// `GET /api/stats`: the stats table, as `fazhi-query stats --format json` writes it.
+pub async fn stats(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let request = params::stats_request(&uri, "/api/stats")?;
+    let body = blocking(move || {
+        let table = engine.stats(&request)?;
+        let mut out = Vec::new();
+        export::stats::write(&mut out, &table, Format::Json)?;
+        Ok(out)
+    })
+    .await?;
+    Ok(json(body))
+}
+
+/// `GET /api/chart.svg`: the stats table drawn, a line over years or bars per group.
+pub async fn chart(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let request = params::stats_request(&uri, "/api/chart.svg")?;
+    let svg = blocking(move || {
+        let table = engine.stats(&request)?;
+        Ok(export::stats::chart(&table).to_svg()?)
+    })
+    .await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+/// `GET /api/kwic`: the concordance, as `fazhi-query kwic --format json` writes it; the
+/// number of lines before `limit` in the `X-Total-Lines` header.
+pub async fn kwic(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let params = KwicParams::read(&uri)?;
+    let (body, total) = blocking(move || concordance(&engine, &params)).await?;
+    let mut response = json(body);
+    response.headers_mut().insert(TOTAL_LINES, total.into());
+    Ok(response)
+}
+
+fn concordance(engine: &Engine, params: &KwicParams) -> Result<(Vec<u8>, usize), ApiError> {
+    let results = engine.search(&params.request)?;
+    let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
+    let mut lines: Vec<KwicLine> = kwic::lines(&results.hits, &terms, params.width, params.sort);
+    let total = lines.len();
+    lines.truncate(params.limit);
+    let mut out = Vec::new();
+    serde_json::to_writer_pretty(&mut out, &lines).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    Ok((out, total))
+}
+
+/// `GET /api/export`: the best hits as a CSV, XLSX or JSON Lines download.
+pub async fn export(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let params = ExportParams::read(&uri)?;
+    blocking(move || {
+        let results = engine.search(&params.request)?;
+        download::response(results, params)
+    })
+    .await
+}

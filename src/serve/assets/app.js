@@ -1,0 +1,581 @@
+// The search page of `fazhi-query serve`. The URL holds the search (q, filters, page), so a
+// search can be bookmarked and the back button works; every piece of report text reaches the
+// page through textContent (matches wrapped in <mark> from the API's character ranges), never
+// as HTML.
+'use strict';
+
+const PAGE_HITS = 20;
+const MAX_OFFSET = 10000;
+const EXPORT_LIMIT = 10000;
+/// Facet values shown before "more".
+const FACET_ROWS = 12;
+/// The region drill-down, coarse to fine.
+const REGION_LEVELS = ['province', 'city', 'county', 'town'];
+/// Filters in the URL and the API, in chip order.
+const FILTER_KEYS = ['province', 'city', 'county', 'town', 'region', 'year', 'type'];
+/// Filters that take one value (a click replaces it).
+const SINGLE_VALUED = new Set(['year']);
+const LANG_KEY = 'fazhi-lang';
+
+const TEXT = {
+  zh: {
+    title: '法治政府建设年度报告检索',
+    placeholder: '输入关键词，如 法律顾问',
+    query: '检索词',
+    search: '检索',
+    syntax: '空格分隔的词须同时出现；"加引号"为短语；OR 表示或；-词 表示排除。',
+    filters: '筛选',
+    intro: '检索全国乡镇、县区的法治政府建设年度报告：每个匹配段落都标明乡镇、区县、年份和章节。',
+    try: '试试：',
+    trend: '逐年趋势',
+    chartAlt: '逐年提及率图表',
+    export: '导出',
+    prev: '上一页',
+    next: '下一页',
+    pages: '分页',
+    footer: 'fazhi-search · 数据来自各地公开的法治政府建设年度报告',
+    api: 'JSON 接口：',
+    loading: '检索中……',
+    summary: (sections, reports) => `共 ${sections} 个段落，来自 ${reports} 份报告`,
+    none: '没有找到匹配的段落。可以换个说法，或去掉一些筛选条件。',
+    pageOf: (page, pages) => `第 ${page} / ${pages} 页`,
+    exportNote: (n) => `（仅导出排名前 ${n} 条）`,
+    region: '地区',
+    province: '省份',
+    city: '地市',
+    county: '区县',
+    town: '乡镇街道',
+    year: '年份',
+    type: '章节类型',
+    more: (n) => `更多（${n}）`,
+    less: '收起',
+    remove: (label) => `移除筛选：${label}`,
+    clearAll: '清除全部筛选',
+    yearCol: '年份',
+    matchingCol: '提及报告',
+    reportsCol: '报告数',
+    shareCol: '占比',
+    noHeading: '前言',
+    untitled: '无标题',
+    types: {
+      overview: '总体情况',
+      measures: '主要举措和成效',
+      shortcomings: '存在的不足',
+      leadership: '第一责任人职责',
+      plans: '下一年度安排',
+      other: '其他',
+    },
+    error: '出错了：',
+  },
+  en: {
+    title: 'Rule-of-law report search',
+    placeholder: 'Search terms, e.g. 法律顾问',
+    query: 'Query',
+    search: 'Search',
+    syntax: 'Words separated by spaces must all occur; "quotes" make a phrase; OR for either; -word excludes.',
+    filters: 'Filters',
+    intro: 'Search the annual rule-of-law reports of Chinese towns and counties: every matching passage with its town, county, year and section.',
+    try: 'Try: ',
+    trend: 'Trend by year',
+    chartAlt: 'Chart of the share of reports that mention the query, by year',
+    export: 'Export',
+    prev: 'Previous',
+    next: 'Next',
+    pages: 'Pages',
+    footer: 'fazhi-search · from the rule-of-law reports local governments publish',
+    api: 'JSON API: ',
+    loading: 'Searching…',
+    summary: (sections, reports) => `${sections} sections in ${reports} reports`,
+    none: 'No section matches. Try other words, or remove some filters.',
+    pageOf: (page, pages) => `Page ${page} of ${pages}`,
+    exportNote: (n) => `(only the best ${n} are exported)`,
+    region: 'Region',
+    province: 'Province',
+    city: 'City',
+    county: 'County',
+    town: 'Town',
+    year: 'Year',
+    type: 'Section type',
+    more: (n) => `More (${n})`,
+    less: 'Less',
+    remove: (label) => `Remove filter: ${label}`,
+    clearAll: 'Clear all filters',
+    yearCol: 'Year',
+    matchingCol: 'Mentioning',
+    reportsCol: 'Reports',
+    shareCol: 'Share',
+    noHeading: 'Preamble',
+    untitled: 'Untitled',
+    types: {
+      overview: 'Overview',
+      measures: 'Measures and results',
+      shortcomings: 'Shortcomings',
+      leadership: 'Leadership duties',
+      plans: "Next year's plans",
+      other: 'Other',
+    },
+    error: 'Error: ',
+  },
+};
+
+const $ = (id) => document.getElementById(id);
+
+/// Element `tag` with a class and text (text only ever as textContent).
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Language
+
+let lang = readLang();
+
+function readLang() {
+  try {
+    return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+  } catch (_) {
+    return 'zh';
+  }
+}
+
+function t(key) {
+  return TEXT[lang][key];
+}
+
+function typeName(type) {
+  return TEXT[lang].types[type] || type;
+}
+
+function applyLang() {
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+  document.title = t('title');
+  for (const node of document.querySelectorAll('[data-i18n]')) {
+    node.textContent = t(node.dataset.i18n);
+  }
+  for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
+  for (const node of document.querySelectorAll('[data-i18n-label]')) {
+    node.setAttribute('aria-label', t(node.dataset.i18nLabel));
+  }
+  for (const node of document.querySelectorAll('[data-i18n-alt]')) {
+    node.alt = t(node.dataset.i18nAlt);
+  }
+  const toggle = $('lang');
+  toggle.textContent = lang === 'en' ? '中文' : 'English';
+  toggle.lang = lang === 'en' ? 'zh-CN' : 'en';
+}
+
+function toggleLang() {
+  lang = lang === 'en' ? 'zh' : 'en';
+  try {
+    localStorage.setItem(LANG_KEY, lang);
+  } catch (_) {
+    // A private window may refuse storage; the choice then lasts until the page is left.
+  }
+  applyLang();
+  if (last.results) render(last.state, last.results);
+  if (last.stats) renderTrendTable(last.stats);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The search in the URL
+
+/// {q, filters: {key: [values]}, page} from a query string.
+function stateFromUrl(search) {
+  const params = new URLSearchParams(search);
+  const filters = {};
+  for (const key of FILTER_KEYS) {
+    filters[key] = params.getAll(key).filter((v) => v.trim() !== '');
+  }
+  const page = Math.max(1, parseInt(params.get('p') || '1', 10) || 1);
+  return { q: (params.get('q') || '').trim(), filters, page };
+}
+
+/// The query and filters as API parameters.
+function apiParams(state) {
+  const params = new URLSearchParams();
+  params.set('q', state.q);
+  for (const key of FILTER_KEYS) {
+    for (const value of state.filters[key]) params.append(key, value);
+  }
+  return params;
+}
+
+function pageUrl(state) {
+  const params = apiParams(state);
+  if (state.page > 1) params.set('p', String(state.page));
+  return '/?' + params.toString();
+}
+
+function withFilters(state, change) {
+  const filters = {};
+  for (const key of FILTER_KEYS) filters[key] = state.filters[key].slice();
+  change(filters);
+  return { q: state.q, filters, page: 1 };
+}
+
+function navigate(state) {
+  history.pushState(null, '', state.q ? pageUrl(state) : '/');
+  run(state);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetching
+
+const last = { state: null, results: null, stats: null };
+let searchCount = 0;
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (_) {
+    body = null;
+  }
+  if (!response.ok) {
+    const message = body && body.error ? body.error : `HTTP ${response.status}`;
+    throw new Error(message);
+  }
+  return body;
+}
+
+async function run(state) {
+  const ticket = ++searchCount;
+  $('q').value = state.q;
+  const main = $('main');
+  $('error').hidden = true;
+  if (!state.q) {
+    main.dataset.state = 'idle';
+    last.results = null;
+    showIntro(true);
+    clearResults();
+    return;
+  }
+  showIntro(false);
+  main.dataset.state = 'loading';
+  $('summary').textContent = t('loading');
+  const offset = Math.min((state.page - 1) * PAGE_HITS, MAX_OFFSET);
+  const params = apiParams(state);
+  params.set('offset', String(offset));
+  params.set('limit', String(PAGE_HITS));
+  try {
+    const results = await getJson('/api/search?' + params.toString());
+    if (ticket !== searchCount) return;
+    last.state = state;
+    last.results = results;
+    render(state, results);
+    main.dataset.state = 'done';
+    loadTrend(state, results, ticket);
+  } catch (error) {
+    if (ticket !== searchCount) return;
+    last.results = null;
+    clearResults();
+    showError(error.message);
+    main.dataset.state = 'error';
+  }
+}
+
+function showError(message) {
+  const box = $('error');
+  box.replaceChildren(el('strong', null, t('error')), el('pre', null, message));
+  box.hidden = false;
+  $('summary').textContent = '';
+}
+
+function showIntro(shown) {
+  $('intro').hidden = !shown;
+}
+
+function clearResults() {
+  $('summary').textContent = '';
+  delete $('summary').dataset.total;
+  $('chips').replaceChildren();
+  $('facets').replaceChildren();
+  $('hits').replaceChildren();
+  $('pager').hidden = true;
+  $('exports').hidden = true;
+  $('trend').hidden = true;
+  $('toggle-facets').hidden = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering results
+
+function render(state, results) {
+  const summary = $('summary');
+  summary.dataset.total = String(results.total_sections);
+  summary.textContent =
+    results.total_sections > 0
+      ? t('summary')(results.total_sections, results.total_reports)
+      : t('none');
+  renderChips(state);
+  renderFacets(state, results.facets);
+  renderHits(results.hits, results.offset);
+  renderPager(state, results.total_sections);
+  renderExports(state, results.total_sections);
+  $('toggle-facets').hidden = false;
+}
+
+function renderHits(hits, offset) {
+  const list = $('hits');
+  list.start = offset + 1;
+  list.replaceChildren(...hits.map(card));
+}
+
+/// One hit: town · county · year · section type, the heading path, the passage with its
+/// matches marked, the source.
+function card(hit) {
+  const item = el('li', 'hit');
+  const meta = el('div', 'meta');
+  const place = [hit.town, hit.county].filter(Boolean).join(' · ') || hit.province || '—';
+  meta.append(
+    el('span', 'place', place),
+    el('span', 'year', hit.year === null || hit.year === undefined ? '—' : hit.year),
+    el('span', 'type', typeName(hit.section_type)),
+  );
+  const path = el('div', 'path', hit.headings.length ? hit.headings.join(' › ') : t('noHeading'));
+  const passage = el('p', 'passage');
+  passage.append(...marked(hit.passage, hit.highlights));
+  const source = el('div', 'source');
+  source.append(
+    el('span', 'title', `《${hit.title || t('untitled')}》`),
+    el('span', 'file', `${hit.file}:${hit.line}`),
+  );
+  item.append(meta, path, passage, source);
+  return item;
+}
+
+/// Text nodes and <mark>s for `text` with `ranges` ([start, end) in Unicode characters).
+function marked(text, ranges) {
+  const chars = Array.from(text);
+  const nodes = [];
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start < at || end <= start) continue;
+    if (start > at) nodes.push(document.createTextNode(chars.slice(at, start).join('')));
+    nodes.push(el('mark', null, chars.slice(start, end).join('')));
+    at = end;
+  }
+  if (at < chars.length) nodes.push(document.createTextNode(chars.slice(at).join('')));
+  return nodes;
+}
+
+function renderPager(state, total) {
+  const pages = Math.max(1, Math.min(Math.ceil(total / PAGE_HITS), MAX_OFFSET / PAGE_HITS + 1));
+  const pager = $('pager');
+  pager.hidden = pages <= 1;
+  $('page-of').textContent = t('pageOf')(state.page, pages);
+  $('prev').disabled = state.page <= 1;
+  $('next').disabled = state.page >= pages;
+}
+
+function turnPage(delta) {
+  const state = last.state;
+  if (!state) return;
+  navigate({ q: state.q, filters: state.filters, page: Math.max(1, state.page + delta) });
+  window.scrollTo(0, 0);
+}
+
+function renderExports(state, total) {
+  $('exports').hidden = total === 0;
+  for (const format of ['csv', 'xlsx', 'jsonl']) {
+    const params = apiParams(state);
+    params.set('format', format);
+    $('export-' + format).href = '/api/export?' + params.toString();
+  }
+  $('export-note').textContent = total > EXPORT_LIMIT ? t('exportNote')(EXPORT_LIMIT) : '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters: chips and facets
+
+function filterLabel(key, value) {
+  return `${t(key)}：${key === 'type' ? typeName(value) : value}`;
+}
+
+function renderChips(state) {
+  const chips = [];
+  for (const key of FILTER_KEYS) {
+    for (const value of state.filters[key]) {
+      const label = filterLabel(key, value);
+      const chip = el('button', 'chip');
+      chip.type = 'button';
+      chip.dataset.key = key;
+      chip.dataset.value = value;
+      chip.setAttribute('aria-label', t('remove')(label));
+      chip.append(el('span', null, label), el('span', 'x', '×'));
+      chip.addEventListener('click', () =>
+        navigate(withFilters(state, (f) => {
+          f[key] = f[key].filter((v) => v !== value);
+        })),
+      );
+      chips.push(chip);
+    }
+  }
+  if (chips.length > 1) {
+    const clear = el('button', 'chip clear', t('clearAll'));
+    clear.type = 'button';
+    clear.addEventListener('click', () =>
+      navigate(withFilters(state, (f) => {
+        for (const key of FILTER_KEYS) f[key] = [];
+      })),
+    );
+    chips.push(clear);
+  }
+  $('chips').replaceChildren(...chips);
+}
+
+function renderFacets(state, facets) {
+  const groups = [];
+  const level = REGION_LEVELS.find(
+    (key) => state.filters[key].length === 0 && (facets[key] || []).length > 0,
+  );
+  if (level) {
+    groups.push(facetGroup(state, `${t('region')} · ${t(level)}`, level, facets[level]));
+  }
+  if (facets.year.length) groups.push(facetGroup(state, t('year'), 'year', facets.year));
+  if (facets.section_type.length) {
+    groups.push(facetGroup(state, t('type'), 'type', facets.section_type));
+  }
+  $('facets').replaceChildren(...groups);
+}
+
+function facetGroup(state, title, key, values) {
+  const group = el('section', 'facet-group');
+  group.dataset.key = key;
+  group.append(el('h3', null, title));
+  const list = el('ul', 'facet-list');
+  values.forEach((facet, i) => {
+    const item = el('li', i >= FACET_ROWS ? 'extra' : null);
+    item.append(facetButton(state, key, facet));
+    list.append(item);
+  });
+  group.append(list);
+  if (values.length > FACET_ROWS) {
+    const more = el('button', 'more', t('more')(values.length - FACET_ROWS));
+    more.type = 'button';
+    more.addEventListener('click', () => {
+      const open = list.classList.toggle('open');
+      more.textContent = open ? t('less') : t('more')(values.length - FACET_ROWS);
+    });
+    group.append(more);
+  }
+  return group;
+}
+
+function facetButton(state, key, facet) {
+  const button = el('button', 'facet');
+  button.type = 'button';
+  button.dataset.key = key;
+  button.dataset.value = facet.value;
+  const name = el('span', 'name', key === 'type' ? typeName(facet.value) : facet.value);
+  if (key === 'town' && facet.county) name.append(el('small', null, ` ${facet.county}`));
+  const active = state.filters[key].includes(facet.value);
+  button.setAttribute('aria-pressed', String(active));
+  button.append(name, el('span', 'count', facet.count));
+  button.addEventListener('click', () => navigate(withFilters(state, (f) => choose(f, key, facet))));
+  return button;
+}
+
+/// Adds a facet value to the filters; a town brings its county, so that same-named towns in
+/// other counties stay out.
+function choose(filters, key, facet) {
+  if (SINGLE_VALUED.has(key)) {
+    filters[key] = [facet.value];
+  } else if (!filters[key].includes(facet.value)) {
+    filters[key].push(facet.value);
+  }
+  if (key === 'town' && facet.county && filters.county.length === 0) {
+    filters.county.push(facet.county);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The trend panel: the chart of /api/chart.svg and the table of /api/stats, by year
+
+async function loadTrend(state, results, ticket) {
+  const panel = $('trend');
+  if (results.total_sections === 0) {
+    panel.hidden = true;
+    return;
+  }
+  const params = apiParams(state);
+  params.set('by', 'year');
+  panel.hidden = false;
+  panel.dataset.state = 'loading';
+  const chart = $('chart');
+  chart.hidden = false;
+  chart.src = '/api/chart.svg?' + params.toString();
+  try {
+    const stats = await getJson('/api/stats?' + params.toString());
+    if (ticket !== searchCount) return;
+    last.stats = stats;
+    renderTrendTable(stats);
+    panel.dataset.state = 'done';
+  } catch (error) {
+    if (ticket !== searchCount) return;
+    $('trend-table').replaceChildren();
+    panel.dataset.state = 'error';
+  }
+}
+
+function renderTrendTable(stats) {
+  const head = el('tr');
+  for (const key of ['yearCol', 'matchingCol', 'reportsCol', 'shareCol']) {
+    head.append(el('th', null, t(key)));
+  }
+  const rows = stats.rows.map((row) => {
+    const tr = el('tr');
+    tr.append(
+      el('td', null, row.group[0] || '—'),
+      el('td', 'num', row.matching_reports),
+      el('td', 'num', row.reports),
+      el('td', 'num', `${(row.share * 100).toFixed(1)}%`),
+    );
+    return tr;
+  });
+  const thead = el('thead');
+  thead.append(head);
+  const tbody = el('tbody');
+  tbody.append(...rows);
+  $('trend-table').replaceChildren(thead, tbody);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function start() {
+  applyLang();
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const q = $('q').value.trim();
+    if (!q) return;
+    const filters = last.state && last.state.q ? last.state.filters : stateFromUrl('').filters;
+    navigate({ q, filters, page: 1 });
+  });
+  $('lang').addEventListener('click', toggleLang);
+  $('prev').addEventListener('click', () => turnPage(-1));
+  $('next').addEventListener('click', () => turnPage(1));
+  $('chart').addEventListener('error', () => {
+    $('chart').hidden = true;
+  });
+  $('toggle-facets').addEventListener('click', () => {
+    const open = $('facets').classList.toggle('open');
+    $('toggle-facets').setAttribute('aria-expanded', String(open));
+  });
+  for (const link of document.querySelectorAll('a.example')) {
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      navigate(stateFromUrl(new URL(link.href).search));
+    });
+  }
+  window.addEventListener('popstate', () => run(stateFromUrl(location.search)));
+  run(stateFromUrl(location.search));
+}
+
+start();

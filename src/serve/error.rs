@@ -1,0 +1,148 @@
+//! API errors: a status and a message a person can act on, sent as `{"error": "…"}`. Bad
+//! input is a 4xx naming the parameter and what it accepts; only a failure of the server
+//! itself is a 500.
+
+use axum::Json;
+use axum::http::header::ALLOW;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// What went wrong with a request.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> ApiError {
+        match error {
+            Error::Usage(message) => ApiError::bad_request(as_parameter(&message)),
+            Error::Query { .. } => ApiError::bad_request(error.to_string()),
+            other => ApiError::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(error: std::io::Error) -> ApiError {
+        ApiError::internal(format!("cannot write the answer: {error}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            eprintln!("fazhi-query: error: {}", self.message);
+        }
+        let body = ErrorBody {
+            error: &self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// The library's messages name command-line options (`--year "abc": write a year…`); the
+/// API's name its parameters (`year="abc": write a year…`).
+fn as_parameter(message: &str) -> String {
+    let option = message
+        .strip_prefix("--")
+        .and_then(|rest| rest.split_once(' '))
+        .filter(|(name, _)| name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+    match option {
+        Some((name, rest)) => format!("{name}={rest}"),
+        None => message.to_string(),
+    }
+}
+
+/// Every path the router does not know; nothing is looked up on disk.
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        message: format!(
+            "nothing at {}: the search page is /, the API is /api/search, /api/stats, \
+             /api/kwic, /api/export and /api/chart.svg",
+            uri.path()
+        ),
+    }
+}
+
+/// The server only reads.
+pub async fn method_not_allowed(method: Method) -> impl IntoResponse {
+    let error = ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        message: format!("{method} is not allowed: this server only reads; use GET"),
+    };
+    ([(ALLOW, "GET, HEAD")], error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_names_become_parameter_names() {
+        let rows = [
+            (
+                "--year \"abc\": write a year (2023) or a range (2020..2023)",
+                "year=\"abc\": write a year (2023) or a range (2020..2023)",
+            ),
+            (
+                "--region \"x\": write a path like /河南省/商丘市",
+                "region=\"x\": write a path like /河南省/商丘市",
+            ),
+            ("cannot group by \"decade\"", "cannot group by \"decade\""),
+            ("--Weird message", "--Weird message"),
+        ];
+        for (library, api) in rows {
+            assert_eq!(as_parameter(library), api, "rewriting {library:?}");
+        }
+    }
+
+    #[test]
+    fn bad_input_is_a_client_error_and_the_rest_a_server_error() {
+        let rows = [
+            (Error::Usage("x".into()), StatusCode::BAD_REQUEST),
+            (
+                Error::Query {
+                    message: "unclosed quote".into(),
+                    query: "\"法律".into(),
+                    caret: "^".into(),
+                },
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                Error::Chart("no font".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        ];
+        for (error, status) in rows {
+            let text = error.to_string();
+            assert_eq!(ApiError::from(error).status, status, "status of {text:?}");
+        }
+    }
+}

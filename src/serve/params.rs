@@ -1,0 +1,454 @@
+//! Request parameters: the query string read into the library's typed requests before any
+//! work, every value checked against its bounds, and an error naming the parameter and what
+//! it accepts when it is not. The names and meanings follow the command line's options
+//! (`town`, `county`, `city`, `province`, `region`, `year`, `type`, `by`, `compare`, …).
+
+use axum::extract::Query as QueryString;
+use axum::http::Uri;
+
+use super::error::ApiError;
+use crate::classify::SectionType;
+use crate::export::kwic::{self, KwicSort};
+use crate::export::{Format, PassageOptions};
+use crate::search::{self, Dimension, Filters, Query, SearchRequest, StatsRequest};
+
+/// The longest query (`q`, each `compare`) and the longest value of any parameter, in characters.
+pub const MAX_VALUE_CHARS: usize = 1000;
+/// The most parameters one request may carry.
+pub const MAX_PARAMS: usize = 100;
+/// Hits per page of `/api/search`: by default, and at most.
+pub const DEFAULT_PAGE_HITS: usize = 20;
+pub const MAX_PAGE_HITS: usize = 100;
+/// The furthest a page of `/api/search` may start (use `/api/export` to take more).
+pub const MAX_OFFSET: usize = 10_000;
+/// Characters of context around the matching sentences, at most.
+pub const MAX_CONTEXT: usize = 200;
+/// Characters of context each side of a concordance line, at most.
+pub const MAX_KWIC_WIDTH: usize = 100;
+/// Concordance lines: by default, and at most.
+pub const DEFAULT_KWIC_LINES: usize = 200;
+pub const MAX_KWIC_LINES: usize = 5000;
+/// The best-ranked sections whose occurrences `/api/kwic` lists.
+pub const MAX_KWIC_SECTIONS: usize = 10_000;
+/// The most hits one export holds (the best-ranked).
+pub const MAX_EXPORT_HITS: usize = 10_000;
+/// The most queries one stats request compares.
+pub const MAX_COMPARE: usize = 10;
+
+/// The filter parameters every endpoint takes.
+const FILTER_KEYS: [&str; 7] = [
+    "town", "county", "city", "province", "region", "year", "type",
+];
+
+/// The query string as name–value pairs, in order, repeats kept.
+pub struct Params {
+    endpoint: &'static str,
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    /// Reads the query string of `uri` for `endpoint`, which takes the parameters `keys` and
+    /// the filters; any other name is an error (a misspelt filter must not silently widen the
+    /// search).
+    pub fn read(uri: &Uri, endpoint: &'static str, keys: &[&str]) -> Result<Params, ApiError> {
+        let QueryString(pairs) = QueryString::<Vec<(String, String)>>::try_from_uri(uri)
+            .map_err(|e| ApiError::bad_request(format!("cannot read the query string: {e}")))?;
+        if pairs.len() > MAX_PARAMS {
+            return Err(ApiError::bad_request(format!(
+                "{} parameters; {endpoint} takes at most {MAX_PARAMS}",
+                pairs.len()
+            )));
+        }
+        let known = |name: &str| keys.contains(&name) || FILTER_KEYS.contains(&name);
+        if let Some((name, _)) = pairs.iter().find(|(name, _)| !known(name)) {
+            let mut all: Vec<&str> = keys.to_vec();
+            all.extend(FILTER_KEYS);
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter {name:?}; {endpoint} takes {}",
+                all.join(", ")
+            )));
+        }
+        if let Some((name, value)) = pairs
+            .iter()
+            .find(|(_, value)| value.chars().count() > MAX_VALUE_CHARS)
+        {
+            return Err(ApiError::bad_request(format!(
+                "{name} is {} characters long; the limit is {MAX_VALUE_CHARS}",
+                value.chars().count()
+            )));
+        }
+        Ok(Params { endpoint, pairs })
+    }
+
+    fn values(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// A parameter given at most once.
+    fn single(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        let values = self.values(name);
+        if values.len() > 1 {
+            return Err(ApiError::bad_request(format!(
+                "{name} is given more than once; {} takes one {name}",
+                self.endpoint
+            )));
+        }
+        Ok(values.first().copied())
+    }
+
+    /// A whole number from 0 to `max`, `default` when absent.
+    fn number(&self, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+        let Some(text) = self.single(name)? else {
+            return Ok(default);
+        };
+        match text.trim().parse::<usize>() {
+            Ok(n) if n <= max => Ok(n),
+            Ok(_) => Err(ApiError::bad_request(format!(
+                "{name}={text}: {} takes {name} up to {max}",
+                self.endpoint
+            ))),
+            Err(_) => Err(ApiError::bad_request(format!(
+                "{name}={text:?}: write a whole number from 0 to {max}"
+            ))),
+        }
+    }
+
+    /// `true`/`false` (or 1/0), false when absent.
+    fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        match self.single(name)? {
+            None | Some("false" | "0") => Ok(false),
+            Some("true" | "1" | "") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "{name}={other:?}: write true or false"
+            ))),
+        }
+    }
+
+    /// The query `q`, required, as written and parsed.
+    fn query(&self) -> Result<(String, Query), ApiError> {
+        let text = self.single("q")?.unwrap_or_default();
+        parse_query("q", text)
+    }
+
+    fn filters(&self) -> Result<Filters, ApiError> {
+        let list = |name: &str| -> Vec<String> {
+            self.values(name)
+                .into_iter()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        let section_types = self
+            .values("type")
+            .into_iter()
+            .map(|t| t.trim().parse::<SectionType>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::bad_request(format!("type: {e}")))?;
+        let years = match self.single("year")?.map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(search::parse_years(text)?),
+        };
+        Ok(Filters {
+            towns: list("town"),
+            counties: list("county"),
+            cities: list("city"),
+            provinces: list("province"),
+            regions: list("region"),
+            years,
+            section_types,
+        })
+    }
+
+    fn passage(&self) -> Result<PassageOptions, ApiError> {
+        Ok(PassageOptions {
+            context: self.number("context", PassageOptions::default().context, MAX_CONTEXT)?,
+            full: self.flag("full")?,
+        })
+    }
+}
+
+/// A query parameter, required, as written and parsed.
+fn parse_query(name: &str, text: &str) -> Result<(String, Query), ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "{name} is missing: give a query, e.g. {name}=法律顾问"
+        )));
+    }
+    let query = search::parse(text)?;
+    Ok((text.to_string(), query))
+}
+
+/// The terms a query's matches contain, for highlighting and concordance lines.
+pub fn terms_of(query: &Query) -> Vec<String> {
+    query
+        .positive_terms()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// `/api/search`: one page of hits.
+pub struct SearchParams {
+    /// The query as written.
+    pub text: String,
+    pub terms: Vec<String>,
+    /// Asks for `offset + limit` hits; the page is the last `limit` of them.
+    pub request: SearchRequest,
+    pub offset: usize,
+    pub limit: usize,
+    pub passage: PassageOptions,
+}
+
+impl SearchParams {
+    pub fn read(uri: &Uri) -> Result<SearchParams, ApiError> {
+        let p = Params::read(
+            uri,
+            "/api/search",
+            &["q", "limit", "offset", "context", "full"],
+        )?;
+        let (text, query) = p.query()?;
+        let limit = p.number("limit", DEFAULT_PAGE_HITS, MAX_PAGE_HITS)?;
+        let offset = p.number("offset", 0, MAX_OFFSET)?;
+        Ok(SearchParams {
+            terms: terms_of(&query),
+            request: SearchRequest {
+                query,
+                filters: p.filters()?,
+                limit: Some(offset + limit),
+            },
+            text,
+            offset,
+            limit,
+            passage: p.passage()?,
+        })
+    }
+}
+
+/// `/api/stats` and `/api/chart.svg`: counts per group.
+pub fn stats_request(uri: &Uri, endpoint: &'static str) -> Result<StatsRequest, ApiError> {
+    let p = Params::read(uri, endpoint, &["q", "compare", "by"])?;
+    let mut queries = Vec::new();
+    if let Some(text) = p.single("q")?.filter(|q| !q.trim().is_empty()) {
+        queries.push(parse_query("q", text)?);
+    }
+    for text in p.values("compare") {
+        queries.push(parse_query("compare", text)?);
+    }
+    if queries.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "q is missing: give a query (q=法律顾问) or several to compare \
+             (compare=法律顾问&compare=公职律师) to {endpoint}"
+        )));
+    }
+    if queries.len() > MAX_COMPARE {
+        return Err(ApiError::bad_request(format!(
+            "{} queries; {endpoint} compares at most {MAX_COMPARE}",
+            queries.len()
+        )));
+    }
+    Ok(StatsRequest {
+        queries,
+        filters: p.filters()?,
+        by: Dimension::parse_list(p.single("by")?.unwrap_or("year"))?,
+    })
+}
+
+/// `/api/kwic`: every occurrence in context.
+pub struct KwicParams {
+    pub terms: Vec<String>,
+    /// Reads at most [`MAX_KWIC_SECTIONS`] sections.
+    pub request: SearchRequest,
+    pub width: usize,
+    pub sort: KwicSort,
+    pub limit: usize,
+}
+
+impl KwicParams {
+    pub fn read(uri: &Uri) -> Result<KwicParams, ApiError> {
+        let p = Params::read(uri, "/api/kwic", &["q", "width", "sort", "limit"])?;
+        let (_, query) = p.query()?;
+        Ok(KwicParams {
+            terms: terms_of(&query),
+            request: SearchRequest {
+                query,
+                filters: p.filters()?,
+                limit: Some(MAX_KWIC_SECTIONS),
+            },
+            width: p.number("width", kwic::DEFAULT_WIDTH, MAX_KWIC_WIDTH)?,
+            sort: p.single("sort")?.unwrap_or("town").parse()?,
+            limit: p.number("limit", DEFAULT_KWIC_LINES, MAX_KWIC_LINES)?,
+        })
+    }
+}
+
+/// The formats `/api/export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Jsonl,
+}
+
+impl ExportFormat {
+    const NAMES: &str = "csv, xlsx or jsonl";
+
+    fn parse(text: &str) -> Result<ExportFormat, ApiError> {
+        let unknown = || {
+            ApiError::bad_request(format!(
+                "format={text:?}: /api/export writes {}",
+                ExportFormat::NAMES
+            ))
+        };
+        match text.parse::<Format>().map_err(|_| unknown())? {
+            Format::Csv => Ok(ExportFormat::Csv),
+            Format::Xlsx => Ok(ExportFormat::Xlsx),
+            Format::Jsonl => Ok(ExportFormat::Jsonl),
+            Format::Text | Format::Json | Format::Md => Err(unknown()),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Jsonl => "jsonl",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ExportFormat::Jsonl => "application/x-ndjson; charset=utf-8",
+        }
+    }
+}
+
+/// `/api/export`: the best [`MAX_EXPORT_HITS`] hits as a download.
+pub struct ExportParams {
+    pub text: String,
+    pub terms: Vec<String>,
+    pub request: SearchRequest,
+    pub format: ExportFormat,
+    pub passage: PassageOptions,
+}
+
+impl ExportParams {
+    pub fn read(uri: &Uri) -> Result<ExportParams, ApiError> {
+        let p = Params::read(uri, "/api/export", &["q", "format", "context", "full"])?;
+        let format = ExportFormat::parse(p.single("format")?.unwrap_or("csv"))?;
+        let (text, query) = p.query()?;
+        Ok(ExportParams {
+            terms: terms_of(&query),
+            request: SearchRequest {
+                query,
+                filters: p.filters()?,
+                limit: Some(MAX_EXPORT_HITS),
+            },
+            text,
+            format,
+            passage: p.passage()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(query: &str) -> Uri {
+        format!("/api/search?{query}").parse().expect("a valid URI")
+    }
+
+    /// What reading `query` for /api/search gives: Ok, or the error's message.
+    fn search(query: &str) -> Result<SearchParams, String> {
+        SearchParams::read(&uri(query)).map_err(|e| format!("{e:?}"))
+    }
+
+    #[test]
+    fn search_parameters_within_bounds() {
+        let p = search("q=%E6%B3%95%E5%BE%8B&limit=100&offset=10000&province=%E6%B2%B3%E5%8D%97&type=measures&type=plans&year=2020..2023")
+            .expect("valid");
+        assert_eq!(p.text, "法律");
+        assert_eq!(
+            (p.offset, p.limit, p.request.limit),
+            (10_000, 100, Some(10_100))
+        );
+        assert_eq!(p.request.filters.provinces, ["河南"]);
+        assert_eq!(
+            p.request.filters.section_types,
+            [SectionType::Measures, SectionType::Plans]
+        );
+        assert_eq!(p.request.filters.years, Some((2020, 2023)));
+        let defaults = search("q=a").expect("valid");
+        assert_eq!((defaults.offset, defaults.limit), (0, DEFAULT_PAGE_HITS));
+    }
+
+    #[test]
+    fn bad_parameters_say_what_to_do() {
+        let long = "法".repeat(MAX_VALUE_CHARS + 1);
+        let rows: [(&str, &str); 11] = [
+            ("", "q is missing"),
+            ("q=+", "q is missing"),
+            ("q=%22a", "malformed query"),
+            ("q=a&limit=101", "limit up to 100"),
+            ("q=a&offset=10001", "offset up to 10000"),
+            ("q=a&limit=-1", "whole number"),
+            ("q=a&year=abc", "year=\\\"abc\\\""),
+            ("q=a&year=2023&year=2024", "more than once"),
+            ("q=a&type=intro", "valid types"),
+            ("q=a&yaer=2023", "unknown parameter"),
+            ("q=a&full=yes", "true or false"),
+        ];
+        for (query, expected) in rows {
+            match search(query) {
+                Ok(_) => panic!("{query:?} was accepted"),
+                Err(message) => assert!(
+                    message.contains(expected),
+                    "{query:?}: {message} does not say {expected:?}"
+                ),
+            }
+        }
+        let too_long = search(&format!("q={long}")).err().unwrap_or_default();
+        assert!(too_long.contains("the limit is 1000"), "{too_long}");
+    }
+
+    #[test]
+    fn export_formats() {
+        let read = |q: &str| {
+            let uri: Uri = format!("/api/export?q=a&{q}").parse().expect("uri");
+            ExportParams::read(&uri)
+                .map(|p| p.format)
+                .map_err(|e| format!("{e:?}"))
+        };
+        assert_eq!(read(""), Ok(ExportFormat::Csv));
+        assert_eq!(read("format=xlsx"), Ok(ExportFormat::Xlsx));
+        assert_eq!(read("format=jsonl"), Ok(ExportFormat::Jsonl));
+        for bad in ["format=md", "format=json", "format=..%2F..%2Fx"] {
+            let message = read(bad).err().unwrap_or_default();
+            assert!(message.contains("csv, xlsx or jsonl"), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn stats_need_a_query_and_a_known_grouping() {
+        let read = |q: &str| {
+            let uri: Uri = format!("/api/stats?{q}").parse().expect("uri");
+            stats_request(&uri, "/api/stats").map_err(|e| format!("{e:?}"))
+        };
+        let ok = read("compare=a&compare=b&by=year,province").expect("valid");
+        assert_eq!(ok.queries.len(), 2);
+        assert_eq!(ok.by, [Dimension::Year, Dimension::Province]);
+        assert!(read("by=year").is_err(), "no query");
+        assert!(read("q=a&by=decade").is_err(), "unknown grouping");
+        let many = "compare=a&".repeat(MAX_COMPARE + 1);
+        assert!(read(&many).is_err(), "too many queries");
+    }
+}

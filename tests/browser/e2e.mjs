@@ -1,0 +1,289 @@
+// End-to-end test of `fazhi-query serve` in Debian's headless Chromium, as a user works with the
+// page: type a query and see hits, click a facet and see the filtered count, go back, download
+// a CSV, open a bookmarked search, read a report that contains <script> as text, use a phone,
+// switch to English.
+//
+//   node e2e.mjs BASE_URL SCREENSHOT.png                    the whole test (needs an index with
+//                                                           the <script> report of browser.rs)
+//   node e2e.mjs BASE_URL SCREENSHOT.png --screenshot-only  just the screenshot (any index)
+//
+// Writes SCREENSHOT.png (the desktop page for 法律顾问), and in the whole test also
+// SCREENSHOT-phone.png. Exits 1 with the failed step's message on any failure, 2 on wrong usage.
+// Run by tests/integration/browser.rs.
+
+import { readFile } from 'node:fs/promises';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const QUERY = '法律顾问';
+const SCRIPT_TEXT = '<script>alert(1)</script>';
+const CSV_HEADER =
+  'town,county,city,province,year,section_type,headings,line,title,file,issuer,published,passage,score,citation';
+const PAGE_HITS = 20;
+const PHONE = { width: 390, height: 844 };
+
+const [base, screenshot, mode] = process.argv.slice(2);
+if (!base || !screenshot || (mode && mode !== '--screenshot-only')) {
+  console.error('usage: node e2e.mjs BASE_URL SCREENSHOT.png [--screenshot-only]');
+  process.exit(2);
+}
+const phoneShot = screenshot.replace(/(\.png)?$/, '-phone.png');
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/// Chromium's console errors and uncaught exceptions (a CSP violation is one), and dialogs.
+function watch(page, seen) {
+  page.on('console', (message) => {
+    if (message.type() === 'error') seen.errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => seen.errors.push(`page error: ${error.message}`));
+  page.on('dialog', async (dialog) => {
+    seen.dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+}
+
+/// Waits for the search that the last action started to finish, and returns its total.
+async function settled(page) {
+  await page.waitForSelector('#main[data-state="done"]');
+  const total = await page.getAttribute('#summary', 'data-total');
+  check(total !== null, 'the summary has no data-total after a search');
+  return Number(total);
+}
+
+async function search(page, query) {
+  await page.fill('#q', query);
+  await page.press('#q', 'Enter');
+  return settled(page);
+}
+
+async function trendShown(page) {
+  await page.waitForSelector('#trend[data-state="done"]');
+  await page.waitForFunction(() => {
+    const chart = document.getElementById('chart');
+    return chart.complete && chart.naturalWidth > 0;
+  });
+}
+
+/// Rows of a CSV (quoted cells may hold commas, quotes and line breaks).
+function csvRows(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell.replace(/\r$/, ''));
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else {
+      cell += c;
+    }
+  }
+  if (cell !== '' || row.length) rows.push([...row, cell]);
+  return rows;
+}
+
+const steps = [];
+const step = (name, run) => steps.push({ name, run });
+
+let all = 0;
+let facet = null;
+
+step('types a query and sees hits', async ({ page }) => {
+  await page.goto(base);
+  all = await search(page, QUERY);
+  check(all > 0, `no hits for ${QUERY}`);
+  const cards = await page.locator('li.hit').count();
+  check(cards === Math.min(all, PAGE_HITS), `${cards} cards for ${all} hits`);
+  const marks = await page.locator('li.hit mark').allTextContents();
+  check(marks.length >= cards, `${marks.length} highlights in ${cards} cards`);
+  check(marks.every((m) => m === QUERY), `highlights other than ${QUERY}: ${marks.join(' ')}`);
+  const first = await page.locator('li.hit').first().locator('.meta').textContent();
+  check(/20\d\d/.test(first), `the first card does not show a year: ${first}`);
+  check(new URL(page.url()).searchParams.get('q') === QUERY, `the URL does not hold q: ${page.url()}`);
+  await trendShown(page);
+  const years = await page.locator('#trend-table tbody tr').count();
+  check(years > 0, 'the trend table is empty');
+});
+
+step('clicks a facet and sees the filtered count; removes it; goes back', async ({ page }) => {
+  const button = page.locator('.facet-group[data-key="province"] button.facet').last();
+  facet = {
+    value: await button.getAttribute('data-value'),
+    count: Number(await button.locator('.count').textContent()),
+  };
+  check(facet.count < all, `the last province facet (${facet.value}) does not narrow ${all} hits`);
+  await button.click();
+  const filtered = await settled(page);
+  check(filtered === facet.count, `${filtered} hits after choosing ${facet.value} (${facet.count})`);
+  check(
+    new URL(page.url()).searchParams.get('province') === facet.value,
+    `the URL does not hold the province: ${page.url()}`,
+  );
+  const chip = page.locator(`#chips .chip[data-value="${facet.value}"]`);
+  check((await chip.count()) === 1, `no chip for ${facet.value}`);
+  const places = await page.locator('li.hit .meta .place').allTextContents();
+  check(places.length === Math.min(filtered, PAGE_HITS), `${places.length} cards after filtering`);
+
+  await chip.click();
+  check((await settled(page)) === all, 'removing the chip does not restore every hit');
+  await page.goBack();
+  check((await settled(page)) === facet.count, 'the back button does not restore the filter');
+  await page.goBack();
+  check((await settled(page)) === all, 'the back button does not restore the unfiltered search');
+  await page.goForward();
+  check((await settled(page)) === facet.count, 'forward does not restore the filter');
+});
+
+step('downloads a CSV of the filtered hits', async ({ page }) => {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('#export-csv'),
+  ]);
+  const name = download.suggestedFilename();
+  check(name.endsWith('.csv'), `the download is named ${name}`);
+  const text = await readFile(await download.path(), 'utf8');
+  check(text.startsWith('\ufeff'), 'the CSV has no byte-order mark');
+  const rows = csvRows(text.slice(1)).filter((r) => r.length > 1);
+  check(rows[0].join(',') === CSV_HEADER, `the CSV header is ${rows[0].join(',')}`);
+  check(rows.length - 1 === facet.count, `${rows.length - 1} CSV rows for ${facet.count} hits`);
+  const province = rows[0].indexOf('province');
+  check(
+    rows.slice(1).every((r) => r[province] === facet.value),
+    `CSV rows outside ${facet.value}`,
+  );
+});
+
+step('opens a bookmarked search', async ({ context }) => {
+  const page = await context.newPage();
+  const url = `${base}/?q=${encodeURIComponent(QUERY)}&province=${encodeURIComponent(facet.value)}`;
+  await page.goto(url);
+  check((await settled(page)) === facet.count, `the bookmark ${url} shows another count`);
+  check((await page.inputValue('#q')) === QUERY, 'the bookmark does not fill the search box');
+  check(
+    (await page.locator(`#chips .chip[data-value="${facet.value}"]`).count()) === 1,
+    'the bookmark shows no chip',
+  );
+  await page.close();
+});
+
+step('shows a <script> passage as text', async ({ page, seen }) => {
+  await page.goto(base);
+  const total = await search(page, 'script');
+  check(total > 0, 'no hit for the <script> report');
+  const passage = page.locator('li.hit .passage', { hasText: SCRIPT_TEXT });
+  check((await passage.count()) > 0, `no card shows ${SCRIPT_TEXT} as text`);
+  check(await passage.first().isVisible(), 'the <script> passage is not visible');
+  check((await page.locator('#hits script').count()) === 0, 'a <script> element is in the cards');
+  check(seen.dialogs.length === 0, `a dialog opened: ${seen.dialogs.join(', ')}`);
+});
+
+step('fits a phone', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(`${base}/?q=${encodeURIComponent(QUERY)}`);
+  await settled(page);
+  await trendShown(page);
+  const overflow = () =>
+    page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check((await overflow()) <= 0, `the page scrolls sideways by ${await overflow()}px on a phone`);
+  check(!(await page.isVisible('#facets')), 'the facets are not folded away on a phone');
+  await page.click('#toggle-facets');
+  check(await page.isVisible('#facets .facet'), 'the filter button does not show the facets');
+  check((await overflow()) <= 0, 'the open facets scroll sideways on a phone');
+  await page.click('#toggle-facets');
+  await page.screenshot({ path: phoneShot });
+  await context.close();
+});
+
+step('switches to English and remembers it', async ({ page }) => {
+  await page.goto(`${base}/?q=${encodeURIComponent(QUERY)}`);
+  await settled(page);
+  await page.click('#lang');
+  check((await page.getAttribute('html', 'lang')) === 'en', 'the page is not marked English');
+  const summary = await page.textContent('#summary');
+  check(/sections in \d+ reports/.test(summary), `the summary is not English: ${summary}`);
+  await page.reload();
+  await settled(page);
+  check(/sections in/.test(await page.textContent('#summary')), 'English is forgotten on reload');
+  await page.click('#lang');
+  check(/共 \d+ 个段落/.test(await page.textContent('#summary')), 'cannot switch back to Chinese');
+});
+
+/// The desktop page for 法律顾问 with its facets, trend and cards (docs/serve.png).
+async function screenshotOf(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/?q=${encodeURIComponent(QUERY)}`);
+  await settled(page);
+  await trendShown(page);
+  await page.screenshot({ path: screenshot, fullPage: false });
+  await context.close();
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    if (mode === '--screenshot-only') {
+      await screenshotOf(browser);
+      console.log(`wrote ${screenshot}`);
+      return;
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    const seen = { errors: [], dialogs: [] };
+    watch(page, seen);
+    for (const { name, run } of steps) {
+      try {
+        await run({ browser, context, page, seen });
+      } catch (error) {
+        throw new Error(`${name}: ${error.message}`);
+      }
+      console.log(`ok - ${name}`);
+    }
+    check(seen.errors.length === 0, `the browser reported errors:\n  ${seen.errors.join('\n  ')}`);
+    console.log('ok - no console errors, no dialogs');
+    await context.close();
+    await screenshotOf(browser);
+    console.log(`all ${steps.length} steps passed`);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(`FAIL: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,656 @@
+//! `fazhi-query serve` over HTTP, as a client sees it: the binary started on port 0 over a
+//! temporary index (the seeds and a report that contains `<script>`), asked with a small
+//! HTTP/1.1 client, its answers compared with the command line's for the same query.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::util::{copy_seeds, index, run, stderr, temp_corpus};
+
+/// The report whose text must come back as text.
+pub const SCRIPT_REPORT: &str = "测试镇人民政府\n关于2023年度法治政府建设情况的报告\n\
+     一、总体情况\n<script>alert(1)</script>法律顾问制度得到落实。\n";
+pub const SCRIPT_TEXT: &str = "<script>alert(1)</script>";
+const QUERY: &str = "法律顾问";
+
+/// The seeds and the `<script>` report, indexed once for all tests.
+pub fn test_index() -> &'static Path {
+    static INDEX: OnceLock<TempDir> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            let corpus = temp_corpus(&[("script.txt", SCRIPT_REPORT.as_bytes())]);
+            copy_seeds(corpus.path());
+            let dir = TempDir::new().expect("temp dir");
+            index(corpus.path(), dir.path());
+            dir
+        })
+        .path()
+}
+
+/// A running `fazhi-query serve`, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    /// What it printed to standard error after the address line (read to the end on exit).
+    rest: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Server {
+    /// Starts the server on a free port of 127.0.0.1 and waits for the line that says where it
+    /// listens (printed once the port is bound).
+    pub fn start(index: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fazhi-query"))
+            .arg("serve")
+            .arg("--index")
+            .arg(index)
+            .args(["--addr", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("fazhi-query serve starts");
+        let mut lines = BufReader::new(child.stderr.take().expect("piped stderr"));
+        let mut said = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            if lines.read_line(&mut line).expect("read stderr") == 0 {
+                let _ = child.kill();
+                panic!("fazhi-query serve exited before listening:\n{said}");
+            }
+            said.push_str(&line);
+            if let Some(rest) = line.strip_prefix("fazhi-query: serving http://") {
+                let addr = rest.split('/').next().expect("an address");
+                break addr.parse::<SocketAddr>().expect("a socket address");
+            }
+        };
+        let rest = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = lines.read_to_string(&mut rest);
+            rest
+        });
+        Server {
+            child,
+            addr,
+            rest: Some(rest),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn get(&self, target: &str) -> Reply {
+        request(self.addr, "GET", target)
+    }
+
+    /// Sends SIGTERM and waits (at most 30 s) for the exit; returns it and what was printed.
+    fn terminate(mut self) -> (ExitStatus, String) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        // SAFETY: kill(2) with a child's pid and a signal number has no memory effects.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM sent");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the server ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let rest = self.rest.take().map(|r| r.join().unwrap_or_default());
+        (status, rest.unwrap_or_default())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP response.
+pub struct Reply {
+    pub status: u16,
+    headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The JSON of a 200 reply.
+    fn ok_json(&self) -> Value {
+        assert_eq!(self.status, 200, "{}", self.text());
+        self.json()
+    }
+}
+
+/// `method target` over one HTTP/1.1 connection, sent as written (no path clean-up).
+pub fn request(addr: SocketAddr, method: &str, target: &str) -> Reply {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    write!(
+        stream,
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("receive");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header block");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let body = raw[split + 4..].to_vec();
+    let mut reply = Reply {
+        status,
+        headers,
+        body,
+    };
+    if reply.header("transfer-encoding") == Some("chunked") {
+        reply.body = dechunk(&reply.body);
+    }
+    reply
+}
+
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let end = raw
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size line");
+        let size_text = String::from_utf8_lossy(&raw[..end]);
+        let size = usize::from_str_radix(size_text.trim(), 16).expect("a hex chunk size");
+        raw = &raw[end + 2..];
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&raw[..size]);
+        raw = &raw[size + 2..];
+    }
+}
+
+/// Query-string parameters, as (name, value).
+type Params<'a> = &'a [(&'a str, &'a str)];
+
+/// `path?k=v&…` with the values percent-encoded.
+pub fn target(path: &str, params: Params) -> String {
+    let encode = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let query: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+/// The command line's answer for `args` over the test index.
+fn cli(args: &[&str]) -> Vec<u8> {
+    let cwd = TempDir::new().expect("temp dir");
+    let index = test_index().to_string_lossy().into_owned();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--index", &index]);
+    let out = run("fazhi-query", cwd.path(), &all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "fazhi-query {args:?}: {}",
+        stderr(&out)
+    );
+    out.stdout
+}
+
+fn server() -> Server {
+    Server::start(test_index())
+}
+
+#[test]
+fn search_json_is_the_cli_json_with_the_page_added() {
+    let server = server();
+    let mut api = server
+        .get(&target("/api/search", &[("q", QUERY), ("limit", "20")]))
+        .ok_json();
+    let page = api.as_object_mut().expect("an object");
+    assert_eq!(page.remove("offset"), Some(Value::from(0)));
+    assert_eq!(page.remove("limit"), Some(Value::from(20)));
+    let cli: Value =
+        serde_json::from_slice(&cli(&[QUERY, "--format", "json", "--limit", "20"])).expect("json");
+    assert_eq!(api, cli, "/api/search and fazhi-query --format json differ");
+    let hit = &api["hits"][0];
+    assert!(hit["highlights"][0].is_array(), "highlights: {hit}");
+}
+
+#[test]
+fn pages_are_disjoint_and_add_up_to_every_hit() {
+    let server = server();
+    let files = |offset: &str, limit: &str| -> Vec<(String, u64)> {
+        let page = server
+            .get(&target(
+                "/api/search",
+                &[("q", QUERY), ("offset", offset), ("limit", limit)],
+            ))
+            .ok_json();
+        assert_eq!(page["offset"], offset.parse::<u64>().expect("number"));
+        page["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| (h["file"].to_string(), h["line"].as_u64().expect("line")))
+            .collect()
+    };
+    let all = files("0", "100");
+    assert!(all.len() > 6, "enough hits to page: {}", all.len());
+    let pages: Vec<Vec<(String, u64)>> = (0..all.len().div_ceil(4))
+        .map(|p| files(&(p * 4).to_string(), "4"))
+        .collect();
+    assert!(pages.iter().all(|p| p.len() <= 4), "pages of at most 4");
+    assert_eq!(pages.concat(), all, "pages in order make the whole list");
+    assert_ne!(pages[0], pages[1], "pages differ");
+    assert!(
+        files(&all.len().to_string(), "4").is_empty(),
+        "past the end"
+    );
+}
+
+#[test]
+fn a_facet_filter_narrows_the_total() {
+    let server = server();
+    let all = server
+        .get(&target("/api/search", &[("q", QUERY)]))
+        .ok_json();
+    let total = all["total_sections"].as_u64().expect("total");
+    let facet = all["facets"]["province"]
+        .as_array()
+        .and_then(|p| p.last())
+        .expect("a province facet")
+        .clone();
+    let province = facet["value"].as_str().expect("value");
+    let filtered = server
+        .get(&target(
+            "/api/search",
+            &[("q", QUERY), ("province", province)],
+        ))
+        .ok_json();
+    let narrowed = filtered["total_sections"].as_u64().expect("total");
+    assert_eq!(narrowed, facet["count"].as_u64().expect("count"));
+    assert!(narrowed < total, "{province}: {narrowed} of {total}");
+    for hit in filtered["hits"].as_array().expect("hits") {
+        assert_eq!(hit["province"], province, "{hit}");
+    }
+    let both_types = server
+        .get(&target(
+            "/api/search",
+            &[("q", QUERY), ("type", "measures"), ("type", "plans")],
+        ))
+        .ok_json();
+    let measures = server
+        .get(&target(
+            "/api/search",
+            &[("q", QUERY), ("type", "measures")],
+        ))
+        .ok_json();
+    assert!(
+        measures["total_sections"].as_u64() < both_types["total_sections"].as_u64(),
+        "a repeated type adds its sections"
+    );
+}
+
+#[test]
+fn stats_and_kwic_are_the_cli_json() {
+    let server = server();
+    let rows: [(Params, &[&str]); 4] = [
+        (
+            &[("q", QUERY), ("by", "year")],
+            &["stats", QUERY, "--by", "year", "--format", "json"],
+        ),
+        (
+            &[
+                ("compare", QUERY),
+                ("compare", "普法"),
+                ("by", "province"),
+                ("year", "2023"),
+            ],
+            &[
+                "stats",
+                "--compare",
+                QUERY,
+                "普法",
+                "--by",
+                "province",
+                "--year",
+                "2023",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            &[("q", QUERY), ("width", "10"), ("sort", "right")],
+            &[
+                "kwic", QUERY, "--width", "10", "--sort", "right", "--format", "json",
+            ],
+        ),
+        (
+            &[("q", "普法"), ("province", "河南")],
+            &["kwic", "普法", "--province", "河南", "--format", "json"],
+        ),
+    ];
+    for (params, args) in rows {
+        let path = format!("/api/{}", args[0]);
+        let reply = server.get(&target(&path, params));
+        assert_eq!(reply.status, 200, "{path} {params:?}: {}", reply.text());
+        assert_eq!(
+            reply.text(),
+            String::from_utf8_lossy(&cli(args)),
+            "{path} {params:?} differs from fazhi-query {args:?}"
+        );
+    }
+    let few = server.get(&target("/api/kwic", &[("q", QUERY), ("limit", "2")]));
+    assert_eq!(few.json().as_array().map(Vec::len), Some(2));
+    let total: usize = few
+        .header("x-total-lines")
+        .and_then(|n| n.parse().ok())
+        .expect("X-Total-Lines");
+    assert!(total > 2, "X-Total-Lines counts every occurrence: {total}");
+}
+
+#[test]
+fn exports_are_downloads_of_every_hit() {
+    let server = server();
+    let total = server
+        .get(&target("/api/search", &[("q", QUERY)]))
+        .ok_json()["total_sections"]
+        .as_u64()
+        .expect("total") as usize;
+
+    let csv = server.get(&target("/api/export", &[("q", QUERY), ("format", "csv")]));
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let disposition = csv.header("content-disposition").unwrap_or_default();
+    assert!(
+        disposition.starts_with("attachment; filename=\"fazhi-search.csv\""),
+        "{disposition}"
+    );
+    assert_eq!(csv.header("transfer-encoding"), Some("chunked"), "streamed");
+    assert_eq!(
+        csv.header("x-total-sections"),
+        Some(total.to_string().as_str())
+    );
+    assert_eq!(csv.header("x-export-limit"), Some("10000"));
+    assert!(
+        csv.body.starts_with("\u{FEFF}".as_bytes()),
+        "a byte-order mark"
+    );
+    let mut reader = csv::Reader::from_reader(&csv.body[3..]);
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let columns: Vec<&str> = fazhi_search::export::TABLE_COLUMNS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(header, columns);
+    assert_eq!(reader.records().count(), total, "a CSV row per hit");
+
+    let jsonl = server.get(&target("/api/export", &[("q", QUERY), ("format", "jsonl")]));
+    assert_eq!(jsonl.status, 200, "{}", jsonl.text());
+    let lines: Vec<Value> = jsonl
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), total, "a JSON line per hit");
+
+    let xlsx = server.get(&target("/api/export", &[("q", QUERY), ("format", "xlsx")]));
+    assert_eq!(xlsx.status, 200, "{}", xlsx.text());
+    assert!(xlsx.body.starts_with(b"PK"), "an XLSX is a zip");
+    use calamine::{Reader as _, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.body.clone())).expect("a workbook");
+    let sheet = book.worksheet_range("hits").expect("the hits sheet");
+    assert_eq!(sheet.height(), total + 1, "a header and a row per hit");
+}
+
+#[test]
+fn the_chart_is_an_svg_that_quotes_the_query_as_text() {
+    let server = server();
+    let chart = server.get(&target("/api/chart.svg", &[("q", QUERY), ("by", "year")]));
+    assert_eq!(chart.status, 200, "{}", chart.text());
+    assert_eq!(
+        chart.header("content-type"),
+        Some("image/svg+xml; charset=utf-8")
+    );
+    assert!(chart.text().starts_with("<svg"), "{}", chart.text());
+    let hostile = server.get(&target(
+        "/api/chart.svg",
+        &[("q", "script"), ("by", "year")],
+    ));
+    assert_eq!(hostile.status, 200, "{}", hostile.text());
+    assert!(
+        !hostile.text().contains("<script"),
+        "the query is escaped in the SVG"
+    );
+}
+
+#[test]
+fn bad_input_is_a_400_with_a_message() {
+    let server = server();
+    let long = "法".repeat(5000);
+    let rows: [(&str, Params, &str); 13] = [
+        ("/api/search", &[("q", "\"法律")], "malformed query"),
+        (
+            "/api/search",
+            &[("q", QUERY), ("type", "intro")],
+            "valid types",
+        ),
+        (
+            "/api/stats",
+            &[("q", QUERY), ("by", "decade")],
+            "cannot group by",
+        ),
+        (
+            "/api/search",
+            &[("q", QUERY), ("limit", "100000")],
+            "up to 100",
+        ),
+        ("/api/search", &[("q", &long)], "the limit is 1000"),
+        (
+            "/api/search",
+            &[("q", QUERY), ("year", "abc")],
+            "write a year",
+        ),
+        (
+            "/api/search",
+            &[("q", QUERY), ("offset", "20000")],
+            "up to 10000",
+        ),
+        ("/api/search", &[], "q is missing"),
+        (
+            "/api/search",
+            &[("q", QUERY), ("yaer", "2023")],
+            "unknown parameter",
+        ),
+        ("/api/kwic", &[("q", QUERY), ("width", "1000")], "up to 100"),
+        (
+            "/api/kwic",
+            &[("q", QUERY), ("sort", "length")],
+            "cannot sort by",
+        ),
+        (
+            "/api/export",
+            &[("q", QUERY), ("format", "md")],
+            "csv, xlsx or jsonl",
+        ),
+        (
+            "/api/chart.svg",
+            &[("q", QUERY), ("region", "河南")],
+            "region=",
+        ),
+    ];
+    for (path, params, says) in rows {
+        let reply = server.get(&target(path, params));
+        assert_eq!(reply.status, 400, "{path} {params:?}: {}", reply.text());
+        assert!(
+            reply
+                .header("content-type")
+                .unwrap_or_default()
+                .starts_with("application/json"),
+            "{path} {params:?}"
+        );
+        let message = reply.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            message.contains(says),
+            "{path} {params:?}: {message:?} does not say {says:?}"
+        );
+    }
+}
+
+#[test]
+fn nothing_found_is_a_200_with_total_0() {
+    let server = server();
+    let page = server
+        .get(&target("/api/search", &[("q", "不存在的词语组合")]))
+        .ok_json();
+    assert_eq!(page["total_sections"], 0);
+    assert_eq!(page["hits"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn the_server_only_reads() {
+    let server = server();
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        for path in ["/api/search?q=a", "/", "/api/export?q=a"] {
+            let reply = request(server.addr, method, path);
+            assert_eq!(reply.status, 405, "{method} {path}: {}", reply.text());
+            assert!(reply.json()["error"].is_string(), "{method} {path}");
+            assert_eq!(reply.header("allow"), Some("GET, HEAD"), "{method} {path}");
+        }
+    }
+}
+
+#[test]
+fn no_request_opens_a_file() {
+    let server = server();
+    let rows: [(&str, u16); 7] = [
+        ("/../../etc/passwd", 404),
+        ("/%2e%2e/%2e%2e/etc/passwd", 404),
+        ("/app.js/../../../etc/passwd", 404),
+        ("/assets/app.js", 404),
+        ("/Cargo.toml", 404),
+        ("/api/export?q=a&format=../../etc/passwd", 400),
+        ("/api/search?q=a&index=/etc", 400),
+    ];
+    for (path, status) in rows {
+        let reply = server.get(path);
+        assert_eq!(reply.status, status, "{path}: {}", reply.text());
+        assert!(!reply.text().contains("root:"), "{path} read /etc/passwd");
+        assert!(reply.json()["error"].is_string(), "{path}");
+    }
+}
+
+#[test]
+fn a_script_in_a_report_is_returned_as_text() {
+    let server = server();
+    let reply = server.get(&target("/api/search", &[("q", "script")]));
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    let page = reply.ok_json();
+    let passages: Vec<&str> = page["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|h| h["passage"].as_str())
+        .collect();
+    assert!(
+        passages.iter().any(|p| p.contains(SCRIPT_TEXT)),
+        "the <script> report's passage as written: {passages:?}"
+    );
+}
+
+#[test]
+fn the_page_runs_only_its_own_script() {
+    let server = server();
+    let page = server.get("/");
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let policy = page.header("content-security-policy").unwrap_or_default();
+    assert!(
+        policy.starts_with("default-src 'self'; img-src 'self' data:"),
+        "{policy}"
+    );
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    let html = page.text().to_ascii_lowercase();
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "the page loads its script");
+    for script in scripts {
+        assert!(
+            script.trim_start().starts_with("src=\"/"),
+            "an inline script: {script}"
+        );
+        assert!(script.contains("></script>"), "an inline script: {script}");
+    }
+    for asset in ["/app.js", "/app.css", "/favicon.svg"] {
+        let reply = server.get(asset);
+        assert_eq!(reply.status, 200, "{asset}");
+        assert!(reply.header("content-security-policy").is_some(), "{asset}");
+    }
+    assert!(!server.get("/app.js").text().contains("innerHTML"));
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let server = server();
+    assert_eq!(server.get("/").status, 200);
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    let (status, said) = server.terminate();
+    assert!(status.success(), "exit {status}: {said}");
+    assert!(said.contains("stopped"), "{said}");
+}
