@@ -75,5 +75,21 @@ pub enum Error {
     Engine(#[from] tantivy::TantivyError),
 }
 
+/// The value named `name` among `choices`, or a usage error that lists them:
+/// "unknown format \"xml\"; choose one of text, json, …".
+pub fn choose<T: Copy>(name: &str, choices: &[(&'static str, T)], what: &str) -> Result<T> {
+    choices
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| *value)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            Error::Usage(format!(
+                "{what} {name:?}; choose one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

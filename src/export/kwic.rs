@@ -63,17 +63,7 @@ impl FromStr for KwicSort {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<KwicSort> {
-        KwicSort::ALL
-            .iter()
-            .find(|(name, _)| *name == s)
-            .map(|(_, sort)| *sort)
-            .ok_or_else(|| {
-                let names: Vec<&str> = KwicSort::ALL.iter().map(|(n, _)| *n).collect();
-                Error::Usage(format!(
-                    "cannot sort by {s:?}; choose one of {}",
-                    names.join(", ")
-                ))
-            })
+        crate::error::choose(s, &KwicSort::ALL, "cannot sort by")
     }
 }
 

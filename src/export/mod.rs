@@ -51,17 +51,7 @@ impl FromStr for Format {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Format, Error> {
-        Format::ALL
-            .iter()
-            .find(|(name, _)| *name == s)
-            .map(|(_, f)| *f)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
-                Error::Usage(format!(
-                    "unknown format {s:?}; choose one of {}",
-                    names.join(", ")
-                ))
-            })
+        crate::error::choose(s, &Format::ALL, "unknown format")
     }
 }
 

@@ -365,27 +365,8 @@ fn csv_has_bom_header_and_formula_guard() {
         &["法律顾问", "--format", "csv", "--all"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        out.stdout.starts_with("\u{FEFF}".as_bytes()),
-        "CSV starts with a UTF-8 BOM"
-    );
-    let mut reader = csv::Reader::from_reader(&out.stdout[3..]);
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    let columns: Vec<&str> = fazhi_search::export::TABLE_COLUMNS
-        .iter()
-        .map(|(name, _)| *name)
-        .collect();
-    assert_eq!(header, columns);
-    let title = header
-        .iter()
-        .position(|h| h == "title")
-        .expect("title column");
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let rows = crate::util::hits_csv(&out.stdout);
+    let title = crate::util::hits_column("title");
     assert_eq!(rows.len(), 4);
     let mut titles: Vec<String> = rows.iter().map(|r| r[title].to_string()).collect();
     titles.sort();

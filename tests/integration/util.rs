@@ -116,6 +116,35 @@ pub fn run(bin: &str, cwd: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A hits CSV as the exports write it: checks the byte-order mark and the header (the export
+/// columns), returns the rows.
+pub fn hits_csv(bytes: &[u8]) -> Vec<csv::StringRecord> {
+    let body = bytes
+        .strip_prefix("\u{FEFF}".as_bytes())
+        .expect("CSV starts with a UTF-8 byte-order mark");
+    let mut reader = csv::Reader::from_reader(body);
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let columns: Vec<&str> = fazhi_search::export::TABLE_COLUMNS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(header, columns);
+    reader.records().map(|r| r.expect("row")).collect()
+}
+
+/// The index of an export column.
+pub fn hits_column(name: &str) -> usize {
+    fazhi_search::export::TABLE_COLUMNS
+        .iter()
+        .position(|(n, _)| *n == name)
+        .expect("an export column")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
