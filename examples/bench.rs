@@ -299,6 +299,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     let engine = Engine::open(&index)?;
     println!("{}\n", space_breakdown(&engine, raw)?);
     let mut all = Vec::new();
+    let mut all_counts = Vec::new();
     let mut rows = Vec::new();
     for q in &QUERIES {
         let req = request(q, Some(10))?;
@@ -312,6 +313,16 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         }
         all.extend(samples.iter().copied());
         let [p50, _, p99] = percentiles(samples.clone());
+        // The floor: finding the matches, nothing else.
+        let mut count_samples = Vec::with_capacity(args.reps);
+        for _ in 0..args.reps {
+            let t = Instant::now();
+            let n = engine.count(&req.query, &req.filters)?;
+            count_samples.push(t.elapsed());
+            std::hint::black_box(n);
+        }
+        all_counts.extend(count_samples.iter().copied());
+        let [count_p50, _, _] = percentiles(count_samples);
         // One process: start, open, search, facets, print.
         let mut proc_samples = Vec::new();
         for _ in 0..args.process_reps {
@@ -335,23 +346,25 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
             p99,
             pp50,
             proc_samples,
+            count_p50,
         ));
     }
     let [p50, p95, p99] = percentiles(all);
     let proc_all: Vec<Duration> = rows.iter().flat_map(|r| r.6.iter().copied()).collect();
     let [pp50, pp95, pp99] = percentiles(proc_all);
     println!(
-        "| query | filters | sections | reports | in-process p50 | p99 | per process p50 |\n|---|---|---|---|---|---|---|"
+        "| query | filters | sections | reports | in-process p50 | p99 | per process p50 | count only p50 |\n|---|---|---|---|---|---|---|---|"
     );
-    for (q, sections, reports, p50, p99, pp50, _) in &rows {
+    for (q, sections, reports, p50, p99, pp50, _, count_p50) in &rows {
         println!(
-            "| {} `{}` | {} | {sections} | {reports} | {} | {} | {} |",
+            "| {} `{}` | {} | {sections} | {reports} | {} | {} | {} | {} |",
             q.name,
             q.query,
             q.args.join(" "),
             ms(*p50),
             ms(*p99),
-            ms(*pp50)
+            ms(*pp50),
+            ms(*count_p50)
         );
     }
     println!(
@@ -362,6 +375,10 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         ms(pp50),
         ms(pp95),
         ms(pp99)
+    );
+    println!(
+        "The floor — counting the matching sections, without ranking, facets or reading a hit: in process p50 {} over all queries.\n",
+        ms(percentiles(all_counts)[0])
     );
 
     // Export of 10,000 passages.
@@ -472,7 +489,85 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
             build_time.as_secs_f64() / build.wall.as_secs_f64()
         );
     }
+    let floor = build_floor(&files, &root.join("floor-index"))?;
+    println!(
+        "The least work a build does, measured apart on the same files (2 threads each): reading and parsing into sections {:.1} s; the exact-match pairs alone in tantivy, from sections already parsed and normalised, {:.1} s and {:.0}% of the raw text.\n",
+        floor.parse.as_secs_f64(),
+        floor.pairs.as_secs_f64(),
+        100.0 * floor.pairs_bytes as f64 / raw as f64
+    );
     Ok(())
+}
+
+/// What the two unavoidable parts of a build cost on their own.
+struct BuildFloor {
+    /// Reading every file and parsing it into normalised section texts.
+    parse: Duration,
+    /// Indexing the character pairs (with positions) of those texts, nothing else.
+    pairs: Duration,
+    pairs_bytes: u64,
+}
+
+fn build_floor(files: &[PathBuf], dir: &Path) -> anyhow::Result<BuildFloor> {
+    use fazhi_search::index::tokenizer::ChineseBigramTokenizer;
+    use fazhi_search::report::{self, Hints};
+    use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+
+    let t = Instant::now();
+    let halves: Vec<&[PathBuf]> = files.chunks(files.len().div_ceil(2).max(1)).collect();
+    let texts: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = halves
+            .iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    for path in *part {
+                        let Ok(text) = std::fs::read_to_string(path) else {
+                            continue;
+                        };
+                        let name = path.to_string_lossy();
+                        for section in report::parse(&name, &text, &Hints::default()).sections {
+                            out.push(normalize(&section.text));
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let parse = t.elapsed();
+
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir)?;
+    let mut schema = Schema::builder();
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer("pairs")
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let field = schema.add_text_field(
+        "text",
+        TextOptions::default().set_indexing_options(indexing),
+    );
+    let index = tantivy::Index::create_in_dir(dir, schema.build())?;
+    index.tokenizers().register("pairs", ChineseBigramTokenizer);
+    let t = Instant::now();
+    let mut writer = index.writer_with_num_threads(2, 512 << 20)?;
+    for text in &texts {
+        writer.add_document(tantivy::doc!(field => text.as_str()))?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    let pairs = t.elapsed();
+    let pairs_bytes = dir_bytes(dir);
+    std::fs::remove_dir_all(dir)?;
+    Ok(BuildFloor {
+        parse,
+        pairs,
+        pairs_bytes,
+    })
 }
 
 /// Where the index's bytes go, per field, as a share of the raw text.

@@ -247,6 +247,16 @@ impl Engine {
         })
     }
 
+    /// The number of matching sections, and nothing else: no ranking, no facets, no stored
+    /// fields — the least any search has to do (the benchmark's floor).
+    pub fn count(&self, query: &Query, filters: &Filters) -> Result<usize> {
+        let query = self.build(query, filters)?;
+        Ok(self
+            .reader
+            .searcher()
+            .search(&*query, &tantivy::collector::Count)?)
+    }
+
     /// Counts per group: matching reports and sections for each query, and the reports each
     /// group has under the filters (the denominator of the share).
     pub fn stats(&self, request: &StatsRequest) -> Result<StatsTable> {
