@@ -202,20 +202,20 @@ impl Collector for TallyCollector {
     }
 }
 
-fn first_ord(column: &Option<StrColumn>, doc: DocId) -> Option<u64> {
+pub(crate) fn first_ord(column: &Option<StrColumn>, doc: DocId) -> Option<u64> {
     column.as_ref().and_then(|c| c.term_ords(doc).next())
 }
 
 /// Turns a column's ordinals into its strings: one lookup each when few are needed, one pass
 /// over the whole dictionary when many are (a lookup decodes its dictionary block from the
 /// start, which made facet labels the bulk of a common query's time).
-enum Labels<'a> {
+pub(crate) enum Labels<'a> {
     Lookup(Option<&'a StrColumn>),
     All(Vec<String>),
 }
 
 impl<'a> Labels<'a> {
-    fn new(column: &'a Option<StrColumn>, needed: usize) -> Labels<'a> {
+    pub(crate) fn new(column: &'a Option<StrColumn>, needed: usize) -> Labels<'a> {
         let Some(c) = column else {
             return Labels::Lookup(None);
         };
@@ -231,7 +231,7 @@ impl<'a> Labels<'a> {
         Labels::All(all)
     }
 
-    fn get(&self, ord: Option<u64>) -> String {
+    pub(crate) fn get(&self, ord: Option<u64>) -> String {
         let Some(ord) = ord else { return String::new() };
         match self {
             Labels::All(all) => all.get(ord as usize).cloned().unwrap_or_default(),

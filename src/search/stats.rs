@@ -14,6 +14,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::collector::Labels;
 use crate::error::{Error, Result};
 
 /// What reports are grouped by.
@@ -272,19 +273,12 @@ pub(crate) struct SegmentGroups {
 }
 
 fn first_ord(column: &Option<StrColumn>, doc: DocId) -> u64 {
-    column
-        .as_ref()
-        .and_then(|c| c.term_ords(doc).next())
-        .unwrap_or(NONE)
+    super::collector::first_ord(column, doc).unwrap_or(NONE)
 }
 
-fn label(column: &Option<StrColumn>, ord: u64) -> String {
-    let mut out = String::new();
-    if let (Some(c), true) = (column, ord != NONE) {
-        // An ordinal read from the same column always resolves; an I/O error leaves it empty.
-        let _ = c.ord_to_str(ord, &mut out);
-    }
-    out
+/// A slot's ordinal as [`Labels`] takes it.
+fn ord(slot: u64) -> Option<u64> {
+    (slot != NONE).then_some(slot)
 }
 
 impl Collector for GroupCollector {
@@ -362,18 +356,36 @@ impl SegmentCollector for SegmentGroups {
     }
 
     fn harvest(self) -> Groups {
+        let needed = self.counts.len();
+        // Per source: the labels of its column(s), read the cheaper way for this many groups.
+        let labels: Vec<(Option<Labels>, Option<Labels>)> = self
+            .sources
+            .iter()
+            .map(|source| match source {
+                Source::Year(_) => (None, None),
+                Source::Ords(column) => (Some(Labels::new(column, needed)), None),
+                Source::Town(town, county) => (
+                    Some(Labels::new(town, needed)),
+                    Some(Labels::new(county, needed)),
+                ),
+            })
+            .collect();
         let mut groups = Groups::default();
         for (key, (sections, reports)) in self.counts {
             let mut group = Vec::with_capacity(self.sources.len());
             let mut slot = 0;
-            for source in &self.sources {
+            for (source, (first, second)) in self.sources.iter().zip(&labels) {
+                let name = |labels: &Option<Labels>, slot: usize| {
+                    labels
+                        .as_ref()
+                        .map_or_else(String::new, |l| l.get(ord(key[slot])))
+                };
                 group.push(match source {
-                    Source::Year(_) if key[slot] == NONE => String::new(),
-                    Source::Year(_) => key[slot].to_string(),
-                    Source::Ords(column) => label(column, key[slot]),
-                    Source::Town(town, county) => {
+                    Source::Year(_) => ord(key[slot]).map_or_else(String::new, |y| y.to_string()),
+                    Source::Ords(_) => name(first, slot),
+                    Source::Town(..) => {
                         slot += 1;
-                        town_label(&label(town, key[slot - 1]), &label(county, key[slot]))
+                        town_label(&name(first, slot - 1), &name(second, slot))
                     }
                 });
                 slot += 1;
