@@ -56,26 +56,28 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     Ok((text.into_owned(), encoding.name()))
 }
 
+/// `text` as UTF-16 with its byte-order mark, as Windows tools save it. For tests.
+#[doc(hidden)]
+pub fn utf16_with_bom(text: &str, big_endian: bool) -> Vec<u8> {
+    let mark: [u8; 2] = if big_endian {
+        [0xFE, 0xFF]
+    } else {
+        [0xFF, 0xFE]
+    };
+    let mut out = mark.to_vec();
+    for unit in text.encode_utf16() {
+        out.extend_from_slice(&if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-        let mut out = if big_endian {
-            vec![0xFE, 0xFF]
-        } else {
-            vec![0xFF, 0xFE]
-        };
-        for unit in text.encode_utf16() {
-            let b = if big_endian {
-                unit.to_be_bytes()
-            } else {
-                unit.to_le_bytes()
-            };
-            out.extend_from_slice(&b);
-        }
-        out
-    }
 
     #[test]
     fn decodes_every_encoding_reports_come_in() {
@@ -87,8 +89,8 @@ mod tests {
                 [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
                 "UTF-8",
             ),
-            (utf16(text, false), "UTF-16LE"),
-            (utf16(text, true), "UTF-16BE"),
+            (utf16_with_bom(text, false), "UTF-16LE"),
+            (utf16_with_bom(text, true), "UTF-16BE"),
             (gbk.into_owned(), "GBK"),
         ];
         for (bytes, encoding) in rows {

@@ -5,6 +5,7 @@ use std::io::{Cursor, Write};
 use std::process::{Command, Stdio};
 
 use fazhi_search::ingest::pdf::pdf_with_text;
+use fazhi_search::ingest::text::utf16_with_bom as utf16;
 use fazhi_search::search::{self, Query};
 use fazhi_search::{SearchRequest, normalize};
 use proptest::prelude::*;
@@ -12,22 +13,6 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::util::{copy_seeds, multiply_corpus, run, seed_engine, stderr, stdout, temp_corpus};
-
-fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-    let mut out = if big_endian {
-        vec![0xFE, 0xFF]
-    } else {
-        vec![0xFF, 0xFE]
-    };
-    for unit in text.encode_utf16() {
-        out.extend_from_slice(&if big_endian {
-            unit.to_be_bytes()
-        } else {
-            unit.to_le_bytes()
-        });
-    }
-    out
-}
 
 /// A .docx made the way Word lays one out, with a Title-styled first paragraph.
 fn docx(title: &str, paragraphs: &[&str]) -> Vec<u8> {
