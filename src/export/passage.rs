@@ -74,19 +74,37 @@ pub fn passage(text: &str, terms: &[&str], options: PassageOptions) -> Passage {
     }
     let byte = |c: usize| chars.get(c).map_or(text.len(), |(b, _)| *b);
     let mut out = String::new();
+    // Where each window's text went: (its bytes in `text`, where they start in `out`).
+    let mut placed: Vec<((usize, usize), usize)> = Vec::with_capacity(windows.len());
     for (i, &(s, e)) in windows.iter().enumerate() {
         if s > 0 || i > 0 {
             out.push_str(ELLIPSIS);
         }
-        out.push_str(text[byte(s)..byte(e)].trim());
+        let window = &text[byte(s)..byte(e)];
+        let kept = window.trim();
+        let from = byte(s) + (kept.as_ptr() as usize - window.as_ptr() as usize);
+        placed.push(((from, from + kept.len()), out.len()));
+        out.push_str(kept);
         if i + 1 == windows.len() && e < chars.len() {
             out.push_str(ELLIPSIS);
         }
     }
-    let out = out.replace('\n', " ");
+    // The matches already found, moved to where their window put them (a line break became a
+    // space of the same length, so offsets hold).
+    let mut highlights = Vec::with_capacity(matches.len());
+    let mut windows = placed.iter().peekable();
+    for &(start, end) in &matches {
+        // Both are in text order: skip the windows that end before this match.
+        while windows.next_if(|((_, to), _)| *to <= start).is_some() {}
+        if let Some(&&((from, to), at)) = windows.peek()
+            && end > from
+        {
+            highlights.push((at + start.max(from) - from, at + end.min(to) - from));
+        }
+    }
     Passage {
-        highlights: find(&out, terms),
-        text: out,
+        text: out.replace('\n', " "),
+        highlights,
     }
 }
 
@@ -194,6 +212,32 @@ mod tests {
             p.text
         );
         assert_eq!(p.highlights.len(), 1);
+    }
+
+    #[test]
+    fn highlights_mark_the_matches_in_the_passage() {
+        let rows: [(&str, &[&str]); 5] = [
+            (TEXT, &["法律顾问", "合同"]),
+            ("第一行法治\n第二行法治。\n\n  法治建设", &["法治"]),
+            ("全角２０２３年。其他。（一）法治", &["2023", "(一)"]),
+            (&"甲乙。法治丙丁。".repeat(50), &["法治", "丙"]),
+            ("  开头有空格的法治", &["法治"]),
+        ];
+        for (text, terms) in rows {
+            for context in [0, 3, 20] {
+                let options = PassageOptions {
+                    context,
+                    full: false,
+                };
+                let p = passage(text, terms, options);
+                assert_eq!(
+                    p.highlights,
+                    find(&p.text, terms),
+                    "{text:?} {terms:?} context {context}: {}",
+                    p.text
+                );
+            }
+        }
     }
 
     #[test]
