@@ -210,6 +210,7 @@ fn request(q: &BenchQuery, limit: Option<usize>) -> anyhow::Result<SearchRequest
         query: search::parse(q.query)?,
         filters,
         limit,
+        facet_limit: Some(search::DEFAULT_FACET_LIMIT),
     })
 }
 
@@ -433,7 +434,8 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     for q in &single {
         let want = oracle(q.query);
         let keys: HashSet<u64> = want.iter().map(|f| report_key(f)).collect();
-        let got = engine.search(&request(q, Some(0))?)?.report_keys;
+        let req = request(q, Some(0))?;
+        let got = engine.report_keys(&req.query, &req.filters)?;
         let ours = recall(keys.intersection(&got).count(), want.len())
             + &exact_note(got.len(), keys.len());
         let rg_cell = match rg {

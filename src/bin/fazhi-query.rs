@@ -167,12 +167,34 @@ struct SearchArgs {
     /// Show every hit.
     #[arg(long)]
     all: bool,
+    /// Values listed per facet (town, county, …), the largest counts first, or `all`.
+    /// The output also says how many values each facet has.
+    #[arg(long, default_value = "100", value_name = "N|all")]
+    facets: FacetLimit,
     /// Characters of context each side of the matching sentence(s).
     #[arg(long, default_value_t = 20)]
     context: usize,
     /// Show whole sections instead of the matching sentences.
     #[arg(long)]
     full: bool,
+}
+
+/// `--facets`: a number of values, or `all`.
+#[derive(Debug, Clone, Copy)]
+struct FacetLimit(Option<usize>);
+
+impl std::str::FromStr for FacetLimit {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<FacetLimit, String> {
+        match text.trim() {
+            "all" => Ok(FacetLimit(None)),
+            n => n
+                .parse()
+                .map(|n| FacetLimit(Some(n)))
+                .map_err(|_| format!("{text:?}: write a number of values, or all")),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -304,6 +326,7 @@ impl Config {
                     query,
                     filters: args.filters.into_filters()?,
                     limit: (!args.all).then_some(args.limit),
+                    facet_limit: args.facets.0,
                 };
                 (Job::Search { request, render }, args.source, args.output)
             }
@@ -347,6 +370,7 @@ impl Config {
                         query,
                         filters: args.filters.into_filters()?,
                         limit: None,
+                        facet_limit: Some(0),
                     },
                     width: args.width,
                     sort: args.sort.parse()?,

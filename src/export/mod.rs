@@ -247,28 +247,29 @@ fn write_text(
         write!(out, " (showing {shown}; --limit N or --all for more)")?;
     }
     writeln!(out)?;
-    let line = |name: &str, facets: &[FacetCount]| -> String {
+    let line = |name: &str, facets: &[FacetCount], size: usize| -> String {
         let values: Vec<String> = facets
             .iter()
             .take(12)
             .map(|f| format!("{} ({})", f.value, f.count))
             .collect();
-        let more = if facets.len() > 12 {
-            format!(" · … {} more", facets.len() - 12)
+        let more = if size > values.len() {
+            format!(" · … {} more", size - values.len())
         } else {
             String::new()
         };
         format!("  {name:<15}{}{more}", values.join(" · "))
     };
     if results.total_sections > 0 {
-        writeln!(out, "{}", line("year:", &results.facets.year))?;
+        let (f, size) = (&results.facets, &results.facet_sizes);
+        writeln!(out, "{}", line("year:", &f.year, size.year))?;
         writeln!(
             out,
             "{}",
-            line("section type:", &results.facets.section_type)
+            line("section type:", &f.section_type, size.section_type)
         )?;
-        writeln!(out, "{}", line("province:", &results.facets.province))?;
-        writeln!(out, "{}", line("town:", &results.facets.town))?;
+        writeln!(out, "{}", line("province:", &f.province, size.province))?;
+        writeln!(out, "{}", line("town:", &f.town, size.town))?;
     }
     Ok(())
 }
@@ -279,6 +280,8 @@ struct JsonResults<'a> {
     total_sections: usize,
     total_reports: usize,
     facets: &'a crate::search::Facets,
+    /// How many values each facet has (the lists hold at most `--facets` of them).
+    facet_sizes: &'a crate::search::FacetSizes,
     hits: &'a [Record],
 }
 
@@ -293,6 +296,7 @@ fn write_json(
         total_sections: results.total_sections,
         total_reports: results.total_reports,
         facets: &results.facets,
+        facet_sizes: &results.facet_sizes,
         hits: records,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

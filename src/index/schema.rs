@@ -11,8 +11,9 @@ use tantivy::schema::{
 use super::tokenizer::{BIGRAMS, WORDS};
 use crate::error::{Error, Result};
 
-/// Bumped whenever the fields or what is stored in them change.
-pub const SCHEMA_VERSION: u32 = 5;
+/// Bumped whenever the fields, what is stored in them, or how documents are laid out change
+/// (6: each report's sections are adjacent in one segment).
+pub const SCHEMA_VERSION: u32 = 6;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 

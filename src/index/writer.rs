@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tantivy::indexer::UserOperation;
 use tantivy::schema::Facet;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
@@ -103,12 +104,21 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
         config.threads.max(1),
         progress,
         |report, fingerprint, replaces| {
+            // One batch per report: its sections go to one segment, adjacent, which the search
+            // relies on to count reports and read a report's place once per run of sections.
+            let mut batch = Vec::with_capacity(report.sections.len() + 1);
             if replaces {
-                writer.delete_term(Term::from_field_text(fields.file, &report.meta.file));
+                batch.push(UserOperation::Delete(Term::from_field_text(
+                    fields.file,
+                    &report.meta.file,
+                )));
             }
-            for doc in documents(&fields, report, fingerprint) {
-                writer.add_document(doc)?;
-            }
+            batch.extend(
+                documents(&fields, report, fingerprint)
+                    .into_iter()
+                    .map(UserOperation::Add),
+            );
+            writer.run(batch)?;
             Ok(())
         },
     )?;

@@ -1,13 +1,22 @@
 //! One pass over the matching sections that gathers what a result page needs: the best
-//! matches in rank order (deterministic ties), the distinct reports, and the facet counts over
+//! matches in rank order (deterministic ties), the number of reports, and the facet counts over
 //! all matches, read from fast fields.
+//!
+//! The per-match work is kept to a few array reads: a report's sections are adjacent in one
+//! segment (the writer adds each report as one batch), so the report's place and year are read
+//! once per run of its matching sections and counted with the run's length. Counts are kept by
+//! segment ordinal and mapped to the index-wide [`OrdinalMap`] numbering once per segment;
+//! no facet value becomes text until it is shown.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
+
+use super::ordinals::OrdinalMap;
 
 /// A matching section before its stored fields are read.
 #[derive(Debug, Clone, Copy)]
@@ -51,86 +60,159 @@ impl Ord for Worst {
     }
 }
 
-/// Counts over all matching sections, and the best `limit` matches in rank order.
+/// The index-wide numbering of each string facet, built once per opened index.
+#[derive(Debug)]
+pub(crate) struct FacetMaps {
+    pub town: OrdinalMap,
+    pub county: OrdinalMap,
+    pub city: OrdinalMap,
+    pub province: OrdinalMap,
+    pub section_type: OrdinalMap,
+}
+
+impl FacetMaps {
+    pub(crate) fn build(searcher: &Searcher) -> tantivy::Result<FacetMaps> {
+        Ok(FacetMaps {
+            town: OrdinalMap::build(searcher, "town")?,
+            county: OrdinalMap::build(searcher, "county")?,
+            city: OrdinalMap::build(searcher, "city")?,
+            province: OrdinalMap::build(searcher, "province")?,
+            section_type: OrdinalMap::build(searcher, "section_type")?,
+        })
+    }
+}
+
+/// A missing value (a report with no county, say) in [`TownCounts`].
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Sections per town, told apart by county and province (there are several 保安镇).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TownCounts {
+    /// By town ordinal: sections, and the county and province first seen with it.
+    by_town: Vec<(u32, u32, u32)>,
+    /// Same-named towns in another county or province: (town, county, province) → sections.
+    others: HashMap<(u32, u32, u32), u32>,
+}
+
+impl TownCounts {
+    fn new(towns: usize) -> TownCounts {
+        TownCounts {
+            by_town: vec![(0, NONE, NONE); towns],
+            others: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, town: u32, county: u32, province: u32, sections: u32) {
+        match self.by_town.get_mut(town as usize) {
+            Some(entry) if entry.0 == 0 => *entry = (sections, county, province),
+            Some(entry) if (entry.1, entry.2) == (county, province) => entry.0 += sections,
+            _ => *self.others.entry((town, county, province)).or_default() += sections,
+        }
+    }
+
+    /// Every counted (town, county, province) and its sections.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = ((u32, u32, u32), u32)> + '_ {
+        self.by_town
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.0 > 0)
+            .map(|(town, &(n, county, province))| ((town as u32, county, province), n))
+            .chain(self.others.iter().map(|(k, n)| (*k, *n)))
+    }
+}
+
+/// Counts over all matching sections, and the best `limit` matches in rank order. Facet counts
+/// are indexed by the global ordinals of [`FacetMaps`].
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     /// The best matches, best first.
     pub matches: Vec<Match>,
     /// The number of matching sections.
     pub total: usize,
-    pub reports: HashSet<u64>,
-    /// "town\u{1f}county\u{1f}province" → sections (one string: one allocation and one hash
-    /// per town, which matters when a common term matches thousands of towns).
-    pub towns: HashMap<String, usize>,
-    pub provinces: HashMap<String, usize>,
-    pub cities: HashMap<String, usize>,
+    /// The number of reports with a matching section.
+    pub reports: usize,
+    pub(crate) towns: TownCounts,
+    pub(crate) provinces: Vec<u32>,
+    pub(crate) cities: Vec<u32>,
     /// By name: same-named counties in different provinces count together (narrow by
     /// province or city to tell them apart).
-    pub counties: HashMap<String, usize>,
-    pub years: HashMap<u64, usize>,
-    pub section_types: HashMap<String, usize>,
+    pub(crate) counties: Vec<u32>,
+    pub(crate) section_types: Vec<u32>,
+    /// (year, sections), in no order.
+    pub(crate) years: Vec<(u64, u32)>,
 }
 
-fn add_counts<K: std::hash::Hash + Eq>(into: &mut HashMap<K, usize>, from: HashMap<K, usize>) {
-    for (k, v) in from {
-        *into.entry(k).or_default() += v;
+fn add_into(into: &mut Vec<u32>, from: &[u32]) {
+    if into.len() < from.len() {
+        into.resize(from.len(), 0);
+    }
+    for (a, b) in into.iter_mut().zip(from) {
+        *a += b;
     }
 }
 
-/// Separates town, county and province in [`Tally::towns`] keys.
-pub const TOWN_KEY_SEPARATOR: char = '\u{1f}';
+fn add_year(years: &mut Vec<(u64, u32)>, year: u64, sections: u32) {
+    match years.iter_mut().find(|(y, _)| *y == year) {
+        Some((_, n)) => *n += sections,
+        None => years.push((year, sections)),
+    }
+}
 
 /// Collects a [`Tally`], keeping the best `limit` matches (all of them when None).
 pub struct TallyCollector {
     pub limit: Option<usize>,
+    pub(crate) maps: Arc<FacetMaps>,
 }
 
-/// (town, county, province) ordinals.
-type PlaceOrds = (u64, Option<u64>, Option<u64>);
-
-/// The ordinals of the report whose sections are being collected.
-#[derive(Debug, Clone, Copy, Default)]
-struct ReportOrds {
-    file: Option<u64>,
+/// The report whose matching sections are being collected: its place and year, read once,
+/// and how many of its sections matched so far.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    report_key: u64,
     town: Option<u64>,
     county: Option<u64>,
     city: Option<u64>,
     province: Option<u64>,
     year: Option<u64>,
+    sections: u32,
 }
 
 pub struct SegmentTally {
     segment: SegmentOrdinal,
-    current: ReportOrds,
+    maps: Arc<FacetMaps>,
     limit: Option<usize>,
     report_key: Column<u64>,
     line: Column<u64>,
     year: Column<u64>,
-    file: Option<StrColumn>,
-    town: Option<StrColumn>,
-    county: Option<StrColumn>,
-    city: Option<StrColumn>,
-    province: Option<StrColumn>,
-    section_type: Option<StrColumn>,
+    town: Option<Column<u64>>,
+    county: Option<Column<u64>>,
+    city: Option<Column<u64>>,
+    province: Option<Column<u64>>,
+    section_type: Option<Column<u64>>,
     best: BinaryHeap<Worst>,
     all: Vec<Match>,
     total: usize,
-    /// Whether a file (by ordinal) has been counted, so that each report's key is kept once.
-    file_seen: Vec<bool>,
-    reports: Vec<u64>,
-    /// Sections per town ordinal, with the county and province first seen for it.
-    towns: Vec<(usize, Option<u64>, Option<u64>)>,
-    /// Towns whose name occurs in more than one county within this segment (保安镇).
-    other_towns: HashMap<PlaceOrds, usize>,
-    provinces: Vec<usize>,
-    cities: Vec<usize>,
-    counties: Vec<usize>,
-    years: HashMap<u64, usize>,
-    section_types: Vec<usize>,
+    reports: usize,
+    run: Option<Run>,
+    /// Counts by this segment's ordinals.
+    towns: TownCounts,
+    provinces: Vec<u32>,
+    cities: Vec<u32>,
+    counties: Vec<u32>,
+    section_types: Vec<u32>,
+    years: Vec<(u64, u32)>,
 }
 
-fn terms(column: &Option<StrColumn>) -> usize {
-    column.as_ref().map_or(0, |c| c.num_terms())
+/// A string column's ordinals, and how many values it has.
+fn ords(column: Option<StrColumn>) -> (Option<Column<u64>>, usize) {
+    match column {
+        Some(c) => (Some(c.ords().clone()), c.num_terms()),
+        None => (None, 0),
+    }
+}
+
+fn ord_of(column: &Option<Column<u64>>, doc: DocId) -> Option<u64> {
+    column.as_ref().and_then(|c| c.first(doc))
 }
 
 impl Collector for TallyCollector {
@@ -143,26 +225,18 @@ impl Collector for TallyCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentTally> {
         let fast = reader.fast_fields();
-        let file = fast.str("file")?;
-        let town = fast.str("town")?;
-        let province = fast.str("province")?;
-        let city = fast.str("city")?;
-        let county = fast.str("county")?;
-        let section_type = fast.str("section_type")?;
+        let (town, towns) = ords(fast.str("town")?);
+        let (county, counties) = ords(fast.str("county")?);
+        let (city, cities) = ords(fast.str("city")?);
+        let (province, provinces) = ords(fast.str("province")?);
+        let (section_type, section_types) = ords(fast.str("section_type")?);
         Ok(SegmentTally {
             segment,
-            current: ReportOrds::default(),
+            maps: Arc::clone(&self.maps),
             limit: self.limit,
             report_key: fast.u64("report_key")?,
             line: fast.u64("line")?,
             year: fast.u64("year")?,
-            file_seen: vec![false; terms(&file)],
-            towns: vec![(0, None, None); terms(&town)],
-            provinces: vec![0; terms(&province)],
-            cities: vec![0; terms(&city)],
-            counties: vec![0; terms(&county)],
-            section_types: vec![0; terms(&section_type)],
-            file,
             town,
             county,
             city,
@@ -171,9 +245,14 @@ impl Collector for TallyCollector {
             best: BinaryHeap::new(),
             all: Vec::new(),
             total: 0,
-            reports: Vec::new(),
-            other_towns: HashMap::new(),
-            years: HashMap::new(),
+            reports: 0,
+            run: None,
+            towns: TownCounts::new(towns),
+            provinces: vec![0; provinces],
+            cities: vec![0; cities],
+            counties: vec![0; counties],
+            section_types: vec![0; section_types],
+            years: Vec::new(),
         })
     }
 
@@ -182,17 +261,22 @@ impl Collector for TallyCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<Tally>) -> tantivy::Result<Tally> {
-        let mut all = Tally::default();
+        let mut fruits = fruits.into_iter();
+        let mut all = fruits.next().unwrap_or_default();
         for fruit in fruits {
             all.matches.extend(fruit.matches);
             all.total += fruit.total;
-            all.reports.extend(fruit.reports);
-            add_counts(&mut all.towns, fruit.towns);
-            add_counts(&mut all.provinces, fruit.provinces);
-            add_counts(&mut all.cities, fruit.cities);
-            add_counts(&mut all.counties, fruit.counties);
-            add_counts(&mut all.years, fruit.years);
-            add_counts(&mut all.section_types, fruit.section_types);
+            all.reports += fruit.reports;
+            for ((t, c, p), n) in fruit.towns.entries() {
+                all.towns.add(t, c, p, n);
+            }
+            add_into(&mut all.provinces, &fruit.provinces);
+            add_into(&mut all.cities, &fruit.cities);
+            add_into(&mut all.counties, &fruit.counties);
+            add_into(&mut all.section_types, &fruit.section_types);
+            for (year, n) in fruit.years {
+                add_year(&mut all.years, year, n);
+            }
         }
         all.matches.sort_by(Match::rank);
         if let Some(limit) = self.limit {
@@ -247,30 +331,47 @@ impl<'a> Labels<'a> {
     }
 }
 
-impl SegmentCollector for SegmentTally {
-    type Fruit = Tally;
+impl SegmentTally {
+    /// Counts the finished run of one report's matching sections.
+    fn close_run(&mut self) {
+        let Some(run) = self.run.take() else { return };
+        let n = run.sections;
+        if let Some(town) = run.town {
+            let local = |o: Option<u64>| o.map_or(NONE, |o| o as u32);
+            self.towns
+                .add(town as u32, local(run.county), local(run.province), n);
+        }
+        for (ord, counts) in [
+            (run.province, &mut self.provinces),
+            (run.city, &mut self.cities),
+            (run.county, &mut self.counties),
+        ] {
+            if let Some(count) = ord.and_then(|o| counts.get_mut(o as usize)) {
+                *count += n;
+            }
+        }
+        if let Some(year) = run.year {
+            add_year(&mut self.years, year, n);
+        }
+    }
 
-    fn collect(&mut self, doc: DocId, score: Score) {
-        self.total += 1;
-        let address = DocAddress::new(self.segment, doc);
-        let candidate = |report_key: &Column<u64>, line: &Column<u64>| Match {
+    fn keep_best(&mut self, doc: DocId, score: Score, report_key: u64) {
+        let candidate = |line: &Column<u64>| Match {
             score,
-            report_key: report_key.first(doc).unwrap_or_default(),
+            report_key,
             line: line.first(doc).unwrap_or_default(),
-            address,
+            address: DocAddress::new(self.segment, doc),
         };
         match self.limit {
-            None => self.all.push(candidate(&self.report_key, &self.line)),
+            None => self.all.push(candidate(&self.line)),
             Some(0) => {}
             Some(limit) if self.best.len() < limit => {
-                self.best
-                    .push(Worst(candidate(&self.report_key, &self.line)));
+                self.best.push(Worst(candidate(&self.line)));
             }
             Some(_) => {
-                // Most matches score below the worst kept one: skip reading their sort keys.
-                let could_enter = self.best.peek().is_some_and(|worst| score >= worst.0.score);
-                if could_enter {
-                    let m = candidate(&self.report_key, &self.line);
+                // Most matches score below the worst kept one: skip reading their line.
+                if self.best.peek().is_some_and(|worst| score >= worst.0.score) {
+                    let m = candidate(&self.line);
                     if self
                         .best
                         .peek()
@@ -282,106 +383,66 @@ impl SegmentCollector for SegmentTally {
                 }
             }
         }
-        // A report's place and year are the same for all its sections, which are mostly
-        // adjacent: read them once per report.
-        let file = first_ord(&self.file, doc);
-        if file.is_none() || file != self.current.file {
-            self.current = ReportOrds {
-                file,
-                town: first_ord(&self.town, doc),
-                county: first_ord(&self.county, doc),
-                city: first_ord(&self.city, doc),
-                province: first_ord(&self.province, doc),
-                year: self.year.first(doc),
-            };
-        }
-        let ReportOrds {
-            town,
-            county,
-            city,
-            province,
-            year,
-            ..
-        } = self.current;
-        match file.and_then(|o| self.file_seen.get_mut(o as usize)) {
-            Some(seen) if !*seen => {
-                *seen = true;
-                self.reports
-                    .push(self.report_key.first(doc).unwrap_or_default());
-            }
-            Some(_) => {}
-            None => self
-                .reports
-                .push(self.report_key.first(doc).unwrap_or_default()),
-        }
-        if let Some(town) = town {
-            match self.towns.get_mut(town as usize) {
-                Some(entry) if entry.0 == 0 => *entry = (1, county, province),
-                Some(entry) if (entry.1, entry.2) == (county, province) => entry.0 += 1,
-                _ => {
-                    *self
-                        .other_towns
-                        .entry((town, county, province))
-                        .or_default() += 1
-                }
+    }
+}
+
+impl SegmentCollector for SegmentTally {
+    type Fruit = Tally;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.total += 1;
+        let report_key = self.report_key.first(doc).unwrap_or_default();
+        self.keep_best(doc, score, report_key);
+        match &mut self.run {
+            Some(run) if run.report_key == report_key => run.sections += 1,
+            _ => {
+                self.close_run();
+                self.reports += 1;
+                self.run = Some(Run {
+                    report_key,
+                    town: ord_of(&self.town, doc),
+                    county: ord_of(&self.county, doc),
+                    city: ord_of(&self.city, doc),
+                    province: ord_of(&self.province, doc),
+                    year: self.year.first(doc),
+                    sections: 1,
+                });
             }
         }
-        for (ord, counts) in [
-            (province, &mut self.provinces),
-            (city, &mut self.cities),
-            (county, &mut self.counties),
-        ] {
-            if let Some(n) = ord.and_then(|o| counts.get_mut(o as usize)) {
-                *n += 1;
-            }
-        }
-        if let Some(y) = year {
-            *self.years.entry(y).or_default() += 1;
-        }
-        if let Some(t) =
-            first_ord(&self.section_type, doc).and_then(|t| self.section_types.get_mut(t as usize))
+        if let Some(count) =
+            ord_of(&self.section_type, doc).and_then(|t| self.section_types.get_mut(t as usize))
         {
-            *t += 1;
+            *count += 1;
         }
     }
 
-    fn harvest(self) -> Tally {
-        let town_names = Labels::new(&self.town, self.towns.iter().filter(|t| t.0 > 0).count());
-        let county_names = Labels::new(&self.county, self.towns.len().min(terms(&self.county)));
-        let province_names = Labels::new(&self.province, terms(&self.province));
-        let mut towns: HashMap<String, usize> =
-            HashMap::with_capacity(self.towns.len().min(1 << 16));
-        let named = self
-            .towns
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.0 > 0)
-            .map(|(ord, &(n, c, p))| ((ord as u64, c, p), n))
-            .chain(self.other_towns.iter().map(|(k, n)| (*k, *n)));
-        for ((t, c, p), n) in named {
-            let key = format!(
-                "{}{TOWN_KEY_SEPARATOR}{}{TOWN_KEY_SEPARATOR}{}",
-                town_names.get(Some(t)),
-                county_names.get(c),
-                province_names.get(p)
-            );
-            *towns.entry(key).or_default() += n;
-        }
-        let by_ord = |labels: &Labels, counts: &[usize]| -> HashMap<String, usize> {
-            counts
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(|(ord, n)| (labels.get(Some(ord as u64)), *n))
-                .collect()
+    fn harvest(mut self) -> Tally {
+        self.close_run();
+        let segment = self.segment;
+        let maps = &self.maps;
+        let to_global = |map: &OrdinalMap, counts: &[u32]| -> Vec<u32> {
+            let mut global = vec![0; map.len()];
+            for (local, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                if let Some(g) = map.global(segment, local as u64) {
+                    global[g as usize] += n;
+                }
+            }
+            global
         };
-        let provinces = by_ord(&province_names, &self.provinces);
-        let cities = by_ord(&Labels::new(&self.city, terms(&self.city)), &self.cities);
-        let counties = by_ord(&county_names, &self.counties);
-        let section_types = by_ord(
-            &Labels::new(&self.section_type, terms(&self.section_type)),
-            &self.section_types,
-        );
+        let mut towns = TownCounts::new(maps.town.len());
+        let global = |map: &OrdinalMap, local: u32| {
+            if local == NONE {
+                NONE
+            } else {
+                map.global(segment, u64::from(local)).unwrap_or(NONE)
+            }
+        };
+        for ((t, c, p), n) in self.towns.entries() {
+            let town = global(&maps.town, t);
+            if town != NONE {
+                towns.add(town, global(&maps.county, c), global(&maps.province, p), n);
+            }
+        }
         let mut matches: Vec<Match> = if self.limit.is_some() {
             self.best.into_iter().map(|w| w.0).collect()
         } else {
@@ -391,13 +452,13 @@ impl SegmentCollector for SegmentTally {
         Tally {
             matches,
             total: self.total,
-            reports: self.reports.into_iter().collect(),
+            reports: self.reports,
             towns,
-            provinces,
-            cities,
-            counties,
+            provinces: to_global(&maps.province, &self.provinces),
+            cities: to_global(&maps.city, &self.cities),
+            counties: to_global(&maps.county, &self.counties),
+            section_types: to_global(&maps.section_type, &self.section_types),
             years: self.years,
-            section_types,
         }
     }
 }

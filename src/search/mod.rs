@@ -8,12 +8,15 @@
 //! The jieba words inside the term only add to the score.
 
 pub mod collector;
+mod ordinals;
 pub mod query;
 pub mod stats;
 mod steady;
 
+use std::collections::HashSet;
 use std::ops::Bound;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use tantivy::query::{
@@ -29,7 +32,8 @@ use crate::index::IndexHandle;
 use crate::index::tokenizer::covering_bigrams;
 use crate::normalize::normalize;
 use crate::report::ReportMeta;
-use collector::{Match, Tally, TallyCollector};
+use collector::{FacetMaps, Match, NONE, Tally, TallyCollector};
+use ordinals::OrdinalMap;
 pub use query::{Query, parse};
 use stats::GroupCollector;
 pub use stats::{Dimension, StatsRow, StatsTable};
@@ -101,7 +105,13 @@ pub struct SearchRequest {
     pub filters: Filters,
     /// The number of hits to read back; None for all.
     pub limit: Option<usize>,
+    /// The number of values listed per facet, the largest counts first; None for all of them.
+    pub facet_limit: Option<usize>,
 }
+
+/// Values listed per facet unless asked otherwise: the largest counts, enough to choose from
+/// (a common term is in thousands of towns; `stats --by town` lists every one).
+pub const DEFAULT_FACET_LIMIT: usize = 100;
 
 /// What to count: one or more queries (compared side by side), grouped by one or two
 /// dimensions, under the same filters.
@@ -138,7 +148,8 @@ pub struct FacetCount {
     pub province: Option<String>,
 }
 
-/// Facet counts over all matching sections.
+/// Facet counts over all matching sections: for each facet, the values with the largest
+/// counts (at most the request's `facet_limit`), ties in value order; years in year order.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facets {
     pub town: Vec<FacetCount>,
@@ -149,22 +160,35 @@ pub struct Facets {
     pub section_type: Vec<FacetCount>,
 }
 
+/// How many distinct values each facet has among all matches (the lists in [`Facets`] may
+/// show fewer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FacetSizes {
+    pub town: usize,
+    pub province: usize,
+    pub city: usize,
+    pub county: usize,
+    pub year: usize,
+    pub section_type: usize,
+}
+
 /// The answer to a [`SearchRequest`].
 #[derive(Debug, Clone)]
 pub struct SearchResults {
     pub total_sections: usize,
     pub total_reports: usize,
-    /// The matching reports, by their key ([`crate::index::writer::report_key`]).
-    pub report_keys: std::collections::HashSet<u64>,
     pub facets: Facets,
+    pub facet_sizes: FacetSizes,
     /// The ranked hits, at most `limit` of them.
     pub hits: Vec<Hit>,
 }
 
-/// A searcher over one index.
+/// A searcher over one index, as it was when opened.
 pub struct Engine {
     handle: IndexHandle,
     reader: IndexReader,
+    /// The facets' index-wide numbering, made by the first search that counts facets.
+    facet_maps: OnceLock<Arc<FacetMaps>>,
 }
 
 impl Engine {
@@ -180,7 +204,19 @@ impl Engine {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
-        Ok(Engine { handle, reader })
+        Ok(Engine {
+            handle,
+            reader,
+            facet_maps: OnceLock::new(),
+        })
+    }
+
+    fn facet_maps(&self, searcher: &Searcher) -> Result<Arc<FacetMaps>> {
+        if let Some(maps) = self.facet_maps.get() {
+            return Ok(Arc::clone(maps));
+        }
+        let maps = Arc::new(FacetMaps::build(searcher)?);
+        Ok(Arc::clone(self.facet_maps.get_or_init(|| maps)))
     }
 
     pub fn searcher(&self) -> Searcher {
@@ -191,58 +227,25 @@ impl Engine {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
+        let maps = self.facet_maps(&searcher)?;
         let tally = searcher.search(
             &*query,
             &TallyCollector {
                 limit: request.limit,
+                maps: Arc::clone(&maps),
             },
         )?;
-        let Tally {
-            matches,
-            total,
-            reports,
-            towns,
-            provinces,
-            cities,
-            counties,
-            years,
-            section_types,
-        } = tally;
-        let hits = matches
+        let hits = tally
+            .matches
             .iter()
             .map(|m| self.hit(&searcher, m))
             .collect::<Result<Vec<_>>>()?;
-        let mut town: Vec<FacetCount> = towns
-            .into_iter()
-            .map(|(key, count)| {
-                let mut parts = key.split(collector::TOWN_KEY_SEPARATOR).map(String::from);
-                let mut next = || parts.next().filter(|p| !p.is_empty());
-                FacetCount {
-                    value: next().unwrap_or_default(),
-                    count,
-                    county: next(),
-                    province: next(),
-                }
-            })
-            .collect();
-        sort_facet(&mut town);
-        let mut year: Vec<FacetCount> = years
-            .into_iter()
-            .map(|(y, count)| plain_facet(y.to_string(), count))
-            .collect();
-        year.sort_by(|a, b| a.value.cmp(&b.value));
+        let (facets, facet_sizes) = facets(&tally, &maps, request.facet_limit);
         Ok(SearchResults {
-            total_sections: total,
-            total_reports: reports.len(),
-            report_keys: reports,
-            facets: Facets {
-                town,
-                province: sorted_facets(provinces),
-                city: sorted_facets(cities),
-                county: sorted_facets(counties),
-                year,
-                section_type: sorted_facets(section_types),
-            },
+            total_sections: tally.total,
+            total_reports: tally.reports,
+            facets,
+            facet_sizes,
             hits,
         })
     }
@@ -255,6 +258,22 @@ impl Engine {
             .reader
             .searcher()
             .search(&*query, &tantivy::collector::Count)?)
+    }
+
+    /// The keys ([`crate::index::writer::report_key`]) of the reports with a matching section.
+    pub fn report_keys(&self, query: &Query, filters: &Filters) -> Result<HashSet<u64>> {
+        let query = self.build(query, filters)?;
+        let searcher = self.reader.searcher();
+        let docs = searcher.search(&*query, &tantivy::collector::DocSetCollector)?;
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|r| r.fast_fields().u64("report_key"))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(docs
+            .into_iter()
+            .filter_map(|a| columns[a.segment_ord as usize].first(a.doc_id))
+            .collect())
     }
 
     /// Counts per group: matching reports and sections for each query, and the reports each
@@ -509,6 +528,94 @@ fn filter(q: impl TantivyQuery) -> Box<dyn TantivyQuery> {
     Box::new(ConstScoreQuery::new(Box::new(q), 0.0))
 }
 
+/// The listed values of every facet, and how many each has.
+fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, FacetSizes) {
+    let label = |map: &OrdinalMap, ord: u32| -> Option<String> {
+        Some(map.label(ord))
+            .filter(|l| ord != NONE && !l.is_empty())
+            .map(String::from)
+    };
+    // Largest count first, then by value: global ordinals are in value order.
+    let mut towns: Vec<((u32, u32, u32), u32)> = tally
+        .towns
+        .entries()
+        .filter(|((t, _, _), _)| !maps.town.label(*t).is_empty())
+        .collect();
+    let town_size = towns.len();
+    let known = |ord: u32| (ord != NONE).then_some(ord);
+    largest(&mut towns, limit, |&((t, c, p), n)| {
+        (std::cmp::Reverse(n), t, known(c), known(p))
+    });
+    let town = towns
+        .into_iter()
+        .map(|((t, c, p), n)| FacetCount {
+            value: maps.town.label(t).to_string(),
+            count: n as usize,
+            county: label(&maps.county, c),
+            province: label(&maps.province, p),
+        })
+        .collect();
+    let plain = |map: &OrdinalMap, counts: &[u32]| -> (Vec<FacetCount>, usize) {
+        let mut nonzero: Vec<(u32, u32)> = counts
+            .iter()
+            .enumerate()
+            .filter(|&(g, &n)| n > 0 && !map.label(g as u32).is_empty())
+            .map(|(g, &n)| (g as u32, n))
+            .collect();
+        let size = nonzero.len();
+        largest(&mut nonzero, limit, |&(g, n)| (std::cmp::Reverse(n), g));
+        let list = nonzero
+            .into_iter()
+            .map(|(g, n)| plain_facet(map.label(g).to_string(), n as usize))
+            .collect();
+        (list, size)
+    };
+    let (province, province_size) = plain(&maps.province, &tally.provinces);
+    let (city, city_size) = plain(&maps.city, &tally.cities);
+    let (county, county_size) = plain(&maps.county, &tally.counties);
+    let (section_type, section_type_size) = plain(&maps.section_type, &tally.section_types);
+    let mut years = tally.years.clone();
+    largest(&mut years, limit, |&(y, n)| (std::cmp::Reverse(n), y));
+    years.sort_unstable();
+    let year = years
+        .into_iter()
+        .map(|(y, n)| plain_facet(y.to_string(), n as usize))
+        .collect();
+    let sizes = FacetSizes {
+        town: town_size,
+        province: province_size,
+        city: city_size,
+        county: county_size,
+        year: tally.years.len(),
+        section_type: section_type_size,
+    };
+    (
+        Facets {
+            town,
+            province,
+            city,
+            county,
+            year,
+            section_type,
+        },
+        sizes,
+    )
+}
+
+/// Keeps the `limit` least items by `key` (all when None), sorted by it; selecting before
+/// sorting keeps a facet of thousands of towns cheap.
+fn largest<T, K: Ord>(items: &mut Vec<T>, limit: Option<usize>, key: impl Fn(&T) -> K) {
+    if let Some(limit) = limit.filter(|&l| l < items.len()) {
+        if limit == 0 {
+            items.clear();
+            return;
+        }
+        items.select_nth_unstable_by(limit - 1, |a, b| key(a).cmp(&key(b)));
+        items.truncate(limit);
+    }
+    items.sort_unstable_by_key(key);
+}
+
 fn plain_facet(value: String, count: usize) -> FacetCount {
     FacetCount {
         value,
@@ -516,25 +623,6 @@ fn plain_facet(value: String, count: usize) -> FacetCount {
         county: None,
         province: None,
     }
-}
-
-fn sort_facet(facets: &mut [FacetCount]) {
-    facets.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| a.value.cmp(&b.value))
-            .then_with(|| a.county.cmp(&b.county))
-    });
-}
-
-fn sorted_facets(counts: std::collections::HashMap<String, usize>) -> Vec<FacetCount> {
-    let mut facets: Vec<FacetCount> = counts
-        .into_iter()
-        .filter(|(v, _)| !v.is_empty())
-        .map(|(v, n)| plain_facet(v, n))
-        .collect();
-    sort_facet(&mut facets);
-    facets
 }
 
 #[cfg(test)]

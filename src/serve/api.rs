@@ -15,7 +15,7 @@ use super::error::ApiError;
 use super::params::{self, ExportParams, KwicParams, SearchParams};
 use crate::export::kwic::{self, KwicLine};
 use crate::export::{self, Format, Record};
-use crate::search::{Engine, Facets};
+use crate::search::{Engine, FacetSizes, Facets};
 
 /// How many occurrences `/api/kwic` found, before `limit` cut the list.
 const TOTAL_LINES: HeaderName = HeaderName::from_static("x-total-lines");
@@ -49,6 +49,7 @@ struct SearchPage<'a> {
     total_sections: usize,
     total_reports: usize,
     facets: &'a Facets,
+    facet_sizes: &'a FacetSizes,
     hits: &'a [Record],
     offset: usize,
     limit: usize,
@@ -75,6 +76,7 @@ fn search_page(engine: &Engine, params: &SearchParams) -> Result<Vec<u8>, ApiErr
         total_sections: results.total_sections,
         total_reports: results.total_reports,
         facets: &results.facets,
+        facet_sizes: &results.facet_sizes,
         hits: &hits,
         offset: params.offset,
         limit: params.limit,

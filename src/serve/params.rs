@@ -32,6 +32,9 @@ pub const MAX_KWIC_LINES: usize = 5000;
 pub const MAX_KWIC_SECTIONS: usize = 10_000;
 /// The most hits one export holds (the best-ranked).
 pub const MAX_EXPORT_HITS: usize = 10_000;
+/// Values listed per facet by `/api/search`, at most (more than the towns in China, so that
+/// `facets=50000` lists every one).
+pub const MAX_FACET_VALUES: usize = 50_000;
 /// The most queries one stats request compares.
 pub const MAX_COMPARE: usize = 10;
 
@@ -209,17 +212,19 @@ impl SearchParams {
         let p = Params::read(
             uri,
             "/api/search",
-            &["q", "limit", "offset", "context", "full"],
+            &["q", "limit", "offset", "context", "full", "facets"],
         )?;
         let (text, query) = p.query()?;
         let limit = p.number("limit", DEFAULT_PAGE_HITS, MAX_PAGE_HITS)?;
         let offset = p.number("offset", 0, MAX_OFFSET)?;
+        let facet_limit = p.number("facets", search::DEFAULT_FACET_LIMIT, MAX_FACET_VALUES)?;
         Ok(SearchParams {
             terms: terms_of(&query),
             request: SearchRequest {
                 query,
                 filters: p.filters()?,
                 limit: Some(offset + limit),
+                facet_limit: Some(facet_limit),
             },
             text,
             offset,
@@ -278,6 +283,7 @@ impl KwicParams {
                 query,
                 filters: p.filters()?,
                 limit: Some(MAX_KWIC_SECTIONS),
+                facet_limit: Some(0),
             },
             width: p.number("width", kwic::DEFAULT_WIDTH, MAX_KWIC_WIDTH)?,
             sort: p.single("sort")?.unwrap_or("town").parse()?,
@@ -351,6 +357,7 @@ impl ExportParams {
                 query,
                 filters: p.filters()?,
                 limit: Some(MAX_EXPORT_HITS),
+                facet_limit: Some(0),
             },
             text,
             format,

@@ -439,6 +439,7 @@ fn search_never_panics(text: &str) {
                 query,
                 filters: Default::default(),
                 limit: Some(5),
+                facet_limit: None,
             };
             seed_engine()
                 .search(&request)
@@ -458,6 +459,7 @@ fn nul_bytes_and_control_characters() {
             query: Query::Text("\0".into()),
             filters: Default::default(),
             limit: None,
+            facet_limit: None,
         })
         .expect("search");
     assert_eq!(results.total_sections, 0, "no section contains a NUL");

@@ -2,6 +2,7 @@
 
 mod browser;
 mod cli;
+mod facets;
 mod formats;
 mod property;
 mod scale;

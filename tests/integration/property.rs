@@ -182,6 +182,7 @@ fn top_hits_are_the_head_of_the_full_ranking() {
             query: Query::Text(term.into()),
             filters: Default::default(),
             limit,
+            facet_limit: None,
         };
         let all = engine.search(&request(None)).expect("search");
         for k in [1, 3, 10] {

@@ -295,6 +295,40 @@ fn pages_are_disjoint_and_add_up_to_every_hit() {
 }
 
 #[test]
+fn facets_lists_the_largest_and_says_how_many_there_are() {
+    let server = server();
+    let full = server
+        .get(&target("/api/search", &[("q", "法"), ("facets", "50000")]))
+        .ok_json();
+    let cut = server
+        .get(&target("/api/search", &[("q", "法"), ("facets", "2")]))
+        .ok_json();
+    assert_eq!(
+        cut["facet_sizes"], full["facet_sizes"],
+        "sizes do not depend on the limit"
+    );
+    for facet in ["town", "province", "city", "county", "section_type"] {
+        let all = full["facets"][facet].as_array().expect("a list");
+        let head: Vec<&Value> = all.iter().take(2).collect();
+        let listed: Vec<&Value> = cut["facets"][facet]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .collect();
+        assert_eq!(listed, head, "{facet}: the two largest");
+        assert_eq!(
+            full["facet_sizes"][facet],
+            all.len(),
+            "{facet}: every value listed"
+        );
+    }
+    assert!(
+        full["facet_sizes"]["town"].as_u64() > Some(2),
+        "enough towns to cut"
+    );
+}
+
+#[test]
 fn a_facet_filter_narrows_the_total() {
     let server = server();
     let all = server
@@ -467,7 +501,7 @@ fn the_chart_is_an_svg_that_quotes_the_query_as_text() {
 fn bad_input_is_a_400_with_a_message() {
     let server = server();
     let long = "法".repeat(5000);
-    let rows: [(&str, Params, &str); 13] = [
+    let rows: [(&str, Params, &str); 14] = [
         ("/api/search", &[("q", "\"法律")], "malformed query"),
         (
             "/api/search",
@@ -496,6 +530,11 @@ fn bad_input_is_a_400_with_a_message() {
             "up to 10000",
         ),
         ("/api/search", &[], "q is missing"),
+        (
+            "/api/search",
+            &[("q", QUERY), ("facets", "60000")],
+            "up to 50000",
+        ),
         (
             "/api/search",
             &[("q", QUERY), ("yaer", "2023")],

@@ -54,6 +54,7 @@ pub fn search_all(query: Query) -> SearchResults {
         query,
         filters: Default::default(),
         limit: None,
+        facet_limit: None,
     };
     seed_engine().search(&request).expect("search succeeds")
 }

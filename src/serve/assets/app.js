@@ -49,6 +49,7 @@ const TEXT = {
     type: '章节类型',
     more: (n) => `更多（${n}）`,
     less: '收起',
+    unlisted: (n) => `另有 ${n} 项未列出，可先选上一级地区缩小范围`,
     remove: (label) => `移除筛选：${label}`,
     clearAll: '清除全部筛选',
     yearCol: '年份',
@@ -98,6 +99,7 @@ const TEXT = {
     type: 'Section type',
     more: (n) => `More (${n})`,
     less: 'Less',
+    unlisted: (n) => `${n} more not listed: choose a wider region first to narrow them`,
     remove: (label) => `Remove filter: ${label}`,
     clearAll: 'Clear all filters',
     yearCol: 'Year',
@@ -314,7 +316,7 @@ function render(state, results) {
       ? t('summary')(results.total_sections, results.total_reports)
       : t('none');
   renderChips(state);
-  renderFacets(state, results.facets);
+  renderFacets(state, results.facets, results.facet_sizes);
   renderHits(results.hits, results.offset);
   renderPager(state, results.total_sections);
   renderExports(state, results.total_sections);
@@ -430,22 +432,28 @@ function renderChips(state) {
   $('chips').replaceChildren(...chips);
 }
 
-function renderFacets(state, facets) {
+function renderFacets(state, facets, sizes) {
   const groups = [];
   const level = REGION_LEVELS.find(
     (key) => state.filters[key].length === 0 && (facets[key] || []).length > 0,
   );
   if (level) {
-    groups.push(facetGroup(state, `${t('region')} · ${t(level)}`, level, facets[level]));
+    const title = `${t('region')} · ${t(level)}`;
+    groups.push(facetGroup(state, title, level, facets[level], sizes[level]));
   }
-  if (facets.year.length) groups.push(facetGroup(state, t('year'), 'year', facets.year));
+  if (facets.year.length) {
+    groups.push(facetGroup(state, t('year'), 'year', facets.year, sizes.year));
+  }
   if (facets.section_type.length) {
-    groups.push(facetGroup(state, t('type'), 'type', facets.section_type));
+    const size = sizes.section_type;
+    groups.push(facetGroup(state, t('type'), 'type', facets.section_type, size));
   }
   $('facets').replaceChildren(...groups);
 }
 
-function facetGroup(state, title, key, values) {
+/// A facet's values as buttons; the server lists the largest counts, and says how many values
+/// there are in all (`size`), so the rest is named rather than silently dropped.
+function facetGroup(state, title, key, values, size) {
   const group = el('section', 'facet-group');
   group.dataset.key = key;
   group.append(el('h3', null, title));
@@ -455,6 +463,11 @@ function facetGroup(state, title, key, values) {
     item.append(facetButton(state, key, facet));
     list.append(item);
   });
+  if (size > values.length) {
+    const hidden = values.length > FACET_ROWS ? 'extra ' : '';
+    const note = el('li', `${hidden}unlisted`, t('unlisted')(size - values.length));
+    list.append(note);
+  }
   group.append(list);
   if (values.length > FACET_ROWS) {
     const more = el('button', 'more', t('more')(values.length - FACET_ROWS));

@@ -1,0 +1,327 @@
+//! Facet counts on an index of many segments (built in stages, with files changed and removed
+//! in between), checked against counting the parsed reports by hand; the listed values of a
+//! limited facet are the head of the full list; and every report's sections lie together in
+//! one segment, which the counting relies on.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use fazhi_search::report::{self, Hints, Report};
+use fazhi_search::search::{FacetCount, FacetSizes, Facets};
+use fazhi_search::{Engine, Filters, Query, SearchRequest, SearchResults, normalize};
+use tempfile::TempDir;
+
+use crate::util::{corpus_dir, index};
+
+struct Staged {
+    _dirs: (TempDir, TempDir),
+    engine: Engine,
+    reports: Vec<Report>,
+}
+
+/// 120 synthetic reports indexed 60 at a time; with the second 60, 6 of the first are changed
+/// and 4 removed.
+fn staged() -> &'static Staged {
+    static STAGED: OnceLock<Staged> = OnceLock::new();
+    STAGED.get_or_init(|| {
+        let pool = TempDir::new().expect("temp dir");
+        fazhi_search::synth::generate(&corpus_dir(), pool.path(), 120, 23).expect("generate");
+        let mut names: Vec<String> = std::fs::read_dir(pool.path())
+            .expect("pool")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let corpus = TempDir::new().expect("temp dir");
+        let index_dir = TempDir::new().expect("temp dir");
+        // Two runs of two writer threads: up to four segments, fewer than tantivy's merge
+        // policy waits for (eight), so they stay apart.
+        let (first, second) = names.split_at(60);
+        let copy = |name: &String| {
+            std::fs::copy(pool.path().join(name), corpus.path().join(name)).expect("copy");
+        };
+        first.iter().for_each(copy);
+        index(corpus.path(), index_dir.path());
+        second.iter().for_each(copy);
+        for name in first.iter().step_by(10) {
+            let path = corpus.path().join(name);
+            let text = std::fs::read_to_string(&path).expect("read");
+            std::fs::write(&path, format!("{text}\n补充说明：聘请法律顾问一名。\n"))
+                .expect("write");
+        }
+        for name in first.iter().skip(7).step_by(15) {
+            std::fs::remove_file(corpus.path().join(name)).expect("remove");
+        }
+        index(corpus.path(), index_dir.path());
+        let engine = Engine::open(index_dir.path()).expect("open");
+        let reports = parse_all(corpus.path());
+        Staged {
+            _dirs: (corpus, index_dir),
+            engine,
+            reports,
+        }
+    })
+}
+
+fn parse_all(corpus: &Path) -> Vec<Report> {
+    std::fs::read_dir(corpus)
+        .expect("corpus")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path).expect("UTF-8");
+            report::parse(&name, &text, &Hints::default())
+        })
+        .collect()
+}
+
+fn search(
+    engine: &Engine,
+    term: &str,
+    filters: Filters,
+    facet_limit: Option<usize>,
+) -> SearchResults {
+    engine
+        .search(&SearchRequest {
+            query: Query::Text(term.into()),
+            filters,
+            limit: Some(3),
+            facet_limit,
+        })
+        .expect("search")
+}
+
+/// Value (with county and province for towns) → matching sections, by hand.
+type Count = BTreeMap<(String, Option<String>, Option<String>), usize>;
+
+struct ByHand {
+    sections: usize,
+    reports: usize,
+    town: Count,
+    province: Count,
+    city: Count,
+    county: Count,
+    year: Count,
+    section_type: Count,
+}
+
+fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
+    let needle = normalize(term);
+    let mut out = ByHand {
+        sections: 0,
+        reports: 0,
+        town: Count::new(),
+        province: Count::new(),
+        city: Count::new(),
+        county: Count::new(),
+        year: Count::new(),
+        section_type: Count::new(),
+    };
+    let plain = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    for r in reports {
+        let m = &r.meta;
+        if province.is_some_and(|p| m.province.as_deref() != Some(p)) {
+            continue;
+        }
+        let matching = r
+            .sections
+            .iter()
+            .filter(|s| normalize(&s.text).contains(&needle))
+            .collect::<Vec<_>>();
+        if matching.is_empty() {
+            continue;
+        }
+        out.sections += matching.len();
+        out.reports += 1;
+        for s in matching {
+            let add = |count: &mut Count, value: Option<String>, county, prov| {
+                if let Some(v) = value {
+                    *count.entry((v, county, prov)).or_default() += 1;
+                }
+            };
+            add(
+                &mut out.town,
+                plain(&m.town),
+                plain(&m.county),
+                plain(&m.province),
+            );
+            add(&mut out.province, plain(&m.province), None, None);
+            add(&mut out.city, plain(&m.city), None, None);
+            add(&mut out.county, plain(&m.county), None, None);
+            add(&mut out.year, m.year.map(|y| y.to_string()), None, None);
+            add(
+                &mut out.section_type,
+                Some(s.section_type.as_str().into()),
+                None,
+                None,
+            );
+        }
+    }
+    out
+}
+
+fn as_count(facets: &[FacetCount]) -> Count {
+    let mut out = Count::new();
+    for f in facets {
+        let key = (f.value.clone(), f.county.clone(), f.province.clone());
+        assert!(out.insert(key, f.count).is_none(), "{f:?} is listed twice");
+    }
+    out
+}
+
+/// The lists in their promised order: largest count first, then by value (years by year).
+fn assert_ordered(facets: &Facets) {
+    for (name, list) in [
+        ("town", &facets.town),
+        ("province", &facets.province),
+        ("city", &facets.city),
+        ("county", &facets.county),
+        ("section_type", &facets.section_type),
+    ] {
+        for pair in list.windows(2) {
+            let key = |f: &FacetCount| {
+                (
+                    std::cmp::Reverse(f.count),
+                    f.value.clone(),
+                    f.county.clone(),
+                )
+            };
+            assert!(
+                key(&pair[0]) <= key(&pair[1]),
+                "{name}: {pair:?} out of order"
+            );
+        }
+    }
+    assert!(
+        facets.year.windows(2).all(|p| p[0].value < p[1].value),
+        "years in order"
+    );
+}
+
+#[test]
+fn the_index_has_several_segments_and_keeps_each_report_in_one() {
+    let s = staged();
+    let searcher = s.engine.searcher();
+    assert!(
+        searcher.segment_readers().len() > 1,
+        "built in stages: {} segments",
+        searcher.segment_readers().len()
+    );
+    let mut segment_of: HashMap<String, usize> = HashMap::new();
+    for (ordinal, reader) in searcher.segment_readers().iter().enumerate() {
+        let files = reader
+            .fast_fields()
+            .str("file")
+            .expect("file")
+            .expect("column");
+        let mut finished: HashSet<u64> = HashSet::new();
+        let mut last = None;
+        for doc in 0..reader.max_doc() {
+            if reader.alive_bitset().is_none_or(|a| a.is_alive(doc)) {
+                let file = files.term_ords(doc).next().expect("a file");
+                if last != Some(file) {
+                    assert!(
+                        finished.insert(file),
+                        "segment {ordinal}: a report's sections are apart"
+                    );
+                    last = Some(file);
+                    let mut name = String::new();
+                    files.ord_to_str(file, &mut name).expect("name");
+                    if let Some(other) = segment_of.insert(name.clone(), ordinal) {
+                        panic!("{name} is in segments {other} and {ordinal}");
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        segment_of.len(),
+        s.reports.len(),
+        "every report is indexed once"
+    );
+}
+
+#[test]
+fn facets_equal_counting_the_parsed_reports_by_hand() {
+    let s = staged();
+    for term in [
+        "法律顾问",
+        "普法",
+        "依法治",
+        "法",
+        "补充说明",
+        "不存在的词语",
+    ] {
+        for province in [None, Some("河南省")] {
+            let filters = Filters {
+                provinces: province.into_iter().map(String::from).collect(),
+                ..Filters::default()
+            };
+            let got = search(&s.engine, term, filters, None);
+            let want = by_hand(&s.reports, term, province);
+            let context = format!("{term} --province {province:?}");
+            assert_eq!(got.total_sections, want.sections, "sections of {context}");
+            assert_eq!(got.total_reports, want.reports, "reports of {context}");
+            let f = &got.facets;
+            assert_eq!(as_count(&f.town), want.town, "towns of {context}");
+            assert_eq!(
+                as_count(&f.province),
+                want.province,
+                "provinces of {context}"
+            );
+            assert_eq!(as_count(&f.city), want.city, "cities of {context}");
+            assert_eq!(as_count(&f.county), want.county, "counties of {context}");
+            assert_eq!(as_count(&f.year), want.year, "years of {context}");
+            assert_eq!(
+                as_count(&f.section_type),
+                want.section_type,
+                "types of {context}"
+            );
+            assert_ordered(f);
+            let sizes = FacetSizes {
+                town: f.town.len(),
+                province: f.province.len(),
+                city: f.city.len(),
+                county: f.county.len(),
+                year: f.year.len(),
+                section_type: f.section_type.len(),
+            };
+            assert_eq!(got.facet_sizes, sizes, "sizes of {context}");
+        }
+    }
+}
+
+#[test]
+fn a_facet_limit_lists_the_head_of_the_full_list() {
+    let s = staged();
+    for term in ["法", "法律顾问"] {
+        let all = search(&s.engine, term, Filters::default(), None);
+        assert!(all.facets.town.len() > 5, "{term}: enough towns to cut");
+        for k in [0, 1, 5, 1000] {
+            let cut = search(&s.engine, term, Filters::default(), Some(k));
+            let head = |list: &[FacetCount]| list.iter().take(k).cloned().collect::<Vec<_>>();
+            assert_eq!(
+                cut.facets.town,
+                head(&all.facets.town),
+                "{term}: towns, limit {k}"
+            );
+            assert_eq!(
+                cut.facets.county,
+                head(&all.facets.county),
+                "{term}: counties, limit {k}"
+            );
+            assert_eq!(
+                cut.facets.city,
+                head(&all.facets.city),
+                "{term}: cities, limit {k}"
+            );
+            assert_eq!(cut.facet_sizes, all.facet_sizes, "{term}: sizes, limit {k}");
+            assert_eq!(cut.total_sections, all.total_sections);
+            assert_eq!(cut.hits.len(), all.hits.len());
+        }
+    }
+}
