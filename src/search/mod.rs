@@ -194,7 +194,13 @@ pub struct Engine {
 impl Engine {
     /// Opens the index at `path` for searching.
     pub fn open(path: &Path) -> Result<Engine> {
-        let handle = IndexHandle::open(path)?;
+        let mut handle = IndexHandle::open(path)?;
+        // Segments are searched in parallel, one per core: an index built with two writer
+        // threads has two large segments, so one query keeps both cores busy.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores > 1 {
+            handle.index.set_multithread_executor(cores)?;
+        }
         let reader = handle
             .index
             .reader_builder()

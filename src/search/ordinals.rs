@@ -47,23 +47,34 @@ impl OrdinalMap {
                 .map(|c| Vec::with_capacity(c.as_ref().map_or(0, |c| c.num_terms())))
                 .collect(),
         };
-        // The smallest value any segment has not yet numbered, until none is left.
-        while let Some(least) = streams
-            .iter()
-            .flatten()
-            .map(|s| s.key())
-            .min()
-            .map(<[u8]>::to_vec)
-        {
-            let global = map.len() as u32;
-            map.text.push_str(&String::from_utf8_lossy(&least));
+        let mut same = Vec::with_capacity(streams.len());
+        loop {
+            // The stream with the smallest value not yet numbered, and every stream holding it.
+            let mut least: Option<&[u8]> = None;
+            for key in streams.iter().flatten().map(|s| s.key()) {
+                if least.is_none_or(|l| key < l) {
+                    least = Some(key);
+                }
+            }
+            let Some(least) = least else { break };
+            same.clear();
+            same.extend(
+                streams
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.as_ref().is_some_and(|s| s.key() == least))
+                    .map(|(i, _)| i),
+            );
+            match std::str::from_utf8(least) {
+                Ok(text) => map.text.push_str(text),
+                Err(_) => map.text.push_str(&String::from_utf8_lossy(least)),
+            }
             map.starts.push(map.text.len());
-            for (slot, ords) in streams.iter_mut().zip(&mut map.segments) {
-                if let Some(stream) = slot.as_mut().filter(|s| s.key() == least.as_slice()) {
-                    ords.push(global);
-                    if !stream.advance() {
-                        *slot = None;
-                    }
+            let global = map.len() as u32 - 1;
+            for &i in &same {
+                map.segments[i].push(global);
+                if streams[i].as_mut().is_some_and(|s| !s.advance()) {
+                    streams[i] = None;
                 }
             }
         }
