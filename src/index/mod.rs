@@ -6,7 +6,7 @@ pub mod schema;
 pub mod tokenizer;
 pub mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings};
@@ -23,6 +23,8 @@ const DOCSTORE_BLOCK_BYTES: usize = 64 * 1024;
 pub struct IndexHandle {
     pub index: Index,
     pub fields: Fields,
+    /// The index's folder.
+    pub path: PathBuf,
 }
 
 /// True when `path` holds an index (of any version).
@@ -72,7 +74,11 @@ impl IndexHandle {
         }
         let fields = Fields::from_schema(&index.schema()).map_err(corrupt)?;
         register_tokenizers(&index);
-        Ok(IndexHandle { index, fields })
+        Ok(IndexHandle {
+            index,
+            fields,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Creates an empty index at `path`, which must hold no index.
@@ -104,6 +110,10 @@ impl IndexHandle {
                 other => Error::Engine(other),
             })?;
         register_tokenizers(&index);
-        Ok(IndexHandle { index, fields })
+        Ok(IndexHandle {
+            index,
+            fields,
+            path: path.to_path_buf(),
+        })
     }
 }

@@ -172,6 +172,9 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
     writer
         .wait_merging_threads()
         .map_err(|e| write_error(&config.index, e))?;
+    // Searches read the facets' ordinal maps from here instead of building them each time.
+    let searcher = handle.index.reader()?.searcher();
+    crate::search::ordinals::FacetMaps::save(&config.index, &searcher)?;
     summary.totals = totals(&handle)?;
     Ok(summary)
 }

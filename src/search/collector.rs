@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::ordinals::OrdinalMap;
+use super::ordinals::{FacetMaps, OrdinalMap};
 
 /// A matching section before its stored fields are read.
 #[derive(Debug, Clone, Copy)]
@@ -57,28 +57,6 @@ impl PartialOrd for Worst {
 impl Ord for Worst {
     fn cmp(&self, other: &Self) -> Ordering {
         self.0.rank(&other.0)
-    }
-}
-
-/// The index-wide numbering of each string facet, built once per opened index.
-#[derive(Debug)]
-pub(crate) struct FacetMaps {
-    pub town: OrdinalMap,
-    pub county: OrdinalMap,
-    pub city: OrdinalMap,
-    pub province: OrdinalMap,
-    pub section_type: OrdinalMap,
-}
-
-impl FacetMaps {
-    pub(crate) fn build(searcher: &Searcher) -> tantivy::Result<FacetMaps> {
-        Ok(FacetMaps {
-            town: OrdinalMap::build(searcher, "town")?,
-            county: OrdinalMap::build(searcher, "county")?,
-            city: OrdinalMap::build(searcher, "city")?,
-            province: OrdinalMap::build(searcher, "province")?,
-            section_type: OrdinalMap::build(searcher, "section_type")?,
-        })
     }
 }
 

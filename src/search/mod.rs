@@ -8,7 +8,7 @@
 //! The jieba words inside the term only add to the score.
 
 pub mod collector;
-mod ordinals;
+pub(crate) mod ordinals;
 pub mod query;
 pub mod stats;
 mod steady;
@@ -32,8 +32,8 @@ use crate::index::IndexHandle;
 use crate::index::tokenizer::covering_bigrams;
 use crate::normalize::normalize;
 use crate::report::ReportMeta;
-use collector::{FacetMaps, Match, NONE, Tally, TallyCollector};
-use ordinals::OrdinalMap;
+use collector::{Match, NONE, Tally, TallyCollector};
+use ordinals::{FacetMaps, OrdinalMap};
 pub use query::{Query, parse};
 use stats::GroupCollector;
 pub use stats::{Dimension, StatsRow, StatsTable};
@@ -221,7 +221,7 @@ impl Engine {
         if let Some(maps) = self.facet_maps.get() {
             return Ok(Arc::clone(maps));
         }
-        let maps = Arc::new(FacetMaps::build(searcher)?);
+        let maps = Arc::new(FacetMaps::load_or_build(&self.handle.path, searcher)?);
         Ok(Arc::clone(self.facet_maps.get_or_init(|| maps)))
     }
 

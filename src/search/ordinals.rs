@@ -2,16 +2,226 @@
 //! dictionary, so counts kept by segment ordinal cannot be added across segments until they
 //! are mapped to one numbering for the whole index (Lucene's `OrdinalMap`).
 //!
-//! The map is built once per opened index by merging the segments' sorted dictionaries, so a
-//! query counts facets in plain arrays by ordinal, adds segments by mapping ordinals, and turns
-//! only the values it shows into text. Global ordinals keep the dictionaries' byte order, which
-//! for UTF-8 is the order of the strings: comparing ordinals compares labels.
+//! The map is built by merging the segments' sorted dictionaries, so a query counts facets in
+//! plain arrays by ordinal, adds segments by mapping ordinals, and turns only the values it
+//! shows into text. Global ordinals keep the dictionaries' byte order, which for UTF-8 is the
+//! order of the strings: comparing ordinals compares labels.
+//!
+//! Building the maps reads every facet value of every segment (1.7 ms at 20,000 reports, a fifth
+//! of a one-query process), so the indexer saves them beside the index ([`CACHE_FILE`]), stamped
+//! with the segments they were made from; a search uses the file only when the stamp matches
+//! its own segments, and builds the maps itself otherwise (a stale, foreign or damaged file is
+//! never trusted).
+
+use std::path::Path;
 
 use tantivy::columnar::StrColumn;
 use tantivy::{Searcher, SegmentOrdinal};
 
+use crate::error::{Error, Result};
+
+/// The saved maps, in the index's folder (tantivy leaves files it did not make alone).
+pub const CACHE_FILE: &str = "facet-ordinals.bin";
+/// The first bytes of the file, with its format's version.
+const MAGIC: &[u8] = b"fazhi-search facet ordinals 1\n";
+
+/// The index-wide numbering of each string facet.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct FacetMaps {
+    pub town: OrdinalMap,
+    pub county: OrdinalMap,
+    pub city: OrdinalMap,
+    pub province: OrdinalMap,
+    pub section_type: OrdinalMap,
+}
+
+/// The facet fields, in the order the file holds them.
+const FIELDS: [&str; 5] = ["town", "county", "city", "province", "section_type"];
+
+impl FacetMaps {
+    pub(crate) fn build(searcher: &Searcher) -> tantivy::Result<FacetMaps> {
+        let [town, county, city, province, section_type] =
+            FIELDS.map(|field| OrdinalMap::build(searcher, field));
+        Ok(FacetMaps {
+            town: town?,
+            county: county?,
+            city: city?,
+            province: province?,
+            section_type: section_type?,
+        })
+    }
+
+    fn all(&self) -> [&OrdinalMap; 5] {
+        [
+            &self.town,
+            &self.county,
+            &self.city,
+            &self.province,
+            &self.section_type,
+        ]
+    }
+
+    /// The maps saved in `index`, when they were made from `searcher`'s segments; else built.
+    pub(crate) fn load_or_build(index: &Path, searcher: &Searcher) -> tantivy::Result<FacetMaps> {
+        match std::fs::read(index.join(CACHE_FILE)) {
+            Ok(bytes) => match FacetMaps::decode(&bytes, &stamp(searcher)) {
+                Some(maps) => Ok(maps),
+                None => FacetMaps::build(searcher),
+            },
+            Err(_) => FacetMaps::build(searcher),
+        }
+    }
+
+    /// Saves the maps of `searcher`'s segments in `index` (written aside, then renamed, so a
+    /// reader sees the old file or the new one), unless the file already holds them.
+    pub fn save(index: &Path, searcher: &Searcher) -> Result<()> {
+        let path = index.join(CACHE_FILE);
+        let stamp = stamp(searcher);
+        let current = std::fs::read(&path)
+            .ok()
+            .is_some_and(|bytes| FacetMaps::decode(&bytes, &stamp).is_some());
+        if current {
+            return Ok(());
+        }
+        let bytes = FacetMaps::build(searcher)?.encode(&stamp);
+        let aside = index.join(format!("{CACHE_FILE}.tmp"));
+        let write = |path: &Path, result: std::io::Result<()>| {
+            result.map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        write(&aside, std::fs::write(&aside, bytes))?;
+        write(&path, std::fs::rename(&aside, &path))
+    }
+
+    fn encode(&self, stamp: &str) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        put_bytes(&mut out, stamp.as_bytes());
+        for map in self.all() {
+            put_bytes(&mut out, map.text.as_bytes());
+            put_u32s(&mut out, map.starts.iter().map(|&s| s as u32));
+            put_u32(&mut out, map.segments.len() as u32);
+            for ords in &map.segments {
+                put_u32s(&mut out, ords.iter().copied());
+            }
+        }
+        let checksum = crc32fast::hash(&out);
+        put_u32(&mut out, checksum);
+        out
+    }
+
+    /// The maps in `bytes` if they are whole (checksum), consistent and made from the segments
+    /// `stamp` names; None for anything else.
+    fn decode(bytes: &[u8], stamp: &str) -> Option<FacetMaps> {
+        let (body, checksum) = bytes.split_last_chunk::<4>()?;
+        if crc32fast::hash(body) != u32::from_le_bytes(*checksum) {
+            return None;
+        }
+        let mut input = body.strip_prefix(MAGIC)?;
+        if take_bytes(&mut input)? != stamp.as_bytes() {
+            return None;
+        }
+        let mut maps = Vec::with_capacity(FIELDS.len());
+        for _ in FIELDS {
+            let text = String::from_utf8(take_bytes(&mut input)?.to_vec()).ok()?;
+            let starts: Vec<usize> = take_u32s(&mut input)?
+                .into_iter()
+                .map(|s| s as usize)
+                .collect();
+            let sound = starts.first() == Some(&0)
+                && starts.last() == Some(&text.len())
+                && starts.windows(2).all(|w| w[0] <= w[1])
+                && starts.iter().all(|&s| text.is_char_boundary(s));
+            if !sound {
+                return None;
+            }
+            let values = starts.len() - 1;
+            let segments = (0..take_u32(&mut input)?)
+                .map(|_| take_u32s(&mut input))
+                .collect::<Option<Vec<_>>>()?;
+            if segments.iter().flatten().any(|&g| g as usize >= values) {
+                return None;
+            }
+            maps.push(OrdinalMap {
+                text,
+                starts,
+                segments,
+            });
+        }
+        if !input.is_empty() {
+            return None;
+        }
+        let [town, county, city, province, section_type]: [OrdinalMap; 5] = maps.try_into().ok()?;
+        Some(FacetMaps {
+            town,
+            county,
+            city,
+            province,
+            section_type,
+        })
+    }
+}
+
+/// The segments a map is made from, in order: their ids (a segment never changes; merging or
+/// rewriting makes new ones).
+fn stamp(searcher: &Searcher) -> String {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|r| r.segment_id().uuid_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_u32(out, bytes.len() as u32);
+    out.extend_from_slice(bytes);
+}
+
+fn put_u32s(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u32>) {
+    put_u32(out, values.len() as u32);
+    for v in values {
+        put_u32(out, v);
+    }
+}
+
+fn take_u32(input: &mut &[u8]) -> Option<u32> {
+    let (head, rest) = input.split_first_chunk::<4>()?;
+    *input = rest;
+    Some(u32::from_le_bytes(*head))
+}
+
+fn take_bytes<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let n = take_u32(input)? as usize;
+    let (head, rest) = input.split_at_checked(n)?;
+    *input = rest;
+    Some(head)
+}
+
+fn take_u32s(input: &mut &[u8]) -> Option<Vec<u32>> {
+    let bytes = take_bytes_of_u32s(input)?;
+    Some(
+        bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
+}
+
+fn take_bytes_of_u32s<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let n = (take_u32(input)? as usize).checked_mul(4)?;
+    let (head, rest) = input.split_at_checked(n)?;
+    *input = rest;
+    Some(head)
+}
+
 /// One string fast field's values over the whole index, in sorted order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct OrdinalMap {
     /// The values, one after another; value `g` is `text[starts[g]..starts[g + 1]]`.
     text: String,
@@ -149,5 +359,83 @@ mod tests {
             }
         }
         assert_eq!(map.global(9, 0), None, "an unknown segment maps nowhere");
+    }
+
+    fn index_with_towns(batches: &[&[&str]]) -> (tempfile::TempDir, Index) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut builder = Schema::builder();
+        for field in FIELDS {
+            builder.add_text_field(field, STRING | FAST);
+        }
+        let index = Index::create_in_dir(dir.path(), builder.build()).unwrap();
+        add_towns(&index, batches);
+        (dir, index)
+    }
+
+    fn add_towns(index: &Index, batches: &[&[&str]]) {
+        let town = index.schema().get_field("town").unwrap();
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for batch in batches {
+            for v in *batch {
+                writer.add_document(doc!(town => *v)).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+    }
+
+    #[test]
+    fn saved_maps_are_used_only_for_the_segments_they_were_made_from() {
+        let (dir, index) = index_with_towns(&[&["保安镇", "城关镇"], &["东风街道", "城关镇"]]);
+        let searcher = index.reader().unwrap().searcher();
+        FacetMaps::save(dir.path(), &searcher).unwrap();
+        let bytes = std::fs::read(dir.path().join(CACHE_FILE)).unwrap();
+        let built = FacetMaps::build(&searcher).unwrap();
+        assert_eq!(
+            FacetMaps::decode(&bytes, &stamp(&searcher)),
+            Some(FacetMaps::build(&searcher).unwrap()),
+            "the file holds what building gives"
+        );
+        assert_eq!(
+            FacetMaps::load_or_build(dir.path(), &searcher).unwrap(),
+            built
+        );
+
+        // A new segment, and the file not rewritten: it is stale, and not used.
+        add_towns(&index, &[&["安乐乡"]]);
+        let newer = index.reader().unwrap().searcher();
+        assert_eq!(FacetMaps::decode(&bytes, &stamp(&newer)), None, "stale");
+        let loaded = FacetMaps::load_or_build(dir.path(), &newer).unwrap();
+        assert_eq!(loaded, FacetMaps::build(&newer).unwrap());
+        assert_eq!(loaded.town.len(), 4, "the new segment's town is numbered");
+    }
+
+    #[test]
+    fn a_damaged_file_is_never_trusted() {
+        let (dir, index) = index_with_towns(&[&["保安镇", "城关镇"], &["东风街道"]]);
+        let searcher = index.reader().unwrap().searcher();
+        let stamp = stamp(&searcher);
+        let bytes = FacetMaps::build(&searcher).unwrap().encode(&stamp);
+        for cut in 0..bytes.len() {
+            assert_eq!(
+                FacetMaps::decode(&bytes[..cut], &stamp),
+                None,
+                "cut at {cut}"
+            );
+        }
+        for at in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x20;
+            assert_eq!(
+                FacetMaps::decode(&damaged, &stamp),
+                None,
+                "byte {at} flipped"
+            );
+        }
+        std::fs::write(dir.path().join(CACHE_FILE), b"not a map").unwrap();
+        assert_eq!(
+            FacetMaps::load_or_build(dir.path(), &searcher).unwrap(),
+            FacetMaps::build(&searcher).unwrap(),
+            "built again"
+        );
     }
 }

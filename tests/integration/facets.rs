@@ -325,3 +325,23 @@ fn a_facet_limit_lists_the_head_of_the_full_list() {
         }
     }
 }
+
+#[test]
+fn the_indexer_saves_the_facet_ordinal_maps_beside_the_index() {
+    let s = staged();
+    let saved = s._dirs.1.path().join("facet-ordinals.bin");
+    let bytes = std::fs::read(&saved).expect("saved by the last run");
+    assert!(
+        bytes.starts_with(b"fazhi-search facet ordinals"),
+        "{}",
+        saved.display()
+    );
+    let stamp = String::from_utf8_lossy(&bytes);
+    for reader in s.engine.searcher().segment_readers() {
+        let id = reader.segment_id().uuid_string();
+        assert!(
+            stamp.contains(&id),
+            "made from the segments as they are now ({id})"
+        );
+    }
+}
