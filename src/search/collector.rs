@@ -264,51 +264,6 @@ impl Collector for TallyCollector {
     }
 }
 
-pub(crate) fn first_ord(column: &Option<StrColumn>, doc: DocId) -> Option<u64> {
-    column.as_ref().and_then(|c| c.term_ords(doc).next())
-}
-
-/// Turns a column's ordinals into its strings: one lookup each when few are needed, one pass
-/// over the whole dictionary when many are (a lookup decodes its dictionary block from the
-/// start, which made facet labels the bulk of a common query's time).
-pub(crate) enum Labels<'a> {
-    Lookup(Option<&'a StrColumn>),
-    All(Vec<String>),
-}
-
-impl<'a> Labels<'a> {
-    pub(crate) fn new(column: &'a Option<StrColumn>, needed: usize) -> Labels<'a> {
-        let Some(c) = column else {
-            return Labels::Lookup(None);
-        };
-        if needed * 16 < c.num_terms() {
-            return Labels::Lookup(Some(c));
-        }
-        let mut all = Vec::with_capacity(c.num_terms());
-        if let Ok(mut stream) = c.dictionary().stream() {
-            while stream.advance() {
-                all.push(String::from_utf8_lossy(stream.key()).into_owned());
-            }
-        }
-        Labels::All(all)
-    }
-
-    pub(crate) fn get(&self, ord: Option<u64>) -> String {
-        let Some(ord) = ord else { return String::new() };
-        match self {
-            Labels::All(all) => all.get(ord as usize).cloned().unwrap_or_default(),
-            Labels::Lookup(column) => {
-                let mut out = String::new();
-                if let Some(c) = column {
-                    // An ordinal read from the same column always resolves; an I/O error leaves it empty.
-                    let _ = c.ord_to_str(ord, &mut out);
-                }
-                out
-            }
-        }
-    }
-}
-
 impl SegmentTally {
     /// Counts the finished run of one report's matching sections.
     fn close_run(&mut self) {

@@ -204,20 +204,14 @@ fn take_bytes<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
 }
 
 fn take_u32s(input: &mut &[u8]) -> Option<Vec<u32>> {
-    let bytes = take_bytes_of_u32s(input)?;
-    Some(
-        bytes
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-    )
-}
-
-fn take_bytes_of_u32s<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
     let n = (take_u32(input)? as usize).checked_mul(4)?;
     let (head, rest) = input.split_at_checked(n)?;
     *input = rest;
-    Some(head)
+    Some(
+        head.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
 }
 
 /// One string fast field's values over the whole index, in sorted order.

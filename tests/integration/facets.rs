@@ -4,15 +4,14 @@
 //! one segment, which the counting relies on.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
 use std::sync::OnceLock;
 
-use fazhi_search::report::{self, Hints, Report};
+use fazhi_search::report::Report;
 use fazhi_search::search::{FacetCount, FacetSizes, Facets};
 use fazhi_search::{Engine, Filters, Query, SearchRequest, SearchResults, normalize};
 use tempfile::TempDir;
 
-use crate::util::{corpus_dir, index};
+use crate::util::{corpus_dir, index, parse_corpus};
 
 struct Staged {
     _dirs: (TempDir, TempDir),
@@ -54,29 +53,13 @@ fn staged() -> &'static Staged {
         }
         index(corpus.path(), index_dir.path());
         let engine = Engine::open(index_dir.path()).expect("open");
-        let reports = parse_all(corpus.path());
+        let reports = parse_corpus(corpus.path());
         Staged {
             _dirs: (corpus, index_dir),
             engine,
             reports,
         }
     })
-}
-
-fn parse_all(corpus: &Path) -> Vec<Report> {
-    std::fs::read_dir(corpus)
-        .expect("corpus")
-        .map(|e| {
-            let path = e.expect("entry").path();
-            let name = path
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned();
-            let text = std::fs::read_to_string(&path).expect("UTF-8");
-            report::parse(&name, &text, &Hints::default())
-        })
-        .collect()
 }
 
 fn search(

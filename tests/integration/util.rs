@@ -59,6 +59,23 @@ pub fn search_all(query: Query) -> SearchResults {
     seed_engine().search(&request).expect("search succeeds")
 }
 
+/// Every report in `corpus` parsed again (what the index should hold), in no order.
+pub fn parse_corpus(corpus: &Path) -> Vec<fazhi_search::report::Report> {
+    std::fs::read_dir(corpus)
+        .expect("corpus")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path).expect("UTF-8");
+            fazhi_search::report::parse(&name, &text, &Default::default())
+        })
+        .collect()
+}
+
 /// A temporary corpus with the given files (path relative to the corpus, contents).
 pub fn temp_corpus(files: &[(&str, &[u8])]) -> TempDir {
     let dir = TempDir::new().expect("temp dir");

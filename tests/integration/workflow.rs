@@ -9,13 +9,13 @@ use std::sync::OnceLock;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use fazhi_search::export::kwic::{self, KwicSort};
-use fazhi_search::report::{self, Hints, Report};
+use fazhi_search::report::Report;
 use fazhi_search::search::stats::town_label;
 use fazhi_search::search::{Dimension, StatsRequest};
 use fazhi_search::{Engine, Filters, SectionType, normalize, search};
 use tempfile::TempDir;
 
-use crate::util::{copy_seeds, corpus_dir, index, run, search_all, stderr, stdout};
+use crate::util::{copy_seeds, corpus_dir, index, parse_corpus, run, search_all, stderr, stdout};
 
 /// A synthetic corpus of many towns and years, its index, and its reports parsed again.
 struct Synthetic {
@@ -32,19 +32,7 @@ fn synthetic() -> &'static Synthetic {
         fazhi_search::synth::generate(&corpus_dir(), corpus.path(), 150, 11).expect("generate");
         index(corpus.path(), index_dir.path());
         let engine = Engine::open(index_dir.path()).expect("open");
-        let reports = std::fs::read_dir(corpus.path())
-            .expect("corpus")
-            .map(|e| {
-                let path = e.expect("entry").path();
-                let name = path
-                    .file_name()
-                    .expect("name")
-                    .to_string_lossy()
-                    .into_owned();
-                let text = std::fs::read_to_string(&path).expect("UTF-8");
-                report::parse(&name, &text, &Hints::default())
-            })
-            .collect();
+        let reports = parse_corpus(corpus.path());
         Synthetic {
             _dirs: (corpus, index_dir),
             engine,
