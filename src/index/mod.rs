@@ -19,6 +19,16 @@ use tokenizer::{BIGRAMS, ChineseBigramTokenizer, ChineseWordTokenizer, WORDS};
 /// at the price of decompressing more to read one hit.
 const DOCSTORE_BLOCK_BYTES: usize = 64 * 1024;
 
+/// How the index stores documents. Chinese text compresses poorly with lz4; zstd keeps the
+/// stored text well under raw size.
+pub fn settings() -> IndexSettings {
+    IndexSettings {
+        docstore_compression: Compressor::Zstd(ZstdCompressor::default()),
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+        ..IndexSettings::default()
+    }
+}
+
 /// An opened index whose version matches this program.
 pub struct IndexHandle {
     pub index: Index,
@@ -92,15 +102,9 @@ impl IndexHandle {
             path: path.to_path_buf(),
             reason,
         })?;
-        // Chinese text compresses poorly with lz4; zstd keeps the stored text well under raw size.
-        let settings = IndexSettings {
-            docstore_compression: Compressor::Zstd(ZstdCompressor::default()),
-            docstore_blocksize: DOCSTORE_BLOCK_BYTES,
-            ..IndexSettings::default()
-        };
         let index = Index::builder()
             .schema(schema)
-            .settings(settings)
+            .settings(settings())
             .create_in_dir(path)
             .map_err(|e| match e {
                 tantivy::TantivyError::IoError(source) => Error::Write {
