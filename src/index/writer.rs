@@ -18,6 +18,7 @@ use tantivy::schema::Facet;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::IndexHandle;
+use super::backlog::{Backlog, SectionDoc};
 use super::schema::{Fields, Stamp};
 use crate::error::{Error, Result};
 use crate::ingest::{self, CorpusFile, Skipped};
@@ -69,6 +70,10 @@ pub struct Totals {
 /// segments, and a search pays per segment (facet labels are resolved per segment).
 const WRITER_MEMORY_PER_THREAD: usize = 256 * 1024 * 1024;
 
+/// Reports parsed ahead of indexing, at most: enough to keep every indexing thread fed, few
+/// enough that a run's memory does not grow with the corpus (a report in flight is tens of KB).
+const MAX_REPORTS_AHEAD: usize = 256;
+
 /// Brings the index at `config.index` up to date with `config.corpus`.
 pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSummary> {
     if !config.corpus.is_dir() {
@@ -79,7 +84,7 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
     }
     let mut summary = IndexSummary::default();
     let handle = open_or_create(&config.index, &mut summary)?;
-    let mut writer: IndexWriter = handle
+    let mut writer: IndexWriter<SectionDoc> = handle
         .index
         .writer_with_num_threads(
             config.threads.max(1),
@@ -96,6 +101,7 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
     summary.skipped = skipped;
     let data_hash = schema_data_hash();
     let fields = handle.fields;
+    let backlog = Backlog::new(MAX_REPORTS_AHEAD);
     progress.set_length(files.len() as u64);
     let outcomes = parse_in_parallel(
         &files,
@@ -113,11 +119,13 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
                     &report.meta.file,
                 )));
             }
-            batch.extend(
-                documents(&fields, report, fingerprint)
-                    .into_iter()
-                    .map(UserOperation::Add),
-            );
+            let docs = documents(&fields, report, fingerprint);
+            let last = docs.len().saturating_sub(1);
+            let mut ticket = Some(backlog.admit());
+            batch.extend(docs.into_iter().enumerate().map(|(i, doc)| {
+                let ticket = if i == last { ticket.take() } else { None };
+                UserOperation::Add(SectionDoc::new(doc, ticket))
+            }));
             writer.run(batch)?;
             Ok(())
         },
