@@ -128,10 +128,10 @@ mod tests {
     #[test]
     fn a_full_backlog_admits_again_once_a_ticket_is_given_back() {
         let backlog = Backlog::new(3);
-        let tickets: Vec<Ticket> = (0..3).map(|_| backlog.admit()).collect();
+        let mut tickets: Vec<Ticket> = (0..3).map(|_| backlog.admit()).collect();
         assert_eq!(backlog.queued(), 3);
         assert!(backlog.try_admit().is_none(), "full at its limit");
-        drop(tickets.into_iter().next());
+        drop(tickets.pop());
         assert_eq!(backlog.queued(), 2, "a dropped ticket frees its place");
         let again = backlog.try_admit();
         assert!(again.is_some(), "a freed place is taken again");

@@ -12,8 +12,9 @@ use super::tokenizer::{BIGRAMS, WORDS};
 use crate::error::{Error, Result};
 
 /// Bumped whenever the fields, what is stored in them, or how documents are laid out change
-/// (6: each report's sections are adjacent in one segment).
-pub const SCHEMA_VERSION: u32 = 6;
+/// (6: each report's sections are adjacent in one segment; 7: a report's metadata is kept in
+/// fast columns only, no longer stored again with every section).
+pub const SCHEMA_VERSION: u32 = 7;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 
@@ -21,6 +22,7 @@ const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     Keyword,
+    Label,
     Bigrams,
     Words,
     Stored,
@@ -55,6 +57,7 @@ pub fn parse_fields(data: &str) -> Result<Vec<FieldSpec>> {
         };
         let kind = match kind {
             "keyword" => FieldKind::Keyword,
+            "label" => FieldKind::Label,
             "bigrams" => FieldKind::Bigrams,
             "words" => FieldKind::Words,
             "stored" => FieldKind::Stored,
@@ -63,7 +66,7 @@ pub fn parse_fields(data: &str) -> Result<Vec<FieldSpec>> {
             "facet" => FieldKind::Facet,
             other => {
                 return Err(bad(format!(
-                    "unknown kind {other:?}: use keyword, bigrams, words, stored, number, key or facet"
+                    "unknown kind {other:?}: use keyword, label, bigrams, words, stored, number, key or facet"
                 )));
             }
         };
@@ -97,9 +100,11 @@ pub fn build_schema(specs: &[FieldSpec]) -> Schema {
                     .set_index_option(IndexRecordOption::Basic);
                 let options = TextOptions::default()
                     .set_indexing_options(indexing)
-                    .set_stored()
                     .set_fast("raw");
                 builder.add_text_field(name, options);
+            }
+            FieldKind::Label => {
+                builder.add_text_field(name, TextOptions::default().set_fast("raw"));
             }
             FieldKind::Bigrams | FieldKind::Words => {
                 let (tokenizer, record) = match spec.kind {
@@ -115,10 +120,7 @@ pub fn build_schema(specs: &[FieldSpec]) -> Schema {
                 builder.add_text_field(name, TextOptions::default().set_stored());
             }
             FieldKind::Number => {
-                let options = NumericOptions::default()
-                    .set_indexed()
-                    .set_stored()
-                    .set_fast();
+                let options = NumericOptions::default().set_indexed().set_fast();
                 builder.add_u64_field(name, options);
             }
             FieldKind::Key => {
@@ -220,7 +222,7 @@ mod tests {
             .expect_err("must fail")
             .to_string();
         assert!(
-            err.contains("fields.tsv, line 1") && err.contains("keyword, bigrams"),
+            err.contains("fields.tsv, line 1") && err.contains("keyword, label, bigrams"),
             "{err}"
         );
     }

@@ -351,7 +351,8 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
     report
         .sections
         .iter()
-        .map(|section| {
+        .enumerate()
+        .map(|(i, section)| {
             let mut doc = TantivyDocument::default();
             doc.add_text(f.file, &report.meta.file);
             let optional = [
@@ -385,7 +386,10 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             doc.add_text(f.text_bigrams, &normalized);
             doc.add_text(f.text_words, &normalized);
             doc.add_u64(f.report_key, report_key);
-            doc.add_u64(f.fingerprint, fingerprint);
+            // Once per report: the column then holds one value per report, not per section.
+            if i == 0 {
+                doc.add_u64(f.fingerprint, fingerprint);
+            }
             doc
         })
         .collect()
@@ -395,7 +399,9 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
 fn manifest(handle: &IndexHandle) -> Result<HashMap<String, u64>> {
     let mut out = HashMap::new();
     scan(handle, |row| {
-        out.insert(row.file.to_string(), row.fingerprint);
+        if let Some(fingerprint) = row.fingerprint {
+            out.insert(row.file.to_string(), fingerprint);
+        }
     })?;
     Ok(out)
 }
@@ -441,7 +447,8 @@ fn totals(handle: &IndexHandle) -> Result<Totals> {
 
 struct Row<'a> {
     file: &'a str,
-    fingerprint: u64,
+    /// On the first section of each report only.
+    fingerprint: Option<u64>,
     town: Option<&'a str>,
     county: Option<&'a str>,
     year: Option<u64>,
@@ -496,7 +503,7 @@ fn scan(handle: &IndexHandle, mut visit: impl FnMut(&Row)) -> Result<()> {
             };
             visit(&Row {
                 file: name,
-                fingerprint: fingerprint.first(doc).unwrap_or_default(),
+                fingerprint: fingerprint.first(doc),
                 town: ord(&town, doc)
                     .and_then(|t| towns.get(t))
                     .map(String::as_str),

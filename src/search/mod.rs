@@ -19,6 +19,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
     Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
@@ -241,10 +242,11 @@ impl Engine {
                 maps: Arc::clone(&maps),
             },
         )?;
+        let mut columns = HitColumns::new(&searcher);
         let hits = tally
             .matches
             .iter()
-            .map(|m| self.hit(&searcher, m))
+            .map(|m| self.hit(&searcher, &mut columns, m))
             .collect::<Result<Vec<_>>>()?;
         let (facets, facet_sizes) = facets(&tally, &maps, request.facet_limit);
         Ok(SearchResults {
@@ -458,36 +460,108 @@ impl Engine {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    fn hit(&self, searcher: &Searcher, m: &Match) -> Result<Hit> {
+    /// A hit: its report's metadata from the fast columns, its text and headings from the
+    /// document store (the only fields stored per section).
+    fn hit(&self, searcher: &Searcher, columns: &mut HitColumns, m: &Match) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
-        let text = |field| {
+        let stored = |field| {
             doc.get_first(field)
                 .and_then(|v| v.as_str())
                 .map(String::from)
         };
-        let number = |field| doc.get_first(field).and_then(|v| v.as_u64());
-        let headings: Vec<String> = text(f.headings)
+        let headings: Vec<String> = stored(f.headings)
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
+        let meta = columns.segment(m.address.segment_ord)?;
+        let doc_id = m.address.doc_id;
         Ok(Hit {
             meta: ReportMeta {
-                file: text(f.file).unwrap_or_default(),
-                title: text(f.title),
-                town: text(f.town),
-                county: text(f.county),
-                city: text(f.city),
-                province: text(f.province),
-                year: number(f.year),
-                issuer: text(f.issuer),
-                published: text(f.published),
+                file: meta.text(&meta.file, doc_id)?.unwrap_or_default(),
+                title: meta.text(&meta.title, doc_id)?,
+                town: meta.text(&meta.town, doc_id)?,
+                county: meta.text(&meta.county, doc_id)?,
+                city: meta.text(&meta.city, doc_id)?,
+                province: meta.text(&meta.province, doc_id)?,
+                year: meta.year.first(doc_id),
+                issuer: meta.text(&meta.issuer, doc_id)?,
+                published: meta.text(&meta.published, doc_id)?,
             },
-            section_type: text(f.section_type).unwrap_or_default(),
+            section_type: meta.text(&meta.section_type, doc_id)?.unwrap_or_default(),
             headings,
-            line: number(f.line).unwrap_or_default(),
-            text: text(f.text).unwrap_or_default(),
+            line: meta.line.first(doc_id).unwrap_or_default(),
+            text: stored(f.text).unwrap_or_default(),
             score: m.score,
         })
+    }
+}
+
+/// The columns a hit's report metadata is read from, opened once per segment per search.
+struct HitColumns<'s> {
+    searcher: &'s Searcher,
+    segments: Vec<Option<SegmentColumns>>,
+}
+
+struct SegmentColumns {
+    file: Option<StrColumn>,
+    title: Option<StrColumn>,
+    town: Option<StrColumn>,
+    county: Option<StrColumn>,
+    city: Option<StrColumn>,
+    province: Option<StrColumn>,
+    issuer: Option<StrColumn>,
+    published: Option<StrColumn>,
+    section_type: Option<StrColumn>,
+    year: Column<u64>,
+    line: Column<u64>,
+}
+
+impl<'s> HitColumns<'s> {
+    fn new(searcher: &'s Searcher) -> HitColumns<'s> {
+        HitColumns {
+            searcher,
+            segments: (0..searcher.segment_readers().len())
+                .map(|_| None)
+                .collect(),
+        }
+    }
+
+    fn segment(&mut self, ord: u32) -> Result<&SegmentColumns> {
+        let slot = &mut self.segments[ord as usize];
+        if slot.is_none() {
+            let fast = self.searcher.segment_reader(ord).fast_fields();
+            *slot = Some(SegmentColumns {
+                file: fast.str("file")?,
+                title: fast.str("title")?,
+                town: fast.str("town")?,
+                county: fast.str("county")?,
+                city: fast.str("city")?,
+                province: fast.str("province")?,
+                issuer: fast.str("issuer")?,
+                published: fast.str("published")?,
+                section_type: fast.str("section_type")?,
+                year: fast.u64("year")?,
+                line: fast.u64("line")?,
+            });
+        }
+        Ok(slot.as_ref().expect("the slot was filled just above"))
+    }
+}
+
+impl SegmentColumns {
+    /// A document's value in a string column, if it has one.
+    fn text(&self, column: &Option<StrColumn>, doc: u32) -> Result<Option<String>> {
+        let Some(column) = column else {
+            return Ok(None);
+        };
+        let Some(ord) = column.term_ords(doc).next() else {
+            return Ok(None);
+        };
+        let mut value = String::new();
+        let found = column
+            .ord_to_str(ord, &mut value)
+            .map_err(tantivy::TantivyError::from)?;
+        Ok(found.then_some(value))
     }
 }
 
