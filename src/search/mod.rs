@@ -25,7 +25,7 @@ use tantivy::query::{
     Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
-use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::classify::SectionType;
 use crate::error::{Error, Result};
@@ -190,6 +190,9 @@ pub struct Engine {
     reader: IndexReader,
     /// The facets' index-wide numbering, made by the first search that counts facets.
     facet_maps: OnceLock<Arc<FacetMaps>>,
+    /// Each segment's columns of report metadata, opened by the first search that shows hits
+    /// (the reader never reloads, so the segments stay the same).
+    hit_columns: OnceLock<Arc<Vec<SegmentColumns>>>,
 }
 
 impl Engine {
@@ -215,6 +218,7 @@ impl Engine {
             handle,
             reader,
             facet_maps: OnceLock::new(),
+            hit_columns: OnceLock::new(),
         })
     }
 
@@ -224,6 +228,20 @@ impl Engine {
         }
         let maps = Arc::new(FacetMaps::load_or_build(&self.handle.path, searcher)?);
         Ok(Arc::clone(self.facet_maps.get_or_init(|| maps)))
+    }
+
+    fn hit_columns(&self, searcher: &Searcher) -> Result<Arc<Vec<SegmentColumns>>> {
+        if let Some(columns) = self.hit_columns.get() {
+            return Ok(Arc::clone(columns));
+        }
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentColumns::open)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Arc::clone(
+            self.hit_columns.get_or_init(|| Arc::new(columns)),
+        ))
     }
 
     pub fn searcher(&self) -> Searcher {
@@ -242,12 +260,16 @@ impl Engine {
                 maps: Arc::clone(&maps),
             },
         )?;
-        let mut columns = HitColumns::new(&searcher);
-        let hits = tally
-            .matches
-            .iter()
-            .map(|m| self.hit(&searcher, &mut columns, m))
-            .collect::<Result<Vec<_>>>()?;
+        let hits = if tally.matches.is_empty() {
+            Vec::new()
+        } else {
+            let columns = self.hit_columns(&searcher)?;
+            tally
+                .matches
+                .iter()
+                .map(|m| self.hit(&searcher, &columns, m))
+                .collect::<Result<Vec<_>>>()?
+        };
         let (facets, facet_sizes) = facets(&tally, &maps, request.facet_limit);
         Ok(SearchResults {
             total_sections: tally.total,
@@ -462,7 +484,7 @@ impl Engine {
 
     /// A hit: its report's metadata from the fast columns, its text and headings from the
     /// document store (the only fields stored per section).
-    fn hit(&self, searcher: &Searcher, columns: &mut HitColumns, m: &Match) -> Result<Hit> {
+    fn hit(&self, searcher: &Searcher, columns: &[SegmentColumns], m: &Match) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
@@ -473,7 +495,7 @@ impl Engine {
         let headings: Vec<String> = stored(f.headings)
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
-        let meta = columns.segment(m.address.segment_ord)?;
+        let meta = &columns[m.address.segment_ord as usize];
         let doc_id = m.address.doc_id;
         Ok(Hit {
             meta: ReportMeta {
@@ -496,12 +518,7 @@ impl Engine {
     }
 }
 
-/// The columns a hit's report metadata is read from, opened once per segment per search.
-struct HitColumns<'s> {
-    searcher: &'s Searcher,
-    segments: Vec<Option<SegmentColumns>>,
-}
-
+/// The columns of one segment that a hit's report metadata is read from.
 struct SegmentColumns {
     file: Option<StrColumn>,
     title: Option<StrColumn>,
@@ -516,39 +533,24 @@ struct SegmentColumns {
     line: Column<u64>,
 }
 
-impl<'s> HitColumns<'s> {
-    fn new(searcher: &'s Searcher) -> HitColumns<'s> {
-        HitColumns {
-            searcher,
-            segments: (0..searcher.segment_readers().len())
-                .map(|_| None)
-                .collect(),
-        }
-    }
-
-    fn segment(&mut self, ord: u32) -> Result<&SegmentColumns> {
-        let slot = &mut self.segments[ord as usize];
-        if slot.is_none() {
-            let fast = self.searcher.segment_reader(ord).fast_fields();
-            *slot = Some(SegmentColumns {
-                file: fast.str("file")?,
-                title: fast.str("title")?,
-                town: fast.str("town")?,
-                county: fast.str("county")?,
-                city: fast.str("city")?,
-                province: fast.str("province")?,
-                issuer: fast.str("issuer")?,
-                published: fast.str("published")?,
-                section_type: fast.str("section_type")?,
-                year: fast.u64("year")?,
-                line: fast.u64("line")?,
-            });
-        }
-        Ok(slot.as_ref().expect("the slot was filled just above"))
-    }
-}
-
 impl SegmentColumns {
+    fn open(segment: &SegmentReader) -> Result<SegmentColumns> {
+        let fast = segment.fast_fields();
+        Ok(SegmentColumns {
+            file: fast.str("file")?,
+            title: fast.str("title")?,
+            town: fast.str("town")?,
+            county: fast.str("county")?,
+            city: fast.str("city")?,
+            province: fast.str("province")?,
+            issuer: fast.str("issuer")?,
+            published: fast.str("published")?,
+            section_type: fast.str("section_type")?,
+            year: fast.u64("year")?,
+            line: fast.u64("line")?,
+        })
+    }
+
     /// A document's value in a string column, if it has one.
     fn text(&self, column: &Option<StrColumn>, doc: u32) -> Result<Option<String>> {
         let Some(column) = column else {
