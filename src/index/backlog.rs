@@ -7,6 +7,7 @@
 //! it is handed to tantivy, and its last [`SectionDoc`] carries the ticket, which is given
 //! back when tantivy drops that document, having indexed it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub struct Backlog {
     queued: Mutex<usize>,
     freed: Condvar,
     limit: usize,
+    /// Admissions that went ahead because no place was freed in time.
+    waited_out: AtomicUsize,
 }
 
 /// A report's place in the backlog, given back when dropped.
@@ -36,12 +39,17 @@ impl Backlog {
             queued: Mutex::new(0),
             freed: Condvar::new(),
             limit: limit.max(1),
+            waited_out: AtomicUsize::new(0),
         })
     }
 
     /// A place in the backlog, waiting while it is full.
     pub fn admit(self: &Arc<Self>) -> Ticket {
-        self.admit_within(PATIENCE).0
+        let (ticket, waited_out) = self.admit_within(PATIENCE);
+        if waited_out {
+            self.waited_out.fetch_add(1, Ordering::Relaxed);
+        }
+        ticket
     }
 
     /// A place in the backlog, waiting at most `patience` for one to be freed; and whether
@@ -69,6 +77,11 @@ impl Backlog {
             *queued += 1;
             Ticket(Arc::clone(self))
         })
+    }
+
+    /// How many admissions went ahead because no place was freed within the patience.
+    pub fn waited_out(&self) -> usize {
+        self.waited_out.load(Ordering::Relaxed)
     }
 
     /// Reports handed over and not yet indexed.

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tantivy::indexer::UserOperation;
@@ -76,6 +76,15 @@ const MAX_REPORTS_AHEAD: usize = 256;
 
 /// Brings the index at `config.index` up to date with `config.corpus`.
 pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSummary> {
+    update_with(config, progress, &Backlog::new(MAX_REPORTS_AHEAD))
+}
+
+/// [`update`], with parsing held to `backlog`.
+fn update_with(
+    config: &IndexConfig,
+    progress: &ProgressBar,
+    backlog: &Arc<Backlog>,
+) -> Result<IndexSummary> {
     if !config.corpus.is_dir() {
         return Err(Error::Read {
             path: config.corpus.clone(),
@@ -101,7 +110,6 @@ pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSumma
     summary.skipped = skipped;
     let data_hash = schema_data_hash();
     let fields = handle.fields;
-    let backlog = Backlog::new(MAX_REPORTS_AHEAD);
     progress.set_length(files.len() as u64);
     let outcomes = parse_in_parallel(
         &files,
@@ -557,4 +565,31 @@ pub fn progress_bar(quiet: bool) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_held_to_a_small_backlog_indexes_every_report_and_tantivy_frees_each_place() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let corpus = dir.path().join("corpus");
+        crate::synth::generate(Path::new("corpus"), &corpus, 40, 7).expect("synthetic corpus");
+        let config = IndexConfig {
+            corpus,
+            index: dir.path().join("index"),
+            threads: 2,
+        };
+        let backlog = Backlog::new(2);
+        let summary =
+            update_with(&config, &ProgressBar::hidden(), &backlog).expect("the run succeeds");
+        assert_eq!((summary.added, summary.totals.reports), (40, 40));
+        assert_eq!(backlog.queued(), 0, "every report's place was given back");
+        assert_eq!(
+            backlog.waited_out(),
+            0,
+            "places must be freed by tantivy dropping indexed documents, not by waits running out"
+        );
+    }
 }

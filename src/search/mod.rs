@@ -499,17 +499,17 @@ impl Engine {
         let doc_id = m.address.doc_id;
         Ok(Hit {
             meta: ReportMeta {
-                file: meta.text(&meta.file, doc_id)?.unwrap_or_default(),
-                title: meta.text(&meta.title, doc_id)?,
-                town: meta.text(&meta.town, doc_id)?,
-                county: meta.text(&meta.county, doc_id)?,
-                city: meta.text(&meta.city, doc_id)?,
-                province: meta.text(&meta.province, doc_id)?,
+                file: column_text(&meta.file, doc_id)?.unwrap_or_default(),
+                title: column_text(&meta.title, doc_id)?,
+                town: column_text(&meta.town, doc_id)?,
+                county: column_text(&meta.county, doc_id)?,
+                city: column_text(&meta.city, doc_id)?,
+                province: column_text(&meta.province, doc_id)?,
                 year: meta.year.first(doc_id),
-                issuer: meta.text(&meta.issuer, doc_id)?,
-                published: meta.text(&meta.published, doc_id)?,
+                issuer: column_text(&meta.issuer, doc_id)?,
+                published: column_text(&meta.published, doc_id)?,
             },
-            section_type: meta.text(&meta.section_type, doc_id)?.unwrap_or_default(),
+            section_type: column_text(&meta.section_type, doc_id)?.unwrap_or_default(),
             headings,
             line: meta.line.first(doc_id).unwrap_or_default(),
             text: stored(f.text).unwrap_or_default(),
@@ -550,21 +550,21 @@ impl SegmentColumns {
             line: fast.u64("line")?,
         })
     }
+}
 
-    /// A document's value in a string column, if it has one.
-    fn text(&self, column: &Option<StrColumn>, doc: u32) -> Result<Option<String>> {
-        let Some(column) = column else {
-            return Ok(None);
-        };
-        let Some(ord) = column.term_ords(doc).next() else {
-            return Ok(None);
-        };
-        let mut value = String::new();
-        let found = column
-            .ord_to_str(ord, &mut value)
-            .map_err(tantivy::TantivyError::from)?;
-        Ok(found.then_some(value))
-    }
+/// A document's value in a string column, if it has one.
+fn column_text(column: &Option<StrColumn>, doc: u32) -> Result<Option<String>> {
+    let Some(column) = column else {
+        return Ok(None);
+    };
+    let Some(ord) = column.term_ords(doc).next() else {
+        return Ok(None);
+    };
+    let mut value = String::new();
+    let found = column
+        .ord_to_str(ord, &mut value)
+        .map_err(tantivy::TantivyError::from)?;
+    Ok(found.then_some(value))
 }
 
 /// The longest word looked up for ranking, in characters (行政机关负责人出庭应诉 is 11).
