@@ -71,7 +71,8 @@ impl Backlog {
     }
 
     /// A place in the backlog if one is free now.
-    pub fn try_admit(self: &Arc<Self>) -> Option<Ticket> {
+    #[cfg(test)]
+    pub(crate) fn try_admit(self: &Arc<Self>) -> Option<Ticket> {
         let mut queued = self.lock();
         (*queued < self.limit).then(|| {
             *queued += 1;
@@ -80,12 +81,14 @@ impl Backlog {
     }
 
     /// How many admissions went ahead because no place was freed within the patience.
-    pub fn waited_out(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn waited_out(&self) -> usize {
         self.waited_out.load(Ordering::Relaxed)
     }
 
     /// Reports handed over and not yet indexed.
-    pub fn queued(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
         *self.lock()
     }
 

@@ -1,7 +1,7 @@
 //! The on-disk index: its schema (from `index_schema/fields.tsv`), its analysers, opening it with
 //! a version check, and the writer that brings it up to date with a corpus.
 
-pub mod backlog;
+pub(crate) mod backlog;
 pub mod emit;
 pub mod schema;
 pub mod tokenizer;
