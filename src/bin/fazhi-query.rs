@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -457,7 +458,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         anyhow::bail!("xlsx is a binary file: write it with -o FILE.xlsx");
     }
     ensure_index(&config)?;
-    let engine = Engine::open(&config.index)?;
+    // Never dropped: the process ends when the answer is written, and the kernel reclaims the
+    // index's maps at exit faster than unmapping them one by one while the search threads are
+    // alive (0.7 ms of a 10 ms query at 20,000 reports).
+    let engine = ManuallyDrop::new(Engine::open(&config.index)?);
     let found = |any: bool| {
         if any {
             ExitCode::SUCCESS
@@ -528,7 +532,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(found(all > 0))
         }
         Job::Serve { addr } => {
-            serve::run(engine, ServeConfig { addr: *addr })?;
+            serve::run(
+                ManuallyDrop::into_inner(engine),
+                ServeConfig { addr: *addr },
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }
