@@ -263,11 +263,17 @@ impl Engine {
         let hits = if tally.matches.is_empty() {
             Vec::new()
         } else {
+            // Each hit decompresses its block of the document store (64 KiB of zstd), so they
+            // are read in parallel on the search threads, which are idle by now.
             let columns = self.hit_columns(&searcher)?;
-            tally
-                .matches
-                .iter()
-                .map(|m| self.hit(&searcher, &columns, m))
+            self.handle
+                .index
+                .search_executor()
+                .map(
+                    |m| Ok(self.hit(&searcher, &columns, m)),
+                    tally.matches.iter(),
+                )?
+                .into_iter()
                 .collect::<Result<Vec<_>>>()?
         };
         let (facets, facet_sizes) = facets(&tally, &maps, request.facet_limit);
