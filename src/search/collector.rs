@@ -136,6 +136,21 @@ fn add_year(years: &mut Vec<(u64, u32)>, year: u64, sections: u32) {
     }
 }
 
+/// One segment's share of a [`Tally`], its counts already in global ordinals. Its towns are a
+/// list, not an array over every town of the index: a query matches a few thousand towns of
+/// tens of thousands, and an array per segment cost more to clear and add than the counting.
+pub struct SegmentFruit {
+    matches: Vec<Match>,
+    total: usize,
+    reports: usize,
+    towns: Vec<((u32, u32, u32), u32)>,
+    provinces: Vec<u32>,
+    cities: Vec<u32>,
+    counties: Vec<u32>,
+    section_types: Vec<u32>,
+    years: Vec<(u64, u32)>,
+}
+
 /// Collects a [`Tally`], keeping the best `limit` matches (all of them when None).
 pub struct TallyCollector {
     pub limit: Option<usize>,
@@ -238,14 +253,16 @@ impl Collector for TallyCollector {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<Tally>) -> tantivy::Result<Tally> {
-        let mut fruits = fruits.into_iter();
-        let mut all = fruits.next().unwrap_or_default();
+    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Tally> {
+        let mut all = Tally {
+            towns: TownCounts::new(self.maps.town.len()),
+            ..Tally::default()
+        };
         for fruit in fruits {
             all.matches.extend(fruit.matches);
             all.total += fruit.total;
             all.reports += fruit.reports;
-            for ((t, c, p), n) in fruit.towns.entries() {
+            for ((t, c, p), n) in fruit.towns {
                 all.towns.add(t, c, p, n);
             }
             add_into(&mut all.provinces, &fruit.provinces);
@@ -320,7 +337,7 @@ impl SegmentTally {
 }
 
 impl SegmentCollector for SegmentTally {
-    type Fruit = Tally;
+    type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
@@ -349,7 +366,7 @@ impl SegmentCollector for SegmentTally {
         }
     }
 
-    fn harvest(mut self) -> Tally {
+    fn harvest(mut self) -> SegmentFruit {
         self.close_run();
         let segment = self.segment;
         let maps = &self.maps;
@@ -362,7 +379,6 @@ impl SegmentCollector for SegmentTally {
             }
             global
         };
-        let mut towns = TownCounts::new(maps.town.len());
         let global = |map: &OrdinalMap, local: u32| {
             if local == NONE {
                 NONE
@@ -370,19 +386,24 @@ impl SegmentCollector for SegmentTally {
                 map.global(segment, u64::from(local)).unwrap_or(NONE)
             }
         };
-        for ((t, c, p), n) in self.towns.entries() {
-            let town = global(&maps.town, t);
-            if town != NONE {
-                towns.add(town, global(&maps.county, c), global(&maps.province, p), n);
-            }
-        }
+        let towns = self
+            .towns
+            .entries()
+            .filter_map(|((t, c, p), n)| {
+                let town = global(&maps.town, t);
+                (town != NONE).then(|| {
+                    let place = (town, global(&maps.county, c), global(&maps.province, p));
+                    (place, n)
+                })
+            })
+            .collect();
         let mut matches: Vec<Match> = if self.limit.is_some() {
             self.best.into_iter().map(|w| w.0).collect()
         } else {
             self.all
         };
         matches.sort_by(Match::rank);
-        Tally {
+        SegmentFruit {
             matches,
             total: self.total,
             reports: self.reports,

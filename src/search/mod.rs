@@ -627,7 +627,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     let mut towns: Vec<((u32, u32, u32), u32)> = tally
         .towns
         .entries()
-        .filter(|((t, _, _), _)| !maps.town.label(*t).is_empty())
+        .filter(|((t, _, _), _)| maps.town.has_label(*t))
         .collect();
     let town_size = towns.len();
     let known = |ord: u32| (ord != NONE).then_some(ord);
@@ -647,7 +647,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
         let mut nonzero: Vec<(u32, u32)> = counts
             .iter()
             .enumerate()
-            .filter(|&(g, &n)| n > 0 && !map.label(g as u32).is_empty())
+            .filter(|&(g, &n)| n > 0 && map.has_label(g as u32))
             .map(|(g, &n)| (g as u32, n))
             .collect();
         let size = nonzero.len();
