@@ -570,3 +570,26 @@ fn a_killed_index_run_leaves_the_previous_index() {
     assert_eq!(after.status.code(), Some(0), "{}", stderr(&after));
     assert!(after.stdout == before, "the killed run changed the index");
 }
+
+/// build.rs links the binaries at a fixed address, so that the loader has nothing to relocate
+/// when a query process starts (see BENCHMARKS.md); `FAZHI_PIE=1` builds a PIE instead.
+#[test]
+#[cfg(target_os = "linux")]
+fn binaries_are_linked_at_a_fixed_address() {
+    if std::env::var_os("FAZHI_PIE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return;
+    }
+    for bin in [
+        env!("CARGO_BIN_EXE_fazhi-query"),
+        env!("CARGO_BIN_EXE_fazhi-index"),
+    ] {
+        let mut header = [0; 18];
+        std::fs::File::open(bin)
+            .and_then(|mut f| f.read_exact(&mut header))
+            .expect("the binary's ELF header");
+        assert_eq!(&header[..4], b"\x7fELF", "{bin}");
+        // e_type: 2 is an executable at a fixed address, 3 a shared object (a PIE).
+        let e_type = u16::from_le_bytes([header[16], header[17]]);
+        assert_eq!(e_type, 2, "{bin} is not linked at a fixed address");
+    }
+}
