@@ -35,12 +35,30 @@ struct Args {
     /// Repetitions of each query in process.
     #[arg(long, default_value_t = 30)]
     reps: usize,
-    /// Repetitions of each query as a new process.
-    #[arg(long, default_value_t = 5)]
+    /// Repetitions of each query as a new process (and of each ripgrep and FTS5 run).
+    #[arg(long, default_value_t = 11)]
     process_reps: usize,
     /// Skip ripgrep and SQLite.
     #[arg(long)]
     no_alternatives: bool,
+}
+
+/// One query's measurements.
+struct Row {
+    query: &'static BenchQuery,
+    sections: usize,
+    reports: usize,
+    p50: Duration,
+    p99: Duration,
+    count_p50: Duration,
+    /// Wall time of each run as a new process.
+    process: Vec<Duration>,
+}
+
+impl Row {
+    fn process_p50(&self) -> Duration {
+        percentiles(self.process.clone())[0]
+    }
 }
 
 /// A benchmark query: the query text and the filters, as fazhi-query takes them.
@@ -324,48 +342,55 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         }
         all_counts.extend(count_samples.iter().copied());
         let [count_p50, _, _] = percentiles(count_samples);
-        // One process: start, open, search, facets, print.
-        let mut proc_samples = Vec::new();
-        for _ in 0..args.process_reps {
+        rows.push(Row {
+            query: q,
+            sections: first.total_sections,
+            reports: first.total_reports,
+            p50,
+            p99,
+            count_p50,
+            process: Vec::new(),
+        });
+    }
+    // One process per query: start, open, search, facets, print. Run in rounds over all the
+    // queries, so that the machine's drift falls on every query alike, and with the floor of
+    // any process measured in the same rounds: one that does nothing, and this binary's start.
+    let mut idle = Vec::new();
+    let mut start_only = Vec::new();
+    for _ in 0..args.process_reps {
+        idle.push(run_measured(&mut Command::new("true"))?.wall);
+        start_only.push(run_measured(Command::new(query_bin).arg("--version"))?.wall);
+        for row in &mut rows {
             let run = run_measured(
                 Command::new(query_bin)
                     .arg("--index")
                     .arg(&index)
                     .args(["--format", "json", "--limit", "10"])
-                    .args(q.args)
+                    .args(row.query.args)
                     .arg("--")
-                    .arg(q.query),
+                    .arg(row.query.query),
             )?;
-            proc_samples.push(run.wall);
+            row.process.push(run.wall);
         }
-        let [pp50, _, _] = percentiles(proc_samples.clone());
-        rows.push((
-            q,
-            first.total_sections,
-            first.total_reports,
-            p50,
-            p99,
-            pp50,
-            proc_samples,
-            count_p50,
-        ));
     }
     let [p50, p95, p99] = percentiles(all);
-    let proc_all: Vec<Duration> = rows.iter().flat_map(|r| r.6.iter().copied()).collect();
+    let proc_all: Vec<Duration> = rows.iter().flat_map(|r| r.process.clone()).collect();
     let [pp50, pp95, pp99] = percentiles(proc_all);
     println!(
         "| query | filters | sections | reports | in-process p50 | p99 | per process p50 | count only p50 |\n|---|---|---|---|---|---|---|---|"
     );
-    for (q, sections, reports, p50, p99, pp50, _, count_p50) in &rows {
+    for row in &rows {
         println!(
-            "| {} `{}` | {} | {sections} | {reports} | {} | {} | {} | {} |",
-            q.name,
-            q.query,
-            q.args.join(" "),
-            ms(*p50),
-            ms(*p99),
-            ms(*pp50),
-            ms(*count_p50)
+            "| {} `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            row.query.name,
+            row.query.query,
+            row.query.args.join(" "),
+            row.sections,
+            row.reports,
+            ms(row.p50),
+            ms(row.p99),
+            ms(row.process_p50()),
+            ms(row.count_p50)
         );
     }
     println!(
@@ -380,6 +405,11 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     println!(
         "The floor — counting the matching sections, without ranking, facets or reading a hit: in process p50 {} over all queries.\n",
         ms(percentiles(all_counts)[0])
+    );
+    println!(
+        "The floor of a process, in the same rounds: one that does nothing (`true`) p50 {}; `fazhi-query --version` (this binary's start, no index) p50 {}.\n",
+        ms(percentiles(idle)[0]),
+        ms(percentiles(start_only)[0])
     );
 
     // Export of 10,000 passages.
@@ -439,8 +469,8 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         let got = engine.report_keys(&req.query, &req.filters)?;
         let ours_p50 = rows
             .iter()
-            .find(|r| std::ptr::eq(r.0, *q))
-            .map(|r| r.5)
+            .find(|r| std::ptr::eq(r.query, *q))
+            .map(Row::process_p50)
             .context("every single-term query was run per process")?;
         let ours = format!(
             "{}{}, {}",
@@ -510,7 +540,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     if let Some((db, build_time)) = &sqlite {
         let db_bytes = std::fs::metadata(db).map_or(0, |m| m.len());
         println!(
-            "\nSQLite FTS5 trigram build (python3 sqlite3, one row per file): {:.1} s, a database {:.2}× the raw text; fazhi-search build: {:.1} s ({:.1}× faster), an index {:.2}× the raw text.\n",
+            "\nSQLite FTS5 trigram build (python3 sqlite3, one row per file): {:.1} s, a database {:.2}× the raw text; fazhi-search build: {:.1} s ({:.1}× the speed of FTS5's), an index {:.2}× the raw text.\n",
             build_time.as_secs_f64(),
             db_bytes as f64 / raw as f64,
             build.wall.as_secs_f64(),
