@@ -13,7 +13,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Column, ColumnIndex, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::ordinals::{FacetMaps, OrdinalMap};
@@ -205,7 +205,18 @@ fn ords(column: Option<StrColumn>) -> (Option<Column<u64>>, usize) {
 }
 
 fn ord_of(column: &Option<Column<u64>>, doc: DocId) -> Option<u64> {
-    column.as_ref().and_then(|c| c.first(doc))
+    column.as_ref().and_then(|c| first(c, doc))
+}
+
+/// A document's value in a single-valued column. `Column::first` goes through the generic
+/// multi-value path, a call into tantivy per read that is not inlined; reading a column where
+/// every document has a value directly took a tenth off a search of a common term.
+#[inline]
+pub(crate) fn first(column: &Column<u64>, doc: DocId) -> Option<u64> {
+    match &column.index {
+        ColumnIndex::Full => Some(column.values.get_val(doc)),
+        _ => column.first(doc),
+    }
 }
 
 impl Collector for TallyCollector {
@@ -309,7 +320,7 @@ impl SegmentTally {
         let candidate = |line: &Column<u64>| Match {
             score,
             report_key,
-            line: line.first(doc).unwrap_or_default(),
+            line: first(line, doc).unwrap_or_default(),
             address: DocAddress::new(self.segment, doc),
         };
         match self.limit {
@@ -341,7 +352,7 @@ impl SegmentCollector for SegmentTally {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
-        let report_key = self.report_key.first(doc).unwrap_or_default();
+        let report_key = first(&self.report_key, doc).unwrap_or_default();
         self.keep_best(doc, score, report_key);
         match &mut self.run {
             Some(run) if run.report_key == report_key => run.sections += 1,
@@ -354,7 +365,7 @@ impl SegmentCollector for SegmentTally {
                     county: ord_of(&self.county, doc),
                     city: ord_of(&self.city, doc),
                     province: ord_of(&self.province, doc),
-                    year: self.year.first(doc),
+                    year: first(&self.year, doc),
                     sections: 1,
                 });
             }

@@ -14,6 +14,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::collector::first;
 use crate::error::{Error, Result};
 
 /// What reports are grouped by.
@@ -315,7 +316,7 @@ pub(crate) struct SegmentGroups {
 fn first_ord(column: &Option<StrColumn>, doc: DocId) -> u64 {
     column
         .as_ref()
-        .and_then(|c| c.term_ords(doc).next())
+        .and_then(|c| first(c.ords(), doc))
         .unwrap_or(NONE)
 }
 
@@ -378,7 +379,7 @@ impl SegmentCollector for SegmentGroups {
         let mut slot = 0;
         for source in &self.sources {
             match source {
-                Source::Year(column) => key[slot] = column.first(doc).unwrap_or(NONE),
+                Source::Year(column) => key[slot] = first(column, doc).unwrap_or(NONE),
                 Source::Ords(column) => key[slot] = first_ord(column, doc),
                 Source::Town(town, county) => {
                     key[slot] = first_ord(town, doc);
@@ -388,7 +389,7 @@ impl SegmentCollector for SegmentGroups {
             }
             slot += 1;
         }
-        let report = self.report_key.first(doc).unwrap_or_default();
+        let report = first(&self.report_key, doc).unwrap_or_default();
         let entry = self.counts.entry(key).or_default();
         entry.0 += 1;
         // A report's sections are adjacent: push its key once per run, not once per section.
