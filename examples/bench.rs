@@ -111,7 +111,7 @@ const QUERIES: [BenchQuery; 9] = [
     },
     BenchQuery {
         name: "with type",
-        query: "法律顾问",
+        query: "行政执法",
         args: &["--type", "shortcomings"],
     },
 ];
