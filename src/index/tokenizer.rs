@@ -5,7 +5,10 @@
 //!   contains the term: the exact-match guarantee rests on it, not on word segmentation. Pairs are
 //!   far rarer than single characters, so the postings to intersect are short (Lucene's CJK
 //!   approach). The last character is paired with [`END_MARK`], so that every character starts
-//!   a pair: a one-character term matches where any pair starting with it does.
+//!   a pair: a one-character term matches where any pair starting with it does. After a pair of
+//!   `index_schema/common_pairs.txt` (法治, 依法, …) it also gives the three characters the pair
+//!   starts, at the same position (Lucene's common grams), so that a term need not be matched
+//!   on the positions of a pair that is in most sections ([`covering_grams`]).
 //! * [`ChineseWordTokenizer`] gives jieba's words (search mode, with the domain dictionary of
 //!   `index_schema/dictionary.txt`), for BM25 ranking.
 //!
@@ -31,6 +34,49 @@ pub struct BigramTokenStream<'a> {
     chars: std::iter::Peekable<std::str::CharIndices<'a>>,
     token: Token,
     position: usize,
+    /// The three characters (a byte range) to give next, at the position of the common pair
+    /// just given.
+    gram: Option<(usize, usize)>,
+}
+
+const COMMON_PAIRS: &str = include_str!("../../index_schema/common_pairs.txt");
+
+/// A pair of characters as one number, for a sorted list.
+fn pair_key(first: char, second: char) -> u64 {
+    (u64::from(first) << 32) | u64::from(second)
+}
+
+/// Parses the common pairs: one pair of characters per line, `#` comments; sorted keys.
+pub fn parse_common_pairs(data: &str) -> Result<Vec<u64>> {
+    let mut keys = Vec::new();
+    for (i, row) in data.lines().enumerate() {
+        let row = row.trim();
+        if row.is_empty() || row.starts_with('#') {
+            continue;
+        }
+        let chars: Vec<char> = crate::normalize(row).chars().collect();
+        let [first, second] = chars[..] else {
+            return Err(Error::SchemaData {
+                file: "common_pairs.txt",
+                line: i + 1,
+                reason: format!("{row:?} is not two characters"),
+            });
+        };
+        keys.push(pair_key(first, second));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    Ok(keys)
+}
+
+static COMMON: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    parse_common_pairs(COMMON_PAIRS)
+        .expect("index_schema/common_pairs.txt is valid: checked by its unit test")
+});
+
+/// True for a pair of `index_schema/common_pairs.txt`, after which three characters are indexed.
+pub fn is_common_pair(first: char, second: char) -> bool {
+    COMMON.binary_search(&pair_key(first, second)).is_ok()
 }
 
 /// The last character of a text and the end mark, as one token.
@@ -50,13 +96,22 @@ impl Tokenizer for ChineseBigramTokenizer {
             chars: text.char_indices().peekable(),
             token: Token::default(),
             position: 0,
+            gram: None,
         }
     }
 }
 
 impl TokenStream for BigramTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some((start, _)) = self.chars.next() else {
+        if let Some((start, end)) = self.gram.take() {
+            self.token.offset_from = start;
+            self.token.offset_to = end;
+            self.token.position = self.position - 1;
+            self.token.text.clear();
+            self.token.text.push_str(&self.text[start..end]);
+            return true;
+        }
+        let Some((start, first)) = self.chars.next() else {
             return false;
         };
         self.token.offset_from = start;
@@ -64,10 +119,15 @@ impl TokenStream for BigramTokenStream<'_> {
         self.token.position_length = 1;
         self.token.text.clear();
         match self.chars.peek() {
-            Some(&(second, c)) => {
-                let end = second + c.len_utf8();
+            Some(&(at, second)) => {
+                let end = at + second.len_utf8();
                 self.token.offset_to = end;
                 self.token.text.push_str(&self.text[start..end]);
+                if is_common_pair(first, second)
+                    && let Some(third) = self.text[end..].chars().next()
+                {
+                    self.gram = Some((start, end + third.len_utf8()));
+                }
             }
             None => {
                 self.token.offset_to = self.text.len();
@@ -87,21 +147,39 @@ impl TokenStream for BigramTokenStream<'_> {
     }
 }
 
-/// The pairs of `term` needed to match it exactly, with their offsets: every other pair and the
-/// last, which together cover every character ("依法治镇" → 依法@0, 治镇@2).
-pub fn covering_bigrams(term: &str) -> Vec<(usize, String)> {
+/// The grams of `term` a phrase needs to match it exactly, with their offsets, chosen from the
+/// start: the three characters after a common pair, else the pair; then, if one character is
+/// left, the gram that ends on it ("依法治镇" → 依法治@0, 法治镇@1; "法律顾问团" → 法律顾@0,
+/// 问团@3). Every gram chosen is indexed wherever the term occurs: pairs everywhere, and three
+/// characters after every common pair that has a character after it.
+pub fn covering_grams(term: &str) -> Vec<(usize, String)> {
     let chars: Vec<char> = term.chars().collect();
-    if chars.len() < 2 {
+    let n = chars.len();
+    if n < 2 {
         return Vec::new();
     }
-    let last = chars.len() - 2;
-    let mut starts: Vec<usize> = (0..=last).step_by(2).collect();
-    if starts.last() != Some(&last) {
-        starts.push(last);
+    let gram_at = |i: usize| {
+        if i + 3 <= n && is_common_pair(chars[i], chars[i + 1]) {
+            3
+        } else {
+            2
+        }
+    };
+    let mut grams = Vec::new();
+    let mut i = 0;
+    while i + 2 <= n {
+        let len = gram_at(i);
+        grams.push((i, len));
+        i += len;
     }
-    starts
+    if i < n {
+        // One character left, so at least three in all (the first gram took two or three).
+        let len = gram_at(n - 3);
+        grams.push((n - len, len));
+    }
+    grams
         .into_iter()
-        .map(|i| (i, chars[i..i + 2].iter().collect()))
+        .map(|(i, len)| (i, chars[i..i + len].iter().collect()))
         .collect()
 }
 
@@ -222,6 +300,64 @@ mod tests {
     use super::*;
 
     #[test]
+    fn common_pairs_parse_and_bad_lines_are_named() {
+        let keys = parse_common_pairs(COMMON_PAIRS).expect("index_schema/common_pairs.txt");
+        assert_eq!(keys.len(), 32);
+        assert!(is_common_pair('依', '法') && is_common_pair('法', '治'));
+        assert!(!is_common_pair('法', '依') && !is_common_pair('顾', '问'));
+        let err = parse_common_pairs("法治\n依法治").expect_err("three characters");
+        assert!(
+            err.to_string().contains("common_pairs.txt, line 2"),
+            "{err}"
+        );
+    }
+
+    /// The common pairs decide what is indexed: changing them must come with a new schema
+    /// version, or an old index would be searched for grams it does not have.
+    #[test]
+    fn the_common_pairs_belong_to_this_schema_version() {
+        assert_eq!(
+            (
+                crate::index::schema::SCHEMA_VERSION,
+                crc32fast::hash(COMMON_PAIRS.as_bytes())
+            ),
+            (8, 2_482_839_455),
+            "index_schema/common_pairs.txt changed: bump SCHEMA_VERSION, then set both here"
+        );
+    }
+
+    #[test]
+    fn three_characters_after_a_common_pair() {
+        let mut tokenizer = ChineseBigramTokenizer;
+        let mut stream = tokenizer.token_stream("依法治a法治");
+        let mut got = Vec::new();
+        while let Some(t) = stream.next() {
+            got.push((
+                t.text.clone(),
+                t.position,
+                &"依法治a法治"[t.offset_from..t.offset_to],
+            ));
+        }
+        let end = format!("治{END_MARK}");
+        let want = [
+            ("依法", 0, "依法"),
+            ("依法治", 0, "依法治"),
+            ("法治", 1, "法治"),
+            ("法治a", 1, "法治a"),
+            ("治a", 2, "治a"),
+            ("a法", 3, "a法"),
+            ("法治", 4, "法治"),
+            (end.as_str(), 5, "治"),
+        ];
+        let got: Vec<(&str, usize, &str)> =
+            got.iter().map(|(t, p, o)| (t.as_str(), *p, *o)).collect();
+        assert_eq!(
+            got, want,
+            "no gram after the last common pair: nothing follows it"
+        );
+    }
+
+    #[test]
     fn overlapping_bigrams_with_sequential_positions() {
         let mut tokenizer = ChineseBigramTokenizer;
         let mut stream = tokenizer.token_stream("依法 治a");
@@ -234,6 +370,7 @@ mod tests {
             got,
             [
                 ("依法".to_string(), 0),
+                ("依法 ".to_string(), 0),
                 ("法 ".to_string(), 1),
                 (" 治".to_string(), 2),
                 ("治a".to_string(), 3),
@@ -254,16 +391,21 @@ mod tests {
     }
 
     #[test]
-    fn covering_bigrams_cover_every_character() {
-        let rows: [(&str, &[(usize, &str)]); 5] = [
+    fn covering_grams_cover_every_character() {
+        // 依法, 法治, 法律, 行政 are common pairs; 治镇, 顾问, 问团, 机关, 关负 are not.
+        let rows: [(&str, &[(usize, &str)]); 9] = [
             ("法", &[]),
             ("法治", &[(0, "法治")]),
-            ("依法治", &[(0, "依法"), (1, "法治")]),
-            ("依法治镇", &[(0, "依法"), (2, "治镇")]),
-            ("法律顾问团", &[(0, "法律"), (2, "顾问"), (3, "问团")]),
+            ("依法治", &[(0, "依法治")]),
+            ("依法治镇", &[(0, "依法治"), (1, "法治镇")]),
+            ("法律顾问团", &[(0, "法律顾"), (3, "问团")]),
+            ("镇法律", &[(0, "镇法"), (1, "法律")]),
+            ("顾问团", &[(0, "顾问"), (1, "问团")]),
+            ("机关负", &[(0, "机关"), (1, "关负")]),
+            ("行政机关负责人", &[(0, "行政机"), (3, "关负"), (5, "责人")]),
         ];
         for (term, expected) in rows {
-            let got = covering_bigrams(term);
+            let got = covering_grams(term);
             let got: Vec<(usize, &str)> = got.iter().map(|(i, s)| (*i, s.as_str())).collect();
             assert_eq!(got, expected, "pairs of {term}");
         }

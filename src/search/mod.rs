@@ -30,7 +30,7 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocumen
 use crate::classify::SectionType;
 use crate::error::{Error, Result};
 use crate::index::IndexHandle;
-use crate::index::tokenizer::covering_bigrams;
+use crate::index::tokenizer::covering_grams;
 use crate::normalize::normalize;
 use crate::report::ReportMeta;
 use collector::{Match, NONE, Tally, TallyCollector};
@@ -441,7 +441,8 @@ impl Engine {
         })
     }
 
-    /// Exact substring match on single characters, scored by the term's jieba words.
+    /// Exact substring match on the character grams that cover the term, scored by the term's
+    /// jieba words.
     fn text_query(&self, text: &str) -> Result<Box<dyn TantivyQuery>> {
         let normalized = normalize(text);
         let f = &self.handle.fields;
@@ -456,15 +457,15 @@ impl Engine {
                 Box::new(pairs)
             }
             _ => {
-                let pairs: Vec<(usize, Term)> = covering_bigrams(&normalized)
+                let grams: Vec<(usize, Term)> = covering_grams(&normalized)
                     .into_iter()
-                    .map(|(offset, pair)| (offset, Term::from_field_text(f.text_bigrams, &pair)))
+                    .map(|(offset, gram)| (offset, Term::from_field_text(f.text_bigrams, &gram)))
                     .collect();
-                match pairs.as_slice() {
+                match grams.as_slice() {
                     [(_, only)] => {
                         Box::new(TermQuery::new(only.clone(), IndexRecordOption::WithFreqs))
                     }
-                    _ => Box::new(SteadySeek(Box::new(PhraseQuery::new_with_offset(pairs)))),
+                    _ => Box::new(SteadySeek(Box::new(PhraseQuery::new_with_offset(grams)))),
                 }
             }
         };
