@@ -47,7 +47,7 @@ fn pair_key(first: char, second: char) -> u64 {
 }
 
 /// Parses the common pairs: one pair of characters per line, `#` comments; sorted keys.
-pub fn parse_common_pairs(data: &str) -> Result<Vec<u64>> {
+fn parse_common_pairs(data: &str) -> Result<Vec<u64>> {
     let mut keys = Vec::new();
     for (i, row) in data.lines().enumerate() {
         let row = row.trim();
@@ -75,7 +75,7 @@ static COMMON: LazyLock<Vec<u64>> = LazyLock::new(|| {
 });
 
 /// True for a pair of `index_schema/common_pairs.txt`, after which three characters are indexed.
-pub fn is_common_pair(first: char, second: char) -> bool {
+fn is_common_pair(first: char, second: char) -> bool {
     COMMON.binary_search(&pair_key(first, second)).is_ok()
 }
 
@@ -326,18 +326,24 @@ mod tests {
         );
     }
 
-    #[test]
-    fn three_characters_after_a_common_pair() {
+    /// The pair tokenizer's tokens of `text`: the token, its position and the text it spans.
+    fn grams(text: &str) -> Vec<(String, usize, &str)> {
         let mut tokenizer = ChineseBigramTokenizer;
-        let mut stream = tokenizer.token_stream("依法治a法治");
+        let mut stream = tokenizer.token_stream(text);
         let mut got = Vec::new();
         while let Some(t) = stream.next() {
             got.push((
                 t.text.clone(),
                 t.position,
-                &"依法治a法治"[t.offset_from..t.offset_to],
+                &text[t.offset_from..t.offset_to],
             ));
         }
+        got
+    }
+
+    #[test]
+    fn three_characters_after_a_common_pair() {
+        let got = grams("依法治a法治");
         let end = format!("治{END_MARK}");
         let want = [
             ("依法", 0, "依法"),
@@ -359,15 +365,12 @@ mod tests {
 
     #[test]
     fn overlapping_bigrams_with_sequential_positions() {
-        let mut tokenizer = ChineseBigramTokenizer;
-        let mut stream = tokenizer.token_stream("依法 治a");
-        let mut got = Vec::new();
-        while let Some(t) = stream.next() {
-            got.push((t.text.clone(), t.position));
-        }
         let end = |c: &str| format!("{c}{END_MARK}");
+        let positions = |text| -> Vec<(String, usize)> {
+            grams(text).into_iter().map(|(t, p, _)| (t, p)).collect()
+        };
         assert_eq!(
-            got,
+            positions("依法 治a"),
             [
                 ("依法".to_string(), 0),
                 ("依法 ".to_string(), 0),
@@ -377,17 +380,12 @@ mod tests {
                 (end("a"), 4)
             ]
         );
-        let mut one = tokenizer.token_stream("法");
         assert_eq!(
-            one.next().map(|t| t.text.clone()),
-            Some(end("法")),
+            positions("法"),
+            [(end("法"), 0)],
             "one character pairs with the end"
         );
-        assert!(one.next().is_none());
-        assert!(
-            tokenizer.token_stream("").next().is_none(),
-            "no text, no pairs"
-        );
+        assert!(grams("").is_empty(), "no text, no pairs");
     }
 
     #[test]
@@ -407,7 +405,7 @@ mod tests {
         for (term, expected) in rows {
             let got = covering_grams(term);
             let got: Vec<(usize, &str)> = got.iter().map(|(i, s)| (*i, s.as_str())).collect();
-            assert_eq!(got, expected, "pairs of {term}");
+            assert_eq!(got, expected, "grams of {term}");
         }
     }
 

@@ -2,9 +2,10 @@
 //! (facets over all matches, not just the page), ranked by BM25 over jieba words with
 //! deterministic ties, and the page's sections are read back as [`Hit`]s.
 //!
-//! Matching never depends on word segmentation: a term matches as a phrase of its overlapping
-//! character pairs on `text_bigrams` (a one-character term: any pair that starts with it), which finds exactly
-//! the sections whose normalised text contains it.
+//! Matching never depends on word segmentation: a term matches as a phrase of the character
+//! grams that cover it on `text_bigrams` (pairs, and three characters after a common pair; a
+//! one-character term: any pair that starts with it), which finds exactly the sections whose
+//! normalised text contains it.
 //! The jieba words inside the term only add to the score.
 
 pub mod collector;
