@@ -2,11 +2,13 @@
 //! matches in rank order (deterministic ties), the number of reports, and the facet counts over
 //! all matches, read from fast fields.
 //!
-//! The per-match work is kept to a few array reads: a report's sections are adjacent in one
-//! segment (the writer adds each report as one batch), so the report's place and year are read
-//! once per run of its matching sections and counted with the run's length. Counts are kept by
-//! segment ordinal and mapped to the index-wide [`OrdinalMap`] numbering once per segment;
-//! no facet value becomes text until it is shown.
+//! The per-match work is kept to a few array reads, done in batches: a match is first only
+//! checked against the worst of the best kept so far, and queued; a batch of queued matches
+//! has its report keys and section types read together, which splits it into runs (a report's
+//! sections are adjacent in one segment, since the writer adds each report as one batch). At
+//! the end, each run's place and year are read, again a batch of runs at a time, and counted
+//! with the run's length. Counts are kept by segment ordinal and mapped to the index-wide
+//! [`OrdinalMap`] numbering once per segment; no facet value becomes text until it is shown.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -157,18 +159,8 @@ pub struct TallyCollector {
     pub(crate) maps: Arc<FacetMaps>,
 }
 
-/// The report whose matching sections are being collected: its place and year, read once,
-/// and how many of its sections matched so far.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    report_key: u64,
-    town: Option<u64>,
-    county: Option<u64>,
-    city: Option<u64>,
-    province: Option<u64>,
-    year: Option<u64>,
-    sections: u32,
-}
+/// How many matches are gathered before their columns are read together.
+const CHUNK: usize = 1024;
 
 pub struct SegmentTally {
     segment: SegmentOrdinal,
@@ -183,10 +175,18 @@ pub struct SegmentTally {
     province: Option<Column<u64>>,
     section_type: Option<Column<u64>>,
     best: BinaryHeap<Worst>,
+    /// The score of the worst kept match once `limit` are kept: a match scoring less is not
+    /// looked at again.
+    threshold: Score,
     all: Vec<Match>,
     total: usize,
-    reports: usize,
-    run: Option<Run>,
+    /// Matches whose report and section type are not read yet, in document order.
+    pending: Vec<DocId>,
+    /// Each report's run of matching sections: its first section and how many matched.
+    runs: Vec<(DocId, u32)>,
+    /// The report key of the last run.
+    run_key: Option<u64>,
+    reads: Reads,
     /// Counts by this segment's ordinals.
     towns: TownCounts,
     provinces: Vec<u32>,
@@ -196,16 +196,55 @@ pub struct SegmentTally {
     years: Vec<(u64, u32)>,
 }
 
+/// Buffers for reading a column at many documents at once, kept between batches.
+#[derive(Default)]
+struct Reads {
+    docs: Vec<DocId>,
+    rows: Vec<u32>,
+    values: Vec<u64>,
+}
+
+impl Reads {
+    /// The values of a single-valued `column` at `docs` (ascending) into `out`, None where a
+    /// document has no value. One call reads them all: the per-value work stays inside
+    /// tantivy's columnar code, where a read at a time pays for a call through a trait object
+    /// and, for a column some documents lack, a fresh look-up of its block (a third of a common
+    /// term's search, read a document at a time).
+    fn read(&mut self, column: Option<&Column<u64>>, docs: &[DocId], out: &mut Vec<Option<u64>>) {
+        out.clear();
+        out.resize(docs.len(), None);
+        let Some(column) = column else { return };
+        match &column.index {
+            ColumnIndex::Full => column.values.get_vals_opt(docs, out),
+            ColumnIndex::Optional(_) => {
+                self.docs.clear();
+                self.rows.clear();
+                column
+                    .index
+                    .docids_to_rowids(docs, &mut self.docs, &mut self.rows);
+                self.values.clear();
+                self.values.resize(self.rows.len(), 0);
+                column.values.get_vals(&self.rows, &mut self.values);
+                // The documents with a value come back in order: walk the two lists together.
+                let mut at = 0;
+                for (doc, &value) in self.docs.iter().zip(&self.values) {
+                    while docs[at] != *doc {
+                        at += 1;
+                    }
+                    out[at] = Some(value);
+                }
+            }
+            _ => column.first_vals(docs, out),
+        }
+    }
+}
+
 /// A string column's ordinals, and how many values it has.
 fn ords(column: Option<StrColumn>) -> (Option<Column<u64>>, usize) {
     match column {
         Some(c) => (Some(c.ords().clone()), c.num_terms()),
         None => (None, 0),
     }
-}
-
-fn ord_of(column: &Option<Column<u64>>, doc: DocId) -> Option<u64> {
-    column.as_ref().and_then(|c| first(c, doc))
 }
 
 /// A document's value in a single-valued column. `Column::first` goes through the generic
@@ -247,10 +286,13 @@ impl Collector for TallyCollector {
             province,
             section_type,
             best: BinaryHeap::new(),
+            threshold: Score::NEG_INFINITY,
             all: Vec::new(),
             total: 0,
-            reports: 0,
-            run: None,
+            pending: Vec::with_capacity(CHUNK),
+            runs: Vec::new(),
+            run_key: None,
+            reads: Reads::default(),
             towns: TownCounts::new(towns),
             provinces: vec![0; provinces],
             cities: vec![0; cities],
@@ -293,57 +335,118 @@ impl Collector for TallyCollector {
 }
 
 impl SegmentTally {
-    /// Counts the finished run of one report's matching sections.
-    fn close_run(&mut self) {
-        let Some(run) = self.run.take() else { return };
-        let n = run.sections;
-        if let Some(town) = run.town {
-            let local = |o: Option<u64>| o.map_or(NONE, |o| o as u32);
-            self.towns
-                .add(town as u32, local(run.county), local(run.province), n);
-        }
-        for (ord, counts) in [
-            (run.province, &mut self.provinces),
-            (run.city, &mut self.cities),
-            (run.county, &mut self.counties),
-        ] {
-            if let Some(count) = ord.and_then(|o| counts.get_mut(o as usize)) {
-                *count += n;
-            }
-        }
-        if let Some(year) = run.year {
-            add_year(&mut self.years, year, n);
-        }
-    }
-
-    fn keep_best(&mut self, doc: DocId, score: Score, report_key: u64) {
-        let candidate = |line: &Column<u64>| Match {
+    /// Keeps the match if it ranks among the best `limit` so far.
+    fn keep_best(&mut self, doc: DocId, score: Score) {
+        let address = DocAddress::new(self.segment, doc);
+        let candidate = |this: &Self, report_key: u64| Match {
             score,
             report_key,
-            line: first(line, doc).unwrap_or_default(),
-            address: DocAddress::new(self.segment, doc),
+            line: first(&this.line, doc).unwrap_or_default(),
+            address,
         };
+        let key = |this: &Self| first(&this.report_key, doc).unwrap_or_default();
         match self.limit {
-            None => self.all.push(candidate(&self.line)),
+            None => {
+                let m = candidate(self, key(self));
+                self.all.push(m);
+            }
             Some(0) => {}
             Some(limit) if self.best.len() < limit => {
-                self.best.push(Worst(candidate(&self.line)));
+                let m = candidate(self, key(self));
+                self.best.push(Worst(m));
+                if self.best.len() == limit {
+                    self.threshold = self.best.peek().map_or(Score::NEG_INFINITY, |w| w.0.score);
+                }
             }
+            // Most matches score below the worst kept one, and are not looked at again.
+            Some(_) if score < self.threshold => {}
             Some(_) => {
-                // Most matches score below the worst kept one: skip reading their line.
-                if self.best.peek().is_some_and(|worst| score >= worst.0.score) {
-                    let m = candidate(&self.line);
-                    if self
-                        .best
-                        .peek()
-                        .is_some_and(|worst| m.rank(&worst.0) == Ordering::Less)
-                    {
-                        self.best.pop();
-                        self.best.push(Worst(m));
-                    }
+                let Some(worst) = self.best.peek().map(|w| w.0) else {
+                    return;
+                };
+                // Ties on score are common (BM25 over short sections): compare the report
+                // key before reading the line.
+                let report_key = key(self);
+                if score == worst.score && report_key > worst.report_key {
+                    return;
+                }
+                let m = candidate(self, report_key);
+                if m.rank(&worst) == Ordering::Less {
+                    self.best.pop();
+                    self.best.push(Worst(m));
+                    self.threshold = self.best.peek().map_or(Score::NEG_INFINITY, |w| w.0.score);
                 }
             }
         }
+    }
+
+    /// Reads the pending matches' reports and section types, a batch at a time: counts their
+    /// section types and extends the runs of their reports (a report's sections are adjacent
+    /// in a segment, so one run per report).
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut values = Vec::with_capacity(self.pending.len());
+        self.reads
+            .read(self.section_type.as_ref(), &self.pending, &mut values);
+        for t in values.iter().flatten() {
+            if let Some(count) = self.section_types.get_mut(*t as usize) {
+                *count += 1;
+            }
+        }
+        self.reads
+            .read(Some(&self.report_key), &self.pending, &mut values);
+        for (&doc, key) in self.pending.iter().zip(&values) {
+            let key = key.unwrap_or_default();
+            match self.runs.last_mut() {
+                Some((_, sections)) if self.run_key == Some(key) => *sections += 1,
+                _ => {
+                    self.runs.push((doc, 1));
+                    self.run_key = Some(key);
+                }
+            }
+        }
+        self.pending.clear();
+    }
+
+    /// Counts every run's report by place and year, reading each column for a batch of runs
+    /// at once.
+    fn count_runs(&mut self) {
+        let runs = std::mem::take(&mut self.runs);
+        let mut docs = Vec::with_capacity(CHUNK);
+        let [mut town, mut county, mut city, mut province, mut year] =
+            std::array::from_fn(|_| Vec::with_capacity(CHUNK));
+        for batch in runs.chunks(CHUNK) {
+            docs.clear();
+            docs.extend(batch.iter().map(|&(doc, _)| doc));
+            self.reads.read(self.town.as_ref(), &docs, &mut town);
+            self.reads.read(self.county.as_ref(), &docs, &mut county);
+            self.reads.read(self.city.as_ref(), &docs, &mut city);
+            self.reads
+                .read(self.province.as_ref(), &docs, &mut province);
+            self.reads.read(Some(&self.year), &docs, &mut year);
+            for (i, &(_, n)) in batch.iter().enumerate() {
+                if let Some(t) = town[i] {
+                    let local = |o: Option<u64>| o.map_or(NONE, |o| o as u32);
+                    self.towns
+                        .add(t as u32, local(county[i]), local(province[i]), n);
+                }
+                for (ord, counts) in [
+                    (province[i], &mut self.provinces),
+                    (city[i], &mut self.cities),
+                    (county[i], &mut self.counties),
+                ] {
+                    if let Some(count) = ord.and_then(|o| counts.get_mut(o as usize)) {
+                        *count += n;
+                    }
+                }
+                if let Some(y) = year[i] {
+                    add_year(&mut self.years, y, n);
+                }
+            }
+        }
+        self.runs = runs;
     }
 }
 
@@ -352,33 +455,16 @@ impl SegmentCollector for SegmentTally {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
-        let report_key = first(&self.report_key, doc).unwrap_or_default();
-        self.keep_best(doc, score, report_key);
-        match &mut self.run {
-            Some(run) if run.report_key == report_key => run.sections += 1,
-            _ => {
-                self.close_run();
-                self.reports += 1;
-                self.run = Some(Run {
-                    report_key,
-                    town: ord_of(&self.town, doc),
-                    county: ord_of(&self.county, doc),
-                    city: ord_of(&self.city, doc),
-                    province: ord_of(&self.province, doc),
-                    year: first(&self.year, doc),
-                    sections: 1,
-                });
-            }
-        }
-        if let Some(count) =
-            ord_of(&self.section_type, doc).and_then(|t| self.section_types.get_mut(t as usize))
-        {
-            *count += 1;
+        self.keep_best(doc, score);
+        self.pending.push(doc);
+        if self.pending.len() == CHUNK {
+            self.flush();
         }
     }
 
     fn harvest(mut self) -> SegmentFruit {
-        self.close_run();
+        self.flush();
+        self.count_runs();
         let segment = self.segment;
         let maps = &self.maps;
         let to_global = |map: &OrdinalMap, counts: &[u32]| -> Vec<u32> {
@@ -417,7 +503,7 @@ impl SegmentCollector for SegmentTally {
         SegmentFruit {
             matches,
             total: self.total,
-            reports: self.reports,
+            reports: self.runs.len(),
             towns,
             provinces: to_global(&maps.province, &self.provinces),
             cities: to_global(&maps.city, &self.cities),
@@ -425,5 +511,155 @@ impl SegmentCollector for SegmentTally {
             section_types: to_global(&maps.section_type, &self.section_types),
             years: self.years,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashSet};
+
+    use tantivy::query::AllQuery;
+    use tantivy::schema::{FAST, STRING, Schema};
+    use tantivy::{Index, IndexWriter, TantivyDocument};
+
+    use super::*;
+
+    /// One section of a synthetic report.
+    struct Section {
+        report_key: u64,
+        line: u64,
+        year: u64,
+        town: Option<String>,
+        county: Option<String>,
+        section_type: &'static str,
+    }
+
+    /// 1,500 reports of 1 to 4 sections in one segment: more matches and more reports than
+    /// one batch of column reads holds, runs that cross from one batch to the next, and
+    /// places some reports lack.
+    fn sections() -> Vec<Section> {
+        let types = ["measures", "shortcomings", "plans"];
+        let mut out = Vec::new();
+        for r in 0..1_500u64 {
+            for s in 0..(r % 4 + 1) {
+                out.push(Section {
+                    // Not in report order: ties on score fall back to this key.
+                    report_key: (r * 7_919) % 1_500,
+                    // Descending: a later section can rank before an earlier one.
+                    line: 100 - s * 10,
+                    year: 2018 + r % 7,
+                    town: (r % 5 != 0).then(|| format!("镇{}", r % 37)),
+                    county: (r % 3 != 0).then(|| format!("县{}", r % 11)),
+                    section_type: types[((r + s) % 3) as usize],
+                });
+            }
+        }
+        out
+    }
+
+    fn index(sections: &[Section]) -> Index {
+        let mut builder = Schema::builder();
+        let report_key = builder.add_u64_field("report_key", FAST);
+        let line = builder.add_u64_field("line", FAST);
+        let year = builder.add_u64_field("year", FAST);
+        let town = builder.add_text_field("town", STRING | FAST);
+        let county = builder.add_text_field("county", STRING | FAST);
+        let section_type = builder.add_text_field("section_type", STRING | FAST);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for s in sections {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(report_key, s.report_key);
+            doc.add_u64(line, s.line);
+            doc.add_u64(year, s.year);
+            if let Some(t) = &s.town {
+                doc.add_text(town, t);
+            }
+            if let Some(c) = &s.county {
+                doc.add_text(county, c);
+            }
+            doc.add_text(section_type, s.section_type);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        index
+    }
+
+    fn tally(index: &Index, limit: Option<usize>) -> (Tally, Arc<FacetMaps>) {
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 1);
+        let maps = Arc::new(FacetMaps::build(&searcher).unwrap());
+        let collector = TallyCollector {
+            limit,
+            maps: Arc::clone(&maps),
+        };
+        (searcher.search(&AllQuery, &collector).unwrap(), maps)
+    }
+
+    /// Counts by label from a count array of global ordinals.
+    fn labelled(map: &OrdinalMap, counts: &[u32]) -> BTreeMap<String, u32> {
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(g, n)| (map.label(g as u32).to_string(), *n))
+            .collect()
+    }
+
+    #[test]
+    fn counts_over_many_batches_equal_counting_by_hand() {
+        let sections = sections();
+        let (got, maps) = tally(&index(&sections), Some(10));
+        assert!(sections.len() > 2 * CHUNK && got.reports > CHUNK);
+
+        let mut towns = BTreeMap::new();
+        let mut counties = BTreeMap::new();
+        let mut years = BTreeMap::new();
+        let mut types = BTreeMap::new();
+        let mut reports = HashSet::new();
+        for s in &sections {
+            reports.insert(s.report_key);
+            if let Some(t) = &s.town {
+                let key = (t.clone(), s.county.clone().unwrap_or_default());
+                *towns.entry(key).or_insert(0) += 1;
+            }
+            if let Some(c) = &s.county {
+                *counties.entry(c.clone()).or_insert(0) += 1;
+            }
+            *years.entry(s.year).or_insert(0) += 1;
+            *types.entry(s.section_type.to_string()).or_insert(0) += 1;
+        }
+        assert_eq!(got.total, sections.len());
+        assert_eq!(got.reports, reports.len());
+        assert_eq!(labelled(&maps.county, &got.counties), counties);
+        assert_eq!(labelled(&maps.section_type, &got.section_types), types);
+        assert_eq!(got.years.iter().copied().collect::<BTreeMap<_, _>>(), years);
+        let got_towns: BTreeMap<(String, String), u32> = got
+            .towns
+            .entries()
+            .map(|((t, c, _), n)| {
+                let county = if c == NONE { "" } else { maps.county.label(c) };
+                ((maps.town.label(t).to_string(), county.to_string()), n)
+            })
+            .collect();
+        assert_eq!(got_towns, towns);
+    }
+
+    #[test]
+    fn the_best_matches_are_the_head_of_all_matches_in_rank_order() {
+        let index = index(&sections());
+        // Every match scores the same: the order is decided by report key, then line.
+        let (all, _) = tally(&index, None);
+        for limit in [0, 1, 2, 3, 5, 10, 37, 100, 1_000] {
+            let (best, _) = tally(&index, Some(limit));
+            let key = |m: &Match| (m.report_key, m.line);
+            assert_eq!(
+                best.matches.iter().map(key).collect::<Vec<_>>(),
+                all.matches.iter().take(limit).map(key).collect::<Vec<_>>(),
+                "limit {limit}"
+            );
+        }
+        let keys: Vec<(u64, u64)> = all.matches.iter().map(|m| (m.report_key, m.line)).collect();
+        assert!(keys.is_sorted(), "ties are broken by report key, then line");
     }
 }
