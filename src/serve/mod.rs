@@ -68,9 +68,12 @@ async fn serve(engine: Arc<Engine>, addr: SocketAddr) -> Result<()> {
     let failed = |source| Error::Serve { addr, source };
     let listener = TcpListener::bind(addr).await.map_err(failed)?;
     let bound = listener.local_addr().map_err(failed)?;
+    // Listen for SIGTERM before saying where the server is: the shutdown future runs on a
+    // task of its own, which may not have started when the first request (or signal) comes.
+    let stop = interrupted();
     eprintln!("fazhi-query: serving http://{bound}/ (Ctrl-C to stop)");
     axum::serve(listener, router(engine))
-        .with_graceful_shutdown(interrupted())
+        .with_graceful_shutdown(stop)
         .await
         .map_err(failed)?;
     eprintln!("fazhi-query: stopped");
@@ -107,29 +110,35 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-/// Resolves on Ctrl-C or SIGTERM. A signal that cannot be listened for never resolves, so the
-/// server does not stop the moment it starts.
-async fn interrupted() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Resolves on Ctrl-C or SIGTERM; SIGTERM is listened for from the call on, not from the
+/// first poll. A signal that cannot be listened for never resolves, so the server does not
+/// stop the moment it starts.
+fn interrupted() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
+    let terminate = {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
+        let stream = signal(SignalKind::terminate());
+        async move {
+            match stream {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    async move {
+        let ctrl_c = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            () = ctrl_c => {}
+            () = terminate => {}
+        }
+        eprintln!("fazhi-query: stopping; finishing the requests under way");
     }
-    eprintln!("fazhi-query: stopping; finishing the requests under way");
 }

@@ -681,3 +681,14 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(status.success(), "exit {status}: {said}");
     assert!(said.contains("stopped"), "{said}");
 }
+
+#[test]
+fn sigterm_the_moment_the_server_says_where_it_is_stops_it_cleanly() {
+    // SIGTERM is listened for before the address is printed, not when the shutdown task
+    // first runs: a signal in between would kill the process instead.
+    for _ in 0..5 {
+        let (status, said) = server().terminate();
+        assert!(status.success(), "exit {status}: {said}");
+        assert!(said.contains("stopped"), "{said}");
+    }
+}
