@@ -191,9 +191,10 @@ pub struct Engine {
     reader: IndexReader,
     /// The facets' index-wide numbering, made by the first search that counts facets.
     facet_maps: OnceLock<Arc<FacetMaps>>,
-    /// Each segment's columns of report metadata, opened by the first search that shows hits
-    /// (the reader never reloads, so the segments stay the same).
-    hit_columns: OnceLock<Arc<Vec<SegmentColumns>>>,
+    /// Each segment's columns of report metadata, opened when a hit first comes from it (the
+    /// reader never reloads, so the segments stay the same). A one-query process opens only
+    /// the segments its page of hits comes from, on the threads that read the hits.
+    hit_columns: Vec<OnceLock<SegmentColumns>>,
 }
 
 impl Engine {
@@ -215,11 +216,12 @@ impl Engine {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
+        let segments = reader.searcher().segment_readers().len();
         Ok(Engine {
             handle,
             reader,
             facet_maps: OnceLock::new(),
-            hit_columns: OnceLock::new(),
+            hit_columns: (0..segments).map(|_| OnceLock::new()).collect(),
         })
     }
 
@@ -231,18 +233,23 @@ impl Engine {
         Ok(Arc::clone(self.facet_maps.get_or_init(|| maps)))
     }
 
-    fn hit_columns(&self, searcher: &Searcher) -> Result<Arc<Vec<SegmentColumns>>> {
-        if let Some(columns) = self.hit_columns.get() {
-            return Ok(Arc::clone(columns));
+    /// The columns of report metadata of the segment `m` comes from.
+    fn hit_columns(&self, searcher: &Searcher, m: &Match) -> Result<&SegmentColumns> {
+        let segment = m.address.segment_ord as usize;
+        let (Some(once), Some(reader)) = (
+            self.hit_columns.get(segment),
+            searcher.segment_readers().get(segment),
+        ) else {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "no segment {segment} in the index"
+            ))
+            .into());
+        };
+        if let Some(columns) = once.get() {
+            return Ok(columns);
         }
-        let columns = searcher
-            .segment_readers()
-            .iter()
-            .map(SegmentColumns::open)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Arc::clone(
-            self.hit_columns.get_or_init(|| Arc::new(columns)),
-        ))
+        let columns = SegmentColumns::open(reader)?;
+        Ok(once.get_or_init(|| columns))
     }
 
     pub fn searcher(&self) -> Searcher {
@@ -266,14 +273,10 @@ impl Engine {
         } else {
             // Each hit decompresses its block of the document store (64 KiB of zstd), so they
             // are read in parallel on the search threads, which are idle by now.
-            let columns = self.hit_columns(&searcher)?;
             self.handle
                 .index
                 .search_executor()
-                .map(
-                    |m| Ok(self.hit(&searcher, &columns, m)),
-                    tally.matches.iter(),
-                )?
+                .map(|m| Ok(self.hit(&searcher, m)), tally.matches.iter())?
                 .into_iter()
                 .collect::<Result<Vec<_>>>()?
         };
@@ -492,7 +495,7 @@ impl Engine {
 
     /// A hit: its report's metadata from the fast columns, its text and headings from the
     /// document store (the only fields stored per section).
-    fn hit(&self, searcher: &Searcher, columns: &[SegmentColumns], m: &Match) -> Result<Hit> {
+    fn hit(&self, searcher: &Searcher, m: &Match) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
@@ -503,7 +506,7 @@ impl Engine {
         let headings: Vec<String> = stored(f.headings)
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
-        let meta = &columns[m.address.segment_ord as usize];
+        let meta = self.hit_columns(searcher, m)?;
         let doc_id = m.address.doc_id;
         Ok(Hit {
             meta: ReportMeta {

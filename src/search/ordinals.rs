@@ -15,7 +15,9 @@
 
 use std::path::Path;
 
+use tantivy::Directory;
 use tantivy::columnar::StrColumn;
+use tantivy::directory::{MmapDirectory, OwnedBytes};
 use tantivy::{Searcher, SegmentOrdinal};
 
 use crate::error::{Error, Result};
@@ -61,14 +63,19 @@ impl FacetMaps {
         ]
     }
 
-    /// The maps saved in `index`, when they were made from `searcher`'s segments; else built.
+    /// The maps saved in `index`, when they were made from its segments; else
+    /// built. The file is used where it lies, mapped into memory like the index's own files, not
+    /// copied: a one-query process touches a few of its pages, and a copy of all of it (several
+    /// hundred page faults on fresh memory) cost more than the query's counting.
     pub(crate) fn load_or_build(index: &Path, searcher: &Searcher) -> tantivy::Result<FacetMaps> {
-        match std::fs::read(index.join(CACHE_FILE)) {
-            Ok(bytes) => match FacetMaps::decode(&bytes, &stamp(searcher)) {
-                Some(maps) => Ok(maps),
-                None => FacetMaps::build(searcher),
-            },
-            Err(_) => FacetMaps::build(searcher),
+        // tantivy's own directory wants its footer on every file; the plain one maps any file.
+        let saved = MmapDirectory::open(index)
+            .ok()
+            .and_then(|dir| dir.open_read(Path::new(CACHE_FILE)).ok())
+            .and_then(|file| file.read_bytes().ok());
+        match saved.and_then(|bytes| FacetMaps::decode(bytes, &stamp(searcher))) {
+            Some(maps) => Ok(maps),
+            None => FacetMaps::build(searcher),
         }
     }
 
@@ -79,7 +86,7 @@ impl FacetMaps {
         let stamp = stamp(searcher);
         let current = std::fs::read(&path)
             .ok()
-            .is_some_and(|bytes| FacetMaps::decode(&bytes, &stamp).is_some());
+            .is_some_and(|bytes| FacetMaps::decode(OwnedBytes::new(bytes), &stamp).is_some());
         if current {
             return Ok(());
         }
@@ -100,10 +107,10 @@ impl FacetMaps {
         put_bytes(&mut out, stamp.as_bytes());
         for map in self.all() {
             put_bytes(&mut out, &map.text);
-            put_u32s(&mut out, map.starts.iter().map(|&s| s as u32));
+            put_u32s(&mut out, &map.starts);
             put_u32(&mut out, map.segments.len() as u32);
             for ords in &map.segments {
-                put_u32s(&mut out, ords.iter().copied());
+                put_u32s(&mut out, ords);
             }
         }
         let checksum = crc32fast::hash(&out);
@@ -112,36 +119,41 @@ impl FacetMaps {
     }
 
     /// The maps in `bytes` if they are whole (checksum), consistent and made from the segments
-    /// `stamp` names; None for anything else.
-    fn decode(bytes: &[u8], stamp: &str) -> Option<FacetMaps> {
-        let (body, checksum) = bytes.split_last_chunk::<4>()?;
+    /// `stamp` names; None for anything else. The maps keep views of `bytes`, not copies.
+    fn decode(bytes: OwnedBytes, stamp: &str) -> Option<FacetMaps> {
+        let (body, checksum) = bytes.as_slice().split_last_chunk::<4>()?;
         if crc32fast::hash(body) != u32::from_le_bytes(*checksum) {
             return None;
         }
-        let mut input = body.strip_prefix(MAGIC)?;
-        if take_bytes(&mut input)? != stamp.as_bytes() {
+        let mut input = Reader {
+            bytes: bytes.slice(0..body.len()),
+            at: 0,
+        };
+        if input.take(MAGIC.len())? != MAGIC || input.take_bytes()? != stamp.as_bytes() {
             return None;
         }
         let mut maps = Vec::with_capacity(FIELDS.len());
         for _ in FIELDS {
             // Labels are checked as UTF-8 when shown, not here: the checksum already vouches
             // for the bytes, and most queries show a hundred labels of tens of thousands.
-            let text = take_bytes(&mut input)?.to_vec();
-            let starts: Vec<usize> = take_u32s(&mut input)?
-                .into_iter()
-                .map(|s| s as usize)
-                .collect();
-            let sound = starts.first() == Some(&0)
-                && starts.last() == Some(&text.len())
-                && starts.windows(2).all(|w| w[0] <= w[1]);
+            let text = input.take_bytes()?;
+            let starts = input.take_u32s()?;
+            let ends: Vec<u32> = u32s(&starts).collect();
+            let sound = ends.first() == Some(&0)
+                && ends.last().map(|&e| e as usize) == Some(text.len())
+                && ends.is_sorted();
             if !sound {
                 return None;
             }
-            let values = starts.len() - 1;
-            let segments = (0..take_u32(&mut input)?)
-                .map(|_| take_u32s(&mut input))
+            let values = ends.len() - 1;
+            let segments = (0..input.take_u32()?)
+                .map(|_| input.take_u32s())
                 .collect::<Option<Vec<_>>>()?;
-            if segments.iter().flatten().any(|&g| g as usize >= values) {
+            if segments
+                .iter()
+                .flat_map(|ords| u32s(ords))
+                .any(|g| g as usize >= values)
+            {
                 return None;
             }
             maps.push(OrdinalMap {
@@ -150,7 +162,7 @@ impl FacetMaps {
                 segments,
             });
         }
-        if !input.is_empty() {
+        if input.at != input.bytes.len() {
             return None;
         }
         let [town, county, city, province, section_type]: [OrdinalMap; 5] = maps.try_into().ok()?;
@@ -184,45 +196,76 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-fn put_u32s(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u32>) {
-    put_u32(out, values.len() as u32);
-    for v in values {
-        put_u32(out, v);
-    }
+/// A list of little-endian u32s, already in bytes: its length, then the bytes.
+fn put_u32s(out: &mut Vec<u8>, values: &[u8]) {
+    put_u32(out, (values.len() / 4) as u32);
+    out.extend_from_slice(values);
 }
 
-fn take_u32(input: &mut &[u8]) -> Option<u32> {
-    let (head, rest) = input.split_first_chunk::<4>()?;
-    *input = rest;
-    Some(u32::from_le_bytes(*head))
+/// The u32s of a little-endian list.
+fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
 }
 
-fn take_bytes<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let n = take_u32(input)? as usize;
-    let (head, rest) = input.split_at_checked(n)?;
-    *input = rest;
-    Some(head)
+/// The `i`th u32 of a little-endian list.
+fn u32_at(bytes: &[u8], i: usize) -> Option<u32> {
+    let c = bytes.get(i.checked_mul(4)?..i.checked_mul(4)?.checked_add(4)?)?;
+    Some(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
 }
 
-fn take_u32s(input: &mut &[u8]) -> Option<Vec<u32>> {
-    let n = (take_u32(input)? as usize).checked_mul(4)?;
-    let (head, rest) = input.split_at_checked(n)?;
-    *input = rest;
-    Some(
-        head.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
+fn le_bytes(values: &[u32]) -> OwnedBytes {
+    OwnedBytes::new(
+        values
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<u8>>(),
     )
 }
 
-/// One string fast field's values over the whole index, in sorted order.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// Reads the saved file's parts as views of it.
+struct Reader {
+    bytes: OwnedBytes,
+    at: usize,
+}
+
+impl Reader {
+    fn take(&mut self, n: usize) -> Option<OwnedBytes> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&end| end <= self.bytes.len())?;
+        let part = self.bytes.slice(self.at..end);
+        self.at = end;
+        Some(part)
+    }
+
+    fn take_u32(&mut self) -> Option<u32> {
+        u32_at(&self.take(4)?, 0)
+    }
+
+    fn take_bytes(&mut self) -> Option<OwnedBytes> {
+        let n = self.take_u32()? as usize;
+        self.take(n)
+    }
+
+    fn take_u32s(&mut self) -> Option<OwnedBytes> {
+        let n = (self.take_u32()? as usize).checked_mul(4)?;
+        self.take(n)
+    }
+}
+
+/// One string fast field's values over the whole index, in sorted order. Kept as bytes, as
+/// the saved file holds them (little-endian u32s), so that a loaded map is a view of the file.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct OrdinalMap {
     /// The values, one after another, in UTF-8; value `g` is `text[starts[g]..starts[g + 1]]`.
-    text: Vec<u8>,
-    starts: Vec<usize>,
-    /// Per segment: its ordinal → the global ordinal.
-    segments: Vec<Vec<u32>>,
+    text: OwnedBytes,
+    /// u32s, one more than there are values.
+    starts: OwnedBytes,
+    /// Per segment, u32s: its ordinal → the global ordinal.
+    segments: Vec<OwnedBytes>,
 }
 
 impl OrdinalMap {
@@ -244,14 +287,12 @@ impl OrdinalMap {
                 None => None,
             });
         }
-        let mut map = OrdinalMap {
-            text: Vec::new(),
-            starts: vec![0],
-            segments: columns
-                .iter()
-                .map(|c| Vec::with_capacity(c.as_ref().map_or(0, |c| c.num_terms())))
-                .collect(),
-        };
+        let mut text = Vec::new();
+        let mut starts = vec![0u32];
+        let mut segments: Vec<Vec<u32>> = columns
+            .iter()
+            .map(|c| Vec::with_capacity(c.as_ref().map_or(0, |c| c.num_terms())))
+            .collect();
         let mut same = Vec::with_capacity(streams.len());
         loop {
             // The stream with the smallest value not yet numbered, and every stream holding it.
@@ -271,50 +312,56 @@ impl OrdinalMap {
                     .map(|(i, _)| i),
             );
             match std::str::from_utf8(least) {
-                Ok(text) => map.text.extend_from_slice(text.as_bytes()),
-                Err(_) => map
-                    .text
-                    .extend_from_slice(String::from_utf8_lossy(least).as_bytes()),
+                Ok(value) => text.extend_from_slice(value.as_bytes()),
+                Err(_) => text.extend_from_slice(String::from_utf8_lossy(least).as_bytes()),
             }
-            map.starts.push(map.text.len());
-            let global = map.len() as u32 - 1;
+            let global = starts.len() as u32 - 1;
+            starts.push(text.len() as u32);
             for &i in &same {
-                map.segments[i].push(global);
+                segments[i].push(global);
                 if streams[i].as_mut().is_some_and(|s| !s.advance()) {
                     streams[i] = None;
                 }
             }
         }
-        Ok(map)
+        Ok(OrdinalMap {
+            text: OwnedBytes::new(text),
+            starts: le_bytes(&starts),
+            segments: segments.iter().map(|ords| le_bytes(ords)).collect(),
+        })
     }
 
     /// The number of distinct values in the index.
     pub(crate) fn len(&self) -> usize {
-        self.starts.len() - 1
+        (self.starts.len() / 4).saturating_sub(1)
+    }
+
+    /// Where value `g` lies in `text`.
+    fn span(&self, g: u32) -> Option<(usize, usize)> {
+        let g = g as usize;
+        let from = u32_at(&self.starts, g)? as usize;
+        let to = u32_at(&self.starts, g.checked_add(1)?)? as usize;
+        Some((from, to))
     }
 
     /// The global ordinal of a segment's ordinal.
     pub(crate) fn global(&self, segment: SegmentOrdinal, ord: u64) -> Option<u32> {
-        self.segments
-            .get(segment as usize)
-            .and_then(|ords| ords.get(ord as usize))
-            .copied()
+        let ords = self.segments.get(segment as usize)?;
+        u32_at(ords, usize::try_from(ord).ok()?)
     }
 
     /// True when a global ordinal has a value that is not empty (a cheaper test than
     /// [`OrdinalMap::label`], which checks the value's UTF-8).
     pub(crate) fn has_label(&self, global: u32) -> bool {
-        let g = global as usize;
-        matches!((self.starts.get(g), self.starts.get(g + 1)), (Some(from), Some(to)) if from < to)
+        self.span(global).is_some_and(|(from, to)| from < to)
     }
 
     /// The value of a global ordinal ("" for none).
     pub(crate) fn label(&self, global: u32) -> &str {
-        let g = global as usize;
-        match (self.starts.get(g), self.starts.get(g + 1)) {
-            (Some(&from), Some(&to)) => std::str::from_utf8(&self.text[from..to]).unwrap_or(""),
-            _ => "",
-        }
+        self.span(global)
+            .and_then(|(from, to)| self.text.get(from..to))
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or("")
     }
 }
 
@@ -392,10 +439,10 @@ mod tests {
         let (dir, index) = index_with_towns(&[&["保安镇", "城关镇"], &["东风街道", "城关镇"]]);
         let searcher = index.reader().unwrap().searcher();
         FacetMaps::save(dir.path(), &searcher).unwrap();
-        let bytes = std::fs::read(dir.path().join(CACHE_FILE)).unwrap();
+        let bytes = OwnedBytes::new(std::fs::read(dir.path().join(CACHE_FILE)).unwrap());
         let built = FacetMaps::build(&searcher).unwrap();
         assert_eq!(
-            FacetMaps::decode(&bytes, &stamp(&searcher)),
+            FacetMaps::decode(bytes.clone(), &stamp(&searcher)),
             Some(FacetMaps::build(&searcher).unwrap()),
             "the file holds what building gives"
         );
@@ -407,7 +454,7 @@ mod tests {
         // A new segment, and the file not rewritten: it is stale, and not used.
         add_towns(&index, &[&["安乐乡"]]);
         let newer = index.reader().unwrap().searcher();
-        assert_eq!(FacetMaps::decode(&bytes, &stamp(&newer)), None, "stale");
+        assert_eq!(FacetMaps::decode(bytes, &stamp(&newer)), None, "stale");
         let loaded = FacetMaps::load_or_build(dir.path(), &newer).unwrap();
         assert_eq!(loaded, FacetMaps::build(&newer).unwrap());
         assert_eq!(loaded.town.len(), 4, "the new segment's town is numbered");
@@ -421,7 +468,7 @@ mod tests {
         let bytes = FacetMaps::build(&searcher).unwrap().encode(&stamp);
         for cut in 0..bytes.len() {
             assert_eq!(
-                FacetMaps::decode(&bytes[..cut], &stamp),
+                FacetMaps::decode(OwnedBytes::new(bytes[..cut].to_vec()), &stamp),
                 None,
                 "cut at {cut}"
             );
@@ -430,12 +477,14 @@ mod tests {
             let mut damaged = bytes.clone();
             damaged[at] ^= 0x20;
             assert_eq!(
-                FacetMaps::decode(&damaged, &stamp),
+                FacetMaps::decode(OwnedBytes::new(damaged), &stamp),
                 None,
                 "byte {at} flipped"
             );
         }
         std::fs::write(dir.path().join(CACHE_FILE), b"not a map").unwrap();
+        let index = Index::open_in_dir(dir.path()).unwrap();
+        let searcher = index.reader().unwrap().searcher();
         assert_eq!(
             FacetMaps::load_or_build(dir.path(), &searcher).unwrap(),
             FacetMaps::build(&searcher).unwrap(),
