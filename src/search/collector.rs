@@ -5,9 +5,9 @@
 //! The per-match work is kept to a few array reads, done in batches: a match is first only
 //! checked against the worst of the best kept so far, and queued; a batch of queued matches
 //! has its report keys and section types read together, which splits it into runs (a report's
-//! sections are adjacent in one segment, since the writer adds each report as one batch). At
-//! the end, each run's place and year are read, again a batch of runs at a time, and counted
-//! with the run's length. Counts are kept by segment ordinal and mapped to the index-wide
+//! sections are adjacent in one segment, since the writer adds each report as one batch). Once
+//! a batch of runs is complete, their places and years are read together and counted with the
+//! runs' lengths. Counts are kept by segment ordinal and mapped to the index-wide
 //! [`OrdinalMap`] numbering once per segment; no facet value becomes text until it is shown.
 
 use std::cmp::Ordering;
@@ -182,8 +182,11 @@ pub struct SegmentTally {
     total: usize,
     /// Matches whose report and section type are not read yet, in document order.
     pending: Vec<DocId>,
-    /// Each report's run of matching sections: its first section and how many matched.
+    /// Each report's run of matching sections not yet counted: its first section and how
+    /// many matched. The last may go on in the next batch.
     runs: Vec<(DocId, u32)>,
+    /// The number of runs, counted or not: reports with a matching section.
+    reports: usize,
     /// The report key of the last run.
     run_key: Option<u64>,
     reads: Reads,
@@ -290,7 +293,8 @@ impl Collector for TallyCollector {
             all: Vec::new(),
             total: 0,
             pending: Vec::with_capacity(CHUNK),
-            runs: Vec::new(),
+            runs: Vec::with_capacity(CHUNK + 1),
+            reports: 0,
             run_key: None,
             reads: Reads::default(),
             towns: TownCounts::new(towns),
@@ -403,17 +407,24 @@ impl SegmentTally {
                 Some((_, sections)) if self.run_key == Some(key) => *sections += 1,
                 _ => {
                     self.runs.push((doc, 1));
+                    self.reports += 1;
                     self.run_key = Some(key);
                 }
             }
         }
         self.pending.clear();
+        if self.runs.len() > CHUNK {
+            // All but the last run are complete: count them now, and keep the list short.
+            let open = self.runs.pop();
+            self.count_runs();
+            self.runs.extend(open);
+        }
     }
 
-    /// Counts every run's report by place and year, reading each column for a batch of runs
-    /// at once.
+    /// Counts the listed runs' reports by place and year, reading each column for a batch of
+    /// runs at once, and empties the list.
     fn count_runs(&mut self) {
-        let runs = std::mem::take(&mut self.runs);
+        let mut runs = std::mem::take(&mut self.runs);
         let mut docs = Vec::with_capacity(CHUNK);
         let [mut town, mut county, mut city, mut province, mut year] =
             std::array::from_fn(|_| Vec::with_capacity(CHUNK));
@@ -446,6 +457,7 @@ impl SegmentTally {
                 }
             }
         }
+        runs.clear();
         self.runs = runs;
     }
 }
@@ -503,7 +515,7 @@ impl SegmentCollector for SegmentTally {
         SegmentFruit {
             matches,
             total: self.total,
-            reports: self.runs.len(),
+            reports: self.reports,
             towns,
             provinces: to_global(&maps.province, &self.provinces),
             cities: to_global(&maps.city, &self.cities),
