@@ -231,9 +231,10 @@ impl Reads {
                 // The documents with a value come back in order: walk the two lists together.
                 let mut at = 0;
                 for (doc, &value) in self.docs.iter().zip(&self.values) {
-                    while docs[at] != *doc {
-                        at += 1;
-                    }
+                    let Some(step) = docs[at..].iter().position(|d| d == doc) else {
+                        break;
+                    };
+                    at += step;
                     out[at] = Some(value);
                 }
             }
