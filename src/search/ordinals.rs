@@ -138,14 +138,17 @@ impl FacetMaps {
             // for the bytes, and most queries show a hundred labels of tens of thousands.
             let text = input.take_bytes()?;
             let starts = input.take_u32s()?;
-            let ends: Vec<u32> = u32s(&starts).collect();
-            let sound = ends.first() == Some(&0)
-                && ends.last().map(|&e| e as usize) == Some(text.len())
-                && ends.is_sorted();
+            let count = starts.len() / 4;
+            let sound = count > 0
+                && u32_at(&starts, 0) == Some(0)
+                && u32_at(&starts, count - 1).map(|e| e as usize) == Some(text.len())
+                && u32s(&starts)
+                    .zip(u32s(&starts).skip(1))
+                    .all(|(a, b)| a <= b);
             if !sound {
                 return None;
             }
-            let values = ends.len() - 1;
+            let values = count - 1;
             let segments = (0..input.take_u32()?)
                 .map(|_| input.take_u32s())
                 .collect::<Option<Vec<_>>>()?;
