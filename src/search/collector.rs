@@ -190,6 +190,11 @@ pub struct SegmentTally {
     /// The report key of the last run.
     run_key: Option<u64>,
     reads: Reads,
+    /// The first sections of the runs being counted, and their values of each column read
+    /// for them (town, county, city, province, year; for section types and report keys, the
+    /// first two are reused).
+    run_docs: Vec<DocId>,
+    read: [Vec<Option<u64>>; 5],
     /// Counts by this segment's ordinals.
     towns: TownCounts,
     provinces: Vec<u32>,
@@ -298,6 +303,8 @@ impl Collector for TallyCollector {
             reports: 0,
             run_key: None,
             reads: Reads::default(),
+            run_docs: Vec::with_capacity(CHUNK),
+            read: std::array::from_fn(|_| Vec::with_capacity(CHUNK)),
             towns: TownCounts::new(towns),
             provinces: vec![0; provinces],
             cities: vec![0; cities],
@@ -392,17 +399,16 @@ impl SegmentTally {
         if self.pending.is_empty() {
             return;
         }
-        let mut values = Vec::with_capacity(self.pending.len());
+        let [types, keys, ..] = &mut self.read;
         self.reads
-            .read(self.section_type.as_ref(), &self.pending, &mut values);
-        for t in values.iter().flatten() {
+            .read(self.section_type.as_ref(), &self.pending, types);
+        for t in types.iter().flatten() {
             if let Some(count) = self.section_types.get_mut(*t as usize) {
                 *count += 1;
             }
         }
-        self.reads
-            .read(Some(&self.report_key), &self.pending, &mut values);
-        for (&doc, key) in self.pending.iter().zip(&values) {
+        self.reads.read(Some(&self.report_key), &self.pending, keys);
+        for (&doc, key) in self.pending.iter().zip(keys.iter()) {
             let key = key.unwrap_or_default();
             match self.runs.last_mut() {
                 Some((_, sections)) if self.run_key == Some(key) => *sections += 1,
@@ -426,18 +432,16 @@ impl SegmentTally {
     /// runs at once, and empties the list.
     fn count_runs(&mut self) {
         let mut runs = std::mem::take(&mut self.runs);
-        let mut docs = Vec::with_capacity(CHUNK);
-        let [mut town, mut county, mut city, mut province, mut year] =
-            std::array::from_fn(|_| Vec::with_capacity(CHUNK));
         for batch in runs.chunks(CHUNK) {
+            let docs = &mut self.run_docs;
             docs.clear();
             docs.extend(batch.iter().map(|&(doc, _)| doc));
-            self.reads.read(self.town.as_ref(), &docs, &mut town);
-            self.reads.read(self.county.as_ref(), &docs, &mut county);
-            self.reads.read(self.city.as_ref(), &docs, &mut city);
-            self.reads
-                .read(self.province.as_ref(), &docs, &mut province);
-            self.reads.read(Some(&self.year), &docs, &mut year);
+            let [town, county, city, province, year] = &mut self.read;
+            self.reads.read(self.town.as_ref(), docs, town);
+            self.reads.read(self.county.as_ref(), docs, county);
+            self.reads.read(self.city.as_ref(), docs, city);
+            self.reads.read(self.province.as_ref(), docs, province);
+            self.reads.read(Some(&self.year), docs, year);
             for (i, &(_, n)) in batch.iter().enumerate() {
                 if let Some(t) = town[i] {
                     let local = |o: Option<u64>| o.map_or(NONE, |o| o as u32);

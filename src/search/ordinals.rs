@@ -63,8 +63,8 @@ impl FacetMaps {
         ]
     }
 
-    /// The maps saved in `index`, when they were made from its segments; else
-    /// built. The file is used where it lies, mapped into memory like the index's own files, not
+    /// The maps saved in `index`, when they were made from `searcher`'s segments; else built.
+    /// The file is used where it lies, mapped into memory like the index's own files, not
     /// copied: a one-query process touches a few of its pages, and a copy of all of it (several
     /// hundred page faults on fresh memory) cost more than the query's counting.
     pub(crate) fn load_or_build(index: &Path, searcher: &Searcher) -> tantivy::Result<FacetMaps> {
@@ -208,14 +208,19 @@ fn put_u32s(out: &mut Vec<u8>, values: &[u8]) {
 /// The u32s of a little-endian list.
 fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
     bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .as_chunks::<4>()
+        .0
+        .iter()
+        .map(|c| u32::from_le_bytes(*c))
 }
 
 /// The `i`th u32 of a little-endian list.
 fn u32_at(bytes: &[u8], i: usize) -> Option<u32> {
-    let c = bytes.get(i.checked_mul(4)?..i.checked_mul(4)?.checked_add(4)?)?;
-    Some(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    bytes
+        .as_chunks::<4>()
+        .0
+        .get(i)
+        .map(|c| u32::from_le_bytes(*c))
 }
 
 fn le_bytes(values: &[u32]) -> OwnedBytes {
