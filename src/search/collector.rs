@@ -1,24 +1,24 @@
 //! One pass over the matching sections that gathers what a result page needs: the best
 //! matches in rank order (deterministic ties), the number of reports, and the facet counts over
-//! all matches, read from fast fields.
+//! all matches.
 //!
-//! The per-match work is kept to a few array reads, done in batches: a match is first only
-//! checked against the worst of the best kept so far, and queued; a batch of queued matches
-//! has its report keys and section types read together, which splits it into runs (a report's
-//! sections are adjacent in one segment, since the writer adds each report as one batch). Once
-//! a batch of runs is complete, their places and years are read together and counted with the
-//! runs' lengths. Counts are kept by segment ordinal and mapped to the index-wide
-//! [`OrdinalMap`] numbering once per segment; no facet value becomes text until it is shown.
+//! The per-match work is kept to a comparison and a few array reads. A match is first only
+//! checked against the worst of the best kept so far. Its report is found by walking the
+//! segment's [`ReportTable`] alongside the matches (a report's sections are adjacent in one
+//! segment, since the writer adds each report as one batch), and each report's run of matches
+//! is counted by its place and year, in the index-wide numbering, when the run ends: no column
+//! is read for it. Section types differ within a report: they are read from their column for a
+//! batch of matches at once. No facet value becomes text until it is shown.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, ColumnIndex, StrColumn};
+use tantivy::columnar::{Column, ColumnIndex};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::ordinals::{FacetMaps, OrdinalMap};
+use super::ordinals::{FacetMaps, OrdinalMap, SegmentReports};
 
 /// A matching section before its stored fields are read.
 #[derive(Debug, Clone, Copy)]
@@ -62,42 +62,18 @@ impl Ord for Worst {
     }
 }
 
-/// A missing value (a report with no county, say) in [`TownCounts`].
+/// A missing value (a report with no county, say) in global ordinals.
 pub(crate) const NONE: u32 = u32::MAX;
 
-/// Sections per town, told apart by county and province (there are several 保安镇).
+/// Sections per town, told apart by county and province (there are several 保安镇): each
+/// counted (town, county, province) once, in that order.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct TownCounts {
-    /// By town ordinal: sections, and the county and province first seen with it.
-    by_town: Vec<(u32, u32, u32)>,
-    /// Same-named towns in another county or province: (town, county, province) → sections.
-    others: HashMap<(u32, u32, u32), u32>,
-}
+pub(crate) struct TownCounts(Vec<((u32, u32, u32), u32)>);
 
 impl TownCounts {
-    fn new(towns: usize) -> TownCounts {
-        TownCounts {
-            by_town: vec![(0, NONE, NONE); towns],
-            others: HashMap::new(),
-        }
-    }
-
-    fn add(&mut self, town: u32, county: u32, province: u32, sections: u32) {
-        match self.by_town.get_mut(town as usize) {
-            Some(entry) if entry.0 == 0 => *entry = (sections, county, province),
-            Some(entry) if (entry.1, entry.2) == (county, province) => entry.0 += sections,
-            _ => *self.others.entry((town, county, province)).or_default() += sections,
-        }
-    }
-
     /// Every counted (town, county, province) and its sections.
     pub(crate) fn entries(&self) -> impl Iterator<Item = ((u32, u32, u32), u32)> + '_ {
-        self.by_town
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.0 > 0)
-            .map(|(town, &(n, county, province))| ((town as u32, county, province), n))
-            .chain(self.others.iter().map(|(k, n)| (*k, *n)))
+        self.0.iter().copied()
     }
 }
 
@@ -118,7 +94,7 @@ pub struct Tally {
     /// province or city to tell them apart).
     pub(crate) counties: Vec<u32>,
     pub(crate) section_types: Vec<u32>,
-    /// (year, sections), in no order.
+    /// (year, sections), in year order.
     pub(crate) years: Vec<(u64, u32)>,
 }
 
@@ -131,26 +107,22 @@ fn add_into(into: &mut Vec<u32>, from: &[u32]) {
     }
 }
 
-fn add_year(years: &mut Vec<(u64, u32)>, year: u64, sections: u32) {
-    match years.iter_mut().find(|(y, _)| *y == year) {
-        Some((_, n)) => *n += sections,
-        None => years.push((year, sections)),
+/// Adds `n` at `ord` of `counts`, unless the ordinal is [`NONE`] or out of range.
+fn add_at(counts: &mut [u32], ord: u32, n: u32) {
+    if let Some(count) = counts.get_mut(ord as usize) {
+        *count += n;
     }
 }
 
-/// One segment's share of a [`Tally`], its counts already in global ordinals. Its towns are a
-/// list, not an array over every town of the index: a query matches a few thousand towns of
-/// tens of thousands, and an array per segment cost more to clear and add than the counting.
+/// One segment's share of a [`Tally`]: sections by the index-wide place and year numbering of
+/// [`ReportTable`](super::ordinals::ReportTable), and by global section type.
 pub struct SegmentFruit {
     matches: Vec<Match>,
     total: usize,
     reports: usize,
-    towns: Vec<((u32, u32, u32), u32)>,
-    provinces: Vec<u32>,
-    cities: Vec<u32>,
-    counties: Vec<u32>,
+    places: Vec<u32>,
+    years: Vec<u32>,
     section_types: Vec<u32>,
-    years: Vec<(u64, u32)>,
 }
 
 /// Collects a [`Tally`], keeping the best `limit` matches (all of them when None).
@@ -159,7 +131,7 @@ pub struct TallyCollector {
     pub(crate) maps: Arc<FacetMaps>,
 }
 
-/// How many matches are gathered before their columns are read together.
+/// How many matches are gathered before their section types are read together.
 const CHUNK: usize = 1024;
 
 pub struct SegmentTally {
@@ -168,11 +140,6 @@ pub struct SegmentTally {
     limit: Option<usize>,
     report_key: Column<u64>,
     line: Column<u64>,
-    year: Column<u64>,
-    town: Option<Column<u64>>,
-    county: Option<Column<u64>>,
-    city: Option<Column<u64>>,
-    province: Option<Column<u64>>,
     section_type: Option<Column<u64>>,
     best: BinaryHeap<Worst>,
     /// The score of the worst kept match once `limit` are kept: a match scoring less is not
@@ -180,28 +147,24 @@ pub struct SegmentTally {
     threshold: Score,
     all: Vec<Match>,
     total: usize,
-    /// Matches whose report and section type are not read yet, in document order.
-    pending: Vec<DocId>,
-    /// Each report's run of matching sections not yet counted: its first section and how
-    /// many matched. The last may go on in the next batch.
-    runs: Vec<(DocId, u32)>,
-    /// The number of runs, counted or not: reports with a matching section.
+    /// This segment's reports, where they begin and what they are.
+    table: SegmentReports,
+    /// The report of the current run of matches, and how many sections of it matched.
+    run: Option<(usize, u32)>,
+    /// Where the report after the current run's begins: a match before it is in the run.
+    next_start: DocId,
+    /// The number of runs: reports with a matching section.
     reports: usize,
-    /// The report key of the last run.
-    run_key: Option<u64>,
+    /// Matches whose section types are not read yet, in document order, and the buffers the
+    /// reads go through.
+    pending: Vec<DocId>,
+    read: Vec<Option<u64>>,
     reads: Reads,
-    /// The first sections of the runs being counted, and their values of each column read
-    /// for them (town, county, city, province, year; for section types and report keys, the
-    /// first two are reused).
-    run_docs: Vec<DocId>,
-    read: [Vec<Option<u64>>; 5],
-    /// Counts by this segment's ordinals.
-    towns: TownCounts,
-    provinces: Vec<u32>,
-    cities: Vec<u32>,
-    counties: Vec<u32>,
+    /// Sections by [`ReportTable`](super::ordinals::ReportTable) place and year, and by this
+    /// segment's section-type ordinal.
+    places: Vec<u32>,
+    years: Vec<u32>,
     section_types: Vec<u32>,
-    years: Vec<(u64, u32)>,
 }
 
 /// Buffers for reading a column at many documents at once, kept between batches.
@@ -216,8 +179,7 @@ impl Reads {
     /// The values of a single-valued `column` at `docs` (ascending) into `out`, None where a
     /// document has no value. One call reads them all: the per-value work stays inside
     /// tantivy's columnar code, where a read at a time pays for a call through a trait object
-    /// and, for a column some documents lack, a fresh look-up of its block (a third of a common
-    /// term's search, read a document at a time).
+    /// and, for a column some documents lack, a fresh look-up of its block.
     fn read(&mut self, column: Option<&Column<u64>>, docs: &[DocId], out: &mut Vec<Option<u64>>) {
         out.clear();
         out.resize(docs.len(), None);
@@ -248,14 +210,6 @@ impl Reads {
     }
 }
 
-/// A string column's ordinals, and how many values it has.
-fn ords(column: Option<StrColumn>) -> (Option<Column<u64>>, usize) {
-    match column {
-        Some(c) => (Some(c.ords().clone()), c.num_terms()),
-        None => (None, 0),
-    }
-}
-
 /// A document's value in a single-valued column. `Column::first` goes through the generic
 /// multi-value path, a call into tantivy per read that is not inlined; reading a column where
 /// every document has a value directly took a tenth off a search of a common term.
@@ -277,40 +231,30 @@ impl Collector for TallyCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentTally> {
         let fast = reader.fast_fields();
-        let (town, towns) = ords(fast.str("town")?);
-        let (county, counties) = ords(fast.str("county")?);
-        let (city, cities) = ords(fast.str("city")?);
-        let (province, provinces) = ords(fast.str("province")?);
-        let (section_type, section_types) = ords(fast.str("section_type")?);
+        let section_type = fast.str("section_type")?;
+        let section_types = section_type.as_ref().map_or(0, |c| c.num_terms());
+        let table = &self.maps.reports;
         Ok(SegmentTally {
             segment,
             maps: Arc::clone(&self.maps),
             limit: self.limit,
             report_key: fast.u64("report_key")?,
             line: fast.u64("line")?,
-            year: fast.u64("year")?,
-            town,
-            county,
-            city,
-            province,
-            section_type,
+            section_type: section_type.map(|c| c.ords().clone()),
             best: BinaryHeap::new(),
             threshold: Score::NEG_INFINITY,
             all: Vec::new(),
             total: 0,
-            pending: Vec::with_capacity(CHUNK),
-            runs: Vec::with_capacity(CHUNK + 1),
+            table: table.segment(segment),
+            run: None,
+            next_start: 0,
             reports: 0,
-            run_key: None,
+            pending: Vec::with_capacity(CHUNK),
+            read: Vec::with_capacity(CHUNK),
             reads: Reads::default(),
-            run_docs: Vec::with_capacity(CHUNK),
-            read: std::array::from_fn(|_| Vec::with_capacity(CHUNK)),
-            towns: TownCounts::new(towns),
-            provinces: vec![0; provinces],
-            cities: vec![0; cities],
-            counties: vec![0; counties],
+            places: vec![0; table.places()],
+            years: vec![0; table.years()],
             section_types: vec![0; section_types],
-            years: Vec::new(),
         })
     }
 
@@ -319,29 +263,51 @@ impl Collector for TallyCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Tally> {
-        let mut all = Tally {
-            towns: TownCounts::new(self.maps.town.len()),
-            ..Tally::default()
-        };
+        let mut all = Tally::default();
+        let mut places = Vec::new();
+        let mut years = Vec::new();
         for fruit in fruits {
             all.matches.extend(fruit.matches);
             all.total += fruit.total;
             all.reports += fruit.reports;
-            for ((t, c, p), n) in fruit.towns {
-                all.towns.add(t, c, p, n);
-            }
-            add_into(&mut all.provinces, &fruit.provinces);
-            add_into(&mut all.cities, &fruit.cities);
-            add_into(&mut all.counties, &fruit.counties);
+            add_into(&mut places, &fruit.places);
+            add_into(&mut years, &fruit.years);
             add_into(&mut all.section_types, &fruit.section_types);
-            for (year, n) in fruit.years {
-                add_year(&mut all.years, year, n);
-            }
         }
         all.matches.sort_by(Match::rank);
         if let Some(limit) = self.limit {
             all.matches.truncate(limit);
         }
+        // Places are numbered in (town, county, province, city) order: one town's places in
+        // one county and province are adjacent.
+        let maps = &self.maps;
+        all.provinces = vec![0; maps.province.len()];
+        all.cities = vec![0; maps.city.len()];
+        all.counties = vec![0; maps.county.len()];
+        let mut towns: Vec<((u32, u32, u32), u32)> = Vec::new();
+        for (p, &n) in places.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let Some(place) = maps.reports.place(p) else {
+                continue;
+            };
+            add_at(&mut all.provinces, place.province, n);
+            add_at(&mut all.cities, place.city, n);
+            add_at(&mut all.counties, place.county, n);
+            if place.town == NONE {
+                continue;
+            }
+            let key = (place.town, place.county, place.province);
+            match towns.last_mut() {
+                Some((last, count)) if *last == key => *count += n,
+                _ => towns.push((key, n)),
+            }
+        }
+        all.towns = TownCounts(towns);
+        all.years = years
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .filter_map(|(y, &n)| Some((maps.reports.year(y)?, n)))
+            .collect();
         Ok(all)
     }
 }
@@ -392,78 +358,50 @@ impl SegmentTally {
         }
     }
 
-    /// Reads the pending matches' reports and section types, a batch at a time: counts their
-    /// section types and extends the runs of their reports (a report's sections are adjacent
-    /// in a segment, so one run per report).
+    /// A match at or past the next report's start: counts the run that ends and starts the
+    /// run of `doc`'s report.
+    #[cold]
+    fn next_report(&mut self, doc: DocId) {
+        self.end_run();
+        let from = self.run.map_or(0, |(r, _)| r + 1);
+        let found = self.table.find(doc, from);
+        self.reports += 1;
+        match found {
+            Some(r) => {
+                self.run = Some((r, 1));
+                self.next_start = self.table.start(r + 1).unwrap_or(DocId::MAX);
+            }
+            // Not in the table (which the stamp on the saved file rules out): its sections
+            // are counted, not its place or year.
+            None => {
+                self.run = None;
+                self.next_start = doc + 1;
+            }
+        }
+    }
+
+    /// Counts the current run's sections by its report's place and year.
+    fn end_run(&mut self) {
+        let Some((r, n)) = self.run else { return };
+        if let Some((place, year)) = self.table.place_and_year(r) {
+            add_at(&mut self.places, place, n);
+            add_at(&mut self.years, year, n);
+        }
+    }
+
+    /// Counts the pending matches' section types, read for the batch at once.
     fn flush(&mut self) {
         if self.pending.is_empty() {
             return;
         }
-        let [types, keys, ..] = &mut self.read;
         self.reads
-            .read(self.section_type.as_ref(), &self.pending, types);
-        for t in types.iter().flatten() {
+            .read(self.section_type.as_ref(), &self.pending, &mut self.read);
+        for t in self.read.iter().flatten() {
             if let Some(count) = self.section_types.get_mut(*t as usize) {
                 *count += 1;
             }
         }
-        self.reads.read(Some(&self.report_key), &self.pending, keys);
-        for (&doc, key) in self.pending.iter().zip(keys.iter()) {
-            let key = key.unwrap_or_default();
-            match self.runs.last_mut() {
-                Some((_, sections)) if self.run_key == Some(key) => *sections += 1,
-                _ => {
-                    self.runs.push((doc, 1));
-                    self.reports += 1;
-                    self.run_key = Some(key);
-                }
-            }
-        }
         self.pending.clear();
-        if self.runs.len() > CHUNK {
-            // All but the last run are complete: count them now, and keep the list short.
-            let open = self.runs.pop();
-            self.count_runs();
-            self.runs.extend(open);
-        }
-    }
-
-    /// Counts the listed runs' reports by place and year, reading each column for a batch of
-    /// runs at once, and empties the list.
-    fn count_runs(&mut self) {
-        let mut runs = std::mem::take(&mut self.runs);
-        for batch in runs.chunks(CHUNK) {
-            let docs = &mut self.run_docs;
-            docs.clear();
-            docs.extend(batch.iter().map(|&(doc, _)| doc));
-            let [town, county, city, province, year] = &mut self.read;
-            self.reads.read(self.town.as_ref(), docs, town);
-            self.reads.read(self.county.as_ref(), docs, county);
-            self.reads.read(self.city.as_ref(), docs, city);
-            self.reads.read(self.province.as_ref(), docs, province);
-            self.reads.read(Some(&self.year), docs, year);
-            for (i, &(_, n)) in batch.iter().enumerate() {
-                if let Some(t) = town[i] {
-                    let local = |o: Option<u64>| o.map_or(NONE, |o| o as u32);
-                    self.towns
-                        .add(t as u32, local(county[i]), local(province[i]), n);
-                }
-                for (ord, counts) in [
-                    (province[i], &mut self.provinces),
-                    (city[i], &mut self.cities),
-                    (county[i], &mut self.counties),
-                ] {
-                    if let Some(count) = ord.and_then(|o| counts.get_mut(o as usize)) {
-                        *count += n;
-                    }
-                }
-                if let Some(y) = year[i] {
-                    add_year(&mut self.years, y, n);
-                }
-            }
-        }
-        runs.clear();
-        self.runs = runs;
     }
 }
 
@@ -473,6 +411,10 @@ impl SegmentCollector for SegmentTally {
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
         self.keep_best(doc, score);
+        match &mut self.run {
+            Some((_, n)) if doc < self.next_start => *n += 1,
+            _ => self.next_report(doc),
+        }
         self.pending.push(doc);
         if self.pending.len() == CHUNK {
             self.flush();
@@ -481,36 +423,20 @@ impl SegmentCollector for SegmentTally {
 
     fn harvest(mut self) -> SegmentFruit {
         self.flush();
-        self.count_runs();
+        self.end_run();
         let segment = self.segment;
-        let maps = &self.maps;
-        let to_global = |map: &OrdinalMap, counts: &[u32]| -> Vec<u32> {
-            let mut global = vec![0; map.len()];
-            for (local, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-                if let Some(g) = map.global(segment, local as u64) {
-                    global[g as usize] += n;
-                }
+        let map: &OrdinalMap = &self.maps.section_type;
+        let mut section_types = vec![0; map.len()];
+        for (local, &n) in self
+            .section_types
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+        {
+            if let Some(g) = map.global(segment, local as u64) {
+                section_types[g as usize] += n;
             }
-            global
-        };
-        let global = |map: &OrdinalMap, local: u32| {
-            if local == NONE {
-                NONE
-            } else {
-                map.global(segment, u64::from(local)).unwrap_or(NONE)
-            }
-        };
-        let towns = self
-            .towns
-            .entries()
-            .filter_map(|((t, c, p), n)| {
-                let town = global(&maps.town, t);
-                (town != NONE).then(|| {
-                    let place = (town, global(&maps.county, c), global(&maps.province, p));
-                    (place, n)
-                })
-            })
-            .collect();
+        }
         let mut matches: Vec<Match> = if self.limit.is_some() {
             self.best.into_iter().map(|w| w.0).collect()
         } else {
@@ -521,12 +447,9 @@ impl SegmentCollector for SegmentTally {
             matches,
             total: self.total,
             reports: self.reports,
-            towns,
-            provinces: to_global(&maps.province, &self.provinces),
-            cities: to_global(&maps.city, &self.cities),
-            counties: to_global(&maps.county, &self.counties),
-            section_types: to_global(&maps.section_type, &self.section_types),
+            places: self.places,
             years: self.years,
+            section_types,
         }
     }
 }
@@ -535,9 +458,10 @@ impl SegmentCollector for SegmentTally {
 mod tests {
     use std::collections::{BTreeMap, HashSet};
 
-    use tantivy::query::AllQuery;
-    use tantivy::schema::{FAST, STRING, Schema};
-    use tantivy::{Index, IndexWriter, TantivyDocument};
+    use tantivy::indexer::NoMergePolicy;
+    use tantivy::query::{AllQuery, Query, TermQuery};
+    use tantivy::schema::{FAST, IndexRecordOption, STRING, Schema};
+    use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
     use super::*;
 
@@ -545,15 +469,16 @@ mod tests {
     struct Section {
         report_key: u64,
         line: u64,
-        year: u64,
+        year: Option<u64>,
         town: Option<String>,
         county: Option<String>,
         section_type: &'static str,
+        /// Picked by the sparse query: whole reports skipped, single sections, long gaps.
+        picked: bool,
     }
 
-    /// 1,500 reports of 1 to 4 sections in one segment: more matches and more reports than
-    /// one batch of column reads holds, runs that cross from one batch to the next, and
-    /// places some reports lack.
+    /// 1,500 reports of 1 to 4 sections: more matches and more reports than one batch of
+    /// section-type reads holds, and places and years some reports lack.
     fn sections() -> Vec<Section> {
         let types = ["measures", "shortcomings", "plans"];
         let mut out = Vec::new();
@@ -564,17 +489,19 @@ mod tests {
                     report_key: (r * 7_919) % 1_500,
                     // Descending: a later section can rank before an earlier one.
                     line: 100 - s * 10,
-                    year: 2018 + r % 7,
+                    year: (r % 17 != 0).then_some(2018 + r % 7),
                     town: (r % 5 != 0).then(|| format!("镇{}", r % 37)),
                     county: (r % 3 != 0).then(|| format!("县{}", r % 11)),
                     section_type: types[((r + s) % 3) as usize],
+                    picked: (r % 9 < 4 && s != 1) || (r > 700 && r < 760) || r == 1_499,
                 });
             }
         }
         out
     }
 
-    fn index(sections: &[Section]) -> Index {
+    /// The sections in segments of `per_segment` reports each.
+    fn index(sections: &[Section], per_segment: u64) -> Index {
         let mut builder = Schema::builder();
         let report_key = builder.add_u64_field("report_key", FAST);
         let line = builder.add_u64_field("line", FAST);
@@ -582,13 +509,26 @@ mod tests {
         let town = builder.add_text_field("town", STRING | FAST);
         let county = builder.add_text_field("county", STRING | FAST);
         let section_type = builder.add_text_field("section_type", STRING | FAST);
+        let picked = builder.add_text_field("picked", STRING);
         let index = Index::create_in_ram(builder.build());
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let mut reports = 0;
+        let mut last_key = None;
         for s in sections {
+            if last_key != Some(s.report_key) {
+                last_key = Some(s.report_key);
+                if reports > 0 && reports % per_segment == 0 {
+                    writer.commit().unwrap();
+                }
+                reports += 1;
+            }
             let mut doc = TantivyDocument::default();
             doc.add_u64(report_key, s.report_key);
             doc.add_u64(line, s.line);
-            doc.add_u64(year, s.year);
+            if let Some(y) = s.year {
+                doc.add_u64(year, y);
+            }
             if let Some(t) = &s.town {
                 doc.add_text(town, t);
             }
@@ -596,21 +536,31 @@ mod tests {
                 doc.add_text(county, c);
             }
             doc.add_text(section_type, s.section_type);
+            if s.picked {
+                doc.add_text(picked, "yes");
+            }
             writer.add_document(doc).unwrap();
         }
         writer.commit().unwrap();
         index
     }
 
-    fn tally(index: &Index, limit: Option<usize>) -> (Tally, Arc<FacetMaps>) {
+    fn sparse(index: &Index) -> TermQuery {
+        let field = index.schema().get_field("picked").unwrap();
+        TermQuery::new(
+            Term::from_field_text(field, "yes"),
+            IndexRecordOption::Basic,
+        )
+    }
+
+    fn tally(index: &Index, query: &dyn Query, limit: Option<usize>) -> (Tally, Arc<FacetMaps>) {
         let searcher = index.reader().unwrap().searcher();
-        assert_eq!(searcher.segment_readers().len(), 1);
         let maps = Arc::new(FacetMaps::build(&searcher).unwrap());
         let collector = TallyCollector {
             limit,
             maps: Arc::clone(&maps),
         };
-        (searcher.search(&AllQuery, &collector).unwrap(), maps)
+        (searcher.search(query, &collector).unwrap(), maps)
     }
 
     /// Counts by label from a count array of global ordinals.
@@ -624,59 +574,91 @@ mod tests {
     }
 
     #[test]
-    fn counts_over_many_batches_equal_counting_by_hand() {
+    fn counts_equal_counting_by_hand() {
         let sections = sections();
-        let (got, maps) = tally(&index(&sections), Some(10));
-        assert!(sections.len() > 2 * CHUNK && got.reports > CHUNK);
+        let picked = sections.iter().filter(|s| s.picked).count();
+        assert!(sections.len() > 2 * CHUNK && picked > CHUNK && picked < sections.len() / 2);
+        // (segments of so many reports, every section or the picked ones)
+        let rows = [
+            (1_500, false),
+            (1_500, true),
+            (400, false),
+            (400, true),
+            (53, true),
+        ];
+        for (per_segment, only_picked) in rows {
+            let index = index(&sections, per_segment);
+            let all = AllQuery;
+            let query: &dyn Query = if only_picked { &sparse(&index) } else { &all };
+            let (got, maps) = tally(&index, query, Some(10));
+            let case = format!("{per_segment} reports per segment, picked only: {only_picked}");
+            assert_eq!(
+                index.reader().unwrap().searcher().segment_readers().len() as u64,
+                1_500u64.div_ceil(per_segment),
+                "{case}"
+            );
 
-        let mut towns = BTreeMap::new();
-        let mut counties = BTreeMap::new();
-        let mut years = BTreeMap::new();
-        let mut types = BTreeMap::new();
-        let mut reports = HashSet::new();
-        for s in &sections {
-            reports.insert(s.report_key);
-            if let Some(t) = &s.town {
-                let key = (t.clone(), s.county.clone().unwrap_or_default());
-                *towns.entry(key).or_insert(0) += 1;
+            let mut towns = BTreeMap::new();
+            let mut counties = BTreeMap::new();
+            let mut years = BTreeMap::new();
+            let mut types = BTreeMap::new();
+            let mut reports = HashSet::new();
+            let mut total = 0;
+            for s in sections.iter().filter(|s| s.picked || !only_picked) {
+                total += 1;
+                reports.insert(s.report_key);
+                if let Some(t) = &s.town {
+                    let key = (t.clone(), s.county.clone().unwrap_or_default());
+                    *towns.entry(key).or_insert(0) += 1;
+                }
+                if let Some(c) = &s.county {
+                    *counties.entry(c.clone()).or_insert(0) += 1;
+                }
+                if let Some(y) = s.year {
+                    *years.entry(y).or_insert(0) += 1;
+                }
+                *types.entry(s.section_type.to_string()).or_insert(0) += 1;
             }
-            if let Some(c) = &s.county {
-                *counties.entry(c.clone()).or_insert(0) += 1;
-            }
-            *years.entry(s.year).or_insert(0) += 1;
-            *types.entry(s.section_type.to_string()).or_insert(0) += 1;
+            assert_eq!(got.total, total, "{case}");
+            assert_eq!(got.reports, reports.len(), "{case}");
+            assert_eq!(labelled(&maps.county, &got.counties), counties, "{case}");
+            assert_eq!(
+                labelled(&maps.section_type, &got.section_types),
+                types,
+                "{case}"
+            );
+            let got_years: BTreeMap<u64, u32> = got.years.iter().copied().collect();
+            assert_eq!(got_years, years, "{case}");
+            let got_towns: BTreeMap<(String, String), u32> = got
+                .towns
+                .entries()
+                .map(|((t, c, _), n)| {
+                    let county = if c == NONE { "" } else { maps.county.label(c) };
+                    ((maps.town.label(t).to_string(), county.to_string()), n)
+                })
+                .collect();
+            assert_eq!(got_towns, towns, "{case}");
         }
-        assert_eq!(got.total, sections.len());
-        assert_eq!(got.reports, reports.len());
-        assert_eq!(labelled(&maps.county, &got.counties), counties);
-        assert_eq!(labelled(&maps.section_type, &got.section_types), types);
-        assert_eq!(got.years.iter().copied().collect::<BTreeMap<_, _>>(), years);
-        let got_towns: BTreeMap<(String, String), u32> = got
-            .towns
-            .entries()
-            .map(|((t, c, _), n)| {
-                let county = if c == NONE { "" } else { maps.county.label(c) };
-                ((maps.town.label(t).to_string(), county.to_string()), n)
-            })
-            .collect();
-        assert_eq!(got_towns, towns);
     }
 
     #[test]
     fn the_best_matches_are_the_head_of_all_matches_in_rank_order() {
-        let index = index(&sections());
-        // Every match scores the same: the order is decided by report key, then line.
-        let (all, _) = tally(&index, None);
-        for limit in [0, 1, 2, 3, 5, 10, 37, 100, 1_000] {
-            let (best, _) = tally(&index, Some(limit));
-            let key = |m: &Match| (m.report_key, m.line);
-            assert_eq!(
-                best.matches.iter().map(key).collect::<Vec<_>>(),
-                all.matches.iter().take(limit).map(key).collect::<Vec<_>>(),
-                "limit {limit}"
-            );
+        for per_segment in [1_500, 400] {
+            let index = index(&sections(), per_segment);
+            // Every match scores the same: the order is decided by report key, then line.
+            let (all, _) = tally(&index, &AllQuery, None);
+            for limit in [0, 1, 2, 3, 5, 10, 37, 100, 1_000] {
+                let (best, _) = tally(&index, &AllQuery, Some(limit));
+                let key = |m: &Match| (m.report_key, m.line);
+                assert_eq!(
+                    best.matches.iter().map(key).collect::<Vec<_>>(),
+                    all.matches.iter().take(limit).map(key).collect::<Vec<_>>(),
+                    "limit {limit}, {per_segment} reports per segment"
+                );
+            }
+            let keys: Vec<(u64, u64)> =
+                all.matches.iter().map(|m| (m.report_key, m.line)).collect();
+            assert!(keys.is_sorted(), "ties are broken by report key, then line");
         }
-        let keys: Vec<(u64, u64)> = all.matches.iter().map(|m| (m.report_key, m.line)).collect();
-        assert!(keys.is_sorted(), "ties are broken by report key, then line");
     }
 }

@@ -12,20 +12,25 @@
 //! with the segments they were made from; a search uses the file only when the stamp matches
 //! its own segments, and builds the maps itself otherwise (a stale, foreign or damaged file is
 //! never trusted).
+//!
+//! The same file holds each segment's [`ReportTable`]: where every report begins and its place
+//! and year in global ordinals, so that counting a match's report by place and year reads no
+//! column at all.
 
 use std::path::Path;
 
 use tantivy::Directory;
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::directory::{MmapDirectory, OwnedBytes};
-use tantivy::{Searcher, SegmentOrdinal};
+use tantivy::{DocId, Searcher, SegmentOrdinal};
 
+use super::collector::{NONE, first};
 use crate::error::{Error, Result};
 
 /// The saved maps, in the index's folder (tantivy leaves files it did not make alone).
 pub const CACHE_FILE: &str = "facet-ordinals.bin";
 /// The first bytes of the file, with its format's version.
-const MAGIC: &[u8] = b"fazhi-search facet ordinals 1\n";
+const MAGIC: &[u8] = b"fazhi-search facet ordinals 2\n";
 
 /// The index-wide numbering of each string facet.
 #[derive(Debug, PartialEq, Eq)]
@@ -35,6 +40,7 @@ pub(crate) struct FacetMaps {
     pub city: OrdinalMap,
     pub province: OrdinalMap,
     pub section_type: OrdinalMap,
+    pub reports: ReportTable,
 }
 
 /// The facet fields, in the order the file holds them.
@@ -44,12 +50,15 @@ impl FacetMaps {
     pub(crate) fn build(searcher: &Searcher) -> tantivy::Result<FacetMaps> {
         let [town, county, city, province, section_type] =
             FIELDS.map(|field| OrdinalMap::build(searcher, field));
+        let (town, county, city, province) = (town?, county?, city?, province?);
+        let reports = ReportTable::build(searcher, [&town, &county, &province, &city])?;
         Ok(FacetMaps {
-            town: town?,
-            county: county?,
-            city: city?,
-            province: province?,
+            town,
+            county,
+            city,
+            province,
             section_type: section_type?,
+            reports,
         })
     }
 
@@ -113,6 +122,13 @@ impl FacetMaps {
                 put_u32s(&mut out, ords);
             }
         }
+        let table = &self.reports;
+        put_u32s(&mut out, &table.places);
+        put_u32s(&mut out, &table.years);
+        put_u32(&mut out, table.segments.len() as u32);
+        for entries in &table.segments {
+            put_u32s(&mut out, entries);
+        }
         let checksum = crc32fast::hash(&out);
         put_u32(&mut out, checksum);
         out
@@ -165,9 +181,25 @@ impl FacetMaps {
                 segments,
             });
         }
-        if input.at != input.bytes.len() {
+        // The report table's shape is checked here; its values are read with bounds checks
+        // (an out-of-range place or year counts as unknown), so a wrong one cannot panic.
+        let places = input.take_u32s()?;
+        let years = input.take_u32s()?;
+        let segments = (0..input.take_u32()?)
+            .map(|_| input.take_u32s())
+            .collect::<Option<Vec<_>>>()?;
+        let shaped = places.len() % (4 * PLACE) == 0
+            && years.len() % (4 * YEAR) == 0
+            && segments.len() == maps[0].segments.len()
+            && segments.iter().all(|e| e.len() % (4 * ENTRY) == 0);
+        if !shaped || input.at != input.bytes.len() {
             return None;
         }
+        let reports = ReportTable {
+            places,
+            years,
+            segments,
+        };
         let [town, county, city, province, section_type]: [OrdinalMap; 5] = maps.try_into().ok()?;
         Some(FacetMaps {
             town,
@@ -175,6 +207,7 @@ impl FacetMaps {
             city,
             province,
             section_type,
+            reports,
         })
     }
 }
@@ -373,6 +406,205 @@ impl OrdinalMap {
     }
 }
 
+/// u32s per place in [`ReportTable::places`]: town, county, province and city global ordinals.
+const PLACE: usize = 4;
+/// u32s per year in [`ReportTable::years`]: the year's low and high halves.
+const YEAR: usize = 2;
+/// u32s per report in a segment's entries: its first document, its place and its year.
+const ENTRY: usize = 3;
+
+/// A report's place, in global ordinals ([`NONE`] where it has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Place {
+    pub town: u32,
+    pub county: u32,
+    pub province: u32,
+    pub city: u32,
+}
+
+/// Each segment's reports in document order: where each begins, its place and its year.
+///
+/// A report's sections are adjacent in a segment (the writer adds a report as one batch, and
+/// merging keeps the documents' order), so the collector finds a match's report by walking its
+/// segment's list alongside the matches, and counts it by place and year from here, reading no
+/// column. Places and years are numbered over the whole index: places in (town, county,
+/// province, city) order, so the places of one town in one county are adjacent.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ReportTable {
+    /// u32s, [`PLACE`] per place.
+    places: OwnedBytes,
+    /// u32s, [`YEAR`] per year, ascending.
+    years: OwnedBytes,
+    /// Per segment, u32s, [`ENTRY`] per report: first document, place, year ([`NONE`] for none).
+    segments: Vec<OwnedBytes>,
+}
+
+impl ReportTable {
+    /// Reads every segment's report keys, places and years. `maps` are the town, county,
+    /// province and city maps of the same segments.
+    fn build(searcher: &Searcher, maps: [&OrdinalMap; PLACE]) -> tantivy::Result<ReportTable> {
+        struct Report {
+            start: DocId,
+            place: Place,
+            year: Option<u64>,
+        }
+        let mut segments = Vec::new();
+        for (segment, reader) in searcher.segment_readers().iter().enumerate() {
+            let fast = reader.fast_fields();
+            let ords = |field: &str| -> tantivy::Result<Option<Column<u64>>> {
+                Ok(fast.str(field)?.map(|c| c.ords().clone()))
+            };
+            let columns = [
+                ords("town")?,
+                ords("county")?,
+                ords("province")?,
+                ords("city")?,
+            ];
+            let key = fast.column_opt::<u64>("report_key")?;
+            let year = fast.column_opt::<u64>("year")?;
+            let global = |i: usize, doc: DocId| -> u32 {
+                columns[i]
+                    .as_ref()
+                    .and_then(|c| first(c, doc))
+                    .and_then(|ord| maps[i].global(segment as SegmentOrdinal, ord))
+                    .unwrap_or(NONE)
+            };
+            let mut reports: Vec<Report> = Vec::new();
+            let mut last_key = None;
+            for doc in 0..reader.max_doc() {
+                let k = key.as_ref().and_then(|c| first(c, doc));
+                if doc > 0 && k == last_key {
+                    continue;
+                }
+                last_key = k;
+                reports.push(Report {
+                    start: doc,
+                    place: Place {
+                        town: global(0, doc),
+                        county: global(1, doc),
+                        province: global(2, doc),
+                        city: global(3, doc),
+                    },
+                    year: year.as_ref().and_then(|c| first(c, doc)),
+                });
+            }
+            segments.push(reports);
+        }
+        let mut places: Vec<Place> = segments.iter().flatten().map(|r| r.place).collect();
+        places.sort_unstable();
+        places.dedup();
+        let mut years: Vec<u64> = segments.iter().flatten().filter_map(|r| r.year).collect();
+        years.sort_unstable();
+        years.dedup();
+        let entries = |reports: &Vec<Report>| -> Vec<u32> {
+            let mut out = Vec::with_capacity(reports.len() * ENTRY);
+            for r in reports {
+                let place = places.binary_search(&r.place).unwrap_or_default() as u32;
+                let year = r
+                    .year
+                    .and_then(|y| years.binary_search(&y).ok())
+                    .map_or(NONE, |i| i as u32);
+                out.extend([r.start, place, year]);
+            }
+            out
+        };
+        let segments = segments.iter().map(|r| le_bytes(&entries(r))).collect();
+        let places: Vec<u32> = places
+            .iter()
+            .flat_map(|p| [p.town, p.county, p.province, p.city])
+            .collect();
+        let years: Vec<u32> = years
+            .iter()
+            .flat_map(|&y| [y as u32, (y >> 32) as u32])
+            .collect();
+        Ok(ReportTable {
+            places: le_bytes(&places),
+            years: le_bytes(&years),
+            segments,
+        })
+    }
+
+    /// The number of places.
+    pub(crate) fn places(&self) -> usize {
+        self.places.len() / (4 * PLACE)
+    }
+
+    /// The number of years.
+    pub(crate) fn years(&self) -> usize {
+        self.years.len() / (4 * YEAR)
+    }
+
+    pub(crate) fn place(&self, p: usize) -> Option<Place> {
+        let at = |i| u32_at(&self.places, p.checked_mul(PLACE)? + i);
+        Some(Place {
+            town: at(0)?,
+            county: at(1)?,
+            province: at(2)?,
+            city: at(3)?,
+        })
+    }
+
+    pub(crate) fn year(&self, y: usize) -> Option<u64> {
+        let at = |i| u32_at(&self.years, y.checked_mul(YEAR)? + i);
+        Some(u64::from(at(0)?) | u64::from(at(1)?) << 32)
+    }
+
+    /// A segment's reports.
+    pub(crate) fn segment(&self, segment: SegmentOrdinal) -> SegmentReports {
+        SegmentReports(
+            self.segments
+                .get(segment as usize)
+                .cloned()
+                .unwrap_or_else(OwnedBytes::empty),
+        )
+    }
+}
+
+/// One segment's reports, as [`ReportTable`] lists them.
+pub(crate) struct SegmentReports(OwnedBytes);
+
+impl SegmentReports {
+    fn entries(&self) -> &[[u8; 4 * ENTRY]] {
+        self.0.as_slice().as_chunks().0
+    }
+
+    /// The first document of report `r`.
+    pub(crate) fn start(&self, r: usize) -> Option<DocId> {
+        self.entries().get(r).map(|e| u32_at(e, 0).unwrap_or(NONE))
+    }
+
+    /// The place and year of report `r`, as numbered in [`ReportTable`].
+    pub(crate) fn place_and_year(&self, r: usize) -> Option<(u32, u32)> {
+        let e = self.entries().get(r)?;
+        Some((u32_at(e, 1)?, u32_at(e, 2)?))
+    }
+
+    /// The report that `doc` belongs to, the last at or after `from` that begins at or before
+    /// it: looked for in steps that double, since the next match is most often in the next
+    /// report or one soon after.
+    pub(crate) fn find(&self, doc: DocId, from: usize) -> Option<usize> {
+        let entries = self.entries();
+        let begins = |r: usize| entries.get(r).and_then(|e| u32_at(e, 0));
+        if begins(from)? > doc {
+            return None;
+        }
+        // begins(low) <= doc; the report sought is in low..high.
+        let (mut low, mut step) = (from, 1);
+        let high = loop {
+            match from.checked_add(step).filter(|&r| r < entries.len()) {
+                Some(r) if begins(r)? <= doc => {
+                    low = r;
+                    step *= 2;
+                }
+                Some(r) => break r,
+                None => break entries.len(),
+            }
+        };
+        let after = entries[low..high].partition_point(|e| u32_at(e, 0).is_some_and(|s| s <= doc));
+        Some(low + after.saturating_sub(1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,6 +650,41 @@ mod tests {
             }
         }
         assert_eq!(map.global(9, 0), None, "an unknown segment maps nowhere");
+    }
+
+    #[test]
+    fn a_document_is_found_in_the_report_that_begins_at_or_before_it() {
+        // Reports beginning at documents 0, 3, 4, 10, 11, 30.
+        let starts = [0u32, 3, 4, 10, 11, 30];
+        let entries: Vec<u32> = starts.iter().flat_map(|&s| [s, 0, NONE]).collect();
+        let reports = SegmentReports(le_bytes(&entries));
+        // (document, searching from report, the report found)
+        let rows = [
+            (0, 0, Some(0)),
+            (2, 0, Some(0)),
+            (3, 0, Some(1)),
+            (3, 1, Some(1)),
+            (4, 1, Some(2)),
+            (9, 0, Some(2)),
+            (10, 2, Some(3)),
+            (29, 0, Some(4)),
+            (29, 4, Some(4)),
+            (30, 0, Some(5)),
+            (1_000, 0, Some(5)),
+            (1_000, 5, Some(5)),
+            (2, 1, None),
+            (5, 6, None),
+        ];
+        for (doc, from, expected) in rows {
+            assert_eq!(
+                reports.find(doc, from),
+                expected,
+                "document {doc} from {from}"
+            );
+        }
+        assert_eq!(reports.start(5), Some(30));
+        assert_eq!(reports.start(6), None);
+        assert_eq!(SegmentReports(OwnedBytes::empty()).find(0, 0), None);
     }
 
     fn index_with_towns(batches: &[&[&str]]) -> (tempfile::TempDir, Index) {
