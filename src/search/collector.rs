@@ -263,9 +263,13 @@ impl Collector for TallyCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Tally> {
-        let mut all = Tally::default();
-        let mut places = Vec::new();
-        let mut years = Vec::new();
+        let maps = &self.maps;
+        let mut all = Tally {
+            section_types: vec![0; maps.section_type.len()],
+            ..Tally::default()
+        };
+        let mut places = vec![0; maps.reports.places()];
+        let mut years = vec![0; maps.reports.years()];
         for fruit in fruits {
             all.matches.extend(fruit.matches);
             all.total += fruit.total;
@@ -280,11 +284,11 @@ impl Collector for TallyCollector {
         }
         // Places are numbered in (town, county, province, city) order: one town's places in
         // one county and province are adjacent.
-        let maps = &self.maps;
         all.provinces = vec![0; maps.province.len()];
         all.cities = vec![0; maps.city.len()];
         all.counties = vec![0; maps.county.len()];
-        let mut towns: Vec<((u32, u32, u32), u32)> = Vec::new();
+        let touched = places.iter().filter(|n| **n > 0).count();
+        let mut towns: Vec<((u32, u32, u32), u32)> = Vec::with_capacity(touched);
         for (p, &n) in places.iter().enumerate().filter(|(_, n)| **n > 0) {
             let Some(place) = maps.reports.place(p) else {
                 continue;
