@@ -8,7 +8,7 @@
 //! order of the strings: comparing ordinals compares labels.
 //!
 //! Building the maps reads every facet value of every segment, and the report table every
-//! document's report key (together about 6 ms at 20,000 reports, more than the rest of a
+//! document's report key (together about 6 ms at 20,000 reports, as much as the rest of a
 //! one-query process), so the indexer saves them beside the index ([`CACHE_FILE`]), stamped
 //! with the segments they were made from; a search uses the file only when the stamp matches
 //! its own segments, and builds the maps itself otherwise (a stale, foreign or damaged file is
