@@ -276,7 +276,7 @@ impl Engine {
             self.handle
                 .index
                 .search_executor()
-                .map(|m| Ok(self.hit(&searcher, m)), tally.matches.iter())?
+                .map(|m| Ok(self.hit(&searcher, &maps, m)), tally.matches.iter())?
                 .into_iter()
                 .collect::<Result<Vec<_>>>()?
         };
@@ -493,9 +493,10 @@ impl Engine {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// A hit: its report's metadata from the fast columns, its text and headings from the
-    /// document store (the only fields stored per section).
-    fn hit(&self, searcher: &Searcher, m: &Match) -> Result<Hit> {
+    /// A hit: its report's place and year from the report table, its other metadata from the
+    /// fast columns, its text and headings from the document store (the only fields stored per
+    /// section).
+    fn hit(&self, searcher: &Searcher, maps: &FacetMaps, m: &Match) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
@@ -508,15 +509,21 @@ impl Engine {
             .unwrap_or_default();
         let meta = self.hit_columns(searcher, m)?;
         let doc_id = m.address.doc_id;
+        let (place, year) = maps.reports.report(m.address.segment_ord, doc_id);
+        let label = |map: &OrdinalMap, ord: Option<u32>| {
+            Some(map.label(ord?))
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+        };
         Ok(Hit {
             meta: ReportMeta {
                 file: column_text(&meta.file, doc_id)?.unwrap_or_default(),
                 title: column_text(&meta.title, doc_id)?,
-                town: column_text(&meta.town, doc_id)?,
-                county: column_text(&meta.county, doc_id)?,
-                city: column_text(&meta.city, doc_id)?,
-                province: column_text(&meta.province, doc_id)?,
-                year: meta.year.first(doc_id),
+                town: label(&maps.town, place.map(|p| p.town)),
+                county: label(&maps.county, place.map(|p| p.county)),
+                city: label(&maps.city, place.map(|p| p.city)),
+                province: label(&maps.province, place.map(|p| p.province)),
+                year,
                 issuer: column_text(&meta.issuer, doc_id)?,
                 published: column_text(&meta.published, doc_id)?,
             },
@@ -529,18 +536,14 @@ impl Engine {
     }
 }
 
-/// The columns of one segment that a hit's report metadata is read from.
+/// The columns of one segment that a hit's report metadata is read from (its place and year
+/// come from the report table).
 struct SegmentColumns {
     file: Option<StrColumn>,
     title: Option<StrColumn>,
-    town: Option<StrColumn>,
-    county: Option<StrColumn>,
-    city: Option<StrColumn>,
-    province: Option<StrColumn>,
     issuer: Option<StrColumn>,
     published: Option<StrColumn>,
     section_type: Option<StrColumn>,
-    year: Column<u64>,
     line: Column<u64>,
 }
 
@@ -550,14 +553,9 @@ impl SegmentColumns {
         Ok(SegmentColumns {
             file: fast.str("file")?,
             title: fast.str("title")?,
-            town: fast.str("town")?,
-            county: fast.str("county")?,
-            city: fast.str("city")?,
-            province: fast.str("province")?,
             issuer: fast.str("issuer")?,
             published: fast.str("published")?,
             section_type: fast.str("section_type")?,
-            year: fast.u64("year")?,
             line: fast.u64("line")?,
         })
     }

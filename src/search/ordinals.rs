@@ -550,6 +550,21 @@ impl ReportTable {
         Some(u64::from(at(0)?) | u64::from(at(1)?) << 32)
     }
 
+    /// The place and year of the report that document `doc` of `segment` belongs to (None
+    /// where it has none, or for a document the table does not cover).
+    pub(crate) fn report(
+        &self,
+        segment: SegmentOrdinal,
+        doc: DocId,
+    ) -> (Option<Place>, Option<u64>) {
+        let reports = self.segment(segment);
+        let Some((place, year)) = reports.find(doc, 0).and_then(|r| reports.place_and_year(r))
+        else {
+            return (None, None);
+        };
+        (self.place(place as usize), self.year(year as usize))
+    }
+
     /// A segment's reports.
     pub(crate) fn segment(&self, segment: SegmentOrdinal) -> SegmentReports {
         SegmentReports(

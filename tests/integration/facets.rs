@@ -279,6 +279,44 @@ fn facets_equal_counting_the_parsed_reports_by_hand() {
 }
 
 #[test]
+fn every_hit_carries_its_own_reports_metadata() {
+    let s = staged();
+    let by_file: HashMap<&str, &Report> = s
+        .reports
+        .iter()
+        .map(|r| (r.meta.file.as_str(), r))
+        .collect();
+    let all = s
+        .engine
+        .search(&SearchRequest {
+            query: Query::Text("法".into()),
+            filters: Filters::default(),
+            limit: None,
+            facet_limit: Some(0),
+        })
+        .expect("search");
+    assert!(all.hits.len() > 1_000, "{} hits", all.hits.len());
+    let mut seen = HashSet::new();
+    for hit in &all.hits {
+        let report = by_file
+            .get(hit.meta.file.as_str())
+            .unwrap_or_else(|| panic!("{} is not in the corpus", hit.meta.file));
+        assert_eq!(
+            hit.meta, report.meta,
+            "line {} of {}",
+            hit.line, hit.meta.file
+        );
+        seen.insert(hit.meta.file.as_str());
+    }
+    assert_eq!(seen.len(), s.reports.len(), "every report has a hit");
+    assert!(
+        s.reports.iter().any(|r| r.meta.county.is_none())
+            || s.reports.iter().any(|r| r.meta.town.is_none()),
+        "some reports lack a place"
+    );
+}
+
+#[test]
 fn a_facet_limit_lists_the_head_of_the_full_list() {
     let s = staged();
     for term in ["法", "法律顾问"] {
