@@ -268,27 +268,19 @@ impl Engine {
                 maps: Arc::clone(&maps),
             },
         )?;
-        // Each hit decompresses its block of the document store (64 KiB of zstd), so the hits
-        // are read in parallel on the search threads, which are idle by now, and the facets
-        // are listed there too, first, while the other threads read hits.
-        let parts = std::iter::once(Part::Facets).chain(tally.matches.iter().map(Part::Hit));
-        let mut listed = None;
-        let mut hits = Vec::with_capacity(tally.matches.len());
-        for done in self.handle.index.search_executor().map(
-            |part| {
-                Ok(match part {
-                    Part::Facets => Done::Facets(facets(&tally, &maps, request.facet_limit)),
-                    Part::Hit(m) => Done::Hit(self.hit(&searcher, &maps, m)),
-                })
-            },
-            parts,
-        )? {
-            match done {
-                Done::Facets(f) => listed = Some(f),
-                Done::Hit(hit) => hits.push(hit?),
-            }
-        }
-        let (facets, facet_sizes) = listed.unwrap_or_default();
+        let hits = if tally.matches.is_empty() {
+            Vec::new()
+        } else {
+            // Each hit decompresses its block of the document store (64 KiB of zstd), so they
+            // are read in parallel on the search threads, which are idle by now.
+            self.handle
+                .index
+                .search_executor()
+                .map(|m| Ok(self.hit(&searcher, &maps, m)), tally.matches.iter())?
+                .into_iter()
+                .collect::<Result<Vec<_>>>()?
+        };
+        let (facets, facet_sizes) = facets(&tally, &maps, request.facet_limit);
         Ok(SearchResults {
             total_sections: tally.total,
             total_reports: tally.reports,
@@ -542,18 +534,6 @@ impl Engine {
             score: m.score,
         })
     }
-}
-
-/// What is left of a search once its matches are collected: listing the facets, and reading
-/// each hit.
-enum Part<'a> {
-    Facets,
-    Hit(&'a Match),
-}
-
-enum Done {
-    Facets((Facets, FacetSizes)),
-    Hit(Result<Hit>),
 }
 
 /// The columns of one segment that a hit's report metadata is read from (its place and year
