@@ -120,11 +120,7 @@ pub struct SegmentFruit {
     matches: Vec<Match>,
     total: usize,
     reports: usize,
-    /// (town, county, province) → sections, in that order.
-    towns: Vec<((u32, u32, u32), u32)>,
-    provinces: Vec<u32>,
-    cities: Vec<u32>,
-    counties: Vec<u32>,
+    places: Vec<u32>,
     years: Vec<u32>,
     section_types: Vec<u32>,
 }
@@ -268,17 +264,17 @@ impl Collector for TallyCollector {
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Tally> {
         let maps = &self.maps;
-        let mut all = Tally::default();
-        let mut years = Vec::new();
-        let mut towns = Vec::new();
+        let mut all = Tally {
+            section_types: vec![0; maps.section_type.len()],
+            ..Tally::default()
+        };
+        let mut places = vec![0; maps.reports.places()];
+        let mut years = vec![0; maps.reports.years()];
         for fruit in fruits {
             all.matches.extend(fruit.matches);
             all.total += fruit.total;
             all.reports += fruit.reports;
-            towns.extend(fruit.towns);
-            add_into(&mut all.provinces, &fruit.provinces);
-            add_into(&mut all.cities, &fruit.cities);
-            add_into(&mut all.counties, &fruit.counties);
+            add_into(&mut places, &fruit.places);
             add_into(&mut years, &fruit.years);
             add_into(&mut all.section_types, &fruit.section_types);
         }
@@ -286,15 +282,29 @@ impl Collector for TallyCollector {
         if let Some(limit) = self.limit {
             all.matches.truncate(limit);
         }
-        // Each segment's list is in order: a stable sort merges the runs.
-        towns.sort_by_key(|&(key, _)| key);
-        towns.dedup_by(|(key, n), (kept, total)| {
-            let same = key == kept;
-            if same {
-                *total += *n;
+        // Places are numbered in (town, county, province, city) order: one town's places in
+        // one county and province are adjacent.
+        all.provinces = vec![0; maps.province.len()];
+        all.cities = vec![0; maps.city.len()];
+        all.counties = vec![0; maps.county.len()];
+        let touched = places.iter().filter(|n| **n > 0).count();
+        let mut towns: Vec<((u32, u32, u32), u32)> = Vec::with_capacity(touched);
+        for (p, &n) in places.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let Some(place) = maps.reports.place(p) else {
+                continue;
+            };
+            add_at(&mut all.provinces, place.province, n);
+            add_at(&mut all.cities, place.city, n);
+            add_at(&mut all.counties, place.county, n);
+            if place.town == NONE {
+                continue;
             }
-            same
-        });
+            let key = (place.town, place.county, place.province);
+            match towns.last_mut() {
+                Some((last, count)) if *last == key => *count += n,
+                _ => towns.push((key, n)),
+            }
+        }
         all.towns = TownCounts(towns);
         all.years = years
             .iter()
@@ -431,30 +441,6 @@ impl SegmentCollector for SegmentTally {
                 section_types[g as usize] += n;
             }
         }
-        // From places to towns, counties, cities and provinces, here on the search threads.
-        // Places are numbered in (town, county, province, city) order: one town's places in one
-        // county and province are adjacent.
-        let table = &self.maps.reports;
-        let mut provinces = vec![0; self.maps.province.len()];
-        let mut cities = vec![0; self.maps.city.len()];
-        let mut counties = vec![0; self.maps.county.len()];
-        let mut towns: Vec<((u32, u32, u32), u32)> = Vec::new();
-        for (p, &n) in self.places.iter().enumerate().filter(|(_, n)| **n > 0) {
-            let Some(place) = table.place(p) else {
-                continue;
-            };
-            add_at(&mut provinces, place.province, n);
-            add_at(&mut cities, place.city, n);
-            add_at(&mut counties, place.county, n);
-            if place.town == NONE {
-                continue;
-            }
-            let key = (place.town, place.county, place.province);
-            match towns.last_mut() {
-                Some((last, count)) if *last == key => *count += n,
-                _ => towns.push((key, n)),
-            }
-        }
         let mut matches: Vec<Match> = if self.limit.is_some() {
             self.best.into_iter().map(|w| w.0).collect()
         } else {
@@ -465,10 +451,7 @@ impl SegmentCollector for SegmentTally {
             matches,
             total: self.total,
             reports: self.reports,
-            towns,
-            provinces,
-            cities,
-            counties,
+            places: self.places,
             years: self.years,
             section_types,
         }
