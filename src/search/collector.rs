@@ -287,8 +287,7 @@ impl Collector for TallyCollector {
         all.provinces = vec![0; maps.province.len()];
         all.cities = vec![0; maps.city.len()];
         all.counties = vec![0; maps.county.len()];
-        let touched = places.iter().filter(|n| **n > 0).count();
-        let mut towns: Vec<((u32, u32, u32), u32)> = Vec::with_capacity(touched);
+        let mut towns: Vec<((u32, u32, u32), u32)> = Vec::new();
         for (p, &n) in places.iter().enumerate().filter(|(_, n)| **n > 0) {
             let Some(place) = maps.reports.place(p) else {
                 continue;

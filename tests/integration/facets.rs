@@ -11,7 +11,7 @@ use fazhi_search::search::{FacetCount, FacetSizes, Facets};
 use fazhi_search::{Engine, Filters, Query, SearchRequest, SearchResults, normalize};
 use tempfile::TempDir;
 
-use crate::util::{corpus_dir, index, parse_corpus};
+use crate::util::{copy_seeds, corpus_dir, index, parse_corpus};
 
 struct Staged {
     _dirs: (TempDir, TempDir),
@@ -314,6 +314,49 @@ fn every_hit_carries_its_own_reports_metadata() {
             || s.reports.iter().any(|r| r.meta.town.is_none()),
         "some reports lack a place"
     );
+}
+
+/// An index whose saved facet file is damaged or from an older version answers the same
+/// without it, and the next run of the indexer, with nothing changed, writes it anew.
+#[test]
+fn a_stale_facet_file_is_not_used_and_the_next_run_rewrites_it() {
+    let corpus = TempDir::new().expect("temp dir");
+    copy_seeds(corpus.path());
+    let index_dir = TempDir::new().expect("temp dir");
+    index(corpus.path(), index_dir.path());
+    let saved = index_dir.path().join("facet-ordinals.bin");
+    let good = std::fs::read(&saved).expect("saved");
+    let answer = |term: &str| {
+        let engine = Engine::open(index_dir.path()).expect("open");
+        let got = search(&engine, term, Filters::default(), None);
+        let hits: Vec<_> = got.hits.iter().map(|h| h.meta.clone()).collect();
+        (
+            got.total_sections,
+            got.total_reports,
+            format!("{:?}", got.facets),
+            hits,
+        )
+    };
+    let before = answer("法律顾问");
+    let current = b"fazhi-search facet ordinals 2\n";
+    assert!(
+        good.starts_with(current),
+        "the file's format has changed: update this test"
+    );
+    let older = [b"fazhi-search facet ordinals 1\n", &good[current.len()..]].concat();
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    for (what, bytes) in [("an older format", older), ("a flipped byte", flipped)] {
+        std::fs::write(&saved, &bytes).expect("write");
+        assert_eq!(answer("法律顾问"), before, "{what}: the same answer");
+        index(corpus.path(), index_dir.path());
+        assert_eq!(
+            std::fs::read(&saved).expect("saved"),
+            good,
+            "{what}: rewritten by a run with nothing changed"
+        );
+    }
 }
 
 #[test]
