@@ -28,8 +28,12 @@ pub struct Passage {
     pub highlights: Vec<(usize, usize)>,
 }
 
-/// Characters that end a sentence.
-const SENTENCE_ENDS: &str = "。！？；!?;\n";
+/// Whether a character ends a sentence. A `match`, not a search of a string of them: the walk
+/// to a sentence's ends asks it for up to 300 characters per match, and a string search per
+/// character was half the time of writing a page of ten hits.
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n')
+}
 /// Where no term matches (a query of exclusions), the opening shown, in characters.
 const OPENING_CHARS: usize = 120;
 /// The most characters a "sentence" reaches from a match before it is cut: some texts have
@@ -59,10 +63,10 @@ pub fn passage(text: &str, terms: &[&str], options: PassageOptions) -> Passage {
             s.saturating_sub(MAX_SENTENCE_REACH),
             (e + MAX_SENTENCE_REACH).min(chars.len()),
         );
-        while s > s_limit && !SENTENCE_ENDS.contains(chars[s - 1].1) {
+        while s > s_limit && !ends_sentence(chars[s - 1].1) {
             s -= 1;
         }
-        while e < e_limit && !SENTENCE_ENDS.contains(chars[e - 1].1) {
+        while e < e_limit && !ends_sentence(chars[e - 1].1) {
             e += 1;
         }
         let s = s.saturating_sub(options.context);
@@ -143,6 +147,16 @@ mod tests {
 
     const TEXT: &str =
         "一是开展合法性审查。听取法律顾问等人员的意见。今年法律顾问审核合同71件。其他工作。";
+
+    #[test]
+    fn sentence_ends() {
+        for c in "。！？；!?;\n".chars() {
+            assert!(ends_sentence(c), "{c:?} ends a sentence");
+        }
+        for c in "，、：,.:法a 1（）“”…".chars() {
+            assert!(!ends_sentence(c), "{c:?} does not end a sentence");
+        }
+    }
 
     #[test]
     fn sentences_with_the_match() {
