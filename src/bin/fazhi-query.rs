@@ -16,7 +16,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::{self, writer};
-use fazhi_search::search::{self, Dimension, Engine, Filters, SearchRequest, StatsRequest};
+use fazhi_search::search::{
+    self, Dimension, Engine, Filters, HitReads, SearchRequest, StatsRequest,
+};
 use fazhi_search::serve::{self, ServeConfig};
 use fazhi_search::{Error, Query, SectionType};
 
@@ -283,6 +285,23 @@ enum Job {
     },
 }
 
+/// The most hits a search reads for them to count as one page, seldom sharing a block of the
+/// document store.
+const PAGE_OF_HITS: usize = 100;
+
+impl Job {
+    /// How the job's hits fall into the document store's blocks.
+    fn hit_reads(&self) -> HitReads {
+        match self {
+            Job::Search { request, .. } if request.limit.is_some_and(|n| n <= PAGE_OF_HITS) => {
+                HitReads::Scattered
+            }
+            Job::Stats { .. } => HitReads::Scattered,
+            Job::Search { .. } | Job::Kwic { .. } | Job::Serve { .. } => HitReads::Dense,
+        }
+    }
+}
+
 /// Everything the command needs, validated before any file is touched.
 struct Config {
     job: Job,
@@ -461,7 +480,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Never dropped: the process ends when the answer is written, and the kernel reclaims the
     // index's maps at exit faster than unmapping them one by one while the search threads are
     // alive (0.7 ms of a 10 ms query at 20,000 reports).
-    let engine = ManuallyDrop::new(Engine::open(&config.index)?);
+    let engine = ManuallyDrop::new(Engine::open_for(&config.index, config.job.hit_reads())?);
     let found = |any: bool| {
         if any {
             ExitCode::SUCCESS
@@ -597,4 +616,35 @@ fn ensure_index(config: &Config) -> anyhow::Result<()> {
         summary.totals.reports, summary.totals.sections
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_of_hits_keeps_no_decompressed_block() {
+        // (the command line after the program name, how its hits fall into blocks)
+        let rows: [(&[&str], HitReads); 7] = [
+            (&["法律顾问"], HitReads::Scattered),
+            (
+                &["search", "--limit", "100", "法律顾问"],
+                HitReads::Scattered,
+            ),
+            (&["search", "--limit", "101", "法律顾问"], HitReads::Dense),
+            (&["search", "--all", "法律顾问"], HitReads::Dense),
+            (&["stats", "--by", "year", "法律顾问"], HitReads::Scattered),
+            (&["kwic", "法律顾问"], HitReads::Dense),
+            (&["serve"], HitReads::Dense),
+        ];
+        for (args, expected) in rows {
+            let argv = std::iter::once("fazhi-query")
+                .chain(args.iter().copied())
+                .map(std::ffi::OsString::from);
+            let cli = Cli::try_parse_from(default_command(exclusions_as_not(argv)))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let config = Config::from_cli(cli).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert_eq!(config.job.hit_reads(), expected, "{args:?}");
+        }
+    }
 }

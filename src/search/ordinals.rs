@@ -393,9 +393,10 @@ impl OrdinalMap {
     }
 
     /// True when a global ordinal has a value that is not empty (a cheaper test than
-    /// [`OrdinalMap::label`], which checks the value's UTF-8).
+    /// [`OrdinalMap::label`], which checks the value's UTF-8). Values are distinct and sorted,
+    /// so only the first can be empty: no other value's bounds are read.
     pub(crate) fn has_label(&self, global: u32) -> bool {
-        self.span(global).is_some_and(|(from, to)| from < to)
+        (global as usize) < self.len() && (global > 0 || self.span(0).is_some_and(|(f, t)| f < t))
     }
 
     /// The value of a global ordinal ("" for none).
@@ -533,6 +534,26 @@ impl ReportTable {
     /// The number of years.
     pub(crate) fn years(&self) -> usize {
         self.years.len() / (4 * YEAR)
+    }
+
+    /// Every place, in order: place `p` is the `p`th.
+    pub(crate) fn all_places(&self) -> impl Iterator<Item = Place> + '_ {
+        self.places
+            .as_slice()
+            .as_chunks::<{ 4 * PLACE }>()
+            .0
+            .iter()
+            .map(|c| {
+                let at = |i: usize| {
+                    u32::from_le_bytes([c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]])
+                };
+                Place {
+                    town: at(0),
+                    county: at(1),
+                    province: at(2),
+                    city: at(3),
+                }
+            })
     }
 
     pub(crate) fn place(&self, p: usize) -> Option<Place> {
@@ -701,6 +722,50 @@ mod tests {
         assert_eq!(reports.start(5), Some(30));
         assert_eq!(reports.start(6), None);
         assert_eq!(SegmentReports(OwnedBytes::empty()).find(0, 0), None);
+    }
+
+    #[test]
+    fn every_place_is_listed_in_order() {
+        let places = [[3u32, 1, 0, 2], [3, 1, 0, 5], [7, NONE, 1, NONE], [NONE; 4]];
+        let table = ReportTable {
+            places: le_bytes(&places.concat()),
+            years: le_bytes(&[]),
+            segments: Vec::new(),
+        };
+        let listed: Vec<Place> = table.all_places().collect();
+        let one_by_one: Vec<Place> = (0..table.places()).filter_map(|p| table.place(p)).collect();
+        assert_eq!(listed.len(), places.len());
+        assert_eq!(listed, one_by_one);
+        assert_eq!(
+            listed[1],
+            Place {
+                town: 3,
+                county: 1,
+                province: 0,
+                city: 5
+            }
+        );
+    }
+
+    #[test]
+    fn only_an_empty_value_has_no_label() {
+        // (the values in the index, the global ordinals with a label)
+        let rows: [(&[&str], &[u32]); 3] = [
+            (&["城关镇", "保安镇"], &[0, 1]),
+            (&["城关镇", "", "保安镇"], &[1, 2]),
+            (&[""], &[]),
+        ];
+        for (values, labelled) in rows {
+            let (_dir, index) = index_with_towns(&[values]);
+            let map = OrdinalMap::build(&index.reader().unwrap().searcher(), "town").unwrap();
+            let got: Vec<u32> = (0..map.len() as u32 + 2)
+                .filter(|&g| map.has_label(g))
+                .collect();
+            assert_eq!(got, labelled, "{values:?}");
+            for g in 0..map.len() as u32 {
+                assert_eq!(map.has_label(g), !map.label(g).is_empty(), "{values:?} {g}");
+            }
+        }
     }
 
     fn index_with_towns(batches: &[&[&str]]) -> (tempfile::TempDir, Index) {

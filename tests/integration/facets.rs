@@ -7,14 +7,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use fazhi_search::report::Report;
-use fazhi_search::search::{FacetCount, FacetSizes, Facets};
+use fazhi_search::search::{FacetCount, FacetSizes, Facets, HitReads};
 use fazhi_search::{Engine, Filters, Query, SearchRequest, SearchResults, normalize};
 use tempfile::TempDir;
 
 use crate::util::{copy_seeds, corpus_dir, index, parse_corpus};
 
 struct Staged {
-    _dirs: (TempDir, TempDir),
+    /// The corpus and the index.
+    dirs: (TempDir, TempDir),
     engine: Engine,
     reports: Vec<Report>,
 }
@@ -55,7 +56,7 @@ fn staged() -> &'static Staged {
         let engine = Engine::open(index_dir.path()).expect("open");
         let reports = parse_corpus(corpus.path());
         Staged {
-            _dirs: (corpus, index_dir),
+            dirs: (corpus, index_dir),
             engine,
             reports,
         }
@@ -316,6 +317,35 @@ fn every_hit_carries_its_own_reports_metadata() {
     );
 }
 
+/// Hits read the way a one-query process reads them (no decompressed block kept) are the same
+/// as hits read with blocks kept, hit for hit, and so are the counts.
+#[test]
+fn hits_are_the_same_whether_blocks_are_kept_or_not() {
+    let s = staged();
+    let scattered = Engine::open_for(s.dirs.1.path(), HitReads::Scattered).expect("open");
+    for term in ["法", "法律顾问", "普法"] {
+        let request = SearchRequest {
+            query: Query::Text(term.into()),
+            filters: Filters::default(),
+            limit: Some(200),
+            facet_limit: None,
+        };
+        let kept = s.engine.search(&request).expect("search");
+        let once = scattered.search(&request).expect("search");
+        assert!(kept.hits.len() > 20, "{term}: enough hits to share blocks");
+        assert_eq!(
+            format!("{:?}", once.hits),
+            format!("{:?}", kept.hits),
+            "{term}"
+        );
+        assert_eq!(
+            format!("{:?}", once.facets),
+            format!("{:?}", kept.facets),
+            "{term}"
+        );
+    }
+}
+
 /// An index whose saved facet file is damaged or from an older version answers the same
 /// without it, and the next run of the indexer, with nothing changed, writes it anew.
 #[test]
@@ -393,7 +423,7 @@ fn a_facet_limit_lists_the_head_of_the_full_list() {
 #[test]
 fn the_indexer_saves_the_facet_ordinal_maps_beside_the_index() {
     let s = staged();
-    let saved = s._dirs.1.path().join("facet-ordinals.bin");
+    let saved = s.dirs.1.path().join("facet-ordinals.bin");
     let bytes = std::fs::read(&saved).expect("saved by the last run");
     assert!(
         bytes.starts_with(b"fazhi-search facet ordinals"),
