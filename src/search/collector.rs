@@ -27,6 +27,8 @@ pub struct Match {
     pub score: Score,
     pub report_key: u64,
     pub line: u64,
+    /// The section type's global ordinal in [`FacetMaps`], read when the match is kept.
+    pub(crate) section_type: Option<u32>,
     pub address: DocAddress,
 }
 
@@ -383,6 +385,11 @@ impl SegmentTally {
             score,
             report_key,
             line: first(&this.line, doc).unwrap_or_default(),
+            section_type: this
+                .section_type
+                .as_ref()
+                .and_then(|column| first(column, doc))
+                .and_then(|local| this.maps.section_type.global(this.segment, local)),
             address,
         };
         let key = |this: &Self| first(&this.report_key, doc).unwrap_or_default();

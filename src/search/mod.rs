@@ -20,7 +20,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::StrColumn;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
     Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
@@ -517,9 +517,9 @@ impl Engine {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// A hit: its report's place and year from the report table, its other metadata from the
-    /// fast columns, its text and headings from the document store (the only fields stored per
-    /// section).
+    /// A hit: its report's place and year from the report table, its section type and line as
+    /// the collector read them, its other metadata from the fast columns, its text and headings
+    /// from the document store (the only fields stored per section).
     fn hit(&self, searcher: &Searcher, maps: &FacetMaps, m: &Match) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
@@ -551,9 +551,12 @@ impl Engine {
                 issuer: column_text(&meta.issuer, doc_id)?,
                 published: column_text(&meta.published, doc_id)?,
             },
-            section_type: column_text(&meta.section_type, doc_id)?.unwrap_or_default(),
+            section_type: m
+                .section_type
+                .map(|g| maps.section_type.label(g).to_string())
+                .unwrap_or_default(),
             headings,
-            line: meta.line.first(doc_id).unwrap_or_default(),
+            line: m.line,
             text: stored(f.text).unwrap_or_default(),
             score: m.score,
         })
@@ -561,14 +564,12 @@ impl Engine {
 }
 
 /// The columns of one segment that a hit's report metadata is read from (its place and year
-/// come from the report table).
+/// come from the report table, its section type and line from the collector).
 struct SegmentColumns {
     file: Option<StrColumn>,
     title: Option<StrColumn>,
     issuer: Option<StrColumn>,
     published: Option<StrColumn>,
-    section_type: Option<StrColumn>,
-    line: Column<u64>,
 }
 
 impl SegmentColumns {
@@ -579,8 +580,6 @@ impl SegmentColumns {
             title: fast.str("title")?,
             issuer: fast.str("issuer")?,
             published: fast.str("published")?,
-            section_type: fast.str("section_type")?,
-            line: fast.u64("line")?,
         })
     }
 }

@@ -307,6 +307,18 @@ fn every_hit_carries_its_own_reports_metadata() {
             "line {} of {}",
             hit.line, hit.meta.file
         );
+        let section = report
+            .sections
+            .iter()
+            .find(|x| x.line as u64 == hit.line)
+            .unwrap_or_else(|| panic!("no section at line {} of {}", hit.line, hit.meta.file));
+        assert_eq!(
+            (hit.section_type.as_str(), &hit.headings),
+            (section.section_type.to_string().as_str(), &section.headings),
+            "line {} of {}",
+            hit.line,
+            hit.meta.file
+        );
         seen.insert(hit.meta.file.as_str());
     }
     assert_eq!(seen.len(), s.reports.len(), "every report has a hit");
