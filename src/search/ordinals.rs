@@ -424,6 +424,20 @@ pub(crate) struct Place {
     pub city: u32,
 }
 
+impl Place {
+    /// A place as [`ReportTable`] holds it: town, county, province and city.
+    fn from_entry(entry: &[u8; 4 * PLACE]) -> Place {
+        let (ords, _) = entry.as_chunks::<4>();
+        let at = |i: usize| u32::from_le_bytes(ords[i]);
+        Place {
+            town: at(0),
+            county: at(1),
+            province: at(2),
+            city: at(3),
+        }
+    }
+}
+
 /// Each segment's reports in document order: where each begins, its place and its year.
 ///
 /// A report's sections are adjacent in a segment (the writer adds a report as one batch, and
@@ -538,32 +552,16 @@ impl ReportTable {
 
     /// Every place, in order: place `p` is the `p`th.
     pub(crate) fn all_places(&self) -> impl Iterator<Item = Place> + '_ {
-        self.places
-            .as_slice()
-            .as_chunks::<{ 4 * PLACE }>()
-            .0
-            .iter()
-            .map(|c| {
-                let at = |i: usize| {
-                    u32::from_le_bytes([c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]])
-                };
-                Place {
-                    town: at(0),
-                    county: at(1),
-                    province: at(2),
-                    city: at(3),
-                }
-            })
+        self.place_entries().iter().map(Place::from_entry)
     }
 
     pub(crate) fn place(&self, p: usize) -> Option<Place> {
-        let at = |i| u32_at(&self.places, p.checked_mul(PLACE)? + i);
-        Some(Place {
-            town: at(0)?,
-            county: at(1)?,
-            province: at(2)?,
-            city: at(3)?,
-        })
+        self.place_entries().get(p).map(Place::from_entry)
+    }
+
+    /// The places' entries, [`PLACE`] little-endian u32s each.
+    fn place_entries(&self) -> &[[u8; 4 * PLACE]] {
+        self.places.as_slice().as_chunks().0
     }
 
     pub(crate) fn year(&self, y: usize) -> Option<u64> {
