@@ -2,13 +2,15 @@
 //! matches in rank order (deterministic ties), the number of reports, and the facet counts over
 //! all matches.
 //!
-//! The per-match work is kept to a comparison and a few array reads. A match is first only
-//! checked against the worst of the best kept so far. Its report is found by walking the
-//! segment's [`ReportTable`] alongside the matches (a report's sections are adjacent in one
-//! segment, since the writer adds each report as one batch), and each report's run of matches
-//! is counted by its place and year, in the index-wide numbering, when the run ends: no column
-//! is read for it. Section types differ within a report: they are read from their column for a
-//! batch of matches at once. No facet value becomes text until it is shown.
+//! The per-match work is kept to a comparison and setting a bit. A match is first only
+//! checked against the worst of the best kept so far, then marked in the segment's set of
+//! matching documents. When the segment ends, the set is counted report by report along the
+//! segment's [`ReportTable`] (a report's sections are adjacent in one segment, since the writer
+//! adds each report as one batch): each report's matches are the ones among its documents,
+//! added to its place and year in the index-wide numbering, with no column read and no branch
+//! to mispredict. A few matches among many reports are instead looked up report by report.
+//! Section types differ within a report: they are read from their column for a batch of
+//! matches at once. No facet value becomes text until it is shown.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -17,9 +19,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnIndex};
+use tantivy::directory::OwnedBytes;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::ordinals::{FacetMaps, OrdinalMap, SegmentReports};
+use super::ordinals::{FacetMaps, SegmentReports};
 
 /// A matching section before its stored fields are read.
 #[derive(Debug, Clone, Copy)]
@@ -68,37 +71,6 @@ impl Ord for Worst {
 /// A missing value (a report with no county, say) in global ordinals.
 pub(crate) const NONE: u32 = u32::MAX;
 
-/// Sections per town, told apart by county and province (there are several 保安镇), read from
-/// the search's counts by place: each counted (town, county, province) once, in that order.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TownCounts(Option<(Arc<Vec<u32>>, Arc<FacetMaps>)>);
-
-impl TownCounts {
-    /// Every counted (town, county, province) and its sections. Places are numbered in (town,
-    /// county, province, city) order, so one town's places in one county and province are
-    /// adjacent and are added up here.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = ((u32, u32, u32), u32)> + '_ {
-        let mut places = self
-            .0
-            .iter()
-            .flat_map(|(places, maps)| {
-                places
-                    .iter()
-                    .zip(maps.reports.all_places())
-                    .filter(|&(&n, place)| n > 0 && place.town != NONE)
-                    .map(|(&n, p)| ((p.town, p.county, p.province), n))
-            })
-            .peekable();
-        std::iter::from_fn(move || {
-            let (key, mut n) = places.next()?;
-            while let Some((_, more)) = places.next_if(|(k, _)| *k == key) {
-                n += more;
-            }
-            Some((key, n))
-        })
-    }
-}
-
 /// The counts that are not zero, by where they are.
 fn nonzero(counts: &[u32]) -> impl Iterator<Item = (usize, u32)> + '_ {
     counts.iter().copied().enumerate().filter(|&(_, n)| n > 0)
@@ -141,15 +113,65 @@ pub struct Tally {
     pub total: usize,
     /// The number of reports with a matching section.
     pub reports: usize,
-    pub(crate) towns: TownCounts,
-    pub(crate) provinces: Vec<u32>,
-    pub(crate) cities: Vec<u32>,
-    /// By name: same-named counties in different provinces count together (narrow by
-    /// province or city to tell them apart).
-    pub(crate) counties: Vec<u32>,
+    /// Sections by place, in [`ReportTable`](super::ordinals::ReportTable)'s numbering: see
+    /// [`Tally::regions`].
+    places: Vec<u32>,
     pub(crate) section_types: Vec<u32>,
     /// (year, sections), in year order.
     pub(crate) years: Vec<(u64, u32)>,
+}
+
+/// Sections by province, city and county, in global ordinals. Counties count by name:
+/// same-named counties in different provinces count together (narrow by province or city to
+/// tell them apart).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Regions {
+    pub provinces: Vec<u32>,
+    pub cities: Vec<u32>,
+    pub counties: Vec<u32>,
+}
+
+impl Tally {
+    /// Walks the counted places once: adds each to its province, city and county, and hands
+    /// each counted town — (town, county, province), since there are several 保安镇 — with its
+    /// sections to `town`. Places are numbered in (town, county, province, city) order, so one
+    /// town's places in one county and province are adjacent and are added up first.
+    pub(crate) fn regions(
+        &self,
+        maps: &FacetMaps,
+        mut town: impl FnMut((u32, u32, u32), u32),
+    ) -> Regions {
+        let mut regions = Regions {
+            provinces: vec![0; maps.province.len()],
+            cities: vec![0; maps.city.len()],
+            counties: vec![0; maps.county.len()],
+        };
+        let mut run: Option<((u32, u32, u32), u32)> = None;
+        for (&n, place) in self.places.iter().zip(maps.reports.all_places()) {
+            if n == 0 {
+                continue;
+            }
+            add_at(&mut regions.provinces, place.province, n);
+            add_at(&mut regions.cities, place.city, n);
+            add_at(&mut regions.counties, place.county, n);
+            if place.town == NONE {
+                continue;
+            }
+            let key = (place.town, place.county, place.province);
+            match &mut run {
+                Some((k, sum)) if *k == key => *sum += n,
+                _ => {
+                    if let Some((k, sum)) = run.replace((key, n)) {
+                        town(k, sum);
+                    }
+                }
+            }
+        }
+        if let Some((k, sum)) = run {
+            town(k, sum);
+        }
+        regions
+    }
 }
 
 fn add_into(into: &mut Vec<u32>, from: &[u32]) {
@@ -205,12 +227,26 @@ impl TallyCollector {
 /// How many matches are gathered before their section types are read together.
 const CHUNK: usize = 1024;
 
+/// A segment with fewer matches than its reports divided by this finds each match's report;
+/// one with more walks all its reports (a few nanoseconds each, against some tens for finding
+/// one).
+const SPARSE: usize = 16;
+
+/// A block of 64 documents with at least this many matches has its section types decoded at
+/// once.
+const DENSE_BLOCK: u32 = 8;
+
 pub struct SegmentTally {
     segment: SegmentOrdinal,
     maps: Arc<FacetMaps>,
     limit: Option<usize>,
     report_key: Column<u64>,
     line: Column<u64>,
+    /// Every document's section type in global ordinals, a byte each ([`DocTypes`]); the
+    /// column where the facet file has none.
+    ///
+    /// [`DocTypes`]: super::ordinals::DocTypes
+    types: Option<OwnedBytes>,
     section_type: Option<Column<u64>>,
     best: BinaryHeap<Worst>,
     /// The score of the worst kept match once `limit` are kept: a match scoring less is not
@@ -220,19 +256,11 @@ pub struct SegmentTally {
     total: usize,
     /// This segment's reports, where they begin and what they are.
     table: SegmentReports,
-    /// The report of the current run of matches, and how many sections of it matched.
-    run: Option<(usize, u32)>,
-    /// Where the report after the current run's begins: a match before it is in the run.
-    next_start: DocId,
-    /// The number of runs: reports with a matching section.
-    reports: usize,
-    /// Matches whose section types are not read yet, in document order, and the buffers the
-    /// reads go through.
-    pending: Vec<DocId>,
-    read: Vec<Option<u64>>,
-    reads: Reads,
-    /// Sections by [`ReportTable`](super::ordinals::ReportTable) place and year, and by this
-    /// segment's section-type ordinal; the search's sum of places and years.
+    /// The matching documents, a bit each.
+    matched: Vec<u64>,
+    max_doc: DocId,
+    /// Sections by [`ReportTable`](super::ordinals::ReportTable) place and year, and by global
+    /// section-type ordinal; the search's sum of places and years.
     places: Vec<u32>,
     years: Vec<u32>,
     section_types: Vec<u32>,
@@ -306,8 +334,11 @@ impl Collector for TallyCollector {
             return Err(self.used());
         }
         let fast = reader.fast_fields();
-        let section_type = fast.str("section_type")?;
-        let section_types = section_type.as_ref().map_or(0, |c| c.num_terms());
+        let types = self.maps.doc_types.segment(segment, reader.max_doc());
+        let section_type = match types {
+            Some(_) => None,
+            None => fast.str("section_type")?.map(|c| c.ords().clone()),
+        };
         let table = &self.maps.reports;
         Ok(SegmentTally {
             segment,
@@ -315,21 +346,18 @@ impl Collector for TallyCollector {
             limit: self.limit,
             report_key: fast.u64("report_key")?,
             line: fast.u64("line")?,
-            section_type: section_type.map(|c| c.ords().clone()),
+            types,
+            section_type,
             best: BinaryHeap::new(),
             threshold: Score::NEG_INFINITY,
             all: Vec::new(),
             total: 0,
             table: table.segment(segment),
-            run: None,
-            next_start: 0,
-            reports: 0,
-            pending: Vec::with_capacity(CHUNK),
-            read: Vec::with_capacity(CHUNK),
-            reads: Reads::default(),
+            matched: vec![0; (reader.max_doc() as usize).div_ceil(64)],
+            max_doc: reader.max_doc(),
             places: vec![0; table.places()],
             years: vec![0; table.years()],
-            section_types: vec![0; section_types],
+            section_types: vec![0; self.maps.section_type.len()],
             counts: Arc::clone(&self.counts),
         })
     }
@@ -358,18 +386,7 @@ impl Collector for TallyCollector {
             all.matches.truncate(limit);
         }
         let (places, years) = self.counts.take();
-        all.provinces = vec![0; maps.province.len()];
-        all.cities = vec![0; maps.city.len()];
-        all.counties = vec![0; maps.county.len()];
-        for (&n, place) in places.iter().zip(maps.reports.all_places()) {
-            if n == 0 {
-                continue;
-            }
-            add_at(&mut all.provinces, place.province, n);
-            add_at(&mut all.cities, place.city, n);
-            add_at(&mut all.counties, place.county, n);
-        }
-        all.towns = TownCounts(Some((Arc::new(places), Arc::clone(maps))));
+        all.places = places;
         all.years = nonzero(&years)
             .filter_map(|(y, n)| Some((maps.reports.year(y)?, n)))
             .collect();
@@ -385,11 +402,7 @@ impl SegmentTally {
             score,
             report_key,
             line: first(&this.line, doc).unwrap_or_default(),
-            section_type: this
-                .section_type
-                .as_ref()
-                .and_then(|column| first(column, doc))
-                .and_then(|local| this.maps.section_type.global(this.segment, local)),
+            section_type: this.section_type_of(doc),
             address,
         };
         let key = |this: &Self| first(&this.report_key, doc).unwrap_or_default();
@@ -428,50 +441,176 @@ impl SegmentTally {
         }
     }
 
-    /// A match at or past the next report's start: counts the run that ends and starts the
-    /// run of `doc`'s report.
-    #[cold]
-    fn next_report(&mut self, doc: DocId) {
-        self.end_run();
-        let from = self.run.map_or(0, |(r, _)| r + 1);
-        let found = self.table.find(doc, from);
-        self.reports += 1;
-        match found {
-            Some(r) => {
-                self.run = Some((r, 1));
-                self.next_start = self.table.start(r + 1).unwrap_or(DocId::MAX);
-            }
-            // Not in the table (which the stamp on the saved file rules out): its sections
-            // are counted, not its place or year.
-            None => {
-                self.run = None;
-                self.next_start = doc + 1;
-            }
+    /// The section type of document `doc`, in global ordinals.
+    fn section_type_of(&self, doc: DocId) -> Option<u32> {
+        match (&self.types, &self.section_type) {
+            (Some(types), _) => types
+                .as_slice()
+                .get(doc as usize)
+                .map(|&t| u32::from(t))
+                .filter(|&t| (t as usize) < self.maps.section_type.len()),
+            (None, Some(column)) => first(column, doc)
+                .and_then(|local| self.maps.section_type.global(self.segment, local)),
+            (None, None) => None,
         }
     }
 
-    /// Counts the current run's sections by its report's place and year.
-    fn end_run(&mut self) {
-        let Some((r, n)) = self.run else { return };
-        if let Some((place, year)) = self.table.place_and_year(r) {
+    /// Counts the matches by their reports' places and years, and returns how many reports
+    /// have one.
+    fn count_reports(&mut self) -> usize {
+        if self.total.saturating_mul(SPARSE) < self.table.len() {
+            self.count_reports_of_matches()
+        } else {
+            self.count_all_reports()
+        }
+    }
+
+    /// Walks every report, counting the matches among its documents.
+    fn count_all_reports(&mut self) -> usize {
+        let first = self
+            .table
+            .spans(self.max_doc)
+            .next()
+            .map_or(self.max_doc, |s| s.0);
+        // Matches before the first report (a table that does not cover the segment): counted
+        // as sections, each its own report, with no place or year.
+        let mut reports = ones(&self.matched, 0, first) as usize;
+        for (start, end, place, year) in self.table.spans(self.max_doc) {
+            let n = ones(&self.matched, start, end);
+            reports += usize::from(n > 0);
             add_at(&mut self.places, place, n);
             add_at(&mut self.years, year, n);
         }
+        reports
     }
 
-    /// Counts the pending matches' section types, read for the batch at once.
-    fn flush(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        self.reads
-            .read(self.section_type.as_ref(), &self.pending, &mut self.read);
-        for t in self.read.iter().flatten() {
-            if let Some(count) = self.section_types.get_mut(*t as usize) {
-                *count += 1;
+    /// Finds each match's report, walking the segment's reports alongside the matches.
+    fn count_reports_of_matches(&mut self) -> usize {
+        let (table, places, years) = (&self.table, &mut self.places, &mut self.years);
+        let mut end_run = |run: Option<(usize, u32)>| {
+            let Some((r, n)) = run else { return };
+            if let Some((place, year)) = table.place_and_year(r) {
+                add_at(places, place, n);
+                add_at(years, year, n);
+            }
+        };
+        let mut reports = 0;
+        // The current report and how many of its sections matched, and where the next begins.
+        let mut run: Option<(usize, u32)> = None;
+        let mut next_start: DocId = 0;
+        for doc in documents(&self.matched) {
+            match &mut run {
+                Some((_, n)) if doc < next_start => *n += 1,
+                _ => {
+                    end_run(run);
+                    reports += 1;
+                    let from = run.map_or(0, |(r, _)| r + 1);
+                    match table.find(doc, from) {
+                        Some(r) => {
+                            run = Some((r, 1));
+                            next_start = table.start(r + 1).unwrap_or(DocId::MAX);
+                        }
+                        // Not in the table (which the stamp on the saved file rules out): its
+                        // sections are counted, not its place or year.
+                        None => {
+                            run = None;
+                            next_start = doc + 1;
+                        }
+                    }
+                }
             }
         }
-        self.pending.clear();
+        end_run(run);
+        reports
+    }
+
+    /// Counts the matches by section type from the column, where the facet file has no
+    /// [`DocTypes`](super::ordinals::DocTypes) for the segment. Where every document has a
+    /// value, a block of 64 documents with many matches is decoded at once and a few matches
+    /// are read one by one; otherwise the column is read for a batch of matches at once.
+    fn count_section_types(&mut self) {
+        let Some(column) = self.section_type.as_ref() else {
+            return;
+        };
+        let (map, segment) = (&self.maps.section_type, self.segment);
+        let counts = &mut self.section_types;
+        let mut count = |local: u64| {
+            if let Some(g) = map.global(segment, local) {
+                add_at(counts, g, 1);
+            }
+        };
+        if let ColumnIndex::Full = column.index {
+            let values = &column.values;
+            let rows = u64::from(values.num_vals());
+            let mut block = [0u64; 64];
+            for (i, &word) in self.matched.iter().enumerate() {
+                let start = i as u64 * 64;
+                let len = rows.saturating_sub(start).min(64) as usize;
+                let word = word & (!0u64 >> (64 - len.max(1)));
+                if len == 0 || word == 0 {
+                    continue;
+                }
+                if word.count_ones() >= DENSE_BLOCK {
+                    values.get_range(start, &mut block[..len]);
+                    bits(word).for_each(|b| count(block[b as usize]));
+                } else {
+                    bits(word).for_each(|b| count(values.get_val(start as u32 + b)));
+                }
+            }
+            return;
+        }
+        let mut reads = Reads::default();
+        let mut batch = Vec::with_capacity(CHUNK);
+        let mut read = Vec::with_capacity(CHUNK);
+        let mut docs = documents(&self.matched).peekable();
+        while docs.peek().is_some() {
+            batch.clear();
+            batch.extend(docs.by_ref().take(CHUNK));
+            reads.read(Some(column), &batch, &mut read);
+            read.iter().flatten().for_each(|&t| count(t));
+        }
+    }
+}
+
+/// The bits set in a word, lowest first.
+fn bits(word: u64) -> impl Iterator<Item = u32> {
+    let mut rest = word;
+    std::iter::from_fn(move || {
+        if rest == 0 {
+            return None;
+        }
+        let bit = rest.trailing_zeros();
+        rest &= rest - 1;
+        Some(bit)
+    })
+}
+
+/// The documents in a set of bits, in order.
+fn documents(set: &[u64]) -> impl Iterator<Item = DocId> + '_ {
+    set.iter().enumerate().flat_map(|(i, &word)| {
+        let base = (i as DocId) << 6;
+        bits(word).map(move |b| base + b)
+    })
+}
+
+/// How many of the documents `from..to` are in a set of bits (those past its end are not).
+fn ones(bits: &[u64], from: DocId, to: DocId) -> u32 {
+    let to = u64::from(to).min(bits.len() as u64 * 64);
+    let from = u64::from(from);
+    if from >= to {
+        return 0;
+    }
+    let (first, last) = ((from / 64) as usize, ((to - 1) / 64) as usize);
+    let low = !0u64 << (from % 64);
+    let high = !0u64 >> (63 - (to - 1) % 64);
+    match bits.get(first..=last) {
+        Some([only]) => (only & low & high).count_ones(),
+        Some([head, middle @ .., tail]) => {
+            (head & low).count_ones()
+                + middle.iter().map(|w| w.count_ones()).sum::<u32>()
+                + (tail & high).count_ones()
+        }
+        _ => 0,
     }
 }
 
@@ -481,32 +620,21 @@ impl SegmentCollector for SegmentTally {
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
         self.keep_best(doc, score);
-        match &mut self.run {
-            Some((_, n)) if doc < self.next_start => *n += 1,
-            _ => self.next_report(doc),
+        if let Some(word) = self.matched.get_mut((doc / 64) as usize) {
+            *word |= 1 << (doc % 64);
         }
-        self.pending.push(doc);
-        if self.pending.len() == CHUNK {
-            self.flush();
+        if let Some(&t) = self
+            .types
+            .as_ref()
+            .and_then(|t| t.as_slice().get(doc as usize))
+        {
+            add_at(&mut self.section_types, u32::from(t), 1);
         }
     }
 
     fn harvest(mut self) -> SegmentFruit {
-        self.flush();
-        self.end_run();
-        let segment = self.segment;
-        let map: &OrdinalMap = &self.maps.section_type;
-        let mut section_types = vec![0; map.len()];
-        for (local, &n) in self
-            .section_types
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-        {
-            if let Some(g) = map.global(segment, local as u64) {
-                section_types[g as usize] += n;
-            }
-        }
+        let reports = self.count_reports();
+        self.count_section_types();
         let mut matches: Vec<Match> = if self.limit.is_some() {
             self.best.into_iter().map(|w| w.0).collect()
         } else {
@@ -517,8 +645,8 @@ impl SegmentCollector for SegmentTally {
         SegmentFruit {
             matches,
             total: self.total,
-            reports: self.reports,
-            section_types,
+            reports,
+            section_types: self.section_types,
         }
     }
 }
@@ -533,6 +661,7 @@ mod tests {
     use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
     use super::*;
+    use crate::search::ordinals::{DocTypes, OrdinalMap};
 
     /// One section of a synthetic report.
     struct Section {
@@ -544,6 +673,42 @@ mod tests {
         section_type: &'static str,
         /// Picked by the sparse query: whole reports skipped, single sections, long gaps.
         picked: bool,
+        /// One section in a few reports, the last report's among them: far fewer matches
+        /// than reports, so that each match's report is looked up.
+        rare: bool,
+    }
+
+    /// Which sections a test query matches.
+    #[derive(Debug, Clone, Copy)]
+    enum Pick {
+        All,
+        Picked,
+        Rare,
+    }
+
+    impl Pick {
+        fn matches(self, s: &Section) -> bool {
+            match self {
+                Pick::All => true,
+                Pick::Picked => s.picked,
+                Pick::Rare => s.rare,
+            }
+        }
+
+        fn query(self, index: &Index) -> Box<dyn Query> {
+            let term = |field: &str| {
+                let field = index.schema().get_field(field).unwrap();
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, "yes"),
+                    IndexRecordOption::Basic,
+                ))
+            };
+            match self {
+                Pick::All => Box::new(AllQuery),
+                Pick::Picked => term("picked"),
+                Pick::Rare => term("rare"),
+            }
+        }
     }
 
     /// 1,500 reports of 1 to 4 sections: more matches and more reports than one batch of
@@ -563,6 +728,7 @@ mod tests {
                     county: (r % 3 != 0).then(|| format!("县{}", r % 11)),
                     section_type: types[((r + s) % 3) as usize],
                     picked: (r % 9 < 4 && s != 1) || (r > 700 && r < 760) || r == 1_499,
+                    rare: s == 0 && (r % 97 == 5 || r == 1_499),
                 });
             }
         }
@@ -579,6 +745,7 @@ mod tests {
         let county = builder.add_text_field("county", STRING | FAST);
         let section_type = builder.add_text_field("section_type", STRING | FAST);
         let picked = builder.add_text_field("picked", STRING);
+        let rare = builder.add_text_field("rare", STRING);
         let index = Index::create_in_ram(builder.build());
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
         writer.set_merge_policy(Box::new(NoMergePolicy));
@@ -608,23 +775,32 @@ mod tests {
             if s.picked {
                 doc.add_text(picked, "yes");
             }
+            if s.rare {
+                doc.add_text(rare, "yes");
+            }
             writer.add_document(doc).unwrap();
         }
         writer.commit().unwrap();
         index
     }
 
-    fn sparse(index: &Index) -> TermQuery {
-        let field = index.schema().get_field("picked").unwrap();
-        TermQuery::new(
-            Term::from_field_text(field, "yes"),
-            IndexRecordOption::Basic,
-        )
+    fn tally(index: &Index, query: &dyn Query, limit: Option<usize>) -> (Tally, Arc<FacetMaps>) {
+        tally_with(index, query, limit, true)
     }
 
-    fn tally(index: &Index, query: &dyn Query, limit: Option<usize>) -> (Tally, Arc<FacetMaps>) {
+    /// A tally with or without the facet file's section-type bytes ([`DocTypes`]).
+    fn tally_with(
+        index: &Index,
+        query: &dyn Query,
+        limit: Option<usize>,
+        type_bytes: bool,
+    ) -> (Tally, Arc<FacetMaps>) {
         let searcher = index.reader().unwrap().searcher();
-        let maps = Arc::new(FacetMaps::build(&searcher).unwrap());
+        let mut maps = FacetMaps::build(&searcher).unwrap();
+        if !type_bytes {
+            maps.doc_types = DocTypes::none(searcher.segment_readers().len());
+        }
+        let maps = Arc::new(maps);
         let collector = TallyCollector::new(limit, Arc::clone(&maps));
         (searcher.search(query, &collector).unwrap(), maps)
     }
@@ -643,21 +819,31 @@ mod tests {
     fn counts_equal_counting_by_hand() {
         let sections = sections();
         let picked = sections.iter().filter(|s| s.picked).count();
+        let rare = sections.iter().filter(|s| s.rare).count();
         assert!(sections.len() > 2 * CHUNK && picked > CHUNK && picked < sections.len() / 2);
-        // (segments of so many reports, every section or the picked ones)
+        // Picked: more matches than the reports / SPARSE, so that a segment's reports are walked;
+        // rare: fewer, so that each match's report is looked up.
+        assert!(picked * SPARSE > 1_500 && rare * SPARSE < 400);
+        // (segments of so many reports, the sections matched, section types from the facet
+        // file's bytes or from the column)
         let rows = [
-            (1_500, false),
-            (1_500, true),
-            (400, false),
-            (400, true),
-            (53, true),
+            (1_500, Pick::All, true),
+            (1_500, Pick::Picked, true),
+            (1_500, Pick::Rare, true),
+            (400, Pick::All, true),
+            (400, Pick::Picked, true),
+            (400, Pick::Rare, true),
+            (53, Pick::Picked, true),
+            (53, Pick::Rare, true),
+            (1_500, Pick::All, false),
+            (400, Pick::Picked, false),
+            (53, Pick::Rare, false),
         ];
-        for (per_segment, only_picked) in rows {
+        for (per_segment, pick, type_bytes) in rows {
             let index = index(&sections, per_segment);
-            let all = AllQuery;
-            let query: &dyn Query = if only_picked { &sparse(&index) } else { &all };
-            let (got, maps) = tally(&index, query, Some(10));
-            let case = format!("{per_segment} reports per segment, picked only: {only_picked}");
+            let query = pick.query(&index);
+            let (got, maps) = tally_with(&index, &*query, Some(10), type_bytes);
+            let case = format!("{per_segment} reports per segment, {pick:?}, bytes {type_bytes}");
             assert_eq!(
                 index.reader().unwrap().searcher().segment_readers().len() as u64,
                 1_500u64.div_ceil(per_segment),
@@ -670,7 +856,7 @@ mod tests {
             let mut types = BTreeMap::new();
             let mut reports = HashSet::new();
             let mut total = 0;
-            for s in sections.iter().filter(|s| s.picked || !only_picked) {
+            for s in sections.iter().filter(|s| pick.matches(s)) {
                 total += 1;
                 reports.insert(s.report_key);
                 if let Some(t) = &s.town {
@@ -687,7 +873,16 @@ mod tests {
             }
             assert_eq!(got.total, total, "{case}");
             assert_eq!(got.reports, reports.len(), "{case}");
-            assert_eq!(labelled(&maps.county, &got.counties), counties, "{case}");
+            let mut got_towns = Vec::new();
+            let regions = got.regions(&maps, |(t, c, _), n| {
+                let county = if c == NONE { "" } else { maps.county.label(c) };
+                got_towns.push(((maps.town.label(t).to_string(), county.to_string()), n));
+            });
+            assert_eq!(
+                labelled(&maps.county, &regions.counties),
+                counties,
+                "{case}"
+            );
             assert_eq!(
                 labelled(&maps.section_type, &got.section_types),
                 types,
@@ -695,15 +890,39 @@ mod tests {
             );
             let got_years: BTreeMap<u64, u32> = got.years.iter().copied().collect();
             assert_eq!(got_years, years, "{case}");
-            let got_towns: BTreeMap<(String, String), u32> = got
-                .towns
-                .entries()
-                .map(|((t, c, _), n)| {
-                    let county = if c == NONE { "" } else { maps.county.label(c) };
-                    ((maps.town.label(t).to_string(), county.to_string()), n)
-                })
-                .collect();
+            let listed = got_towns.len();
+            let got_towns: BTreeMap<(String, String), u32> = got_towns.into_iter().collect();
+            assert_eq!(listed, got_towns.len(), "each town is listed once: {case}");
             assert_eq!(got_towns, towns, "{case}");
+        }
+    }
+
+    #[test]
+    fn the_ones_in_a_range_are_counted_and_listed() {
+        let set: Vec<u64> = vec![0b1011, 0, !0, 1 << 63, 0x8000_0000_0000_0001];
+        let by_hand: Vec<DocId> = (0..64 * set.len() as DocId)
+            .filter(|&d| set[(d / 64) as usize] >> (d % 64) & 1 == 1)
+            .collect();
+        assert_eq!(documents(&set).collect::<Vec<_>>(), by_hand);
+        // (from, to): empty, within a word, across words, past the end, backwards
+        let ranges = [
+            (0, 0),
+            (0, 1),
+            (1, 4),
+            (3, 4),
+            (0, 64),
+            (2, 130),
+            (128, 192),
+            (191, 193),
+            (255, 256),
+            (100, 320),
+            (0, 1_000),
+            (300, 1_000),
+            (10, 5),
+        ];
+        for (from, to) in ranges {
+            let expected = by_hand.iter().filter(|&&d| d >= from && d < to).count() as u32;
+            assert_eq!(ones(&set, from, to), expected, "{from}..{to}");
         }
     }
 

@@ -292,19 +292,41 @@ impl Engine {
             &*query,
             &TallyCollector::new(request.limit, Arc::clone(&maps)),
         )?;
-        let hits = if tally.matches.is_empty() {
-            Vec::new()
-        } else {
-            // Each hit decompresses its block of the document store (64 KiB of zstd), so they
-            // are read in parallel on the search threads, which are idle by now.
-            self.handle
-                .index
-                .search_executor()
-                .map(|m| Ok(self.hit(&searcher, &maps, m)), tally.matches.iter())?
-                .into_iter()
-                .collect::<Result<Vec<_>>>()?
-        };
-        let (facets, facet_sizes) = facets(&tally, &maps, request.facet_limit);
+        // The facets and each hit are made on the search threads, which are idle by now: the
+        // facets walk every counted place, and each hit decompresses its block of the
+        // document store (64 KiB of zstd).
+        enum Part<'a> {
+            Facets,
+            Hit(&'a Match),
+        }
+        enum Made {
+            Facets(Facets, FacetSizes),
+            Hit(Hit),
+        }
+        let parts = std::iter::once(Part::Facets).chain(tally.matches.iter().map(Part::Hit));
+        let made = self.handle.index.search_executor().map(
+            |part| {
+                Ok(match part {
+                    Part::Facets => {
+                        let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
+                        Ok(Made::Facets(facets, sizes))
+                    }
+                    Part::Hit(m) => self.hit(&searcher, &maps, m).map(Made::Hit),
+                })
+            },
+            parts,
+        )?;
+        let mut hits = Vec::with_capacity(tally.matches.len());
+        let mut counted = None;
+        for made in made {
+            match made? {
+                Made::Facets(facets, sizes) => counted = Some((facets, sizes)),
+                Made::Hit(hit) => hits.push(hit),
+            }
+        }
+        let (facets, facet_sizes) = counted.ok_or_else(|| {
+            tantivy::TantivyError::InternalError("the facets were not counted".into())
+        })?;
         Ok(SearchResults {
             total_sections: tally.total,
             total_reports: tally.reports,
@@ -651,14 +673,23 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     };
     // Largest count first, then by value: global ordinals are in value order.
     let known = |ord: u32| (ord != NONE).then_some(ord);
-    let (towns, town_size) = top(
-        tally
-            .towns
-            .entries()
-            .filter(|((t, _, _), _)| maps.town.has_label(*t)),
-        limit,
-        |&((t, c, p), n)| (std::cmp::Reverse(n), t, known(c), known(p)),
-    );
+    let mut towns = Top::new(limit, |&((t, c, p), n): &((u32, u32, u32), u32)| {
+        (std::cmp::Reverse(n), t, known(c), known(p))
+    });
+    // Most towns have fewer sections than the last one kept: they are counted, not compared.
+    let mut least_kept = 0;
+    let regions = tally.regions(maps, |town, n| {
+        if !maps.town.has_label(town.0) {
+            return;
+        }
+        if n < least_kept {
+            towns.pass();
+            return;
+        }
+        towns.offer((town, n));
+        least_kept = towns.worst().map_or(0, |&(_, worst)| worst);
+    });
+    let (towns, town_size) = towns.finish();
     let town = towns
         .into_iter()
         .map(|((t, c, p), n)| FacetCount {
@@ -681,9 +712,9 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
             .collect();
         (list, size)
     };
-    let (province, province_size) = plain(&maps.province, &tally.provinces);
-    let (city, city_size) = plain(&maps.city, &tally.cities);
-    let (county, county_size) = plain(&maps.county, &tally.counties);
+    let (province, province_size) = plain(&maps.province, &regions.provinces);
+    let (city, city_size) = plain(&maps.city, &regions.cities);
+    let (county, county_size) = plain(&maps.county, &regions.counties);
     let (section_type, section_type_size) = plain(&maps.section_type, &tally.section_types);
     let (mut years, _) = top(tally.years.iter().copied(), limit, |&(y, n)| {
         (std::cmp::Reverse(n), y)
@@ -715,55 +746,95 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
 }
 
 /// The `limit` least items by `key` (all when None), sorted by it, and how many items there
-/// were. The items are looked at one by one, the kept ones in a heap whose top is the worst:
-/// a facet of thousands of towns is never gathered into a list to pick a hundred from.
+/// were.
 fn top<T, K: Ord>(
     items: impl Iterator<Item = T>,
     limit: Option<usize>,
     key: impl Fn(&T) -> K,
 ) -> (Vec<T>, usize) {
-    /// An item ordered by its key alone.
-    struct Keyed<K, T>(K, T);
-    impl<K: Ord, T> PartialEq for Keyed<K, T> {
-        fn eq(&self, other: &Self) -> bool {
-            self.0 == other.0
+    let mut top = Top::new(limit, key);
+    items.for_each(|item| top.offer(item));
+    top.finish()
+}
+
+/// The `limit` least items offered, by `key` (all when None). The items are looked at one by
+/// one, the kept ones in a heap whose top is the worst: a facet of thousands of towns is never
+/// gathered into a list to pick a hundred from.
+struct Top<T, K, F> {
+    limit: Option<usize>,
+    key: F,
+    kept: std::collections::BinaryHeap<Keyed<K, T>>,
+    offered: usize,
+}
+
+/// An item ordered by its key alone.
+struct Keyed<K, T>(K, T);
+
+impl<K: Ord, T> PartialEq for Keyed<K, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<K: Ord, T> Eq for Keyed<K, T> {}
+impl<K: Ord, T> PartialOrd for Keyed<K, T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<K: Ord, T> Ord for Keyed<K, T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl<T, K: Ord, F: Fn(&T) -> K> Top<T, K, F> {
+    fn new(limit: Option<usize>, key: F) -> Self {
+        Top {
+            limit,
+            key,
+            kept: std::collections::BinaryHeap::with_capacity(limit.unwrap_or(0)),
+            offered: 0,
         }
     }
-    impl<K: Ord, T> Eq for Keyed<K, T> {}
-    impl<K: Ord, T> PartialOrd for Keyed<K, T> {
-        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(other))
+
+    fn offer(&mut self, item: T) {
+        self.offered += 1;
+        if self.limit.is_none_or(|limit| self.kept.len() < limit) {
+            self.kept.push(Keyed((self.key)(&item), item));
+            return;
         }
-    }
-    impl<K: Ord, T> Ord for Keyed<K, T> {
-        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-            self.0.cmp(&other.0)
-        }
-    }
-    let mut count = 0;
-    let Some(limit) = limit else {
-        let mut all: Vec<T> = items.inspect(|_| count += 1).collect();
-        all.sort_unstable_by_key(key);
-        return (all, count);
-    };
-    let mut kept: std::collections::BinaryHeap<Keyed<K, T>> =
-        std::collections::BinaryHeap::with_capacity(limit);
-    for item in items {
-        count += 1;
-        if kept.len() < limit {
-            kept.push(Keyed(key(&item), item));
-            continue;
-        }
-        let Some(mut worst) = kept.peek_mut() else {
-            continue;
+        let Some(mut worst) = self.kept.peek_mut() else {
+            return;
         };
-        let k = key(&item);
+        let k = (self.key)(&item);
         if k < worst.0 {
             *worst = Keyed(k, item);
         }
     }
-    let list = kept.into_sorted_vec().into_iter().map(|k| k.1).collect();
-    (list, count)
+
+    /// Counts an item that the caller knows ranks after the worst kept one.
+    fn pass(&mut self) {
+        self.offered += 1;
+    }
+
+    /// The worst kept item, once `limit` are kept.
+    fn worst(&self) -> Option<&T> {
+        self.limit
+            .is_some_and(|limit| self.kept.len() >= limit)
+            .then(|| self.kept.peek().map(|k| &k.1))
+            .flatten()
+    }
+
+    /// The kept items in key order, and how many were offered.
+    fn finish(self) -> (Vec<T>, usize) {
+        let list = self
+            .kept
+            .into_sorted_vec()
+            .into_iter()
+            .map(|k| k.1)
+            .collect();
+        (list, self.offered)
+    }
 }
 
 fn plain_facet(value: String, count: usize) -> FacetCount {

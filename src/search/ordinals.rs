@@ -16,7 +16,7 @@
 //!
 //! The same file holds each segment's [`ReportTable`]: where every report begins and its place
 //! and year in global ordinals, so that counting a match's report by place and year reads no
-//! column at all.
+//! column at all; and [`DocTypes`], every document's section type in a byte.
 
 use std::path::Path;
 
@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 /// The saved maps, in the index's folder (tantivy leaves files it did not make alone).
 pub const CACHE_FILE: &str = "facet-ordinals.bin";
 /// The first bytes of the file, with its format's version.
-const MAGIC: &[u8] = b"fazhi-search facet ordinals 2\n";
+const MAGIC: &[u8] = b"fazhi-search facet ordinals 3\n";
 
 /// The index-wide numbering of each string facet.
 #[derive(Debug, PartialEq, Eq)]
@@ -42,6 +42,7 @@ pub(crate) struct FacetMaps {
     pub province: OrdinalMap,
     pub section_type: OrdinalMap,
     pub reports: ReportTable,
+    pub doc_types: DocTypes,
 }
 
 /// The facet fields, in the order the file holds them.
@@ -53,13 +54,16 @@ impl FacetMaps {
             FIELDS.map(|field| OrdinalMap::build(searcher, field));
         let (town, county, city, province) = (town?, county?, city?, province?);
         let reports = ReportTable::build(searcher, [&town, &county, &province, &city])?;
+        let section_type = section_type?;
+        let doc_types = DocTypes::build(searcher, &section_type)?;
         Ok(FacetMaps {
             town,
             county,
             city,
             province,
-            section_type: section_type?,
+            section_type,
             reports,
+            doc_types,
         })
     }
 
@@ -130,6 +134,10 @@ impl FacetMaps {
         for entries in &table.segments {
             put_u32s(&mut out, entries);
         }
+        put_u32(&mut out, self.doc_types.0.len() as u32);
+        for types in &self.doc_types.0 {
+            put_bytes(&mut out, types);
+        }
         let checksum = crc32fast::hash(&out);
         put_u32(&mut out, checksum);
         out
@@ -189,9 +197,14 @@ impl FacetMaps {
         let segments = (0..input.take_u32()?)
             .map(|_| input.take_u32s())
             .collect::<Option<Vec<_>>>()?;
+        // Section types are bytes; one out of range counts as none.
+        let doc_types = (0..input.take_u32()?)
+            .map(|_| input.take_bytes())
+            .collect::<Option<Vec<_>>>()?;
         let shaped = places.len() % (4 * PLACE) == 0
             && years.len() % (4 * YEAR) == 0
             && segments.len() == maps[0].segments.len()
+            && doc_types.len() == segments.len()
             && segments.iter().all(|e| e.len() % (4 * ENTRY) == 0);
         if !shaped || input.at != input.bytes.len() {
             return None;
@@ -209,6 +222,7 @@ impl FacetMaps {
             province,
             section_type,
             reports,
+            doc_types: DocTypes(doc_types),
         })
     }
 }
@@ -595,6 +609,60 @@ impl ReportTable {
     }
 }
 
+/// Every document's section type, a byte each per segment: its global ordinal in
+/// [`FacetMaps::section_type`], or [`NO_TYPE`]. Counting the matches by section type then
+/// reads a byte per match where the column took a call into tantivy's bit unpacking for each.
+/// An index with more section types than a byte numbers keeps no bytes, and the collector
+/// reads the column.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DocTypes(Vec<OwnedBytes>);
+
+/// A document without a section type, in [`DocTypes`].
+pub(crate) const NO_TYPE: u8 = u8::MAX;
+
+impl DocTypes {
+    fn build(searcher: &Searcher, map: &OrdinalMap) -> tantivy::Result<DocTypes> {
+        let readers = searcher.segment_readers();
+        if map.len() >= usize::from(NO_TYPE) {
+            return Ok(DocTypes(vec![OwnedBytes::empty(); readers.len()]));
+        }
+        let mut segments = Vec::with_capacity(readers.len());
+        for (segment, reader) in readers.iter().enumerate() {
+            let column = reader
+                .fast_fields()
+                .str("section_type")?
+                .map(|c| c.ords().clone());
+            let types: Vec<u8> = (0..reader.max_doc())
+                .map(|doc| {
+                    column
+                        .as_ref()
+                        .and_then(|c| first(c, doc))
+                        .and_then(|ord| map.global(segment as SegmentOrdinal, ord))
+                        .and_then(|g| u8::try_from(g).ok())
+                        .unwrap_or(NO_TYPE)
+                })
+                .collect();
+            segments.push(OwnedBytes::new(types));
+        }
+        Ok(DocTypes(segments))
+    }
+
+    /// No section types for any of `segments` segments, as for an index of too many.
+    #[cfg(test)]
+    pub(crate) fn none(segments: usize) -> DocTypes {
+        DocTypes(vec![OwnedBytes::empty(); segments])
+    }
+
+    /// A segment's section types, when the table has them for each of its `max_doc`
+    /// documents.
+    pub(crate) fn segment(&self, segment: SegmentOrdinal, max_doc: DocId) -> Option<OwnedBytes> {
+        self.0
+            .get(segment as usize)
+            .filter(|types| types.len() == max_doc as usize)
+            .cloned()
+    }
+}
+
 /// One segment's reports, as [`ReportTable`] lists them.
 pub(crate) struct SegmentReports(OwnedBytes);
 
@@ -612,6 +680,27 @@ impl SegmentReports {
     pub(crate) fn place_and_year(&self, r: usize) -> Option<(u32, u32)> {
         let e = self.entries().get(r)?;
         Some((u32_at(e, 1)?, u32_at(e, 2)?))
+    }
+
+    /// The number of reports.
+    pub(crate) fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    /// Every report's documents, place and year, in order: `(first, end, place, year)` with
+    /// `end` the next report's first document (`max_doc` for the last one).
+    pub(crate) fn spans(&self, max_doc: DocId) -> impl Iterator<Item = (DocId, DocId, u32, u32)> {
+        let entries = self.entries();
+        let field = |e: &[u8; 4 * ENTRY], i: usize| u32_at(e, i).unwrap_or(NONE);
+        let ends = entries
+            .iter()
+            .skip(1)
+            .map(move |e| field(e, 0))
+            .chain(std::iter::once(max_doc));
+        entries
+            .iter()
+            .zip(ends)
+            .map(move |(e, end)| (field(e, 0), end, field(e, 1), field(e, 2)))
     }
 
     /// The report that `doc` belongs to, the last at or after `from` that begins at or before
@@ -785,6 +874,37 @@ mod tests {
                 writer.add_document(doc!(town => *v)).unwrap();
             }
             writer.commit().unwrap();
+        }
+    }
+
+    #[test]
+    fn section_types_are_a_byte_per_document_unless_there_are_too_many() {
+        // (distinct section types, bytes kept)
+        for (types, kept) in [(3, true), (254, true), (255, false), (300, false)] {
+            let dir = tempfile::TempDir::new().unwrap();
+            let mut builder = Schema::builder();
+            let field = builder.add_text_field("section_type", STRING | FAST);
+            let index = Index::create_in_dir(dir.path(), builder.build()).unwrap();
+            let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+            let values: Vec<String> = (0..types).map(|t| format!("type{t:03}")).collect();
+            for v in values.iter().rev() {
+                writer.add_document(doc!(field => v.as_str())).unwrap();
+            }
+            writer.add_document(doc!()).unwrap();
+            writer.commit().unwrap();
+            let searcher = index.reader().unwrap().searcher();
+            let maps = FacetMaps::build(&searcher).unwrap();
+            let max_doc = searcher.segment_readers()[0].max_doc();
+            let bytes = maps.doc_types.segment(0, max_doc);
+            assert_eq!(bytes.is_some(), kept, "{types} types");
+            let Some(bytes) = bytes else { continue };
+            let expected: Vec<u8> = (0..types as u8).rev().chain([NO_TYPE]).collect();
+            assert_eq!(bytes.as_slice(), expected, "{types} types");
+            assert_eq!(
+                maps.doc_types.segment(0, max_doc + 1),
+                None,
+                "not this segment's"
+            );
         }
     }
 

@@ -380,12 +380,12 @@ fn a_stale_facet_file_is_not_used_and_the_next_run_rewrites_it() {
         )
     };
     let before = answer("法律顾问");
-    let current = b"fazhi-search facet ordinals 2\n";
+    let current = b"fazhi-search facet ordinals 3\n";
     assert!(
         good.starts_with(current),
         "the file's format has changed: update this test"
     );
-    let older = [b"fazhi-search facet ordinals 1\n", &good[current.len()..]].concat();
+    let older = [b"fazhi-search facet ordinals 2\n", &good[current.len()..]].concat();
     let mut flipped = good.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x01;
