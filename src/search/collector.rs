@@ -2,15 +2,17 @@
 //! matches in rank order (deterministic ties), the number of reports, and the facet counts over
 //! all matches.
 //!
-//! The per-match work is kept to a comparison and setting a bit. A match is first only
+//! The per-match work is kept to a comparison, a bit and a byte. A match is first only
 //! checked against the worst of the best kept so far, then marked in the segment's set of
-//! matching documents. When the segment ends, the set is counted report by report along the
+//! matching documents, and counted by its section type, which differs within a report, from
+//! the byte the facet file keeps for each section ([`DocTypes`]). When the segment ends, the set is counted report by report along the
 //! segment's [`ReportTable`] (a report's sections are adjacent in one segment, since the writer
 //! adds each report as one batch): each report's matches are the ones among its documents,
 //! added to its place and year in the index-wide numbering, with no column read and no branch
 //! to mispredict. A few matches among many reports are instead looked up report by report.
-//! Section types differ within a report: they are read from their column for a batch of
-//! matches at once. No facet value becomes text until it is shown.
+//! No facet value becomes text until it is shown.
+//!
+//! [`DocTypes`]: super::ordinals::DocTypes
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -224,7 +226,8 @@ impl TallyCollector {
     }
 }
 
-/// How many matches are gathered before their section types are read together.
+/// How many matches' section types are read from the column together, where the facet file
+/// has no bytes for them.
 const CHUNK: usize = 1024;
 
 /// A segment with fewer matches than its reports divided by this finds each match's report;
@@ -280,10 +283,9 @@ impl Reads {
     /// document has no value. One call reads them all: the per-value work stays inside
     /// tantivy's columnar code, where a read at a time pays for a call through a trait object
     /// and, for a column some documents lack, a fresh look-up of its block.
-    fn read(&mut self, column: Option<&Column<u64>>, docs: &[DocId], out: &mut Vec<Option<u64>>) {
+    fn read(&mut self, column: &Column<u64>, docs: &[DocId], out: &mut Vec<Option<u64>>) {
         out.clear();
         out.resize(docs.len(), None);
-        let Some(column) = column else { return };
         match &column.index {
             ColumnIndex::Full => column.values.get_vals_opt(docs, out),
             ColumnIndex::Optional(_) => {
@@ -566,7 +568,7 @@ impl SegmentTally {
         while docs.peek().is_some() {
             batch.clear();
             batch.extend(docs.by_ref().take(CHUNK));
-            reads.read(Some(column), &batch, &mut read);
+            reads.read(column, &batch, &mut read);
             read.iter().flatten().for_each(|&t| count(t));
         }
     }
