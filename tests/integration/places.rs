@@ -35,7 +35,19 @@ fn reports() -> Vec<(String, String, &'static str)> {
             "henan/department.txt".into(),
             format!(
                 "睢县司法局2023年法治政府建设工作总结\n{}",
-                body("2023年，我局认真履职。", "睢县司法局\n2024年2月2日")
+                body(
+                    "2023年，我局认真履职。",
+                    "指导后台乡开展普法。\n睢县司法局\n2024年2月2日"
+                )
+            ),
+            "department",
+        ),
+        // A city's department: placed by its city alone.
+        (
+            "henan/city.txt".into(),
+            format!(
+                "商丘市司法局关于2023年度法治政府建设情况的报告\n{}",
+                body("2023年，市司法局扎实推进。", "商丘市司法局\n2024年1月5日")
             ),
             "department",
         ),
@@ -135,18 +147,24 @@ fn reports_above_towns_are_found_by_province_and_level() {
     let rows: [(&[&str], BTreeMap<String, String>); 6] = [
         (
             &["--province", "河南"],
-            henan(&["henan/county.txt", "henan/department.txt", "henan/town.txt"]),
+            henan(&[
+                "henan/county.txt",
+                "henan/department.txt",
+                "henan/city.txt",
+                "henan/town.txt",
+            ]),
         ),
         (
             &["--level", "department"],
             henan(&[
                 "henan/department.txt",
+                "henan/city.txt",
                 "tianjin/宁河区发展和改革委员会2022年法治政府建设年度报告.txt",
             ]),
         ),
         (
             &["--province", "河南", "--level", "department"],
-            henan(&["henan/department.txt"]),
+            henan(&["henan/department.txt", "henan/city.txt"]),
         ),
         (
             &["--level", "county", "--level", "other"],
@@ -175,6 +193,17 @@ fn reports_above_towns_are_found_by_province_and_level() {
     assert_eq!(
         [&county["county"], &county["province"], &county["year"]],
         [&Value::from("宁河区"), &Value::from("天津市"), &Value::from(2021)]
+    );
+    // A county's department that names a town it served is placed in the county, not the town.
+    let department = all["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .find(|h| h["file"] == "henan/department.txt")
+        .expect("the department's report");
+    assert_eq!(
+        [&department["town"], &department["county"], &department["province"]],
+        [&Value::Null, &Value::from("睢县"), &Value::from("河南省")]
     );
     assert!(b.corpus.path().exists());
 }
