@@ -213,7 +213,11 @@ impl Gazetteer {
                     alias.name, alias.province, alias.city, alias.county
                 )));
             }
-            if self.alias_rows.insert(alias.name.clone(), aliases.len()).is_some() {
+            if self
+                .alias_rows
+                .insert(alias.name.clone(), aliases.len())
+                .is_some()
+            {
                 return Err(bad(format!("{} is listed twice", alias.name)));
             }
             aliases.push(alias);
@@ -478,7 +482,9 @@ impl LevelRules {
                 })?),
             };
             if suffix.is_empty() || rules.iter().any(|(s, _)| s == suffix) {
-                return Err(bad(format!("the suffix {suffix:?} is empty or listed twice")));
+                return Err(bad(format!(
+                    "the suffix {suffix:?} is empty or listed twice"
+                )));
             }
             rules.push((suffix.to_string(), rule));
         }
@@ -633,7 +639,7 @@ mod tests {
             );
             // The zone itself must not be a gazetteer name, or the alias would never be needed.
             assert!(
-                g.counties.get(&a.name).is_none() && g.towns_named(&a.name).is_empty(),
+                !g.counties.contains_key(&a.name) && g.towns_named(&a.name).is_empty(),
                 "{a:?}: towns.tsv already lists this name"
             );
         }
@@ -644,12 +650,18 @@ mod tests {
         let g = || Gazetteer::parse(TOWNS_TSV).expect("index_schema/towns.tsv");
         // (table, what the error says)
         let rows = [
-            ("某某新区\t河南省\t开封市\t不存在县\tx", "aliases.tsv, line 1"),
+            (
+                "某某新区\t河南省\t开封市\t不存在县\tx",
+                "aliases.tsv, line 1",
+            ),
             ("# c\n某某新区\t河南省\t郑州市\t睢县\tx", "line 2"),
             ("某某新区\t河南省\t\t睢县\tx", "towns.tsv does not list"),
             ("某某新区\t河南", "found 2 columns"),
             ("某\t河南省\t\t\tx", "too short"),
-            ("某某新区\t河南省\t\t\t\n某某新区\t河南省\t\t\t", "listed twice"),
+            (
+                "某某新区\t河南省\t\t\t\n某某新区\t河南省\t\t\t",
+                "listed twice",
+            ),
         ];
         for (table, expected) in rows {
             let err = g().with_aliases(table).expect_err(table).to_string();
@@ -660,7 +672,8 @@ mod tests {
     #[test]
     fn locates_bodies_above_towns() {
         // (naming, body, the level the issuer's name says, expected place)
-        let rows: [(&[&str], &str, Option<Level>, [&str; 4]); 10] = [
+        type Row<'a> = (&'a [&'a str], &'a str, Option<Level>, [&'a str; 4]);
+        let rows: [Row; 10] = [
             (
                 &["睢县司法局2023年法治政府建设情况报告"],
                 "",

@@ -486,7 +486,13 @@ mod tests {
                 Level::Town,
                 Some(2024),
             ),
-            ("天津/7.txt", "一、主要举措\n正文。", ["", "", "", ""], Level::Other, None),
+            (
+                "天津/7.txt",
+                "一、主要举措\n正文。",
+                ["", "", "", ""],
+                Level::Other,
+                None,
+            ),
         ];
         for (file, text, place, level, year) in rows {
             let meta = parse(file, text, &Hints::default()).meta;
@@ -509,7 +515,10 @@ mod tests {
                 "c/宁河区2021年法治政府建设情况报告.txt",
                 Some("宁河区2021年法治政府建设情况报告"),
             ),
-            ("宁河区2021年法治政府建设工作总结.docx", Some("宁河区2021年法治政府建设工作总结")),
+            (
+                "宁河区2021年法治政府建设工作总结.docx",
+                Some("宁河区2021年法治政府建设工作总结"),
+            ),
             ("c/report-7.txt", None),
             ("c/2023.html", None),
             ("c/宁河区.txt", None),

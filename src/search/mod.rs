@@ -447,7 +447,11 @@ impl Engine {
                 f.section_type,
             ),
             (
-                filters.levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+                filters
+                    .levels
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>(),
                 f.level,
             ),
         ] {

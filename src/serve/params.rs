@@ -402,10 +402,7 @@ mod tests {
             [SectionType::Measures, SectionType::Plans]
         );
         assert_eq!(p.request.filters.years, Some((2020, 2023)));
-        assert_eq!(
-            p.request.filters.levels,
-            [Level::County, Level::Department]
-        );
+        assert_eq!(p.request.filters.levels, [Level::County, Level::Department]);
         let defaults = search("q=a").expect("valid");
         assert_eq!((defaults.offset, defaults.limit), (0, DEFAULT_PAGE_HITS));
     }
@@ -423,7 +420,10 @@ mod tests {
             ("q=a&year=abc", "year=\\\"abc\\\""),
             ("q=a&year=2023&year=2024", "more than once"),
             ("q=a&type=intro", "valid types"),
-            ("q=a&level=village", "valid levels: town, county, department, other"),
+            (
+                "q=a&level=village",
+                "valid levels: town, county, department, other",
+            ),
             ("q=a&yaer=2023", "unknown parameter"),
             ("q=a&full=yes", "true or false"),
         ];

@@ -60,7 +60,10 @@ fn reports() -> Vec<(String, String, &'static str)> {
             "tianjin/宁河区发展和改革委员会2022年法治政府建设年度报告.txt".into(),
             format!(
                 "宁河区发展和改革委员会2022年法治政府建设年度报告\n{}",
-                body("2022年，我委扎实推进。", "宁河区发展和改革委员会\n2023年1月9日")
+                body(
+                    "2022年，我委扎实推进。",
+                    "宁河区发展和改革委员会\n2023年1月9日"
+                )
             ),
             "department",
         ),
@@ -74,7 +77,10 @@ fn reports() -> Vec<(String, String, &'static str)> {
             "fujian/zone.txt".into(),
             format!(
                 "平潭综合实验区2023年法治政府建设情况报告\n{}",
-                body("2023年，实验区扎实推进。", "平潭综合实验区管理委员会\n2024年3月1日")
+                body(
+                    "2023年，实验区扎实推进。",
+                    "平潭综合实验区管理委员会\n2024年3月1日"
+                )
             ),
             "other",
         ),
@@ -120,7 +126,10 @@ fn hit_files(v: &Value) -> BTreeMap<String, String> {
         .map(|h| {
             (
                 h["file"].as_str().expect("file").to_string(),
-                h["level"].as_str().expect("every hit has a level").to_string(),
+                h["level"]
+                    .as_str()
+                    .expect("every hit has a level")
+                    .to_string(),
             )
         })
         .collect()
@@ -192,7 +201,11 @@ fn reports_above_towns_are_found_by_province_and_level() {
         .expect("the title-less report");
     assert_eq!(
         [&county["county"], &county["province"], &county["year"]],
-        [&Value::from("宁河区"), &Value::from("天津市"), &Value::from(2021)]
+        [
+            &Value::from("宁河区"),
+            &Value::from("天津市"),
+            &Value::from(2021)
+        ]
     );
     // A county's department that names a town it served is placed in the county, not the town.
     let department = all["hits"]
@@ -202,7 +215,11 @@ fn reports_above_towns_are_found_by_province_and_level() {
         .find(|h| h["file"] == "henan/department.txt")
         .expect("the department's report");
     assert_eq!(
-        [&department["town"], &department["county"], &department["province"]],
+        [
+            &department["town"],
+            &department["county"],
+            &department["province"]
+        ],
         [&Value::Null, &Value::from("睢县"), &Value::from("河南省")]
     );
     assert!(b.corpus.path().exists());
@@ -212,7 +229,11 @@ fn reports_above_towns_are_found_by_province_and_level() {
 fn stats_by_level_counts_what_the_search_facet_counts() {
     let b = built();
     let dir = b.dir.path();
-    for filters in [&[][..], &["--province", "河南"][..], &["--year", "2023"][..]] {
+    for filters in [
+        &[][..],
+        &["--province", "河南"][..],
+        &["--year", "2023"][..],
+    ] {
         let mut search = vec!["search", "法律顾问"];
         search.extend(filters);
         let found = json(dir, &search);
@@ -220,7 +241,12 @@ fn stats_by_level_counts_what_the_search_facet_counts() {
             .as_array()
             .expect("facets.level")
             .iter()
-            .map(|f| (f["value"].as_str().expect("value").into(), f["count"].as_u64().expect("n")))
+            .map(|f| {
+                (
+                    f["value"].as_str().expect("value").into(),
+                    f["count"].as_u64().expect("n"),
+                )
+            })
             .collect();
         assert!(!facet.is_empty(), "{filters:?}: a level facet");
         let mut stats = vec!["stats", "法律顾问", "--by", "level"];
@@ -273,7 +299,14 @@ fn stats_by_level_counts_what_the_search_facet_counts() {
     let bad = run(
         "fazhi-query",
         dir,
-        &["search", "法律顾问", "--index", "index", "--level", "village"],
+        &[
+            "search",
+            "法律顾问",
+            "--index",
+            "index",
+            "--level",
+            "village",
+        ],
     );
     assert_eq!(bad.status.code(), Some(2));
     assert!(
