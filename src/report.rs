@@ -69,8 +69,11 @@ static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 /// Where a title's subject (the body it is about) ends: 北杨集镇人民政府|关于…, 宁河区|2021年….
-static SUBJECT_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"关于|(?:19|20)\d{2}|法治|依法|年度|[\s，,：:（(《]").expect("static regex")
+static SUBJECT_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"关于|法治|依法|[\s，,：:（(《]").expect("static regex"));
+/// The year words a title's subject stands before or after (睢县2023年…, 2023年度睢县…).
+static YEAR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:19|20)\d{2}\s*年度?|(?:19|20)\d{2}|年度").expect("static regex")
 });
 
 /// Parses one report from its decoded text. `file` is its path: a file name that reads like a
@@ -153,12 +156,16 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
     }
 }
 
-/// The body a title is about, before its year or 关于 (睢县司法局 in 睢县司法局2023年…的报告).
+/// The body a title is about: before 关于 or 法治, beside its year words (睢县司法局 in
+/// 睢县司法局2023年…的报告 and in 2023年度睢县司法局法治…).
 fn title_subject(title: &str) -> Option<&str> {
     let title = title.trim_start_matches(['《', '“', ' ', '\u{3000}']);
     let end = SUBJECT_END.find(title).map_or(title.len(), |m| m.start());
-    let subject = title[..end].trim();
-    (subject.chars().count() >= 2).then_some(subject)
+    YEAR_WORDS
+        .split(&title[..end])
+        .map(str::trim)
+        .find(|piece| !piece.is_empty())
+        .filter(|subject| subject.chars().count() >= 2)
 }
 
 /// A file name that reads like a title, without its folder and extension.
@@ -505,6 +512,30 @@ mod tests {
                 meta.title,
                 meta.issuer
             );
+        }
+    }
+
+    #[test]
+    fn subjects_of_titles() {
+        let rows = [
+            (
+                "北杨集镇人民政府关于2023年度法治政府建设情况的报告",
+                Some("北杨集镇人民政府"),
+            ),
+            ("睢县司法局2023年法治政府建设工作总结", Some("睢县司法局")),
+            ("2023年度睢县司法局法治政府建设工作总结", Some("睢县司法局")),
+            ("睢县司法局2023年度工作总结", Some("睢县司法局")),
+            ("《宁河区2021年法治政府建设情况报告》", Some("宁河区")),
+            (
+                "中共睢县县委 睢县人民政府关于2023年度法治建设情况的报告",
+                Some("中共睢县县委"),
+            ),
+            ("关于2023年度法治政府建设情况的报告", None),
+            ("2023年法治政府建设年度报告", None),
+            ("法治政府建设情况报告", None),
+        ];
+        for (title, subject) in rows {
+            assert_eq!(title_subject(title), subject, "subject of {title}");
         }
     }
 
