@@ -70,7 +70,7 @@ static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Where a title's subject (the body it is about) ends: 北杨集镇人民政府|关于…, 宁河区|2021年….
 static SUBJECT_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"关于|法治|依法|[\s，,：:（(《]").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"法治|依法|[\s，,：:（(《]").expect("static regex"));
 /// The year words a title's subject stands before or after (睢县2023年…, 2023年度睢县…).
 static YEAR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:19|20)\d{2}\s*年度?|(?:19|20)\d{2}|年度").expect("static regex")
@@ -156,13 +156,25 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
     }
 }
 
-/// The body a title is about: before 关于 or 法治, beside its year words (睢县司法局 in
+/// The body a title is about: before 关于, else before 法治 or 依法, beside its year words (睢县司法局 in
 /// 睢县司法局2023年…的报告 and in 2023年度睢县司法局法治…).
 fn title_subject(title: &str) -> Option<&str> {
     let title = title.trim_start_matches(['《', '“', ' ', '\u{3000}']);
-    let end = SUBJECT_END.find(title).map_or(title.len(), |m| m.start());
+    // Before 关于 is the body, whatever words its name holds (…依法治县委员会办公室关于…).
+    let head = match title.find("关于") {
+        Some(at) if at > 0 => {
+            let head = &title[..at];
+            let end = head.find(char::is_whitespace).unwrap_or(head.len());
+            &head[..end]
+        }
+        _ => {
+            let title = title.strip_prefix("关于").unwrap_or(title);
+            let end = SUBJECT_END.find(title).map_or(title.len(), |m| m.start());
+            &title[..end]
+        }
+    };
     YEAR_WORDS
-        .split(&title[..end])
+        .split(head)
         .map(str::trim)
         .find(|piece| !piece.is_empty())
         .filter(|subject| subject.chars().count() >= 2)
@@ -531,6 +543,11 @@ mod tests {
                 Some("中共睢县县委"),
             ),
             ("关于2023年度法治政府建设情况的报告", None),
+            ("关于睢县2023年度法治政府建设情况的报告", Some("睢县")),
+            (
+                "中共沈丘县委全面依法治县委员会办公室关于2023年度法治建设工作的报告",
+                Some("中共沈丘县委全面依法治县委员会办公室"),
+            ),
             ("2023年法治政府建设年度报告", None),
             ("法治政府建设情况报告", None),
         ];
