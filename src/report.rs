@@ -68,7 +68,8 @@ static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\p{Han}[\p{Han}（）()]{1,29}(人民政府|政府|办事处|委员会|党委|党工委|管委会|局|厅|办公室)$")
         .expect("static regex")
 });
-/// Where a title's subject (the body it is about) ends: 北杨集镇人民政府|关于…, 宁河区|2021年….
+/// Where a title without 关于 stops naming its subject (the body it is about): at 法治, 依法, a
+/// space or punctuation (宁河区2021年|法治政府建设…).
 static SUBJECT_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"法治|依法|[\s，,：:（(《]").expect("static regex"));
 /// The year words a title's subject stands before or after (睢县2023年…, 2023年度睢县…).
@@ -156,8 +157,8 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
     }
 }
 
-/// The body a title is about: before 关于, else before 法治 or 依法, beside its year words (睢县司法局 in
-/// 睢县司法局2023年…的报告 and in 2023年度睢县司法局法治…).
+/// The body a title is about: before 关于, else before 法治 or 依法, beside its year words
+/// (睢县司法局 in 睢县司法局2023年…的报告 and in 2023年度睢县司法局法治…).
 fn title_subject(title: &str) -> Option<&str> {
     let title = title.trim_start_matches(['《', '“', ' ', '\u{3000}']);
     // Before 关于 is the body, whatever words its name holds (…依法治县委员会办公室关于…).
