@@ -752,6 +752,9 @@ mod tests {
         let rules = LevelRules::embedded();
         let rows = [
             ("睢县司法局", Some(Level::Department)),
+            ("中共睢县委员会", Some(Level::County)),
+            ("中共北杨集镇委员会", Some(Level::Town)),
+            ("中共大冶市委", Some(Level::County)),
             ("商丘市发展和改革委员会", Some(Level::Department)),
             ("宁河区发展和改革局", Some(Level::Department)),
             ("天津市宁河区人民政府办公室", Some(Level::Department)),
