@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::{self, writer};
+use fazhi_search::region::Level;
 use fazhi_search::search::{
     self, Dimension, Engine, Filters, HitReads, SearchRequest, StatsRequest,
 };
@@ -86,6 +87,9 @@ struct FilterArgs {
     /// Only this section type: overview, measures, shortcomings, leadership, plans, other; repeatable.
     #[arg(long = "type")]
     section_type: Vec<String>,
+    /// Only reports issued by this kind of body: town, county, department, other; repeatable.
+    #[arg(long)]
+    level: Vec<String>,
 }
 
 impl FilterArgs {
@@ -95,6 +99,11 @@ impl FilterArgs {
                 .section_type
                 .iter()
                 .map(|t| t.parse::<SectionType>())
+                .collect::<Result<Vec<_>, Error>>()?,
+            levels: self
+                .level
+                .iter()
+                .map(|l| l.parse::<Level>())
                 .collect::<Result<Vec<_>, Error>>()?,
             years: self.year.as_deref().map(search::parse_years).transpose()?,
             towns: self.town,
@@ -208,7 +217,8 @@ struct StatsArgs {
     /// Several queries side by side, e.g. --compare 法律顾问 公职律师.
     #[arg(long, num_args = 1..)]
     compare: Vec<String>,
-    /// Group by one or two of year, province, city, county, town, section_type: year,province.
+    /// Group by one or two of year, province, city, county, town, section_type, level:
+    /// year,province.
     #[arg(long, default_value = "year")]
     by: String,
     /// Also draw the table as a chart: FILE.svg or FILE.png (a line over years, else bars).

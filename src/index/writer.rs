@@ -380,6 +380,7 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             if !region.is_empty() {
                 doc.add_facet(f.region, Facet::from_path(region.iter().copied()));
             }
+            doc.add_text(f.level, report.meta.level.as_str());
             if let Some(year) = report.meta.year {
                 doc.add_u64(f.year, year);
             }
@@ -538,12 +539,14 @@ pub fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
 /// A hash of everything in `index_schema/` that changes how a file is parsed or indexed, so
 /// that editing a rule re-indexes every file.
 fn schema_data_hash() -> u64 {
-    let data: [&[u8]; 5] = [
+    let data: [&[u8]; 7] = [
         include_bytes!("../../index_schema/fields.tsv"),
         include_bytes!("../../index_schema/section_types.tsv"),
         include_bytes!("../../index_schema/boilerplate.tsv"),
         include_bytes!("../../index_schema/dictionary.txt"),
         include_bytes!("../../index_schema/towns.tsv"),
+        include_bytes!("../../index_schema/aliases.tsv"),
+        include_bytes!("../../index_schema/levels.tsv"),
     ];
     let version = format!(
         "{}:{}",

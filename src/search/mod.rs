@@ -33,6 +33,7 @@ use crate::error::{Error, Result};
 use crate::index::IndexHandle;
 use crate::index::tokenizer::covering_grams;
 use crate::normalize::normalize;
+use crate::region::Level;
 use crate::report::ReportMeta;
 use collector::{Match, NONE, Tally, TallyCollector};
 use ordinals::{FacetMaps, OrdinalMap};
@@ -54,6 +55,8 @@ pub struct Filters {
     /// Inclusive year range.
     pub years: Option<(u64, u64)>,
     pub section_types: Vec<SectionType>,
+    /// What kind of body issued the report (any of these).
+    pub levels: Vec<Level>,
 }
 
 impl Filters {
@@ -65,6 +68,7 @@ impl Filters {
             && self.regions.is_empty()
             && self.years.is_none()
             && self.section_types.is_empty()
+            && self.levels.is_empty()
     }
 }
 
@@ -160,6 +164,7 @@ pub struct Facets {
     pub county: Vec<FacetCount>,
     pub year: Vec<FacetCount>,
     pub section_type: Vec<FacetCount>,
+    pub level: Vec<FacetCount>,
 }
 
 /// How many distinct values each facet has among all matches (the lists in [`Facets`] may
@@ -172,6 +177,7 @@ pub struct FacetSizes {
     pub county: usize,
     pub year: usize,
     pub section_type: usize,
+    pub level: usize,
 }
 
 /// The answer to a [`SearchRequest`].
@@ -435,12 +441,27 @@ impl Engine {
             );
             clauses.push((Occur::Must, filter(range)));
         }
-        if !filters.section_types.is_empty() {
-            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = filters
-                .section_types
-                .iter()
-                .map(|t| {
-                    let term = Term::from_field_text(f.section_type, t.as_str());
+        for (values, field) in [
+            (
+                filters.section_types.iter().map(|t| t.as_str()).collect(),
+                f.section_type,
+            ),
+            (
+                filters
+                    .levels
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>(),
+                f.level,
+            ),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = values
+                .into_iter()
+                .map(|value| {
+                    let term = Term::from_field_text(field, value);
                     (
                         Occur::Should,
                         Box::new(TermQuery::new(term, IndexRecordOption::Basic))
@@ -569,6 +590,9 @@ impl Engine {
                 county: label(&maps.county, place.map(|p| p.county)),
                 city: label(&maps.city, place.map(|p| p.city)),
                 province: label(&maps.province, place.map(|p| p.province)),
+                level: place
+                    .and_then(|p| maps.level.label(p.level).parse().ok())
+                    .unwrap_or_default(),
                 year,
                 issuer: column_text(&meta.issuer, doc_id)?,
                 published: column_text(&meta.published, doc_id)?,
@@ -716,6 +740,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     let (city, city_size) = plain(&maps.city, &regions.cities);
     let (county, county_size) = plain(&maps.county, &regions.counties);
     let (section_type, section_type_size) = plain(&maps.section_type, &tally.section_types);
+    let (level, level_size) = plain(&maps.level, &regions.levels);
     let (mut years, _) = top(tally.years.iter().copied(), limit, |&(y, n)| {
         (std::cmp::Reverse(n), y)
     });
@@ -731,6 +756,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
         county: county_size,
         year: tally.years.len(),
         section_type: section_type_size,
+        level: level_size,
     };
     (
         Facets {
@@ -740,6 +766,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
             county,
             year,
             section_type,
+            level,
         },
         sizes,
     )
