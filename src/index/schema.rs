@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 /// (6: each report's sections are adjacent in one segment; 7: a report's metadata is kept in
 /// fast columns only, no longer stored again with every section; 8: the three characters after
 /// each pair of `index_schema/common_pairs.txt` are indexed too).
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 
