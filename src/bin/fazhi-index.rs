@@ -110,7 +110,7 @@ fn check_index(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("fazhi-index: damaged: {}: {}", d.file, d.reason);
     }
     eprintln!(
-        "fazhi-index: error: the index at {} is damaged ({} problems above): rebuild the index \
+        "fazhi-index: error: the index at {} is damaged ({} findings above): rebuild the index \
          with fazhi-index --rebuild",
         args.index.display(),
         verdict.damage.len()
