@@ -108,6 +108,16 @@ pub fn is_ours(index: &Path) -> bool {
         .is_some_and(|stamp| stamp.writer.starts_with("fazhi-search "))
 }
 
+/// True when `index` is ours and no run committed to it: `meta.json` as tantivy creates it,
+/// without our stamp (the first run was stopped before its commit).
+pub fn never_committed(index: &Path) -> bool {
+    let payload = std::fs::read(index.join("meta.json"))
+        .ok()
+        .and_then(|text| serde_json::from_slice::<serde_json::Value>(&text).ok())
+        .map(|meta| meta.get("payload").cloned().unwrap_or_default());
+    index.join(MARKER_FILE).is_file() && payload.is_some_and(|p| p.is_null())
+}
+
 /// Marks `index` (which must exist) as ours.
 pub fn mark(index: &Path) -> Result<()> {
     let path = index.join(MARKER_FILE);

@@ -260,6 +260,11 @@ fn open_or_create(path: &Path, summary: &mut IndexSummary) -> Result<IndexHandle
     if !super::exists(path) {
         return IndexHandle::create(path);
     }
+    if folder::never_committed(path) {
+        summary.rebuilt = Some("the last run stopped before its first commit".into());
+        summary.left_alone = folder::clear(path)?;
+        return IndexHandle::create(path);
+    }
     match IndexHandle::open(path) {
         Ok(handle) => {
             // An index made before the marker existed is ours by its stamp.

@@ -467,8 +467,13 @@ fn killed_runs_leave_no_files_behind() {
     let killed = (0..2)
         .filter(|_| kill_mid_run(dir.path(), "corpus", "index"))
         .count();
+    assert!(
+        killed > 0,
+        "no run was caught mid-run: the corpus is too small"
+    );
     let out = run("fazhi-index", dir.path(), &["--threads", "2"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
     let fresh = run(
         "fazhi-index",
         dir.path(),
