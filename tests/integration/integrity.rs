@@ -637,3 +637,41 @@ fn every_number_option_has_a_range_and_a_value_outside_it_exits_2() {
         );
     }
 }
+
+#[test]
+fn a_change_that_keeps_size_and_time_is_found_by_the_check_and_a_panic_becomes_a_refusal() {
+    let dir = indexed();
+    let index = dir.path().join("index");
+    let fast = index_file(&index, ".fast");
+    let time = std::fs::metadata(&fast)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    flip_four_bytes(&fast);
+    std::fs::File::options()
+        .write(true)
+        .open(&fast)
+        .and_then(|f| f.set_modified(time))
+        .expect("restore the time");
+    // The cheap check on opening cannot see it; the full one can.
+    let check = run("fazhi-index", dir.path(), &["--check"]);
+    assert_eq!(check.status.code(), Some(2), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains(".fast: checksum mismatch"),
+        "{}",
+        stderr(&check)
+    );
+    // A panic while reading the index (what tantivy does on some damage) is caught and the
+    // damaged file named.
+    let caught = fazhi_search::index::check::guard(&index, || -> fazhi_search::Result<()> {
+        panic!("index out of bounds: a damaged posting list")
+    });
+    match caught {
+        Err(fazhi_search::Error::Damaged { file, reason, .. }) => {
+            assert!(
+                file.ends_with(".fast") && reason.contains("checksum"),
+                "{file}: {reason}"
+            )
+        }
+        other => panic!("a panic must become a refusal, got {other:?}"),
+    }
+}
