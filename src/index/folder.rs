@@ -11,6 +11,10 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use tantivy::Directory;
+use tantivy::directory::error::LockError;
+use tantivy::directory::{DirectoryLock, INDEX_WRITER_LOCK, Lock, META_LOCK, MmapDirectory};
+
 use super::check::SEAL_FILE;
 use super::schema::Stamp;
 use crate::error::{Error, Result};
@@ -127,25 +131,50 @@ pub fn mark(index: &Path) -> Result<()> {
     std::fs::write(&path, MARKER_TEXT).map_err(|source| Error::Write { path, source })
 }
 
-/// Deletes the index in our folder `index` (every file [`is_ours_to_delete`] but the marker),
-/// leaving anything else alone; returns the names left alone.
+/// Deletes the index in our folder `index` (every file [`is_ours_to_delete`] but the marker and
+/// the lock files), leaving anything else alone; returns the names left alone. Holds the
+/// writer's lock meanwhile: an index another run is writing is busy, not deleted.
 pub fn clear(index: &Path) -> Result<Vec<String>> {
+    let _writer = lock(index, &INDEX_WRITER_LOCK)?;
+    let kept = [MARKER_FILE, ".tantivy-writer.lock", ".tantivy-meta.lock"];
     let mut left = Vec::new();
     for name in names(index)? {
         let path = index.join(&name);
-        if name != MARKER_FILE && is_ours_to_delete(&name) && path.is_file() {
+        if kept.contains(&name.as_str()) {
+            continue;
+        }
+        if is_ours_to_delete(&name) && path.is_file() {
             remove(&path)?;
-        } else if name != MARKER_FILE {
+        } else {
             left.push(name);
         }
     }
     Ok(left)
 }
 
+/// Takes one of tantivy's locks on the folder `index`.
+fn lock(index: &Path, which: &Lock) -> Result<DirectoryLock> {
+    let directory = MmapDirectory::open(index).map_err(|e| Error::Read {
+        path: index.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    directory.acquire_lock(which).map_err(|e| match e {
+        LockError::LockBusy => Error::IndexBusy {
+            path: index.to_path_buf(),
+        },
+        LockError::IoError(io) => Error::Write {
+            path: index.join(&which.filepath),
+            source: std::io::Error::new(io.kind(), io.to_string()),
+        },
+    })
+}
+
 /// Deletes segment files that no commit references (`referenced`: the files of the committed
 /// segments), left by killed runs; returns how many. Only while holding the writer's lock, so
-/// that no other run is writing segments.
+/// that no other run is writing segments; takes tantivy's meta lock, as its own garbage
+/// collection does, so that no reader is opening segments meanwhile.
 pub fn remove_orphans(index: &Path, referenced: &HashSet<String>) -> Result<usize> {
+    let _readers = lock(index, &META_LOCK)?;
     let mut removed = 0;
     for name in names(index)? {
         let orphan = (is_segment_file(&name) || is_temp_file(&name)) && !referenced.contains(&name);

@@ -675,3 +675,19 @@ fn a_change_that_keeps_size_and_time_is_found_by_the_check_and_a_panic_becomes_a
         other => panic!("a panic must become a refusal, got {other:?}"),
     }
 }
+
+#[test]
+fn a_rebuild_of_an_index_another_run_is_writing_says_busy_and_deletes_nothing() {
+    let dir = indexed();
+    let index = dir.path().join("index");
+    let handle = fazhi_search::index::IndexHandle::open(&index).expect("open");
+    let writer: tantivy::IndexWriter = handle.index.writer(15_000_000).expect("a writer");
+    let before = snapshot(&index);
+    let out = run("fazhi-index", dir.path(), &["--rebuild"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is busy"), "{}", stderr(&out));
+    assert_eq!(snapshot(&index), before, "nothing was deleted");
+    drop(writer);
+    let out = run("fazhi-index", dir.path(), &["--rebuild"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
