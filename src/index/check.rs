@@ -3,15 +3,17 @@
 //! **The invariant.** A search answers only from an index whose files all passed a full
 //! verification after fazhi-index wrote them: every segment file's tantivy checksum (the CRC32
 //! in its footer), `meta.json` consistent with the segments (each segment's document count and
-//! deletions as its own files hold them, the schema and settings this program writes), and the
-//! facet file's own CRC32. A damaged index is refused with [`Error::Damaged`], naming the file
-//! and telling the user to run `fazhi-index --rebuild`; it is never answered from and never
-//! allowed to panic.
+//! deletions as its own files hold them, the schema and settings this program writes). A damaged
+//! index is refused with [`Error::Damaged`], naming the file and telling the user to run
+//! `fazhi-index --rebuild`; it is never answered from and never allowed to panic. The facet file
+//! (`facet-ordinals.bin`) is a cache that every search checks itself (its CRC32) and does without
+//! when it does not hold, so it is verified by `fazhi-index --check` and after each run, but a
+//! damaged one is not a reason to refuse a query.
 //!
 //! A full verification reads every byte of the index (hundreds of MB at scale), too much for a
 //! query that takes a few milliseconds. So after a verified commit fazhi-index writes a seal
-//! ([`SEAL_FILE`]): the size and modification time of every file the index is made of and the
-//! CRC32 of `meta.json`. Opening an index compares the seal with what is on disk (a few `stat`s
+//! ([`SEAL_FILE`]): the size and modification time of every segment file and the CRC32 of
+//! `meta.json`. Opening an index compares the seal with what is on disk (a few `stat`s
 //! and reading `meta.json`); only when something differs does it run the full verification,
 //! and refuse the index if that fails. Any tool that writes into a file changes its time;
 //! a change that keeps a file's size *and* its time (restored on purpose) is caught by tantivy's
@@ -168,7 +170,7 @@ pub fn ensure_sound(path: &Path) -> Result<Known> {
     let mut last = None;
     for _ in 0..3 {
         let before = std::fs::read(path.join("meta.json")).ok();
-        let inspection = inspect(path, &Known::new())?;
+        let inspection = inspect(path, &Known::new(), Facets::Skip)?;
         if inspection.verdict.damage.is_empty() {
             return Ok(inspection.looks);
         }
@@ -205,7 +207,7 @@ fn sealed(path: &Path) -> Option<Known> {
 /// seals it, so that queries take the cheap path again (after a copy that changed the files'
 /// times, say).
 pub fn check(path: &Path) -> Result<Verdict> {
-    let inspection = inspect(path, &Known::new())?;
+    let inspection = inspect(path, &Known::new(), Facets::Verify)?;
     if inspection.verdict.damage.is_empty() {
         write_seal(path, &inspection)?;
     }
@@ -216,7 +218,7 @@ pub fn check(path: &Path) -> Result<Verdict> {
 /// they did) and seals it; [`Error::Damaged`] if it is not sound. fazhi-index calls this after
 /// every run, so that no run reports success over a segment that does not read back.
 pub fn verify_and_seal(path: &Path, known: &Known) -> Result<()> {
-    let inspection = inspect(path, known)?;
+    let inspection = inspect(path, known, Facets::Verify)?;
     if !inspection.verdict.damage.is_empty() {
         return Err(damaged(path, &inspection.verdict.damage));
     }
@@ -225,7 +227,14 @@ pub fn verify_and_seal(path: &Path, known: &Known) -> Result<()> {
 
 /// A full verification of the index at `path`, reading every file.
 pub fn verify(path: &Path) -> Result<Verdict> {
-    Ok(inspect(path, &Known::new())?.verdict)
+    Ok(inspect(path, &Known::new(), Facets::Verify)?.verdict)
+}
+
+/// Whether a verification reads the facet file (a cache, see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Facets {
+    Verify,
+    Skip,
 }
 
 struct Inspection {
@@ -252,7 +261,7 @@ pub fn segment_files(segments: &[SegmentMeta]) -> Vec<String> {
         .collect()
 }
 
-fn inspect(path: &Path, known: &Known) -> Result<Inspection> {
+fn inspect(path: &Path, known: &Known, facets: Facets) -> Result<Inspection> {
     if !super::exists(path) {
         return Err(Error::NoIndex {
             path: path.to_path_buf(),
@@ -297,10 +306,11 @@ fn inspect(path: &Path, known: &Known) -> Result<Inspection> {
     damage.extend(meta_damage(&metas));
     let files = segment_files(&metas.segments);
     let facet_file = path.join(CACHE_FILE);
+    let with_facets = facets == Facets::Verify && facet_file.is_file();
     for name in files
         .iter()
         .map(String::as_str)
-        .chain(facet_file.is_file().then_some(CACHE_FILE))
+        .chain(with_facets.then_some(CACHE_FILE))
     {
         let Some(now) = look(&path.join(name)) else {
             damage.push(Damage {
@@ -309,7 +319,9 @@ fn inspect(path: &Path, known: &Known) -> Result<Inspection> {
             });
             continue;
         };
-        inspection.looks.insert(name.to_string(), now);
+        if name != CACHE_FILE {
+            inspection.looks.insert(name.to_string(), now);
+        }
         if known.get(name) == Some(&now) {
             continue;
         }
