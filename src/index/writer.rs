@@ -224,7 +224,10 @@ fn update_with(
     // Searches read the facets' ordinal maps from here instead of building them each time.
     let searcher = handle.index.reader()?.searcher();
     crate::search::ordinals::FacetMaps::save(&config.index, &searcher)?;
-    check::verify_and_seal(&config.index, &handle.verified)?;
+    // A corpus with nothing to index leaves an index no run committed to: nothing to seal.
+    if !folder::never_committed(&config.index) {
+        check::verify_and_seal(&config.index, &handle.verified)?;
+    }
     summary.totals = totals(&handle)?;
     Ok(summary)
 }
@@ -261,7 +264,7 @@ fn open_or_create(path: &Path, summary: &mut IndexSummary) -> Result<IndexHandle
         return IndexHandle::create(path);
     }
     if folder::never_committed(path) {
-        summary.rebuilt = Some("the last run stopped before its first commit".into());
+        summary.rebuilt = Some("no run had committed to it yet".into());
         summary.left_alone = folder::clear(path)?;
         return IndexHandle::create(path);
     }
