@@ -37,7 +37,7 @@ use crate::report::{self, Report};
 pub struct IndexConfig {
     pub corpus: PathBuf,
     pub index: PathBuf,
-    /// Indexing threads, 1 to [`MAX_THREADS`].
+    /// Indexing threads, 1 to [`MAX_THREADS`] (a number outside is taken as the nearest end).
     pub threads: usize,
 }
 
@@ -112,12 +112,11 @@ fn update_with(
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
         });
     }
-    if !(1..=MAX_THREADS).contains(&config.threads) {
-        return Err(Error::Usage(format!(
-            "--threads {}: give 1 to {MAX_THREADS}",
-            config.threads
-        )));
-    }
+    // Each thread may hold its own indexing buffer: the count is bounded whatever a caller asks.
+    let config = &IndexConfig {
+        threads: config.threads.clamp(1, MAX_THREADS),
+        ..config.clone()
+    };
     let mut summary = IndexSummary::default();
     let claimed = folder::claim(&config.corpus, &config.index)?;
     if start_over && claimed == Folder::Ours {
@@ -234,7 +233,7 @@ fn update_with(
 
 /// Removes what killed runs left: files tantivy registered but no commit uses (its own garbage
 /// collection), and segment files it never registered that `meta.json` does not name. Runs
-/// while `_writer` holds the index's lock, so no other run is writing segments.
+/// while `writer` holds the index's lock, so no other run is writing segments.
 fn remove_orphans(handle: &IndexHandle, writer: &IndexWriter<SectionDoc>) -> Result<usize> {
     let collected = writer
         .garbage_collect_files()
