@@ -51,7 +51,7 @@ enum Command {
 
 const SUBCOMMANDS: [&str; 5] = ["search", "stats", "kwic", "serve", "help"];
 
-// The ranges of the number options (README, "Options and their ranges"): wide enough for any
+// The ranges of the number options (README, "Reliability: the index"): wide enough for any
 // use, narrow enough that no value can exhaust memory or overflow arithmetic.
 /// `search --limit`: more hits than this are read with `--all`.
 const MAX_HITS: usize = 100_000;
