@@ -52,6 +52,24 @@ enum Command {
 
 const SUBCOMMANDS: [&str; 5] = ["search", "stats", "kwic", "serve", "help"];
 
+// The ranges of the number options (README, "Reliability: the index"): wide enough for any
+// use, narrow enough that no value can exhaust memory or overflow arithmetic.
+/// `search --limit`: more hits than this are read with `--all`.
+const MAX_HITS: usize = 100_000;
+/// `search --facets`.
+const MAX_FACETS: usize = 100_000;
+/// `search --context`, in characters.
+const MAX_CONTEXT: usize = 10_000;
+/// `kwic --width`, in characters.
+const MAX_WIDTH: usize = 1_000;
+/// `kwic --limit`.
+const MAX_KWIC_LINES: usize = 100_000_000;
+
+/// A number option's parser: a value outside `min..=max` is refused with the range.
+fn ranged(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
+}
+
 /// Where the index is.
 #[derive(Args, Debug)]
 struct Source {
@@ -173,18 +191,18 @@ struct SearchArgs {
     filters: FilterArgs,
     #[command(flatten)]
     output: Output,
-    /// Number of hits to show.
-    #[arg(long, default_value_t = 10)]
+    /// Number of hits to show, 0 to 100000 (--all for every hit).
+    #[arg(long, default_value_t = 10, value_parser = ranged(0, MAX_HITS))]
     limit: usize,
     /// Show every hit.
     #[arg(long)]
     all: bool,
-    /// Values listed per facet (town, county, …), the largest counts first, or `all`.
-    /// The output also says how many values each facet has.
+    /// Values listed per facet (town, county, …), the largest counts first: 0 to 100000, or
+    /// `all`. The output also says how many values each facet has.
     #[arg(long, default_value = "100", value_name = "N|all")]
     facets: FacetLimit,
-    /// Characters of context each side of the matching sentence(s).
-    #[arg(long, default_value_t = 20)]
+    /// Characters of context each side of the matching sentence(s), 0 to 10000.
+    #[arg(long, default_value_t = 20, value_parser = ranged(0, MAX_CONTEXT))]
     context: usize,
     /// Show whole sections instead of the matching sentences.
     #[arg(long)]
@@ -199,12 +217,18 @@ impl std::str::FromStr for FacetLimit {
     type Err = String;
 
     fn from_str(text: &str) -> Result<FacetLimit, String> {
+        let out_of_range = || format!("{text} is not in 0..={MAX_FACETS}, nor all");
         match text.trim() {
             "all" => Ok(FacetLimit(None)),
-            n => n
-                .parse()
+            n if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() => n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= MAX_FACETS)
                 .map(|n| FacetLimit(Some(n)))
-                .map_err(|_| format!("{text:?}: write a number of values, or all")),
+                .ok_or_else(out_of_range),
+            _ => Err(format!(
+                "{text:?}: write a number of values (0..={MAX_FACETS}), or all"
+            )),
         }
     }
 }
@@ -237,14 +261,14 @@ struct KwicArgs {
     /// The query; every occurrence of its terms in the matching sections is listed.
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
-    /// Characters of context each side of the match.
-    #[arg(long, default_value_t = kwic::DEFAULT_WIDTH)]
+    /// Characters of context each side of the match, 0 to 1000.
+    #[arg(long, default_value_t = kwic::DEFAULT_WIDTH, value_parser = ranged(0, MAX_WIDTH))]
     width: usize,
     /// Order: town, year, right (the text after the match) or left (the text before it, read backwards).
     #[arg(long, default_value = "town")]
     sort: String,
-    /// Show at most this many lines.
-    #[arg(long)]
+    /// Show at most this many lines, 0 to 100000000.
+    #[arg(long, value_parser = ranged(0, MAX_KWIC_LINES))]
     limit: Option<usize>,
     #[command(flatten)]
     source: Source,

@@ -30,8 +30,8 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocumen
 
 use crate::classify::SectionType;
 use crate::error::{Error, Result};
-use crate::index::IndexHandle;
 use crate::index::tokenizer::covering_grams;
+use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
 use crate::region::Level;
 use crate::report::ReportMeta;
@@ -228,7 +228,12 @@ impl Engine {
     }
 
     /// Opens the index at `path` for searches whose hits fall into blocks as `reads` says.
+    /// A damaged index is refused ([`crate::index::check`]).
     pub fn open_for(path: &Path, reads: HitReads) -> Result<Engine> {
+        check::guard(path, || Engine::open_unguarded(path, reads))
+    }
+
+    fn open_unguarded(path: &Path, reads: HitReads) -> Result<Engine> {
         let mut handle = IndexHandle::open(path)?;
         // Segments are searched in parallel, one per core: an index built with two writer
         // threads has two large segments, so one query keeps both cores busy.
@@ -291,6 +296,10 @@ impl Engine {
 
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        check::guard(&self.handle.path, || self.search_unguarded(request))
+    }
+
+    fn search_unguarded(&self, request: &SearchRequest) -> Result<SearchResults> {
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
@@ -345,6 +354,10 @@ impl Engine {
     /// The number of matching sections, and nothing else: no ranking, no facets, no stored
     /// fields — the least any search has to do (the benchmark's floor).
     pub fn count(&self, query: &Query, filters: &Filters) -> Result<usize> {
+        check::guard(&self.handle.path, || self.count_unguarded(query, filters))
+    }
+
+    fn count_unguarded(&self, query: &Query, filters: &Filters) -> Result<usize> {
         let query = self.build(query, filters)?;
         Ok(self
             .reader
@@ -354,6 +367,12 @@ impl Engine {
 
     /// The keys ([`crate::index::writer::report_key`]) of the reports with a matching section.
     pub fn report_keys(&self, query: &Query, filters: &Filters) -> Result<HashSet<u64>> {
+        check::guard(&self.handle.path, || {
+            self.report_keys_unguarded(query, filters)
+        })
+    }
+
+    fn report_keys_unguarded(&self, query: &Query, filters: &Filters) -> Result<HashSet<u64>> {
         let query = self.build(query, filters)?;
         let searcher = self.reader.searcher();
         let docs = searcher.search(&*query, &tantivy::collector::DocSetCollector)?;
@@ -371,6 +390,10 @@ impl Engine {
     /// Counts per group: matching reports and sections for each query, and the reports each
     /// group has under the filters (the denominator of the share).
     pub fn stats(&self, request: &StatsRequest) -> Result<StatsTable> {
+        check::guard(&self.handle.path, || self.stats_unguarded(request))
+    }
+
+    fn stats_unguarded(&self, request: &StatsRequest) -> Result<StatsTable> {
         let searcher = self.reader.searcher();
         let collector = GroupCollector {
             by: request.by.clone(),

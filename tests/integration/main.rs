@@ -4,6 +4,7 @@ mod browser;
 mod cli;
 mod facets;
 mod formats;
+mod integrity;
 mod places;
 mod property;
 mod scale;
