@@ -9,6 +9,7 @@
 //! The jieba words inside the term only add to the score.
 
 pub mod collector;
+mod filters;
 pub(crate) mod ordinals;
 pub mod query;
 pub mod stats;
@@ -36,6 +37,7 @@ use crate::normalize::normalize;
 use crate::region::Level;
 use crate::report::ReportMeta;
 use collector::{Match, NONE, Tally, TallyCollector};
+pub use filters::did_you_mean;
 use ordinals::{FacetMaps, OrdinalMap};
 pub use query::{Query, parse};
 use stats::GroupCollector;
@@ -289,8 +291,20 @@ impl Engine {
         self.reader.searcher()
     }
 
+    /// Every filter value matches something in the index; else an error naming the value
+    /// and the nearest values the index has.
+    pub fn check_filters(&self, filters: &Filters) -> Result<()> {
+        if filters.is_empty() {
+            return Ok(());
+        }
+        let searcher = self.reader.searcher();
+        let maps = self.facet_maps(&searcher)?;
+        filters::check(filters, &maps, &searcher, self.handle.fields.region)
+    }
+
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        self.check_filters(&request.filters)?;
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
@@ -371,6 +385,7 @@ impl Engine {
     /// Counts per group: matching reports and sections for each query, and the reports each
     /// group has under the filters (the denominator of the share).
     pub fn stats(&self, request: &StatsRequest) -> Result<StatsTable> {
+        self.check_filters(&request.filters)?;
         let searcher = self.reader.searcher();
         let collector = GroupCollector {
             by: request.by.clone(),

@@ -111,7 +111,7 @@ fn query_builds_a_missing_index_first() {
     let out = run("fazhi-query", dir.path(), &["依法治"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("no index at index; indexing corpus first"),
+        stderr(&out).contains("no index at ./index; indexing corpus first"),
         "{}",
         stderr(&out)
     );
@@ -164,7 +164,7 @@ fn missing_index_and_corpus_is_a_clear_error() {
     let out = run("fazhi-query", dir.path(), &["普法"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no index at index: build it with `fazhi-index"),
+        stderr(&out).contains("no index at ./index: build it with `fazhi-index"),
         "{}",
         stderr(&out)
     );
