@@ -600,7 +600,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             color,
         } => {
-            let results = engine.search(request)?;
+            let results = engine.search_sections(request)?;
             let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
             let mut lines = kwic::lines(&results.hits, &terms, *width, *sort);
             let all = lines.len();

@@ -302,8 +302,19 @@ impl Engine {
         filters::check(filters, &maps, &searcher, self.handle.fields.region)
     }
 
-    /// Runs a search.
+    /// Runs a search, for reading: a hit that is only a heading comes with the text of the
+    /// sections under it ([`Engine::search_sections`] gives each section's own text).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        self.search_with(request, SubSections::Shown)
+    }
+
+    /// Runs a search whose hits hold each section's own text and nothing more: for counting
+    /// occurrences (a concordance), where a heading's sub-sections are hits of their own.
+    pub fn search_sections(&self, request: &SearchRequest) -> Result<SearchResults> {
+        self.search_with(request, SubSections::Apart)
+    }
+
+    fn search_with(&self, request: &SearchRequest, under: SubSections) -> Result<SearchResults> {
         self.check_filters(&request.filters)?;
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
@@ -331,7 +342,7 @@ impl Engine {
                         let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
                         Ok(Made::Facets(facets, sizes))
                     }
-                    Part::Hit(m) => self.hit(&searcher, &maps, m).map(Made::Hit),
+                    Part::Hit(m) => self.hit(&searcher, &maps, m, under).map(Made::Hit),
                 })
             },
             parts,
@@ -578,7 +589,13 @@ impl Engine {
     /// A hit: its report's place and year from the report table, its section type and line as
     /// the collector read them, its other metadata from the fast columns, its text and headings
     /// from the document store (the only fields stored per section).
-    fn hit(&self, searcher: &Searcher, maps: &FacetMaps, m: &Match) -> Result<Hit> {
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        maps: &FacetMaps,
+        m: &Match,
+        under: SubSections,
+    ) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
@@ -590,7 +607,7 @@ impl Engine {
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
         let mut text = stored(f.text).unwrap_or_default();
-        if is_heading_only(&text, &headings) {
+        if under == SubSections::Shown && is_heading_only(&text, &headings) {
             text = self.with_sub_sections(searcher, m, &headings, text)?;
         }
         let meta = self.hit_columns(searcher, m)?;
@@ -669,6 +686,13 @@ impl Engine {
         }
         Ok(text)
     }
+}
+
+/// Whether a heading-only hit brings the text of the sections under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubSections {
+    Shown,
+    Apart,
 }
 
 /// The most sub-sections, and bytes of text, a heading-only hit is filled with: a heading over

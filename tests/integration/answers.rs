@@ -249,6 +249,43 @@ fn a_heading_only_hit_shows_what_it_heads() {
 }
 
 #[test]
+fn a_concordance_lists_each_occurrence_once_under_a_heading_only_hit() {
+    let workspace = indexed_workspace();
+    let out = run(
+        "fazhi-query",
+        workspace.path(),
+        &[
+            "kwic",
+            "法治",
+            "--town",
+            "东棘坨",
+            "--width",
+            "12",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<Value> = serde_json::from_slice(&out.stdout).expect("json");
+    let mut seen = std::collections::HashSet::new();
+    for l in &lines {
+        let key = (
+            l["left"].to_string(),
+            l["match"].to_string(),
+            l["right"].to_string(),
+        );
+        assert!(seen.insert(key), "listed twice: {l}");
+    }
+    assert!(
+        lines.iter().any(|l| l["right"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("工作专业人才")),
+        "the sub-section's own occurrence is listed"
+    );
+}
+
+#[test]
 fn the_first_messages_a_user_reads() {
     let workspace = indexed_workspace();
     let rows: [(&[&str], i32, &str); 6] = [
