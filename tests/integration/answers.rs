@@ -8,7 +8,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::serve::{Server, target, test_index};
-use crate::util::{copy_seeds, hits_csv, run, stderr, stdout};
+use crate::util::{copy_seeds, hits_csv, run, seed_files, stderr, stdout};
 
 /// A folder laid out like a checkout, with the seeds indexed in `index/`.
 fn indexed_workspace() -> TempDir {
@@ -86,6 +86,35 @@ fn a_filter_value_the_index_does_not_have_is_an_error_naming_the_nearest() {
     );
     let said = stderr(&out);
     assert!(said.is_empty(), "河南 finds 河南省 silently: {said}");
+}
+
+#[test]
+fn a_section_type_the_index_does_not_have_is_an_error() {
+    // 东棘坨镇's report alone has no section of type other.
+    let workspace = TempDir::new().expect("temp dir");
+    let dir = workspace.path();
+    let corpus = dir.join("corpus");
+    std::fs::create_dir(&corpus).expect("mkdir");
+    let seed = seed_files()
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("002_"))
+        })
+        .expect("seed 002");
+    std::fs::copy(&seed, corpus.join("002.txt")).expect("copy");
+    let out = run("fazhi-index", dir, &["-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: [(&[&str], i32, &str); 3] = [
+        (
+            &["--type", "other"],
+            2,
+            "--type \"other\" matches no report in the index; the index has leadership, measures",
+        ),
+        (&["法治", "--type", "shortcomings"], 0, "in shortcomings"),
+        (&["法治", "--province", "河南"], 2, "the index has 天津市"),
+    ];
+    check_rows(dir, &rows);
 }
 
 #[test]
