@@ -425,6 +425,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         passage: PassageOptions::default(),
         color: false,
         query: QUERIES[4].query.into(),
+        filters: String::new(),
         terms: vec![QUERIES[4].query.into()],
     };
     export::write(&mut std::io::sink(), &results, &render)?;

@@ -119,6 +119,7 @@ fn check_index(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    fazhi_search::corpus::check(&args.corpus)?;
     if args.emit.is_some() {
         return emit(args);
     }

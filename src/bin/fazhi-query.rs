@@ -73,12 +73,24 @@ fn ranged(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> 
 /// Where the index is.
 #[derive(Args, Debug)]
 struct Source {
-    /// Folder of the index.
-    #[arg(long, default_value = "index")]
-    index: PathBuf,
-    /// Folder of reports, indexed first when the index does not exist yet.
+    /// Folder of the index [default: ./index, built from --corpus when missing]. A folder named
+    /// here must hold an index: it is never built from the corpus.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Folder of reports, indexed first when the default index does not exist yet.
     #[arg(long, default_value = "corpus")]
     corpus: PathBuf,
+}
+
+/// The index used when no --index is given.
+const DEFAULT_INDEX: &str = "./index";
+
+impl Source {
+    fn index(&self) -> PathBuf {
+        self.index
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX))
+    }
 }
 
 /// Which sections count.
@@ -151,19 +163,11 @@ struct Output {
 impl Output {
     /// The format asked for, or the one the output file's extension names, or text.
     fn format(&self) -> fazhi_search::Result<Format> {
-        if let Some(name) = &self.format {
-            return name.parse();
+        match (&self.format, &self.output) {
+            (Some(name), _) => name.parse(),
+            (None, Some(path)) => Format::of_file(path),
+            (None, None) => Ok(Format::Text),
         }
-        let extension = self
-            .output
-            .as_ref()
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        Ok(match extension.as_deref() {
-            Some(e) if e != "text" => e.parse().unwrap_or(Format::Text),
-            _ => Format::Text,
-        })
     }
 
     fn color(&self, format: Format) -> bool {
@@ -182,8 +186,9 @@ impl Output {
 
 #[derive(Args, Debug)]
 struct SearchArgs {
-    /// The query, e.g. 法律顾问, "法律 顾问", 普法 OR 宣传, 法律顾问 -培训.
-    #[arg(required = true, num_args = 1..)]
+    /// The query, e.g. 法律顾问, "法律 顾问", 普法 OR 宣传, 法律顾问 -培训; without one, every
+    /// section that passes the filters, by report and line.
+    #[arg(num_args = 0..)]
     query: Vec<String>,
     #[command(flatten)]
     source: Source,
@@ -191,9 +196,10 @@ struct SearchArgs {
     filters: FilterArgs,
     #[command(flatten)]
     output: Output,
-    /// Number of hits to show, 0 to 100000 (--all for every hit).
-    #[arg(long, default_value_t = 10, value_parser = ranged(0, MAX_HITS))]
-    limit: usize,
+    /// Number of hits to show, 0 to 100000 [default: 10; with -o FILE, every hit] (--all for
+    /// every hit).
+    #[arg(long, value_parser = ranged(0, MAX_HITS))]
+    limit: Option<usize>,
     /// Show every hit.
     #[arg(long)]
     all: bool,
@@ -235,7 +241,8 @@ impl std::str::FromStr for FacetLimit {
 
 #[derive(Args, Debug)]
 struct StatsArgs {
-    /// The query to count, e.g. 法律顾问 (or use --compare for several).
+    /// The query to count, e.g. 法律顾问 (or use --compare for several); without one, the
+    /// reports that pass the filters.
     #[arg(num_args = 0..)]
     query: Vec<String>,
     /// Several queries side by side, e.g. --compare 法律顾问 公职律师.
@@ -306,6 +313,8 @@ enum Job {
         chart: Option<PathBuf>,
     },
     Kwic {
+        /// The query as written.
+        text: String,
         request: SearchRequest,
         terms: Vec<String>,
         width: usize,
@@ -318,6 +327,9 @@ enum Job {
         addr: std::net::SocketAddr,
     },
 }
+
+/// Hits shown on a terminal unless --limit or --all says otherwise.
+const DEFAULT_LIMIT: usize = 10;
 
 /// The most hits a search reads for them to count as one page, seldom sharing a block of the
 /// document store.
@@ -340,6 +352,8 @@ impl Job {
 struct Config {
     job: Job,
     index: PathBuf,
+    /// Whether --index named the index (never built from the corpus then).
+    explicit_index: bool,
     corpus: PathBuf,
     output: Option<PathBuf>,
     /// Whether the output is binary (refused on a terminal).
@@ -364,7 +378,20 @@ impl Config {
     fn from_cli(cli: Cli) -> fazhi_search::Result<Config> {
         let (job, source, output) = match cli.command {
             Command::Search(args) => {
-                let (text, query) = parse_query(&args.query)?;
+                let filters = args.filters.into_filters()?;
+                let (text, query) = if !args.query.is_empty() {
+                    parse_query(&args.query)?
+                } else if !filters.is_empty() {
+                    // Filters alone: every section that passes them, by report and line (all
+                    // score alike, and ties rank in that order).
+                    (String::new(), Query::All)
+                } else {
+                    return Err(Error::Usage(
+                        "give a query, a filter or both: fazhi-query 法律顾问, \
+                         fazhi-query --type shortcomings --province 河南"
+                            .into(),
+                    ));
+                };
                 let format = args.output.format()?;
                 let render = RenderOptions {
                     format,
@@ -375,16 +402,23 @@ impl Config {
                     color: args.output.color(format),
                     terms: terms_of(&query),
                     query: text,
+                    filters: filters.describe(),
+                };
+                // A file gets every hit unless a limit is given: a cut export looks whole.
+                let limit = match (args.all, args.limit, &args.output.output) {
+                    (true, _, _) | (false, None, Some(_)) => None,
+                    (false, limit, _) => Some(limit.unwrap_or(DEFAULT_LIMIT)),
                 };
                 let request = SearchRequest {
                     query,
-                    filters: args.filters.into_filters()?,
-                    limit: (!args.all).then_some(args.limit),
+                    filters,
+                    limit,
                     facet_limit: args.facets.0,
                 };
                 (Job::Search { request, render }, args.source, args.output)
             }
             Command::Stats(args) => {
+                let filters = args.filters.into_filters()?;
                 let mut queries = Vec::new();
                 if !args.query.is_empty() {
                     queries.push(parse_query(&args.query)?);
@@ -392,9 +426,14 @@ impl Config {
                 for q in &args.compare {
                     queries.push(parse_query(std::slice::from_ref(q))?);
                 }
+                if queries.is_empty() && !filters.is_empty() {
+                    // Filters alone: the reports that pass them, counted by group.
+                    queries.push((String::new(), Query::All));
+                }
                 if queries.is_empty() {
                     return Err(Error::Usage(
-                        "stats needs a query: fazhi-query stats 法律顾问 --by year, or --compare 法律顾问 公职律师"
+                        "stats needs a query or a filter: fazhi-query stats 法律顾问 --by year, \
+                         --compare 法律顾问 公职律师, or stats --by year --province 河南"
                             .into(),
                     ));
                 }
@@ -404,7 +443,7 @@ impl Config {
                 }
                 let request = StatsRequest {
                     queries,
-                    filters: args.filters.into_filters()?,
+                    filters,
                     by: Dimension::parse_list(&args.by)?,
                 };
                 let format = args.output.format()?;
@@ -416,9 +455,10 @@ impl Config {
                 (job, args.source, args.output)
             }
             Command::Kwic(args) => {
-                let (_, query) = parse_query(&args.query)?;
+                let (text, query) = parse_query(&args.query)?;
                 let format = args.output.format()?;
                 let job = Job::Kwic {
+                    text,
                     terms: terms_of(&query),
                     request: SearchRequest {
                         query,
@@ -437,7 +477,8 @@ impl Config {
             Command::Serve(args) => {
                 return Ok(Config {
                     job: Job::Serve { addr: args.addr },
-                    index: args.source.index,
+                    index: args.source.index(),
+                    explicit_index: args.source.index.is_some(),
                     corpus: args.source.corpus,
                     output: None,
                     binary: false,
@@ -451,7 +492,8 @@ impl Config {
         };
         Ok(Config {
             job,
-            index: source.index,
+            index: source.index(),
+            explicit_index: source.index.is_some(),
             corpus: source.corpus,
             output: output.output,
             binary: format.is_binary(),
@@ -494,8 +536,27 @@ fn default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString>
     args
 }
 
+/// `fazhi-query sats`: an ASCII word a letter or two from a command is a typo, not a search
+/// (a Chinese word is always a search).
+fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
+    let first = args.get(1)?.to_str()?;
+    if SUBCOMMANDS.contains(&first) {
+        return None;
+    }
+    let name = search::did_you_mean(first, &SUBCOMMANDS)?;
+    Some(format!(
+        "unknown command {first:?}; did you mean {name}? (to search for the word, write \
+         fazhi-query search {first})"
+    ))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(default_command(exclusions_as_not(std::env::args_os())));
+    let args = exclusions_as_not(std::env::args_os());
+    if let Some(message) = mistyped_command(&args) {
+        eprintln!("fazhi-query: error: {message}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse_from(default_command(args));
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -527,10 +588,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let results = engine.search(request)?;
             deliver(&config, |out| export::write(out, &results, render))?;
             if let Some(path) = &config.output {
+                let (written, all) = (results.hits.len(), results.total_sections);
+                let cut = match request.limit {
+                    Some(limit) if written < all => {
+                        format!(" (cut by --limit {limit}; leave it out to write all {all})")
+                    }
+                    _ => String::new(),
+                };
                 eprintln!(
-                    "fazhi-query: wrote {} of {} matching sections to {}",
-                    results.hits.len(),
-                    results.total_sections,
+                    "fazhi-query: wrote {written} of {all} matching sections to {}{cut}",
                     path.display()
                 );
             }
@@ -550,6 +616,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(found(table.totals.iter().any(|t| t.matching_reports > 0)))
         }
         Job::Kwic {
+            text,
             request,
             terms,
             width,
@@ -558,7 +625,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             color,
         } => {
-            let results = engine.search(request)?;
+            let results = engine.search_sections(request)?;
             let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
             let mut lines = kwic::lines(&results.hits, &terms, *width, *sort);
             let all = lines.len();
@@ -581,6 +648,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             if lines.len() < all {
                 eprintln!("fazhi-query: showing {} of {all} occurrences", lines.len());
+            }
+            if all == 0 {
+                let filters = request.filters.describe();
+                let within = if filters.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {filters}")
+                };
+                eprintln!("fazhi-query: no occurrence of {text}{within}");
             }
             Ok(found(all > 0))
         }
@@ -621,7 +697,8 @@ fn deliver(
 
 /// On a fresh checkout there is a corpus and no index yet: build it first, saying so.
 fn ensure_index(config: &Config) -> anyhow::Result<()> {
-    if index::exists(&config.index) || !config.corpus.is_dir() {
+    // A mistyped --index is an error (the engine names it), never a new index.
+    if config.explicit_index || index::exists(&config.index) || !config.corpus.is_dir() {
         return Ok(());
     }
     eprintln!(

@@ -5,6 +5,7 @@ pub mod chart;
 pub mod kwic;
 pub mod passage;
 pub mod stats;
+pub mod summary;
 pub mod table;
 
 use std::fmt::Write as _;
@@ -55,6 +56,28 @@ impl FromStr for Format {
     }
 }
 
+impl Format {
+    /// The format a file's name promises: its extension (`.txt`, `.text` or none: text), or an
+    /// error that lists the formats — `hits.docx` is never plain text under a Word name.
+    pub fn of_file(path: &std::path::Path) -> Result<Format, Error> {
+        let Some(extension) = path.extension() else {
+            return Ok(Format::Text);
+        };
+        let extension = extension.to_string_lossy().to_ascii_lowercase();
+        if extension == "txt" {
+            return Ok(Format::Text);
+        }
+        extension.parse().map_err(|_| {
+            let names: Vec<String> = Format::ALL.iter().map(|(n, _)| format!(".{n}")).collect();
+            Error::Usage(format!(
+                "{}: no writer for .{extension} files; name the file {} or .txt (or give --format)",
+                path.display(),
+                names.join(", ")
+            ))
+        })
+    }
+}
+
 /// How to render results.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
@@ -66,6 +89,8 @@ pub struct RenderOptions {
     pub query: String,
     /// The terms to highlight.
     pub terms: Vec<String>,
+    /// The active filters as a reader reads them ([`crate::search::Filters::describe`]).
+    pub filters: String,
 }
 
 /// One hit as exported: the citation fields and the passage.
@@ -238,11 +263,10 @@ fn write_text(
         writeln!(out, "   {text}\n")?;
     }
     let shown = records.len();
-    write!(
-        out,
-        "{} sections in {} reports match {}",
-        results.total_sections, results.total_reports, options.query
-    )?;
+    let filters = &options.filters;
+    let (sections, reports) = (results.total_sections, results.total_reports);
+    let line = summary::matches(sections, reports, &options.query, filters);
+    write!(out, "{line}")?;
     if shown < results.total_sections {
         write!(out, " (showing {shown}; --limit N or --all for more)")?;
     }

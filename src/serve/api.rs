@@ -126,7 +126,7 @@ pub async fn kwic(State(engine): Shared, uri: Uri) -> Result<Response, ApiError>
 }
 
 fn concordance(engine: &Engine, params: &KwicParams) -> Result<(Vec<u8>, usize), ApiError> {
-    let results = engine.search(&params.request)?;
+    let results = engine.search_sections(&params.request)?;
     let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
     let mut lines: Vec<KwicLine> = kwic::lines(&results.hits, &terms, params.width, params.sort);
     let total = lines.len();

@@ -1,5 +1,6 @@
 //! The integration tests: one binary, with shared helpers in `util`.
 
+mod answers;
 mod browser;
 mod cli;
 mod facets;

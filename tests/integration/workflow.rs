@@ -352,7 +352,11 @@ fn workflow_errors_and_empty_answers() {
             2,
             "choose from year, province",
         ),
-        (&["stats", "--by", "year"], 2, "stats needs a query"),
+        (
+            &["stats", "--by", "year"],
+            2,
+            "stats needs a query or a filter",
+        ),
         (
             &["kwic", "法律顾问", "--sort", "sideways"],
             2,
