@@ -1,12 +1,15 @@
 //! The integration tests: one binary, with shared helpers in `util`.
 
+mod bigsection;
 mod browser;
 mod cli;
 mod facets;
 mod formats;
+mod oneline;
 mod property;
 mod scale;
 mod seeds;
 mod serve;
+mod terminal;
 mod util;
 mod workflow;
