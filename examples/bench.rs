@@ -152,6 +152,7 @@ fn main() -> anyhow::Result<()> {
 /// One line of `bytes` bytes of prose without a heading: the bundled reports' sentences, each
 /// checked to start no heading and hold none, in a fixed pseudo-random order.
 fn big_line(bytes: usize) -> anyhow::Result<String> {
+    use fazhi_search::classify::TypeRules;
     use fazhi_search::clean::Line;
     use fazhi_search::sections::{heading::parse_heading, split_inline_headings};
     let mut sentences = Vec::new();
@@ -165,7 +166,7 @@ fn big_line(bytes: usize) -> anyhow::Result<String> {
                 };
                 if s.ends_with('。')
                     && parse_heading(s).is_none()
-                    && split_inline_headings(&[one]).len() == 1
+                    && split_inline_headings(&[one], TypeRules::embedded()).len() == 1
                 {
                     sentences.push(s.to_string());
                 }

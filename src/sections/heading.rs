@@ -22,7 +22,7 @@ const CN_DIGITS: &str = "一二三四五六七八九十";
 /// The most characters read of a heading's number with its brackets: （二十三） is 5. The
 /// grammar never looks further, so asking at every character of a 20 MB line costs no more
 /// than asking at the start of a short one.
-const MAX_NUMBER_CHARS: usize = 8;
+pub const MAX_NUMBER_CHARS: usize = 8;
 
 /// The heading that starts `line`, if it starts with one.
 pub fn parse_heading(line: &str) -> Option<Heading> {

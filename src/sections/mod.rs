@@ -39,7 +39,7 @@ pub const MAX_SECTION_CHARS: usize = 20_000;
 
 /// Splits cleaned lines into sections, in document order.
 pub fn split(lines: &[Line], rules: &TypeRules) -> Vec<Section> {
-    let lines = split_inline_headings(lines);
+    let lines = split_inline_headings(lines, rules);
     let mut sections = Vec::new();
     let mut path: Vec<(u8, String)> = Vec::new();
     let mut block = Block::default();
@@ -64,11 +64,12 @@ pub fn split(lines: &[Line], rules: &TypeRules) -> Vec<Section> {
 }
 
 /// Characters after which a heading may start inside a line: sentence ends (white space too),
-/// never a comma or an enumeration mark (…两个一、…, 第一、).
-const INLINE_HEADING_AFTER: &str = "。！？；：!?;:";
+/// never a comma or an enumeration mark (…两个一、…, 第一、). ∶ (U+2236, a ratio sign) is how
+/// some word processors write the colon of "报告如下∶".
+const INLINE_HEADING_AFTER: &str = "。！？；：∶!?;:";
 /// After these a heading inside a line may also be an item of a list inside a sentence
 /// (…包括：1.建立台账；2.定期回访。), which is not a heading: see [`split_inline_headings`].
-const LIST_LEAD: &str = "：；:;";
+const LIST_LEAD: &str = "：∶；:;";
 /// Ends of a heading's first clause: a heading's text runs to the first of these.
 const CLAUSE_ENDS: [char; 6] = ['。', '！', '？', '；', '!', '?'];
 
@@ -82,10 +83,15 @@ const CLAUSE_ENDS: [char; 6] = ['。', '！', '？', '；', '!', '?'];
 ///   word (…两个一、…, 第一、); after ： or ； it must not read as an item of a list inside a
 ///   sentence (…包括：1.建立台账；2.定期回访。, see [`reads_as_heading`]); or
 /// - it is the first sub-heading (（一）, 1., （1）) right inside a heading that has no sentence
-///   end yet: the lines joined by nothing ("一、主要举措和成效（一）健全决策机制1.严格落实…").
+///   end yet: the lines joined by nothing ("一、主要举措和成效（一）健全决策机制1.严格落实…"); or
+/// - it is a later level-1 heading that names a part of the report (see [`names_a_part`]),
+///   after a paragraph that ends without a full stop, the lines joined by nothing.
+///
+/// A 一是 right inside a heading ("…职责情况一是强化…") ends the heading's line too, when its
+/// 二是 follows: the points are found in the section later.
 ///
 /// A heading at the start of a line is always a heading (the grammar of [`parse_heading`]).
-pub fn split_inline_headings(lines: &[Line]) -> Vec<Line> {
+pub fn split_inline_headings(lines: &[Line], rules: &TypeRules) -> Vec<Line> {
     /// The last ordinal seen at each level (index 1 to 4).
     fn note(h: heading::Heading, last: &mut [usize; 5]) {
         let level = usize::from(h.level);
@@ -114,12 +120,20 @@ pub fn split_inline_headings(lines: &[Line]) -> Vec<Line> {
             if !(c == '（' || c == '(' || c.is_ascii_digit() || heading::is_cn_digit(c)) {
                 continue;
             }
+            if open_heading.is_some() && starts_point_list(text, at) {
+                // 一是 run on into its heading ("…职责情况一是强化组织保障。二是…", the lines
+                // joined by nothing): the heading's label ends here, the points are found later.
+                push_piece(&mut out, line.number, &text[start..at]);
+                start = at;
+                open_heading = None;
+                continue;
+            }
             let Some(h) = parse_heading(&text[at..]) else {
                 continue;
             };
-            let level = usize::from(h.level);
-            let continues = h.ordinal == last[level] + 1
-                && (level == 1 || last[level - 1] > 0 || h.ordinal == 1);
+            // A heading resets the numbering below it, so 1. continues under a new （二） or
+            // under 一、 with no （一） between.
+            let continues = h.ordinal == last[usize::from(h.level)] + 1;
             if !continues {
                 continue;
             }
@@ -127,18 +141,16 @@ pub fn split_inline_headings(lines: &[Line]) -> Vec<Line> {
             let list_item = LIST_LEAD.contains(prev) && !reads_as_heading(&text[at..], h);
             let sub_heading =
                 h.ordinal == 1 && open_heading.is_some_and(|open| open.level < h.level);
-            if !((after_break && !list_item) || sub_heading) {
+            let next_part = h.level == 1
+                && h.ordinal > 1
+                && !(heading::is_cn_digit(prev) || "个第、".contains(prev))
+                && names_a_part(&text[at..], rules);
+            if !((after_break && !list_item) || sub_heading || next_part) {
                 continue;
             }
             note(h, &mut last);
             open_heading = Some(h);
-            let piece = text[start..at].trim();
-            if !piece.is_empty() {
-                out.push(Line {
-                    number: line.number,
-                    text: piece.to_string(),
-                });
-            }
+            push_piece(&mut out, line.number, &text[start..at]);
             start = at;
         }
         out.push(Line {
@@ -147,6 +159,50 @@ pub fn split_inline_headings(lines: &[Line]) -> Vec<Line> {
         });
     }
     out
+}
+
+fn push_piece(out: &mut Vec<Line>, number: usize, piece: &str) {
+    let piece = piece.trim();
+    if !piece.is_empty() {
+        out.push(Line {
+            number,
+            text: piece.to_string(),
+        });
+    }
+}
+
+/// How far after a 一是 its 二是 (or 三是) is looked for.
+const POINT_LIST_REACH: usize = 4_000;
+
+/// Whether a list of inline points starts at byte `at`: 一是 there (even inside a word, which
+/// the caller allows only right after a heading), and a later point of the same list within
+/// [`POINT_LIST_REACH`] bytes, as [`point_starts`] finds lists.
+fn starts_point_list(text: &str, at: usize) -> bool {
+    if point_marker_at(text, at).is_none_or(|(ordinal, _)| ordinal != 1) {
+        return false;
+    }
+    let rest = &text[at..];
+    let mut reach = rest.len().min(POINT_LIST_REACH);
+    while !rest.is_char_boundary(reach) {
+        reach -= 1;
+    }
+    point_starts(&rest[..reach]).first() == Some(&0)
+}
+
+/// How many characters of a run-on level-1 heading are read for the part of the report it names.
+const PART_NAME_CHARS: usize = 16;
+
+/// Whether the level-1 heading at the start of `text` names one of the report's parts (存在的
+/// 问题, 下一步工作思路…: a section type of `index_schema/section_types.tsv`) in its first
+/// [`PART_NAME_CHARS`] characters. That tells 二、存在的主要问题 run on after a paragraph without
+/// a full stop ("…资料4780余份二、存在的主要问题虽然…", lines joined by nothing) from a 二、 in
+/// prose (两个二、三个一).
+fn names_a_part(text: &str, rules: &TypeRules) -> bool {
+    let mut chars = text.chars().skip_while(|c| heading::is_cn_digit(*c));
+    chars.next(); // 、
+    let head: String = chars.take(PART_NAME_CHARS).collect();
+    // 二、三次 is a count, not a heading.
+    !head.starts_with(heading::is_cn_digit) && rules.classify(Some(&head)) != SectionType::Other
 }
 
 /// How far the first clause of a heading is read to tell it from a list item.
@@ -297,13 +353,21 @@ fn point_starts(text: &str) -> Vec<usize> {
     if starts.len() < 2 { Vec::new() } else { starts }
 }
 
-/// A heading's label: the heading itself up to its first full stop, kept short enough to read in
-/// a citation ("（一）加强党的领导和依法执政。乡党委书记…" → "（一）加强党的领导和依法执政").
+/// A heading's label: the heading itself up to its first full stop or white space after its
+/// text has begun, kept short enough to read in a citation ("（一）加强党的领导和依法执政。乡党委书记…"
+/// → "（一）加强党的领导和依法执政"; "三、存在的问题 2023年，…", a crawl's paragraphs joined by
+/// spaces → "三、存在的问题"; but "三. 下一步打算" whole).
 pub fn heading_label(line: &str, max_chars: usize) -> String {
     let line = line.trim();
-    let head = line
-        .find(['。', '；', ';', '：', ':', '！', '？', '\n', '\u{3000}'])
-        .map_or(line, |end| &line[..end]);
+    let number_end = line
+        .char_indices()
+        .take(heading::MAX_NUMBER_CHARS)
+        .find(|&(_, c)| matches!(c, '、' | '.' | '．' | '）' | ')'))
+        .map_or(0, |(b, c)| b + c.len_utf8());
+    let text_start = line.len() - line[number_end..].trim_start().len();
+    let head = line[text_start..]
+        .find(|c: char| c.is_whitespace() || "。；;：:！？".contains(c))
+        .map_or(line, |end| &line[..text_start + end]);
     if head.chars().count() <= max_chars {
         return head.to_string();
     }
@@ -339,6 +403,10 @@ mod tests {
                 "1.严格落实重大行政决策法定程序。严格遵守",
                 "1.严格落实重大行政决策法定程序",
             ),
+            ("三. 下一步打算", "三. 下一步打算"),
+            ("（ 二 ）加强理论学习", "（ 二 ）加强理论学习"),
+            ("三、存在的问题 2023年，我镇推进工作。", "三、存在的问题"),
+            ("一、工作开展情况　（一）深入学习", "一、工作开展情况"),
             (
                 "（一）加强政务公开和政府信息公开是完善政务公开制度的重要内容，推进行政决策公开、执行公开",
                 "（一）加强政务公开和政府信息公开是完善政务公开制度的重要内容",
@@ -488,7 +556,25 @@ mod tests {
     #[test]
     fn inline_headings_split_where_a_reader_sees_a_heading() {
         // (text of one line, the pieces it is split into, why)
-        let rows: [(&str, &[&str], &str); 14] = [
+        let rows: [(&str, &[&str], &str); 17] = [
+            (
+                "一、工作开展情况 发放资料4780余份二、存在的主要问题虽然取得成效。",
+                &[
+                    "一、工作开展情况 发放资料4780余份",
+                    "二、存在的主要问题虽然取得成效。",
+                ],
+                "a heading naming a part of the report, after a paragraph without a full stop",
+            ),
+            (
+                "一、情况 坚持两个二、三个问题的要求。",
+                &["一、情况 坚持两个二、三个问题的要求。"],
+                "二、 after 个 is prose, even before a part's name",
+            ),
+            (
+                "一、情况 开展培训二、三次，解决问题。",
+                &["一、情况 开展培训二、三次，解决问题。"],
+                "二、三 is a count",
+            ),
             (
                 "报告如下。一、工作开展情况　（一）深入学习。",
                 &["报告如下。", "一、工作开展情况", "（一）深入学习。"],
@@ -582,13 +668,14 @@ mod tests {
             ),
         ];
         for (text, pieces, why) in rows {
-            let got: Vec<String> = split_inline_headings(&[Line {
+            let line = Line {
                 number: 1,
                 text: text.to_string(),
-            }])
-            .into_iter()
-            .map(|l| l.text)
-            .collect();
+            };
+            let got: Vec<String> = split_inline_headings(&[line], TypeRules::embedded())
+                .into_iter()
+                .map(|l| l.text)
+                .collect();
             assert_eq!(got, pieces, "{why}: {text:?}");
         }
     }

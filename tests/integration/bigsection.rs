@@ -2,6 +2,7 @@
 //! into bounded sections when it is parsed, in order and without losing or repeating a
 //! character, and a hit in it gives a bounded passage and every occurrence in the concordance.
 
+use fazhi_search::classify::TypeRules;
 use fazhi_search::clean::Line;
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::passage::{MAX_PASSAGE_MATCHES, find};
@@ -20,7 +21,8 @@ fn corpus_sentences() -> Vec<String> {
             number: 1,
             text: s.to_string(),
         };
-        parse_heading(s).is_none() && split_inline_headings(&[line]).len() == 1
+        parse_heading(s).is_none()
+            && split_inline_headings(&[line], TypeRules::embedded()).len() == 1
     };
     let mut sentences = Vec::new();
     for path in seed_files() {

@@ -20,8 +20,10 @@ fn hostile_workspace() -> (TempDir, String) {
     let corpus = dir.path().join("corpus");
     std::fs::create_dir_all(&corpus).expect("mkdir");
     let name = format!("报告{RETITLE}{CLEAR}.txt");
+    // Enough prose that a few control characters do not make the file look like binary data.
+    let prose = "坚持依法行政，推进法治政府建设。".repeat(40);
     let text = format!(
-        "某镇2023年法治政府建设年度报告\n一、工作开展情况\n开展法治宣传{RETITLE}活动。{CLEAR}推进法治建设。\n"
+        "某镇2023年法治政府建设年度报告\n一、工作开展情况\n开展法治宣传{RETITLE}活动。{CLEAR}推进法治建设。{prose}\n"
     );
     std::fs::write(corpus.join(&name), text).expect("write report");
     let out = run("fazhi-index", dir.path(), &[]);
