@@ -150,11 +150,13 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// One line of `bytes` bytes of prose without a heading: the bundled reports' sentences, each
-/// checked to start no heading and hold none, in a fixed pseudo-random order.
+/// checked to start no heading and hold none, nor an inline point (一是), in a fixed
+/// pseudo-random order.
 fn big_line(bytes: usize) -> anyhow::Result<String> {
     use fazhi_search::classify::TypeRules;
     use fazhi_search::clean::Line;
-    use fazhi_search::sections::{heading::parse_heading, split_inline_headings};
+    use fazhi_search::sections::heading::{parse_heading, point_marker_at};
+    use fazhi_search::sections::split_inline_headings;
     let mut sentences = Vec::new();
     for entry in std::fs::read_dir("corpus")? {
         let text = std::fs::read_to_string(entry?.path())?;
@@ -164,7 +166,11 @@ fn big_line(bytes: usize) -> anyhow::Result<String> {
                     number: 1,
                     text: s.to_string(),
                 };
+                let no_point = s
+                    .char_indices()
+                    .all(|(b, _)| point_marker_at(s, b).is_none());
                 if s.ends_with('。')
+                    && no_point
                     && parse_heading(s).is_none()
                     && split_inline_headings(&[one], TypeRules::embedded()).len() == 1
                 {

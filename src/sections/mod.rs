@@ -87,8 +87,8 @@ const CLAUSE_ENDS: [char; 6] = ['。', '！', '？', '；', '!', '?'];
 /// - it is a later level-1 heading that names a part of the report (see [`names_a_part`]),
 ///   after a paragraph that ends without a full stop, the lines joined by nothing.
 ///
-/// A 一是 right inside a heading ("…职责情况一是强化…") ends the heading's line too, when its
-/// 二是 follows: the points are found in the section later.
+/// A 一是 right inside a heading ("…职责情况一是强化…") ends the heading's line too, when a later
+/// point of its list follows: the points are found in the section later.
 ///
 /// A heading at the start of a line is always a heading (the grammar of [`parse_heading`]).
 pub fn split_inline_headings(lines: &[Line], rules: &TypeRules) -> Vec<Line> {

@@ -8,20 +8,25 @@ use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::passage::{MAX_PASSAGE_MATCHES, find};
 use fazhi_search::export::{PassageOptions, Record};
 use fazhi_search::report::parse;
-use fazhi_search::sections::heading::parse_heading;
+use fazhi_search::sections::heading::{parse_heading, point_marker_at};
 use fazhi_search::sections::{MAX_SECTION_CHARS, split_inline_headings};
 use fazhi_search::{Engine, SearchRequest, search};
 
 use crate::util::{index, seed_files, temp_corpus};
 
-/// The seed reports' sentences (ending with 。), none of them a heading or holding one.
+/// The seed reports' sentences (ending with 。), none of them a heading or holding one, nor an
+/// inline point (一是), which would make a sub-section.
 fn corpus_sentences() -> Vec<String> {
     let no_heading = |s: &str| {
         let line = Line {
             number: 1,
             text: s.to_string(),
         };
-        parse_heading(s).is_none()
+        let no_point = s
+            .char_indices()
+            .all(|(b, _)| point_marker_at(s, b).is_none());
+        no_point
+            && parse_heading(s).is_none()
             && split_inline_headings(&[line], TypeRules::embedded()).len() == 1
     };
     let mut sentences = Vec::new();
