@@ -160,8 +160,8 @@ fn big_line(bytes: usize) -> anyhow::Result<String> {
     let mut sentences = Vec::new();
     for entry in std::fs::read_dir("corpus")? {
         let text = std::fs::read_to_string(entry?.path())?;
-        for line in text.lines() {
-            for s in line.trim().split_inclusive('。') {
+        for line in fazhi_search::clean::clean(&text).lines {
+            for s in line.text.split_inclusive('。') {
                 let one = Line {
                     number: 1,
                     text: s.to_string(),

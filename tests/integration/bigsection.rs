@@ -3,7 +3,7 @@
 //! character, and a hit in it gives a bounded passage and every occurrence in the concordance.
 
 use fazhi_search::classify::TypeRules;
-use fazhi_search::clean::Line;
+use fazhi_search::clean::{Line, clean};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::passage::{MAX_PASSAGE_MATCHES, find};
 use fazhi_search::export::{PassageOptions, Record};
@@ -14,7 +14,7 @@ use fazhi_search::{Engine, SearchRequest, search};
 
 use crate::util::{index, seed_files, temp_corpus};
 
-/// The seed reports' sentences (ending with 。), none of them a heading or holding one, nor an
+/// The seed reports' sentences (ending with 。, as cleaned), none of them a heading or holding one, nor an
 /// inline point (一是), which would make a sub-section.
 fn corpus_sentences() -> Vec<String> {
     let no_heading = |s: &str| {
@@ -32,9 +32,9 @@ fn corpus_sentences() -> Vec<String> {
     let mut sentences = Vec::new();
     for path in seed_files() {
         let text = std::fs::read_to_string(&path).expect("UTF-8 report");
-        for line in text.lines() {
+        for line in clean(&text).lines {
             sentences.extend(
-                line.trim()
+                line.text
                     .split_inclusive('。')
                     .filter(|s| s.ends_with('。') && s.chars().count() > 8 && no_heading(s))
                     .map(String::from),
@@ -73,7 +73,11 @@ fn a_long_line_is_cut_into_bounded_sections_that_join_to_it() {
     for (i, s) in sections.iter().enumerate() {
         let n = s.text.chars().count();
         assert!(n <= MAX_SECTION_CHARS, "part {i} has {n} characters");
-        assert!(s.headings.is_empty(), "part {i} keeps the preamble's path");
+        assert!(
+            s.headings.is_empty(),
+            "part {i} keeps the preamble's path: {:?}",
+            s.headings
+        );
         assert!(
             s.text.ends_with('。') || i + 1 == sections.len(),
             "part {i} ends at a sentence end: …{}",
