@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::{self, writer};
+use fazhi_search::region::Level;
 use fazhi_search::search::{
     self, Dimension, Engine, Filters, HitReads, SearchRequest, StatsRequest,
 };
@@ -50,6 +51,24 @@ enum Command {
 }
 
 const SUBCOMMANDS: [&str; 5] = ["search", "stats", "kwic", "serve", "help"];
+
+// The ranges of the number options (README, "Reliability: the index"): wide enough for any
+// use, narrow enough that no value can exhaust memory or overflow arithmetic.
+/// `search --limit`: more hits than this are read with `--all`.
+const MAX_HITS: usize = 100_000;
+/// `search --facets`.
+const MAX_FACETS: usize = 100_000;
+/// `search --context`, in characters.
+const MAX_CONTEXT: usize = 10_000;
+/// `kwic --width`, in characters.
+const MAX_WIDTH: usize = 1_000;
+/// `kwic --limit`.
+const MAX_KWIC_LINES: usize = 100_000_000;
+
+/// A number option's parser: a value outside `min..=max` is refused with the range.
+fn ranged(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
+}
 
 /// Where the index is.
 #[derive(Args, Debug)]
@@ -86,6 +105,9 @@ struct FilterArgs {
     /// Only this section type: overview, measures, shortcomings, leadership, plans, other; repeatable.
     #[arg(long = "type")]
     section_type: Vec<String>,
+    /// Only reports issued by this kind of body: town, county, department, other; repeatable.
+    #[arg(long)]
+    level: Vec<String>,
 }
 
 impl FilterArgs {
@@ -95,6 +117,11 @@ impl FilterArgs {
                 .section_type
                 .iter()
                 .map(|t| t.parse::<SectionType>())
+                .collect::<Result<Vec<_>, Error>>()?,
+            levels: self
+                .level
+                .iter()
+                .map(|l| l.parse::<Level>())
                 .collect::<Result<Vec<_>, Error>>()?,
             years: self.year.as_deref().map(search::parse_years).transpose()?,
             towns: self.town,
@@ -164,18 +191,18 @@ struct SearchArgs {
     filters: FilterArgs,
     #[command(flatten)]
     output: Output,
-    /// Number of hits to show.
-    #[arg(long, default_value_t = 10)]
+    /// Number of hits to show, 0 to 100000 (--all for every hit).
+    #[arg(long, default_value_t = 10, value_parser = ranged(0, MAX_HITS))]
     limit: usize,
     /// Show every hit.
     #[arg(long)]
     all: bool,
-    /// Values listed per facet (town, county, …), the largest counts first, or `all`.
-    /// The output also says how many values each facet has.
+    /// Values listed per facet (town, county, …), the largest counts first: 0 to 100000, or
+    /// `all`. The output also says how many values each facet has.
     #[arg(long, default_value = "100", value_name = "N|all")]
     facets: FacetLimit,
-    /// Characters of context each side of the matching sentence(s).
-    #[arg(long, default_value_t = 20)]
+    /// Characters of context each side of the matching sentence(s), 0 to 10000.
+    #[arg(long, default_value_t = 20, value_parser = ranged(0, MAX_CONTEXT))]
     context: usize,
     /// Show whole sections instead of the matching sentences.
     #[arg(long)]
@@ -190,12 +217,18 @@ impl std::str::FromStr for FacetLimit {
     type Err = String;
 
     fn from_str(text: &str) -> Result<FacetLimit, String> {
+        let out_of_range = || format!("{text} is not in 0..={MAX_FACETS}, nor all");
         match text.trim() {
             "all" => Ok(FacetLimit(None)),
-            n => n
-                .parse()
+            n if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() => n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= MAX_FACETS)
                 .map(|n| FacetLimit(Some(n)))
-                .map_err(|_| format!("{text:?}: write a number of values, or all")),
+                .ok_or_else(out_of_range),
+            _ => Err(format!(
+                "{text:?}: write a number of values (0..={MAX_FACETS}), or all"
+            )),
         }
     }
 }
@@ -208,7 +241,8 @@ struct StatsArgs {
     /// Several queries side by side, e.g. --compare 法律顾问 公职律师.
     #[arg(long, num_args = 1..)]
     compare: Vec<String>,
-    /// Group by one or two of year, province, city, county, town, section_type: year,province.
+    /// Group by one or two of year, province, city, county, town, section_type, level:
+    /// year,province.
     #[arg(long, default_value = "year")]
     by: String,
     /// Also draw the table as a chart: FILE.svg or FILE.png (a line over years, else bars).
@@ -227,14 +261,14 @@ struct KwicArgs {
     /// The query; every occurrence of its terms in the matching sections is listed.
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
-    /// Characters of context each side of the match.
-    #[arg(long, default_value_t = kwic::DEFAULT_WIDTH)]
+    /// Characters of context each side of the match, 0 to 1000.
+    #[arg(long, default_value_t = kwic::DEFAULT_WIDTH, value_parser = ranged(0, MAX_WIDTH))]
     width: usize,
     /// Order: town, year, right (the text after the match) or left (the text before it, read backwards).
     #[arg(long, default_value = "town")]
     sort: String,
-    /// Show at most this many lines.
-    #[arg(long)]
+    /// Show at most this many lines, 0 to 100000000.
+    #[arg(long, value_parser = ranged(0, MAX_KWIC_LINES))]
     limit: Option<usize>,
     #[command(flatten)]
     source: Source,

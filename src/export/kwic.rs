@@ -260,6 +260,7 @@ mod tests {
                 county: Some("某县".into()),
                 city: None,
                 province: None,
+                level: crate::region::Level::Town,
                 year: Some(year),
                 issuer: None,
                 published: None,

@@ -315,6 +315,7 @@ fn write_text(
             line("section type:", &f.section_type, size.section_type)
         )?;
         writeln!(out, "{}", line("province:", &f.province, size.province))?;
+        writeln!(out, "{}", line("level:", &f.level, size.level))?;
         writeln!(out, "{}", line("town:", &f.town, size.town))?;
     }
     Ok(())
@@ -350,11 +351,12 @@ fn write_json(
 }
 
 /// Columns of the CSV and XLSX exports.
-pub const TABLE_COLUMNS: [(&str, ColumnKind); 15] = [
+pub const TABLE_COLUMNS: [(&str, ColumnKind); 16] = [
     ("town", ColumnKind::Text),
     ("county", ColumnKind::Text),
     ("city", ColumnKind::Text),
     ("province", ColumnKind::Text),
+    ("level", ColumnKind::Text),
     ("year", ColumnKind::Int),
     ("section_type", ColumnKind::Text),
     ("headings", ColumnKind::Text),
@@ -384,6 +386,7 @@ pub fn records_table(records: &[Record]) -> Table {
                     Cell::opt(&r.meta.county),
                     Cell::opt(&r.meta.city),
                     Cell::opt(&r.meta.province),
+                    Cell::text(r.meta.level.as_str()),
                     Cell::opt_int(r.meta.year),
                     Cell::text(&r.section_type),
                     Cell::text(r.headings.join(" / ")),
@@ -469,6 +472,7 @@ mod tests {
                 county: Some("利通区".into()),
                 city: Some("吴忠市".into()),
                 province: Some("宁夏回族自治区".into()),
+                level: crate::region::Level::Town,
                 year: Some(2023),
                 issuer: None,
                 published: None,

@@ -30,9 +30,10 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocumen
 
 use crate::classify::SectionType;
 use crate::error::{Error, Result};
-use crate::index::IndexHandle;
 use crate::index::tokenizer::covering_grams;
+use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
+use crate::region::Level;
 use crate::report::ReportMeta;
 use collector::{Match, NONE, Tally, TallyCollector};
 use ordinals::{FacetMaps, OrdinalMap};
@@ -54,6 +55,8 @@ pub struct Filters {
     /// Inclusive year range.
     pub years: Option<(u64, u64)>,
     pub section_types: Vec<SectionType>,
+    /// What kind of body issued the report (any of these).
+    pub levels: Vec<Level>,
 }
 
 impl Filters {
@@ -65,6 +68,7 @@ impl Filters {
             && self.regions.is_empty()
             && self.years.is_none()
             && self.section_types.is_empty()
+            && self.levels.is_empty()
     }
 }
 
@@ -160,6 +164,7 @@ pub struct Facets {
     pub county: Vec<FacetCount>,
     pub year: Vec<FacetCount>,
     pub section_type: Vec<FacetCount>,
+    pub level: Vec<FacetCount>,
 }
 
 /// How many distinct values each facet has among all matches (the lists in [`Facets`] may
@@ -172,6 +177,7 @@ pub struct FacetSizes {
     pub county: usize,
     pub year: usize,
     pub section_type: usize,
+    pub level: usize,
 }
 
 /// The answer to a [`SearchRequest`].
@@ -222,7 +228,12 @@ impl Engine {
     }
 
     /// Opens the index at `path` for searches whose hits fall into blocks as `reads` says.
+    /// A damaged index is refused ([`crate::index::check`]).
     pub fn open_for(path: &Path, reads: HitReads) -> Result<Engine> {
+        check::guard(path, || Engine::open_unguarded(path, reads))
+    }
+
+    fn open_unguarded(path: &Path, reads: HitReads) -> Result<Engine> {
         let mut handle = IndexHandle::open(path)?;
         // Segments are searched in parallel, one per core: an index built with two writer
         // threads has two large segments, so one query keeps both cores busy.
@@ -285,6 +296,10 @@ impl Engine {
 
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        check::guard(&self.handle.path, || self.search_unguarded(request))
+    }
+
+    fn search_unguarded(&self, request: &SearchRequest) -> Result<SearchResults> {
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
@@ -339,6 +354,10 @@ impl Engine {
     /// The number of matching sections, and nothing else: no ranking, no facets, no stored
     /// fields — the least any search has to do (the benchmark's floor).
     pub fn count(&self, query: &Query, filters: &Filters) -> Result<usize> {
+        check::guard(&self.handle.path, || self.count_unguarded(query, filters))
+    }
+
+    fn count_unguarded(&self, query: &Query, filters: &Filters) -> Result<usize> {
         let query = self.build(query, filters)?;
         Ok(self
             .reader
@@ -348,6 +367,12 @@ impl Engine {
 
     /// The keys ([`crate::index::writer::report_key`]) of the reports with a matching section.
     pub fn report_keys(&self, query: &Query, filters: &Filters) -> Result<HashSet<u64>> {
+        check::guard(&self.handle.path, || {
+            self.report_keys_unguarded(query, filters)
+        })
+    }
+
+    fn report_keys_unguarded(&self, query: &Query, filters: &Filters) -> Result<HashSet<u64>> {
         let query = self.build(query, filters)?;
         let searcher = self.reader.searcher();
         let docs = searcher.search(&*query, &tantivy::collector::DocSetCollector)?;
@@ -365,6 +390,10 @@ impl Engine {
     /// Counts per group: matching reports and sections for each query, and the reports each
     /// group has under the filters (the denominator of the share).
     pub fn stats(&self, request: &StatsRequest) -> Result<StatsTable> {
+        check::guard(&self.handle.path, || self.stats_unguarded(request))
+    }
+
+    fn stats_unguarded(&self, request: &StatsRequest) -> Result<StatsTable> {
         let searcher = self.reader.searcher();
         let collector = GroupCollector {
             by: request.by.clone(),
@@ -435,12 +464,27 @@ impl Engine {
             );
             clauses.push((Occur::Must, filter(range)));
         }
-        if !filters.section_types.is_empty() {
-            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = filters
-                .section_types
-                .iter()
-                .map(|t| {
-                    let term = Term::from_field_text(f.section_type, t.as_str());
+        for (values, field) in [
+            (
+                filters.section_types.iter().map(|t| t.as_str()).collect(),
+                f.section_type,
+            ),
+            (
+                filters
+                    .levels
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>(),
+                f.level,
+            ),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = values
+                .into_iter()
+                .map(|value| {
+                    let term = Term::from_field_text(field, value);
                     (
                         Occur::Should,
                         Box::new(TermQuery::new(term, IndexRecordOption::Basic))
@@ -569,6 +613,9 @@ impl Engine {
                 county: label(&maps.county, place.map(|p| p.county)),
                 city: label(&maps.city, place.map(|p| p.city)),
                 province: label(&maps.province, place.map(|p| p.province)),
+                level: place
+                    .and_then(|p| maps.level.label(p.level).parse().ok())
+                    .unwrap_or_default(),
                 year,
                 issuer: column_text(&meta.issuer, doc_id)?,
                 published: column_text(&meta.published, doc_id)?,
@@ -716,6 +763,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     let (city, city_size) = plain(&maps.city, &regions.cities);
     let (county, county_size) = plain(&maps.county, &regions.counties);
     let (section_type, section_type_size) = plain(&maps.section_type, &tally.section_types);
+    let (level, level_size) = plain(&maps.level, &regions.levels);
     let (mut years, _) = top(tally.years.iter().copied(), limit, |&(y, n)| {
         (std::cmp::Reverse(n), y)
     });
@@ -731,6 +779,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
         county: county_size,
         year: tally.years.len(),
         section_type: section_type_size,
+        level: level_size,
     };
     (
         Facets {
@@ -740,6 +789,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
             county,
             year,
             section_type,
+            level,
         },
         sizes,
     )

@@ -54,6 +54,7 @@ fn value(report: &Report, section_type: SectionType, dim: Dimension) -> String {
         Dimension::County => s(&m.county),
         Dimension::Town => town_label(&s(&m.town), &s(&m.county)),
         Dimension::SectionType => section_type.as_str().to_string(),
+        Dimension::Level => m.level.as_str().to_string(),
     }
 }
 
