@@ -8,6 +8,7 @@ pub mod stats;
 pub mod summary;
 pub mod table;
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::str::FromStr;
@@ -116,12 +117,8 @@ pub struct Record {
 impl Record {
     pub fn new(hit: &Hit, terms: &[&str], options: PassageOptions) -> Record {
         let Passage { text, highlights } = passage(&hit.text, terms, options);
-        let char_at = |byte: usize| text[..byte].chars().count();
         Record {
-            highlight_chars: highlights
-                .iter()
-                .map(|&(s, e)| (char_at(s), char_at(e)))
-                .collect(),
+            highlight_chars: char_ranges(&text, &highlights),
             citation: citation(hit),
             meta: hit.meta.clone(),
             section_type: hit.section_type.clone(),
@@ -132,6 +129,51 @@ impl Record {
             highlights,
         }
     }
+}
+
+/// The byte ranges `ranges` of `text` (in order, not overlapping) as character ranges, counted
+/// in one walk from each range to the next: recounting from the start for each range made a
+/// passage of many matches cost the square of its length.
+fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let (mut counted_bytes, mut counted_chars) = (0, 0);
+    let mut count_to = |byte: usize| {
+        if byte >= counted_bytes {
+            counted_chars += text[counted_bytes..byte].chars().count();
+        } else {
+            counted_chars -= text[byte..counted_bytes].chars().count();
+        }
+        counted_bytes = byte;
+        counted_chars
+    };
+    ranges
+        .iter()
+        .map(|&(s, e)| (count_to(s), count_to(e)))
+        .collect()
+}
+
+/// Text for a terminal: every control character (C0 such as ESC and BEL, DEL, C1) is written as
+/// `\u{1b}`, so that a report's text or a file name cannot retitle the window, move the cursor
+/// or clear the screen. Line breaks and tabs are kept when `keep_breaks` (a `--full` passage).
+/// Text output only: JSON, CSV and XLSX carry the exact data, escaped by their format.
+pub fn terminal_safe(text: &str, keep_breaks: bool) -> Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && !(keep_breaks && (c == '\n' || c == '\t'));
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One line of text for a terminal: control characters escaped, line breaks too.
+pub(crate) fn terminal_line(text: &str) -> Cow<'_, str> {
+    terminal_safe(text, false)
 }
 
 /// `上桥镇（宁夏回族自治区吴忠市利通区）《…报告》，“一、工作开展情况 / （三）…”，第12行。`
@@ -204,17 +246,19 @@ pub fn write(
 pub(crate) const HIGHLIGHT_ON: &str = "\x1b[1;31m";
 pub(crate) const HIGHLIGHT_OFF: &str = "\x1b[0m";
 
+/// `text` with each highlight between `on` and `off`, and its control characters escaped (the
+/// marks are the only escape sequences that reach the terminal).
 fn marked(text: &str, highlights: &[(usize, usize)], on: &str, off: &str) -> String {
     let mut out = String::with_capacity(text.len() + highlights.len() * (on.len() + off.len()));
     let mut at = 0;
     for &(s, e) in highlights {
-        out.push_str(&text[at..s]);
+        out.push_str(&terminal_safe(&text[at..s], true));
         out.push_str(on);
-        out.push_str(&text[s..e]);
+        out.push_str(&terminal_safe(&text[s..e], true));
         out.push_str(off);
         at = e;
     }
-    out.push_str(&text[at..]);
+    out.push_str(&terminal_safe(&text[at..], true));
     out
 }
 
@@ -242,30 +286,30 @@ fn write_text(
             out,
             "{}. {} · {} · {} · {} · {}",
             i + 1,
-            or_dash(&r.meta.town),
-            or_dash(&r.meta.county),
+            terminal_line(or_dash(&r.meta.town)),
+            terminal_line(or_dash(&r.meta.county)),
             year,
             r.section_type,
-            headings
+            terminal_line(&headings)
         )?;
         writeln!(
             out,
             "   {}:{}  《{}》",
-            r.meta.file,
+            terminal_line(&r.meta.file),
             r.line,
-            r.meta.title.as_deref().unwrap_or("无标题")
+            terminal_line(r.meta.title.as_deref().unwrap_or("无标题"))
         )?;
         let text = if options.color {
             marked(&r.passage, &r.highlights, HIGHLIGHT_ON, HIGHLIGHT_OFF)
         } else {
-            r.passage.clone()
+            terminal_safe(&r.passage, true).into_owned()
         };
         writeln!(out, "   {text}\n")?;
     }
     let shown = records.len();
-    let filters = &options.filters;
+    let filters = terminal_line(&options.filters);
     let (sections, reports) = (results.total_sections, results.total_reports);
-    let line = summary::matches(sections, reports, &options.query, filters);
+    let line = summary::matches(sections, reports, &terminal_line(&options.query), &filters);
     write!(out, "{line}")?;
     if shown < results.total_sections {
         write!(out, " (showing {shown}; --limit N or --all for more)")?;
@@ -275,7 +319,7 @@ fn write_text(
         let values: Vec<String> = facets
             .iter()
             .take(12)
-            .map(|f| format!("{} ({})", f.value, f.count))
+            .map(|f| format!("{} ({})", terminal_line(&f.value), f.count))
             .collect();
         let more = if size > values.len() {
             format!(" · … {} more", size - values.len())
@@ -399,7 +443,8 @@ pub fn guard_formula(cell: &str) -> String {
 }
 
 pub(crate) fn md_cell(cell: &str) -> String {
-    cell.replace('\\', "\\\\")
+    terminal_safe(cell, true)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\r', '\n'], "<br>")
 }
