@@ -245,4 +245,22 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn a_zip_bomb_is_too_large_when_unpacked_not_empty() {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        zip.start_file("word/document.xml", options).expect("entry");
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..=MAX_XML_BYTES / (1 << 20) {
+            zip.write_all(&spaces).expect("write");
+        }
+        let bomb = zip.finish().expect("zip").into_inner();
+        assert!(bomb.len() < 2 << 20, "a small file: {} bytes", bomb.len());
+        let err = extract(&bomb).expect_err("a bomb");
+        assert!(err.contains("too large when unpacked"), "{err}");
+    }
 }

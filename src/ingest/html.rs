@@ -234,7 +234,10 @@ fn article_root<'a>(page: &'a Html, counts: &HashMap<NodeId, usize>) -> Option<E
         }
         let parent = block.parent().and_then(ElementRef::wrap);
         let (first, second) = if PARAGRAPHS.contains(&block.value().name()) {
-            (parent, parent.and_then(|p| p.parent()).and_then(ElementRef::wrap))
+            (
+                parent,
+                parent.and_then(|p| p.parent()).and_then(ElementRef::wrap),
+            )
         } else {
             (Some(block), parent)
         };
@@ -249,7 +252,10 @@ fn article_root<'a>(page: &'a Html, counts: &HashMap<NodeId, usize>) -> Option<E
         .iter()
         .copied()
         .max_by_key(|id| (scores.get(id).copied().unwrap_or(0), std::cmp::Reverse(*id)));
-    if let Some(best) = best.and_then(|id| page.tree.get(id)).and_then(ElementRef::wrap) {
+    if let Some(best) = best
+        .and_then(|id| page.tree.get(id))
+        .and_then(ElementRef::wrap)
+    {
         return Some(best);
     }
     let body = selector("body")?;
@@ -345,9 +351,9 @@ fn tags(html: &str) -> impl Iterator<Item = (std::ops::Range<usize>, String, boo
                 let close = format!("</{name}");
                 at = find_ascii_ci(&html[at..], &close).map_or(html.len(), |e| at + e);
             }
-            let self_closing = inner.ends_with('/');
+            // `<div/>` opens a div in HTML (the slash is ignored): only end tags close.
             // A script's or style's range runs to its end tag: its content is no text.
-            return Some((start..at.max(end), name, closing || self_closing));
+            return Some((start..at.max(end), name, closing));
         }
     })
 }
@@ -520,6 +526,44 @@ mod tests {
             !e.text.contains("首页") && !e.text.contains("版权所有"),
             "{}",
             e.text
+        );
+    }
+
+    #[test]
+    fn nesting_is_measured_without_counting_what_does_not_nest() {
+        let rows = [
+            ("<div><div><p>a<p>b</div></div>", 2),
+            ("<p>a<p>b<p>c<br><img src=x>", 0),
+            ("<!-- <div><div> --><div></div>", 1),
+            (
+                "<script>if (a<b) { x = '<div><div>' }</script><span>x</span>",
+                1,
+            ),
+            ("<div/><div/>", 2),
+        ];
+        for (html, depth) in rows {
+            assert_eq!(nesting_depth(html), depth, "{html}");
+        }
+    }
+
+    #[test]
+    fn a_page_nested_too_deep_is_read_flat_with_all_its_text() {
+        let n = MAX_NESTING * 4;
+        let page = format!(
+            "<html><head><title>某镇2023年法治政府建设情况报告</title><script>var x='脚本';</script></head><body>{}第一段&amp;正文，依法行政。<p>第二段正文</p>{}</body></html>",
+            "<div>".repeat(n),
+            "</div>".repeat(n)
+        );
+        let e = extract(page.as_bytes()).expect("page");
+        assert!(
+            e.text.contains("第一段&正文，依法行政。\n第二段正文"),
+            "{:?}",
+            e.text
+        );
+        assert!(!e.text.contains("脚本"), "{:?}", e.text);
+        assert_eq!(
+            e.hints.title.as_deref(),
+            Some("某镇2023年法治政府建设情况报告")
         );
     }
 }

@@ -216,7 +216,9 @@ fn link_inside(real_root: &Path, link: &Path) -> Result<bool, String> {
         return Err(if parent.is_some_and(|p| p.starts_with(&target)) {
             "symbolic link loop; not followed".to_string()
         } else {
-            format!("a symbolic link to the folder {shown} inside the corpus, read there; not followed")
+            format!(
+                "a symbolic link to the folder {shown} inside the corpus, read there; not followed"
+            )
         });
     }
     Ok(target.is_file())
@@ -273,7 +275,9 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128), String> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(O_NONBLOCK);
     }
-    let file = options.open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = options
+        .open(path)
+        .map_err(|e| format!("cannot read: {e}"))?;
     let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
     if !meta.is_file() {
         return Err(format!(
@@ -383,5 +387,52 @@ mod tests {
             "{:?}",
             skipped[0]
         );
+    }
+
+    #[test]
+    fn names_are_escaped_losslessly() {
+        let rows: [(&[u8], &str); 6] = [
+            ("法治报告.txt".as_bytes(), "法治报告.txt"),
+            (b"\xD6\xD0\xCE\xC4.txt", "\\xD6\\xD0\\xCE\\xC4.txt"),
+            (b"a\\xD6.txt", "a\\\\xD6.txt"),
+            (b"\x1B]0;owned\x07.txt", "\\x1B]0;owned\\x07.txt"),
+            ("a\u{85}b".as_bytes(), "a\\u{85}b"),
+            (b"tab\there", "tab\\x09here"),
+        ];
+        for (bytes, shown) in rows {
+            assert_eq!(escape_name(bytes), shown, "{bytes:?}");
+        }
+        assert_ne!(
+            escape_name(b"\xD6.txt"),
+            escape_name(b"\\xD6.txt"),
+            "a byte and the text of its escape stay distinct"
+        );
+    }
+
+    #[test]
+    fn only_regular_files_are_read_and_never_waited_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("swapped.txt");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let rows = [
+            (fifo.as_path(), "a FIFO"),
+            (Path::new("/dev/zero"), "a device"),
+            (dir.path(), "a folder"),
+        ];
+        for (path, kind) in rows {
+            let err = read_file(path).expect_err("not a file");
+            assert!(
+                err.contains("not a regular file") && err.contains(kind),
+                "{path:?}: {err}"
+            );
+        }
+        let file = dir.path().join("ok.txt");
+        std::fs::write(&file, "法治").expect("write");
+        let (bytes, size, _) = read_file(&file).expect("a file");
+        assert_eq!((bytes.as_slice(), size), ("法治".as_bytes(), 6));
     }
 }

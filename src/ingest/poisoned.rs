@@ -126,24 +126,44 @@ mod tests {
             fingerprint: 0xfeed,
         };
         let first = Poisoned::load(dir.path());
-        assert_eq!(first.earlier("a/坏.pdf", mark), None, "nothing remembered yet");
-        first.remember("a/坏.pdf", mark, "the PDF reader crashed (stack overflow or abort) on this file");
+        assert_eq!(
+            first.earlier("a/坏.pdf", mark),
+            None,
+            "nothing remembered yet"
+        );
+        first.remember(
+            "a/坏.pdf",
+            mark,
+            "the PDF reader crashed (stack overflow or abort) on this file",
+        );
         first.save().expect("saved");
 
         let second = Poisoned::load(dir.path());
         let reason = second.earlier("a/坏.pdf", mark).expect("remembered");
-        assert!(reason.contains("crashed") && reason.contains("earlier run"), "{reason}");
+        assert!(
+            reason.contains("crashed") && reason.contains("earlier run"),
+            "{reason}"
+        );
         let changes = [
             Mark { size: 882, ..mark },
             Mark { mtime: 1, ..mark },
-            Mark { fingerprint: 1, ..mark },
+            Mark {
+                fingerprint: 1,
+                ..mark
+            },
         ];
         for changed in changes {
-            assert_eq!(second.earlier("a/坏.pdf", changed), None, "{changed:?} is a change");
+            assert_eq!(
+                second.earlier("a/坏.pdf", changed),
+                None,
+                "{changed:?} is a change"
+            );
         }
         second.save().expect("saved");
         assert!(
-            Poisoned::load(dir.path()).earlier("a/坏.pdf", mark).is_some(),
+            Poisoned::load(dir.path())
+                .earlier("a/坏.pdf", mark)
+                .is_some(),
             "a file still skipped stays on the list"
         );
 

@@ -375,9 +375,8 @@ impl WorkerSlot {
                     issuer,
                     published,
                 },
-                encoding: encoding.and_then(|e| {
-                    encoding_rs::Encoding::for_label(e.as_bytes()).map(|e| e.name())
-                }),
+                encoding: encoding
+                    .and_then(|e| encoding_rs::Encoding::for_label(e.as_bytes()).map(|e| e.name())),
                 format: Some(format),
             }),
         }
@@ -413,10 +412,16 @@ mod tests {
     fn the_worker_answers_each_request_in_order_and_refusals_are_replies() {
         let page = "<html><body><div id=zoom><p>法治政府建设，法律顾问参与重大行政决策合法性审查，依法行政水平持续提升，群众满意度不断提高，成效明显。</p></div></body></html>";
         let mut input = Vec::new();
-        write_frame(&mut input, &[&[format_code(FileFormat::Html)], page.as_bytes()])
-            .expect("frame");
-        write_frame(&mut input, &[&[format_code(FileFormat::Pdf)], b"%PDF-1.4 junk"])
-            .expect("frame");
+        write_frame(
+            &mut input,
+            &[&[format_code(FileFormat::Html)], page.as_bytes()],
+        )
+        .expect("frame");
+        write_frame(
+            &mut input,
+            &[&[format_code(FileFormat::Pdf)], b"%PDF-1.4 junk"],
+        )
+        .expect("frame");
         let mut output = Vec::new();
         serve(input.as_slice(), &mut output).expect("serve");
         let mut replies = output.as_slice();

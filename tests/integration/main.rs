@@ -4,6 +4,7 @@ mod browser;
 mod cli;
 mod facets;
 mod formats;
+mod poison;
 mod property;
 mod scale;
 mod seeds;
