@@ -252,7 +252,8 @@ fn names_that_are_not_utf8_are_distinct_reports_shown_escaped() {
     std::fs::create_dir_all(&corpus).expect("mkdir");
     let towns = ["中山镇", "东山镇", "西山镇", "南山镇", "北山镇"];
     for (i, town) in towns.iter().enumerate() {
-        let (gbk, _, _) = encoding_rs::GBK.encode(&format!("{town}报告{i}.txt"));
+        let name = format!("{town}报告{i}.txt");
+        let (gbk, _, _) = encoding_rs::GBK.encode(&name);
         let name = std::ffi::OsStr::from_bytes(&gbk);
         std::fs::write(
             corpus.join(name),
