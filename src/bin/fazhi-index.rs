@@ -51,6 +51,13 @@ struct Args {
     /// With --emit: the file to write [default: standard output].
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Follow symbolic links that lead out of the corpus folder (loops are still not walked).
+    #[arg(long)]
+    follow_links: bool,
+    /// Internal: read files sent on standard input and answer their text on standard output
+    /// (how fazhi-index parses PDF, HTML and .docx files in a process of their own).
+    #[arg(long, hide = true)]
+    parse_worker: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,6 +67,12 @@ enum Emit {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.parse_worker {
+        return match fazhi_search::ingest::worker::serve(std::io::stdin(), std::io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(2),
+        };
+    }
     match run(&args) {
         Ok(code) => code,
         Err(err) => {
@@ -130,9 +143,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
     });
     let config = IndexConfig {
-        corpus: args.corpus.clone(),
-        index: args.index.clone(),
-        threads,
+        follow_links: args.follow_links,
+        ..IndexConfig::new(args.corpus.clone(), args.index.clone(), threads)
     };
     let progress = progress_bar(args.quiet);
     let run = if args.rebuild { rebuild } else { update };

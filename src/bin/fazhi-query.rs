@@ -707,11 +707,8 @@ fn ensure_index(config: &Config) -> anyhow::Result<()> {
         config.corpus.display()
     );
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let index_config = writer::IndexConfig {
-        corpus: config.corpus.clone(),
-        index: config.index.clone(),
-        threads,
-    };
+    let index_config =
+        writer::IndexConfig::new(config.corpus.clone(), config.index.clone(), threads);
     let progress = writer::progress_bar(false);
     let summary = writer::update(&index_config, &progress)
         .with_context(|| format!("indexing {}", config.corpus.display()))?;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::tokenizer::ChineseWordTokenizer;
 use super::writer::report_key;
 use crate::error::{Error, Result};
+use crate::ingest::worker::{self, Isolation, WorkerSlot};
 use crate::ingest::{self, Skipped};
 use crate::normalize::normalize;
 use crate::report;
@@ -44,6 +45,9 @@ pub struct EmittedSection<'a> {
 /// sections and the files that could not be read.
 pub fn emit_ndjson(corpus: &std::path::Path, out: &mut dyn Write) -> Result<(usize, Vec<Skipped>)> {
     let (files, mut skipped) = ingest::discover(corpus);
+    // The risky formats are read in a worker process, as fazhi-index reads them: a file that
+    // crashes its reader is skipped, not the end of the export.
+    let mut slot = WorkerSlot::for_isolation(&Isolation::beside_this_program());
     let words = ChineseWordTokenizer;
     let mut count = 0;
     let write_error = |source: std::io::Error| Error::Write {
@@ -51,9 +55,10 @@ pub fn emit_ndjson(corpus: &std::path::Path, out: &mut dyn Write) -> Result<(usi
         source,
     };
     for file in &files {
-        let extracted = std::fs::read(&file.path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|bytes| ingest::extract(file, &bytes));
+        let extracted = ingest::format_of_file(file).and_then(|format| {
+            let (bytes, _, _) = ingest::read_file(&file.path)?;
+            worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| f.reason)
+        });
         let extracted = match extracted {
             Ok(e) => e,
             Err(reason) => {

@@ -18,6 +18,7 @@ use tantivy::directory::{DirectoryLock, INDEX_WRITER_LOCK, Lock, META_LOCK, Mmap
 use super::check::SEAL_FILE;
 use super::schema::Stamp;
 use crate::error::{Error, Result};
+use crate::ingest::poisoned;
 use crate::search::ordinals::CACHE_FILE;
 
 /// The marker of a folder fazhi-index made.
@@ -197,9 +198,11 @@ pub fn is_ours_to_delete(name: &str) -> bool {
         CACHE_FILE,
         SEAL_FILE,
         MARKER_FILE,
+        poisoned::FILE_NAME,
     ];
     fixed.contains(&name)
         || fixed.iter().any(|f| name.strip_suffix(".tmp") == Some(f))
+        || name.strip_suffix(".new") == Some(poisoned::FILE_NAME)
         || is_segment_file(name)
         || is_temp_file(name)
 }
@@ -296,6 +299,9 @@ mod tests {
             ("facet-ordinals.bin.tmp", true),
             ("fazhi-seal.json", true),
             ("fazhi-index.txt", true),
+            ("poisoned.tsv", true),
+            ("poisoned.tsv.new", true),
+            ("poisoned.txt", false),
             (".tmpAb12Cd", true),
             (&format!("{uuid}.idx"), true),
             (&format!("{uuid}.store.temp"), true),

@@ -28,6 +28,8 @@ use super::check;
 use super::folder::{self, Folder};
 use super::schema::{Fields, Stamp};
 use crate::error::{Error, Result};
+use crate::ingest::poisoned::{self, Mark, Poisoned};
+use crate::ingest::worker::{self, Isolation, WorkerSlot};
 use crate::ingest::{self, CorpusFile, Skipped};
 use crate::normalize::normalize;
 use crate::report::{self, Report};
@@ -39,6 +41,24 @@ pub struct IndexConfig {
     pub index: PathBuf,
     /// Indexing threads, 1 to [`MAX_THREADS`] (a number outside is taken as the nearest end).
     pub threads: usize,
+    /// Follow symbolic links out of the corpus folder (`--follow-links`).
+    pub follow_links: bool,
+    /// Where PDF, HTML and .docx files are parsed.
+    pub isolation: Isolation,
+}
+
+impl IndexConfig {
+    /// A run over `corpus` into `index`: links out of the corpus not followed, and the risky
+    /// formats parsed in workers of the `fazhi-index` beside this program when there is one.
+    pub fn new(corpus: PathBuf, index: PathBuf, threads: usize) -> IndexConfig {
+        IndexConfig {
+            corpus,
+            index,
+            threads,
+            follow_links: false,
+            isolation: Isolation::beside_this_program(),
+        }
+    }
 }
 
 /// The most indexing threads a run uses: each may buffer [`WRITER_MEMORY_PER_THREAD`].
@@ -138,16 +158,21 @@ fn update_with(
         })?;
     summary.orphans_removed = remove_orphans(&handle, &writer)?;
     let indexed = manifest(&handle)?;
-    let (files, skipped) = ingest::discover(&config.corpus);
+    let (files, skipped) = ingest::discover_following(&config.corpus, config.follow_links);
     summary.skipped = skipped;
     let data_hash = schema_data_hash();
     let fields = handle.fields;
     progress.set_length(files.len() as u64);
+    let poisoned = Poisoned::load(&config.index);
     let outcomes = parse_in_parallel(
         &files,
         &indexed,
         data_hash,
-        config.threads.max(1),
+        &Parsing {
+            workers: config.threads.max(1),
+            isolation: &config.isolation,
+            poisoned: &poisoned,
+        },
         progress,
         |report, fingerprint, replaces| {
             // One batch per report: its sections go to one segment, adjacent, which the search
@@ -170,6 +195,10 @@ fn update_with(
             Ok(())
         },
     )?;
+    poisoned.save().map_err(|source| Error::Write {
+        path: config.index.join(poisoned::FILE_NAME),
+        source,
+    })?;
     let mut seen = HashSet::new();
     for (file, outcome) in files.iter().zip(outcomes) {
         seen.insert(file.rel.clone());
@@ -290,13 +319,22 @@ enum Outcome {
     Skipped(String),
 }
 
-/// Reads and parses `files` on `workers` threads, handing each new or changed report to `add`
-/// (with whether it replaces an indexed version). Returns each file's outcome, in `files` order.
+/// How files are parsed: on how many threads, where, and what earlier runs could not read.
+struct Parsing<'a> {
+    workers: usize,
+    isolation: &'a Isolation,
+    poisoned: &'a Poisoned,
+}
+
+/// Reads and parses `files` on `parsing.workers` threads, handing each new or changed report to
+/// `add` (with whether it replaces an indexed version). Returns each file's outcome, in `files`
+/// order. A file that crashes, hangs or exhausts its reader costs that file only (see
+/// [`crate::ingest::worker`]) and is remembered in `parsing.poisoned`.
 fn parse_in_parallel(
     files: &[CorpusFile],
     indexed: &HashMap<String, u64>,
     data_hash: u64,
-    workers: usize,
+    parsing: &Parsing,
     progress: &ProgressBar,
     add: impl Fn(&Report, u64, bool) -> Result<()> + Sync,
 ) -> Result<Vec<Outcome>> {
@@ -305,8 +343,9 @@ fn parse_in_parallel(
         Mutex::new((0..files.len()).map(|_| None).collect());
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        for _ in 0..workers {
+        for _ in 0..parsing.workers {
             scope.spawn(|| {
+                let mut slot = WorkerSlot::for_isolation(&parsing.isolation);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(i) else { break };
@@ -314,7 +353,8 @@ fn parse_in_parallel(
                         break;
                     }
                     let previous = indexed.get(&file.rel).copied();
-                    let outcome = match read_report(file, data_hash, previous) {
+                    let read = read_report(file, data_hash, previous, slot.as_mut(), parsing);
+                    let outcome = match read {
                         Ok(Change::Unchanged) => Outcome::Unchanged,
                         Ok(Change::Parsed(report, fingerprint, how)) => {
                             if let Err(e) = add(&report, fingerprint, previous.is_some()) {
@@ -353,17 +393,38 @@ enum Change {
     Parsed(Box<Report>, u64, String),
 }
 
+/// Reads one file and parses it into a report, unless it is unchanged since it was indexed or
+/// since a reader failed on it. The risky formats are read in `slot`'s worker when there is one.
 fn read_report(
     file: &CorpusFile,
     data_hash: u64,
     previous: Option<u64>,
+    slot: Option<&mut WorkerSlot>,
+    parsing: &Parsing,
 ) -> std::result::Result<Change, String> {
-    let bytes = std::fs::read(&file.path).map_err(|e| format!("cannot read: {e}"))?;
+    let format = ingest::format_of_file(file)?;
+    let (bytes, size, mtime) = ingest::read_file(&file.path)?;
     let fingerprint = fnv1a(data_hash, &bytes);
     if previous == Some(fingerprint) {
         return Ok(Change::Unchanged);
     }
-    let extracted = ingest::extract(file, &bytes)?;
+    let mark = Mark {
+        size,
+        mtime,
+        fingerprint,
+    };
+    if let Some(reason) = parsing.poisoned.earlier(&file.rel, mark) {
+        return Err(reason);
+    }
+    let extracted = worker::extract_in(slot, format, &bytes);
+    // The text is all that is needed from here: the file's bytes need not stay beside it.
+    drop(bytes);
+    let extracted = extracted.map_err(|failure| {
+        if failure.poison {
+            parsing.poisoned.remember(&file.rel, mark, &failure.reason);
+        }
+        failure.reason
+    })?;
     let report = report::parse(&file.rel, &extracted.text, &extracted.hints);
     if report.sections.is_empty() {
         return Err("no text left after removing site boilerplate".into());
@@ -616,9 +677,8 @@ mod tests {
         let corpus = dir.path().join("corpus");
         crate::synth::generate(Path::new("corpus"), &corpus, 40, 7).expect("synthetic corpus");
         let config = IndexConfig {
-            corpus,
-            index: dir.path().join("index"),
-            threads: 2,
+            isolation: Isolation::InProcess,
+            ..IndexConfig::new(corpus, dir.path().join("index"), 2)
         };
         let backlog = Backlog::new(2);
         let summary = update_with(&config, &ProgressBar::hidden(), &backlog, false)

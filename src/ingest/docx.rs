@@ -23,10 +23,23 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
     let part = archive
         .by_name("word/document.xml")
         .map_err(|e| not_docx(&e))?;
+    let too_large = || {
+        format!(
+            "too large when unpacked: its text part (word/document.xml) inflates to more than {} MB",
+            MAX_XML_BYTES / (1024 * 1024)
+        )
+    };
+    // The declared size can lie; the read below is held to the limit whatever it says.
+    if part.size() > MAX_XML_BYTES {
+        return Err(too_large());
+    }
     let mut xml = String::new();
-    part.take(MAX_XML_BYTES)
+    part.take(MAX_XML_BYTES + 1)
         .read_to_string(&mut xml)
         .map_err(|e| not_docx(&e))?;
+    if xml.len() as u64 > MAX_XML_BYTES {
+        return Err(too_large());
+    }
     let (paragraphs, title) = paragraphs(&xml).map_err(|e| not_docx(&e))?;
     Ok(Extracted {
         text: paragraphs.join("\n"),
@@ -103,7 +116,14 @@ fn paragraphs(xml: &str) -> Result<(Vec<String>, Option<String>), quick_xml::Err
             }
             Event::Start(e) if e.name().0 == "w:t" => in_text = true,
             Event::End(e) if e.name().0 == "w:t" => in_text = false,
-            Event::Empty(e) if e.name().0 == "w:tab" => current.push('\t'),
+            // A tab in a run; a w:tab with a position is a tab stop of the paragraph's style.
+            Event::Empty(e)
+                if e.name().0 == "w:tab"
+                    && !e.attributes().flatten().any(|a| a.key.0 == "w:pos") =>
+            {
+                current.push('\t')
+            }
+            Event::Empty(e) if e.name().0 == "w:noBreakHyphen" => current.push('-'),
             Event::Empty(e) if matches!(e.name().0, "w:br" | "w:cr") => current.push('\n'),
             Event::Text(t) if in_text => current.push_str(&t.html_content()),
             Event::GeneralRef(r) if in_text => {
@@ -224,5 +244,23 @@ mod tests {
             err.contains("not a valid .docx") && err.contains("save as .docx"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_zip_bomb_is_too_large_when_unpacked_not_empty() {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        zip.start_file("word/document.xml", options).expect("entry");
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..=MAX_XML_BYTES / (1 << 20) {
+            zip.write_all(&spaces).expect("write");
+        }
+        let bomb = zip.finish().expect("zip").into_inner();
+        assert!(bomb.len() < 2 << 20, "a small file: {} bytes", bomb.len());
+        let err = extract(&bomb).expect_err("a bomb");
+        assert!(err.contains("too large when unpacked"), "{err}");
     }
 }

@@ -1,8 +1,11 @@
 //! Web pages: the article, not the site around it. Navigation, breadcrumbs, scripts, styles,
 //! share buttons and footers are left out; the page's title, date and source feed the metadata.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use ego_tree::NodeId;
+use ego_tree::iter::Edge;
 use encoding_rs::Encoding;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
@@ -77,8 +80,17 @@ static PAGE_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
 
 pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
     let (html, encoding) = decode(bytes)?;
+    // The HTML parser's cost grows with the square of the nesting depth (each start tag looks
+    // down the stack of open elements): a page nested deeper than a person's page ever is is
+    // read with its tags as line breaks, losing no text, in time linear in its size.
+    let html = if nesting_depth(&html) > MAX_NESTING {
+        flatten(&html)
+    } else {
+        html
+    };
     let page = Html::parse_document(&html);
-    let root = article_root(&page);
+    let counts = visible_counts(&page);
+    let root = article_root(&page, &counts);
     let mut out = String::new();
     if let Some(root) = root {
         block_text(root, &mut out);
@@ -140,86 +152,255 @@ fn is_chrome(element: &ElementRef) -> bool {
             .is_some_and(|s| s.replace(' ', "").contains("display:none"))
 }
 
-fn visible_chars(element: ElementRef) -> usize {
-    let mut out = String::new();
-    block_text(element, &mut out);
-    out.chars().filter(|c| !c.is_whitespace()).count()
+/// Every element's visible characters (white space and chrome not counted), in one walk.
+fn visible_counts(page: &Html) -> HashMap<NodeId, usize> {
+    let mut counts = HashMap::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut chrome: Option<NodeId> = None;
+    for edge in page.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) if chrome.is_none() => match node.value() {
+                Node::Text(t) => {
+                    if let Some(top) = open.last_mut() {
+                        *top += t.chars().filter(|c| !c.is_whitespace()).count();
+                    }
+                }
+                Node::Element(_) => match ElementRef::wrap(node) {
+                    Some(e) if is_chrome(&e) => {
+                        chrome = Some(node.id());
+                        counts.insert(node.id(), 0);
+                    }
+                    _ => open.push(0),
+                },
+                _ => {}
+            },
+            Edge::Close(node) if chrome == Some(node.id()) => chrome = None,
+            Edge::Close(node) if chrome.is_none() && node.value().is_element() => {
+                let n = open.pop().unwrap_or(0);
+                if let Some(top) = open.last_mut() {
+                    *top += n;
+                }
+                counts.insert(node.id(), n);
+            }
+            _ => {}
+        }
+    }
+    counts
 }
 
-/// The element holding the article: a known container, else the one whose paragraphs hold the
-/// most text, else the body.
-fn article_root(page: &Html) -> Option<ElementRef<'_>> {
+/// Elements a paragraph of text sits in directly: text in one of them is credited to the
+/// block around it; text in any other block (a `<div>` of lines joined by `<br>`) to itself.
+const PARAGRAPHS: [&str; 10] = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "pre"];
+
+/// The element holding the article: a known container, else the block whose text (in
+/// paragraphs, or directly in it, joined by `<br>`) is the most, else the body.
+fn article_root<'a>(page: &'a Html, counts: &HashMap<NodeId, usize>) -> Option<ElementRef<'a>> {
+    let visible = |e: &ElementRef| counts.get(&e.id()).copied().unwrap_or(0);
     for s in ARTICLE_SELECTORS.iter().filter_map(|s| selector(s)) {
         if let Some(found) = page
             .select(&s)
-            .find(|e| !is_chrome(e) && visible_chars(*e) >= MIN_ARTICLE_CHARS)
+            .find(|e| !is_chrome(e) && visible(e) >= MIN_ARTICLE_CHARS)
         {
             return Some(found);
         }
     }
-    let paragraphs = selector("p")?;
-    let mut scores: Vec<(ElementRef<'_>, usize)> = Vec::new();
-    for p in page.select(&paragraphs) {
-        let n = visible_chars(p);
-        if n < 10 {
-            continue;
-        }
-        let Some(parent) = p.parent().and_then(ElementRef::wrap) else {
+    // Each run of text belongs to its nearest block; a block's direct text is what its count
+    // holds beyond its child elements' counts.
+    let mut scores: HashMap<NodeId, usize> = HashMap::new();
+    let mut order: Vec<NodeId> = Vec::new();
+    let mut credit = |element: ElementRef<'a>, share: usize| {
+        let entry = scores.entry(element.id()).or_insert_with(|| {
+            order.push(element.id());
+            0
+        });
+        *entry += share;
+    };
+    for node in page.tree.root().descendants() {
+        let Some(block) = ElementRef::wrap(node) else {
             continue;
         };
-        let grand = parent.parent().and_then(ElementRef::wrap);
-        for (element, share) in [(Some(parent), n), (grand, n / 2)] {
-            let Some(element) = element else { continue };
-            match scores.iter_mut().find(|(e, _)| e.id() == element.id()) {
-                Some(entry) => entry.1 += share,
-                None => scores.push((element, share)),
+        if !BLOCKS.contains(&block.value().name()) || !counts.contains_key(&block.id()) {
+            continue;
+        }
+        let children: usize = block
+            .children()
+            .filter_map(ElementRef::wrap)
+            .filter(|c| BLOCKS.contains(&c.value().name()))
+            .map(|c| visible(&c))
+            .sum();
+        let n = visible(&block).saturating_sub(children);
+        if n < 10 || is_chrome(&block) {
+            continue;
+        }
+        let parent = block.parent().and_then(ElementRef::wrap);
+        let (first, second) = if PARAGRAPHS.contains(&block.value().name()) {
+            (
+                parent,
+                parent.and_then(|p| p.parent()).and_then(ElementRef::wrap),
+            )
+        } else {
+            (Some(block), parent)
+        };
+        for (element, share) in [(first, n), (second, n / 2)] {
+            if let Some(element) = element {
+                credit(element, share);
             }
         }
     }
-    if let Some((best, _)) = scores.into_iter().max_by_key(|(_, n)| *n) {
+    // The first of the best, in document order, as the scan above met them.
+    let best = order
+        .iter()
+        .copied()
+        .max_by_key(|id| (scores.get(id).copied().unwrap_or(0), std::cmp::Reverse(*id)));
+    if let Some(best) = best
+        .and_then(|id| page.tree.get(id))
+        .and_then(ElementRef::wrap)
+    {
         return Some(best);
     }
     let body = selector("body")?;
     page.select(&body).next()
 }
 
-/// The visible text of an element, a line per block.
+/// The visible text of an element, a line per block, in one walk (no recursion: a page can nest
+/// deeper than a stack).
 fn block_text(element: ElementRef, out: &mut String) {
-    for child in element.children() {
-        match child.value() {
-            Node::Text(t) => {
-                let mut last_space = out.ends_with([' ', '\n']);
-                for c in t.chars() {
-                    if c.is_whitespace() && c != '\u{3000}' {
-                        if !last_space {
-                            out.push(' ');
-                            last_space = true;
+    let mut chrome: Option<NodeId> = None;
+    for edge in element.traverse() {
+        match edge {
+            Edge::Open(node) if chrome.is_none() && node.id() != element.id() => {
+                match node.value() {
+                    Node::Text(t) => push_text(t, out),
+                    Node::Element(e) => {
+                        if ElementRef::wrap(node).is_some_and(|child| is_chrome(&child)) {
+                            chrome = Some(node.id());
+                        } else if BLOCKS.contains(&e.name()) {
+                            out.push('\n');
                         }
-                    } else {
-                        out.push(c);
-                        last_space = false;
                     }
+                    _ => {}
                 }
             }
-            Node::Element(e) => {
-                let Some(child) = ElementRef::wrap(child) else {
-                    continue;
-                };
-                if is_chrome(&child) {
-                    continue;
-                }
-                let block = BLOCKS.contains(&e.name());
-                if block {
-                    out.push('\n');
-                }
-                block_text(child, out);
-                if block {
+            Edge::Close(node) if chrome == Some(node.id()) => chrome = None,
+            Edge::Close(node) if chrome.is_none() && node.id() != element.id() => {
+                if let Node::Element(e) = node.value()
+                    && BLOCKS.contains(&e.name())
+                {
                     out.push('\n');
                 }
             }
             _ => {}
         }
     }
+}
+
+/// Text as a browser shows it: runs of white space (but the ideographic space, which indents
+/// Chinese paragraphs) as one space.
+fn push_text(t: &str, out: &mut String) {
+    let mut last_space = out.ends_with([' ', '\n']);
+    for c in t.chars() {
+        if c.is_whitespace() && c != '\u{3000}' {
+            if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+}
+
+/// Deeper than any page a person reads (government pages nest 20 to 40 deep).
+const MAX_NESTING: usize = 512;
+
+/// Elements whose end tag may be left out or that have none: they do not nest.
+const NOT_NESTING: [&str; 30] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
+    "tbody", "tfoot", "colgroup", "rp", "rt", "html",
+];
+
+/// The names of the tags in `html`, with whether each closes, in one pass; comments and the
+/// content of scripts and styles passed over.
+fn tags(html: &str) -> impl Iterator<Item = (std::ops::Range<usize>, String, bool)> + '_ {
+    let bytes = html.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let start = at + memchr_lt(&bytes[at..])?;
+            let rest = &html[start..];
+            if rest.starts_with("<!--") {
+                at = rest.find("-->").map_or(html.len(), |e| start + e + 3);
+                continue;
+            }
+            let end = rest.find('>').map_or(html.len(), |e| start + e + 1);
+            at = end;
+            let inner = html[start + 1..end].trim_end_matches('>');
+            let closing = inner.starts_with('/');
+            let name: String = inner
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if name.is_empty() {
+                continue;
+            }
+            if !closing && matches!(name.as_str(), "script" | "style") {
+                let close = format!("</{name}");
+                at = find_ascii_ci(&html[at..], &close).map_or(html.len(), |e| at + e);
+            }
+            // `<div/>` opens a div in HTML (the slash is ignored): only end tags close.
+            // A script's or style's range runs to its end tag: its content is no text.
+            return Some((start..at.max(end), name, closing));
+        }
+    })
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'<')
+}
+
+/// Where `needle` (ASCII) starts in `haystack`, ignoring ASCII case.
+fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    h.windows(n.len()).position(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// How deep the elements of `html` nest, at most, counting only elements that nest.
+fn nesting_depth(html: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for (_, name, closes) in tags(html) {
+        if NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        if closes {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
+/// `html` with every block tag turned into a line break and every other tag dropped (scripts
+/// and styles with their content): no text is lost, nothing nests.
+fn flatten(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut from = 0;
+    for (range, name, _) in tags(html) {
+        out.push_str(&html[from..range.start]);
+        from = range.end;
+        if BLOCKS.contains(&name.as_str()) {
+            out.push_str("<br>");
+        } else if matches!(name.as_str(), "title" | "meta" | "head") {
+            out.push_str(&html[range]);
+        }
+    }
+    out.push_str(&html[from..]);
+    out
 }
 
 /// Lines trimmed, blank lines dropped.
@@ -345,6 +526,44 @@ mod tests {
             !e.text.contains("首页") && !e.text.contains("版权所有"),
             "{}",
             e.text
+        );
+    }
+
+    #[test]
+    fn nesting_is_measured_without_counting_what_does_not_nest() {
+        let rows = [
+            ("<div><div><p>a<p>b</div></div>", 2),
+            ("<p>a<p>b<p>c<br><img src=x>", 0),
+            ("<!-- <div><div> --><div></div>", 1),
+            (
+                "<script>if (a<b) { x = '<div><div>' }</script><span>x</span>",
+                1,
+            ),
+            ("<div/><div/>", 2),
+        ];
+        for (html, depth) in rows {
+            assert_eq!(nesting_depth(html), depth, "{html}");
+        }
+    }
+
+    #[test]
+    fn a_page_nested_too_deep_is_read_flat_with_all_its_text() {
+        let n = MAX_NESTING * 4;
+        let page = format!(
+            "<html><head><title>某镇2023年法治政府建设情况报告</title><script>var x='脚本';</script></head><body>{}第一段&amp;正文，依法行政。<p>第二段正文</p>{}</body></html>",
+            "<div>".repeat(n),
+            "</div>".repeat(n)
+        );
+        let e = extract(page.as_bytes()).expect("page");
+        assert!(
+            e.text.contains("第一段&正文，依法行政。\n第二段正文"),
+            "{:?}",
+            e.text
+        );
+        assert!(!e.text.contains("脚本"), "{:?}", e.text);
+        assert_eq!(
+            e.hints.title.as_deref(),
+            Some("某镇2023年法治政府建设情况报告")
         );
     }
 }

@@ -9,6 +9,7 @@ mod formats;
 mod integrity;
 mod oneline;
 mod places;
+mod poison;
 mod property;
 mod scale;
 mod seeds;

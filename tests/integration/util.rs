@@ -28,11 +28,7 @@ pub fn seed_files() -> Vec<PathBuf> {
 
 /// Indexes `corpus` into `index`.
 pub fn index(corpus: &Path, index: &Path) -> IndexSummary {
-    let config = IndexConfig {
-        corpus: corpus.to_path_buf(),
-        index: index.to_path_buf(),
-        threads: 2,
-    };
+    let config = IndexConfig::new(corpus.to_path_buf(), index.to_path_buf(), 2);
     update(&config, &ProgressBar::hidden()).expect("indexing succeeds")
 }
 

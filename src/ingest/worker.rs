@@ -1,0 +1,465 @@
+//! Parsing the risky formats (PDF, HTML, .docx) in worker processes, so that no file can crash,
+//! hang or exhaust an index run (Apache Tika's forked-parser model).
+//!
+//! `fazhi-index` starts copies of itself with the hidden `--parse-worker` flag ([`serve`]). The
+//! parent sends a file's format and bytes on the worker's standard input and reads the extracted
+//! text back on its standard output, one length-prefixed frame each way. The parent kills a
+//! worker that takes longer than [`Limits::time`] on one file or whose resident memory (read from
+//! `/proc/<pid>/status`, polled) passes [`Limits::memory`]; a worker that dies (a stack overflow
+//! aborts the process, a signal) costs its file, never the run. A new worker is started for the
+//! next file. Plain text is read in-process: it is our own bounded code.
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Extracted, FileFormat};
+use crate::report::Hints;
+
+/// How long one file may take to be read, by default.
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(60);
+/// How much memory a worker may hold while reading one file, by default (2 GiB).
+pub const DEFAULT_MEMORY_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
+/// The worker's parsing thread's stack: generous for legitimately deep documents; an endless
+/// recursion still ends in an overflow, which aborts the worker, not the run.
+const WORKER_STACK: usize = 256 * 1024 * 1024;
+/// How often the parent looks at a busy worker's memory.
+const POLL: Duration = Duration::from_millis(20);
+/// The largest frame either side accepts: a file's bytes, or its text as JSON.
+pub const MAX_FRAME: u64 = 1024 * 1024 * 1024;
+
+/// What one file may cost a worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub time: Duration,
+    /// Resident memory, in bytes.
+    pub memory: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            time: DEFAULT_TIME_LIMIT,
+            memory: DEFAULT_MEMORY_LIMIT,
+        }
+    }
+}
+
+/// How the risky formats are parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// In this process: a crash in a reader ends the run. For tests and library users who
+    /// trust their files.
+    InProcess,
+    /// In worker processes started as `exe --parse-worker`.
+    Workers { exe: PathBuf, limits: Limits },
+}
+
+impl Isolation {
+    /// Workers of the `fazhi-index` beside the running program (itself, or `fazhi-query`'s
+    /// neighbour), else in-process.
+    pub fn beside_this_program() -> Isolation {
+        let exe = std::env::current_exe().ok().and_then(|exe| {
+            let name = format!("fazhi-index{}", std::env::consts::EXE_SUFFIX);
+            if exe.file_name().is_some_and(|n| n == name.as_str()) {
+                return Some(exe);
+            }
+            let sibling = exe.parent()?.join(name);
+            sibling.is_file().then_some(sibling)
+        });
+        match exe {
+            Some(exe) => Isolation::Workers {
+                exe,
+                limits: Limits::default(),
+            },
+            None => Isolation::InProcess,
+        }
+    }
+}
+
+/// Why a file could not be read: an ordinary refusal, or a reader that crashed, hung or ran out
+/// of memory on it (a file worth remembering, so as not to try it again until it changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub reason: String,
+    pub poison: bool,
+}
+
+impl Failure {
+    pub fn refused(reason: impl Into<String>) -> Failure {
+        Failure {
+            reason: reason.into(),
+            poison: false,
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Failure {
+        Failure::refused(reason)
+    }
+}
+
+/// The extracted text on the wire.
+#[derive(Serialize, Deserialize)]
+enum Reply {
+    Read {
+        text: String,
+        title: Option<String>,
+        issuer: Option<String>,
+        published: Option<String>,
+        encoding: Option<String>,
+    },
+    Refused(String),
+}
+
+fn format_code(format: FileFormat) -> u8 {
+    match format {
+        FileFormat::Text => 0,
+        FileFormat::Html => 1,
+        FileFormat::Docx => 2,
+        FileFormat::Pdf => 3,
+    }
+}
+
+fn format_of_code(code: u8) -> Option<FileFormat> {
+    [
+        FileFormat::Text,
+        FileFormat::Html,
+        FileFormat::Docx,
+        FileFormat::Pdf,
+    ]
+    .into_iter()
+    .find(|f| format_code(*f) == code)
+}
+
+fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 8];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = u64::from_le_bytes(len);
+    if len > MAX_FRAME {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("a frame of {len} bytes is over the limit"),
+        ));
+    }
+    let mut body = Vec::new();
+    input.take(len).read_to_end(&mut body)?;
+    if body.len() as u64 != len {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(Some(body))
+}
+
+fn write_frame(out: &mut impl Write, parts: &[&[u8]]) -> std::io::Result<()> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    out.write_all(&(len as u64).to_le_bytes())?;
+    for part in parts {
+        out.write_all(part)?;
+    }
+    out.flush()
+}
+
+/// The worker's side: reads requests from `input` until it closes, answering each on `output`.
+/// Each file is parsed on a thread with a big stack; a reader that panics is a refusal.
+pub fn serve(input: impl Read, output: impl Write) -> std::io::Result<()> {
+    let mut input = BufReader::new(input);
+    let mut output = BufWriter::new(output);
+    while let Some(request) = read_frame(&mut input)? {
+        let Some((&code, bytes)) = request.split_first() else {
+            return Err(std::io::ErrorKind::InvalidData.into());
+        };
+        let format = format_of_code(code).ok_or(std::io::ErrorKind::InvalidData)?;
+        let bytes = bytes.to_vec();
+        drop(request);
+        let parsed = std::thread::Builder::new()
+            .name("parse".into())
+            .stack_size(WORKER_STACK)
+            .spawn(move || super::extract_format(format, &bytes))?
+            .join();
+        let reply = match parsed {
+            Ok(Ok(e)) => Reply::Read {
+                text: e.text,
+                title: e.hints.title,
+                issuer: e.hints.issuer,
+                published: e.hints.published,
+                encoding: e.encoding.map(String::from),
+            },
+            Ok(Err(reason)) => Reply::Refused(reason),
+            Err(_) => Reply::Refused(format!(
+                "the {} reader failed on this file (an internal error)",
+                reader_name(format)
+            )),
+        };
+        let json = serde_json::to_vec(&reply)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        write_frame(&mut output, &[&json])?;
+    }
+    Ok(())
+}
+
+fn reader_name(format: FileFormat) -> &'static str {
+    match format {
+        FileFormat::Text => "text",
+        FileFormat::Html => "HTML",
+        FileFormat::Docx => ".docx",
+        FileFormat::Pdf => "PDF",
+    }
+}
+
+/// One running worker, owned by one parsing thread of the parent.
+pub struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    replies: Receiver<std::io::Result<Vec<u8>>>,
+}
+
+impl Worker {
+    fn start(exe: &PathBuf) -> Result<Worker, String> {
+        let mut child = Command::new(exe)
+            .arg("--parse-worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            // A crashing reader prints its panic or overflow there; the parent names the file.
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start a parsing worker ({}): {e}", exe.display()))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("cannot talk to a parsing worker".into());
+        };
+        let (send, replies) = mpsc::channel();
+        // A thread per worker reads its replies, so that the parent can wait with a deadline.
+        std::thread::spawn(move || {
+            let mut stdout = BufReader::new(stdout);
+            loop {
+                let reply = match read_frame(&mut stdout) {
+                    Ok(Some(frame)) => Ok(frame),
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                let failed = reply.is_err();
+                if send.send(reply).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Worker {
+            child,
+            stdin,
+            replies,
+        })
+    }
+
+    fn stop(mut self) -> Option<std::process::ExitStatus> {
+        let _ = self.child.kill();
+        self.child.wait().ok()
+    }
+
+    /// Resident memory in bytes, when the system says (Linux's /proc).
+    fn resident_memory(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kb: u64 = line
+            .trim_start_matches("VmRSS:")
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb * 1024)
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A parsing thread's connection to its worker, started on first use and again after a worker
+/// was lost.
+pub struct WorkerSlot {
+    exe: PathBuf,
+    limits: Limits,
+    worker: Option<Worker>,
+}
+
+impl WorkerSlot {
+    pub fn new(exe: PathBuf, limits: Limits) -> WorkerSlot {
+        WorkerSlot {
+            exe,
+            limits,
+            worker: None,
+        }
+    }
+
+    /// A slot for `isolation`: `None` when files are read in-process.
+    pub fn for_isolation(isolation: &Isolation) -> Option<WorkerSlot> {
+        match isolation {
+            Isolation::InProcess => None,
+            Isolation::Workers { exe, limits } => Some(WorkerSlot::new(exe.clone(), *limits)),
+        }
+    }
+
+    /// Reads `bytes` as `format` in the worker, within the limits.
+    pub fn extract(&mut self, format: FileFormat, bytes: &[u8]) -> Result<Extracted, Failure> {
+        let reader = reader_name(format);
+        let worker = match self.worker.take() {
+            Some(w) => w,
+            None => Worker::start(&self.exe)?,
+        };
+        let mut worker = worker;
+        if (bytes.len() as u64) >= MAX_FRAME {
+            self.worker = Some(worker);
+            return Err(Failure::refused("too large to read"));
+        }
+        let sent = write_frame(&mut worker.stdin, &[&[format_code(format)], bytes]);
+        let started = Instant::now();
+        let outcome = if sent.is_err() {
+            Err(crashed(reader, worker.stop()))
+        } else {
+            loop {
+                match worker.replies.recv_timeout(POLL) {
+                    Ok(Ok(frame)) => break Ok((frame, worker)),
+                    Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
+                        break Err(crashed(reader, worker.stop()));
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                }
+                if started.elapsed() > self.limits.time {
+                    worker.stop();
+                    break Err(Failure {
+                        reason: format!(
+                            "the {reader} reader took longer than {} s on this file; stopped",
+                            self.limits.time.as_secs_f64()
+                        ),
+                        poison: true,
+                    });
+                }
+                if worker
+                    .resident_memory()
+                    .is_some_and(|m| m > self.limits.memory)
+                {
+                    worker.stop();
+                    break Err(Failure {
+                        reason: format!(
+                            "the {reader} reader needed more than {} MB of memory for this file; \
+                             stopped",
+                            self.limits.memory / (1024 * 1024)
+                        ),
+                        poison: true,
+                    });
+                }
+            }
+        };
+        let (frame, worker) = outcome?;
+        self.worker = Some(worker);
+        let reply: Reply = serde_json::from_slice(&frame).map_err(|e| {
+            Failure::refused(format!("the {reader} reader's answer was unreadable ({e})"))
+        })?;
+        match reply {
+            Reply::Refused(reason) => Err(Failure::refused(reason)),
+            Reply::Read {
+                text,
+                title,
+                issuer,
+                published,
+                encoding,
+            } => Ok(Extracted {
+                text,
+                hints: Hints {
+                    title,
+                    issuer,
+                    published,
+                },
+                encoding: encoding
+                    .and_then(|e| encoding_rs::Encoding::for_label(e.as_bytes()).map(|e| e.name())),
+                format: Some(format),
+            }),
+        }
+    }
+}
+
+fn crashed(reader: &str, status: Option<std::process::ExitStatus>) -> Failure {
+    #[cfg(unix)]
+    let signal = {
+        use std::os::unix::process::ExitStatusExt;
+        status.and_then(|s| s.signal())
+    };
+    #[cfg(not(unix))]
+    let signal: Option<i32> = status.map(|_| 0);
+    let how = match signal {
+        Some(6) => "stack overflow or abort".to_string(),
+        Some(9) => "killed".to_string(),
+        Some(11) => "memory fault".to_string(),
+        Some(s) => format!("signal {s}"),
+        None => "it exited".to_string(),
+    };
+    Failure {
+        reason: format!("the {reader} reader crashed ({how}) on this file"),
+        poison: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worker_answers_each_request_in_order_and_refusals_are_replies() {
+        let page = "<html><body><div id=zoom><p>法治政府建设，法律顾问参与重大行政决策合法性审查，依法行政水平持续提升，群众满意度不断提高，成效明显。</p></div></body></html>";
+        let mut input = Vec::new();
+        write_frame(
+            &mut input,
+            &[&[format_code(FileFormat::Html)], page.as_bytes()],
+        )
+        .expect("frame");
+        write_frame(
+            &mut input,
+            &[&[format_code(FileFormat::Pdf)], b"%PDF-1.4 junk"],
+        )
+        .expect("frame");
+        let mut output = Vec::new();
+        serve(input.as_slice(), &mut output).expect("serve");
+        let mut replies = output.as_slice();
+        let first: Reply =
+            serde_json::from_slice(&read_frame(&mut replies).expect("io").expect("a reply"))
+                .expect("json");
+        assert!(
+            matches!(&first, Reply::Read { text, .. } if text.contains("法律顾问")),
+            "the page's text comes back"
+        );
+        let second: Reply =
+            serde_json::from_slice(&read_frame(&mut replies).expect("io").expect("a reply"))
+                .expect("json");
+        assert!(
+            matches!(&second, Reply::Refused(r) if r.contains("not a readable PDF")),
+            "a refusal comes back as a reply"
+        );
+        assert!(read_frame(&mut replies).expect("io").is_none());
+    }
+}
+
+/// Reads `bytes` as `format`: the risky formats in the worker of `slot` when there is one, the
+/// rest (and everything without a slot) in this process.
+pub fn extract_in(
+    slot: Option<&mut WorkerSlot>,
+    format: FileFormat,
+    bytes: &[u8],
+) -> Result<Extracted, Failure> {
+    match slot {
+        Some(slot) if super::is_risky(format) => slot.extract(format, bytes),
+        _ => super::extract_format(format, bytes).map_err(Failure::from),
+    }
+}
