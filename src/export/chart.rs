@@ -34,6 +34,7 @@ use resvg::usvg::{self, fontdb};
 
 use crate::Result;
 use crate::error::Error;
+use crate::search::stats::SMALL_N;
 
 /// At most this many series are drawn; the rest are counted in the legend.
 pub const MAX_SERIES: usize = 12;
@@ -89,6 +90,12 @@ const TITLE_PX: f64 = 20.0;
 const AXIS_TITLE_PX: f64 = 14.0;
 const TICK_PX: f64 = 13.0;
 const LEGEND_PX: f64 = 14.0;
+/// The n written beside each point: the smallest text, still ≥ 11 px where the page shows the
+/// chart at its own size.
+const COUNT_PX: f64 = 12.0;
+/// Above this many drawn points the n labels would cover each other and are left out (the
+/// legend says to read n in the table).
+const MAX_COUNT_LABELS: usize = 60;
 
 /// Fixed parts of the layout, in pixels.
 const MARGIN: u32 = 16;
@@ -112,10 +119,14 @@ pub enum ChartKind {
 
 /// One named series of (x label, value) points, e.g. name "河南省", points
 /// [("2021", 40.0), ("2022", 62.5)].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     pub name: String,
     pub points: Vec<(String, f64)>,
+    /// When the values are shares of groups of reports: n, the reports behind each point, in
+    /// the order of `points`. Each n is written beside its point, and a point from fewer than
+    /// [`SMALL_N`] reports is drawn hollow. Empty for other values.
+    pub counts: Vec<usize>,
 }
 
 /// A chart to draw.
@@ -203,11 +214,16 @@ impl ImageFormat {
 // ---------------------------------------------------------------------------------------------
 // What is drawn: categories, kept series, value range.
 
-/// One series as drawn: its colour and its points as (category index, value).
+/// One series as drawn: its colour and its points as (category index, value, n).
 struct PlannedSeries<'a> {
     name: &'a str,
     color: RGBColor,
-    points: Vec<(usize, f64)>,
+    points: Vec<(usize, f64, Option<usize>)>,
+}
+
+/// A point from fewer than [`SMALL_N`] reports: drawn hollow.
+fn is_small(n: Option<usize>) -> bool {
+    n.is_some_and(|n| n < SMALL_N)
 }
 
 /// The chart reduced to what is drawn.
@@ -233,14 +249,14 @@ impl<'a> Plan<'a> {
         let mut series = Vec::with_capacity(kept.len());
         for (color, source) in PALETTE.iter().zip(kept) {
             let mut points = Vec::with_capacity(source.points.len());
-            for (label, value) in &source.points {
+            for (i, (label, value)) in source.points.iter().enumerate() {
                 let next = categories.len();
                 let at = *index.entry(label.as_str()).or_insert(next);
                 if at == next {
                     categories.push(label);
                 }
                 if value.is_finite() {
-                    points.push((at, *value));
+                    points.push((at, *value, source.counts.get(i).copied()));
                 }
             }
             series.push(PlannedSeries {
@@ -266,6 +282,35 @@ impl<'a> Plan<'a> {
 
     fn hidden_note(&self) -> Option<String> {
         (self.hidden > 0).then(|| format!("及其他 {} 组未显示", self.hidden))
+    }
+
+    fn points(&self) -> impl Iterator<Item = &(usize, f64, Option<usize>)> {
+        self.series.iter().flat_map(|s| &s.points)
+    }
+
+    /// Whether each point gets its n written beside it: when there are counts and few enough
+    /// points for the labels to stay apart.
+    fn labels_counts(&self) -> bool {
+        self.points().any(|p| p.2.is_some()) && self.points().count() <= MAX_COUNT_LABELS
+    }
+
+    /// The legend's lines under the series: how to read n and the hollow marks, and what was
+    /// left out. The flag says whether the line gets a hollow mark.
+    fn notes(&self) -> Vec<(String, bool)> {
+        let mut notes = Vec::new();
+        if self.points().any(|p| p.2.is_some()) {
+            let n = if self.labels_counts() {
+                "n = 组内报告数"
+            } else {
+                "n（组内报告数）见表格"
+            };
+            notes.push((n.to_string(), false));
+        }
+        if self.points().any(|p| is_small(p.2)) {
+            notes.push((format!("n < {SMALL_N}，比例仅供参考"), true));
+        }
+        notes.extend(self.hidden_note().map(|n| (n, false)));
+        notes
     }
 }
 
@@ -356,7 +401,8 @@ impl Layout {
     fn of(chart: &Chart, plan: &Plan) -> Layout {
         let rows = chart.kind == ChartKind::Bar && plan.categories.len() > MAX_COLUMNS;
         let legend_width = legend_width(plan);
-        let legend_height = (plan.series.len() + 1) as f64 * f64::from(LEGEND_ROW);
+        let legend_height =
+            (plan.series.len() + plan.notes().len() + 1) as f64 * f64::from(LEGEND_ROW);
         let value_labels_width = [plan.values.start, plan.values.end]
             .iter()
             .map(|v| text_width(&format_value(*v), TICK_PX))
@@ -428,7 +474,8 @@ fn legend_width(plan: &Plan) -> u32 {
         .series
         .iter()
         .map(|s| shorten(s.name, LEGEND_MAX_TEXT, LEGEND_PX))
-        .chain(plan.hidden_note());
+        .chain(plan.notes().into_iter().map(|(note, _)| note));
+    // Notes and names start 30 px in (after a mark), so both count the same.
     let text = names.map(|n| text_width(&n, LEGEND_PX)).fold(0.0, f64::max);
     text.ceil() as u32 + 40 + MARGIN
 }
@@ -595,9 +642,28 @@ fn draw_lines(context: &mut ColumnContext, plan: &Plan) -> DrawResult {
     // Smaller markers when many points would crowd them together.
     let radius = if plan.categories.len() > 24 { 2 } else { 4 };
     for series in &plan.series {
-        let points = || series.points.iter().map(|&(i, v)| (i as f64, v));
+        let points = || series.points.iter().map(|&(i, v, _)| (i as f64, v));
         context.draw_series(LineSeries::new(points(), series.color.stroke_width(2)))?;
-        context.draw_series(points().map(|p| Circle::new(p, radius, series.color.filled())))?;
+        for &(i, v, n) in &series.points {
+            let at = (i as f64, v);
+            if is_small(n) {
+                // Hollow: white inside, the series' colour round it.
+                context.draw_series([Circle::new(at, radius, WHITE.filled())])?;
+                context.draw_series([Circle::new(at, radius, series.color.stroke_width(2))])?;
+            } else {
+                context.draw_series([Circle::new(at, radius, series.color.filled())])?;
+            }
+        }
+    }
+    if plan.labels_counts() {
+        let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Center, VPos::Bottom));
+        let labels = plan.points().filter_map(|&(i, v, n)| {
+            n.map(|n| {
+                EmptyElement::at((i as f64, v))
+                    + Text::new(format!("n={n}"), (0, -7), style.clone())
+            })
+        });
+        context.draw_series(labels)?;
     }
     Ok(())
 }
@@ -612,13 +678,31 @@ fn bar_span(category: usize, index: usize, count: usize) -> (f64, f64) {
 
 fn draw_column_bars(context: &mut ColumnContext, plan: &Plan) -> DrawResult {
     let count = plan.series.len();
+    let labels = plan.labels_counts();
+    let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Center, VPos::Bottom));
     for (index, series) in plan.series.iter().enumerate() {
-        context.draw_series(series.points.iter().map(|&(category, value)| {
+        for &(category, value, n) in &series.points {
             let (x0, x1) = bar_span(category, index, count);
-            Rectangle::new([(x0, 0.0), (x1, value)], series.color.filled())
-        }))?;
+            context.draw_series([Rectangle::new(
+                [(x0, 0.0), (x1, value)],
+                bar_style(series.color, n),
+            )])?;
+            if let (true, Some(n)) = (labels, n) {
+                let top = EmptyElement::at(((x0 + x1) / 2.0, value.max(0.0)));
+                context.draw_series([top + Text::new(format!("n={n}"), (0, -3), style.clone())])?;
+            }
+        }
     }
     Ok(())
+}
+
+/// A bar filled with its series' colour, or hollow (outlined) when its n is small.
+fn bar_style(color: RGBColor, n: Option<usize>) -> ShapeStyle {
+    if is_small(n) {
+        color.stroke_width(2)
+    } else {
+        color.filled()
+    }
 }
 
 /// A bar chart with many categories: one row per category, bars growing to the right.
@@ -656,12 +740,21 @@ fn draw_rows(area: &Area, chart: &Chart, plan: &Plan, layout: &Layout) -> DrawRe
 
 fn draw_row_bars(context: &mut RowContext, plan: &Plan) -> DrawResult {
     let count = plan.series.len();
+    let labels = plan.labels_counts();
+    let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Left, VPos::Center));
     for (index, series) in plan.series.iter().enumerate() {
-        context.draw_series(series.points.iter().map(|&(category, value)| {
+        for &(category, value, n) in &series.points {
             // Rows run top-down, so the first series' bar is the top one of its group.
             let (y0, y1) = bar_span(category, count - 1 - index, count);
-            Rectangle::new([(0.0, y0), (value, y1)], series.color.filled())
-        }))?;
+            context.draw_series([Rectangle::new(
+                [(0.0, y0), (value, y1)],
+                bar_style(series.color, n),
+            )])?;
+            if let (true, Some(n)) = (labels, n) {
+                let end = EmptyElement::at((value.max(0.0), (y0 + y1) / 2.0));
+                context.draw_series([end + Text::new(format!("n={n}"), (4, 0), style.clone())])?;
+            }
+        }
     }
     Ok(())
 }
@@ -676,12 +769,26 @@ fn draw_legend(area: &Area, kind: ChartKind, plan: &Plan) -> DrawResult {
         let name = shorten(series.name, LEGEND_MAX_TEXT, LEGEND_PX);
         area.draw_text(&name, &label_style, (x + 30, y))?;
     }
-    if let Some(note) = plan.hidden_note() {
-        let y = 14 + plan.series.len() as i32 * row;
-        let style = text_style(LEGEND_PX, MUTED_COLOR).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw_text(&note, &style, (x, y))?;
+    let style = text_style(LEGEND_PX, MUTED_COLOR).pos(Pos::new(HPos::Left, VPos::Center));
+    for (k, (note, hollow)) in plan.notes().into_iter().enumerate() {
+        let y = 14 + (plan.series.len() + k) as i32 * row;
+        if hollow {
+            draw_hollow_mark(area, kind, (x, y))?;
+        }
+        area.draw_text(&note, &style, (x + 30, y))?;
     }
     Ok(())
+}
+
+/// The legend's key to a point or bar from too few reports.
+fn draw_hollow_mark(area: &Area, kind: ChartKind, (x, y): (i32, i32)) -> DrawResult {
+    match kind {
+        ChartKind::Line => area.draw(&Circle::new((x + 11, y), 4, MUTED_COLOR.stroke_width(2))),
+        ChartKind::Bar => area.draw(&Rectangle::new(
+            [(x + 4, y - 7), (x + 18, y + 7)],
+            MUTED_COLOR.stroke_width(2),
+        )),
+    }
 }
 
 fn draw_legend_mark(
@@ -896,6 +1003,7 @@ mod tests {
         Series {
             name: name.to_string(),
             points: points.iter().map(|(x, v)| (x.to_string(), *v)).collect(),
+            counts: Vec::new(),
         }
     }
 
@@ -920,6 +1028,81 @@ mod tests {
                 series("全国", &[("2022", 50.0), ("2023", 60.0)]),
             ],
         )
+    }
+
+    /// [`provinces`] as shares of groups of reports: 河南省's 2022 point rests on 3 reports.
+    fn provinces_with_n(kind: ChartKind) -> Chart {
+        let mut chart = provinces(kind);
+        for (series, counts) in chart
+            .series
+            .iter_mut()
+            .zip([[8, 3, 12], [9, 10, 11], [20, 21, 0]])
+        {
+            series.counts = counts[..series.points.len()].to_vec();
+        }
+        chart
+    }
+
+    /// The SVG's circles and rectangles as (tag, fill, stroke).
+    fn svg_shapes(svg: &str) -> Vec<(String, String, String)> {
+        let document = usvg::roxmltree::Document::parse(svg).expect("the SVG is XML");
+        document
+            .descendants()
+            .filter(|n| matches!(n.tag_name().name(), "circle" | "rect"))
+            .map(|n| {
+                let attribute = |name| n.attribute(name).unwrap_or_default().to_ascii_lowercase();
+                (
+                    n.tag_name().name().to_string(),
+                    attribute("fill"),
+                    attribute("stroke"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn points_from_few_reports_are_hollow_and_every_point_shows_its_n() {
+        let henan = "#4e79a7"; // the first series' colour
+        for (kind, tag) in [(ChartKind::Line, "circle"), (ChartKind::Bar, "rect")] {
+            let svg = provinces_with_n(kind).to_svg().expect("svg");
+            let shapes = svg_shapes(&svg);
+            let hollow = |color: &str| {
+                shapes
+                    .iter()
+                    .filter(|(t, fill, stroke)| t == tag && fill == "none" && stroke == color)
+                    .count()
+            };
+            let filled = |color: &str| {
+                shapes
+                    .iter()
+                    .filter(|(t, fill, _)| t == tag && fill == color)
+                    .count()
+            };
+            assert_eq!(hollow(henan), 1, "{kind:?}: one hollow 河南省 point (n=3)");
+            assert_eq!(
+                filled(henan),
+                3,
+                "{kind:?}: two filled points and the legend's mark"
+            );
+            assert_eq!(
+                hollow("#f28e2b"),
+                0,
+                "{kind:?}: 浙江省 has n ≥ 5 everywhere"
+            );
+            let texts = svg_texts(&svg);
+            for n in ["n=8", "n=3", "n=12", "n=21"] {
+                assert!(texts.iter().any(|t| t == n), "{kind:?}: {n} is written");
+            }
+            assert!(
+                texts.iter().any(|t| t.starts_with("n < 5")),
+                "{kind:?}: the legend explains the hollow mark"
+            );
+        }
+        let plain = provinces(ChartKind::Line).to_svg().expect("svg");
+        assert!(
+            !svg_texts(&plain).iter().any(|t| t.starts_with("n")),
+            "no n without counts"
+        );
     }
 
     fn towns() -> Chart {
@@ -969,6 +1152,7 @@ mod tests {
             series: vec![Series {
                 name: "报告数".to_string(),
                 points,
+                counts: Vec::new(),
             }],
         }
     }
@@ -1000,6 +1184,7 @@ mod tests {
                 points: (1980..2025)
                     .map(|y| (y.to_string(), ((y - 1980 + i as i32 * 7) % 40) as f64 * 2.5))
                     .collect(),
+                counts: Vec::new(),
             })
             .collect();
         chart(ChartKind::Line, "各省 “法律顾问” 提及率（按年份）", all)
@@ -1015,10 +1200,12 @@ mod tests {
                 Series {
                     name: "2022".to_string(),
                     points: first,
+                    counts: Vec::new(),
                 },
                 Series {
                     name: "2023".to_string(),
                     points: second,
+                    counts: Vec::new(),
                 },
             ],
             ..towns
@@ -1196,6 +1383,7 @@ mod tests {
         chart.series = vec![Series {
             name: "全国".to_string(),
             points: years,
+            counts: Vec::new(),
         }];
         let plan = Plan::of(&chart).unwrap();
         let layout = Layout::of(&chart, &plan);
@@ -1400,6 +1588,8 @@ mod tests {
     fn render_examples() {
         let examples = [
             ("/tmp/chart-line.png", provinces(ChartKind::Line)),
+            ("/tmp/chart-line-n.png", provinces_with_n(ChartKind::Line)),
+            ("/tmp/chart-bar-n.png", provinces_with_n(ChartKind::Bar)),
             ("/tmp/chart-bar.png", provinces(ChartKind::Bar)),
             ("/tmp/chart-towns.png", towns()),
             ("/tmp/chart-many.png", many_series_over_many_years()),

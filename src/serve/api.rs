@@ -102,7 +102,7 @@ pub async fn chart(State(engine): Shared, uri: Uri) -> Result<Response, ApiError
     let request = params::stats_request(&uri, "/api/chart.svg")?;
     let svg = blocking(move || {
         let table = engine.stats(&request)?;
-        Ok(export::stats::chart(&table).to_svg()?)
+        Ok(export::stats::chart(&table, &request.filters).to_svg()?)
     })
     .await?;
     Ok((

@@ -121,7 +121,9 @@ fn stats_equal_counting_the_parsed_reports_by_hand() {
                 assert_eq!(got, expected, "{term} --by {by:?} --province {province:?}");
                 for r in &table.rows {
                     let share = r.matching_reports as f64 / r.reports as f64;
-                    assert!((r.share - share).abs() < 1e-12, "share of {r:?}");
+                    let got = r.share.expect("every listed group has reports");
+                    assert!((got - share).abs() < 1e-12, "share of {r:?}");
+                    assert_eq!(r.small_n, r.reports < 5, "small_n of {r:?}");
                 }
             }
         }
