@@ -42,6 +42,8 @@ pub const MAX_SERIES: usize = 12;
 pub const MAX_COLUMNS: usize = 12;
 /// The widest plot area (pixels) of a line or column chart; beyond it labels are thinned.
 pub const MAX_PLOT_WIDTH: f64 = 1400.0;
+/// The widths [`Chart::to_svg_fitted`] lays a chart out for.
+pub const FIT_WIDTHS: std::ops::RangeInclusive<u32> = 280..=2400;
 /// Scale of the PNG that [`Chart::write_file`] writes (2 = sharp on screens and in print).
 pub const FILE_PNG_SCALE: f32 = 2.0;
 /// The environment variable naming an extra font file for PNG output.
@@ -100,6 +102,9 @@ const MAX_COUNT_LABELS: usize = 60;
 /// Fixed parts of the layout, in pixels.
 const MARGIN: u32 = 16;
 const TITLE_HEIGHT: u32 = 52;
+/// A title too wide for the chart takes up to this many lines, each this much higher.
+const MAX_TITLE_LINES: usize = 3;
+const TITLE_LINE: u32 = 26;
 const LEGEND_ROW: u32 = 24;
 const LEGEND_MAX_TEXT: f64 = 220.0;
 const CATEGORY_MAX_TEXT: f64 = 180.0;
@@ -146,10 +151,21 @@ pub struct Chart {
 }
 
 impl Chart {
-    /// The chart as an SVG document.
+    /// The chart as an SVG document, as wide as its labels need.
     pub fn to_svg(&self) -> Result<String> {
+        self.svg(None)
+    }
+
+    /// The chart as an SVG document exactly `width` pixels wide (clamped to [`FIT_WIDTHS`]):
+    /// the legend goes under the plot and a long title onto several lines, so that a page
+    /// showing it at that width shows every text at its own size (≥ 12 px), also on a phone.
+    pub fn to_svg_fitted(&self, width: u32) -> Result<String> {
+        self.svg(Some(width.clamp(*FIT_WIDTHS.start(), *FIT_WIDTHS.end())))
+    }
+
+    fn svg(&self, fit: Option<u32>) -> Result<String> {
         let plan = Plan::of(self)?;
-        let layout = Layout::of(self, &plan);
+        let layout = Layout::of(self, &plan, fit);
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (layout.width, layout.height))
@@ -389,7 +405,10 @@ struct Layout {
     orientation: Orientation,
     width: u32,
     height: u32,
+    title_lines: usize,
+    /// The legend beside the plot (its width), or under it (its height; the width is then 0).
     legend_width: u32,
+    legend_below: u32,
     /// The label area beside the plot (left) and below it.
     left_area: u32,
     bottom_area: u32,
@@ -398,11 +417,19 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(chart: &Chart, plan: &Plan) -> Layout {
+    /// The layout at the width the labels need, or at the `fit` width, legend under the plot.
+    fn of(chart: &Chart, plan: &Plan, fit: Option<u32>) -> Layout {
         let rows = chart.kind == ChartKind::Bar && plan.categories.len() > MAX_COLUMNS;
-        let legend_width = legend_width(plan);
-        let legend_height =
-            (plan.series.len() + plan.notes().len() + 1) as f64 * f64::from(LEGEND_ROW);
+        let legend_rows = plan.series.len() + plan.notes().len();
+        let (legend_width, legend_below) = match fit {
+            None => (legend_width(plan), 0),
+            Some(_) => (0, legend_rows as u32 * LEGEND_ROW + 8),
+        };
+        // Beside the plot, the legend sets a least height; under it, it has its own.
+        let legend_height = match fit {
+            None => (legend_rows + 1) as f64 * f64::from(LEGEND_ROW),
+            Some(_) => 0.0,
+        };
         let value_labels_width = [plan.values.start, plan.values.end]
             .iter()
             .map(|v| text_width(&format_value(*v), TICK_PX))
@@ -414,24 +441,36 @@ impl Layout {
             .fold(0.0, f64::max);
         let tick_area = |width: f64| width.ceil() as u32 + TICK_LABEL_GAP + AXIS_TITLE_SPACE;
         let bottom_area = TICK_PX as u32 + TICK_LABEL_GAP + AXIS_TITLE_SPACE + 4;
+        // The plot's width when the chart's width is given: what the labels and margins leave.
+        let fitted = |left_area: u32| {
+            fit.map(|width| (f64::from(width) - f64::from(left_area + 3 * MARGIN)).max(80.0))
+        };
         let (orientation, left_area, plot_width, plot_height, label_step) = if rows {
             let row = (plan.series.len() as f64 * 12.0 + 10.0).clamp(22.0, 96.0);
             let plot_height = (plan.categories.len() as f64 * row).max(legend_height);
+            let left_area = tick_area(category_width);
             (
                 Orientation::Rows,
-                tick_area(category_width),
-                BAR_PLOT_WIDTH,
+                left_area,
+                fitted(left_area).unwrap_or(BAR_PLOT_WIDTH),
                 plot_height,
                 1,
             )
         } else {
-            let (plot_width, step) = column_width(chart.kind, plan, category_width);
-            let plot_height = f64::from(PLOT_HEIGHT)
-                .max(plot_width * 0.45)
-                .max(legend_height);
+            let left_area = tick_area(value_labels_width);
+            let (plot_width, step) = match fitted(left_area) {
+                None => column_width(chart.kind, plan, category_width),
+                Some(width) => (width, label_step(plan, width, category_width)),
+            };
+            let plot_height = match fit {
+                None => f64::from(PLOT_HEIGHT)
+                    .max(plot_width * 0.45)
+                    .max(legend_height),
+                Some(_) => (plot_width * 0.75).clamp(200.0, f64::from(PLOT_HEIGHT)),
+            };
             (
                 Orientation::Columns,
-                tick_area(value_labels_width),
+                left_area,
                 plot_width,
                 plot_height,
                 step,
@@ -439,20 +478,64 @@ impl Layout {
         };
         let body_width = f64::from(left_area + legend_width + 3 * MARGIN) + plot_width;
         let title_width = text_width(&chart.title, TITLE_PX) + f64::from(2 * MARGIN);
-        let width = body_width
-            .max(title_width)
-            .min(MAX_CHART_WIDTH)
-            .max(body_width);
+        let width = match fit {
+            Some(width) => f64::from(width),
+            None => body_width
+                .max(title_width)
+                .min(MAX_CHART_WIDTH)
+                .max(body_width),
+        };
+        let title_lines = title_lines(&chart.title, width - f64::from(2 * MARGIN)).len();
         Layout {
             orientation,
             width: width.ceil() as u32,
-            height: TITLE_HEIGHT + plot_height.ceil() as u32 + bottom_area + MARGIN,
+            height: title_height(title_lines)
+                + plot_height.ceil() as u32
+                + bottom_area
+                + MARGIN
+                + legend_below,
+            title_lines,
             legend_width,
+            legend_below,
             left_area,
             bottom_area,
             label_step,
         }
     }
+}
+
+fn title_height(lines: usize) -> u32 {
+    TITLE_HEIGHT + lines.saturating_sub(1) as u32 * TITLE_LINE
+}
+
+/// The title in lines at most `max_width` wide: its " · "-separated parts (query, filters,
+/// what is counted) packed greedily, at most [`MAX_TITLE_LINES`], a line still too wide cut
+/// with "…".
+fn title_lines(title: &str, max_width: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in title.split(" · ") {
+        match lines.last_mut() {
+            Some(line) if text_width(&format!("{line} · {part}"), TITLE_PX) <= max_width => {
+                line.push_str(" · ");
+                line.push_str(part);
+            }
+            _ => lines.push(part.to_string()),
+        }
+    }
+    if lines.len() > MAX_TITLE_LINES {
+        let rest = lines.split_off(MAX_TITLE_LINES - 1).join(" · ");
+        lines.push(rest);
+    }
+    lines
+        .iter()
+        .map(|line| shorten(line, max_width, TITLE_PX))
+        .collect()
+}
+
+/// How many categories apart the labels of a plot `plot_width` wide are, so none overlap.
+fn label_step(plan: &Plan, plot_width: f64, label_width: f64) -> usize {
+    let room = plot_width / plan.categories.len().max(1) as f64;
+    ((label_width + 14.0) / room).ceil().max(1.0) as usize
 }
 
 /// The plot width of a line or column chart and how many categories apart labels are.
@@ -464,9 +547,7 @@ fn column_width(kind: ChartKind, plan: &Plan, label_width: f64) -> (f64, usize) 
     };
     let plot_width =
         (count as f64 * slot.max(label_width + 14.0)).clamp(MIN_PLOT_WIDTH, MAX_PLOT_WIDTH);
-    let room = plot_width / count as f64;
-    let step = ((label_width + 14.0) / room).ceil().max(1.0) as usize;
-    (plot_width, step)
+    (plot_width, label_step(plan, plot_width, label_width))
 }
 
 fn legend_width(plan: &Plan) -> u32 {
@@ -576,9 +657,14 @@ fn drawing_error(error: impl std::fmt::Display) -> Error {
 
 fn draw(root: &Area, chart: &Chart, plan: &Plan, layout: &Layout) -> DrawResult {
     root.fill(&WHITE)?;
-    let (title_area, body) = root.split_vertically(TITLE_HEIGHT);
+    let (title_area, body) = root.split_vertically(title_height(layout.title_lines));
     draw_title(&title_area, &chart.title, layout.width)?;
-    let (plot_area, legend_area) = body.split_horizontally(layout.width - layout.legend_width);
+    let (plot_area, legend_area) = if layout.legend_below > 0 {
+        let height = body.dim_in_pixel().1;
+        body.split_vertically(height.saturating_sub(layout.legend_below))
+    } else {
+        body.split_horizontally(layout.width - layout.legend_width)
+    };
     match layout.orientation {
         Orientation::Columns => draw_columns(&plot_area, chart, plan, layout)?,
         Orientation::Rows => draw_rows(&plot_area, chart, plan, layout)?,
@@ -590,11 +676,11 @@ fn draw_title(area: &Area, title: &str, width: u32) -> DrawResult {
     let max_width = f64::from(width.saturating_sub(2 * MARGIN));
     let style = text_style(TITLE_PX, TEXT_COLOR).pos(Pos::new(HPos::Center, VPos::Center));
     let center = (width / 2) as i32;
-    area.draw_text(
-        &shorten(title, max_width, TITLE_PX),
-        &style,
-        (center, (TITLE_HEIGHT / 2) as i32),
-    )
+    for (i, line) in title_lines(title, max_width).iter().enumerate() {
+        let y = (TITLE_HEIGHT / 2 + i as u32 * TITLE_LINE) as i32;
+        area.draw_text(line, &style, (center, y))?;
+    }
+    Ok(())
 }
 
 /// A line chart or a column chart: categories along the x axis.
@@ -1368,7 +1454,7 @@ mod tests {
     fn many_bar_categories_become_rows_with_every_label() {
         let chart = towns();
         let plan = Plan::of(&chart).unwrap();
-        let layout = Layout::of(&chart, &plan);
+        let layout = Layout::of(&chart, &plan, None);
         assert_eq!(layout.orientation, Orientation::Rows);
         let texts = svg_texts(&chart.to_svg().unwrap());
         for (town, _) in &chart.series[0].points {
@@ -1386,7 +1472,7 @@ mod tests {
             counts: Vec::new(),
         }];
         let plan = Plan::of(&chart).unwrap();
-        let layout = Layout::of(&chart, &plan);
+        let layout = Layout::of(&chart, &plan, None);
         assert_eq!(layout.orientation, Orientation::Columns);
         assert!(layout.label_step > 1, "{layout:?}");
         let texts = svg_texts(&chart.to_svg().unwrap());
