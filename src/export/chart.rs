@@ -235,6 +235,8 @@ struct PlannedSeries<'a> {
     name: &'a str,
     color: RGBColor,
     points: Vec<(usize, f64, Option<usize>)>,
+    /// Per point: whether its n is written beside it (see [`label_counts`]).
+    labelled: Vec<bool>,
 }
 
 /// A point from fewer than [`SMALL_N`] reports: drawn hollow.
@@ -279,8 +281,10 @@ impl<'a> Plan<'a> {
                 name: &source.name,
                 color: *color,
                 points,
+                labelled: Vec::new(),
             });
         }
+        label_counts(&mut series);
         let mut values = value_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
         if let Some(max) = chart.y_max {
             let within = series.iter().flat_map(|s| &s.points).all(|p| p.1 <= max);
@@ -304,10 +308,11 @@ impl<'a> Plan<'a> {
         self.series.iter().flat_map(|s| &s.points)
     }
 
-    /// Whether each point gets its n written beside it: when there are counts and few enough
-    /// points for the labels to stay apart.
+    /// Whether points get their n written beside them: when there are counts and few enough
+    /// labels to stay apart.
     fn labels_counts(&self) -> bool {
-        self.points().any(|p| p.2.is_some()) && self.points().count() <= MAX_COUNT_LABELS
+        let labels = self.series.iter().flat_map(|s| &s.labelled).filter(|l| **l);
+        labels.count() > 0 && labels_fit(self)
     }
 
     /// The legend's lines under the series: how to read n and the hollow marks, and what was
@@ -328,6 +333,40 @@ impl<'a> Plan<'a> {
         notes.extend(self.hidden_note().map(|n| (n, false)));
         notes
     }
+}
+
+/// Marks the points whose n is written: every point with an n, except that where all the
+/// points of a category rest on the same n (compared queries counted over the same reports)
+/// only the highest says it, once.
+fn label_counts(series: &mut [PlannedSeries]) {
+    let mut by_category: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for (s, one) in series.iter_mut().enumerate() {
+        one.labelled = one.points.iter().map(|p| p.2.is_some()).collect();
+        for (k, p) in one.points.iter().enumerate() {
+            by_category.entry(p.0).or_default().push((s, k));
+        }
+    }
+    for points in by_category.values() {
+        let n = |&(s, k): &(usize, usize)| series[s].points[k].2;
+        let first = n(&points[0]);
+        if points.len() < 2 || first.is_none() || !points.iter().all(|p| n(p) == first) {
+            continue;
+        }
+        let value = |&(s, k): &(usize, usize)| series[s].points[k].1;
+        let highest = points
+            .iter()
+            .copied()
+            .reduce(|a, b| if value(&b) > value(&a) { b } else { a });
+        for &(s, k) in points {
+            series[s].labelled[k] = Some((s, k)) == highest;
+        }
+    }
+}
+
+/// Whether the n labels are few enough to be written without covering each other.
+fn labels_fit(plan: &Plan) -> bool {
+    let labels = plan.series.iter().flat_map(|s| &s.labelled);
+    labels.filter(|l| **l).count() <= MAX_COUNT_LABELS
 }
 
 /// The [`MAX_SERIES`] series with the largest totals, in the caller's order.
@@ -743,8 +782,12 @@ fn draw_lines(context: &mut ColumnContext, plan: &Plan) -> DrawResult {
     }
     if plan.labels_counts() {
         let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Center, VPos::Bottom));
-        let labels = plan.points().filter_map(|&(i, v, n)| {
-            n.map(|n| {
+        let labels = plan
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().zip(&s.labelled));
+        let labels = labels.filter_map(|(&(i, v, n), &labelled)| {
+            n.filter(|_| labelled).map(|n| {
                 EmptyElement::at((i as f64, v))
                     + Text::new(format!("n={n}"), (0, -7), style.clone())
             })
@@ -767,13 +810,13 @@ fn draw_column_bars(context: &mut ColumnContext, plan: &Plan) -> DrawResult {
     let labels = plan.labels_counts();
     let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Center, VPos::Bottom));
     for (index, series) in plan.series.iter().enumerate() {
-        for &(category, value, n) in &series.points {
+        for (&(category, value, n), &labelled) in series.points.iter().zip(&series.labelled) {
             let (x0, x1) = bar_span(category, index, count);
             context.draw_series([Rectangle::new(
                 [(x0, 0.0), (x1, value)],
                 bar_style(series.color, n),
             )])?;
-            if let (true, Some(n)) = (labels, n) {
+            if let (true, Some(n)) = (labels && labelled, n) {
                 let top = EmptyElement::at(((x0 + x1) / 2.0, value.max(0.0)));
                 context.draw_series([top + Text::new(format!("n={n}"), (0, -3), style.clone())])?;
             }
@@ -829,14 +872,14 @@ fn draw_row_bars(context: &mut RowContext, plan: &Plan) -> DrawResult {
     let labels = plan.labels_counts();
     let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Left, VPos::Center));
     for (index, series) in plan.series.iter().enumerate() {
-        for &(category, value, n) in &series.points {
+        for (&(category, value, n), &labelled) in series.points.iter().zip(&series.labelled) {
             // Rows run top-down, so the first series' bar is the top one of its group.
             let (y0, y1) = bar_span(category, count - 1 - index, count);
             context.draw_series([Rectangle::new(
                 [(0.0, y0), (value, y1)],
                 bar_style(series.color, n),
             )])?;
-            if let (true, Some(n)) = (labels, n) {
+            if let (true, Some(n)) = (labels && labelled, n) {
                 let end = EmptyElement::at((value.max(0.0), (y0 + y1) / 2.0));
                 context.draw_series([end + Text::new(format!("n={n}"), (4, 0), style.clone())])?;
             }
@@ -1189,6 +1232,20 @@ mod tests {
             !svg_texts(&plain).iter().any(|t| t.starts_with("n")),
             "no n without counts"
         );
+    }
+
+    #[test]
+    fn an_n_shared_by_every_point_of_a_category_is_written_once() {
+        let mut chart = provinces(ChartKind::Line);
+        chart.series.truncate(2);
+        for series in &mut chart.series {
+            series.counts = vec![50, 60, 70];
+        }
+        chart.series[1].counts[2] = 71; // 2023: two different n, both written
+        let texts = svg_texts(&chart.to_svg().expect("svg"));
+        let count = |n: &str| texts.iter().filter(|t| *t == n).count();
+        let counts: Vec<usize> = ["n=50", "n=60", "n=70", "n=71"].map(count).to_vec();
+        assert_eq!(counts, [1, 1, 1, 1], "{texts:?}");
     }
 
     fn towns() -> Chart {
