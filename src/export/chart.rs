@@ -13,6 +13,11 @@
 //! - Many series: only the [`MAX_SERIES`] series with the largest totals are drawn (in the
 //!   caller's order); the legend's last line says how many were left out
 //!   ("及其他 N 组未显示").
+//! - Shares of groups of reports carry their n: written beside each point (once per category
+//!   when every point there has the same n), and a point or bar from fewer than 5 reports drawn
+//!   hollow, the legend saying what both mean.
+//! - [`Chart::to_svg_fitted`] lays the chart out for a given width (legend under the plot, the
+//!   title on several lines), so a page shows it unscaled and its text keeps its size.
 //!
 //! Text uses a font-family list of common CJK fonts ending in `sans-serif`. For PNG the system
 //! fonts (plus the file named by `FAZHI_FONT`, if set) are loaded, `sans-serif` is pointed at an

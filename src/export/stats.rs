@@ -1,6 +1,7 @@
 //! Statistics tables as a researcher takes them away: an aligned text table, CSV, JSON,
 //! Markdown, XLSX, and a chart — a line over years (one line per group or query), bars
-//! otherwise.
+//! otherwise. Every share stands beside its n (the reports in the group); a share from too few
+//! reports is marked, and 0 of 0 is no share at all, never 0%.
 
 use std::io::{self, Write};
 use std::path::Path;
