@@ -610,7 +610,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let table = engine.stats(request)?;
             deliver(&config, |out| export::stats::write(out, &table, *format))?;
             if let Some(path) = chart {
-                export::stats::chart(&table).write_file(path)?;
+                export::stats::chart(&table, &request.filters).write_file(path)?;
                 eprintln!("fazhi-query: drew {}", path.display());
             }
             Ok(found(table.totals.iter().any(|t| t.matching_reports > 0)))

@@ -13,6 +13,11 @@
 //! - Many series: only the [`MAX_SERIES`] series with the largest totals are drawn (in the
 //!   caller's order); the legend's last line says how many were left out
 //!   ("及其他 N 组未显示").
+//! - Shares of groups of reports carry their n: written beside each point (once per category
+//!   when every point there has the same n), and a point or bar from fewer than 5 reports drawn
+//!   hollow, the legend saying what both mean.
+//! - [`Chart::to_svg_fitted`] lays the chart out for a given width (legend under the plot, the
+//!   title on several lines), so a page shows it unscaled and its text keeps its size.
 //!
 //! Text uses a font-family list of common CJK fonts ending in `sans-serif`. For PNG the system
 //! fonts (plus the file named by `FAZHI_FONT`, if set) are loaded, `sans-serif` is pointed at an
@@ -34,6 +39,7 @@ use resvg::usvg::{self, fontdb};
 
 use crate::Result;
 use crate::error::Error;
+use crate::search::stats::SMALL_N;
 
 /// At most this many series are drawn; the rest are counted in the legend.
 pub const MAX_SERIES: usize = 12;
@@ -41,6 +47,8 @@ pub const MAX_SERIES: usize = 12;
 pub const MAX_COLUMNS: usize = 12;
 /// The widest plot area (pixels) of a line or column chart; beyond it labels are thinned.
 pub const MAX_PLOT_WIDTH: f64 = 1400.0;
+/// The widths [`Chart::to_svg_fitted`] lays a chart out for.
+pub const FIT_WIDTHS: std::ops::RangeInclusive<u32> = 280..=2400;
 /// Scale of the PNG that [`Chart::write_file`] writes (2 = sharp on screens and in print).
 pub const FILE_PNG_SCALE: f32 = 2.0;
 /// The environment variable naming an extra font file for PNG output.
@@ -89,10 +97,19 @@ const TITLE_PX: f64 = 20.0;
 const AXIS_TITLE_PX: f64 = 14.0;
 const TICK_PX: f64 = 13.0;
 const LEGEND_PX: f64 = 14.0;
+/// The n written beside each point: the smallest text, still ≥ 11 px where the page shows the
+/// chart at its own size.
+const COUNT_PX: f64 = 12.0;
+/// Above this many drawn points the n labels would cover each other and are left out (the
+/// legend says to read n in the table).
+const MAX_COUNT_LABELS: usize = 60;
 
 /// Fixed parts of the layout, in pixels.
 const MARGIN: u32 = 16;
 const TITLE_HEIGHT: u32 = 52;
+/// A title too wide for the chart takes up to this many lines, each this much higher.
+const MAX_TITLE_LINES: usize = 3;
+const TITLE_LINE: u32 = 26;
 const LEGEND_ROW: u32 = 24;
 const LEGEND_MAX_TEXT: f64 = 220.0;
 const CATEGORY_MAX_TEXT: f64 = 180.0;
@@ -112,10 +129,14 @@ pub enum ChartKind {
 
 /// One named series of (x label, value) points, e.g. name "河南省", points
 /// [("2021", 40.0), ("2022", 62.5)].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     pub name: String,
     pub points: Vec<(String, f64)>,
+    /// When the values are shares of groups of reports: n, the reports behind each point, in
+    /// the order of `points`. Each n is written beside its point, and a point from fewer than
+    /// [`SMALL_N`] reports is drawn hollow. Empty for other values.
+    pub counts: Vec<usize>,
 }
 
 /// A chart to draw.
@@ -135,10 +156,21 @@ pub struct Chart {
 }
 
 impl Chart {
-    /// The chart as an SVG document.
+    /// The chart as an SVG document, as wide as its labels need.
     pub fn to_svg(&self) -> Result<String> {
+        self.svg(None)
+    }
+
+    /// The chart as an SVG document exactly `width` pixels wide (clamped to [`FIT_WIDTHS`]):
+    /// the legend goes under the plot and a long title onto several lines, so that a page
+    /// showing it at that width shows every text at its own size (≥ 12 px), also on a phone.
+    pub fn to_svg_fitted(&self, width: u32) -> Result<String> {
+        self.svg(Some(width.clamp(*FIT_WIDTHS.start(), *FIT_WIDTHS.end())))
+    }
+
+    fn svg(&self, fit: Option<u32>) -> Result<String> {
         let plan = Plan::of(self)?;
-        let layout = Layout::of(self, &plan);
+        let layout = Layout::of(self, &plan, fit);
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (layout.width, layout.height))
@@ -203,11 +235,18 @@ impl ImageFormat {
 // ---------------------------------------------------------------------------------------------
 // What is drawn: categories, kept series, value range.
 
-/// One series as drawn: its colour and its points as (category index, value).
+/// One series as drawn: its colour and its points as (category index, value, n).
 struct PlannedSeries<'a> {
     name: &'a str,
     color: RGBColor,
-    points: Vec<(usize, f64)>,
+    points: Vec<(usize, f64, Option<usize>)>,
+    /// Per point: whether its n is written beside it (see [`label_counts`]).
+    labelled: Vec<bool>,
+}
+
+/// A point from fewer than [`SMALL_N`] reports: drawn hollow.
+fn is_small(n: Option<usize>) -> bool {
+    n.is_some_and(|n| n < SMALL_N)
 }
 
 /// The chart reduced to what is drawn.
@@ -233,22 +272,24 @@ impl<'a> Plan<'a> {
         let mut series = Vec::with_capacity(kept.len());
         for (color, source) in PALETTE.iter().zip(kept) {
             let mut points = Vec::with_capacity(source.points.len());
-            for (label, value) in &source.points {
+            for (i, (label, value)) in source.points.iter().enumerate() {
                 let next = categories.len();
                 let at = *index.entry(label.as_str()).or_insert(next);
                 if at == next {
                     categories.push(label);
                 }
                 if value.is_finite() {
-                    points.push((at, *value));
+                    points.push((at, *value, source.counts.get(i).copied()));
                 }
             }
             series.push(PlannedSeries {
                 name: &source.name,
                 color: *color,
                 points,
+                labelled: Vec::new(),
             });
         }
+        label_counts(&mut series);
         let mut values = value_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
         if let Some(max) = chart.y_max {
             let within = series.iter().flat_map(|s| &s.points).all(|p| p.1 <= max);
@@ -267,6 +308,70 @@ impl<'a> Plan<'a> {
     fn hidden_note(&self) -> Option<String> {
         (self.hidden > 0).then(|| format!("及其他 {} 组未显示", self.hidden))
     }
+
+    fn points(&self) -> impl Iterator<Item = &(usize, f64, Option<usize>)> {
+        self.series.iter().flat_map(|s| &s.points)
+    }
+
+    /// Whether points get their n written beside them: when there are counts and few enough
+    /// labels to stay apart.
+    fn labels_counts(&self) -> bool {
+        let labels = self.series.iter().flat_map(|s| &s.labelled).filter(|l| **l);
+        labels.count() > 0 && labels_fit(self)
+    }
+
+    /// The legend's lines under the series: how to read n and the hollow marks, and what was
+    /// left out. The flag says whether the line gets a hollow mark.
+    fn notes(&self) -> Vec<(String, bool)> {
+        let mut notes = Vec::new();
+        if self.points().any(|p| p.2.is_some()) {
+            let n = if self.labels_counts() {
+                "n = 组内报告数"
+            } else {
+                "n（组内报告数）见表格"
+            };
+            notes.push((n.to_string(), false));
+        }
+        if self.points().any(|p| is_small(p.2)) {
+            notes.push((format!("n < {SMALL_N}，比例仅供参考"), true));
+        }
+        notes.extend(self.hidden_note().map(|n| (n, false)));
+        notes
+    }
+}
+
+/// Marks the points whose n is written: every point with an n, except that where all the
+/// points of a category rest on the same n (compared queries counted over the same reports)
+/// only the highest says it, once.
+fn label_counts(series: &mut [PlannedSeries]) {
+    let mut by_category: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for (s, one) in series.iter_mut().enumerate() {
+        one.labelled = one.points.iter().map(|p| p.2.is_some()).collect();
+        for (k, p) in one.points.iter().enumerate() {
+            by_category.entry(p.0).or_default().push((s, k));
+        }
+    }
+    for points in by_category.values() {
+        let n = |&(s, k): &(usize, usize)| series[s].points[k].2;
+        let first = n(&points[0]);
+        if points.len() < 2 || first.is_none() || !points.iter().all(|p| n(p) == first) {
+            continue;
+        }
+        let value = |&(s, k): &(usize, usize)| series[s].points[k].1;
+        let highest = points
+            .iter()
+            .copied()
+            .reduce(|a, b| if value(&b) > value(&a) { b } else { a });
+        for &(s, k) in points {
+            series[s].labelled[k] = Some((s, k)) == highest;
+        }
+    }
+}
+
+/// Whether the n labels are few enough to be written without covering each other.
+fn labels_fit(plan: &Plan) -> bool {
+    let labels = plan.series.iter().flat_map(|s| &s.labelled);
+    labels.filter(|l| **l).count() <= MAX_COUNT_LABELS
 }
 
 /// The [`MAX_SERIES`] series with the largest totals, in the caller's order.
@@ -344,7 +449,10 @@ struct Layout {
     orientation: Orientation,
     width: u32,
     height: u32,
+    title_lines: usize,
+    /// The legend beside the plot (its width), or under it (its height; the width is then 0).
     legend_width: u32,
+    legend_below: u32,
     /// The label area beside the plot (left) and below it.
     left_area: u32,
     bottom_area: u32,
@@ -353,10 +461,19 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(chart: &Chart, plan: &Plan) -> Layout {
+    /// The layout at the width the labels need, or at the `fit` width, legend under the plot.
+    fn of(chart: &Chart, plan: &Plan, fit: Option<u32>) -> Layout {
         let rows = chart.kind == ChartKind::Bar && plan.categories.len() > MAX_COLUMNS;
-        let legend_width = legend_width(plan);
-        let legend_height = (plan.series.len() + 1) as f64 * f64::from(LEGEND_ROW);
+        let legend_rows = plan.series.len() + plan.notes().len();
+        let (legend_width, legend_below) = match fit {
+            None => (legend_width(plan), 0),
+            Some(_) => (0, legend_rows as u32 * LEGEND_ROW + 8),
+        };
+        // Beside the plot, the legend sets a least height; under it, it has its own.
+        let legend_height = match fit {
+            None => (legend_rows + 1) as f64 * f64::from(LEGEND_ROW),
+            Some(_) => 0.0,
+        };
         let value_labels_width = [plan.values.start, plan.values.end]
             .iter()
             .map(|v| text_width(&format_value(*v), TICK_PX))
@@ -368,24 +485,36 @@ impl Layout {
             .fold(0.0, f64::max);
         let tick_area = |width: f64| width.ceil() as u32 + TICK_LABEL_GAP + AXIS_TITLE_SPACE;
         let bottom_area = TICK_PX as u32 + TICK_LABEL_GAP + AXIS_TITLE_SPACE + 4;
+        // The plot's width when the chart's width is given: what the labels and margins leave.
+        let fitted = |left_area: u32| {
+            fit.map(|width| (f64::from(width) - f64::from(left_area + 3 * MARGIN)).max(80.0))
+        };
         let (orientation, left_area, plot_width, plot_height, label_step) = if rows {
             let row = (plan.series.len() as f64 * 12.0 + 10.0).clamp(22.0, 96.0);
             let plot_height = (plan.categories.len() as f64 * row).max(legend_height);
+            let left_area = tick_area(category_width);
             (
                 Orientation::Rows,
-                tick_area(category_width),
-                BAR_PLOT_WIDTH,
+                left_area,
+                fitted(left_area).unwrap_or(BAR_PLOT_WIDTH),
                 plot_height,
                 1,
             )
         } else {
-            let (plot_width, step) = column_width(chart.kind, plan, category_width);
-            let plot_height = f64::from(PLOT_HEIGHT)
-                .max(plot_width * 0.45)
-                .max(legend_height);
+            let left_area = tick_area(value_labels_width);
+            let (plot_width, step) = match fitted(left_area) {
+                None => column_width(chart.kind, plan, category_width),
+                Some(width) => (width, label_step(plan, width, category_width)),
+            };
+            let plot_height = match fit {
+                None => f64::from(PLOT_HEIGHT)
+                    .max(plot_width * 0.45)
+                    .max(legend_height),
+                Some(_) => (plot_width * 0.75).clamp(200.0, f64::from(PLOT_HEIGHT)),
+            };
             (
                 Orientation::Columns,
-                tick_area(value_labels_width),
+                left_area,
                 plot_width,
                 plot_height,
                 step,
@@ -393,20 +522,64 @@ impl Layout {
         };
         let body_width = f64::from(left_area + legend_width + 3 * MARGIN) + plot_width;
         let title_width = text_width(&chart.title, TITLE_PX) + f64::from(2 * MARGIN);
-        let width = body_width
-            .max(title_width)
-            .min(MAX_CHART_WIDTH)
-            .max(body_width);
+        let width = match fit {
+            Some(width) => f64::from(width),
+            None => body_width
+                .max(title_width)
+                .min(MAX_CHART_WIDTH)
+                .max(body_width),
+        };
+        let title_lines = title_lines(&chart.title, width - f64::from(2 * MARGIN)).len();
         Layout {
             orientation,
             width: width.ceil() as u32,
-            height: TITLE_HEIGHT + plot_height.ceil() as u32 + bottom_area + MARGIN,
+            height: title_height(title_lines)
+                + plot_height.ceil() as u32
+                + bottom_area
+                + MARGIN
+                + legend_below,
+            title_lines,
             legend_width,
+            legend_below,
             left_area,
             bottom_area,
             label_step,
         }
     }
+}
+
+fn title_height(lines: usize) -> u32 {
+    TITLE_HEIGHT + lines.saturating_sub(1) as u32 * TITLE_LINE
+}
+
+/// The title in lines at most `max_width` wide: its " · "-separated parts (query, filters,
+/// what is counted) packed greedily, at most [`MAX_TITLE_LINES`], a line still too wide cut
+/// with "…".
+fn title_lines(title: &str, max_width: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in title.split(" · ") {
+        match lines.last_mut() {
+            Some(line) if text_width(&format!("{line} · {part}"), TITLE_PX) <= max_width => {
+                line.push_str(" · ");
+                line.push_str(part);
+            }
+            _ => lines.push(part.to_string()),
+        }
+    }
+    if lines.len() > MAX_TITLE_LINES {
+        let rest = lines.split_off(MAX_TITLE_LINES - 1).join(" · ");
+        lines.push(rest);
+    }
+    lines
+        .iter()
+        .map(|line| shorten(line, max_width, TITLE_PX))
+        .collect()
+}
+
+/// How many categories apart the labels of a plot `plot_width` wide are, so none overlap.
+fn label_step(plan: &Plan, plot_width: f64, label_width: f64) -> usize {
+    let room = plot_width / plan.categories.len().max(1) as f64;
+    ((label_width + 14.0) / room).ceil().max(1.0) as usize
 }
 
 /// The plot width of a line or column chart and how many categories apart labels are.
@@ -418,9 +591,7 @@ fn column_width(kind: ChartKind, plan: &Plan, label_width: f64) -> (f64, usize) 
     };
     let plot_width =
         (count as f64 * slot.max(label_width + 14.0)).clamp(MIN_PLOT_WIDTH, MAX_PLOT_WIDTH);
-    let room = plot_width / count as f64;
-    let step = ((label_width + 14.0) / room).ceil().max(1.0) as usize;
-    (plot_width, step)
+    (plot_width, label_step(plan, plot_width, label_width))
 }
 
 fn legend_width(plan: &Plan) -> u32 {
@@ -428,7 +599,8 @@ fn legend_width(plan: &Plan) -> u32 {
         .series
         .iter()
         .map(|s| shorten(s.name, LEGEND_MAX_TEXT, LEGEND_PX))
-        .chain(plan.hidden_note());
+        .chain(plan.notes().into_iter().map(|(note, _)| note));
+    // Notes and names start 30 px in (after a mark), so both count the same.
     let text = names.map(|n| text_width(&n, LEGEND_PX)).fold(0.0, f64::max);
     text.ceil() as u32 + 40 + MARGIN
 }
@@ -529,9 +701,14 @@ fn drawing_error(error: impl std::fmt::Display) -> Error {
 
 fn draw(root: &Area, chart: &Chart, plan: &Plan, layout: &Layout) -> DrawResult {
     root.fill(&WHITE)?;
-    let (title_area, body) = root.split_vertically(TITLE_HEIGHT);
+    let (title_area, body) = root.split_vertically(title_height(layout.title_lines));
     draw_title(&title_area, &chart.title, layout.width)?;
-    let (plot_area, legend_area) = body.split_horizontally(layout.width - layout.legend_width);
+    let (plot_area, legend_area) = if layout.legend_below > 0 {
+        let height = body.dim_in_pixel().1;
+        body.split_vertically(height.saturating_sub(layout.legend_below))
+    } else {
+        body.split_horizontally(layout.width - layout.legend_width)
+    };
     match layout.orientation {
         Orientation::Columns => draw_columns(&plot_area, chart, plan, layout)?,
         Orientation::Rows => draw_rows(&plot_area, chart, plan, layout)?,
@@ -543,11 +720,11 @@ fn draw_title(area: &Area, title: &str, width: u32) -> DrawResult {
     let max_width = f64::from(width.saturating_sub(2 * MARGIN));
     let style = text_style(TITLE_PX, TEXT_COLOR).pos(Pos::new(HPos::Center, VPos::Center));
     let center = (width / 2) as i32;
-    area.draw_text(
-        &shorten(title, max_width, TITLE_PX),
-        &style,
-        (center, (TITLE_HEIGHT / 2) as i32),
-    )
+    for (i, line) in title_lines(title, max_width).iter().enumerate() {
+        let y = (TITLE_HEIGHT / 2 + i as u32 * TITLE_LINE) as i32;
+        area.draw_text(line, &style, (center, y))?;
+    }
+    Ok(())
 }
 
 /// A line chart or a column chart: categories along the x axis.
@@ -595,9 +772,32 @@ fn draw_lines(context: &mut ColumnContext, plan: &Plan) -> DrawResult {
     // Smaller markers when many points would crowd them together.
     let radius = if plan.categories.len() > 24 { 2 } else { 4 };
     for series in &plan.series {
-        let points = || series.points.iter().map(|&(i, v)| (i as f64, v));
+        let points = || series.points.iter().map(|&(i, v, _)| (i as f64, v));
         context.draw_series(LineSeries::new(points(), series.color.stroke_width(2)))?;
-        context.draw_series(points().map(|p| Circle::new(p, radius, series.color.filled())))?;
+        for &(i, v, n) in &series.points {
+            let at = (i as f64, v);
+            if is_small(n) {
+                // Hollow: white inside, the series' colour round it.
+                context.draw_series([Circle::new(at, radius, WHITE.filled())])?;
+                context.draw_series([Circle::new(at, radius, series.color.stroke_width(2))])?;
+            } else {
+                context.draw_series([Circle::new(at, radius, series.color.filled())])?;
+            }
+        }
+    }
+    if plan.labels_counts() {
+        let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Center, VPos::Bottom));
+        let labels = plan
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().zip(&s.labelled));
+        let labels = labels.filter_map(|(&(i, v, n), &labelled)| {
+            n.filter(|_| labelled).map(|n| {
+                EmptyElement::at((i as f64, v))
+                    + Text::new(format!("n={n}"), (0, -7), style.clone())
+            })
+        });
+        context.draw_series(labels)?;
     }
     Ok(())
 }
@@ -612,13 +812,31 @@ fn bar_span(category: usize, index: usize, count: usize) -> (f64, f64) {
 
 fn draw_column_bars(context: &mut ColumnContext, plan: &Plan) -> DrawResult {
     let count = plan.series.len();
+    let labels = plan.labels_counts();
+    let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Center, VPos::Bottom));
     for (index, series) in plan.series.iter().enumerate() {
-        context.draw_series(series.points.iter().map(|&(category, value)| {
+        for (&(category, value, n), &labelled) in series.points.iter().zip(&series.labelled) {
             let (x0, x1) = bar_span(category, index, count);
-            Rectangle::new([(x0, 0.0), (x1, value)], series.color.filled())
-        }))?;
+            context.draw_series([Rectangle::new(
+                [(x0, 0.0), (x1, value)],
+                bar_style(series.color, n),
+            )])?;
+            if let (true, Some(n)) = (labels && labelled, n) {
+                let top = EmptyElement::at(((x0 + x1) / 2.0, value.max(0.0)));
+                context.draw_series([top + Text::new(format!("n={n}"), (0, -3), style.clone())])?;
+            }
+        }
     }
     Ok(())
+}
+
+/// A bar filled with its series' colour, or hollow (outlined) when its n is small.
+fn bar_style(color: RGBColor, n: Option<usize>) -> ShapeStyle {
+    if is_small(n) {
+        color.stroke_width(2)
+    } else {
+        color.filled()
+    }
 }
 
 /// A bar chart with many categories: one row per category, bars growing to the right.
@@ -656,12 +874,21 @@ fn draw_rows(area: &Area, chart: &Chart, plan: &Plan, layout: &Layout) -> DrawRe
 
 fn draw_row_bars(context: &mut RowContext, plan: &Plan) -> DrawResult {
     let count = plan.series.len();
+    let labels = plan.labels_counts();
+    let style = text_style(COUNT_PX, MUTED_COLOR).pos(Pos::new(HPos::Left, VPos::Center));
     for (index, series) in plan.series.iter().enumerate() {
-        context.draw_series(series.points.iter().map(|&(category, value)| {
+        for (&(category, value, n), &labelled) in series.points.iter().zip(&series.labelled) {
             // Rows run top-down, so the first series' bar is the top one of its group.
             let (y0, y1) = bar_span(category, count - 1 - index, count);
-            Rectangle::new([(0.0, y0), (value, y1)], series.color.filled())
-        }))?;
+            context.draw_series([Rectangle::new(
+                [(0.0, y0), (value, y1)],
+                bar_style(series.color, n),
+            )])?;
+            if let (true, Some(n)) = (labels && labelled, n) {
+                let end = EmptyElement::at((value.max(0.0), (y0 + y1) / 2.0));
+                context.draw_series([end + Text::new(format!("n={n}"), (4, 0), style.clone())])?;
+            }
+        }
     }
     Ok(())
 }
@@ -676,12 +903,26 @@ fn draw_legend(area: &Area, kind: ChartKind, plan: &Plan) -> DrawResult {
         let name = shorten(series.name, LEGEND_MAX_TEXT, LEGEND_PX);
         area.draw_text(&name, &label_style, (x + 30, y))?;
     }
-    if let Some(note) = plan.hidden_note() {
-        let y = 14 + plan.series.len() as i32 * row;
-        let style = text_style(LEGEND_PX, MUTED_COLOR).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw_text(&note, &style, (x, y))?;
+    let style = text_style(LEGEND_PX, MUTED_COLOR).pos(Pos::new(HPos::Left, VPos::Center));
+    for (k, (note, hollow)) in plan.notes().into_iter().enumerate() {
+        let y = 14 + (plan.series.len() + k) as i32 * row;
+        if hollow {
+            draw_hollow_mark(area, kind, (x, y))?;
+        }
+        area.draw_text(&note, &style, (x + 30, y))?;
     }
     Ok(())
+}
+
+/// The legend's key to a point or bar from too few reports.
+fn draw_hollow_mark(area: &Area, kind: ChartKind, (x, y): (i32, i32)) -> DrawResult {
+    match kind {
+        ChartKind::Line => area.draw(&Circle::new((x + 11, y), 4, MUTED_COLOR.stroke_width(2))),
+        ChartKind::Bar => area.draw(&Rectangle::new(
+            [(x + 4, y - 7), (x + 18, y + 7)],
+            MUTED_COLOR.stroke_width(2),
+        )),
+    }
 }
 
 fn draw_legend_mark(
@@ -896,6 +1137,7 @@ mod tests {
         Series {
             name: name.to_string(),
             points: points.iter().map(|(x, v)| (x.to_string(), *v)).collect(),
+            counts: Vec::new(),
         }
     }
 
@@ -920,6 +1162,95 @@ mod tests {
                 series("全国", &[("2022", 50.0), ("2023", 60.0)]),
             ],
         )
+    }
+
+    /// [`provinces`] as shares of groups of reports: 河南省's 2022 point rests on 3 reports.
+    fn provinces_with_n(kind: ChartKind) -> Chart {
+        let mut chart = provinces(kind);
+        for (series, counts) in chart
+            .series
+            .iter_mut()
+            .zip([[8, 3, 12], [9, 10, 11], [20, 21, 0]])
+        {
+            series.counts = counts[..series.points.len()].to_vec();
+        }
+        chart
+    }
+
+    /// The SVG's circles and rectangles as (tag, fill, stroke).
+    fn svg_shapes(svg: &str) -> Vec<(String, String, String)> {
+        let document = usvg::roxmltree::Document::parse(svg).expect("the SVG is XML");
+        document
+            .descendants()
+            .filter(|n| matches!(n.tag_name().name(), "circle" | "rect"))
+            .map(|n| {
+                let attribute = |name| n.attribute(name).unwrap_or_default().to_ascii_lowercase();
+                (
+                    n.tag_name().name().to_string(),
+                    attribute("fill"),
+                    attribute("stroke"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn points_from_few_reports_are_hollow_and_every_point_shows_its_n() {
+        let henan = "#4e79a7"; // the first series' colour
+        for (kind, tag) in [(ChartKind::Line, "circle"), (ChartKind::Bar, "rect")] {
+            let svg = provinces_with_n(kind).to_svg().expect("svg");
+            let shapes = svg_shapes(&svg);
+            let hollow = |color: &str| {
+                shapes
+                    .iter()
+                    .filter(|(t, fill, stroke)| t == tag && fill == "none" && stroke == color)
+                    .count()
+            };
+            let filled = |color: &str| {
+                shapes
+                    .iter()
+                    .filter(|(t, fill, _)| t == tag && fill == color)
+                    .count()
+            };
+            assert_eq!(hollow(henan), 1, "{kind:?}: one hollow 河南省 point (n=3)");
+            assert_eq!(
+                filled(henan),
+                3,
+                "{kind:?}: two filled points and the legend's mark"
+            );
+            assert_eq!(
+                hollow("#f28e2b"),
+                0,
+                "{kind:?}: 浙江省 has n ≥ 5 everywhere"
+            );
+            let texts = svg_texts(&svg);
+            for n in ["n=8", "n=3", "n=12", "n=21"] {
+                assert!(texts.iter().any(|t| t == n), "{kind:?}: {n} is written");
+            }
+            assert!(
+                texts.iter().any(|t| t.starts_with("n < 5")),
+                "{kind:?}: the legend explains the hollow mark"
+            );
+        }
+        let plain = provinces(ChartKind::Line).to_svg().expect("svg");
+        assert!(
+            !svg_texts(&plain).iter().any(|t| t.starts_with("n")),
+            "no n without counts"
+        );
+    }
+
+    #[test]
+    fn an_n_shared_by_every_point_of_a_category_is_written_once() {
+        let mut chart = provinces(ChartKind::Line);
+        chart.series.truncate(2);
+        for series in &mut chart.series {
+            series.counts = vec![50, 60, 70];
+        }
+        chart.series[1].counts[2] = 71; // 2023: two different n, both written
+        let texts = svg_texts(&chart.to_svg().expect("svg"));
+        let count = |n: &str| texts.iter().filter(|t| *t == n).count();
+        let counts: Vec<usize> = ["n=50", "n=60", "n=70", "n=71"].map(count).to_vec();
+        assert_eq!(counts, [1, 1, 1, 1], "{texts:?}");
     }
 
     fn towns() -> Chart {
@@ -969,6 +1300,7 @@ mod tests {
             series: vec![Series {
                 name: "报告数".to_string(),
                 points,
+                counts: Vec::new(),
             }],
         }
     }
@@ -1000,6 +1332,7 @@ mod tests {
                 points: (1980..2025)
                     .map(|y| (y.to_string(), ((y - 1980 + i as i32 * 7) % 40) as f64 * 2.5))
                     .collect(),
+                counts: Vec::new(),
             })
             .collect();
         chart(ChartKind::Line, "各省 “法律顾问” 提及率（按年份）", all)
@@ -1015,10 +1348,12 @@ mod tests {
                 Series {
                     name: "2022".to_string(),
                     points: first,
+                    counts: Vec::new(),
                 },
                 Series {
                     name: "2023".to_string(),
                     points: second,
+                    counts: Vec::new(),
                 },
             ],
             ..towns
@@ -1181,7 +1516,7 @@ mod tests {
     fn many_bar_categories_become_rows_with_every_label() {
         let chart = towns();
         let plan = Plan::of(&chart).unwrap();
-        let layout = Layout::of(&chart, &plan);
+        let layout = Layout::of(&chart, &plan, None);
         assert_eq!(layout.orientation, Orientation::Rows);
         let texts = svg_texts(&chart.to_svg().unwrap());
         for (town, _) in &chart.series[0].points {
@@ -1196,9 +1531,10 @@ mod tests {
         chart.series = vec![Series {
             name: "全国".to_string(),
             points: years,
+            counts: Vec::new(),
         }];
         let plan = Plan::of(&chart).unwrap();
-        let layout = Layout::of(&chart, &plan);
+        let layout = Layout::of(&chart, &plan, None);
         assert_eq!(layout.orientation, Orientation::Columns);
         assert!(layout.label_step > 1, "{layout:?}");
         let texts = svg_texts(&chart.to_svg().unwrap());
@@ -1400,6 +1736,8 @@ mod tests {
     fn render_examples() {
         let examples = [
             ("/tmp/chart-line.png", provinces(ChartKind::Line)),
+            ("/tmp/chart-line-n.png", provinces_with_n(ChartKind::Line)),
+            ("/tmp/chart-bar-n.png", provinces_with_n(ChartKind::Bar)),
             ("/tmp/chart-bar.png", provinces(ChartKind::Bar)),
             ("/tmp/chart-towns.png", towns()),
             ("/tmp/chart-many.png", many_series_over_many_years()),

@@ -1,6 +1,7 @@
 //! Statistics tables as a researcher takes them away: an aligned text table, CSV, JSON,
 //! Markdown, XLSX, and a chart — a line over years (one line per group or query), bars
-//! otherwise.
+//! otherwise. Every share stands beside its n (the reports in the group); a share from too few
+//! reports is marked, and 0 of 0 is no share at all, never 0%.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -11,10 +12,27 @@ use super::chart::{Chart, ChartKind, Series};
 use super::table::{Cell, Column, ColumnKind, Table};
 use super::{Format, write_xlsx};
 use crate::error::{Error, Result};
-use crate::search::{Dimension, StatsRow, StatsTable};
+use crate::search::{Dimension, Filters, StatsRow, StatsTable};
 
-/// The table's rows as cells: the query column only when several queries are compared.
-pub fn table(stats: &StatsTable, with_totals: bool) -> Table {
+/// How a share is shown: marked for a reader (text, Markdown) or as a number beside a
+/// `small_n` column (CSV, XLSX).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareCells {
+    /// `62.5%`, `40.0% *` when the group has fewer than [`SMALL_N`](crate::search::stats::SMALL_N) reports, `—` for 0 of 0.
+    Marked,
+    /// The fraction, empty for 0 of 0, and a `small_n` column of true/false.
+    Numbers,
+}
+
+/// The mark after a share from fewer than [`SMALL_N`](crate::search::stats::SMALL_N) reports, explained by [`FOOTNOTE`].
+pub const SMALL_MARK: &str = "*";
+/// The line under a text or Markdown table that has a marked share.
+pub const FOOTNOTE: &str =
+    "* n < 5: fewer than 5 reports in the group, too few for the share to say much";
+
+/// The table's rows as cells: the query column only when several queries are compared; `n`
+/// (the reports in the group) beside each share.
+pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells) -> Table {
     let compare = stats.queries.len() > 1;
     let mut columns = Vec::new();
     if compare {
@@ -27,14 +45,13 @@ pub fn table(stats: &StatsTable, with_totals: bool) -> Table {
         };
         columns.push(Column::new(dim.as_str(), kind));
     }
-    for (name, kind) in [
-        ("matching_reports", ColumnKind::Int),
-        ("reports", ColumnKind::Int),
-        ("share", ColumnKind::Percent),
-        ("matching_sections", ColumnKind::Int),
-    ] {
-        columns.push(Column::new(name, kind));
+    columns.push(Column::new("matching_reports", ColumnKind::Int));
+    columns.push(Column::new("n", ColumnKind::Int));
+    columns.push(Column::new("share", ColumnKind::Percent));
+    if shares == ShareCells::Numbers {
+        columns.push(Column::new("small_n", ColumnKind::Text));
     }
+    columns.push(Column::new("matching_sections", ColumnKind::Int));
     let cells = |r: &StatsRow| -> Vec<Cell> {
         let mut row = Vec::with_capacity(columns.len());
         if compare {
@@ -47,12 +64,16 @@ pub fn table(stats: &StatsTable, with_totals: bool) -> Table {
                 _ => Cell::text(value),
             });
         }
-        row.extend([
-            Cell::Int(r.matching_reports as u64),
-            Cell::Int(r.reports as u64),
-            Cell::Float(r.share),
-            Cell::Int(r.matching_sections as u64),
-        ]);
+        row.push(Cell::Int(r.matching_reports as u64));
+        row.push(Cell::Int(r.reports as u64));
+        match shares {
+            ShareCells::Marked => row.push(Cell::Text(marked_share(r))),
+            ShareCells::Numbers => {
+                row.push(r.share.map_or(Cell::Empty, Cell::Float));
+                row.push(Cell::text(r.small_n.to_string()));
+            }
+        }
+        row.push(Cell::Int(r.matching_sections as u64));
         row
     };
     let mut rows: Vec<Vec<Cell>> = stats.rows.iter().map(cells).collect();
@@ -66,13 +87,46 @@ pub fn table(stats: &StatsTable, with_totals: bool) -> Table {
     }
 }
 
-/// Writes the table in `format` (text and Markdown end with the totals).
+/// `62.5%  `, `40.0% *` (too few reports), `—` (no report: 0 of 0 is no share). The unmarked
+/// share is padded as wide as the mark so that the percent signs line up.
+fn marked_share(row: &StatsRow) -> String {
+    match row.share {
+        None => "—".to_string(),
+        Some(share) if row.small_n => format!("{:.1}% {SMALL_MARK}", share * 100.0),
+        Some(share) => format!("{:.1}%  ", share * 100.0),
+    }
+}
+
+/// Whether a text or Markdown table of `stats` has a marked share, and so needs [`FOOTNOTE`].
+fn has_marks(stats: &StatsTable) -> bool {
+    stats
+        .rows
+        .iter()
+        .chain(&stats.totals)
+        .any(|r| r.small_n && r.share.is_some())
+}
+
+/// Writes the table in `format` (text and Markdown end with the totals, and with the footnote
+/// when a share is marked).
 pub fn write(out: &mut dyn Write, stats: &StatsTable, format: Format) -> io::Result<()> {
+    let footnote = |out: &mut dyn Write| -> io::Result<()> {
+        if has_marks(stats) {
+            writeln!(out)?;
+            writeln!(out, "{FOOTNOTE}")?;
+        }
+        Ok(())
+    };
     match format {
-        Format::Text => table(stats, true).write_text(out),
-        Format::Md => table(stats, true).write_md(out),
-        Format::Csv => table(stats, false).write_csv(out),
-        Format::Xlsx => write_xlsx(out, &table(stats, false)),
+        Format::Text => {
+            table(stats, true, ShareCells::Marked).write_text(out)?;
+            footnote(out)
+        }
+        Format::Md => {
+            table(stats, true, ShareCells::Marked).write_md(out)?;
+            footnote(out)
+        }
+        Format::Csv => table(stats, false, ShareCells::Numbers).write_csv(out),
+        Format::Xlsx => write_xlsx(out, &table(stats, false, ShareCells::Numbers)),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, stats)?;
             writeln!(out)
@@ -95,7 +149,8 @@ struct JsonlRow<'a> {
     group: std::collections::BTreeMap<&'static str, &'a str>,
     matching_reports: usize,
     reports: usize,
-    share: f64,
+    share: Option<f64>,
+    small_n: bool,
     matching_sections: usize,
 }
 
@@ -111,6 +166,7 @@ impl<'a> JsonlRow<'a> {
             matching_reports: row.matching_reports,
             reports: row.reports,
             share: row.share,
+            small_n: row.small_n,
             matching_sections: row.matching_sections,
         }
     }
@@ -136,20 +192,30 @@ pub fn check_chart_path(path: &Path) -> Result<()> {
 pub const MAX_BARS: usize = 30;
 
 /// The chart of a table: the share of reports that match, in percent — a line per group (and
-/// query) over years when the first dimension is the year, bars per group otherwise.
-pub fn chart(stats: &StatsTable) -> Chart {
+/// query) over years when the first dimension is the year, bars per group otherwise. Each
+/// point carries its n; the title names the queries and the `filters` the table was made with,
+/// so a chart passed on alone still says what it counts.
+pub fn chart(stats: &StatsTable, filters: &Filters) -> Chart {
     let quoted: Vec<String> = stats.queries.iter().map(|q| format!("“{q}”")).collect();
     let by: Vec<&str> = stats.by.iter().map(|d| d.label()).collect();
     let compare = stats.queries.len() > 1;
     let over_years = stats.by.first() == Some(&Dimension::Year);
     let mut series: Vec<Series> = Vec::new();
-    let mut add = |name: String, x: String, y: f64| match series.iter_mut().find(|s| s.name == name)
-    {
-        Some(s) => s.points.push((x, y)),
-        None => series.push(Series {
-            name,
-            points: vec![(x, y)],
-        }),
+    let mut add = |name: String, x: String, row: &StatsRow| {
+        // 0 of 0 is no share: the group has no point rather than a point at 0%.
+        let Some(share) = row.share else { return };
+        let point = (x, share * 100.0);
+        match series.iter_mut().find(|s| s.name == name) {
+            Some(s) => {
+                s.points.push(point);
+                s.counts.push(row.reports);
+            }
+            None => series.push(Series {
+                name,
+                points: vec![point],
+                counts: vec![row.reports],
+            }),
+        }
     };
     let mut bars_left: Vec<usize> = vec![MAX_BARS; stats.queries.len()];
     let mut truncated = false;
@@ -175,7 +241,7 @@ pub fn chart(stats: &StatsTable) -> Chart {
                 name.push(quoted[q].clone());
             }
             name.extend(row.group.iter().skip(1).map(shown));
-            add(name.join(" "), row.group[0].clone(), row.share * 100.0);
+            add(name.join(" "), row.group[0].clone(), row);
         } else {
             if bars_left[q] == 0 {
                 truncated = true;
@@ -183,10 +249,15 @@ pub fn chart(stats: &StatsTable) -> Chart {
             }
             bars_left[q] -= 1;
             let x: Vec<String> = row.group.iter().map(shown).collect();
-            add(quoted[q].clone(), x.join(" · "), row.share * 100.0);
+            add(quoted[q].clone(), x.join(" · "), row);
         }
     }
-    let mut title = format!("{} 提及率（按{}）", quoted.join(" / "), by.join("、"));
+    let mut title = format!(
+        "{} · {} · 提及率（按{}）",
+        quoted.join(" / "),
+        filter_label(filters),
+        by.join("、")
+    );
     if truncated {
         title.push_str(&format!("，前{MAX_BARS}组"));
     }
@@ -204,6 +275,18 @@ pub fn chart(stats: &StatsTable) -> Chart {
     }
 }
 
+/// The filters as a chart title names them: `河南省, 2020–2023`, or 全部报告 when there are
+/// none (a title without filters would pass a filtered chart off as the whole corpus).
+pub fn filter_label(filters: &Filters) -> String {
+    let described = filters.describe();
+    if described.is_empty() {
+        "全部报告".to_string()
+    } else {
+        // describe() writes year ranges as 2020..2023 (the option's syntax); a title uses a dash.
+        described.replace("..", "–")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,7 +297,8 @@ mod tests {
             group: group.iter().map(|s| s.to_string()).collect(),
             matching_reports: matching,
             reports,
-            share: matching as f64 / reports as f64,
+            share: (reports > 0).then(|| matching as f64 / reports as f64),
+            small_n: reports < 5,
             matching_sections: matching * 2,
         }
     }
@@ -240,7 +324,7 @@ mod tests {
                 row("法律顾问", &["", "河南省"], 1, 1),
             ],
         );
-        let c = chart(&s);
+        let c = chart(&s, &Filters::default());
         assert_eq!(c.kind, ChartKind::Line);
         let lines: Vec<(&str, Vec<(&str, f64)>)> = c
             .series
@@ -271,7 +355,7 @@ mod tests {
                 row("公职律师", &["河南省"], 2, 2),
             ],
         );
-        let c = chart(&s);
+        let c = chart(&s, &Filters::default());
         assert_eq!(c.kind, ChartKind::Bar);
         let names: Vec<&str> = c.series.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["“法律顾问”", "“公职律师”"]);
@@ -283,7 +367,10 @@ mod tests {
         let rows = (0..MAX_BARS + 5)
             .map(|i| row("普法", &[&format!("{i}镇")], 1, 2))
             .collect();
-        let c = chart(&stats(vec![Dimension::Town], &["普法"], rows));
+        let c = chart(
+            &stats(vec![Dimension::Town], &["普法"], rows),
+            &Filters::default(),
+        );
         assert_eq!(c.series[0].points.len(), MAX_BARS);
         assert!(c.title.contains("前30组"), "{}", c.title);
     }
@@ -295,7 +382,7 @@ mod tests {
             &["a", "b"],
             vec![row("a", &["2023"], 1, 2)],
         );
-        let t = table(&s, false);
+        let t = table(&s, false, ShareCells::Numbers);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
@@ -303,11 +390,144 @@ mod tests {
                 "query",
                 "year",
                 "matching_reports",
-                "reports",
+                "n",
                 "share",
+                "small_n",
                 "matching_sections"
             ]
         );
         assert_eq!(t.rows[0][1], Cell::Int(2023), "the year is a number");
+    }
+
+    /// Three groups: 0 of 0, 2 of 3 (too few reports), 5 of 8.
+    fn three_sizes() -> StatsTable {
+        stats(
+            vec![Dimension::Province],
+            &["法律顾问"],
+            vec![
+                row("法律顾问", &["河南省"], 5, 8),
+                row("法律顾问", &["湖北省"], 2, 3),
+                row("法律顾问", &["浙江省"], 0, 0),
+            ],
+        )
+    }
+
+    fn written(stats: &StatsTable, format: Format) -> String {
+        let mut out = Vec::new();
+        write(&mut out, stats, format).expect("write");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn shares_show_their_n_and_mark_small_and_empty_groups() {
+        let s = three_sizes();
+        // Per format: the line of each group (n ≥ 5, n < 5, n = 0) and whether a footnote says
+        // what the mark means.
+        let cases: [(Format, [&str; 3], bool); 3] = [
+            (
+                Format::Text,
+                [
+                    "河南省                   5  8  62.5%                   10",
+                    "湖北省                   2  3  66.7% *                  4",
+                    "浙江省                   0  0        —                  0",
+                ],
+                true,
+            ),
+            (
+                Format::Md,
+                [
+                    "| 河南省 | 5 | 8 | 62.5%   | 10 |",
+                    "| 湖北省 | 2 | 3 | 66.7% * | 4 |",
+                    "| 浙江省 | 0 | 0 | — | 0 |",
+                ],
+                true,
+            ),
+            (
+                Format::Csv,
+                [
+                    "河南省,5,8,0.6250,false,10",
+                    "湖北省,2,3,0.6667,true,4",
+                    "浙江省,0,0,,true,0",
+                ],
+                false,
+            ),
+        ];
+        for (format, lines, footnote) in cases {
+            let text = written(&s, format);
+            for line in lines {
+                assert!(
+                    text.lines().any(|l| l == line),
+                    "{format:?}: no line {line:?} in\n{text}"
+                );
+            }
+            assert_eq!(text.contains(FOOTNOTE), footnote, "{format:?}:\n{text}");
+        }
+        let header = written(&s, Format::Text);
+        assert!(
+            header.starts_with("province  matching_reports  n"),
+            "{header}"
+        );
+    }
+
+    #[test]
+    fn json_has_null_for_no_share_and_flags_small_groups() {
+        let s = three_sizes();
+        let json: serde_json::Value =
+            serde_json::from_str(&written(&s, Format::Json)).expect("json");
+        let rows: Vec<(serde_json::Value, serde_json::Value, serde_json::Value)> = json["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| {
+                (
+                    r["reports"].clone(),
+                    r["share"].clone(),
+                    r["small_n"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (8.into(), 0.625.into(), false.into()),
+                (3.into(), (2.0 / 3.0).into(), true.into()),
+                (0.into(), serde_json::Value::Null, true.into()),
+            ]
+        );
+        let jsonl = written(&s, Format::Jsonl);
+        let last: serde_json::Value =
+            serde_json::from_str(jsonl.lines().last().expect("a row")).expect("json");
+        assert_eq!(
+            (&last["share"], &last["small_n"]),
+            (&serde_json::Value::Null, &true.into())
+        );
+    }
+
+    #[test]
+    fn a_chart_carries_n_names_its_filters_and_skips_empty_groups() {
+        let filters = Filters {
+            provinces: vec!["河南省".into()],
+            years: Some((2020, 2023)),
+            ..Filters::default()
+        };
+        let c = chart(&three_sizes(), &filters);
+        assert_eq!(c.title, "“法律顾问” · 河南省, 2020–2023 · 提及率（按省份）");
+        let points: Vec<(&str, usize)> = c.series[0]
+            .points
+            .iter()
+            .zip(&c.series[0].counts)
+            .map(|((x, _), n)| (x.as_str(), *n))
+            .collect();
+        assert_eq!(
+            points,
+            [("河南省", 8), ("湖北省", 3)],
+            "0 of 0 has no point"
+        );
+        let unfiltered = chart(&three_sizes(), &Filters::default());
+        assert!(
+            unfiltered.title.contains("全部报告"),
+            "{}",
+            unfiltered.title
+        );
     }
 }

@@ -127,10 +127,18 @@ pub struct StatsRow {
     pub matching_reports: usize,
     /// Reports in the group (that the filters allow).
     pub reports: usize,
-    /// matching_reports / reports, 0 when the group is empty.
-    pub share: f64,
+    /// matching_reports / reports; None (JSON null) when the group has no report, since
+    /// 0 of 0 is no share at all.
+    pub share: Option<f64>,
+    /// Fewer than [`SMALL_N`] reports in the group: the share says little and is marked
+    /// wherever it is shown.
+    pub small_n: bool,
     pub matching_sections: usize,
 }
+
+/// A share from fewer reports than this is marked as resting on too few (a chart draws it
+/// hollow, a table marks it): 2 of 3 towns is not "67% of towns".
+pub const SMALL_N: usize = 5;
 
 /// The answer to a stats request: rows for every group, per query, and a total per query.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -200,11 +208,8 @@ fn row(
         group,
         matching_reports,
         reports,
-        share: if reports == 0 {
-            0.0
-        } else {
-            matching_reports as f64 / reports as f64
-        },
+        share: (reports > 0).then(|| matching_reports as f64 / reports as f64),
+        small_n: reports < SMALL_N,
         matching_sections,
     }
 }
@@ -513,7 +518,7 @@ mod tests {
             vec![("法律顾问".into(), matched)],
             &population,
         );
-        let got: Vec<(&str, usize, usize, f64, usize)> = table
+        let got: Vec<(&str, usize, usize, Option<f64>, usize)> = table
             .rows
             .iter()
             .map(|r| {
@@ -529,9 +534,9 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("2021", 0, 2, 0.0, 0),
-                ("2023", 2, 4, 0.5, 5),
-                ("", 0, 1, 0.0, 0)
+                ("2021", 0, 2, Some(0.0), 0),
+                ("2023", 2, 4, Some(0.5), 5),
+                ("", 0, 1, Some(0.0), 0)
             ]
         );
         let total = &table.totals[0];

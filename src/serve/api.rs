@@ -99,10 +99,14 @@ pub async fn stats(State(engine): Shared, uri: Uri) -> Result<Response, ApiError
 
 /// `GET /api/chart.svg`: the stats table drawn, a line over years or bars per group.
 pub async fn chart(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
-    let request = params::stats_request(&uri, "/api/chart.svg")?;
+    let (request, width) = params::chart_request(&uri)?;
     let svg = blocking(move || {
         let table = engine.stats(&request)?;
-        Ok(export::stats::chart(&table).to_svg()?)
+        let chart = export::stats::chart(&table, &request.filters);
+        Ok(match width {
+            Some(width) => chart.to_svg_fitted(width)?,
+            None => chart.to_svg()?,
+        })
     })
     .await?;
     Ok((

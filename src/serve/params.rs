@@ -8,6 +8,7 @@ use axum::http::Uri;
 
 use super::error::ApiError;
 use crate::classify::SectionType;
+use crate::export::chart::FIT_WIDTHS;
 use crate::export::kwic::{self, KwicSort};
 use crate::export::{Format, PassageOptions};
 use crate::region::Level;
@@ -244,7 +245,33 @@ impl SearchParams {
 
 /// `/api/stats` and `/api/chart.svg`: counts per group.
 pub fn stats_request(uri: &Uri, endpoint: &'static str) -> Result<StatsRequest, ApiError> {
-    let p = Params::read(uri, endpoint, &["q", "compare", "by"])?;
+    stats_of(
+        &Params::read(uri, endpoint, &["q", "compare", "by"])?,
+        endpoint,
+    )
+}
+
+/// `/api/chart.svg`: the stats request, and the `width` in pixels the page shows the chart at
+/// (laid out for it, so that its text keeps its size on a phone); None: as wide as it needs.
+pub fn chart_request(uri: &Uri) -> Result<(StatsRequest, Option<u32>), ApiError> {
+    let endpoint = "/api/chart.svg";
+    let p = Params::read(uri, endpoint, &["q", "compare", "by", "width"])?;
+    let (least, most) = (*FIT_WIDTHS.start(), *FIT_WIDTHS.end());
+    let width = match p.single("width")? {
+        None => None,
+        Some(_) => match p.number("width", 0, most as usize)? as u32 {
+            width if width >= least => Some(width),
+            width => {
+                return Err(ApiError::bad_request(format!(
+                    "width={width}: {endpoint} draws charts from {least} to {most} pixels wide"
+                )));
+            }
+        },
+    };
+    Ok((stats_of(&p, endpoint)?, width))
+}
+
+fn stats_of(p: &Params, endpoint: &'static str) -> Result<StatsRequest, ApiError> {
     let mut queries = Vec::new();
     if let Some(text) = p.single("q")?.filter(|q| !q.trim().is_empty()) {
         queries.push(parse_query("q", text)?);

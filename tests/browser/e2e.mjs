@@ -206,6 +206,12 @@ step('fits a phone', async ({ browser }) => {
   const overflow = () =>
     page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   check((await overflow()) <= 0, `the page scrolls sideways by ${await overflow()}px on a phone`);
+  // The chart is drawn for the width it is shown at: scaled down, its 12 px labels would shrink.
+  const chart = await page.evaluate(() => {
+    const img = document.getElementById('chart');
+    return { shown: img.clientWidth, drawn: img.naturalWidth };
+  });
+  check(chart.shown === chart.drawn, `the chart is scaled on a phone: ${JSON.stringify(chart)}`);
   check(!(await page.isVisible('#facets')), 'the facets are not folded away on a phone');
   await page.click('#toggle-facets');
   check(await page.isVisible('#facets .facet'), 'the filter button does not show the facets');

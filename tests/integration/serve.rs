@@ -497,6 +497,61 @@ fn the_chart_is_an_svg_that_quotes_the_query_as_text() {
     );
 }
 
+/// The page asks for the chart at the width it shows it, so that a phone shows its text at
+/// its own size: the SVG is exactly that wide, no text is under 12 px, and the title names
+/// the query and the filters.
+#[test]
+fn a_chart_drawn_for_the_page_width_keeps_its_text_size() {
+    let server = server();
+    let rows: [(&str, u16, &str); 4] = [
+        ("332", 200, r#"width="332""#),
+        ("540", 200, r#"width="540""#),
+        ("100", 400, "from 280 to 2400"),
+        ("wide", 400, "whole number"),
+    ];
+    for (width, status, says) in rows {
+        let params = [
+            ("q", QUERY),
+            ("by", "year"),
+            ("province", "河南省"),
+            ("width", width),
+        ];
+        let chart = server.get(&target("/api/chart.svg", &params));
+        assert_eq!(chart.status, status, "width={width}: {}", chart.text());
+        assert!(
+            chart.text().contains(says),
+            "width={width}: {}",
+            chart.text()
+        );
+        if status != 200 {
+            continue;
+        }
+        let svg = chart.text();
+        let document = resvg::usvg::roxmltree::Document::parse(&svg).expect("XML");
+        let texts: Vec<(String, f64)> = document
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| {
+                let size = n.attribute("font-size").and_then(|s| s.parse().ok());
+                (
+                    n.text().unwrap_or_default().to_string(),
+                    size.unwrap_or(0.0),
+                )
+            })
+            .collect();
+        let small: Vec<&(String, f64)> = texts.iter().filter(|(_, px)| *px < 12.0 - 1e-6).collect();
+        assert!(
+            small.is_empty(),
+            "width={width}: text under 12 px: {small:?}"
+        );
+        let title: String = texts.iter().take(3).map(|(t, _)| t.as_str()).collect();
+        assert!(
+            title.contains(QUERY) && title.contains("河南省"),
+            "width={width}: the title names query and filter: {texts:?}"
+        );
+    }
+}
+
 #[test]
 fn bad_input_is_a_400_with_a_message() {
     let server = server();

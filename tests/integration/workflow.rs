@@ -121,7 +121,9 @@ fn stats_equal_counting_the_parsed_reports_by_hand() {
                 assert_eq!(got, expected, "{term} --by {by:?} --province {province:?}");
                 for r in &table.rows {
                     let share = r.matching_reports as f64 / r.reports as f64;
-                    assert!((r.share - share).abs() < 1e-12, "share of {r:?}");
+                    let got = r.share.expect("every listed group has reports");
+                    assert!((got - share).abs() < 1e-12, "share of {r:?}");
+                    assert_eq!(r.small_n, r.reports < 5, "small_n of {r:?}");
                 }
             }
         }
@@ -272,9 +274,9 @@ fn stats_kwic_and_charts_from_the_command_line() {
     assert_eq!(
         lines,
         [
-            "year,matching_reports,reports,share,matching_sections",
-            "2023,4,4,1.0000,8",
-            "2024,1,1,1.0000,1"
+            "year,matching_reports,n,share,small_n,matching_sections",
+            "2023,4,4,1.0000,true,8",
+            "2024,1,1,1.0000,true,1"
         ]
     );
 
@@ -305,9 +307,63 @@ fn stats_kwic_and_charts_from_the_command_line() {
         "shares are numbers"
     );
     let svg = std::fs::read_to_string(dir.join("stats.svg")).expect("chart");
-    for label in ["法律顾问", "公职律师", "河南省"] {
+    for label in ["法律顾问", "公职律师", "河南省", "全部报告"] {
         assert!(svg.contains(label), "the chart shows {label}");
     }
+    assert_eq!(
+        text(&rows[0][5]),
+        "small_n",
+        "the spreadsheet flags small groups"
+    );
+
+    // A filtered chart names its filters; every group here has fewer than 5 reports, so every
+    // point is hollow and says its n.
+    let out = run(
+        "fazhi-query",
+        dir,
+        &[
+            "stats",
+            "法律顾问",
+            "--by",
+            "year",
+            "--province",
+            "河南省",
+            "--chart",
+            "henan.svg",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let svg = std::fs::read_to_string(dir.join("henan.svg")).expect("chart");
+    assert!(
+        svg.contains("“法律顾问” · 河南省 · 提及率（按年份）"),
+        "the title names query and filter: {svg}"
+    );
+    let document = resvg::usvg::roxmltree::Document::parse(&svg).expect("the SVG is XML");
+    let circles: Vec<(Option<&str>, Option<&str>)> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .map(|n| (n.attribute("fill"), n.attribute("stroke")))
+        .collect();
+    let hollow = circles
+        .iter()
+        .filter(|(fill, stroke)| *fill == Some("none") && stroke.is_some())
+        .count();
+    let filled_in_colour = circles
+        .iter()
+        .filter(|(fill, _)| fill.is_some_and(|f| f != "none" && !f.eq_ignore_ascii_case("#ffffff")))
+        .count();
+    assert!(
+        hollow >= 2,
+        "the points (and the legend's key) are hollow: {circles:?}"
+    );
+    assert_eq!(
+        filled_in_colour, 1,
+        "only the legend's line mark is filled: {circles:?}"
+    );
+    assert!(
+        svg.contains("n=") && svg.contains("n &lt; 5"),
+        "n is written: {svg}"
+    );
 
     let out = run(
         "fazhi-query",

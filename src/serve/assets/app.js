@@ -55,7 +55,8 @@ const TEXT = {
     clearAll: '清除全部筛选',
     yearCol: '年份',
     matchingCol: '提及报告',
-    reportsCol: '报告数',
+    reportsCol: '报告数 n',
+    smallNote: '* n < 5：组内报告不足 5 份，比例仅供参考',
     shareCol: '占比',
     noHeading: '前言',
     untitled: '无标题',
@@ -112,7 +113,8 @@ const TEXT = {
     clearAll: 'Clear all filters',
     yearCol: 'Year',
     matchingCol: 'Mentioning',
-    reportsCol: 'Reports',
+    reportsCol: 'Reports n',
+    smallNote: '* n < 5: fewer than 5 reports in the group, too few for the share to say much',
     shareCol: 'Share',
     noHeading: 'Preamble',
     untitled: 'Untitled',
@@ -547,7 +549,8 @@ async function loadTrend(state, results, ticket) {
   panel.dataset.state = 'loading';
   const chart = $('chart');
   chart.hidden = false;
-  chart.src = '/api/chart.svg?' + params.toString();
+  chartParams = params;
+  drawChart();
   try {
     const stats = await getJson('/api/stats?' + params.toString());
     if (ticket !== searchCount) return;
@@ -561,6 +564,23 @@ async function loadTrend(state, results, ticket) {
   }
 }
 
+// The chart is drawn for the width it is shown at and never scaled down, so that its text
+// keeps its size (≥ 12 px) on a phone: the panel's width, at most 540 px (the table fits beside it).
+let chartParams = null;
+
+function chartWidth() {
+  const body = $('trend').querySelector('.trend-body');
+  return Math.max(280, Math.min(540, Math.floor(body.clientWidth)));
+}
+
+function drawChart() {
+  if (!chartParams) return;
+  const params = new URLSearchParams(chartParams);
+  params.set('width', String(chartWidth()));
+  const src = '/api/chart.svg?' + params.toString();
+  if ($('chart').getAttribute('src') !== src) $('chart').src = src;
+}
+
 function renderTrendTable(stats) {
   const head = el('tr');
   for (const key of ['yearCol', 'matchingCol', 'reportsCol', 'shareCol']) {
@@ -572,7 +592,7 @@ function renderTrendTable(stats) {
       el('td', null, row.group[0] || '—'),
       el('td', 'num', row.matching_reports),
       el('td', 'num', row.reports),
-      el('td', 'num', `${(row.share * 100).toFixed(1)}%`),
+      el('td', 'num', shareText(row)),
     );
     return tr;
   });
@@ -580,7 +600,18 @@ function renderTrendTable(stats) {
   thead.append(head);
   const tbody = el('tbody');
   tbody.append(...rows);
-  $('trend-table').replaceChildren(thead, tbody);
+  const parts = [thead, tbody];
+  if (stats.rows.some((row) => row.small_n && row.share !== null)) {
+    parts.unshift(el('caption', 'note', t('smallNote')));
+  }
+  $('trend-table').replaceChildren(...parts);
+}
+
+// 62.5%, 40.0% * from fewer than 5 reports, — for a year with no report (0 of 0 is no share).
+function shareText(row) {
+  if (row.share === null) return '—';
+  const share = `${(row.share * 100).toFixed(1)}%`;
+  return row.small_n ? `${share} *` : share;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -600,6 +631,11 @@ function start() {
   $('next').addEventListener('click', () => turnPage(1));
   $('chart').addEventListener('error', () => {
     $('chart').hidden = true;
+  });
+  let resizing = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(drawChart, 250);
   });
   $('toggle-facets').addEventListener('click', () => {
     const open = $('facets').classList.toggle('open');
