@@ -8,5 +8,6 @@ mod property;
 mod scale;
 mod seeds;
 mod serve;
+mod stays_up;
 mod util;
 mod workflow;
