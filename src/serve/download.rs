@@ -26,6 +26,9 @@ use crate::search::{Hit, SearchResults};
 
 /// Hits per streamed chunk.
 const CHUNK_HITS: usize = 200;
+/// A chunk is closed once its passages reach this many bytes: with whole sections of a few
+/// megabytes, 200 hits would make a chunk of hundreds.
+const CHUNK_BYTES: usize = 1 << 20;
 /// The most characters of the query that go into the file name.
 const NAME_CHARS: usize = 40;
 
@@ -175,8 +178,9 @@ fn attachment(query: &str, extension: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"fazhi-search\""))
 }
 
-/// The rows of a CSV or JSON Lines export, [`CHUNK_HITS`] at a time. The CSV's byte-order
-/// mark and header come once, in the first chunk (which an export without hits also sends).
+/// The rows of a CSV or JSON Lines export, [`CHUNK_HITS`] at a time or fewer when their
+/// passages pass [`CHUNK_BYTES`] (a hit is never split). The CSV's byte-order mark and header
+/// come once, in the first chunk (which an export without hits also sends).
 struct Chunks {
     hits: std::vec::IntoIter<Hit>,
     terms: Vec<String>,
@@ -189,18 +193,19 @@ impl Chunks {
     fn next_chunk(&mut self, stop: &Stop) -> Result<Option<Bytes>, ApiError> {
         let first = !self.started;
         self.started = true;
-        let hits: Vec<Hit> = self.hits.by_ref().take(CHUNK_HITS).collect();
-        if hits.is_empty() && !first {
+        let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
+        let mut records: Vec<Record> = Vec::new();
+        let mut bytes = 0;
+        while records.len() < CHUNK_HITS && bytes < CHUNK_BYTES {
+            let Some(hit) = self.hits.next() else { break };
+            stop.check()?;
+            let record = Record::new(&hit, &terms, self.passage);
+            bytes += record.passage.len() + record.citation.len();
+            records.push(record);
+        }
+        if records.is_empty() && !first {
             return Ok(None);
         }
-        let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
-        let records: Vec<Record> = hits
-            .iter()
-            .map(|hit| {
-                stop.check()?;
-                Ok(Record::new(hit, &terms, self.passage))
-            })
-            .collect::<Result<_, ApiError>>()?;
         let mut out = Vec::new();
         match self.format {
             ExportFormat::Jsonl => {
@@ -285,6 +290,29 @@ mod tests {
                 "chunks for {n} hits"
             );
         }
+    }
+
+    #[test]
+    fn chunks_of_big_sections_are_cut_by_size() {
+        let big = |n: usize| Hit {
+            text: format!("法律顾问{}", "审".repeat(CHUNK_BYTES / 3 / 2)),
+            ..hit(n)
+        };
+        let mut stream = Chunks {
+            hits: (0..5).map(big).collect::<Vec<_>>().into_iter(),
+            terms: vec!["法律顾问".into()],
+            passage: PassageOptions {
+                full: true,
+                ..PassageOptions::default()
+            },
+            format: ExportFormat::Jsonl,
+            started: false,
+        };
+        let stop = Limits::new(std::time::Duration::from_secs(600)).stop();
+        let lines: Vec<usize> = std::iter::from_fn(|| stream.next_chunk(&stop).expect("a chunk"))
+            .map(|chunk| chunk.iter().filter(|b| **b == b'\n').count())
+            .collect();
+        assert_eq!(lines, [2, 2, 1], "two half-megabyte sections to a chunk");
     }
 
     #[test]
