@@ -174,7 +174,7 @@ pub async fn export(State(app): Shared, uri: Uri) -> Result<Response, ApiError> 
     let engine = Arc::clone(&app.engine);
     let (results, params) = app
         .limits
-        .blocking(deadline, move |_| {
+        .blocking_export(deadline, move |_| {
             let results = engine.search(&params.request)?;
             Ok((results, params))
         })

@@ -65,7 +65,7 @@ pub async fn response(
         ExportFormat::Xlsx => {
             let hits = results.hits;
             let book = limits
-                .blocking(deadline, move |stop| workbook(&hits, &params, stop))
+                .blocking_export(deadline, move |stop| workbook(&hits, &params, stop))
                 .await?;
             drop(slot);
             Body::from(book)
@@ -123,7 +123,7 @@ impl Stream for Download {
             let limits = Arc::clone(&this.limits);
             this.next = Some(Box::pin(async move {
                 limits
-                    .blocking(limits.deadline(), move |stop| {
+                    .blocking_export(limits.deadline(), move |stop| {
                         let chunk = chunks.next_chunk(stop)?;
                         Ok((chunks, chunk))
                     })

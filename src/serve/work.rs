@@ -20,6 +20,9 @@ use super::error::ApiError;
 pub const SEARCH_THREADS: usize = 4;
 /// Exports that stream at once; each holds its hits in memory until it is sent.
 pub const MAX_EXPORTS: usize = 16;
+/// Of the [`SEARCH_THREADS`], how many exports' work may hold at once, so that a burst of
+/// exports leaves threads for the searches of the page.
+pub const EXPORT_THREADS: usize = SEARCH_THREADS / 2;
 /// How long an export waits for another to finish before it is refused.
 const EXPORT_WAIT: Duration = Duration::from_secs(1);
 
@@ -27,6 +30,7 @@ const EXPORT_WAIT: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub struct Limits {
     searches: Arc<Semaphore>,
+    export_threads: Arc<Semaphore>,
     exports: Arc<Semaphore>,
     deadline: Duration,
 }
@@ -85,6 +89,7 @@ impl Limits {
     pub fn new(deadline: Duration) -> Limits {
         Limits {
             searches: Arc::new(Semaphore::new(SEARCH_THREADS)),
+            export_threads: Arc::new(Semaphore::new(EXPORT_THREADS)),
             exports: Arc::new(Semaphore::new(MAX_EXPORTS)),
             deadline,
         }
@@ -127,6 +132,31 @@ impl Limits {
             Ok(Err(e)) => Err(ApiError::internal(format!("the search failed: {e}"))),
             Err(_) => Err(ApiError::deadline(deadline.limit)),
         }
+    }
+
+    /// [`Limits::blocking`] for an export's work, on one of the [`EXPORT_THREADS`].
+    pub async fn blocking_export<T: Send + 'static>(
+        &self,
+        deadline: Deadline,
+        work: impl FnOnce(&Stop) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let permit = match timeout_at(
+            deadline.at,
+            Arc::clone(&self.export_threads).acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(closed)) => {
+                return Err(ApiError::internal(format!("no export thread: {closed}")));
+            }
+            Err(_) => return Err(ApiError::busy(deadline.limit)),
+        };
+        self.blocking(deadline, move |stop| {
+            let _permit = permit;
+            work(stop)
+        })
+        .await
     }
 
     /// A stop for work run outside [`Limits::blocking`] (unit tests of the work).
@@ -202,6 +232,33 @@ mod tests {
             )
             .await;
             assert_eq!(quick.ok().and_then(Result::ok), Some(7));
+        });
+    }
+
+    #[test]
+    fn exports_leave_threads_for_searches() {
+        runtime().block_on(async {
+            let limits = Arc::new(Limits::new(Duration::from_secs(600)));
+            let mut exports = Vec::new();
+            for _ in 0..3 * SEARCH_THREADS {
+                let limits = Arc::clone(&limits);
+                exports.push(tokio::spawn(async move {
+                    limits
+                        .blocking_export(limits.deadline(), until_stopped)
+                        .await
+                }));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let searches: Vec<_> = (0..SEARCH_THREADS - EXPORT_THREADS)
+                .map(|_| limits.blocking(limits.deadline(), |_| Ok(7)))
+                .collect();
+            for search in searches {
+                let answer = timeout(Duration::from_secs(60), search).await;
+                assert_eq!(answer.ok().and_then(Result::ok), Some(7));
+            }
+            for export in exports {
+                export.abort();
+            }
         });
     }
 
