@@ -123,7 +123,7 @@ impl Stream for Download {
             let limits = Arc::clone(&this.limits);
             this.next = Some(Box::pin(async move {
                 limits
-                    .blocking_export(limits.deadline(), move |stop| {
+                    .blocking_export_chunk(move |stop| {
                         let chunk = chunks.next_chunk(stop)?;
                         Ok((chunks, chunk))
                     })

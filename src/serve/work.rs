@@ -134,29 +134,44 @@ impl Limits {
         }
     }
 
-    /// [`Limits::blocking`] for an export's work, on one of the [`EXPORT_THREADS`].
+    /// [`Limits::blocking`] for an export's work, on one of the [`EXPORT_THREADS`]: the
+    /// search before its first byte, whose wait for a thread counts against `deadline`.
     pub async fn blocking_export<T: Send + 'static>(
         &self,
         deadline: Deadline,
         work: impl FnOnce(&Stop) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let permit = match timeout_at(
-            deadline.at,
-            Arc::clone(&self.export_threads).acquire_owned(),
-        )
-        .await
-        {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(closed)) => {
-                return Err(ApiError::internal(format!("no export thread: {closed}")));
-            }
+        let thread = match timeout_at(deadline.at, self.export_thread()).await {
+            Ok(thread) => thread?,
             Err(_) => return Err(ApiError::busy(deadline.limit)),
         };
         self.blocking(deadline, move |stop| {
-            let _permit = permit;
+            let _thread = thread;
             work(stop)
         })
         .await
+    }
+
+    /// An export's chunk, on one of the [`EXPORT_THREADS`], within a deadline that starts
+    /// once a thread is free: a download under way waits its turn among the other exports
+    /// (at most [`MAX_EXPORTS`], so not for ever) rather than being cut short for it.
+    pub async fn blocking_export_chunk<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Stop) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let thread = self.export_thread().await?;
+        self.blocking(self.deadline(), move |stop| {
+            let _thread = thread;
+            work(stop)
+        })
+        .await
+    }
+
+    async fn export_thread(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        Arc::clone(&self.export_threads)
+            .acquire_owned()
+            .await
+            .map_err(|closed| ApiError::internal(format!("no export thread: {closed}")))
     }
 
     /// A stop for work run outside [`Limits::blocking`] (unit tests of the work).

@@ -320,3 +320,56 @@ fn a_parameter_that_is_not_utf8_is_a_400_that_names_it() {
         );
     }
 }
+
+#[test]
+fn the_bounds_of_the_server_have_a_range() {
+    let cwd = TempDir::new().expect("temp dir");
+    let index = test_index().to_string_lossy().into_owned();
+    let rows: [(&[&str], &str); 4] = [
+        (&["--deadline", "0"], "0 is not in 1..=600"),
+        (&["--deadline", "601"], "601 is not in 1..=600"),
+        (&["--idle-timeout", "0"], "0 is not in 1..=600"),
+        (&["--deadline", "18446744073709551616"], "--deadline"),
+    ];
+    for (args, says) in rows {
+        let mut all = vec!["serve", "--index", &index, "--addr", "127.0.0.1:0"];
+        all.extend(args);
+        let out = crate::util::run("fazhi-query", cwd.path(), &all);
+        let said = crate::util::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        assert!(said.contains(says), "{args:?}: {said}");
+    }
+}
+
+#[test]
+fn exports_left_unread_are_dropped_after_the_idle_timeout() {
+    // Twenty exports nobody reads take every export slot (the deadline is long, so that none
+    // gives up while it waits for a thread); a client that reads nothing for the idle timeout
+    // (1 s) is dropped, so the slots come back and a new export is answered.
+    let server = Server::start_with(
+        big_index(),
+        &["--idle-timeout", "1", "--deadline", "120"],
+        &[],
+        None,
+    );
+    let export = big_export();
+    let unread_exports: Vec<TcpStream> = (0..20).map(|_| unread(server.addr, &export)).collect();
+    // Refused while the unread ones hold every slot (the server takes them within a second
+    // of their requests), then answered once they are dropped.
+    std::thread::sleep(Duration::from_secs(1));
+    let mut refused = false;
+    let answered = (0..120).find_map(|_| {
+        let reply = server.get(&export);
+        match reply.status {
+            200 if refused => return Some(reply),
+            200 => {}
+            503 => refused = true,
+            _ => panic!("{}", opening(&reply)),
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        None
+    });
+    let reply = answered.expect("an export answered once the unread ones were dropped");
+    assert!(reply.body.len() > 6_000_000, "the whole export");
+    drop(unread_exports);
+}
