@@ -41,6 +41,14 @@ struct Args {
     /// Skip ripgrep and SQLite.
     #[arg(long)]
     no_alternatives: bool,
+    /// Also measure a corpus of the bundled reports plus one report that is a single line of
+    /// this many MB without a heading (a crawl gone wrong): index time and query time for a term
+    /// inside it. E.g. `--big-line 20,50`.
+    #[arg(long, value_delimiter = ',')]
+    big_line: Vec<usize>,
+    /// Run only the `--big-line` cases, not the `--sizes` corpora.
+    #[arg(long)]
+    big_line_only: bool,
 }
 
 /// One query's measurements.
@@ -130,9 +138,168 @@ fn main() -> anyhow::Result<()> {
     }
     println!("# fazhi-search benchmark\n");
     println!("{}\n", machine());
-    for &n in &args.sizes {
-        bench_size(&args, n, &index_bin, &query_bin)?;
+    if !args.big_line_only {
+        for &n in &args.sizes {
+            bench_size(&args, n, &index_bin, &query_bin)?;
+        }
     }
+    for &mb in &args.big_line {
+        bench_big_line(&args, mb, &index_bin, &query_bin)?;
+    }
+    Ok(())
+}
+
+/// One line of `bytes` bytes of prose without a heading: the bundled reports' sentences, each
+/// checked to start no heading and hold none, nor an inline point (一是), in a fixed
+/// pseudo-random order.
+fn big_line(bytes: usize) -> anyhow::Result<String> {
+    use fazhi_search::classify::TypeRules;
+    use fazhi_search::clean::Line;
+    use fazhi_search::sections::heading::{parse_heading, point_marker_at};
+    use fazhi_search::sections::split_inline_headings;
+    let mut sentences = Vec::new();
+    for entry in std::fs::read_dir("corpus")? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        for line in fazhi_search::clean::clean(&text).lines {
+            for s in line.text.split_inclusive('。') {
+                let one = Line {
+                    number: 1,
+                    text: s.to_string(),
+                };
+                let no_point = s
+                    .char_indices()
+                    .all(|(b, _)| point_marker_at(s, b).is_none());
+                if s.ends_with('。')
+                    && no_point
+                    && parse_heading(s).is_none()
+                    && split_inline_headings(&[one], TypeRules::embedded()).len() == 1
+                {
+                    sentences.push(s.to_string());
+                }
+            }
+        }
+    }
+    if sentences.is_empty() {
+        bail!("no sentences in corpus/: run from the repository's root");
+    }
+    sentences.sort();
+    let mut line = String::with_capacity(bytes + 512);
+    let mut pick = 7usize;
+    while line.len() < bytes {
+        pick = (pick * 31 + 17) % sentences.len();
+        line.push_str(&sentences[pick]);
+    }
+    Ok(line)
+}
+
+/// The big-line case: the bundled reports plus `big.txt`, a title and one line of `mb` MB.
+fn bench_big_line(
+    args: &Args,
+    mb: usize,
+    index_bin: &Path,
+    query_bin: &Path,
+) -> anyhow::Result<()> {
+    let root = args.dir.join(format!("big-line-{mb}mb"));
+    let corpus = root.join("corpus");
+    let index = root.join("index");
+    if !corpus.is_dir() {
+        eprintln!(
+            "writing a {mb} MB one-line report into {}",
+            corpus.display()
+        );
+        std::fs::create_dir_all(&corpus)?;
+        for entry in std::fs::read_dir("corpus")? {
+            let path = entry?.path();
+            std::fs::copy(&path, corpus.join(path.file_name().context("a file name")?))?;
+        }
+        let text = format!(
+            "某镇2023年法治政府建设年度报告\n{}\n",
+            big_line(mb * 1_000_000)?
+        );
+        std::fs::write(corpus.join("big.txt"), text)?;
+    }
+    println!("## One {mb} MB line without headings, beside the bundled reports\n");
+    let _ = std::fs::remove_dir_all(&index);
+    eprintln!("indexing the {mb} MB line");
+    let build = run_measured(
+        Command::new(index_bin)
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--index")
+            .arg(&index)
+            .arg("--quiet"),
+    )?;
+    if !build.ok {
+        bail!("fazhi-index failed on {}", corpus.display());
+    }
+    let engine = Engine::open(&index)?;
+    let request = search::parse("法治").map(|query| SearchRequest {
+        query,
+        filters: Filters::default(),
+        limit: None,
+        facet_limit: Some(search::DEFAULT_FACET_LIMIT),
+    })?;
+    let results = engine.search(&request)?;
+    let big_sections = results
+        .hits
+        .iter()
+        .filter(|h| h.meta.file == "big.txt")
+        .count();
+    println!("| step | wall | peak RSS |\n|---|---|---|");
+    println!(
+        "| index build ({} sections of big.txt match 法治) | {:.1} s | {:.0} MiB |",
+        big_sections,
+        build.wall.as_secs_f64(),
+        build.max_rss_kb as f64 / 1024.0
+    );
+    let out = root.join("hits.csv");
+    let runs: [(&str, Vec<&str>); 5] = [
+        (
+            "search `法治 --all`, text with passages",
+            vec!["法治", "--all"],
+        ),
+        (
+            "search `法治 --all --full`",
+            vec!["法治", "--all", "--full"],
+        ),
+        (
+            "search `法治`, top 10, JSON",
+            vec!["法治", "--format", "json"],
+        ),
+        ("kwic `法治`", vec!["kwic", "法治"]),
+        (
+            "export `法治 --all -o hits.csv`",
+            vec!["法治", "--all", "-o"],
+        ),
+    ];
+    for (name, run_args) in runs {
+        let mut cmd = Command::new(query_bin);
+        cmd.arg("--index").arg(&index).args(["--color", "never"]);
+        if run_args.first() == Some(&"kwic") {
+            cmd = Command::new(query_bin);
+            cmd.arg("kwic")
+                .arg("--index")
+                .arg(&index)
+                .args(["--color", "never"])
+                .args(&run_args[1..]);
+        } else {
+            cmd.args(&run_args);
+        }
+        if run_args.last() == Some(&"-o") {
+            let _ = std::fs::remove_file(&out);
+            cmd.arg(&out);
+        }
+        let run = run_measured(&mut cmd)?;
+        if !run.ok {
+            bail!("{name} failed");
+        }
+        println!(
+            "| {name} | {:.2} s | {:.0} MiB |",
+            run.wall.as_secs_f64(),
+            run.max_rss_kb as f64 / 1024.0
+        );
+    }
+    println!();
     Ok(())
 }
 
@@ -425,6 +592,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         passage: PassageOptions::default(),
         color: false,
         query: QUERIES[4].query.into(),
+        filters: String::new(),
         terms: vec![QUERIES[4].query.into()],
     };
     export::write(&mut std::io::sink(), &results, &render)?;

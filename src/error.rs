@@ -51,6 +51,22 @@ pub enum Error {
     #[error("the index at {path} cannot be used ({reason}): rebuild the index with fazhi-index")]
     CorruptIndex { path: PathBuf, reason: String },
 
+    /// A file of the index is not what fazhi-index wrote and verified (a checksum mismatch, a
+    /// missing file, meta.json disagreeing with a segment): nothing is answered from it.
+    #[error(
+        "the index at {path} is damaged (file {file}: {reason}): \
+         rebuild the index with fazhi-index --rebuild"
+    )]
+    Damaged {
+        path: PathBuf,
+        file: String,
+        reason: String,
+    },
+
+    /// `--index` names a folder fazhi-index must not write into.
+    #[error("--index {path}: {reason}")]
+    IndexFolder { path: PathBuf, reason: String },
+
     #[error("malformed query: {message}\n  {query}\n  {caret}")]
     Query {
         message: String,

@@ -20,6 +20,7 @@
 
 pub mod classify;
 pub mod clean;
+pub mod corpus;
 pub mod error;
 pub mod export;
 pub mod index;

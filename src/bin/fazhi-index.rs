@@ -1,15 +1,20 @@
 //! fazhi-index: build or update the index of a corpus of reports.
 //!
 //! Exit codes: 0 the index is up to date (files that could not be read are listed as warnings),
-//! 2 an error, or a corpus in which no report could be indexed.
+//! 2 an error, or a corpus in which no report could be indexed. With `--check`: 0 the index is
+//! sound, 2 it is damaged (each damaged file named) or missing.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use fazhi_search::index::check;
 use fazhi_search::index::emit::emit_ndjson;
-use fazhi_search::index::writer::{IndexConfig, IndexSummary, progress_bar, update};
+use fazhi_search::index::folder;
+use fazhi_search::index::writer::{
+    IndexConfig, IndexSummary, MAX_THREADS, progress_bar, rebuild, update,
+};
 
 /// Index a folder of rule-of-law reports (法治政府建设年度报告) for fazhi-query.
 #[derive(Parser, Debug)]
@@ -21,9 +26,18 @@ struct Args {
     /// Folder of the index (created if missing).
     #[arg(long, default_value = "index")]
     index: PathBuf,
-    /// Indexing threads [default: the number of CPU cores].
-    #[arg(long)]
+    /// Indexing threads, 1 to 64 [default: the number of CPU cores, at most 64].
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS as u64))]
     threads: Option<usize>,
+    /// Start the index over: delete the files fazhi-index wrote in --index (without reading
+    /// them, so a damaged index can always be replaced) and index the corpus from scratch.
+    #[arg(long, conflicts_with_all = ["check", "emit"])]
+    rebuild: bool,
+    /// Instead of indexing, verify the index: every file's checksum, meta.json against the
+    /// segments, the facet file, the schema version. Names what is damaged; exit 0 when sound,
+    /// 2 when not.
+    #[arg(long, conflicts_with = "emit")]
+    check: bool,
     /// Print only warnings and errors.
     #[arg(long, short)]
     quiet: bool,
@@ -78,20 +92,51 @@ fn emit(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `--check`: every file of the index verified; what is damaged, named.
+fn check_index(args: &Args) -> anyhow::Result<ExitCode> {
+    let verdict = check::check(&args.index)?;
+    if verdict.damage.is_empty() {
+        if !args.quiet {
+            println!(
+                "The index at {} is sound: {} files verified, {} segments consistent with meta.json.",
+                args.index.display(),
+                verdict.files,
+                verdict.segments
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for d in &verdict.damage {
+        eprintln!("fazhi-index: damaged: {}: {}", d.file, d.reason);
+    }
+    eprintln!(
+        "fazhi-index: error: the index at {} is damaged ({} findings above): rebuild the index \
+         with fazhi-index --rebuild",
+        args.index.display(),
+        verdict.damage.len()
+    );
+    Ok(ExitCode::from(2))
+}
+
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    fazhi_search::corpus::check(&args.corpus)?;
     if args.emit.is_some() {
         return emit(args);
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if args.check {
+        return check_index(args);
+    }
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+    });
     let config = IndexConfig {
         corpus: args.corpus.clone(),
         index: args.index.clone(),
         threads,
     };
     let progress = progress_bar(args.quiet);
-    let summary = update(&config, &progress).with_context(|| {
+    let run = if args.rebuild { rebuild } else { update };
+    let summary = run(&config, &progress).with_context(|| {
         format!(
             "indexing {} into {}",
             config.corpus.display(),
@@ -124,6 +169,19 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool) {
     }
     if let Some(reason) = &s.rebuilt {
         eprintln!("fazhi-index: rebuilt the index from scratch: {reason}");
+    }
+    if !s.left_alone.is_empty() {
+        eprintln!(
+            "fazhi-index: warning: {} holds files fazhi-index did not write, left alone: {}",
+            config.index.display(),
+            folder::listing(&s.left_alone)
+        );
+    }
+    if s.orphans_removed > 0 && !quiet {
+        eprintln!(
+            "fazhi-index: removed {} files no commit used (left by a run that was stopped)",
+            s.orphans_removed
+        );
     }
     if quiet {
         return;

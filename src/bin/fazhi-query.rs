@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::{self, writer};
+use fazhi_search::region::Level;
 use fazhi_search::search::{
     self, Dimension, Engine, Filters, HitReads, SearchRequest, StatsRequest,
 };
@@ -51,15 +52,45 @@ enum Command {
 
 const SUBCOMMANDS: [&str; 5] = ["search", "stats", "kwic", "serve", "help"];
 
+// The ranges of the number options (README, "Reliability: the index"): wide enough for any
+// use, narrow enough that no value can exhaust memory or overflow arithmetic.
+/// `search --limit`: more hits than this are read with `--all`.
+const MAX_HITS: usize = 100_000;
+/// `search --facets`.
+const MAX_FACETS: usize = 100_000;
+/// `search --context`, in characters.
+const MAX_CONTEXT: usize = 10_000;
+/// `kwic --width`, in characters.
+const MAX_WIDTH: usize = 1_000;
+/// `kwic --limit`.
+const MAX_KWIC_LINES: usize = 100_000_000;
+
+/// A number option's parser: a value outside `min..=max` is refused with the range.
+fn ranged(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
+}
+
 /// Where the index is.
 #[derive(Args, Debug)]
 struct Source {
-    /// Folder of the index.
-    #[arg(long, default_value = "index")]
-    index: PathBuf,
-    /// Folder of reports, indexed first when the index does not exist yet.
+    /// Folder of the index [default: ./index, built from --corpus when missing]. A folder named
+    /// here must hold an index: it is never built from the corpus.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Folder of reports, indexed first when the default index does not exist yet.
     #[arg(long, default_value = "corpus")]
     corpus: PathBuf,
+}
+
+/// The index used when no --index is given.
+const DEFAULT_INDEX: &str = "./index";
+
+impl Source {
+    fn index(&self) -> PathBuf {
+        self.index
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX))
+    }
 }
 
 /// Which sections count.
@@ -86,6 +117,9 @@ struct FilterArgs {
     /// Only this section type: overview, measures, shortcomings, leadership, plans, other; repeatable.
     #[arg(long = "type")]
     section_type: Vec<String>,
+    /// Only reports issued by this kind of body: town, county, department, other; repeatable.
+    #[arg(long)]
+    level: Vec<String>,
 }
 
 impl FilterArgs {
@@ -95,6 +129,11 @@ impl FilterArgs {
                 .section_type
                 .iter()
                 .map(|t| t.parse::<SectionType>())
+                .collect::<Result<Vec<_>, Error>>()?,
+            levels: self
+                .level
+                .iter()
+                .map(|l| l.parse::<Level>())
                 .collect::<Result<Vec<_>, Error>>()?,
             years: self.year.as_deref().map(search::parse_years).transpose()?,
             towns: self.town,
@@ -124,19 +163,11 @@ struct Output {
 impl Output {
     /// The format asked for, or the one the output file's extension names, or text.
     fn format(&self) -> fazhi_search::Result<Format> {
-        if let Some(name) = &self.format {
-            return name.parse();
+        match (&self.format, &self.output) {
+            (Some(name), _) => name.parse(),
+            (None, Some(path)) => Format::of_file(path),
+            (None, None) => Ok(Format::Text),
         }
-        let extension = self
-            .output
-            .as_ref()
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        Ok(match extension.as_deref() {
-            Some(e) if e != "text" => e.parse().unwrap_or(Format::Text),
-            _ => Format::Text,
-        })
     }
 
     fn color(&self, format: Format) -> bool {
@@ -155,8 +186,9 @@ impl Output {
 
 #[derive(Args, Debug)]
 struct SearchArgs {
-    /// The query, e.g. 法律顾问, "法律 顾问", 普法 OR 宣传, 法律顾问 -培训.
-    #[arg(required = true, num_args = 1..)]
+    /// The query, e.g. 法律顾问, "法律 顾问", 普法 OR 宣传, 法律顾问 -培训; without one, every
+    /// section that passes the filters, by report and line.
+    #[arg(num_args = 0..)]
     query: Vec<String>,
     #[command(flatten)]
     source: Source,
@@ -164,18 +196,19 @@ struct SearchArgs {
     filters: FilterArgs,
     #[command(flatten)]
     output: Output,
-    /// Number of hits to show.
-    #[arg(long, default_value_t = 10)]
-    limit: usize,
+    /// Number of hits to show, 0 to 100000 [default: 10; with -o FILE, every hit] (--all for
+    /// every hit).
+    #[arg(long, value_parser = ranged(0, MAX_HITS))]
+    limit: Option<usize>,
     /// Show every hit.
     #[arg(long)]
     all: bool,
-    /// Values listed per facet (town, county, …), the largest counts first, or `all`.
-    /// The output also says how many values each facet has.
+    /// Values listed per facet (town, county, …), the largest counts first: 0 to 100000, or
+    /// `all`. The output also says how many values each facet has.
     #[arg(long, default_value = "100", value_name = "N|all")]
     facets: FacetLimit,
-    /// Characters of context each side of the matching sentence(s).
-    #[arg(long, default_value_t = 20)]
+    /// Characters of context each side of the matching sentence(s), 0 to 10000.
+    #[arg(long, default_value_t = 20, value_parser = ranged(0, MAX_CONTEXT))]
     context: usize,
     /// Show whole sections instead of the matching sentences.
     #[arg(long)]
@@ -190,25 +223,33 @@ impl std::str::FromStr for FacetLimit {
     type Err = String;
 
     fn from_str(text: &str) -> Result<FacetLimit, String> {
+        let out_of_range = || format!("{text} is not in 0..={MAX_FACETS}, nor all");
         match text.trim() {
             "all" => Ok(FacetLimit(None)),
-            n => n
-                .parse()
+            n if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() => n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= MAX_FACETS)
                 .map(|n| FacetLimit(Some(n)))
-                .map_err(|_| format!("{text:?}: write a number of values, or all")),
+                .ok_or_else(out_of_range),
+            _ => Err(format!(
+                "{text:?}: write a number of values (0..={MAX_FACETS}), or all"
+            )),
         }
     }
 }
 
 #[derive(Args, Debug)]
 struct StatsArgs {
-    /// The query to count, e.g. 法律顾问 (or use --compare for several).
+    /// The query to count, e.g. 法律顾问 (or use --compare for several); without one, the
+    /// reports that pass the filters.
     #[arg(num_args = 0..)]
     query: Vec<String>,
     /// Several queries side by side, e.g. --compare 法律顾问 公职律师.
     #[arg(long, num_args = 1..)]
     compare: Vec<String>,
-    /// Group by one or two of year, province, city, county, town, section_type: year,province.
+    /// Group by one or two of year, province, city, county, town, section_type, level:
+    /// year,province.
     #[arg(long, default_value = "year")]
     by: String,
     /// Also draw the table as a chart: FILE.svg or FILE.png (a line over years, else bars).
@@ -227,14 +268,14 @@ struct KwicArgs {
     /// The query; every occurrence of its terms in the matching sections is listed.
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
-    /// Characters of context each side of the match.
-    #[arg(long, default_value_t = kwic::DEFAULT_WIDTH)]
+    /// Characters of context each side of the match, 0 to 1000.
+    #[arg(long, default_value_t = kwic::DEFAULT_WIDTH, value_parser = ranged(0, MAX_WIDTH))]
     width: usize,
     /// Order: town, year, right (the text after the match) or left (the text before it, read backwards).
     #[arg(long, default_value = "town")]
     sort: String,
-    /// Show at most this many lines.
-    #[arg(long)]
+    /// Show at most this many lines, 0 to 100000000.
+    #[arg(long, value_parser = ranged(0, MAX_KWIC_LINES))]
     limit: Option<usize>,
     #[command(flatten)]
     source: Source,
@@ -285,6 +326,8 @@ enum Job {
         chart: Option<PathBuf>,
     },
     Kwic {
+        /// The query as written.
+        text: String,
         request: SearchRequest,
         terms: Vec<String>,
         width: usize,
@@ -295,6 +338,9 @@ enum Job {
     },
     Serve(ServeConfig),
 }
+
+/// Hits shown on a terminal unless --limit or --all says otherwise.
+const DEFAULT_LIMIT: usize = 10;
 
 /// The most hits a search reads for them to count as one page, seldom sharing a block of the
 /// document store.
@@ -317,6 +363,8 @@ impl Job {
 struct Config {
     job: Job,
     index: PathBuf,
+    /// Whether --index named the index (never built from the corpus then).
+    explicit_index: bool,
     corpus: PathBuf,
     output: Option<PathBuf>,
     /// Whether the output is binary (refused on a terminal).
@@ -341,7 +389,20 @@ impl Config {
     fn from_cli(cli: Cli) -> fazhi_search::Result<Config> {
         let (job, source, output) = match cli.command {
             Command::Search(args) => {
-                let (text, query) = parse_query(&args.query)?;
+                let filters = args.filters.into_filters()?;
+                let (text, query) = if !args.query.is_empty() {
+                    parse_query(&args.query)?
+                } else if !filters.is_empty() {
+                    // Filters alone: every section that passes them, by report and line (all
+                    // score alike, and ties rank in that order).
+                    (String::new(), Query::All)
+                } else {
+                    return Err(Error::Usage(
+                        "give a query, a filter or both: fazhi-query 法律顾问, \
+                         fazhi-query --type shortcomings --province 河南"
+                            .into(),
+                    ));
+                };
                 let format = args.output.format()?;
                 let render = RenderOptions {
                     format,
@@ -352,16 +413,23 @@ impl Config {
                     color: args.output.color(format),
                     terms: terms_of(&query),
                     query: text,
+                    filters: filters.describe(),
+                };
+                // A file gets every hit unless a limit is given: a cut export looks whole.
+                let limit = match (args.all, args.limit, &args.output.output) {
+                    (true, _, _) | (false, None, Some(_)) => None,
+                    (false, limit, _) => Some(limit.unwrap_or(DEFAULT_LIMIT)),
                 };
                 let request = SearchRequest {
                     query,
-                    filters: args.filters.into_filters()?,
-                    limit: (!args.all).then_some(args.limit),
+                    filters,
+                    limit,
                     facet_limit: args.facets.0,
                 };
                 (Job::Search { request, render }, args.source, args.output)
             }
             Command::Stats(args) => {
+                let filters = args.filters.into_filters()?;
                 let mut queries = Vec::new();
                 if !args.query.is_empty() {
                     queries.push(parse_query(&args.query)?);
@@ -369,9 +437,14 @@ impl Config {
                 for q in &args.compare {
                     queries.push(parse_query(std::slice::from_ref(q))?);
                 }
+                if queries.is_empty() && !filters.is_empty() {
+                    // Filters alone: the reports that pass them, counted by group.
+                    queries.push((String::new(), Query::All));
+                }
                 if queries.is_empty() {
                     return Err(Error::Usage(
-                        "stats needs a query: fazhi-query stats 法律顾问 --by year, or --compare 法律顾问 公职律师"
+                        "stats needs a query or a filter: fazhi-query stats 法律顾问 --by year, \
+                         --compare 法律顾问 公职律师, or stats --by year --province 河南"
                             .into(),
                     ));
                 }
@@ -381,7 +454,7 @@ impl Config {
                 }
                 let request = StatsRequest {
                     queries,
-                    filters: args.filters.into_filters()?,
+                    filters,
                     by: Dimension::parse_list(&args.by)?,
                 };
                 let format = args.output.format()?;
@@ -393,9 +466,10 @@ impl Config {
                 (job, args.source, args.output)
             }
             Command::Kwic(args) => {
-                let (_, query) = parse_query(&args.query)?;
+                let (text, query) = parse_query(&args.query)?;
                 let format = args.output.format()?;
                 let job = Job::Kwic {
+                    text,
                     terms: terms_of(&query),
                     request: SearchRequest {
                         query,
@@ -419,7 +493,8 @@ impl Config {
                         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
                         allowed_hosts: args.allow_hosts,
                     }),
-                    index: args.source.index,
+                    index: args.source.index(),
+                    explicit_index: args.source.index.is_some(),
                     corpus: args.source.corpus,
                     output: None,
                     binary: false,
@@ -433,7 +508,8 @@ impl Config {
         };
         Ok(Config {
             job,
-            index: source.index,
+            index: source.index(),
+            explicit_index: source.index.is_some(),
             corpus: source.corpus,
             output: output.output,
             binary: format.is_binary(),
@@ -476,8 +552,27 @@ fn default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString>
     args
 }
 
+/// `fazhi-query sats`: an ASCII word a letter or two from a command is a typo, not a search
+/// (a Chinese word is always a search).
+fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
+    let first = args.get(1)?.to_str()?;
+    if SUBCOMMANDS.contains(&first) {
+        return None;
+    }
+    let name = search::did_you_mean(first, &SUBCOMMANDS)?;
+    Some(format!(
+        "unknown command {first:?}; did you mean {name}? (to search for the word, write \
+         fazhi-query search {first})"
+    ))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(default_command(exclusions_as_not(std::env::args_os())));
+    let args = exclusions_as_not(std::env::args_os());
+    if let Some(message) = mistyped_command(&args) {
+        eprintln!("fazhi-query: error: {message}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse_from(default_command(args));
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -509,10 +604,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let results = engine.search(request)?;
             deliver(&config, |out| export::write(out, &results, render))?;
             if let Some(path) = &config.output {
+                let (written, all) = (results.hits.len(), results.total_sections);
+                let cut = match request.limit {
+                    Some(limit) if written < all => {
+                        format!(" (cut by --limit {limit}; leave it out to write all {all})")
+                    }
+                    _ => String::new(),
+                };
                 eprintln!(
-                    "fazhi-query: wrote {} of {} matching sections to {}",
-                    results.hits.len(),
-                    results.total_sections,
+                    "fazhi-query: wrote {written} of {all} matching sections to {}{cut}",
                     path.display()
                 );
             }
@@ -532,6 +632,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(found(table.totals.iter().any(|t| t.matching_reports > 0)))
         }
         Job::Kwic {
+            text,
             request,
             terms,
             width,
@@ -540,7 +641,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             color,
         } => {
-            let results = engine.search(request)?;
+            let results = engine.search_sections(request)?;
             let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
             let mut lines = kwic::lines(&results.hits, &terms, *width, *sort);
             let all = lines.len();
@@ -563,6 +664,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             if lines.len() < all {
                 eprintln!("fazhi-query: showing {} of {all} occurrences", lines.len());
+            }
+            if all == 0 {
+                let filters = request.filters.describe();
+                let within = if filters.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {filters}")
+                };
+                eprintln!("fazhi-query: no occurrence of {text}{within}");
             }
             Ok(found(all > 0))
         }
@@ -600,7 +710,8 @@ fn deliver(
 
 /// On a fresh checkout there is a corpus and no index yet: build it first, saying so.
 fn ensure_index(config: &Config) -> anyhow::Result<()> {
-    if index::exists(&config.index) || !config.corpus.is_dir() {
+    // A mistyped --index is an error (the engine names it), never a new index.
+    if config.explicit_index || index::exists(&config.index) || !config.corpus.is_dir() {
         return Ok(());
     }
     eprintln!(

@@ -12,7 +12,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::passage::find;
 use super::table::{Cell, Column, ColumnKind, Table};
-use super::{HIGHLIGHT_OFF, HIGHLIGHT_ON, citation};
+use super::{HIGHLIGHT_OFF, HIGHLIGHT_ON, citation, terminal_line};
 use crate::error::{Error, Result};
 use crate::report::ReportMeta;
 use crate::search::Hit;
@@ -70,28 +70,45 @@ impl FromStr for KwicSort {
 /// Context each side of the match, in characters, when not asked.
 pub const DEFAULT_WIDTH: usize = 20;
 
-/// Every occurrence of `terms` in `hits`, with `width` characters of context each side,
-/// in the order `sort` asks.
+/// The widest context the library shows each side of a match, in characters: a wider `width`
+/// is taken as this (a concordance line is read on one screen line; the binaries refuse larger
+/// numbers with a message, the library never fails or overflows on one).
+pub const MAX_WIDTH: usize = 1_000;
+
+/// Every occurrence of `terms` in `hits`, with `width` characters of context each side (at most
+/// [`MAX_WIDTH`]), in the order `sort` asks. The cost is linear in the sections' length plus
+/// the context shown: character positions are counted once, from one match to the next.
 pub fn lines(hits: &[Hit], terms: &[&str], width: usize, sort: KwicSort) -> Vec<KwicLine> {
+    let width = width.min(MAX_WIDTH);
     let mut out = Vec::new();
     for hit in hits {
-        let chars: Vec<(usize, char)> = hit.text.char_indices().collect();
-        let char_at = |byte: usize| chars.partition_point(|(b, _)| *b < byte);
-        let byte_at = |c: usize| chars.get(c).map_or(hit.text.len(), |(b, _)| *b);
+        let text = hit.text.as_str();
         let cite = citation(hit);
-        for (start, end) in find(&hit.text, terms) {
-            let (s, e) = (char_at(start), char_at(end));
-            let context = |from: usize, to: usize| one_line(&hit.text[byte_at(from)..byte_at(to)]);
+        // Characters before `counted_bytes`: advanced from match to match, never recounted.
+        let (mut counted_bytes, mut counted_chars) = (0, 0);
+        for (start, end) in find(text, terms) {
+            counted_chars += text[counted_bytes..start].chars().count();
+            counted_bytes = start;
+            let left_from = text[..start]
+                .char_indices()
+                .rev()
+                .take(width)
+                .last()
+                .map_or(start, |(b, _)| b);
+            let right_to = text[end..]
+                .char_indices()
+                .nth(width)
+                .map_or(text.len(), |(b, _)| end + b);
             out.push(KwicLine {
                 meta: hit.meta.clone(),
                 section_type: hit.section_type.clone(),
                 headings: hit.headings.clone(),
                 line: hit.line,
-                left: context(s.saturating_sub(width), s),
-                keyword: one_line(&hit.text[start..end]),
-                right: context(e, (e + width).min(chars.len())),
+                left: one_line(&text[left_from..start]),
+                keyword: one_line(&text[start..end]),
+                right: one_line(&text[end..right_to]),
                 citation: cite.clone(),
-                offset: s,
+                offset: counted_chars,
             });
         }
     }
@@ -148,31 +165,39 @@ fn order(a: &KwicLine, b: &KwicLine, sort: KwicSort) -> Ordering {
 }
 
 /// The concordance for a terminal: left context right-aligned, the match (coloured when
-/// asked), right context, then town · year · section type.
+/// asked), right context, then town · year · section type. Control characters in the text are
+/// escaped (see [`terminal_line`]) before the columns are measured.
 pub fn write_text(out: &mut dyn Write, lines: &[KwicLine], color: bool) -> io::Result<()> {
-    let left_width = lines.iter().map(|l| l.left.width()).max().unwrap_or(0);
-    let match_width = lines.iter().map(|l| l.keyword.width()).max().unwrap_or(0);
-    let right_width = lines.iter().map(|l| l.right.width()).max().unwrap_or(0);
-    for l in lines {
-        let keyword = if color {
-            format!("{HIGHLIGHT_ON}{}{HIGHLIGHT_OFF}", l.keyword)
+    let shown: Vec<[String; 4]> = lines
+        .iter()
+        .map(|l| {
+            let place = l
+                .meta
+                .town
+                .as_deref()
+                .or(l.meta.county.as_deref())
+                .unwrap_or("—");
+            [&l.left, &l.keyword, &l.right, place].map(|s| terminal_line(s).into_owned())
+        })
+        .collect();
+    let widest = |i: usize| shown.iter().map(|s| s[i].width()).max().unwrap_or(0);
+    let (left_width, match_width, right_width) = (widest(0), widest(1), widest(2));
+    for (l, [left, keyword, right, place]) in lines.iter().zip(&shown) {
+        let marked = if color {
+            format!("{HIGHLIGHT_ON}{keyword}{HIGHLIGHT_OFF}")
         } else {
-            l.keyword.clone()
+            keyword.clone()
         };
         writeln!(
             out,
             "{}{} {}{} {}{}  {} · {} · {}",
-            " ".repeat(left_width - l.left.width()),
-            l.left,
-            keyword,
-            " ".repeat(match_width - l.keyword.width()),
-            l.right,
-            " ".repeat(right_width - l.right.width()),
-            l.meta
-                .town
-                .as_deref()
-                .or(l.meta.county.as_deref())
-                .unwrap_or("—"),
+            " ".repeat(left_width - left.width()),
+            left,
+            marked,
+            " ".repeat(match_width - keyword.width()),
+            right,
+            " ".repeat(right_width - right.width()),
+            place,
             l.meta
                 .year
                 .map_or_else(|| "—".to_string(), |y| y.to_string()),
@@ -241,6 +266,7 @@ mod tests {
                 county: Some("某县".into()),
                 city: None,
                 province: None,
+                level: crate::region::Level::Town,
                 year: Some(year),
                 issuer: None,
                 published: None,
@@ -344,5 +370,53 @@ mod tests {
             .map(|l| l[..l.find("镇").expect("town")].width())
             .collect();
         assert_eq!(towns[0], towns[1], "{text}");
+    }
+
+    #[test]
+    fn any_width_is_taken_without_overflow() {
+        let hits = [hit("甲镇", 2023, "聘请法律顾问2名。")];
+        for width in [0, 3, MAX_WIDTH, usize::MAX] {
+            let got = lines(&hits, &["法律顾问"], width, KwicSort::Town);
+            assert_eq!(got.len(), 1, "--width {width}");
+            let (left, right) = (got[0].left.as_str(), got[0].right.as_str());
+            let expected = match width {
+                0 => ("", ""),
+                3 => ("聘请", "2名。"),
+                _ => ("聘请", "2名。"),
+            };
+            assert_eq!((left, right), expected, "--width {width}");
+        }
+        let long = format!(
+            "{}法治{}",
+            "甲".repeat(2 * MAX_WIDTH),
+            "乙".repeat(2 * MAX_WIDTH)
+        );
+        let hits = [hit("甲镇", 2023, &long)];
+        let got = lines(&hits, &["法治"], usize::MAX, KwicSort::Town);
+        assert_eq!(
+            got[0].left.chars().count(),
+            MAX_WIDTH,
+            "the context is capped"
+        );
+        assert_eq!(
+            got[0].right.chars().count(),
+            MAX_WIDTH,
+            "the context is capped"
+        );
+        assert_eq!(got[0].offset, 2 * MAX_WIDTH);
+    }
+
+    #[test]
+    fn terminal_lines_escape_control_characters() {
+        let mut h = hit("甲\x1b]0;x\x07镇", 2023, "清屏\x1b[2J普法\x07宣传");
+        h.meta.file = "a\x1b[2J.txt".into();
+        let got = lines(&[h], &["普法"], 6, KwicSort::Town);
+        let mut out = Vec::new();
+        write_text(&mut out, &got, false).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(!text.contains(['\x1b', '\x07']), "{text:?}");
+        assert!(text.contains("清屏\\u{1b}[2J 普法 \\u{7}宣传"), "{text:?}");
+        assert!(text.contains("甲\\u{1b}]0;x\\u{7}镇"), "{text:?}");
+        assert_eq!(got[0].left, "清屏\x1b[2J", "the data itself is exact");
     }
 }

@@ -5,8 +5,10 @@ pub mod chart;
 pub mod kwic;
 pub mod passage;
 pub mod stats;
+pub mod summary;
 pub mod table;
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::str::FromStr;
@@ -55,6 +57,28 @@ impl FromStr for Format {
     }
 }
 
+impl Format {
+    /// The format a file's name promises: its extension (`.txt`, `.text` or none: text), or an
+    /// error that lists the formats — `hits.docx` is never plain text under a Word name.
+    pub fn of_file(path: &std::path::Path) -> Result<Format, Error> {
+        let Some(extension) = path.extension() else {
+            return Ok(Format::Text);
+        };
+        let extension = extension.to_string_lossy().to_ascii_lowercase();
+        if extension == "txt" {
+            return Ok(Format::Text);
+        }
+        extension.parse().map_err(|_| {
+            let names: Vec<String> = Format::ALL.iter().map(|(n, _)| format!(".{n}")).collect();
+            Error::Usage(format!(
+                "{}: no writer for .{extension} files; name the file {} or .txt (or give --format)",
+                path.display(),
+                names.join(", ")
+            ))
+        })
+    }
+}
+
 /// How to render results.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
@@ -66,6 +90,8 @@ pub struct RenderOptions {
     pub query: String,
     /// The terms to highlight.
     pub terms: Vec<String>,
+    /// The active filters as a reader reads them ([`crate::search::Filters::describe`]).
+    pub filters: String,
 }
 
 /// One hit as exported: the citation fields and the passage.
@@ -91,12 +117,8 @@ pub struct Record {
 impl Record {
     pub fn new(hit: &Hit, terms: &[&str], options: PassageOptions) -> Record {
         let Passage { text, highlights } = passage(&hit.text, terms, options);
-        let char_at = |byte: usize| text[..byte].chars().count();
         Record {
-            highlight_chars: highlights
-                .iter()
-                .map(|&(s, e)| (char_at(s), char_at(e)))
-                .collect(),
+            highlight_chars: char_ranges(&text, &highlights),
             citation: citation(hit),
             meta: hit.meta.clone(),
             section_type: hit.section_type.clone(),
@@ -107,6 +129,51 @@ impl Record {
             highlights,
         }
     }
+}
+
+/// The byte ranges `ranges` of `text` (in order, not overlapping) as character ranges, counted
+/// in one walk from each range to the next: recounting from the start for each range made a
+/// passage of many matches cost the square of its length.
+fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let (mut counted_bytes, mut counted_chars) = (0, 0);
+    let mut count_to = |byte: usize| {
+        if byte >= counted_bytes {
+            counted_chars += text[counted_bytes..byte].chars().count();
+        } else {
+            counted_chars -= text[byte..counted_bytes].chars().count();
+        }
+        counted_bytes = byte;
+        counted_chars
+    };
+    ranges
+        .iter()
+        .map(|&(s, e)| (count_to(s), count_to(e)))
+        .collect()
+}
+
+/// Text for a terminal: every control character (C0 such as ESC and BEL, DEL, C1) is written as
+/// `\u{1b}`, so that a report's text or a file name cannot retitle the window, move the cursor
+/// or clear the screen. Line breaks and tabs are kept when `keep_breaks` (a `--full` passage).
+/// Text output only: JSON, CSV and XLSX carry the exact data, escaped by their format.
+pub fn terminal_safe(text: &str, keep_breaks: bool) -> Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && !(keep_breaks && (c == '\n' || c == '\t'));
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One line of text for a terminal: control characters escaped, line breaks too.
+pub(crate) fn terminal_line(text: &str) -> Cow<'_, str> {
+    terminal_safe(text, false)
 }
 
 /// `上桥镇（宁夏回族自治区吴忠市利通区）《…报告》，“一、工作开展情况 / （三）…”，第12行。`
@@ -179,17 +246,19 @@ pub fn write(
 pub(crate) const HIGHLIGHT_ON: &str = "\x1b[1;31m";
 pub(crate) const HIGHLIGHT_OFF: &str = "\x1b[0m";
 
+/// `text` with each highlight between `on` and `off`, and its control characters escaped (the
+/// marks are the only escape sequences that reach the terminal).
 fn marked(text: &str, highlights: &[(usize, usize)], on: &str, off: &str) -> String {
     let mut out = String::with_capacity(text.len() + highlights.len() * (on.len() + off.len()));
     let mut at = 0;
     for &(s, e) in highlights {
-        out.push_str(&text[at..s]);
+        out.push_str(&terminal_safe(&text[at..s], true));
         out.push_str(on);
-        out.push_str(&text[s..e]);
+        out.push_str(&terminal_safe(&text[s..e], true));
         out.push_str(off);
         at = e;
     }
-    out.push_str(&text[at..]);
+    out.push_str(&terminal_safe(&text[at..], true));
     out
 }
 
@@ -217,32 +286,31 @@ fn write_text(
             out,
             "{}. {} · {} · {} · {} · {}",
             i + 1,
-            or_dash(&r.meta.town),
-            or_dash(&r.meta.county),
+            terminal_line(or_dash(&r.meta.town)),
+            terminal_line(or_dash(&r.meta.county)),
             year,
             r.section_type,
-            headings
+            terminal_line(&headings)
         )?;
         writeln!(
             out,
             "   {}:{}  《{}》",
-            r.meta.file,
+            terminal_line(&r.meta.file),
             r.line,
-            r.meta.title.as_deref().unwrap_or("无标题")
+            terminal_line(r.meta.title.as_deref().unwrap_or("无标题"))
         )?;
         let text = if options.color {
             marked(&r.passage, &r.highlights, HIGHLIGHT_ON, HIGHLIGHT_OFF)
         } else {
-            r.passage.clone()
+            terminal_safe(&r.passage, true).into_owned()
         };
         writeln!(out, "   {text}\n")?;
     }
     let shown = records.len();
-    write!(
-        out,
-        "{} sections in {} reports match {}",
-        results.total_sections, results.total_reports, options.query
-    )?;
+    let filters = terminal_line(&options.filters);
+    let (sections, reports) = (results.total_sections, results.total_reports);
+    let line = summary::matches(sections, reports, &terminal_line(&options.query), &filters);
+    write!(out, "{line}")?;
     if shown < results.total_sections {
         write!(out, " (showing {shown}; --limit N or --all for more)")?;
     }
@@ -251,7 +319,7 @@ fn write_text(
         let values: Vec<String> = facets
             .iter()
             .take(12)
-            .map(|f| format!("{} ({})", f.value, f.count))
+            .map(|f| format!("{} ({})", terminal_line(&f.value), f.count))
             .collect();
         let more = if size > values.len() {
             format!(" · … {} more", size - values.len())
@@ -269,6 +337,7 @@ fn write_text(
             line("section type:", &f.section_type, size.section_type)
         )?;
         writeln!(out, "{}", line("province:", &f.province, size.province))?;
+        writeln!(out, "{}", line("level:", &f.level, size.level))?;
         writeln!(out, "{}", line("town:", &f.town, size.town))?;
     }
     Ok(())
@@ -304,11 +373,12 @@ fn write_json(
 }
 
 /// Columns of the CSV and XLSX exports.
-pub const TABLE_COLUMNS: [(&str, ColumnKind); 15] = [
+pub const TABLE_COLUMNS: [(&str, ColumnKind); 16] = [
     ("town", ColumnKind::Text),
     ("county", ColumnKind::Text),
     ("city", ColumnKind::Text),
     ("province", ColumnKind::Text),
+    ("level", ColumnKind::Text),
     ("year", ColumnKind::Int),
     ("section_type", ColumnKind::Text),
     ("headings", ColumnKind::Text),
@@ -338,6 +408,7 @@ pub fn records_table(records: &[Record]) -> Table {
                     Cell::opt(&r.meta.county),
                     Cell::opt(&r.meta.city),
                     Cell::opt(&r.meta.province),
+                    Cell::text(r.meta.level.as_str()),
                     Cell::opt_int(r.meta.year),
                     Cell::text(&r.section_type),
                     Cell::text(r.headings.join(" / ")),
@@ -372,7 +443,8 @@ pub fn guard_formula(cell: &str) -> String {
 }
 
 pub(crate) fn md_cell(cell: &str) -> String {
-    cell.replace('\\', "\\\\")
+    terminal_safe(cell, true)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\r', '\n'], "<br>")
 }
@@ -422,6 +494,7 @@ mod tests {
                 county: Some("利通区".into()),
                 city: Some("吴忠市".into()),
                 province: Some("宁夏回族自治区".into()),
+                level: crate::region::Level::Town,
                 year: Some(2023),
                 issuer: None,
                 published: None,

@@ -40,43 +40,58 @@ const OPENING_CHARS: usize = 120;
 /// no sentence ends for pages.
 const MAX_SENTENCE_REACH: usize = 150;
 const ELLIPSIS: &str = "…";
+/// The most matches a passage shows and marks: the sentences of the first this many, then "…".
+/// With [`MAX_SENTENCE_REACH`] and the context this bounds a passage, and the work to build it,
+/// whatever the size of the section.
+pub const MAX_PASSAGE_MATCHES: usize = 100;
+/// The most characters `--full` shows of one section, then "…". Sections are split at
+/// [`crate::sections::MAX_SECTION_CHARS`] when indexed, so this cuts only an index built before.
+pub const MAX_FULL_CHARS: usize = 50_000;
+/// The text searched for matches at a time: a section is read in pieces of this many bytes
+/// until enough matches are found, so the first matches of a huge section cost what they cost
+/// in a small one.
+const FIND_CHUNK_BYTES: usize = 64 * 1024;
 
 /// Builds the passage of `text` for the query terms `terms` (as the user wrote them).
+///
+/// The work is bounded per hit: matches are looked for from the start of the text only until
+/// [`MAX_PASSAGE_MATCHES`] are found, each match reaches at most [`MAX_SENTENCE_REACH`] plus the
+/// context characters each side, and character positions are counted once, from one match to
+/// the next.
 pub fn passage(text: &str, terms: &[&str], options: PassageOptions) -> Passage {
     if options.full {
+        let shown = match text.char_indices().nth(MAX_FULL_CHARS) {
+            Some((cut, _)) => &text[..cut],
+            None => text,
+        };
+        let mut highlights = find_first(shown, terms, MAX_PASSAGE_MATCHES);
+        let mut out = shown.to_string();
+        if shown.len() < text.len() {
+            out.push_str(ELLIPSIS);
+        }
+        highlights.truncate(MAX_PASSAGE_MATCHES);
         return Passage {
-            text: text.to_string(),
-            highlights: find(text, terms),
+            text: out,
+            highlights,
         };
     }
-    let matches = find(text, terms);
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let char_at = |byte: usize| chars.partition_point(|(b, _)| *b < byte);
+    let mut matches = find_first(text, terms, MAX_PASSAGE_MATCHES);
+    matches.truncate(MAX_PASSAGE_MATCHES);
+    // Byte ranges of `text` to show, in order, merged where they touch.
     let mut windows: Vec<(usize, usize)> = Vec::new();
     if matches.is_empty() {
-        let end = chars.len().min(OPENING_CHARS);
-        windows.push((0, end));
+        windows.push((0, chars_forward(text, 0, OPENING_CHARS)));
     }
     for &(start, end) in &matches {
-        let (mut s, mut e) = (char_at(start), char_at(end));
-        let (s_limit, e_limit) = (
-            s.saturating_sub(MAX_SENTENCE_REACH),
-            (e + MAX_SENTENCE_REACH).min(chars.len()),
-        );
-        while s > s_limit && !ends_sentence(chars[s - 1].1) {
-            s -= 1;
-        }
-        while e < e_limit && !ends_sentence(chars[e - 1].1) {
-            e += 1;
-        }
-        let s = s.saturating_sub(options.context);
-        let e = (e + options.context).min(chars.len());
+        let s = sentence_start(text, start);
+        let e = sentence_end(text, start, end);
+        let s = chars_back(text, s, options.context);
+        let e = chars_forward(text, e, options.context);
         match windows.last_mut() {
             Some(last) if s <= last.1 => last.1 = last.1.max(e),
             _ => windows.push((s, e)),
         }
     }
-    let byte = |c: usize| chars.get(c).map_or(text.len(), |(b, _)| *b);
     let mut out = String::new();
     // Where each window's text went: (its bytes in `text`, where they start in `out`).
     let mut placed: Vec<((usize, usize), usize)> = Vec::with_capacity(windows.len());
@@ -84,12 +99,12 @@ pub fn passage(text: &str, terms: &[&str], options: PassageOptions) -> Passage {
         if s > 0 || i > 0 {
             out.push_str(ELLIPSIS);
         }
-        let window = &text[byte(s)..byte(e)];
+        let window = &text[s..e];
         let kept = window.trim();
-        let from = byte(s) + (kept.as_ptr() as usize - window.as_ptr() as usize);
+        let from = s + (kept.as_ptr() as usize - window.as_ptr() as usize);
         placed.push(((from, from + kept.len()), out.len()));
         out.push_str(kept);
-        if i + 1 == windows.len() && e < chars.len() {
+        if i + 1 == windows.len() && e < text.len() {
             out.push_str(ELLIPSIS);
         }
     }
@@ -112,25 +127,105 @@ pub fn passage(text: &str, terms: &[&str], options: PassageOptions) -> Passage {
     }
 }
 
+/// The byte where the sentence holding the byte `at` starts: after the sentence end before it,
+/// or [`MAX_SENTENCE_REACH`] characters back.
+fn sentence_start(text: &str, at: usize) -> usize {
+    let mut s = at;
+    for (b, c) in text[..at].char_indices().rev().take(MAX_SENTENCE_REACH) {
+        if ends_sentence(c) {
+            break;
+        }
+        s = b;
+    }
+    s
+}
+
+/// The byte where the sentence holding the match `start..end` ends: after its sentence end
+/// (the match's own last character may be one), or [`MAX_SENTENCE_REACH`] characters on.
+fn sentence_end(text: &str, start: usize, end: usize) -> usize {
+    if text[start..end]
+        .chars()
+        .next_back()
+        .is_some_and(ends_sentence)
+    {
+        return end;
+    }
+    let mut e = end;
+    for c in text[end..].chars().take(MAX_SENTENCE_REACH) {
+        e += c.len_utf8();
+        if ends_sentence(c) {
+            break;
+        }
+    }
+    e
+}
+
+/// The byte `n` characters before the byte `at` (or 0).
+fn chars_back(text: &str, at: usize, n: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .take(n)
+        .last()
+        .map_or(at, |(b, _)| b)
+}
+
+/// The byte `n` characters after the byte `at` (or the end).
+fn chars_forward(text: &str, at: usize, n: usize) -> usize {
+    text[at..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(b, _)| at + b)
+}
+
 /// Byte ranges of `text` where one of `terms` occurs (compared after normalisation), merged and
 /// in order.
 pub fn find(text: &str, terms: &[&str]) -> Vec<(usize, usize)> {
-    let normalized = NormalizedText::new(text);
-    let mut ranges = Vec::new();
-    for term in terms {
-        let needle = normalize(term);
-        if needle.is_empty() {
-            continue;
-        }
-        let needle_chars = needle.chars().count();
-        let (mut counted_bytes, mut counted_chars) = (0, 0);
-        for (byte, _) in normalized.text.match_indices(needle.as_str()) {
-            counted_chars += normalized.text[counted_bytes..byte].chars().count();
-            counted_bytes = byte;
-            ranges.push(normalized.source_range(counted_chars..counted_chars + needle_chars));
-        }
+    find_first(text, terms, usize::MAX)
+}
+
+/// The first matches of `terms` in `text` as [`find`] gives them, read from the start in pieces
+/// of [`FIND_CHUNK_BYTES`] until `limit` matches are found (a few more may come with the last
+/// piece read), so that the text after them is never normalised.
+///
+/// A piece is searched with a margin after it, so a match that starts in one piece and ends in
+/// the next is found; the margin is four times the longest normalised term plus 256 bytes, so a
+/// match only escapes when its source is that much longer than the term (a run of hundreds of
+/// spaces inside it), which a search over normalised text would not show as one match either.
+pub fn find_first(text: &str, terms: &[&str], limit: usize) -> Vec<(usize, usize)> {
+    let needles: Vec<String> = terms
+        .iter()
+        .map(|t| normalize(t))
+        .filter(|n| !n.is_empty())
+        .collect();
+    if needles.is_empty() {
+        return Vec::new();
     }
-    ranges.sort_unstable();
+    let margin = 4 * needles.iter().map(String::len).max().unwrap_or(0) + 256;
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while from < text.len() && ranges.len() < limit {
+        let to = floor_char_boundary(text, from.saturating_add(FIND_CHUNK_BYTES));
+        let reach = floor_char_boundary(text, to.saturating_add(margin));
+        let piece = &text[from..if to == text.len() { to } else { reach }];
+        let normalized = NormalizedText::new(piece);
+        let mut found = Vec::new();
+        for needle in &needles {
+            let needle_chars = needle.chars().count();
+            let (mut counted_bytes, mut counted_chars) = (0, 0);
+            for (byte, _) in normalized.text.match_indices(needle.as_str()) {
+                counted_chars += normalized.text[counted_bytes..byte].chars().count();
+                counted_bytes = byte;
+                let (s, e) = normalized.source_range(counted_chars..counted_chars + needle_chars);
+                if from + s < to {
+                    found.push((from + s, from + e));
+                }
+            }
+        }
+        found.sort_unstable();
+        ranges.extend(found);
+        from = to;
+    }
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
     for (s, e) in ranges {
         match merged.last_mut() {
@@ -139,6 +234,17 @@ pub fn find(text: &str, terms: &[&str]) -> Vec<(usize, usize)> {
         }
     }
     merged
+}
+
+/// The largest char boundary of `text` at or before `at` (the end when `at` is past it).
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    (0..=at)
+        .rev()
+        .find(|&b| text.is_char_boundary(b))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -265,5 +371,53 @@ mod tests {
         let p = passage(TEXT, &[], PassageOptions::default());
         assert!(p.text.starts_with("一是开展合法性审查。"));
         assert!(p.highlights.is_empty());
+    }
+
+    #[test]
+    fn a_huge_section_gives_a_bounded_passage() {
+        let text = format!(
+            "{}{}",
+            "甲乙丙丁。".repeat(2_000),
+            "法治建设。".repeat(200_000)
+        );
+        for full in [false, true] {
+            let p = passage(&text, &["法治"], PassageOptions { context: 20, full });
+            assert_eq!(p.highlights.len(), MAX_PASSAGE_MATCHES, "full {full}");
+            let bound = if full {
+                MAX_FULL_CHARS + 1
+            } else {
+                MAX_PASSAGE_MATCHES * (2 * MAX_SENTENCE_REACH + 2 * 20 + 4) + 2
+            };
+            assert!(p.text.chars().count() <= bound, "full {full}");
+            let marked: Vec<&str> = p.highlights.iter().map(|&(s, e)| &p.text[s..e]).collect();
+            assert!(marked.iter().all(|m| *m == "法治"), "full {full}");
+        }
+        let p = passage(&text, &["法治"], PassageOptions::default());
+        assert!(p.text.starts_with("…甲乙丙丁。"), "{}", &p.text[..60]);
+        assert!(p.text.contains("甲乙丙丁。法治建设。"), "{}", &p.text[..60]);
+        assert!(p.text.ends_with('…'));
+    }
+
+    #[test]
+    fn the_first_matches_are_those_of_a_whole_search() {
+        // Matches on both sides of each piece's end, and one written with a space inside.
+        let unit = format!(
+            "{}法治。法\u{3000}治。",
+            "甲".repeat(FIND_CHUNK_BYTES / 3 - 3)
+        );
+        let text = unit.repeat(4);
+        let all = find(&text, &["法治", "法 治"]);
+        assert_eq!(all.len(), 8, "法治 and 法 治 (written 法　治) in each unit");
+        for limit in [1, 2, 3, 5, 100] {
+            let first = find_first(&text, &["法治", "法 治"], limit);
+            assert!(first.len() >= limit.min(all.len()), "limit {limit}");
+            assert_eq!(first[..], all[..first.len()], "limit {limit}");
+        }
+        let text = format!("{}法治", "甲".repeat(FIND_CHUNK_BYTES / 3 - 1));
+        assert_eq!(
+            find(&text, &["法治"]),
+            [(text.len() - 6, text.len())],
+            "a match across the end of the first piece"
+        );
     }
 }

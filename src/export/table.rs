@@ -138,7 +138,8 @@ impl Table {
     }
 
     /// An aligned text table for a terminal: columns padded by display width (a CJK character
-    /// takes two columns), numbers right-aligned, an empty cell shown as —.
+    /// takes two columns), numbers right-aligned, an empty cell shown as —, control characters
+    /// escaped (a column may be named after a query).
     pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
         let shown: Vec<Vec<String>> = self
             .rows
@@ -148,7 +149,10 @@ impl Table {
                     .zip(&self.columns)
                     .map(|(cell, column)| match cell {
                         Cell::Empty => "—".to_string(),
-                        cell => Table::plain(cell, column.kind).replace(['\n', '\r'], " "),
+                        cell => super::terminal_line(
+                            &Table::plain(cell, column.kind).replace(['\n', '\r'], " "),
+                        )
+                        .into_owned(),
                     })
                     .collect()
             })
@@ -181,7 +185,11 @@ impl Table {
                 .collect();
             padded.join("  ").trim_end().to_string()
         };
-        let names: Vec<String> = self.columns.iter().map(|c| c.name.clone()).collect();
+        let names: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| super::terminal_line(&c.name).into_owned())
+            .collect();
         writeln!(out, "{}", line(&names))?;
         let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
         writeln!(out, "{}", rule.join("  "))?;

@@ -27,6 +27,8 @@ pub struct EmittedSection<'a> {
     pub province: Option<&'a str>,
     /// `/province/city/county/town`, as far as known.
     pub region: String,
+    /// town, county, department or other.
+    pub level: &'static str,
     pub year: Option<u64>,
     pub issuer: Option<&'a str>,
     pub published: Option<&'a str>,
@@ -83,6 +85,7 @@ pub fn emit_ndjson(corpus: &std::path::Path, out: &mut dyn Write) -> Result<(usi
                 } else {
                     format!("/{}", region.join("/"))
                 },
+                level: m.level.as_str(),
                 year: m.year,
                 issuer: m.issuer.as_deref(),
                 published: m.published.as_deref(),

@@ -1,8 +1,11 @@
 //! The on-disk index: its schema (from `index_schema/fields.tsv`), its analysers, opening it with
-//! a version check, and the writer that brings it up to date with a corpus.
+//! a version check and an integrity check ([`check`]), its folder ([`folder`]), and the writer
+//! that brings it up to date with a corpus.
 
 pub(crate) mod backlog;
+pub mod check;
 pub mod emit;
+pub mod folder;
 pub mod schema;
 pub mod tokenizer;
 pub mod writer;
@@ -36,6 +39,8 @@ pub struct IndexHandle {
     pub fields: Fields,
     /// The index's folder.
     pub path: PathBuf,
+    /// The files verified sound when the index was opened (see [`check`]).
+    pub verified: check::Known,
 }
 
 /// True when `path` holds an index (of any version).
@@ -49,19 +54,24 @@ fn register_tokenizers(index: &Index) {
 }
 
 impl IndexHandle {
-    /// Opens the index at `path`, refusing one written by another schema version.
+    /// Opens the index at `path`, refusing one written by another schema version and one that
+    /// is damaged ([`check::ensure_sound`]).
     pub fn open(path: &Path) -> Result<IndexHandle> {
         if !exists(path) {
             return Err(Error::NoIndex {
                 path: path.to_path_buf(),
             });
         }
-        let corrupt = |reason: String| Error::CorruptIndex {
+        let damaged = |reason: String| Error::Damaged {
             path: path.to_path_buf(),
+            file: "meta.json".into(),
             reason,
         };
-        let index = Index::open_in_dir(path).map_err(|e| corrupt(e.to_string()))?;
-        let metas = index.load_metas().map_err(|e| corrupt(e.to_string()))?;
+        let (index, metas) = check::guard(path, || {
+            let index = Index::open_in_dir(path).map_err(|e| damaged(e.to_string()))?;
+            let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
+            Ok((index, metas))
+        })?;
         let stamp: Option<Stamp> = metas
             .payload
             .as_deref()
@@ -83,21 +93,29 @@ impl IndexHandle {
                 });
             }
         }
-        let fields = Fields::from_schema(&index.schema()).map_err(corrupt)?;
+        let fields =
+            Fields::from_schema(&index.schema()).map_err(|reason| Error::CorruptIndex {
+                path: path.to_path_buf(),
+                reason,
+            })?;
+        let verified = check::ensure_sound(path)?;
         register_tokenizers(&index);
         Ok(IndexHandle {
             index,
             fields,
             path: path.to_path_buf(),
+            verified,
         })
     }
 
-    /// Creates an empty index at `path`, which must hold no index.
+    /// Creates an empty index at `path`, which must hold no index, marking the folder as ours
+    /// before anything else is written in it.
     pub fn create(path: &Path) -> Result<IndexHandle> {
         std::fs::create_dir_all(path).map_err(|source| Error::Write {
             path: path.to_path_buf(),
             source,
         })?;
+        folder::mark(path)?;
         let schema = schema::build_schema(schema::field_specs());
         let fields = Fields::from_schema(&schema).map_err(|reason| Error::CorruptIndex {
             path: path.to_path_buf(),
@@ -119,6 +137,7 @@ impl IndexHandle {
             index,
             fields,
             path: path.to_path_buf(),
+            verified: check::Known::new(),
         })
     }
 }

@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 /// Bumped whenever the fields, what is stored in them, or how documents are laid out change
 /// (6: each report's sections are adjacent in one segment; 7: a report's metadata is kept in
 /// fast columns only, no longer stored again with every section; 8: the three characters after
-/// each pair of `index_schema/common_pairs.txt` are indexed too).
-pub const SCHEMA_VERSION: u32 = 8;
+/// each pair of `index_schema/common_pairs.txt` are indexed too; 9: a report's `level`, and
+/// places for reports above towns).
+pub const SCHEMA_VERSION: u32 = 9;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 
@@ -145,6 +146,7 @@ pub struct Fields {
     pub city: Field,
     pub province: Field,
     pub region: Field,
+    pub level: Field,
     pub year: Field,
     pub issuer: Field,
     pub published: Field,
@@ -174,6 +176,7 @@ impl Fields {
             city: get("city")?,
             province: get("province")?,
             region: get("region")?,
+            level: get("level")?,
             year: get("year")?,
             issuer: get("issuer")?,
             published: get("published")?,

@@ -5,6 +5,11 @@
 //! that are new or changed, deletes the documents of changed and removed files, and commits
 //! once. A run that stops before its commit (an error, a kill) leaves the index exactly as it
 //! was: tantivy switches to a new commit by atomically replacing `meta.json`.
+//!
+//! A run writes only into a folder that is new, empty or already an index of ours, never into
+//! the corpus or around it ([`folder::claim`]); it first removes the segment files killed runs
+//! left behind, and it reports success only once every new file reads back sound and the
+//! index is sealed ([`check::verify_and_seal`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::IsTerminal;
@@ -19,6 +24,8 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::IndexHandle;
 use super::backlog::{Backlog, SectionDoc};
+use super::check;
+use super::folder::{self, Folder};
 use super::schema::{Fields, Stamp};
 use crate::error::{Error, Result};
 use crate::ingest::{self, CorpusFile, Skipped};
@@ -30,9 +37,12 @@ use crate::report::{self, Report};
 pub struct IndexConfig {
     pub corpus: PathBuf,
     pub index: PathBuf,
-    /// Indexing threads (at least 1).
+    /// Indexing threads, 1 to [`MAX_THREADS`] (a number outside is taken as the nearest end).
     pub threads: usize,
 }
+
+/// The most indexing threads a run uses: each may buffer [`WRITER_MEMORY_PER_THREAD`].
+pub const MAX_THREADS: usize = 64;
 
 /// What a run did and what the index now holds.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +59,10 @@ pub struct IndexSummary {
     pub rebuilt: Option<String>,
     /// False when nothing had changed and no commit was made.
     pub committed: bool,
+    /// Files in the index folder that fazhi-index did not write, left alone when it started over.
+    pub left_alone: Vec<String>,
+    /// Segment files no commit referenced (left by killed runs), removed.
+    pub orphans_removed: usize,
     pub totals: Totals,
 }
 
@@ -76,14 +90,21 @@ const MAX_REPORTS_AHEAD: usize = 256;
 
 /// Brings the index at `config.index` up to date with `config.corpus`.
 pub fn update(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSummary> {
-    update_with(config, progress, &Backlog::new(MAX_REPORTS_AHEAD))
+    update_with(config, progress, &Backlog::new(MAX_REPORTS_AHEAD), false)
 }
 
-/// [`update`], with parsing held to `backlog`.
+/// Builds the index at `config.index` from scratch (`fazhi-index --rebuild`), without opening
+/// what is there: a damaged index is deleted (only the files fazhi-index wrote), not read.
+pub fn rebuild(config: &IndexConfig, progress: &ProgressBar) -> Result<IndexSummary> {
+    update_with(config, progress, &Backlog::new(MAX_REPORTS_AHEAD), true)
+}
+
+/// [`update`] or, when `start_over`, [`rebuild`], with parsing held to `backlog`.
 fn update_with(
     config: &IndexConfig,
     progress: &ProgressBar,
     backlog: &Arc<Backlog>,
+    start_over: bool,
 ) -> Result<IndexSummary> {
     if !config.corpus.is_dir() {
         return Err(Error::Read {
@@ -91,7 +112,17 @@ fn update_with(
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
         });
     }
+    // Each thread may hold its own indexing buffer: the count is bounded whatever a caller asks.
+    let config = &IndexConfig {
+        threads: config.threads.clamp(1, MAX_THREADS),
+        ..config.clone()
+    };
     let mut summary = IndexSummary::default();
+    let claimed = folder::claim(&config.corpus, &config.index)?;
+    if start_over && claimed == Folder::Ours {
+        summary.left_alone = folder::clear(&config.index)?;
+        summary.rebuilt = Some("asked for with --rebuild".into());
+    }
     let handle = open_or_create(&config.index, &mut summary)?;
     let mut writer: IndexWriter<SectionDoc> = handle
         .index
@@ -105,6 +136,7 @@ fn update_with(
             },
             other => Error::Engine(other),
         })?;
+    summary.orphans_removed = remove_orphans(&handle, &writer)?;
     let indexed = manifest(&handle)?;
     let (files, skipped) = ingest::discover(&config.corpus);
     summary.skipped = skipped;
@@ -191,8 +223,26 @@ fn update_with(
     // Searches read the facets' ordinal maps from here instead of building them each time.
     let searcher = handle.index.reader()?.searcher();
     crate::search::ordinals::FacetMaps::save(&config.index, &searcher)?;
+    // A corpus with nothing to index leaves an index no run committed to: nothing to seal.
+    if !folder::never_committed(&config.index) {
+        check::verify_and_seal(&config.index, &handle.verified)?;
+    }
     summary.totals = totals(&handle)?;
     Ok(summary)
+}
+
+/// Removes what killed runs left: files tantivy registered but no commit uses (its own garbage
+/// collection), and segment files it never registered that `meta.json` does not name. Runs
+/// while `writer` holds the index's lock, so no other run is writing segments.
+fn remove_orphans(handle: &IndexHandle, writer: &IndexWriter<SectionDoc>) -> Result<usize> {
+    let collected = writer
+        .garbage_collect_files()
+        .wait()
+        .map_err(|e| write_error(&handle.path, e))?;
+    let metas = handle.index.load_metas()?;
+    let referenced: HashSet<String> = check::segment_files(&metas.segments).into_iter().collect();
+    let removed = folder::remove_orphans(&handle.path, &referenced)?;
+    Ok(collected.deleted_files.len() + removed)
 }
 
 fn write_error(path: &Path, e: tantivy::TantivyError) -> Error {
@@ -205,45 +255,31 @@ fn write_error(path: &Path, e: tantivy::TantivyError) -> Error {
     }
 }
 
-/// Opens the index, or creates it; an index of another version, or one that cannot be read,
-/// is rebuilt from scratch, since it is derived data.
+/// Opens the index, or creates it; an index of another version, or one no run committed to,
+/// is rebuilt from scratch, since it is derived data. A damaged index is refused: its damage is
+/// worth knowing about, and `fazhi-index --rebuild` starts it over.
 fn open_or_create(path: &Path, summary: &mut IndexSummary) -> Result<IndexHandle> {
     if !super::exists(path) {
         return IndexHandle::create(path);
     }
+    if folder::never_committed(path) {
+        summary.rebuilt = Some("no run had committed to it yet".into());
+        summary.left_alone = folder::clear(path)?;
+        return IndexHandle::create(path);
+    }
     match IndexHandle::open(path) {
-        Ok(handle) => Ok(handle),
+        Ok(handle) => {
+            // An index made before the marker existed is ours by its stamp.
+            folder::mark(path)?;
+            Ok(handle)
+        }
         Err(e @ (Error::SchemaVersion { .. } | Error::CorruptIndex { .. })) => {
             summary.rebuilt = Some(e.to_string());
-            clear_index_dir(path)?;
+            summary.left_alone = folder::clear(path)?;
             IndexHandle::create(path)
         }
         Err(e) => Err(e),
     }
-}
-
-/// Removes an old index's files, and nothing else, from its folder.
-fn clear_index_dir(path: &Path) -> Result<()> {
-    let entries = std::fs::read_dir(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let is_index_file = name == "meta.json"
-            || name == ".managed.json"
-            || name.ends_with(".lock")
-            || name.split('.').next().is_some_and(|stem| {
-                stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit())
-            });
-        if is_index_file && entry.path().is_file() {
-            std::fs::remove_file(entry.path()).map_err(|source| Error::Write {
-                path: entry.path(),
-                source,
-            })?;
-        }
-    }
-    Ok(())
 }
 
 /// What became of one file in a run.
@@ -380,6 +416,7 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             if !region.is_empty() {
                 doc.add_facet(f.region, Facet::from_path(region.iter().copied()));
             }
+            doc.add_text(f.level, report.meta.level.as_str());
             if let Some(year) = report.meta.year {
                 doc.add_u64(f.year, year);
             }
@@ -538,12 +575,14 @@ pub fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
 /// A hash of everything in `index_schema/` that changes how a file is parsed or indexed, so
 /// that editing a rule re-indexes every file.
 fn schema_data_hash() -> u64 {
-    let data: [&[u8]; 5] = [
+    let data: [&[u8]; 7] = [
         include_bytes!("../../index_schema/fields.tsv"),
         include_bytes!("../../index_schema/section_types.tsv"),
         include_bytes!("../../index_schema/boilerplate.tsv"),
         include_bytes!("../../index_schema/dictionary.txt"),
         include_bytes!("../../index_schema/towns.tsv"),
+        include_bytes!("../../index_schema/aliases.tsv"),
+        include_bytes!("../../index_schema/levels.tsv"),
     ];
     let version = format!(
         "{}:{}",
@@ -582,8 +621,8 @@ mod tests {
             threads: 2,
         };
         let backlog = Backlog::new(2);
-        let summary =
-            update_with(&config, &ProgressBar::hidden(), &backlog).expect("the run succeeds");
+        let summary = update_with(&config, &ProgressBar::hidden(), &backlog, false)
+            .expect("the run succeeds");
         assert_eq!((summary.added, summary.totals.reports), (40, 40));
         assert_eq!(backlog.queued(), 0, "every report's place was given back");
         assert_eq!(

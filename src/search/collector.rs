@@ -123,18 +123,19 @@ pub struct Tally {
     pub(crate) years: Vec<(u64, u32)>,
 }
 
-/// Sections by province, city and county, in global ordinals. Counties count by name:
-/// same-named counties in different provinces count together (narrow by province or city to
-/// tell them apart).
+/// Sections by province, city and county, and by the level of the body that issued their
+/// report, in global ordinals. Counties count by name: same-named counties in different
+/// provinces count together (narrow by province or city to tell them apart).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Regions {
     pub provinces: Vec<u32>,
     pub cities: Vec<u32>,
     pub counties: Vec<u32>,
+    pub levels: Vec<u32>,
 }
 
 impl Tally {
-    /// Walks the counted places once: adds each to its province, city and county, and hands
+    /// Walks the counted places once: adds each to its province, city, county and level, and hands
     /// each counted town — (town, county, province), since there are several 保安镇 — with its
     /// sections to `town`. Places are numbered in (town, county, province, city) order, so one
     /// town's places in one county and province are adjacent and are added up first.
@@ -147,6 +148,7 @@ impl Tally {
             provinces: vec![0; maps.province.len()],
             cities: vec![0; maps.city.len()],
             counties: vec![0; maps.county.len()],
+            levels: vec![0; maps.level.len()],
         };
         let mut run: Option<((u32, u32, u32), u32)> = None;
         for (&n, place) in self.places.iter().zip(maps.reports.all_places()) {
@@ -156,6 +158,7 @@ impl Tally {
             add_at(&mut regions.provinces, place.province, n);
             add_at(&mut regions.cities, place.city, n);
             add_at(&mut regions.counties, place.county, n);
+            add_at(&mut regions.levels, place.level, n);
             if place.town == NONE {
                 continue;
             }
@@ -672,6 +675,7 @@ mod tests {
         year: Option<u64>,
         town: Option<String>,
         county: Option<String>,
+        level: &'static str,
         section_type: &'static str,
         /// Picked by the sparse query: whole reports skipped, single sections, long gaps.
         picked: bool,
@@ -728,6 +732,7 @@ mod tests {
                     year: (r % 17 != 0).then_some(2018 + r % 7),
                     town: (r % 5 != 0).then(|| format!("镇{}", r % 37)),
                     county: (r % 3 != 0).then(|| format!("县{}", r % 11)),
+                    level: ["town", "county", "department", "other"][(r % 4) as usize],
                     section_type: types[((r + s) % 3) as usize],
                     picked: (r % 9 < 4 && s != 1) || (r > 700 && r < 760) || r == 1_499,
                     rare: s == 0 && (r % 97 == 5 || r == 1_499),
@@ -745,6 +750,7 @@ mod tests {
         let year = builder.add_u64_field("year", FAST);
         let town = builder.add_text_field("town", STRING | FAST);
         let county = builder.add_text_field("county", STRING | FAST);
+        let level = builder.add_text_field("level", STRING | FAST);
         let section_type = builder.add_text_field("section_type", STRING | FAST);
         let picked = builder.add_text_field("picked", STRING);
         let rare = builder.add_text_field("rare", STRING);
@@ -773,6 +779,7 @@ mod tests {
             if let Some(c) = &s.county {
                 doc.add_text(county, c);
             }
+            doc.add_text(level, s.level);
             doc.add_text(section_type, s.section_type);
             if s.picked {
                 doc.add_text(picked, "yes");
@@ -854,6 +861,7 @@ mod tests {
 
             let mut towns = BTreeMap::new();
             let mut counties = BTreeMap::new();
+            let mut levels = BTreeMap::new();
             let mut years = BTreeMap::new();
             let mut types = BTreeMap::new();
             let mut reports = HashSet::new();
@@ -872,6 +880,7 @@ mod tests {
                     *years.entry(y).or_insert(0) += 1;
                 }
                 *types.entry(s.section_type.to_string()).or_insert(0) += 1;
+                *levels.entry(s.level.to_string()).or_insert(0) += 1;
             }
             assert_eq!(got.total, total, "{case}");
             assert_eq!(got.reports, reports.len(), "{case}");
@@ -885,6 +894,7 @@ mod tests {
                 counties,
                 "{case}"
             );
+            assert_eq!(labelled(&maps.level, &regions.levels), levels, "{case}");
             assert_eq!(
                 labelled(&maps.section_type, &got.section_types),
                 types,

@@ -9,6 +9,7 @@
 //! The jieba words inside the term only add to the score.
 
 pub mod collector;
+mod filters;
 pub(crate) mod ordinals;
 pub mod query;
 pub mod stats;
@@ -30,11 +31,13 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocumen
 
 use crate::classify::SectionType;
 use crate::error::{Error, Result};
-use crate::index::IndexHandle;
 use crate::index::tokenizer::covering_grams;
+use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
+use crate::region::Level;
 use crate::report::ReportMeta;
 use collector::{Match, NONE, Tally, TallyCollector};
+pub use filters::did_you_mean;
 use ordinals::{FacetMaps, OrdinalMap};
 pub use query::{Query, parse};
 use stats::GroupCollector;
@@ -54,6 +57,8 @@ pub struct Filters {
     /// Inclusive year range.
     pub years: Option<(u64, u64)>,
     pub section_types: Vec<SectionType>,
+    /// What kind of body issued the report (any of these).
+    pub levels: Vec<Level>,
 }
 
 impl Filters {
@@ -65,6 +70,7 @@ impl Filters {
             && self.regions.is_empty()
             && self.years.is_none()
             && self.section_types.is_empty()
+            && self.levels.is_empty()
     }
 }
 
@@ -160,6 +166,7 @@ pub struct Facets {
     pub county: Vec<FacetCount>,
     pub year: Vec<FacetCount>,
     pub section_type: Vec<FacetCount>,
+    pub level: Vec<FacetCount>,
 }
 
 /// How many distinct values each facet has among all matches (the lists in [`Facets`] may
@@ -172,6 +179,7 @@ pub struct FacetSizes {
     pub county: usize,
     pub year: usize,
     pub section_type: usize,
+    pub level: usize,
 }
 
 /// The answer to a [`SearchRequest`].
@@ -222,7 +230,12 @@ impl Engine {
     }
 
     /// Opens the index at `path` for searches whose hits fall into blocks as `reads` says.
+    /// A damaged index is refused ([`crate::index::check`]).
     pub fn open_for(path: &Path, reads: HitReads) -> Result<Engine> {
+        check::guard(path, || Engine::open_unguarded(path, reads))
+    }
+
+    fn open_unguarded(path: &Path, reads: HitReads) -> Result<Engine> {
         let mut handle = IndexHandle::open(path)?;
         // Segments are searched in parallel, one per core: an index built with two writer
         // threads has two large segments, so one query keeps both cores busy.
@@ -283,8 +296,35 @@ impl Engine {
         self.reader.searcher()
     }
 
-    /// Runs a search.
+    /// Every filter value matches something in the index; else an error naming the value
+    /// and the nearest values the index has.
+    pub fn check_filters(&self, filters: &Filters) -> Result<()> {
+        if filters.is_empty() {
+            return Ok(());
+        }
+        let searcher = self.reader.searcher();
+        let maps = self.facet_maps(&searcher)?;
+        filters::check(filters, &maps, &searcher, self.handle.fields.region)
+    }
+
+    /// Runs a search, for reading: a hit that is only a heading comes with the text of the
+    /// sections under it ([`Engine::search_sections`] gives each section's own text).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        check::guard(&self.handle.path, || {
+            self.search_with(request, SubSections::Shown)
+        })
+    }
+
+    /// Runs a search whose hits hold each section's own text and nothing more: for counting
+    /// occurrences (a concordance), where a heading's sub-sections are hits of their own.
+    pub fn search_sections(&self, request: &SearchRequest) -> Result<SearchResults> {
+        check::guard(&self.handle.path, || {
+            self.search_with(request, SubSections::Apart)
+        })
+    }
+
+    fn search_with(&self, request: &SearchRequest, under: SubSections) -> Result<SearchResults> {
+        self.check_filters(&request.filters)?;
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
@@ -311,7 +351,7 @@ impl Engine {
                         let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
                         Ok(Made::Facets(facets, sizes))
                     }
-                    Part::Hit(m) => self.hit(&searcher, &maps, m).map(Made::Hit),
+                    Part::Hit(m) => self.hit(&searcher, &maps, m, under).map(Made::Hit),
                 })
             },
             parts,
@@ -339,6 +379,10 @@ impl Engine {
     /// The number of matching sections, and nothing else: no ranking, no facets, no stored
     /// fields — the least any search has to do (the benchmark's floor).
     pub fn count(&self, query: &Query, filters: &Filters) -> Result<usize> {
+        check::guard(&self.handle.path, || self.count_unguarded(query, filters))
+    }
+
+    fn count_unguarded(&self, query: &Query, filters: &Filters) -> Result<usize> {
         let query = self.build(query, filters)?;
         Ok(self
             .reader
@@ -348,6 +392,12 @@ impl Engine {
 
     /// The keys ([`crate::index::writer::report_key`]) of the reports with a matching section.
     pub fn report_keys(&self, query: &Query, filters: &Filters) -> Result<HashSet<u64>> {
+        check::guard(&self.handle.path, || {
+            self.report_keys_unguarded(query, filters)
+        })
+    }
+
+    fn report_keys_unguarded(&self, query: &Query, filters: &Filters) -> Result<HashSet<u64>> {
         let query = self.build(query, filters)?;
         let searcher = self.reader.searcher();
         let docs = searcher.search(&*query, &tantivy::collector::DocSetCollector)?;
@@ -365,6 +415,11 @@ impl Engine {
     /// Counts per group: matching reports and sections for each query, and the reports each
     /// group has under the filters (the denominator of the share).
     pub fn stats(&self, request: &StatsRequest) -> Result<StatsTable> {
+        check::guard(&self.handle.path, || self.stats_unguarded(request))
+    }
+
+    fn stats_unguarded(&self, request: &StatsRequest) -> Result<StatsTable> {
+        self.check_filters(&request.filters)?;
         let searcher = self.reader.searcher();
         let collector = GroupCollector {
             by: request.by.clone(),
@@ -435,12 +490,27 @@ impl Engine {
             );
             clauses.push((Occur::Must, filter(range)));
         }
-        if !filters.section_types.is_empty() {
-            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = filters
-                .section_types
-                .iter()
-                .map(|t| {
-                    let term = Term::from_field_text(f.section_type, t.as_str());
+        for (values, field) in [
+            (
+                filters.section_types.iter().map(|t| t.as_str()).collect(),
+                f.section_type,
+            ),
+            (
+                filters
+                    .levels
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>(),
+                f.level,
+            ),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = values
+                .into_iter()
+                .map(|value| {
+                    let term = Term::from_field_text(field, value);
                     (
                         Occur::Should,
                         Box::new(TermQuery::new(term, IndexRecordOption::Basic))
@@ -542,7 +612,13 @@ impl Engine {
     /// A hit: its report's place and year from the report table, its section type and line as
     /// the collector read them, its other metadata from the fast columns, its text and headings
     /// from the document store (the only fields stored per section).
-    fn hit(&self, searcher: &Searcher, maps: &FacetMaps, m: &Match) -> Result<Hit> {
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        maps: &FacetMaps,
+        m: &Match,
+        under: SubSections,
+    ) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
@@ -553,6 +629,10 @@ impl Engine {
         let headings: Vec<String> = stored(f.headings)
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
+        let mut text = stored(f.text).unwrap_or_default();
+        if under == SubSections::Shown && is_heading_only(&text, &headings) {
+            text = self.with_sub_sections(searcher, m, &headings, text)?;
+        }
         let meta = self.hit_columns(searcher, m)?;
         let doc_id = m.address.doc_id;
         let (place, year) = maps.reports.report(m.address.segment_ord, doc_id);
@@ -569,6 +649,9 @@ impl Engine {
                 county: label(&maps.county, place.map(|p| p.county)),
                 city: label(&maps.city, place.map(|p| p.city)),
                 province: label(&maps.province, place.map(|p| p.province)),
+                level: place
+                    .and_then(|p| maps.level.label(p.level).parse().ok())
+                    .unwrap_or_default(),
                 year,
                 issuer: column_text(&meta.issuer, doc_id)?,
                 published: column_text(&meta.published, doc_id)?,
@@ -579,9 +662,76 @@ impl Engine {
                 .unwrap_or_default(),
             headings,
             line: m.line,
-            text: stored(f.text).unwrap_or_default(),
+            text,
             score: m.score,
         })
+    }
+
+    /// A section that is only its heading (`二、存在的不足及原因`, its points in the sections
+    /// under it) reads as the heading followed by its sub-sections' text: a reader who finds
+    /// the heading must see what it heads. A report's sections are adjacent in their segment,
+    /// in reading order, so the sub-sections are the documents that follow it while their
+    /// headings extend its own.
+    fn with_sub_sections(
+        &self,
+        searcher: &Searcher,
+        m: &Match,
+        headings: &[String],
+        mut text: String,
+    ) -> Result<String> {
+        let segment = searcher.segment_reader(m.address.segment_ord);
+        let keys = segment.fast_fields().u64("report_key")?;
+        let alive = segment.alive_bitset();
+        let f = &self.handle.fields;
+        let mut added = 0;
+        for doc_id in m.address.doc_id + 1..segment.max_doc() {
+            if alive.is_some_and(|a| a.is_deleted(doc_id)) {
+                continue;
+            }
+            if keys.first(doc_id) != Some(m.report_key) {
+                break;
+            }
+            let address = tantivy::DocAddress::new(m.address.segment_ord, doc_id);
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let stored = |field| doc.get_first(field).and_then(|v| v.as_str());
+            let sub: Vec<String> = stored(f.headings)
+                .and_then(|h| serde_json::from_str(h).ok())
+                .unwrap_or_default();
+            if sub.len() <= headings.len() || !sub.starts_with(headings) {
+                break;
+            }
+            text.push('\n');
+            text.push_str(stored(f.text).unwrap_or_default());
+            added += 1;
+            if added == MAX_SUB_SECTIONS || text.len() > MAX_SUB_SECTION_BYTES {
+                break;
+            }
+        }
+        Ok(text)
+    }
+}
+
+/// Whether a heading-only hit brings the text of the sections under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubSections {
+    Shown,
+    Apart,
+}
+
+/// The most sub-sections, and bytes of text, a heading-only hit is filled with: a heading over
+/// a whole report's worth of points is shown by its first ones.
+const MAX_SUB_SECTIONS: usize = 50;
+const MAX_SUB_SECTION_BYTES: usize = 64 * 1024;
+
+/// Whether a section's text is nothing but its own heading (or nothing at all).
+fn is_heading_only(text: &str, headings: &[String]) -> bool {
+    let text = text.trim();
+    match headings.last() {
+        None => text.is_empty(),
+        // A long heading is kept shortened, with "…"; its section then has text of its own.
+        Some(heading) => text
+            .strip_prefix(heading.trim())
+            .is_some_and(|rest| rest.trim().is_empty()),
     }
 }
 
@@ -716,6 +866,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     let (city, city_size) = plain(&maps.city, &regions.cities);
     let (county, county_size) = plain(&maps.county, &regions.counties);
     let (section_type, section_type_size) = plain(&maps.section_type, &tally.section_types);
+    let (level, level_size) = plain(&maps.level, &regions.levels);
     let (mut years, _) = top(tally.years.iter().copied(), limit, |&(y, n)| {
         (std::cmp::Reverse(n), y)
     });
@@ -731,6 +882,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
         county: county_size,
         year: tally.years.len(),
         section_type: section_type_size,
+        level: level_size,
     };
     (
         Facets {
@@ -740,6 +892,7 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
             county,
             year,
             section_type,
+            level,
         },
         sizes,
     )
@@ -908,6 +1061,38 @@ mod tests {
             assert_eq!(count, items.len(), "limit {limit:?}");
         }
         assert_eq!(top(std::iter::empty::<u32>(), Some(3), |&n| n), (vec![], 0));
+    }
+
+    #[test]
+    fn a_heading_only_section_is_recognised() {
+        let headings = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let rows = [
+            (
+                "二、存在的不足及原因",
+                headings(&["二、存在的不足及原因"]),
+                true,
+            ),
+            (
+                "  二、存在的不足及原因\n",
+                headings(&["二、存在的不足及原因"]),
+                true,
+            ),
+            ("", headings(&[]), true),
+            (
+                "二、存在的主要问题\n虽然我镇法治政府建设取得了一定成效",
+                headings(&["二、存在的主要问题"]),
+                false,
+            ),
+            (
+                "一是干部对法治建设的重要性认识还不足、履责意识还不强",
+                headings(&["一是干部对法治建设的重要性认识还不足、履责意识还…"]),
+                false,
+            ),
+            ("前言的文字", headings(&[]), false),
+        ];
+        for (text, headings, expected) in rows {
+            assert_eq!(is_heading_only(text, &headings), expected, "{text:?}");
+        }
     }
 
     #[test]

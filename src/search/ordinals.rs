@@ -15,7 +15,7 @@
 //! never trusted).
 //!
 //! The same file holds each segment's [`ReportTable`]: where every report begins and its place
-//! and year in global ordinals, so that counting a match's report by place and year reads no
+//! (with its level) and year in global ordinals, so that counting a match's report by place and year reads no
 //! column at all; and [`DocTypes`], every document's section type in a byte.
 
 use std::path::Path;
@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 /// The saved maps, in the index's folder (tantivy leaves files it did not make alone).
 pub const CACHE_FILE: &str = "facet-ordinals.bin";
 /// The first bytes of the file, with its format's version.
-const MAGIC: &[u8] = b"fazhi-search facet ordinals 3\n";
+const MAGIC: &[u8] = b"fazhi-search facet ordinals 4\n";
 
 /// The index-wide numbering of each string facet.
 #[derive(Debug, PartialEq, Eq)]
@@ -41,19 +41,27 @@ pub(crate) struct FacetMaps {
     pub city: OrdinalMap,
     pub province: OrdinalMap,
     pub section_type: OrdinalMap,
+    pub level: OrdinalMap,
     pub reports: ReportTable,
     pub doc_types: DocTypes,
 }
 
 /// The facet fields, in the order the file holds them.
-const FIELDS: [&str; 5] = ["town", "county", "city", "province", "section_type"];
+const FIELDS: [&str; 6] = [
+    "town",
+    "county",
+    "city",
+    "province",
+    "section_type",
+    "level",
+];
 
 impl FacetMaps {
     pub(crate) fn build(searcher: &Searcher) -> tantivy::Result<FacetMaps> {
-        let [town, county, city, province, section_type] =
+        let [town, county, city, province, section_type, level] =
             FIELDS.map(|field| OrdinalMap::build(searcher, field));
-        let (town, county, city, province) = (town?, county?, city?, province?);
-        let reports = ReportTable::build(searcher, [&town, &county, &province, &city])?;
+        let (town, county, city, province, level) = (town?, county?, city?, province?, level?);
+        let reports = ReportTable::build(searcher, [&town, &county, &province, &city, &level])?;
         let section_type = section_type?;
         let doc_types = DocTypes::build(searcher, &section_type)?;
         Ok(FacetMaps {
@@ -62,18 +70,20 @@ impl FacetMaps {
             city,
             province,
             section_type,
+            level,
             reports,
             doc_types,
         })
     }
 
-    fn all(&self) -> [&OrdinalMap; 5] {
+    fn all(&self) -> [&OrdinalMap; 6] {
         [
             &self.town,
             &self.county,
             &self.city,
             &self.province,
             &self.section_type,
+            &self.level,
         ]
     }
 
@@ -214,13 +224,15 @@ impl FacetMaps {
             years,
             segments,
         };
-        let [town, county, city, province, section_type]: [OrdinalMap; 5] = maps.try_into().ok()?;
+        let [town, county, city, province, section_type, level]: [OrdinalMap; 6] =
+            maps.try_into().ok()?;
         Some(FacetMaps {
             town,
             county,
             city,
             province,
             section_type,
+            level,
             reports,
             doc_types: DocTypes(doc_types),
         })
@@ -422,24 +434,28 @@ impl OrdinalMap {
     }
 }
 
-/// u32s per place in [`ReportTable::places`]: town, county, province and city global ordinals.
-const PLACE: usize = 4;
+/// u32s per place in [`ReportTable::places`]: town, county, province, city and level global
+/// ordinals.
+const PLACE: usize = 5;
 /// u32s per year in [`ReportTable::years`]: the year's low and high halves.
 const YEAR: usize = 2;
 /// u32s per report in a segment's entries: its first document, its place and its year.
 const ENTRY: usize = 3;
 
-/// A report's place, in global ordinals ([`NONE`] where it has none).
+/// A report's place, and the level of the body that issued it (a county's government and its
+/// departments are one county, told apart by level), in global ordinals ([`NONE`] where it has
+/// none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Place {
     pub town: u32,
     pub county: u32,
     pub province: u32,
     pub city: u32,
+    pub level: u32,
 }
 
 impl Place {
-    /// A place as [`ReportTable`] holds it: town, county, province and city.
+    /// A place as [`ReportTable`] holds it: town, county, province, city and level.
     fn from_entry(entry: &[u8; 4 * PLACE]) -> Place {
         let (ords, _) = entry.as_chunks::<4>();
         let at = |i: usize| u32::from_le_bytes(ords[i]);
@@ -448,6 +464,7 @@ impl Place {
             county: at(1),
             province: at(2),
             city: at(3),
+            level: at(4),
         }
     }
 }
@@ -471,7 +488,7 @@ pub(crate) struct ReportTable {
 
 impl ReportTable {
     /// Reads every segment's report keys, places and years. `maps` are the town, county,
-    /// province and city maps of the same segments.
+    /// province, city and level maps of the same segments.
     fn build(searcher: &Searcher, maps: [&OrdinalMap; PLACE]) -> tantivy::Result<ReportTable> {
         struct Report {
             start: DocId,
@@ -489,6 +506,7 @@ impl ReportTable {
                 ords("county")?,
                 ords("province")?,
                 ords("city")?,
+                ords("level")?,
             ];
             let key = fast.column_opt::<u64>("report_key")?;
             let year = fast.column_opt::<u64>("year")?;
@@ -514,6 +532,7 @@ impl ReportTable {
                         county: global(1, doc),
                         province: global(2, doc),
                         city: global(3, doc),
+                        level: global(4, doc),
                     },
                     year: year.as_ref().and_then(|c| first(c, doc)),
                 });
@@ -541,7 +560,7 @@ impl ReportTable {
         let segments = segments.iter().map(|r| le_bytes(&entries(r))).collect();
         let places: Vec<u32> = places
             .iter()
-            .flat_map(|p| [p.town, p.county, p.province, p.city])
+            .flat_map(|p| [p.town, p.county, p.province, p.city, p.level])
             .collect();
         let years: Vec<u32> = years
             .iter()
@@ -813,7 +832,12 @@ mod tests {
 
     #[test]
     fn every_place_is_listed_in_order() {
-        let places = [[3u32, 1, 0, 2], [3, 1, 0, 5], [7, NONE, 1, NONE], [NONE; 4]];
+        let places = [
+            [3u32, 1, 0, 2, 0],
+            [3, 1, 0, 5, 1],
+            [7, NONE, 1, NONE, 0],
+            [NONE; 5],
+        ];
         let table = ReportTable {
             places: le_bytes(&places.concat()),
             years: le_bytes(&[]),
@@ -829,7 +853,8 @@ mod tests {
                 town: 3,
                 county: 1,
                 province: 0,
-                city: 5
+                city: 5,
+                level: 1
             }
         );
     }

@@ -1,5 +1,5 @@
-//! Counts and trends: for each group of reports — by year, province, city, county, town or
-//! section type, or a pair of these — how many reports match a query, how many reports the
+//! Counts and trends: for each group of reports — by year, province, city, county, town,
+//! section type or level, or a pair of these — how many reports match a query, how many reports the
 //! group has, their share, and how many sections match. The share is what makes groups of
 //! different sizes comparable ("62% of Henan towns' 2023 reports mention 法律顾问").
 //!
@@ -28,16 +28,19 @@ pub enum Dimension {
     /// A town, told apart from same-named towns by its county: 保安镇（江夏区）.
     Town,
     SectionType,
+    /// What kind of body issued the report: town, county, department or other.
+    Level,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 6] = [
+    pub const ALL: [Dimension; 7] = [
         Dimension::Year,
         Dimension::Province,
         Dimension::City,
         Dimension::County,
         Dimension::Town,
         Dimension::SectionType,
+        Dimension::Level,
     ];
 
     /// The most dimensions one table groups by.
@@ -51,6 +54,7 @@ impl Dimension {
             Dimension::County => "county",
             Dimension::Town => "town",
             Dimension::SectionType => "section_type",
+            Dimension::Level => "level",
         }
     }
 
@@ -63,6 +67,7 @@ impl Dimension {
             Dimension::County => "区县",
             Dimension::Town => "乡镇街道",
             Dimension::SectionType => "章节类型",
+            Dimension::Level => "发布主体",
         }
     }
 

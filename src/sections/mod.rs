@@ -1,6 +1,12 @@
 //! Splitting a cleaned report into sections: the heading tree (see [`heading`]) and, inside a
 //! section, the inline sub-points 一是…二是…. Every character of the cleaned text lands in
 //! exactly one section, so a search over sections sees the whole report.
+//!
+//! A section longer than [`MAX_SECTION_CHARS`] (a crawl that is one 20 MB line without a
+//! heading) is cut into parts of at most that many characters, in order, so that no hit makes
+//! a passage, a concordance or an export read megabytes (see [`part_ends`] for where it is
+//! cut). Each part keeps the section's heading path and type and is cited by the source line
+//! where it starts; parts do not overlap, so nothing is counted twice.
 
 pub mod heading;
 
@@ -27,10 +33,13 @@ pub struct Section {
 const MAX_LABEL_CHARS: usize = 40;
 /// The longest label of an inline point (一是…).
 const MAX_POINT_LABEL_CHARS: usize = 24;
+/// The most characters of one section. About twenty pages of a report: the longest section of a
+/// real report is a few thousand characters, so only text without headings for pages is cut.
+pub const MAX_SECTION_CHARS: usize = 20_000;
 
 /// Splits cleaned lines into sections, in document order.
 pub fn split(lines: &[Line], rules: &TypeRules) -> Vec<Section> {
-    let lines = split_inline_headings(lines);
+    let lines = split_inline_headings(lines, rules);
     let mut sections = Vec::new();
     let mut path: Vec<(u8, String)> = Vec::new();
     let mut block = Block::default();
@@ -54,15 +63,35 @@ pub fn split(lines: &[Line], rules: &TypeRules) -> Vec<Section> {
     sections
 }
 
-/// Characters after which a heading may start inside a line: sentence ends and spaces, never
-/// a comma or an enumeration mark (…两个一、…).
-const INLINE_HEADING_AFTER: &str = "。！？；：!?;:";
+/// Characters after which a heading may start inside a line: sentence ends (white space too),
+/// never a comma or an enumeration mark (…两个一、…, 第一、). ∶ (U+2236, a ratio sign) is how
+/// some word processors write the colon of "报告如下∶".
+const INLINE_HEADING_AFTER: &str = "。！？；：∶!?;:";
+/// After these a heading inside a line may also be an item of a list inside a sentence
+/// (…包括：1.建立台账；2.定期回访。), which is not a heading: see [`split_inline_headings`].
+const LIST_LEAD: &str = "：∶；:;";
+/// Ends of a heading's first clause: a heading's text runs to the first of these.
+const CLAUSE_ENDS: [char; 6] = ['。', '！', '？', '；', '!', '?'];
 
-/// Breaks a line before each heading that runs inside it, as crawls that put a whole report
-/// on one line leave them ("…报告如下。一、工作开展情况　（一）深入学习…"). A heading inside a line
-/// is taken only where it stands after a sentence end or space and continues the numbering
-/// (二、 after 一、, （一） after a level-1 heading), so that prose is never cut at a stray 一、.
-pub fn split_inline_headings(lines: &[Line]) -> Vec<Line> {
+/// Breaks a line before each heading that runs inside it, as crawls that put a whole report on
+/// one line leave them ("…报告如下。一、工作开展情况　（一）深入学习…", the lines joined by a
+/// space, a full-width space or nothing). A heading inside a line is taken where
+///
+/// - it continues the numbering (二、 after 一、, （一） after a level-1 heading, 1. again under
+///   a new （二）), so that prose is never cut at a stray 一、 or 三、; and
+/// - it stands after white space or a sentence end (。！？；：), never after a comma or inside a
+///   word (…两个一、…, 第一、); after ： or ； it must not read as an item of a list inside a
+///   sentence (…包括：1.建立台账；2.定期回访。, see [`reads_as_heading`]); or
+/// - it is the first sub-heading (（一）, 1., （1）) right inside a heading that has no sentence
+///   end yet: the lines joined by nothing ("一、主要举措和成效（一）健全决策机制1.严格落实…"); or
+/// - it is a later level-1 heading that names a part of the report (see [`names_a_part`]),
+///   after a paragraph that ends without a full stop, the lines joined by nothing.
+///
+/// A 一是 right inside a heading ("…职责情况一是强化…") ends the heading's line too, when a later
+/// point of its list follows: the points are found in the section later.
+///
+/// A heading at the start of a line is always a heading (the grammar of [`parse_heading`]).
+pub fn split_inline_headings(lines: &[Line], rules: &TypeRules) -> Vec<Line> {
     /// The last ordinal seen at each level (index 1 to 4).
     fn note(h: heading::Heading, last: &mut [usize; 5]) {
         let level = usize::from(h.level);
@@ -72,36 +101,56 @@ pub fn split_inline_headings(lines: &[Line]) -> Vec<Line> {
     let mut last = [0usize; 5];
     let mut out = Vec::with_capacity(lines.len());
     for line in lines {
-        if let Some(h) = parse_heading(&line.text) {
+        let text = &line.text;
+        // The heading the current piece starts with, while no sentence end has followed it.
+        let mut open_heading = parse_heading(text);
+        if let Some(h) = open_heading {
             note(h, &mut last);
         }
         let mut start = 0;
-        let text = &line.text;
-        for (at, c) in text.char_indices().skip(1) {
-            let before = text[..at].chars().next_back().unwrap_or(' ');
+        let mut before = ' ';
+        for (at, c) in text.char_indices() {
+            let prev = std::mem::replace(&mut before, c);
+            if at == 0 {
+                continue;
+            }
+            if CLAUSE_ENDS.contains(&prev) {
+                open_heading = None;
+            }
             if !(c == '（' || c == '(' || c.is_ascii_digit() || heading::is_cn_digit(c)) {
                 continue;
             }
-            if !(before.is_whitespace() || INLINE_HEADING_AFTER.contains(before)) {
+            if open_heading.is_some() && starts_point_list(text, at) {
+                // 一是 run on into its heading ("…职责情况一是强化组织保障。二是…", the lines
+                // joined by nothing): the heading's label ends here, the points are found later.
+                push_piece(&mut out, line.number, &text[start..at]);
+                start = at;
+                open_heading = None;
                 continue;
             }
             let Some(h) = parse_heading(&text[at..]) else {
                 continue;
             };
-            let level = usize::from(h.level);
-            let continues = h.ordinal == last[level] + 1
-                && (level == 1 || last[level - 1] > 0 || h.ordinal == 1);
+            // A heading resets the numbering below it, so 1. continues under a new （二） or
+            // under 一、 with no （一） between.
+            let continues = h.ordinal == last[usize::from(h.level)] + 1;
             if !continues {
                 continue;
             }
-            note(h, &mut last);
-            let piece = text[start..at].trim();
-            if !piece.is_empty() {
-                out.push(Line {
-                    number: line.number,
-                    text: piece.to_string(),
-                });
+            let after_break = prev.is_whitespace() || INLINE_HEADING_AFTER.contains(prev);
+            let list_item = LIST_LEAD.contains(prev) && !reads_as_heading(&text[at..], h);
+            let sub_heading =
+                h.ordinal == 1 && open_heading.is_some_and(|open| open.level < h.level);
+            let next_part = h.level == 1
+                && h.ordinal > 1
+                && !(heading::is_cn_digit(prev) || "个第、".contains(prev))
+                && names_a_part(&text[at..], rules);
+            if !((after_break && !list_item) || sub_heading || next_part) {
+                continue;
             }
+            note(h, &mut last);
+            open_heading = Some(h);
+            push_piece(&mut out, line.number, &text[start..at]);
             start = at;
         }
         out.push(Line {
@@ -110,6 +159,77 @@ pub fn split_inline_headings(lines: &[Line]) -> Vec<Line> {
         });
     }
     out
+}
+
+fn push_piece(out: &mut Vec<Line>, number: usize, piece: &str) {
+    let piece = piece.trim();
+    if !piece.is_empty() {
+        out.push(Line {
+            number,
+            text: piece.to_string(),
+        });
+    }
+}
+
+/// How far after a 一是 its 二是 (or 三是) is looked for.
+const POINT_LIST_REACH: usize = 4_000;
+
+/// Whether a list of inline points starts at byte `at`: 一是 there (even inside a word, which
+/// the caller allows only right after a heading), and a later point of the same list within
+/// [`POINT_LIST_REACH`] bytes, as [`point_starts`] finds lists.
+fn starts_point_list(text: &str, at: usize) -> bool {
+    if point_marker_at(text, at).is_none_or(|(ordinal, _)| ordinal != 1) {
+        return false;
+    }
+    let rest = &text[at..];
+    let mut reach = rest.len().min(POINT_LIST_REACH);
+    while !rest.is_char_boundary(reach) {
+        reach -= 1;
+    }
+    point_starts(&rest[..reach]).first() == Some(&0)
+}
+
+/// How many characters of a run-on level-1 heading are read for the part of the report it names.
+const PART_NAME_CHARS: usize = 16;
+
+/// Whether the level-1 heading at the start of `text` names one of the report's parts (存在的
+/// 问题, 下一步工作思路…: a section type of `index_schema/section_types.tsv`) in its first
+/// [`PART_NAME_CHARS`] characters. That tells 二、存在的主要问题 run on after a paragraph without
+/// a full stop ("…资料4780余份二、存在的主要问题虽然…", lines joined by nothing) from a 二、 in
+/// prose (两个二、三个一).
+fn names_a_part(text: &str, rules: &TypeRules) -> bool {
+    let mut chars = text.chars().skip_while(|c| heading::is_cn_digit(*c));
+    chars.next(); // 、
+    let head: String = chars.take(PART_NAME_CHARS).collect();
+    // 二、三次 is a count, not a heading.
+    !head.starts_with(heading::is_cn_digit) && rules.classify(Some(&head)) != SectionType::Other
+}
+
+/// How far the first clause of a heading is read to tell it from a list item.
+const MAX_CLAUSE_CHARS: usize = 200;
+
+/// Whether the heading `h` at the start of `text` reads as a heading rather than as an item of a
+/// list inside a sentence: an item ends with ； or ；-less runs on with ， into the next item
+/// (1.建立台账，2.定期回访), a heading's first clause ends with a full stop or a comma followed
+/// by more of its own text.
+fn reads_as_heading(text: &str, h: heading::Heading) -> bool {
+    let mut pause = false;
+    for (at, c) in text.char_indices().skip(1).take(MAX_CLAUSE_CHARS) {
+        if pause {
+            let next = parse_heading(&text[at..]);
+            if next.is_some_and(|n| n.level == h.level && n.ordinal == h.ordinal + 1) {
+                return false;
+            }
+            pause = false;
+        }
+        match c {
+            '。' | '！' | '？' | '!' | '?' => return true,
+            '；' | ';' => return false,
+            '，' | ',' => pause = true,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// The lines of one heading (or of the preamble) before the next heading.
@@ -121,9 +241,9 @@ struct Block<'a> {
 
 impl Block<'_> {
     fn emit(&self, rules: &TypeRules, out: &mut Vec<Section>) {
-        let Some(first) = self.lines.first() else {
+        if self.lines.is_empty() {
             return;
-        };
+        }
         let section_type = rules.classify(self.headings.first().map(String::as_str));
         let mut text = String::new();
         let mut line_starts = Vec::with_capacity(self.lines.len());
@@ -140,27 +260,72 @@ impl Block<'_> {
         };
         let points = point_starts(&text);
         let own_end = points.first().copied().unwrap_or(text.len());
-        let own = text[..own_end].trim_end();
-        if !own.is_empty() {
-            out.push(Section {
-                headings: self.headings.clone(),
-                text: own.to_string(),
-                line: first.number,
-                section_type,
-            });
-        }
+        let mut push = |headings: &Vec<String>, start: usize, end: usize| {
+            let mut at = start;
+            for cut in part_ends(&text[start..end], MAX_SECTION_CHARS) {
+                let part = &text[at..start + cut];
+                at = start + cut;
+                let kept = part.trim();
+                if kept.is_empty() {
+                    continue;
+                }
+                let from = at - part.len() + (part.len() - part.trim_start().len());
+                out.push(Section {
+                    headings: headings.clone(),
+                    text: kept.to_string(),
+                    line: line_at(from),
+                    section_type,
+                });
+            }
+        };
+        push(&self.headings, 0, own_end);
         for (i, &start) in points.iter().enumerate() {
             let end = points.get(i + 1).copied().unwrap_or(text.len());
-            let point = text[start..end].trim_end();
             let mut headings = self.headings.clone();
-            headings.push(heading_label(point, MAX_POINT_LABEL_CHARS));
-            out.push(Section {
-                headings,
-                text: point.to_string(),
-                line: line_at(start),
-                section_type,
-            });
+            headings.push(heading_label(&text[start..end], MAX_POINT_LABEL_CHARS));
+            push(&headings, start, end);
         }
+    }
+}
+
+/// Sentence ends: where a long section is cut when it has no paragraph break to cut at.
+const PART_SENTENCE_ENDS: [char; 7] = ['。', '！', '？', '；', '!', '?', ';'];
+/// Where a long section is cut when a stretch of it has no sentence end either.
+const PART_PAUSES: [char; 7] = ['，', '、', '：', ',', ':', ' ', '\u{3000}'];
+
+/// Byte offsets (in `text`) where the parts of `text` end, each part at most `max_chars`
+/// characters, the last offset `text.len()`; `[text.len()]` for a text short enough. A part
+/// ends, in this order of preference, after the last paragraph break (a line break), sentence
+/// end, pause (comma, colon, space) in the second half of its `max_chars` characters, or, in
+/// text with none of these for `max_chars / 2` characters, between two characters. So a term
+/// (a few characters without punctuation) is never cut apart except in such text, and the parts
+/// joined are the text, character for character.
+pub fn part_ends(text: &str, max_chars: usize) -> Vec<usize> {
+    let max_chars = max_chars.max(2);
+    let mut ends = Vec::new();
+    let mut at = 0;
+    loop {
+        let rest = &text[at..];
+        let Some((limit, _)) = rest.char_indices().nth(max_chars) else {
+            ends.push(text.len());
+            return ends;
+        };
+        let half = rest.char_indices().nth(max_chars / 2).map_or(0, |(b, _)| b);
+        // Only the second half is searched: a part is never less than half the size.
+        let second_half = &rest[half..limit];
+        let last_of = |set: &dyn Fn(char) -> bool| {
+            second_half
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| set(c))
+                .map(|(b, c)| half + b + c.len_utf8())
+        };
+        let cut = last_of(&|c| c == '\n')
+            .or_else(|| last_of(&|c| PART_SENTENCE_ENDS.contains(&c)))
+            .or_else(|| last_of(&|c| PART_PAUSES.contains(&c)))
+            .unwrap_or(limit);
+        at += cut;
+        ends.push(at);
     }
 }
 
@@ -188,13 +353,21 @@ fn point_starts(text: &str) -> Vec<usize> {
     if starts.len() < 2 { Vec::new() } else { starts }
 }
 
-/// A heading's label: the heading itself up to its first full stop, kept short enough to read in
-/// a citation ("（一）加强党的领导和依法执政。乡党委书记…" → "（一）加强党的领导和依法执政").
+/// A heading's label: the heading itself up to its first full stop or white space after its
+/// text has begun, kept short enough to read in a citation ("（一）加强党的领导和依法执政。乡党委书记…"
+/// → "（一）加强党的领导和依法执政"; "三、存在的问题 2023年，…", a crawl's paragraphs joined by
+/// spaces → "三、存在的问题"; but "三. 下一步打算" whole).
 pub fn heading_label(line: &str, max_chars: usize) -> String {
     let line = line.trim();
-    let head = line
-        .find(['。', '；', ';', '：', ':', '！', '？', '\n', '\u{3000}'])
-        .map_or(line, |end| &line[..end]);
+    let number_end = line
+        .char_indices()
+        .take(heading::MAX_NUMBER_CHARS)
+        .find(|&(_, c)| matches!(c, '、' | '.' | '．' | '）' | ')'))
+        .map_or(0, |(b, c)| b + c.len_utf8());
+    let text_start = line.len() - line[number_end..].trim_start().len();
+    let head = line[text_start..]
+        .find(|c: char| c.is_whitespace() || "。；;：:！？".contains(c))
+        .map_or(line, |end| &line[..text_start + end]);
     if head.chars().count() <= max_chars {
         return head.to_string();
     }
@@ -230,6 +403,10 @@ mod tests {
                 "1.严格落实重大行政决策法定程序。严格遵守",
                 "1.严格落实重大行政决策法定程序",
             ),
+            ("三. 下一步打算", "三. 下一步打算"),
+            ("（ 二 ）加强理论学习", "（ 二 ）加强理论学习"),
+            ("三、存在的问题 2023年，我镇推进工作。", "三、存在的问题"),
+            ("一、工作开展情况　（一）深入学习", "一、工作开展情况"),
             (
                 "（一）加强政务公开和政府信息公开是完善政务公开制度的重要内容，推进行政决策公开、执行公开",
                 "（一）加强政务公开和政府信息公开是完善政务公开制度的重要内容",
@@ -374,5 +551,218 @@ mod tests {
             .collect();
         let source: String = text.replace('\n', "");
         assert_eq!(joined, source);
+    }
+
+    #[test]
+    fn inline_headings_split_where_a_reader_sees_a_heading() {
+        // (text of one line, the pieces it is split into, why)
+        let rows: [(&str, &[&str], &str); 17] = [
+            (
+                "一、工作开展情况 发放资料4780余份二、存在的主要问题虽然取得成效。",
+                &[
+                    "一、工作开展情况 发放资料4780余份",
+                    "二、存在的主要问题虽然取得成效。",
+                ],
+                "a heading naming a part of the report, after a paragraph without a full stop",
+            ),
+            (
+                "一、情况 坚持两个二、三个问题的要求。",
+                &["一、情况 坚持两个二、三个问题的要求。"],
+                "二、 after 个 is prose, even before a part's name",
+            ),
+            (
+                "一、情况 开展培训二、三次，解决问题。",
+                &["一、情况 开展培训二、三次，解决问题。"],
+                "二、三 is a count",
+            ),
+            (
+                "报告如下。一、工作开展情况　（一）深入学习。",
+                &["报告如下。", "一、工作开展情况", "（一）深入学习。"],
+                "after a sentence end and a full-width space",
+            ),
+            (
+                "报告如下： 一、工作开展情况 （一）深入学习。 1.学习宪法。 （1）集中学习。",
+                &[
+                    "报告如下：",
+                    "一、工作开展情况",
+                    "（一）深入学习。",
+                    "1.学习宪法。",
+                    "（1）集中学习。",
+                ],
+                "every level after a space",
+            ),
+            (
+                "报告如下：一、主要举措和成效（一）健全决策机制1.严格落实程序。严格遵守。2.推行法律顾问制度。",
+                &[
+                    "报告如下：",
+                    "一、主要举措和成效",
+                    "（一）健全决策机制",
+                    "1.严格落实程序。严格遵守。",
+                    "2.推行法律顾问制度。",
+                ],
+                "the first sub-heading right after a heading: lines joined by nothing",
+            ),
+            (
+                "一、情况 （一）甲。 二、问题 执法力量不足。三、打算 加强学习。",
+                &[
+                    "一、情况",
+                    "（一）甲。",
+                    "二、问题 执法力量不足。",
+                    "三、打算 加强学习。",
+                ],
+                "the next heading of a level above",
+            ),
+            (
+                "坚持做到三个一、两个二的要求。",
+                &["坚持做到三个一、两个二的要求。"],
+                "一、 inside a word is prose",
+            ),
+            (
+                "报告如下。第一、加强学习。",
+                &["报告如下。第一、加强学习。"],
+                "第一、 is prose",
+            ),
+            (
+                "报告如下，一、加强学习。",
+                &["报告如下，一、加强学习。"],
+                "never after a comma",
+            ),
+            (
+                "一、情况 全年开展活动。三、是错的编号。",
+                &["一、情况 全年开展活动。三、是错的编号。"],
+                "a number that does not continue the numbering",
+            ),
+            (
+                "一、情况 增长了1.5倍。2023年再创新高。",
+                &["一、情况 增长了1.5倍。2023年再创新高。"],
+                "decimals and years are not headings",
+            ),
+            (
+                "（一）甲。主要做法包括：1.建立台账；2.定期回访。",
+                &["（一）甲。主要做法包括：1.建立台账；2.定期回访。"],
+                "a list inside a sentence, items ended by ；",
+            ),
+            (
+                "（一）甲。主要做法包括：1.建立台账，2.定期回访。",
+                &["（一）甲。主要做法包括：1.建立台账，2.定期回访。"],
+                "a list inside a sentence, items ended by ，",
+            ),
+            (
+                "（一）甲。主要做法如下：1.建立台账，做到底数清。2.定期回访。",
+                &[
+                    "（一）甲。主要做法如下：",
+                    "1.建立台账，做到底数清。",
+                    "2.定期回访。",
+                ],
+                "after a colon, a heading whose clause ends with a full stop",
+            ),
+            (
+                "一、工作开展情况（一）甲。在三个（一）以内（二）乙。",
+                &["一、工作开展情况", "（一）甲。在三个（一）以内（二）乙。"],
+                "a sub-heading run on only right after its heading",
+            ),
+            (
+                "（一）深入学习两个一、推进工作。",
+                &["（一）深入学习两个一、推进工作。"],
+                "a level-1 number is never run on inside a lower heading",
+            ),
+        ];
+        for (text, pieces, why) in rows {
+            let line = Line {
+                number: 1,
+                text: text.to_string(),
+            };
+            let got: Vec<String> = split_inline_headings(&[line], TypeRules::embedded())
+                .into_iter()
+                .map(|l| l.text)
+                .collect();
+            assert_eq!(got, pieces, "{why}: {text:?}");
+        }
+    }
+
+    #[test]
+    fn long_text_is_cut_into_bounded_parts_that_join_to_it() {
+        // (text, max characters, the parts, why)
+        let rows: [(&str, usize, &[&str], &str); 6] = [
+            ("甲乙。丙丁。", 10, &["甲乙。丙丁。"], "short enough"),
+            (
+                "甲乙丙。丁戊己。庚辛",
+                8,
+                &["甲乙丙。丁戊己。", "庚辛"],
+                "after a sentence end",
+            ),
+            (
+                "甲乙丙。丁\n戊己庚辛",
+                8,
+                &["甲乙丙。丁\n", "戊己庚辛"],
+                "a paragraph first",
+            ),
+            (
+                "甲乙丙丁，戊己庚辛",
+                8,
+                &["甲乙丙丁，", "戊己庚辛"],
+                "else a pause",
+            ),
+            (
+                "甲乙丙丁戊己庚辛壬",
+                4,
+                &["甲乙丙丁", "戊己庚辛", "壬"],
+                "else between characters",
+            ),
+            (
+                "甲。乙丙丁戊己庚",
+                4,
+                &["甲。乙丙", "丁戊己庚"],
+                "never a part under half the size",
+            ),
+        ];
+        for (text, max, parts, why) in rows {
+            let mut at = 0;
+            let got: Vec<&str> = part_ends(text, max)
+                .into_iter()
+                .map(|end| {
+                    let part = &text[at..end];
+                    at = end;
+                    part
+                })
+                .collect();
+            assert_eq!(got, parts, "{why}: {text:?}");
+            assert_eq!(got.concat(), text, "{why}: the parts join to the text");
+        }
+    }
+
+    #[test]
+    fn a_long_section_keeps_its_path_type_and_lines() {
+        let sentence = "依法行政水平不断提升。";
+        let long = sentence.repeat(MAX_SECTION_CHARS / sentence.chars().count() * 2 + 3);
+        let text = format!("标题\n一、工作开展情况\n{long}\n{long}\n二、存在的问题\n不足。");
+        let sections = parse(&text);
+        let parts: Vec<&Section> = sections
+            .iter()
+            .filter(|s| s.headings == ["一、工作开展情况"])
+            .collect();
+        assert!(parts.len() >= 4, "{} parts", parts.len());
+        assert!(
+            parts
+                .iter()
+                .all(|s| s.text.chars().count() <= MAX_SECTION_CHARS)
+        );
+        assert!(
+            parts
+                .iter()
+                .all(|s| s.section_type == SectionType::Measures)
+        );
+        assert_eq!(parts[0].line, 2);
+        assert_eq!(
+            parts.last().map(|s| s.line),
+            Some(4),
+            "the last part starts in line 4"
+        );
+        let joined: String = sections.iter().map(|s| s.text.replace('\n', "")).collect();
+        assert_eq!(
+            joined,
+            text.replace('\n', ""),
+            "every character in one section, in order"
+        );
     }
 }

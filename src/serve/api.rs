@@ -147,7 +147,7 @@ fn concordance(
     params: &KwicParams,
     stop: &Stop,
 ) -> Result<(Vec<u8>, usize), ApiError> {
-    let results = engine.search(&params.request)?;
+    let results = engine.search_sections(&params.request)?;
     let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
     let mut lines: Vec<KwicLine> = Vec::new();
     for hit in &results.hits {

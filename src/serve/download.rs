@@ -295,16 +295,20 @@ mod tests {
     #[test]
     fn chunks_of_big_sections_are_cut_by_size() {
         let big = |n: usize| Hit {
-            text: format!("法律顾问{}", "审".repeat(CHUNK_BYTES / 3 / 2)),
+            text: format!("法律顾问{}", "审".repeat(100_000)),
             ..hit(n)
         };
+        let full = PassageOptions {
+            full: true,
+            ..PassageOptions::default()
+        };
+        let one = Record::new(&big(0), &["法律顾问"], full);
+        let per_chunk = CHUNK_BYTES.div_ceil(one.passage.len() + one.citation.len());
+        assert!(per_chunk < 20, "{per_chunk} big sections to a chunk");
         let mut stream = Chunks {
-            hits: (0..5).map(big).collect::<Vec<_>>().into_iter(),
+            hits: (0..20).map(big).collect::<Vec<_>>().into_iter(),
             terms: vec!["法律顾问".into()],
-            passage: PassageOptions {
-                full: true,
-                ..PassageOptions::default()
-            },
+            passage: full,
             format: ExportFormat::Jsonl,
             started: false,
         };
@@ -312,7 +316,8 @@ mod tests {
         let lines: Vec<usize> = std::iter::from_fn(|| stream.next_chunk(&stop).expect("a chunk"))
             .map(|chunk| chunk.iter().filter(|b| **b == b'\n').count())
             .collect();
-        assert_eq!(lines, [2, 2, 1], "two half-megabyte sections to a chunk");
+        assert_eq!(lines.len(), 20_usize.div_ceil(per_chunk), "{lines:?}");
+        assert!(lines.iter().all(|n| *n <= per_chunk), "{lines:?}");
     }
 
     #[test]

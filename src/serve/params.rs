@@ -1,7 +1,7 @@
 //! Request parameters: the query string read into the library's typed requests before any
 //! work, every value checked against its bounds, and an error naming the parameter and what
 //! it accepts when it is not. The names and meanings follow the command line's options
-//! (`town`, `county`, `city`, `province`, `region`, `year`, `type`, `by`, `compare`, …).
+//! (`town`, `county`, `city`, `province`, `region`, `year`, `type`, `level`, `by`, `compare`, …).
 
 use axum::http::Uri;
 
@@ -9,6 +9,7 @@ use super::error::ApiError;
 use crate::classify::SectionType;
 use crate::export::kwic::{self, KwicSort};
 use crate::export::{Format, PassageOptions};
+use crate::region::Level;
 use crate::search::{self, Dimension, Filters, Query, SearchRequest, StatsRequest};
 
 /// The longest query (`q`, each `compare`) and the longest value of any parameter, in characters.
@@ -38,8 +39,8 @@ pub const MAX_FACET_VALUES: usize = 50_000;
 pub const MAX_COMPARE: usize = 10;
 
 /// The filter parameters every endpoint takes.
-const FILTER_KEYS: [&str; 7] = [
-    "town", "county", "city", "province", "region", "year", "type",
+const FILTER_KEYS: [&str; 8] = [
+    "town", "county", "city", "province", "region", "year", "type", "level",
 ];
 
 /// The query string as name–value pairs, in order, repeats kept.
@@ -150,6 +151,12 @@ impl Params {
             .map(|t| t.trim().parse::<SectionType>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ApiError::bad_request(format!("type: {e}")))?;
+        let levels = self
+            .values("level")
+            .into_iter()
+            .map(|l| l.trim().parse::<Level>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::bad_request(format!("level: {e}")))?;
         let years = match self.single("year")?.map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(search::parse_years(text)?),
@@ -162,6 +169,7 @@ impl Params {
             regions: list("region"),
             years,
             section_types,
+            levels,
         })
     }
 
@@ -427,7 +435,7 @@ mod tests {
 
     #[test]
     fn search_parameters_within_bounds() {
-        let p = search("q=%E6%B3%95%E5%BE%8B&limit=100&offset=10000&province=%E6%B2%B3%E5%8D%97&type=measures&type=plans&year=2020..2023")
+        let p = search("q=%E6%B3%95%E5%BE%8B&limit=100&offset=10000&province=%E6%B2%B3%E5%8D%97&type=measures&type=plans&year=2020..2023&level=county&level=department")
             .expect("valid");
         assert_eq!(p.text, "法律");
         assert_eq!(
@@ -440,6 +448,7 @@ mod tests {
             [SectionType::Measures, SectionType::Plans]
         );
         assert_eq!(p.request.filters.years, Some((2020, 2023)));
+        assert_eq!(p.request.filters.levels, [Level::County, Level::Department]);
         let defaults = search("q=a").expect("valid");
         assert_eq!((defaults.offset, defaults.limit), (0, DEFAULT_PAGE_HITS));
     }
@@ -447,7 +456,7 @@ mod tests {
     #[test]
     fn bad_parameters_say_what_to_do() {
         let long = "法".repeat(MAX_VALUE_CHARS + 1);
-        let rows: [(&str, &str); 11] = [
+        let rows: [(&str, &str); 12] = [
             ("", "q is missing"),
             ("q=+", "q is missing"),
             ("q=%22a", "malformed query"),
@@ -457,6 +466,10 @@ mod tests {
             ("q=a&year=abc", "year=\\\"abc\\\""),
             ("q=a&year=2023&year=2024", "more than once"),
             ("q=a&type=intro", "valid types"),
+            (
+                "q=a&level=village",
+                "valid levels: town, county, department, other",
+            ),
             ("q=a&yaer=2023", "unknown parameter"),
             ("q=a&full=yes", "true or false"),
         ];

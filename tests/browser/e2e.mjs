@@ -18,7 +18,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const QUERY = '法律顾问';
 const SCRIPT_TEXT = '<script>alert(1)</script>';
 const CSV_HEADER =
-  'town,county,city,province,year,section_type,headings,line,title,file,issuer,published,passage,score,citation';
+  'town,county,city,province,level,year,section_type,headings,line,title,file,issuer,published,passage,score,citation';
 const PAGE_HITS = 20;
 const PHONE = { width: 390, height: 844 };
 

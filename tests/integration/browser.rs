@@ -1,7 +1,8 @@
 //! The search page in a real browser: `tests/browser/e2e.mjs` drives Debian's headless
 //! Chromium through playwright-core against a server on the test index (the seeds and a report
 //! that contains `<script>`). Needs `/usr/bin/chromium` and `tests/browser/node_modules`
-//! (`.ci/setup` installs both); FAZHI_SKIP_BROWSER=1 skips it.
+//! (`.ci/setup` installs both); FAZHI_SKIP_BROWSER=1 skips it, and so does their absence, with a
+//! line that says so, except under `CI=true`, where a missing browser fails the test.
 
 use std::path::Path;
 use std::process::Command;
@@ -22,10 +23,13 @@ fn the_page_works_in_chromium() {
     }
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let playwright = scripts.join("node_modules/playwright-core");
-    assert!(
-        Path::new(CHROMIUM).exists() && playwright.is_dir(),
-        "{MISSING}"
-    );
+    let installed = Path::new(CHROMIUM).exists() && playwright.is_dir();
+    // On a developer's machine a missing browser skips this one test, loudly; CI must run it.
+    if !installed && std::env::var_os("CI").is_none_or(|v| v != "true") {
+        eprintln!("browser test skipped: chromium or playwright-core not found — run .ci/setup");
+        return;
+    }
+    assert!(installed, "{MISSING}");
     let server = Server::start(test_index());
     let shots = TempDir::new().expect("temp dir");
     let screenshot = shots.path().join("serve.png");

@@ -91,6 +91,7 @@ struct ByHand {
     county: Count,
     year: Count,
     section_type: Count,
+    level: Count,
 }
 
 fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
@@ -104,6 +105,7 @@ fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
         county: Count::new(),
         year: Count::new(),
         section_type: Count::new(),
+        level: Count::new(),
     };
     let plain = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
     for r in reports {
@@ -143,6 +145,7 @@ fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
                 None,
                 None,
             );
+            add(&mut out.level, Some(m.level.as_str().into()), None, None);
         }
     }
     out
@@ -165,6 +168,7 @@ fn assert_ordered(facets: &Facets) {
         ("city", &facets.city),
         ("county", &facets.county),
         ("section_type", &facets.section_type),
+        ("level", &facets.level),
     ] {
         for pair in list.windows(2) {
             let key = |f: &FacetCount| {
@@ -265,6 +269,7 @@ fn facets_equal_counting_the_parsed_reports_by_hand() {
                 want.section_type,
                 "types of {context}"
             );
+            assert_eq!(as_count(&f.level), want.level, "levels of {context}");
             assert_ordered(f);
             let sizes = FacetSizes {
                 town: f.town.len(),
@@ -273,6 +278,7 @@ fn facets_equal_counting_the_parsed_reports_by_hand() {
                 county: f.county.len(),
                 year: f.year.len(),
                 section_type: f.section_type.len(),
+                level: f.level.len(),
             };
             assert_eq!(got.facet_sizes, sizes, "sizes of {context}");
         }
@@ -380,12 +386,12 @@ fn a_stale_facet_file_is_not_used_and_the_next_run_rewrites_it() {
         )
     };
     let before = answer("法律顾问");
-    let current = b"fazhi-search facet ordinals 3\n";
+    let current = b"fazhi-search facet ordinals 4\n";
     assert!(
         good.starts_with(current),
         "the file's format has changed: update this test"
     );
-    let older = [b"fazhi-search facet ordinals 2\n", &good[current.len()..]].concat();
+    let older = [b"fazhi-search facet ordinals 3\n", &good[current.len()..]].concat();
     let mut flipped = good.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x01;

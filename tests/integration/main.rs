@@ -1,13 +1,19 @@
 //! The integration tests: one binary, with shared helpers in `util`.
 
+mod answers;
+mod bigsection;
 mod browser;
 mod cli;
 mod facets;
 mod formats;
+mod integrity;
+mod oneline;
+mod places;
 mod property;
 mod scale;
 mod seeds;
 mod serve;
 mod stays_up;
+mod terminal;
 mod util;
 mod workflow;

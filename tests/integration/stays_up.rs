@@ -111,17 +111,17 @@ fn abandoned_requests_stop_and_free_the_search_threads() {
     assert_eq!(reply.status, 200, "{}", opening(&reply));
 }
 
-/// The seeds, the `<script>` report and one big report without headings: one line of 6 MB,
-/// more than the kernel's socket buffers take (4 MB on Linux by default), so that its export
-/// (with `full`) to a client that does not read stays under way, held by the server.
+/// The seeds, the `<script>` report and one big report without headings: one line of 6 MB that
+/// mentions 法律顾问 in every sentence, more than the kernel's socket buffers take (4 MB on
+/// Linux by default), so that its export to a client that does not read stays under way.
 fn big_index() -> &'static Path {
     static INDEX: OnceLock<TempDir> = OnceLock::new();
     INDEX
         .get_or_init(|| {
             let mut big = String::from("大桥镇人民政府\n关于2023年度法治政府建设情况的报告\n");
-            big.push_str("聘请法律顾问审核合同。");
+            // The term in every sentence: however the report is cut into sections, all match.
             while big.len() < 6_000_000 {
-                big.push_str("依法行政工作持续推进，行政执法规范有序。");
+                big.push_str("聘请法律顾问审核合同，依法行政工作持续推进。");
             }
             big.push('\n');
             let corpus = temp_corpus(&[

@@ -54,6 +54,7 @@ fn value(report: &Report, section_type: SectionType, dim: Dimension) -> String {
         Dimension::County => s(&m.county),
         Dimension::Town => town_label(&s(&m.town), &s(&m.county)),
         Dimension::SectionType => section_type.as_str().to_string(),
+        Dimension::Level => m.level.as_str().to_string(),
     }
 }
 
@@ -351,7 +352,11 @@ fn workflow_errors_and_empty_answers() {
             2,
             "choose from year, province",
         ),
-        (&["stats", "--by", "year"], 2, "stats needs a query"),
+        (
+            &["stats", "--by", "year"],
+            2,
+            "stats needs a query or a filter",
+        ),
         (
             &["kwic", "法律顾问", "--sort", "sideways"],
             2,

@@ -12,7 +12,7 @@ const FACET_ROWS = 12;
 /// The region drill-down, coarse to fine.
 const REGION_LEVELS = ['province', 'city', 'county', 'town'];
 /// Filters in the URL and the API, in chip order.
-const FILTER_KEYS = ['province', 'city', 'county', 'town', 'region', 'year', 'type'];
+const FILTER_KEYS = ['province', 'city', 'county', 'town', 'region', 'year', 'type', 'level'];
 /// Filters that take one value (a click replaces it).
 const SINGLE_VALUED = new Set(['year']);
 const LANG_KEY = 'fazhi-lang';
@@ -47,6 +47,7 @@ const TEXT = {
     town: '乡镇街道',
     year: '年份',
     type: '章节类型',
+    level: '发布主体',
     more: (n) => `更多（${n}）`,
     less: '收起',
     unlisted: (n) => `另有 ${n} 项未列出，可先选上一级地区缩小范围`,
@@ -65,6 +66,12 @@ const TEXT = {
       leadership: '第一责任人职责',
       plans: '下一年度安排',
       other: '其他',
+    },
+    levels: {
+      town: '乡镇街道',
+      county: '县区政府',
+      department: '政府部门',
+      other: '其他（开发区等）',
     },
     error: '出错了：',
   },
@@ -97,6 +104,7 @@ const TEXT = {
     town: 'Town',
     year: 'Year',
     type: 'Section type',
+    level: 'Issued by',
     more: (n) => `More (${n})`,
     less: 'Less',
     unlisted: (n) => `${n} more not listed: choose a wider region first to narrow them`,
@@ -115,6 +123,12 @@ const TEXT = {
       leadership: 'Leadership duties',
       plans: "Next year's plans",
       other: 'Other',
+    },
+    levels: {
+      town: 'Town',
+      county: 'County government',
+      department: 'Department',
+      other: 'Other (zones…)',
     },
     error: 'Error: ',
   },
@@ -149,6 +163,13 @@ function t(key) {
 
 function typeName(type) {
   return TEXT[lang].types[type] || type;
+}
+
+/// A facet or filter value as shown: section types and levels by name, places as they are.
+function valueName(key, value) {
+  if (key === 'type') return typeName(value);
+  if (key === 'level') return TEXT[lang].levels[value] || value;
+  return value;
 }
 
 function applyLang() {
@@ -397,7 +418,7 @@ function renderExports(state, total) {
 // Filters: chips and facets
 
 function filterLabel(key, value) {
-  return `${t(key)}：${key === 'type' ? typeName(value) : value}`;
+  return `${t(key)}：${valueName(key, value)}`;
 }
 
 function renderChips(state) {
@@ -448,6 +469,9 @@ function renderFacets(state, facets, sizes) {
     const size = sizes.section_type;
     groups.push(facetGroup(state, t('type'), 'type', facets.section_type, size));
   }
+  if ((facets.level || []).length) {
+    groups.push(facetGroup(state, t('level'), 'level', facets.level, sizes.level));
+  }
   $('facets').replaceChildren(...groups);
 }
 
@@ -486,7 +510,7 @@ function facetButton(state, key, facet) {
   button.type = 'button';
   button.dataset.key = key;
   button.dataset.value = facet.value;
-  const name = el('span', 'name', key === 'type' ? typeName(facet.value) : facet.value);
+  const name = el('span', 'name', valueName(key, facet.value));
   if (key === 'town' && facet.county) name.append(el('small', null, ` ${facet.county}`));
   const active = state.filters[key].includes(facet.value);
   button.setAttribute('aria-pressed', String(active));

@@ -1,0 +1,503 @@
+//! The index never lies: whether an index is as fazhi-index wrote and verified it.
+//!
+//! **The invariant.** A search answers only from an index whose files all passed a full
+//! verification after fazhi-index wrote them: every segment file's tantivy checksum (the CRC32
+//! in its footer), `meta.json` consistent with the segments (each segment's document count and
+//! deletions as its own files hold them, the schema and settings this program writes). A damaged
+//! index is refused with [`Error::Damaged`], naming the file and telling the user to run
+//! `fazhi-index --rebuild`; it is never answered from and never allowed to panic. The facet file
+//! (`facet-ordinals.bin`) is a cache that every search checks itself (its CRC32) and does without
+//! when it does not hold, so it is verified by `fazhi-index --check` and after each run, but a
+//! damaged one is not a reason to refuse a query.
+//!
+//! A full verification reads every byte of the index (hundreds of MB at scale), too much for a
+//! query that takes a few milliseconds. So after a verified commit fazhi-index writes a seal
+//! ([`SEAL_FILE`]): the size and modification time of every segment file and the CRC32 of
+//! `meta.json`. Opening an index compares the seal with what is on disk (a few `stat`s
+//! and reading `meta.json`); only when something differs does it run the full verification,
+//! and refuse the index if that fails. Any tool that writes into a file changes its time;
+//! a change that keeps a file's size *and* its time (restored on purpose) is caught by tantivy's
+//! own checks at best: [`guard`] turns a panic while searching into the same refusal, as a
+//! second line of defence.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+use tantivy::Index;
+use tantivy::columnar::ColumnarReader;
+use tantivy::directory::Directory;
+use tantivy::fastfield::AliveBitSet;
+use tantivy::index::{SegmentComponent, SegmentMeta};
+
+use super::schema::{self, SCHEMA_VERSION, Stamp};
+use crate::error::{Error, Result};
+use crate::search::ordinals::CACHE_FILE;
+
+/// The seal: what every file of the index looked like when it was last verified.
+pub const SEAL_FILE: &str = "fazhi-seal.json";
+/// The seal's format, its first field.
+const SEAL_FORMAT: &str = "fazhi-search seal 1";
+
+/// The segment components tantivy writes for every segment of this index (the delete bitset
+/// only for a segment with deletions).
+const COMPONENTS: [SegmentComponent; 6] = [
+    SegmentComponent::Postings,
+    SegmentComponent::Positions,
+    SegmentComponent::Terms,
+    SegmentComponent::Store,
+    SegmentComponent::FastFields,
+    SegmentComponent::FieldNorms,
+];
+
+/// One thing wrong with an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The file, relative to the index folder.
+    pub file: String,
+    pub reason: String,
+}
+
+/// What a full verification found.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// Files whose content was read and verified.
+    pub files: usize,
+    pub segments: usize,
+    pub damage: Vec<Damage>,
+}
+
+/// Files known to be sound, with the size and time they had when they were verified: a later
+/// verification skips reading them again while they still look the same.
+pub type Known = HashMap<String, Look>;
+
+/// A file's size and modification time (nanoseconds since 1970).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Look {
+    pub len: u64,
+    pub mtime_ns: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Seal {
+    format: String,
+    meta_crc32: u32,
+    files: Vec<SealedFile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SealedFile {
+    name: String,
+    #[serde(flatten)]
+    look: Look,
+}
+
+/// The size and time of `path`, if it is a file.
+fn look(path: &Path) -> Option<Look> {
+    let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    let mtime_ns = meta
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    Some(Look {
+        len: meta.len(),
+        mtime_ns,
+    })
+}
+
+fn damaged(path: &Path, damage: &[Damage]) -> Error {
+    let first = damage.first().cloned().unwrap_or_else(|| Damage {
+        file: "meta.json".into(),
+        reason: "unknown".into(),
+    });
+    let reason = match damage.len() {
+        0 | 1 => first.reason,
+        n => format!(
+            "{}; {} more damaged, see fazhi-index --check",
+            first.reason,
+            n - 1
+        ),
+    };
+    Error::Damaged {
+        path: path.to_path_buf(),
+        file: first.file,
+        reason,
+    }
+}
+
+/// The text of a panic's payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
+/// Runs `work`, which reads the index at `path`; a panic (tantivy's answer to some damaged
+/// files) becomes [`Error::Damaged`] naming the damaged file when a full verification finds
+/// it, or an engine error otherwise. The second line of defence behind [`ensure_sound`].
+pub fn guard<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = panic_text(&*payload);
+            match verify(path) {
+                Ok(verdict) if !verdict.damage.is_empty() => Err(damaged(path, &verdict.damage)),
+                Err(e @ Error::Damaged { .. }) => Err(e),
+                _ => Err(Error::Damaged {
+                    path: path.to_path_buf(),
+                    file: "(one of its files)".into(),
+                    reason: format!("reading it failed: {what}"),
+                }),
+            }
+        }
+    }
+}
+
+/// Checks the index at `path` before it is searched: the seal when it matches the files (a few
+/// `stat`s), else a full verification. Returns the files known sound.
+pub fn ensure_sound(path: &Path) -> Result<Known> {
+    if let Some(known) = sealed(path) {
+        return Ok(known);
+    }
+    // The index may be changing under us (fazhi-index committing): verify again while
+    // meta.json changes during a verification, a few times.
+    let mut last = None;
+    for _ in 0..3 {
+        let before = std::fs::read(path.join("meta.json")).ok();
+        let inspection = inspect(path, &Known::new(), Facets::Skip)?;
+        if inspection.verdict.damage.is_empty() {
+            return Ok(inspection.looks);
+        }
+        let after = std::fs::read(path.join("meta.json")).ok();
+        let changed = before != after;
+        last = Some(inspection.verdict.damage);
+        if !changed {
+            break;
+        }
+    }
+    Err(damaged(path, &last.unwrap_or_default()))
+}
+
+/// The files the seal vouches for, when the seal matches `meta.json` and every file's size and
+/// time; None otherwise (no seal, an unreadable one, anything changed).
+fn sealed(path: &Path) -> Option<Known> {
+    let text = std::fs::read(path.join(SEAL_FILE)).ok()?;
+    let seal: Seal = serde_json::from_slice(&text).ok()?;
+    let meta = std::fs::read(path.join("meta.json")).ok()?;
+    if seal.format != SEAL_FORMAT || seal.meta_crc32 != crc32fast::hash(&meta) {
+        return None;
+    }
+    let mut known = Known::with_capacity(seal.files.len());
+    for file in seal.files {
+        if look(&path.join(&file.name)) != Some(file.look) {
+            return None;
+        }
+        known.insert(file.name, file.look);
+    }
+    Some(known)
+}
+
+/// Verifies every file of the index at `path` (`fazhi-index --check`) and, when it is sound,
+/// seals it, so that queries take the cheap path again (after a copy that changed the files'
+/// times, say).
+pub fn check(path: &Path) -> Result<Verdict> {
+    let inspection = inspect(path, &Known::new(), Facets::Verify)?;
+    if inspection.verdict.damage.is_empty() {
+        write_seal(path, &inspection)?;
+    }
+    Ok(inspection.verdict)
+}
+
+/// Verifies the index at `path` (skipping the content of files in `known` that still look as
+/// they did) and seals it; [`Error::Damaged`] if it is not sound. fazhi-index calls this after
+/// every run, so that no run reports success over a segment that does not read back.
+pub fn verify_and_seal(path: &Path, known: &Known) -> Result<()> {
+    let inspection = inspect(path, known, Facets::Verify)?;
+    if !inspection.verdict.damage.is_empty() {
+        return Err(damaged(path, &inspection.verdict.damage));
+    }
+    write_seal(path, &inspection)
+}
+
+/// A full verification of the index at `path`, reading every file.
+pub fn verify(path: &Path) -> Result<Verdict> {
+    Ok(inspect(path, &Known::new(), Facets::Verify)?.verdict)
+}
+
+/// Whether a verification reads the facet file (a cache, see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Facets {
+    Verify,
+    Skip,
+}
+
+struct Inspection {
+    verdict: Verdict,
+    /// Every file of the index as it looked before it was read.
+    looks: Known,
+    meta_crc32: u32,
+}
+
+/// The files that make up the segments `segments` (names relative to the index folder).
+pub fn segment_files(segments: &[SegmentMeta]) -> Vec<String> {
+    let mut files = Vec::new();
+    for segment in segments {
+        for component in COMPONENTS {
+            files.push(segment.relative_path(component));
+        }
+        if segment.delete_opstamp().is_some() {
+            files.push(segment.relative_path(SegmentComponent::Delete));
+        }
+    }
+    files
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
+}
+
+fn inspect(path: &Path, known: &Known, facets: Facets) -> Result<Inspection> {
+    if !super::exists(path) {
+        return Err(Error::NoIndex {
+            path: path.to_path_buf(),
+        });
+    }
+    let meta_bytes = std::fs::read(path.join("meta.json")).map_err(|source| Error::Read {
+        path: path.join("meta.json"),
+        source,
+    })?;
+    let mut inspection = Inspection {
+        verdict: Verdict {
+            files: 0,
+            segments: 0,
+            damage: Vec::new(),
+        },
+        looks: Known::new(),
+        meta_crc32: crc32fast::hash(&meta_bytes),
+    };
+    let damage = &mut inspection.verdict.damage;
+    let opened = catch_unwind(|| -> tantivy::Result<_> {
+        let index = Index::open_in_dir(path)?;
+        let metas = index.load_metas()?;
+        Ok((index, metas))
+    });
+    let (index, metas) = match opened {
+        Ok(Ok(opened)) => opened,
+        Ok(Err(e)) => {
+            damage.push(Damage {
+                file: "meta.json".into(),
+                reason: format!("tantivy cannot open the index: {e}"),
+            });
+            return Ok(inspection);
+        }
+        Err(payload) => {
+            damage.push(Damage {
+                file: "meta.json".into(),
+                reason: format!("tantivy cannot open the index: {}", panic_text(&*payload)),
+            });
+            return Ok(inspection);
+        }
+    };
+    damage.extend(meta_damage(&metas));
+    let files = segment_files(&metas.segments);
+    let facet_file = path.join(CACHE_FILE);
+    let with_facets = facets == Facets::Verify && facet_file.is_file();
+    for name in files
+        .iter()
+        .map(String::as_str)
+        .chain(with_facets.then_some(CACHE_FILE))
+    {
+        let Some(now) = look(&path.join(name)) else {
+            damage.push(Damage {
+                file: name.into(),
+                reason: "missing (meta.json names it)".into(),
+            });
+            continue;
+        };
+        if name != CACHE_FILE {
+            inspection.looks.insert(name.to_string(), now);
+        }
+        if known.get(name) == Some(&now) {
+            continue;
+        }
+        inspection.verdict.files += 1;
+        let result = if name == CACHE_FILE {
+            facet_file_checksum(&facet_file)
+        } else {
+            segment_file_checksum(&index, name)
+        };
+        if let Err(reason) = result {
+            damage.push(Damage {
+                file: name.into(),
+                reason,
+            });
+        }
+    }
+    // A segment's own counts are read only from files whose checksums hold.
+    let bad: Vec<String> = damage.iter().map(|d| d.file.clone()).collect();
+    for segment in &metas.segments {
+        inspection.verdict.segments += 1;
+        let mine = segment_files(std::slice::from_ref(segment));
+        if mine.iter().any(|f| bad.contains(f)) {
+            continue;
+        }
+        if let Err(reason) = segment_counts(&index, segment) {
+            damage.push(Damage {
+                file: "meta.json".into(),
+                reason,
+            });
+        }
+    }
+    Ok(inspection)
+}
+
+/// What is wrong with `meta.json` itself: the stamp, the schema and the settings.
+fn meta_damage(metas: &tantivy::IndexMeta) -> Vec<Damage> {
+    let mut out = Vec::new();
+    let stamp: Option<Stamp> = metas
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    match stamp {
+        Some(s) if s.schema_version == SCHEMA_VERSION => {}
+        Some(s) => out.push(Damage {
+            file: "meta.json".into(),
+            reason: format!(
+                "written by {} (schema version {}); this program reads schema version {SCHEMA_VERSION}",
+                s.writer, s.schema_version
+            ),
+        }),
+        None => out.push(Damage {
+            file: "meta.json".into(),
+            reason: "no fazhi-search stamp (no run committed, or another program wrote it)".into(),
+        }),
+    }
+    if metas.schema != schema::build_schema(schema::field_specs()) {
+        out.push(Damage {
+            file: "meta.json".into(),
+            reason: "its schema is not the one this program writes".into(),
+        });
+    }
+    if metas.index_settings != super::settings() {
+        out.push(Damage {
+            file: "meta.json".into(),
+            reason: "its settings are not the ones this program writes".into(),
+        });
+    }
+    out
+}
+
+/// tantivy's footer checksum of one segment file.
+fn segment_file_checksum(index: &Index, name: &str) -> std::result::Result<(), String> {
+    match catch_unwind(AssertUnwindSafe(|| {
+        index.directory().validate_checksum(Path::new(name))
+    })) {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => Err("checksum mismatch".into()),
+        Ok(Err(e)) => Err(format!("unreadable: {e}")),
+        Err(payload) => Err(format!("unreadable: {}", panic_text(&*payload))),
+    }
+}
+
+/// The facet file ends with the CRC32 of everything before it.
+fn facet_file_checksum(path: &Path) -> std::result::Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("unreadable: {e}"))?;
+    let Some((body, crc)) = bytes.split_last_chunk::<4>() else {
+        return Err("too short".into());
+    };
+    if crc32fast::hash(body) == u32::from_le_bytes(*crc) {
+        Ok(())
+    } else {
+        Err("checksum mismatch".into())
+    }
+}
+
+/// `meta.json`'s document and deletion counts for `segment` against the segment's own files:
+/// the fast fields hold a row per document, the delete bitset a bit per document.
+fn segment_counts(index: &Index, segment: &SegmentMeta) -> std::result::Result<(), String> {
+    let id = segment.id().uuid_string();
+    let read = |component: SegmentComponent| {
+        let name = segment.relative_path(component);
+        index
+            .directory()
+            .open_read(&name)
+            .map_err(|e| format!("segment {id}: {e}"))
+    };
+    let counts = catch_unwind(AssertUnwindSafe(|| -> std::result::Result<_, String> {
+        let columnar = ColumnarReader::open(read(SegmentComponent::FastFields)?)
+            .map_err(|e| format!("segment {id}: its fast fields do not open: {e}"))?;
+        let alive = match segment.delete_opstamp() {
+            None => None,
+            Some(_) => {
+                let bytes = read(SegmentComponent::Delete)?
+                    .read_bytes()
+                    .map_err(|e| format!("segment {id}: {e}"))?;
+                let bitset = AliveBitSet::open(bytes);
+                Some((bitset.num_alive_docs(), bitset.bitset().max_value()))
+            }
+        };
+        Ok((columnar.num_docs(), alive))
+    }));
+    let (rows, alive) = match counts {
+        Ok(counts) => counts?,
+        Err(payload) => {
+            return Err(format!(
+                "segment {id}: its files do not read back: {}",
+                panic_text(&*payload)
+            ));
+        }
+    };
+    let (max_doc, deleted) = (segment.max_doc(), segment.num_deleted_docs());
+    if rows != max_doc {
+        return Err(format!(
+            "max_doc of segment {id} is {max_doc}, but the segment holds {rows} documents"
+        ));
+    }
+    if deleted > max_doc {
+        return Err(format!(
+            "segment {id} has {deleted} deleted documents of {max_doc}"
+        ));
+    }
+    if let Some((alive, bits)) = alive
+        && (alive as u64 != u64::from(max_doc - deleted) || bits != max_doc)
+    {
+        return Err(format!(
+            "segment {id}: meta.json counts {deleted} deleted documents of {max_doc}, \
+             its delete file {alive} alive of {bits}"
+        ));
+    }
+    Ok(())
+}
+
+fn write_seal(path: &Path, inspection: &Inspection) -> Result<()> {
+    let mut files: Vec<SealedFile> = inspection
+        .looks
+        .iter()
+        .map(|(name, look)| SealedFile {
+            name: name.clone(),
+            look: *look,
+        })
+        .collect();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let seal = Seal {
+        format: SEAL_FORMAT.into(),
+        meta_crc32: inspection.meta_crc32,
+        files,
+    };
+    let text = serde_json::to_vec_pretty(&seal).map_err(|e| Error::Usage(e.to_string()))?;
+    let aside = path.join(format!("{SEAL_FILE}.tmp"));
+    let target = path.join(SEAL_FILE);
+    let write = |p: &PathBuf, r: std::io::Result<()>| {
+        r.map_err(|source| Error::Write {
+            path: p.clone(),
+            source,
+        })
+    };
+    write(&aside, std::fs::write(&aside, text))?;
+    write(&target, std::fs::rename(&aside, &target))
+}
