@@ -292,6 +292,19 @@ struct ServeArgs {
     /// Address to listen on; 127.0.0.1 serves this machine only (give 0.0.0.0:8080 to share).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: std::net::SocketAddr,
+    /// Seconds one request's work may take before it is stopped with a 503 (1 to 600).
+    #[arg(long, value_name = "SECONDS", default_value_t = serve::DEFAULT_DEADLINE_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=serve::MAX_DEADLINE_SECS))]
+    deadline: u64,
+    /// Seconds a client may take to send a request, keep an unused connection open or leave an
+    /// answer unread before it is disconnected (1 to 600).
+    #[arg(long, value_name = "SECONDS", default_value_t = serve::DEFAULT_IDLE_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=serve::MAX_IDLE_SECS))]
+    idle_timeout: u64,
+    /// Also answer requests for this host name (behind a proxy or a DNS name); repeatable.
+    /// Others than the address, localhost, 127.0.0.1 and [::1] are refused (DNS rebinding).
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -323,9 +336,7 @@ enum Job {
         format: Format,
         color: bool,
     },
-    Serve {
-        addr: std::net::SocketAddr,
-    },
+    Serve(ServeConfig),
 }
 
 /// Hits shown on a terminal unless --limit or --all says otherwise.
@@ -343,7 +354,7 @@ impl Job {
                 HitReads::Scattered
             }
             Job::Stats { .. } => HitReads::Scattered,
-            Job::Search { .. } | Job::Kwic { .. } | Job::Serve { .. } => HitReads::Dense,
+            Job::Search { .. } | Job::Kwic { .. } | Job::Serve(_) => HitReads::Dense,
         }
     }
 }
@@ -476,7 +487,12 @@ impl Config {
             }
             Command::Serve(args) => {
                 return Ok(Config {
-                    job: Job::Serve { addr: args.addr },
+                    job: Job::Serve(ServeConfig {
+                        addr: args.addr,
+                        deadline: std::time::Duration::from_secs(args.deadline),
+                        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+                        allowed_hosts: args.allow_hosts,
+                    }),
                     index: args.source.index(),
                     explicit_index: args.source.index.is_some(),
                     corpus: args.source.corpus,
@@ -488,7 +504,7 @@ impl Config {
         let format = match &job {
             Job::Search { render, .. } => render.format,
             Job::Stats { format, .. } | Job::Kwic { format, .. } => *format,
-            Job::Serve { .. } => Format::Text,
+            Job::Serve(_) => Format::Text,
         };
         Ok(Config {
             job,
@@ -660,11 +676,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(found(all > 0))
         }
-        Job::Serve { addr } => {
-            serve::run(
-                ManuallyDrop::into_inner(engine),
-                ServeConfig { addr: *addr },
-            )?;
+        Job::Serve(serve_config) => {
+            serve::run(ManuallyDrop::into_inner(engine), serve_config.clone())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -116,6 +116,12 @@ pub fn lines(hits: &[Hit], terms: &[&str], width: usize, sort: KwicSort) -> Vec<
     out
 }
 
+/// Puts concordance lines in the order `sort` asks, as [`lines`] does: for a caller that
+/// builds them a hit at a time (the server, to stop between hits).
+pub fn sort_lines(lines: &mut [KwicLine], sort: KwicSort) {
+    lines.sort_by(|a, b| order(a, b, sort));
+}
+
 /// Line breaks and tabs become spaces: a concordance line is one line.
 fn one_line(text: &str) -> String {
     text.chars()

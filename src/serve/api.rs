@@ -1,5 +1,7 @@
-//! The API's handlers: read the parameters, run the search on a blocking thread, answer in
-//! the same JSON as the command line's `--format json` (written by the same code).
+//! The API's handlers: read the parameters, run the search on a blocking thread within the
+//! request's deadline ([`super::work`]), answer in the same JSON as the command line's
+//! `--format json` (written by the same code). The work checks between hits whether it
+//! should stop (the client went away or the deadline passed).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -10,9 +12,11 @@ use axum::http::{HeaderName, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::App;
 use super::download;
 use super::error::ApiError;
 use super::params::{self, ExportParams, KwicParams, SearchParams};
+use super::work::Stop;
 use crate::export::kwic::{self, KwicLine};
 use crate::export::{self, Format, Record};
 use crate::search::{Engine, FacetSizes, Facets};
@@ -20,15 +24,19 @@ use crate::search::{Engine, FacetSizes, Facets};
 /// How many occurrences `/api/kwic` found, before `limit` cut the list.
 const TOTAL_LINES: HeaderName = HeaderName::from_static("x-total-lines");
 
-type Shared = State<Arc<Engine>>;
+type Shared = State<App>;
 
-/// Runs `work` where blocking is allowed; a panic in it becomes a 500, not a lost connection.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ApiError::internal(format!("the search failed: {e}")))?
+impl App {
+    /// Runs `work` with the engine on a blocking thread, within a deadline that starts now.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine, &Stop) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let engine = Arc::clone(&self.engine);
+        self.limits
+            .blocking(self.limits.deadline(), move |stop| work(&engine, stop))
+            .await
+    }
 }
 
 fn json(body: Vec<u8>) -> Response {
@@ -56,21 +64,26 @@ struct SearchPage<'a> {
 }
 
 /// `GET /api/search`: hits `offset..offset+limit`, with facets over every match.
-pub async fn search(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+pub async fn search(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
     let params = SearchParams::read(&uri)?;
-    let body = blocking(move || search_page(&engine, &params)).await?;
+    let body = app
+        .blocking(move |engine, stop| search_page(engine, &params, stop))
+        .await?;
     Ok(json(body))
 }
 
-fn search_page(engine: &Engine, params: &SearchParams) -> Result<Vec<u8>, ApiError> {
+fn search_page(engine: &Engine, params: &SearchParams, stop: &Stop) -> Result<Vec<u8>, ApiError> {
     let results = engine.search(&params.request)?;
     let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
     let hits: Vec<Record> = results
         .hits
         .iter()
         .skip(params.offset)
-        .map(|hit| Record::new(hit, &terms, params.passage))
-        .collect();
+        .map(|hit| {
+            stop.check()?;
+            Ok(Record::new(hit, &terms, params.passage))
+        })
+        .collect::<Result<_, ApiError>>()?;
     let page = SearchPage {
         query: &params.text,
         total_sections: results.total_sections,
@@ -85,30 +98,32 @@ fn search_page(engine: &Engine, params: &SearchParams) -> Result<Vec<u8>, ApiErr
 }
 
 /// `GET /api/stats`: the stats table, as `fazhi-query stats --format json` writes it.
-pub async fn stats(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+pub async fn stats(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
     let request = params::stats_request(&uri, "/api/stats")?;
-    let body = blocking(move || {
-        let table = engine.stats(&request)?;
-        let mut out = Vec::new();
-        export::stats::write(&mut out, &table, Format::Json)?;
-        Ok(out)
-    })
-    .await?;
+    let body = app
+        .blocking(move |engine, _| {
+            let table = engine.stats(&request)?;
+            let mut out = Vec::new();
+            export::stats::write(&mut out, &table, Format::Json)?;
+            Ok(out)
+        })
+        .await?;
     Ok(json(body))
 }
 
 /// `GET /api/chart.svg`: the stats table drawn, a line over years or bars per group.
-pub async fn chart(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+pub async fn chart(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
     let (request, width) = params::chart_request(&uri)?;
-    let svg = blocking(move || {
-        let table = engine.stats(&request)?;
-        let chart = export::stats::chart(&table, &request.filters);
-        Ok(match width {
-            Some(width) => chart.to_svg_fitted(width)?,
-            None => chart.to_svg()?,
+    let svg = app
+        .blocking(move |engine, _| {
+            let table = engine.stats(&request)?;
+            let chart = export::stats::chart(&table, &request.filters);
+            Ok(match width {
+                Some(width) => chart.to_svg_fitted(width)?,
+                None => chart.to_svg()?,
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok((
         [
             (CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
@@ -121,18 +136,31 @@ pub async fn chart(State(engine): Shared, uri: Uri) -> Result<Response, ApiError
 
 /// `GET /api/kwic`: the concordance, as `fazhi-query kwic --format json` writes it; the
 /// number of lines before `limit` in the `X-Total-Lines` header.
-pub async fn kwic(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+pub async fn kwic(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
     let params = KwicParams::read(&uri)?;
-    let (body, total) = blocking(move || concordance(&engine, &params)).await?;
+    let (body, total) = app
+        .blocking(move |engine, stop| concordance(engine, &params, stop))
+        .await?;
     let mut response = json(body);
     response.headers_mut().insert(TOTAL_LINES, total.into());
     Ok(response)
 }
 
-fn concordance(engine: &Engine, params: &KwicParams) -> Result<(Vec<u8>, usize), ApiError> {
+fn concordance(
+    engine: &Engine,
+    params: &KwicParams,
+    stop: &Stop,
+) -> Result<(Vec<u8>, usize), ApiError> {
     let results = engine.search_sections(&params.request)?;
     let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
-    let mut lines: Vec<KwicLine> = kwic::lines(&results.hits, &terms, params.width, params.sort);
+    let mut lines: Vec<KwicLine> = Vec::new();
+    for hit in &results.hits {
+        stop.check()?;
+        let of_hit = kwic::lines(std::slice::from_ref(hit), &terms, params.width, params.sort);
+        lines.extend(of_hit);
+    }
+    stop.check()?;
+    kwic::sort_lines(&mut lines, params.sort);
     let total = lines.len();
     lines.truncate(params.limit);
     let mut out = Vec::new();
@@ -141,12 +169,19 @@ fn concordance(engine: &Engine, params: &KwicParams) -> Result<(Vec<u8>, usize),
     Ok((out, total))
 }
 
-/// `GET /api/export`: the best hits as a CSV, XLSX or JSON Lines download.
-pub async fn export(State(engine): Shared, uri: Uri) -> Result<Response, ApiError> {
+/// `GET /api/export`: the best hits as a CSV, XLSX or JSON Lines download, one of the few
+/// that may be sent at once.
+pub async fn export(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
     let params = ExportParams::read(&uri)?;
-    blocking(move || {
-        let results = engine.search(&params.request)?;
-        download::response(results, params)
-    })
-    .await
+    let slot = app.limits.export().await?;
+    let deadline = app.limits.deadline();
+    let engine = Arc::clone(&app.engine);
+    let (results, params) = app
+        .limits
+        .blocking_export(deadline, move |_| {
+            let results = engine.search(&params.request)?;
+            Ok((results, params))
+        })
+        .await?;
+    download::response(&app.limits, deadline, slot, results, params).await
 }

@@ -1,25 +1,34 @@
 //! `/api/export` downloads: the hits of a query as CSV or JSON Lines, streamed in chunks as
-//! the client reads them (each chunk's passages are cut and serialised only when the previous
-//! chunk has been sent), or as an XLSX workbook built in memory (it is bounded by
-//! [`MAX_EXPORT_HITS`]). Rows are written by the same code as the command line's exports.
+//! the client reads them (each chunk's passages are cut and serialised on a search thread,
+//! within the deadline, only when the previous chunk has been taken: a slow reader makes the
+//! server hold one chunk, not the file), or as an XLSX workbook built in memory (it is bounded
+//! by [`MAX_EXPORT_HITS`]). Each download holds one of the export slots until it has been sent
+//! or abandoned. Rows are written by the same code as the command line's exports.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
 use axum::body::{Body, Bytes};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use futures_core::Stream;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
 use super::params::{ExportFormat, ExportParams, MAX_EXPORT_HITS};
+use super::work::{Deadline, Limits, Stop};
 use crate::export::{PassageOptions, Record, records_table};
 use crate::search::{Hit, SearchResults};
 
 /// Hits per streamed chunk.
 const CHUNK_HITS: usize = 200;
+/// A chunk is closed once its passages reach this many bytes: with whole sections of a few
+/// megabytes, 200 hits would make a chunk of hundreds.
+const CHUNK_BYTES: usize = 1 << 20;
 /// The most characters of the query that go into the file name.
 const NAME_CHARS: usize = 40;
 
@@ -28,8 +37,15 @@ const EXPORTED_SECTIONS: HeaderName = HeaderName::from_static("x-exported-sectio
 const EXPORT_LIMIT: HeaderName = HeaderName::from_static("x-export-limit");
 
 /// The download of `results`: headers that name the file and say how many of the matching
-/// sections it holds, and the body.
-pub fn response(results: SearchResults, params: ExportParams) -> Result<Response, ApiError> {
+/// sections it holds, and the body, which holds `slot` until it is dropped. The workbook is
+/// built within `deadline`; each streamed chunk within a deadline of its own.
+pub async fn response(
+    limits: &Arc<Limits>,
+    deadline: Deadline,
+    slot: OwnedSemaphorePermit,
+    results: SearchResults,
+    params: ExportParams,
+) -> Result<Response, ApiError> {
     let format = params.format;
     let headers = [
         (
@@ -46,25 +62,95 @@ pub fn response(results: SearchResults, params: ExportParams) -> Result<Response
         (EXPORT_LIMIT, MAX_EXPORT_HITS.into()),
     ];
     let body = match format {
-        ExportFormat::Xlsx => Body::from(workbook(&results.hits, &params)?),
-        ExportFormat::Csv | ExportFormat::Jsonl => Body::from_stream(Chunks {
-            hits: results.hits.into_iter(),
-            terms: params.terms,
-            passage: params.passage,
-            format,
-            started: false,
+        ExportFormat::Xlsx => {
+            let hits = results.hits;
+            let book = limits
+                .blocking_export(deadline, move |stop| workbook(&hits, &params, stop))
+                .await?;
+            drop(slot);
+            Body::from(book)
+        }
+        ExportFormat::Csv | ExportFormat::Jsonl => Body::from_stream(Download {
+            limits: Arc::clone(limits),
+            chunks: Some(Chunks {
+                hits: results.hits.into_iter(),
+                terms: params.terms,
+                passage: params.passage,
+                format,
+                started: false,
+            }),
+            next: None,
+            _slot: slot,
         }),
     };
     Ok((headers, body).into_response())
 }
 
-fn workbook(hits: &[Hit], params: &ExportParams) -> Result<Vec<u8>, ApiError> {
+fn workbook(hits: &[Hit], params: &ExportParams, stop: &Stop) -> Result<Vec<u8>, ApiError> {
     let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
     let records: Vec<Record> = hits
         .iter()
-        .map(|hit| Record::new(hit, &terms, params.passage))
-        .collect();
+        .map(|hit| {
+            stop.check()?;
+            Ok(Record::new(hit, &terms, params.passage))
+        })
+        .collect::<Result<_, ApiError>>()?;
     Ok(records_table(&records).to_xlsx()?)
+}
+
+/// The next chunk, being made on a search thread, and the rest of the hits, given back.
+type NextChunk = Pin<Box<dyn Future<Output = Result<(Chunks, Option<Bytes>), ApiError>> + Send>>;
+
+/// The body of a streamed export: one chunk made at a time, when hyper asks for it (it asks
+/// when what it has is written). Dropped with the connection, it stops the chunk being made.
+struct Download {
+    limits: Arc<Limits>,
+    /// The hits not yet sent; `None` while a chunk is being made or once all are sent.
+    chunks: Option<Chunks>,
+    next: Option<NextChunk>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Stream for Download {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.next.is_none() {
+            let Some(mut chunks) = this.chunks.take() else {
+                return Poll::Ready(None);
+            };
+            let limits = Arc::clone(&this.limits);
+            this.next = Some(Box::pin(async move {
+                limits
+                    .blocking_export_chunk(move |stop| {
+                        let chunk = chunks.next_chunk(stop)?;
+                        Ok((chunks, chunk))
+                    })
+                    .await
+            }));
+        }
+        let made = ready!(
+            this.next
+                .as_mut()
+                .expect("a chunk is being made")
+                .as_mut()
+                .poll(cx)
+        );
+        this.next = None;
+        match made {
+            Ok((chunks, Some(bytes))) => {
+                this.chunks = Some(chunks);
+                Poll::Ready(Some(Ok(bytes)))
+            }
+            Ok((_, None)) => Poll::Ready(None),
+            // The client sees the download cut short (the chunked body never ends).
+            Err(error) => {
+                eprintln!("fazhi-query: an export stopped: {}", error.message());
+                Poll::Ready(Some(Err(io::Error::other(error.message().to_string()))))
+            }
+        }
+    }
 }
 
 /// `attachment; filename="fazhi-search.csv"; filename*=UTF-8''fazhi-法律顾问.csv` (the
@@ -92,8 +178,9 @@ fn attachment(query: &str, extension: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"fazhi-search\""))
 }
 
-/// The rows of a CSV or JSON Lines export, [`CHUNK_HITS`] at a time. The CSV's byte-order
-/// mark and header come once, in the first chunk (which an export without hits also sends).
+/// The rows of a CSV or JSON Lines export, [`CHUNK_HITS`] at a time or fewer when their
+/// passages pass [`CHUNK_BYTES`] (a hit is never split). The CSV's byte-order mark and header
+/// come once, in the first chunk (which an export without hits also sends).
 struct Chunks {
     hits: std::vec::IntoIter<Hit>,
     terms: Vec<String>,
@@ -103,23 +190,27 @@ struct Chunks {
 }
 
 impl Chunks {
-    fn next_chunk(&mut self) -> io::Result<Option<Bytes>> {
+    fn next_chunk(&mut self, stop: &Stop) -> Result<Option<Bytes>, ApiError> {
         let first = !self.started;
         self.started = true;
-        let hits: Vec<Hit> = self.hits.by_ref().take(CHUNK_HITS).collect();
-        if hits.is_empty() && !first {
+        let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
+        let mut records: Vec<Record> = Vec::new();
+        let mut bytes = 0;
+        while records.len() < CHUNK_HITS && bytes < CHUNK_BYTES {
+            let Some(hit) = self.hits.next() else { break };
+            stop.check()?;
+            let record = Record::new(&hit, &terms, self.passage);
+            bytes += record.passage.len() + record.citation.len();
+            records.push(record);
+        }
+        if records.is_empty() && !first {
             return Ok(None);
         }
-        let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
-        let records: Vec<Record> = hits
-            .iter()
-            .map(|hit| Record::new(hit, &terms, self.passage))
-            .collect();
         let mut out = Vec::new();
         match self.format {
             ExportFormat::Jsonl => {
                 for record in &records {
-                    serde_json::to_writer(&mut out, record)?;
+                    serde_json::to_writer(&mut out, record).map_err(io::Error::from)?;
                     out.push(b'\n');
                 }
             }
@@ -146,14 +237,6 @@ fn without_csv_header(mut csv: Vec<u8>) -> io::Result<Vec<u8>> {
     }
     csv.drain(..header.len());
     Ok(csv)
-}
-
-impl Stream for Chunks {
-    type Item = io::Result<Bytes>;
-
-    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Poll::Ready(self.get_mut().next_chunk().transpose())
-    }
 }
 
 #[cfg(test)]
@@ -185,7 +268,9 @@ mod tests {
             format,
             started: false,
         };
-        std::iter::from_fn(|| stream.next_chunk().expect("a chunk")).collect()
+        let limits = Limits::new(std::time::Duration::from_secs(600));
+        let stop = limits.stop();
+        std::iter::from_fn(|| stream.next_chunk(&stop).expect("a chunk")).collect()
     }
 
     #[test]
@@ -205,6 +290,34 @@ mod tests {
                 "chunks for {n} hits"
             );
         }
+    }
+
+    #[test]
+    fn chunks_of_big_sections_are_cut_by_size() {
+        let big = |n: usize| Hit {
+            text: format!("法律顾问{}", "审".repeat(100_000)),
+            ..hit(n)
+        };
+        let full = PassageOptions {
+            full: true,
+            ..PassageOptions::default()
+        };
+        let one = Record::new(&big(0), &["法律顾问"], full);
+        let per_chunk = CHUNK_BYTES.div_ceil(one.passage.len() + one.citation.len());
+        assert!(per_chunk < 20, "{per_chunk} big sections to a chunk");
+        let mut stream = Chunks {
+            hits: (0..20).map(big).collect::<Vec<_>>().into_iter(),
+            terms: vec!["法律顾问".into()],
+            passage: full,
+            format: ExportFormat::Jsonl,
+            started: false,
+        };
+        let stop = Limits::new(std::time::Duration::from_secs(600)).stop();
+        let lines: Vec<usize> = std::iter::from_fn(|| stream.next_chunk(&stop).expect("a chunk"))
+            .map(|chunk| chunk.iter().filter(|b| **b == b'\n').count())
+            .collect();
+        assert_eq!(lines.len(), 20_usize.div_ceil(per_chunk), "{lines:?}");
+        assert!(lines.iter().all(|n| *n <= per_chunk), "{lines:?}");
     }
 
     #[test]

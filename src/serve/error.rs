@@ -3,8 +3,10 @@
 //! itself is a 500.
 
 use axum::Json;
-use axum::http::header::ALLOW;
-use axum::http::{Method, StatusCode, Uri};
+use std::time::Duration;
+
+use axum::http::header::{ALLOW, RETRY_AFTER};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -36,6 +38,59 @@ impl ApiError {
             message: message.into(),
         }
     }
+
+    /// The work took longer than the server's `--deadline` and was stopped.
+    pub fn deadline(limit: Duration) -> ApiError {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: format!(
+                "the search took longer than {} and was stopped; narrow the query or raise \
+                 --deadline",
+                seconds(limit)
+            ),
+        }
+    }
+
+    /// Other searches held every thread until the deadline.
+    pub fn busy(limit: Duration) -> ApiError {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: format!(
+                "the server was busy with other searches for {}, its deadline; try again, or \
+                 raise --deadline",
+                seconds(limit)
+            ),
+        }
+    }
+
+    pub fn too_many_exports(max: usize) -> ApiError {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: format!("too many exports at once ({max} are being sent), try again"),
+        }
+    }
+
+    /// A `Host` this server does not answer to (DNS rebinding).
+    pub fn misdirected(message: String) -> ApiError {
+        ApiError {
+            status: StatusCode::MISDIRECTED_REQUEST,
+            message,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// `5 s`, `1.5 s`.
+fn seconds(limit: Duration) -> String {
+    format!("{} s", limit.as_secs_f64())
 }
 
 impl From<Error> for ApiError {
@@ -56,13 +111,19 @@ impl From<std::io::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        if self.status == StatusCode::INTERNAL_SERVER_ERROR {
             eprintln!("fazhi-query: error: {}", self.message);
         }
         let body = ErrorBody {
             error: &self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 

@@ -10,26 +10,33 @@
 //! /api/chart.svg    the stats drawn as a chart   = fazhi-query stats --chart FILE.svg
 //! ```
 //!
-//! Safe by default: it listens on 127.0.0.1 unless given another address; it only reads (GET
-//! and HEAD; anything else is 405); every parameter is bounded ([`params`]); no part of a
-//! request names a file; the page builds its DOM from text, never from HTML, and the
-//! Content-Security-Policy allows no inline script. `docs/api.md` documents the API.
+//! Safe by default: it listens on 127.0.0.1 unless given another address; it answers only to
+//! its own names ([`host`], against DNS rebinding); it only reads (GET and HEAD; anything else
+//! is 405); every parameter is bounded ([`params`]); no part of a request names a file; the
+//! page builds its DOM from text, never from HTML, and the Content-Security-Policy allows no
+//! inline script. It stays up: each request's work has a deadline and stops when its client
+//! goes away, a few searches and exports run at once ([`work`]), and slow or idle clients are
+//! timed out ([`listen`]). `docs/api.md` documents the API.
 
 mod api;
 mod assets;
 mod download;
 mod error;
+mod host;
+mod listen;
 mod params;
+mod work;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::HeaderValue;
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::middleware::map_response;
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::Response;
 use axum::routing::get;
 use tokio::net::TcpListener;
@@ -37,23 +44,43 @@ use tokio::net::TcpListener;
 use crate::error::{Error, Result};
 use crate::search::Engine;
 
-/// Where to listen.
+pub use listen::{MAX_CONNECTIONS, SHUTDOWN_GRACE};
+pub use work::{MAX_EXPORTS, SEARCH_THREADS};
+
+/// Where to listen, and the bounds of the requests.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub addr: SocketAddr,
+    /// How long one request's work may take before it is stopped with a 503.
+    pub deadline: Duration,
+    /// How long a client may take to send a request's head, leave a kept-alive connection
+    /// unused, or leave an answer unread, before its connection is closed.
+    pub idle_timeout: Duration,
+    /// Names besides the address and the loopback names that the server answers to.
+    pub allowed_hosts: Vec<String>,
 }
 
-/// Searches that run at once; more wait their turn (two cores gain nothing from more, and a
-/// burst of requests cannot start hundreds of threads).
-const SEARCH_THREADS: usize = 4;
+/// The seconds `--deadline` takes: by default, and the range.
+pub const DEFAULT_DEADLINE_SECS: u64 = 5;
+pub const MAX_DEADLINE_SECS: u64 = 600;
+/// The seconds `--idle-timeout` takes: by default, and the range.
+pub const DEFAULT_IDLE_SECS: u64 = 10;
+pub const MAX_IDLE_SECS: u64 = 600;
+
+/// What every handler shares.
+#[derive(Clone)]
+struct App {
+    engine: Arc<Engine>,
+    limits: Arc<work::Limits>,
+}
 
 /// Only this server's own script, style and images; no inline script, no framing.
 const CONTENT_SECURITY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Serves the page and API over `engine` until interrupted (Ctrl-C or SIGTERM), then finishes
-/// the requests under way. Prints the address it listens on, the port filled in when the
-/// address asked for port 0.
+/// Serves the page and API over `engine` until interrupted (Ctrl-C or SIGTERM), then lets the
+/// requests under way finish for [`SHUTDOWN_GRACE`]. Prints the address it listens on, the
+/// port filled in when the address asked for port 0.
 pub fn run(engine: Engine, config: ServeConfig) -> Result<()> {
     let addr = config.addr;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -61,27 +88,36 @@ pub fn run(engine: Engine, config: ServeConfig) -> Result<()> {
         .max_blocking_threads(SEARCH_THREADS)
         .build()
         .map_err(|source| Error::Serve { addr, source })?;
-    runtime.block_on(serve(Arc::new(engine), addr))
-}
-
-async fn serve(engine: Arc<Engine>, addr: SocketAddr) -> Result<()> {
-    let failed = |source| Error::Serve { addr, source };
-    let listener = TcpListener::bind(addr).await.map_err(failed)?;
-    let bound = listener.local_addr().map_err(failed)?;
-    // Listen for SIGTERM before saying where the server is: the shutdown future runs on a
-    // task of its own, which may not have started when the first request (or signal) comes.
-    let stop = interrupted();
-    eprintln!("fazhi-query: serving http://{bound}/ (Ctrl-C to stop)");
-    axum::serve(listener, router(engine))
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(failed)?;
+    let served = runtime.block_on(serve(Arc::new(engine), config));
+    // Blocking work still running stops at its next check point (its requests are gone);
+    // the process does not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    served?;
     eprintln!("fazhi-query: stopped");
     Ok(())
 }
 
-/// The routes: the page's assets, the API, JSON errors for everything else.
-pub fn router(engine: Arc<Engine>) -> Router {
+async fn serve(engine: Arc<Engine>, config: ServeConfig) -> Result<()> {
+    let addr = config.addr;
+    let failed = |source| Error::Serve { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    let app = App {
+        engine,
+        limits: Arc::new(work::Limits::new(config.deadline)),
+    };
+    let hosts = host::Hosts::new(bound, &config.allowed_hosts);
+    // Listen for SIGTERM before saying where the server is: a signal that came before the
+    // handler was installed would kill the process instead.
+    let stop = interrupted();
+    eprintln!("fazhi-query: serving http://{bound}/ (Ctrl-C to stop)");
+    listen::serve(listener, router(app, hosts), config.idle_timeout, stop).await;
+    Ok(())
+}
+
+/// The routes: the page's assets, the API, JSON errors for everything else; a request for
+/// another host is refused before any of them.
+fn router(app: App, hosts: host::Hosts) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/app.js", get(assets::script))
@@ -94,8 +130,9 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/api/chart.svg", get(api::chart))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(from_fn_with_state(Arc::new(hosts), host::check))
         .layer(map_response(security_headers))
-        .with_state(engine)
+        .with_state(app)
 }
 
 async fn security_headers(mut response: Response) -> Response {
@@ -139,6 +176,9 @@ fn interrupted() -> impl std::future::Future<Output = ()> {
             () = ctrl_c => {}
             () = terminate => {}
         }
-        eprintln!("fazhi-query: stopping; finishing the requests under way");
+        eprintln!(
+            "fazhi-query: stopping; finishing the requests under way (at most {} s)",
+            SHUTDOWN_GRACE.as_secs()
+        );
     }
 }

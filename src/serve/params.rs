@@ -3,7 +3,6 @@
 //! it accepts when it is not. The names and meanings follow the command line's options
 //! (`town`, `county`, `city`, `province`, `region`, `year`, `type`, `level`, `by`, `compare`, …).
 
-use axum::extract::Query as QueryString;
 use axum::http::Uri;
 
 use super::error::ApiError;
@@ -56,8 +55,7 @@ impl Params {
     /// the filters; any other name is an error (a misspelt filter must not silently widen the
     /// search).
     pub fn read(uri: &Uri, endpoint: &'static str, keys: &[&str]) -> Result<Params, ApiError> {
-        let QueryString(pairs) = QueryString::<Vec<(String, String)>>::try_from_uri(uri)
-            .map_err(|e| ApiError::bad_request(format!("cannot read the query string: {e}")))?;
+        let pairs = query_pairs(uri.query().unwrap_or_default())?;
         if pairs.len() > MAX_PARAMS {
             return Err(ApiError::bad_request(format!(
                 "{} parameters; {endpoint} takes at most {MAX_PARAMS}",
@@ -182,6 +180,54 @@ impl Params {
             full: self.flag("full")?,
         })
     }
+}
+
+/// The pairs of an `application/x-www-form-urlencoded` query string, decoded. A value whose
+/// bytes are not UTF-8 (a GBK page's `q=%B7%A8%D6%CE`) is refused by name: decoded with
+/// replacement characters it would silently match nothing.
+fn query_pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = String::from_utf8(form_decode(name)).map_err(|_| {
+                ApiError::bad_request(
+                    "a parameter name is not valid UTF-8: encode it as UTF-8".to_string(),
+                )
+            })?;
+            let value = String::from_utf8(form_decode(value)).map_err(|_| {
+                ApiError::bad_request(format!(
+                    "{name} is not valid UTF-8: encode it as UTF-8 (%E6%B3%95 for 法)"
+                ))
+            })?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+/// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as written.
+fn form_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                if let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) {
+                    out.push(u8::try_from(high * 16 + low).expect("two hex digits make a byte"));
+                    i += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// A query parameter, required, as written and parsed.
@@ -465,6 +511,41 @@ mod tests {
         }
         let too_long = search(&format!("q={long}")).err().unwrap_or_default();
         assert!(too_long.contains("the limit is 1000"), "{too_long}");
+    }
+
+    #[test]
+    fn query_strings_decode_as_utf8_or_are_refused_by_name() {
+        /// The pairs read, or what the error says.
+        type Read<'a> = Result<Vec<(&'a str, &'a str)>, &'a str>;
+        let rows: [(&str, Read); 8] = [
+            ("q=%E6%B3%95%E6%B2%BB", Ok(vec![("q", "法治")])),
+            ("q=a+b&town=", Ok(vec![("q", "a b"), ("town", "")])),
+            ("q=100%&&full", Ok(vec![("q", "100%"), ("full", "")])),
+            ("q=%zz%4", Ok(vec![("q", "%zz%4")])),
+            ("q=法", Ok(vec![("q", "法")])),
+            ("", Ok(vec![])),
+            (
+                "q=%B7%A8%D6%CE",
+                Err("q is not valid UTF-8: encode it as UTF-8"),
+            ),
+            ("%B7%A8=1", Err("a parameter name is not valid UTF-8")),
+        ];
+        for (query, expected) in rows {
+            let got = query_pairs(query).map_err(|e| e.message().to_string());
+            match (got, expected) {
+                (Ok(pairs), Ok(want)) => {
+                    let pairs: Vec<(&str, &str)> = pairs
+                        .iter()
+                        .map(|(n, v)| (n.as_str(), v.as_str()))
+                        .collect();
+                    assert_eq!(pairs, want, "{query:?}");
+                }
+                (Err(message), Err(want)) => {
+                    assert!(message.contains(want), "{query:?}: {message}");
+                }
+                (got, want) => panic!("{query:?}: {got:?}, expected {want:?}"),
+            }
+        }
     }
 
     #[test]

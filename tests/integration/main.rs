@@ -14,6 +14,7 @@ mod property;
 mod scale;
 mod seeds;
 mod serve;
+mod stays_up;
 mod terminal;
 mod util;
 mod workflow;

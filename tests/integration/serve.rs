@@ -46,11 +46,35 @@ impl Server {
     /// Starts the server on a free port of 127.0.0.1 and waits for the line that says where it
     /// listens (printed once the port is bound).
     pub fn start(index: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fazhi-query"))
+        Server::start_with(index, &[], &[], None)
+    }
+
+    /// Starts it with more `args` and `env`, and at most `files` open file descriptors.
+    pub fn start_with(
+        index: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        files: Option<u32>,
+    ) -> Server {
+        let exe = env!("CARGO_BIN_EXE_fazhi-query");
+        let mut command = match files {
+            None => Command::new(exe),
+            Some(n) => {
+                // `exec` keeps the pid, so that SIGTERM and /proc reach the server itself.
+                let mut bash = Command::new("bash");
+                bash.arg("-c")
+                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                    .arg(exe);
+                bash
+            }
+        };
+        let mut child = command
             .arg("serve")
             .arg("--index")
             .arg(index)
             .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -90,17 +114,29 @@ impl Server {
         request(self.addr, "GET", target)
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits (at most 30 s) for the exit; returns it and what was printed.
-    fn terminate(mut self) -> (ExitStatus, String) {
+    pub fn terminate(self) -> (ExitStatus, String) {
+        self.terminate_within(Duration::from_secs(30))
+    }
+
+    /// Sends SIGTERM and waits at most `wait` for the exit.
+    pub fn terminate_within(mut self, wait: Duration) -> (ExitStatus, String) {
         let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
         // SAFETY: kill(2) with a child's pid and a signal number has no memory effects.
         assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM sent");
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + wait;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 break status;
             }
-            assert!(Instant::now() < deadline, "the server ignored SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop within {wait:?} of SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         let rest = self.rest.take().map(|r| r.join().unwrap_or_default());
@@ -148,17 +184,26 @@ impl Reply {
 
 /// `method target` over one HTTP/1.1 connection, sent as written (no path clean-up).
 pub fn request(addr: SocketAddr, method: &str, target: &str) -> Reply {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
+    let head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}");
+    exchange(addr, &head, Duration::from_secs(60)).expect("an answer")
+}
+
+/// Sends the request line and headers `head` (with `Connection: close` added) and reads the
+/// whole answer, waiting at most `wait` for each read.
+pub fn exchange(addr: SocketAddr, head: &str, wait: Duration) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(wait))?;
     write!(
         stream,
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-    )
-    .expect("send");
+        "{head}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("receive");
+    stream.read_to_end(&mut raw)?;
+    Ok(parse_reply(&raw))
+}
+
+/// A whole HTTP/1.1 answer.
+pub fn parse_reply(raw: &[u8]) -> Reply {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
