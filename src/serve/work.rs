@@ -49,10 +49,10 @@ pub struct Stop {
     deadline: Deadline,
 }
 
-/// In debug builds only, `FAZHI_SERVE_TEST_PAUSE_MS=N` makes every check point take N ms:
-/// the tests' way to make a request slow on a small index (real slow work is a property of
-/// the code that passages, which keeps getting faster), so that they can see it stopped.
-#[cfg(debug_assertions)]
+/// `FAZHI_SERVE_TEST_PAUSE_MS=N` makes every check point take N ms: the tests' way to make a
+/// request slow on a small index (real slow work is a property of the code that passages, which
+/// keeps getting faster), so that they can see it stopped. It is read once; in every build, so
+/// that the tests run against the release build CI tests too.
 fn test_pause() -> Option<Duration> {
     static PAUSE: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
     *PAUSE.get_or_init(|| {
@@ -64,7 +64,6 @@ fn test_pause() -> Option<Duration> {
 impl Stop {
     /// An error once the client has gone or the deadline has passed.
     pub fn check(&self) -> Result<(), ApiError> {
-        #[cfg(debug_assertions)]
         if let Some(pause) = test_pause() {
             std::thread::sleep(pause);
         }
