@@ -415,8 +415,8 @@ mod tests {
         write_text(&mut out, &got, false).expect("write");
         let text = String::from_utf8(out).expect("utf-8");
         assert!(!text.contains(['\x1b', '\x07']), "{text:?}");
-        assert!(text.contains("清屏\\u{1b}[2J 普法 \\u{7}宣传"), "{text:?}");
-        assert!(text.contains("甲\\u{1b}]0;x\\u{7}镇"), "{text:?}");
+        assert!(text.contains("清屏\\x1B[2J 普法 \\x07宣传"), "{text:?}");
+        assert!(text.contains("甲\\x1B]0;x\\x07镇"), "{text:?}");
         assert_eq!(got[0].left, "清屏\x1b[2J", "the data itself is exact");
     }
 }

@@ -152,7 +152,8 @@ fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
 }
 
 /// Text for a terminal: every control character (C0 such as ESC and BEL, DEL, C1) is written as
-/// `\u{1b}`, so that a report's text or a file name cannot retitle the window, move the cursor
+/// file names are ([`crate::ingest::escape_control`]: `\x1B`, `\u{85}`), so that a report's
+/// text or a file name cannot retitle the window, move the cursor
 /// or clear the screen. Line breaks and tabs are kept when `keep_breaks` (a `--full` passage).
 /// Text output only: JSON, CSV and XLSX carry the exact data, escaped by their format.
 pub fn terminal_safe(text: &str, keep_breaks: bool) -> Cow<'_, str> {
@@ -163,7 +164,7 @@ pub fn terminal_safe(text: &str, keep_breaks: bool) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if escaped(c) {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            crate::ingest::escape_control(&mut out, c);
         } else {
             out.push(c);
         }

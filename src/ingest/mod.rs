@@ -349,12 +349,7 @@ pub fn escape_name(bytes: &[u8]) -> String {
         for c in chunk.valid().chars() {
             match c {
                 '\\' => out.push_str("\\\\"),
-                c if c.is_control() && (c as u32) < 0x80 => {
-                    let _ = write!(out, "\\x{:02X}", c as u32);
-                }
-                c if c.is_control() => {
-                    let _ = write!(out, "\\u{{{:X}}}", c as u32);
-                }
+                c if c.is_control() => escape_control(&mut out, c),
                 c => out.push(c),
             }
         }
@@ -363,6 +358,18 @@ pub fn escape_name(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Writes a control character the one way fazhi-search shows it, in names and in text on a
+/// terminal: C0 and DEL as `\x1B`, C1 as `\u{85}`.
+pub fn escape_control(out: &mut String, c: char) {
+    use std::fmt::Write;
+    let code = u32::from(c);
+    let _ = if code < 0x80 {
+        write!(out, "\\x{code:02X}")
+    } else {
+        write!(out, "\\u{{{code:X}}}")
+    };
 }
 
 #[cfg(test)]
