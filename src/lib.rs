@@ -21,6 +21,7 @@
 pub mod classify;
 pub mod clean;
 pub mod error;
+pub mod explain;
 pub mod export;
 pub mod index;
 pub mod ingest;

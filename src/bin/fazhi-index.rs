@@ -1,13 +1,15 @@
 //! fazhi-index: build or update the index of a corpus of reports.
 //!
 //! Exit codes: 0 the index is up to date (files that could not be read are listed as warnings),
-//! 2 an error, or a corpus in which no report could be indexed.
+//! or the file was explained; 2 an error, or a corpus in which no report could be indexed.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use fazhi_search::explain::{Marks, explain};
 use fazhi_search::index::emit::emit_ndjson;
 use fazhi_search::index::writer::{IndexConfig, IndexSummary, progress_bar, update};
 
@@ -37,6 +39,11 @@ struct Args {
     /// With --emit: the file to write [default: standard output].
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Instead of indexing, show what indexing makes of FILE: how it was read, its text with
+    /// the spans cleaning drops marked with their rule, its metadata and their sources, and
+    /// its sections.
+    #[arg(long, value_name = "FILE", conflicts_with = "emit")]
+    explain: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -79,6 +86,15 @@ fn emit(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if let Some(file) = &args.explain {
+        let marks = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+            Marks::Color
+        } else {
+            Marks::Plain
+        };
+        explain(file, marks, &mut std::io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.emit.is_some() {
         return emit(args);
     }
@@ -122,6 +138,13 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool) {
             skipped.file, skipped.reason
         );
     }
+    for (file, share) in &s.chrome_heavy {
+        eprintln!(
+            "fazhi-index: warning: {file} lost {:.0}% of its text to site chrome; see what was dropped with fazhi-index --explain {}",
+            share * 100.0,
+            config.corpus.join(file).display()
+        );
+    }
     if let Some(reason) = &s.rebuilt {
         eprintln!("fazhi-index: rebuilt the index from scratch: {reason}");
     }
@@ -159,6 +182,12 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool) {
     );
     if !s.skipped.is_empty() {
         println!("{} files skipped (reasons above).", s.skipped.len());
+    }
+    if !s.chrome_heavy.is_empty() {
+        println!(
+            "{} files lost more than a fifth of their text to site chrome (warnings above).",
+            s.chrome_heavy.len()
+        );
     }
     if !t.without_town.is_empty() {
         println!(

@@ -45,6 +45,10 @@ pub struct IndexSummary {
     pub read: Vec<(String, String)>,
     /// Files that were not indexed, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Files parsed in this run that lost more than a fifth of their text to chrome
+    /// ([`crate::clean::CHROME_WARNING_SHARE`]), with the share lost: `fazhi-index --explain`
+    /// shows what was dropped.
+    pub chrome_heavy: Vec<(String, f64)>,
     /// Why the existing index was rebuilt from scratch, if it was.
     pub rebuilt: Option<String>,
     /// False when nothing had changed and no commit was made.
@@ -144,7 +148,10 @@ fn update_with(
         let previous = indexed.contains_key(&file.rel);
         match outcome {
             Outcome::Unchanged => summary.unchanged += 1,
-            Outcome::Indexed(how) => {
+            Outcome::Indexed(how, chrome_share) => {
+                if chrome_share > crate::clean::CHROME_WARNING_SHARE {
+                    summary.chrome_heavy.push((file.rel.clone(), chrome_share));
+                }
                 summary.read.push((file.rel.clone(), how));
                 if previous {
                     summary.updated += 1;
@@ -249,8 +256,9 @@ fn clear_index_dir(path: &Path) -> Result<()> {
 /// What became of one file in a run.
 enum Outcome {
     Unchanged,
-    /// Parsed and handed to the index; how it was read.
-    Indexed(String),
+    /// Parsed and handed to the index; how it was read, and the share of its text dropped as
+    /// chrome.
+    Indexed(String, f64),
     Skipped(String),
 }
 
@@ -280,14 +288,14 @@ fn parse_in_parallel(
                     let previous = indexed.get(&file.rel).copied();
                     let outcome = match read_report(file, data_hash, previous) {
                         Ok(Change::Unchanged) => Outcome::Unchanged,
-                        Ok(Change::Parsed(report, fingerprint, how)) => {
+                        Ok(Change::Parsed(report, fingerprint, how, chrome_share)) => {
                             if let Err(e) = add(&report, fingerprint, previous.is_some()) {
                                 if let Ok(mut f) = failure.lock() {
                                     f.get_or_insert(e);
                                 }
                                 break;
                             }
-                            Outcome::Indexed(how)
+                            Outcome::Indexed(how, chrome_share)
                         }
                         Err(reason) => Outcome::Skipped(reason),
                     };
@@ -314,7 +322,7 @@ fn parse_in_parallel(
 
 enum Change {
     Unchanged,
-    Parsed(Box<Report>, u64, String),
+    Parsed(Box<Report>, u64, String, f64),
 }
 
 fn read_report(
@@ -332,10 +340,14 @@ fn read_report(
     if report.sections.is_empty() {
         return Err("no text left after removing site boilerplate".into());
     }
+    // Cleaning again for its accounting costs a few percent of parsing; it keeps the report
+    // parser's output what it was.
+    let chrome_share = crate::clean::clean(&extracted.text).chrome_share();
     Ok(Change::Parsed(
         Box::new(report),
         fingerprint,
         extracted.describe(),
+        chrome_share,
     ))
 }
 

@@ -2,6 +2,7 @@
 
 mod browser;
 mod cli;
+mod crawl;
 mod facets;
 mod formats;
 mod property;
