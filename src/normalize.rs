@@ -231,7 +231,7 @@ mod tests {
     fn invisible_characters_keep_highlights_on_the_source() {
         let source = "法律\u{200B}顾问，\n依法";
         let n = NormalizedText::new(source);
-        assert_eq!(n.text, "法律顾问，依法");
+        assert_eq!(n.text, "法律顾问,依法");
         assert_eq!(n.origins.len(), n.text.chars().count());
         let (s, e) = n.source_range(0..4);
         assert_eq!(&source[s..e], "法律\u{200B}顾问");
