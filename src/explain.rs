@@ -41,10 +41,14 @@ pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
     })?;
     let cleaned = clean(&extracted.text);
     let report = report::parse(&name, &extracted.text, &extracted.hints);
-    write_explanation(&extracted, &cleaned, &report, marks, out).map_err(|source| Error::Write {
-        path: "standard output".into(),
-        source,
-    })
+    match write_explanation(&extracted, &cleaned, &report, marks, out) {
+        // A closed pipe (`| head`) is a reader who has seen enough, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|source| Error::Write {
+            path: "standard output".into(),
+            source,
+        }),
+    }
 }
 
 fn write_explanation(
