@@ -479,7 +479,7 @@ fn explain_shows_what_was_dropped_and_where_metadata_came_from() {
         "[-标题: 关于2023年度法治政府建设情况的报告-]{crawler-row}",
         "{breadcrumb}",
         "[-时间：2024-01-17 09:30-]{page-date}",
-        "[-【字体：大 中 小】-]{font-size}",
+        "[-【字体：大 中 小】 -]{font-size}",
         "[-来源：某县人民政府 附件下载-]{page-source}",
         "published: 2024-01-17  ← header row",
         "issuer: 某县人民政府  ← header row 发布机构",
