@@ -123,7 +123,7 @@ fn write_marked_text(
             if start >= end || end > line.len() {
                 continue;
             }
-            out.write_all(line[at..start].as_bytes())?;
+            out.write_all(&line.as_bytes()[at..start])?;
             let cut = &line[start..end];
             match marks {
                 Marks::Plain => write!(out, "[-{cut}-]{{{}}}", d.rule)?,
@@ -131,7 +131,7 @@ fn write_marked_text(
             }
             at = end;
         }
-        out.write_all(line[at..].as_bytes())?;
+        out.write_all(&line.as_bytes()[at..])?;
         writeln!(out)?;
     }
     Ok(())
