@@ -22,6 +22,7 @@ pub mod classify;
 pub mod clean;
 pub mod corpus;
 pub mod error;
+pub mod explain;
 pub mod export;
 pub mod index;
 pub mod ingest;

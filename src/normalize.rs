@@ -1,6 +1,10 @@
 //! The one text normalisation that both the index and every query go through, so that what a
 //! reader sees and what a query asks for compare equal: NFKC (full-width ２０２３ and （ fold to
-//! 2023 and (), Latin lower-cased, and every run of white space folded to one space.
+//! 2023 and (), Latin lower-cased, every run of white space folded to one space, a line break
+//! read across as a reader reads across it (gone, unless it separates two Latin words: a
+//! number wrapped over two lines is one number), and the invisible format characters (general category Cf: zero-width space, soft
+//! hyphen, word joiner, a byte-order mark inside the text, zero-width joiners, direction marks)
+//! dropped, so that 法律\u{200B}顾问 is 法律顾问.
 //!
 //! Normalisation is applied one source character at a time so that each normalised character
 //! can be mapped back to the byte range it came from, for passages and highlighting.
@@ -28,43 +32,59 @@ pub struct NormalizedText {
 
 impl NormalizedText {
     pub fn new(source: &str) -> Self {
-        let mut text = String::with_capacity(source.len());
-        let mut origins = Vec::with_capacity(source.len() / 3);
-        let mut last_was_space = false;
+        let mut out = NormalizedText {
+            text: String::with_capacity(source.len()),
+            origins: Vec::with_capacity(source.len() / 3),
+        };
+        let mut white = WhiteRun::default();
         for (start, c) in source.char_indices() {
             let end = start + c.len_utf8();
-            if c.is_whitespace() {
-                if !last_was_space {
-                    text.push(' ');
-                    origins.push((start, end));
-                    last_was_space = true;
-                } else if let Some(last) = origins.last_mut() {
-                    last.1 = end;
-                }
+            // Most of a report is CJK ideographs and ASCII, which NFKC leaves alone.
+            if ('\u{4E00}'..='\u{9FFF}').contains(&c)
+                || (c.is_ascii_graphic() && !c.is_ascii_uppercase())
+            {
+                out.push(&mut white, c, (start, end));
                 continue;
             }
-            // Most of a report is CJK ideographs and ASCII, which NFKC leaves alone.
-            if ('\u{4E00}'..='\u{9FFF}').contains(&c) || (c.is_ascii() && !c.is_ascii_uppercase()) {
-                text.push(c);
-                origins.push((start, end));
-                last_was_space = false;
+            if is_format(c) {
                 continue;
             }
             for n in fold_char(c) {
                 if n.is_whitespace() {
-                    if last_was_space {
-                        continue;
-                    }
-                    text.push(' ');
-                    last_was_space = true;
-                } else {
-                    text.push(n);
-                    last_was_space = false;
+                    white.extend(n, (start, end));
+                } else if !is_format(n) {
+                    out.push(&mut white, n, (start, end));
                 }
-                origins.push((start, end));
             }
         }
-        NormalizedText { text, origins }
+        out.end_white(&mut white, None);
+        out
+    }
+
+    /// Appends `c`, after the white space before it.
+    fn push(&mut self, white: &mut WhiteRun, c: char, origin: (usize, usize)) {
+        self.end_white(white, Some(c));
+        self.text.push(c);
+        self.origins.push(origin);
+    }
+
+    /// Writes the white space run that ends before `next` as one space, or nothing when it
+    /// holds a line break that does not separate two Latin words.
+    fn end_white(&mut self, white: &mut WhiteRun, next: Option<char>) {
+        let Some(origin) = white.origin.take() else {
+            return;
+        };
+        let breaks = std::mem::take(&mut white.breaks);
+        let between_words = self
+            .text
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && next.is_some_and(|c| c.is_ascii_alphabetic());
+        if !breaks || between_words {
+            self.text.push(' ');
+            self.origins.push(origin);
+        }
     }
 
     /// The source byte range of the normalised characters `chars` (a char-index range).
@@ -77,6 +97,69 @@ impl NormalizedText {
             .map_or(0, |o| o.1);
         (start, end)
     }
+}
+
+/// A run of white space not yet written, and whether it holds a line break.
+#[derive(Default)]
+struct WhiteRun {
+    /// The source byte range of the run.
+    origin: Option<(usize, usize)>,
+    breaks: bool,
+}
+
+impl WhiteRun {
+    fn extend(&mut self, c: char, (start, end): (usize, usize)) {
+        self.breaks |= matches!(
+            c,
+            '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        );
+        self.origin = Some(match self.origin {
+            Some((first, _)) => (first, end),
+            None => (start, end),
+        });
+    }
+}
+
+/// Unicode's format characters (general category Cf), which no reader sees; the unit test
+/// checks this table against the regex crate's `\p{Cf}`.
+const FORMAT_CHARS: [(char, char); 21] = [
+    ('\u{AD}', '\u{AD}'),
+    ('\u{600}', '\u{605}'),
+    ('\u{61C}', '\u{61C}'),
+    ('\u{6DD}', '\u{6DD}'),
+    ('\u{70F}', '\u{70F}'),
+    ('\u{890}', '\u{891}'),
+    ('\u{8E2}', '\u{8E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{110BD}', '\u{110BD}'),
+    ('\u{110CD}', '\u{110CD}'),
+    ('\u{13430}', '\u{1343F}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0001}', '\u{E0001}'),
+    ('\u{E0020}', '\u{E007F}'),
+];
+
+/// True for an invisible format character (general category Cf).
+pub fn is_format(c: char) -> bool {
+    c >= '\u{AD}'
+        && FORMAT_CHARS
+            .binary_search_by(|&(first, last)| {
+                if last < c {
+                    std::cmp::Ordering::Less
+                } else if first > c {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
 }
 
 /// NFKC and lower-case of one character; the end mark becomes U+FFFD.
@@ -105,7 +188,16 @@ mod tests {
             ("２０２３年", "2023年"),
             ("（一）强化", "(一)强化"),
             ("ICP备", "icp备"),
-            ("法治  \n\t建设", "法治 建设"),
+            ("法治  \t建设", "法治 建设"),
+            ("法治  \n\t建设", "法治建设"),
+            ("年度考\r\n核", "年度考核"),
+            ("ICP\n备案 LED\nAPP 95.\n7%", "icp备案 led app 95.7%"),
+            ("法律\u{200B}顾问", "法律顾问"),
+            (
+                "\u{FEFF}法\u{00AD}治\u{2060}政\u{200D}府\u{200E}建\u{200F}设\u{202A}年\u{202C}度\u{2066}报\u{2069}告",
+                "法治政府建设年度报告",
+            ),
+            ("法治 \u{200B} 建设", "法治 建设"),
             ("　全角空格", " 全角空格"),
             ("依法治镇", "依法治镇"),
         ];
@@ -119,6 +211,32 @@ mod tests {
         let sample = "依法治镇ABCabc123（一）２０２３年，。“”ⅠⅡ①㈠ＩＣＰ";
         let slow: String = sample.chars().flat_map(fold_char).collect();
         assert_eq!(normalize(sample), slow);
+    }
+
+    #[test]
+    fn format_table_is_unicode_cf() {
+        let cf = regex::Regex::new(r"^\p{Cf}$").expect("static regex");
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(
+                is_format(c),
+                cf.is_match(c.encode_utf8(&mut buf)),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+    }
+
+    #[test]
+    fn invisible_characters_keep_highlights_on_the_source() {
+        let source = "法律\u{200B}顾问，\n依法";
+        let n = NormalizedText::new(source);
+        assert_eq!(n.text, "法律顾问,依法");
+        assert_eq!(n.origins.len(), n.text.chars().count());
+        let (s, e) = n.source_range(0..4);
+        assert_eq!(&source[s..e], "法律\u{200B}顾问");
+        let (s, e) = n.source_range(5..7);
+        assert_eq!(&source[s..e], "依法");
     }
 
     #[test]

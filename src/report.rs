@@ -37,6 +37,10 @@ pub struct Report {
     #[serde(flatten)]
     pub meta: ReportMeta,
     pub sections: Vec<Section>,
+    /// The share of the decoded text's characters that cleaning dropped as site chrome
+    /// ([`CleanText::chrome_share`]): a file that loses much is worth a look with `--explain`.
+    #[serde(skip)]
+    pub chrome_share: f64,
 }
 
 /// Hints about a report that come from outside its text (an HTML page's <title>, a crawler header).
@@ -154,6 +158,7 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
             published,
         },
         sections,
+        chrome_share: cleaned.chrome_share(),
     }
 }
 

@@ -1,14 +1,17 @@
 //! fazhi-index: build or update the index of a corpus of reports.
 //!
 //! Exit codes: 0 the index is up to date (files that could not be read are listed as warnings),
-//! 2 an error, or a corpus in which no report could be indexed. With `--check`: 0 the index is
-//! sound, 2 it is damaged (each damaged file named) or missing.
+//! or the file was explained; 2 an error, or a corpus in which no report could be indexed.
+//! With `--check`: 0 the index is sound, 2 it is damaged (each damaged file named) or
+//! missing.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use fazhi_search::explain::{Marks, explain};
 use fazhi_search::index::check;
 use fazhi_search::index::emit::emit_ndjson;
 use fazhi_search::index::folder;
@@ -58,6 +61,11 @@ struct Args {
     /// (how fazhi-index parses PDF, HTML and .docx files in a process of their own).
     #[arg(long, hide = true)]
     parse_worker: bool,
+    /// Instead of indexing, show what indexing makes of FILE: how it was read, its text with
+    /// the spans cleaning drops marked with their rule, its metadata and their sources, and
+    /// its sections.
+    #[arg(long, value_name = "FILE", conflicts_with = "emit")]
+    explain: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -132,12 +140,21 @@ fn check_index(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    fazhi_search::corpus::check(&args.corpus)?;
-    if args.emit.is_some() {
-        return emit(args);
+    if let Some(file) = &args.explain {
+        let marks = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+            Marks::Color
+        } else {
+            Marks::Plain
+        };
+        explain(file, marks, &mut std::io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
     }
     if args.check {
         return check_index(args);
+    }
+    fazhi_search::corpus::check(&args.corpus)?;
+    if args.emit.is_some() {
+        return emit(args);
     }
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
@@ -177,6 +194,13 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool) {
         eprintln!(
             "fazhi-index: warning: skipped {}: {}",
             skipped.file, skipped.reason
+        );
+    }
+    for (file, share) in &s.chrome_heavy {
+        eprintln!(
+            "fazhi-index: warning: {file} lost {:.0}% of its text to site chrome; see what was dropped with fazhi-index --explain {}",
+            share * 100.0,
+            config.corpus.join(file).display()
         );
     }
     if let Some(reason) = &s.rebuilt {
@@ -229,6 +253,12 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool) {
     );
     if !s.skipped.is_empty() {
         println!("{} files skipped (reasons above).", s.skipped.len());
+    }
+    if !s.chrome_heavy.is_empty() {
+        println!(
+            "{} files lost more than a fifth of their text to site chrome (warnings above).",
+            s.chrome_heavy.len()
+        );
     }
     if !t.without_town.is_empty() {
         println!(

@@ -75,6 +75,10 @@ pub struct IndexSummary {
     pub read: Vec<(String, String)>,
     /// Files that were not indexed, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Files parsed in this run that lost more than a fifth of their text to chrome
+    /// ([`crate::clean::CHROME_WARNING_SHARE`]), with the share lost: `fazhi-index --explain`
+    /// shows what was dropped.
+    pub chrome_heavy: Vec<(String, f64)>,
     /// Why the existing index was rebuilt from scratch, if it was.
     pub rebuilt: Option<String>,
     /// False when nothing had changed and no commit was made.
@@ -205,7 +209,10 @@ fn update_with(
         let previous = indexed.contains_key(&file.rel);
         match outcome {
             Outcome::Unchanged => summary.unchanged += 1,
-            Outcome::Indexed(how) => {
+            Outcome::Indexed(how, chrome_share) => {
+                if chrome_share > crate::clean::CHROME_WARNING_SHARE {
+                    summary.chrome_heavy.push((file.rel.clone(), chrome_share));
+                }
                 summary.read.push((file.rel.clone(), how));
                 if previous {
                     summary.updated += 1;
@@ -314,8 +321,9 @@ fn open_or_create(path: &Path, summary: &mut IndexSummary) -> Result<IndexHandle
 /// What became of one file in a run.
 enum Outcome {
     Unchanged,
-    /// Parsed and handed to the index; how it was read.
-    Indexed(String),
+    /// Parsed and handed to the index; how it was read, and the share of its text dropped as
+    /// chrome.
+    Indexed(String, f64),
     Skipped(String),
 }
 
@@ -356,14 +364,14 @@ fn parse_in_parallel(
                     let read = read_report(file, data_hash, previous, slot.as_mut(), parsing);
                     let outcome = match read {
                         Ok(Change::Unchanged) => Outcome::Unchanged,
-                        Ok(Change::Parsed(report, fingerprint, how)) => {
+                        Ok(Change::Parsed(report, fingerprint, how, chrome_share)) => {
                             if let Err(e) = add(&report, fingerprint, previous.is_some()) {
                                 if let Ok(mut f) = failure.lock() {
                                     f.get_or_insert(e);
                                 }
                                 break;
                             }
-                            Outcome::Indexed(how)
+                            Outcome::Indexed(how, chrome_share)
                         }
                         Err(reason) => Outcome::Skipped(reason),
                     };
@@ -390,7 +398,7 @@ fn parse_in_parallel(
 
 enum Change {
     Unchanged,
-    Parsed(Box<Report>, u64, String),
+    Parsed(Box<Report>, u64, String, f64),
 }
 
 /// Reads one file and parses it into a report, unless it is unchanged since it was indexed or
@@ -429,10 +437,12 @@ fn read_report(
     if report.sections.is_empty() {
         return Err("no text left after removing site boilerplate".into());
     }
+    let chrome_share = report.chrome_share;
     Ok(Change::Parsed(
         Box::new(report),
         fingerprint,
         extracted.describe(),
+        chrome_share,
     ))
 }
 

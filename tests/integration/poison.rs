@@ -454,3 +454,19 @@ fn emitting_ndjson_reads_the_risky_formats_in_a_worker_too() {
         "the rest is emitted: {emitted}"
     );
 }
+
+#[test]
+fn explaining_a_file_that_crashes_its_reader_names_it() {
+    let dir = temp_corpus(&[("corpus/selfdraw.pdf", SELFDRAW)]);
+    let out = run(
+        "fazhi-index",
+        dir.path(),
+        &["--explain", "corpus/selfdraw.pdf"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "an error, not an abort: {err}");
+    assert!(
+        err.contains("selfdraw.pdf") && err.contains("the PDF reader crashed"),
+        "the file is named with the reason: {err}"
+    );
+}

@@ -1,0 +1,217 @@
+//! `fazhi-index --explain FILE`: what the indexer makes of one file, step by step — how it was
+//! read (format, encoding), its text with every span cleaning dropped marked with the rule that
+//! dropped it, the metadata found and where each value came from, and the section tree with
+//! types. It goes through the same reading (a worker process for PDF, HTML and .docx),
+//! [`clean`] and [`report::parse`] as an index run, so what it shows is what is indexed.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::clean::{CleanText, Dropped, RuleKind, clean};
+use crate::error::{Error, Result};
+use crate::ingest::worker::{self, Isolation, WorkerSlot};
+use crate::ingest::{self, CorpusFile, Extracted};
+use crate::report::{self, Report, iso_date};
+
+/// How dropped text is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marks {
+    /// `[-dropped text-]{rule}`, for files and pipes.
+    Plain,
+    /// Struck through in red with the rule dimmed, for a terminal.
+    Color,
+}
+
+/// Reads `path` as an index run would and writes the explanation to `out`.
+pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
+    let bad = |reason: String| Error::BadInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    // Read as an index run reads: a regular file within the size cap, the risky formats in a
+    // worker process, so that a file that crashes its reader is named, not the end of this one.
+    let (bytes, _, _) = ingest::read_file(path).map_err(bad)?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let file = CorpusFile {
+        path: path.to_path_buf(),
+        rel: name.clone(),
+    };
+    let format = ingest::format_of_file(&file).map_err(bad)?;
+    let mut slot = WorkerSlot::for_isolation(&Isolation::beside_this_program());
+    let extracted = worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.reason))?;
+    let cleaned = clean(&extracted.text);
+    let report = report::parse(&name, &extracted.text, &extracted.hints);
+    match write_explanation(&extracted, &cleaned, &report, marks, out) {
+        // A closed pipe (`| head`) is a reader who has seen enough, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|source| Error::Write {
+            path: "standard output".into(),
+            source,
+        }),
+    }
+}
+
+fn write_explanation(
+    extracted: &Extracted,
+    cleaned: &CleanText,
+    report: &Report,
+    marks: Marks,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(out, "file: {}", report.meta.file)?;
+    writeln!(out, "read as: {}", extracted.describe())?;
+    let header: usize = cleaned
+        .dropped
+        .iter()
+        .filter(|d| d.kind == RuleKind::Header)
+        .map(|d| d.chars)
+        .sum();
+    writeln!(
+        out,
+        "characters (not white space): {}; dropped as chrome: {} ({:.1}%); header rows: {}",
+        cleaned.source_chars,
+        cleaned.chrome_chars(),
+        cleaned.chrome_share() * 100.0,
+        header
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "== text as read; dropped spans marked {} ==",
+        match marks {
+            Marks::Plain => "[-like this-]{rule}",
+            Marks::Color => "in red with their rule",
+        }
+    )?;
+    write_marked_text(&extracted.text, &cleaned.dropped, marks, out)?;
+    writeln!(out)?;
+    writeln!(out, "== metadata ==")?;
+    write_metadata(extracted, cleaned, report, out)?;
+    writeln!(out)?;
+    writeln!(out, "== sections ({}) ==", report.sections.len())?;
+    for s in &report.sections {
+        let depth = s.headings.len().max(1);
+        let label = s.headings.last().map_or("(preamble)", String::as_str);
+        writeln!(
+            out,
+            "{:indent$}{label} [{}] line {}, {} characters",
+            "",
+            s.section_type.as_str(),
+            s.line,
+            s.text.chars().count(),
+            indent = 2 * (depth - 1)
+        )?;
+    }
+    Ok(())
+}
+
+/// Every source line with its number, dropped spans marked with the rule that dropped them.
+fn write_marked_text(
+    text: &str,
+    dropped: &[Dropped],
+    marks: Marks,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut spans = dropped.iter().peekable();
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let number = i + 1;
+        write!(out, "{number:>5} | ")?;
+        let mut at = 0;
+        while let Some(d) = spans.next_if(|d| d.line == number) {
+            let (start, end) = (d.bytes.start.max(at), d.bytes.end);
+            if start >= end || end > line.len() {
+                continue;
+            }
+            out.write_all(&line.as_bytes()[at..start])?;
+            let cut = &line[start..end];
+            match marks {
+                Marks::Plain => write!(out, "[-{cut}-]{{{}}}", d.rule)?,
+                Marks::Color => write!(out, "\x1b[9;31m{cut}\x1b[0m\x1b[2m{{{}}}\x1b[0m", d.rule)?,
+            }
+            at = end;
+        }
+        out.write_all(&line.as_bytes()[at..])?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Each metadata value and where it came from.
+fn write_metadata(
+    extracted: &Extracted,
+    cleaned: &CleanText,
+    report: &Report,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let meta = serde_json::to_value(&report.meta).unwrap_or_default();
+    let Some(fields) = meta.as_object() else {
+        return Ok(());
+    };
+    for (key, value) in fields {
+        if key == "file" {
+            continue;
+        }
+        let shown = match value {
+            serde_json::Value::Null => {
+                writeln!(out, "{key}: (not found)")?;
+                continue;
+            }
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let source = source_of(key, &shown, extracted, cleaned);
+        writeln!(out, "{key}: {shown}  ← {source}")?;
+    }
+    Ok(())
+}
+
+/// Where a metadata value came from, told from the candidates each source offered.
+fn source_of(key: &str, value: &str, extracted: &Extracted, cleaned: &CleanText) -> String {
+    let hints = &extracted.hints;
+    let format = extracted.format.map_or("file", |f| f.name());
+    let same = |candidate: Option<&String>| candidate.is_some_and(|c| c == value);
+    let same_date =
+        |candidate: Option<&String>| candidate.and_then(|c| iso_date(c)).as_deref() == Some(value);
+    match key {
+        "title" if same(hints.title.as_ref()) => format!("the {format} file's own title"),
+        "title" if same(cleaned.header_title.as_ref()) => "header row 标题".into(),
+        "title" => "title line near the top of the text".into(),
+        "issuer" if same(hints.issuer.as_ref()) => format!("the {format} file's source field"),
+        "issuer" if same(cleaned.header_issuer.as_ref()) => "header row 发布机构".into(),
+        "issuer" => "signature (or first line) of the text".into(),
+        "published" if same_date(hints.published.as_ref()) => {
+            format!("the {format} file's date field")
+        }
+        "published" if same_date(cleaned.header_date.as_ref()) => {
+            "header row (发布时间/生成日期)".into()
+        }
+        "published" => "signature date".into(),
+        "year" => "title, else the opening's year words, else the publication date".into(),
+        "town" | "county" | "city" | "province" => {
+            "gazetteer (index_schema/towns.tsv), by the names in title, issuer and signature".into()
+        }
+        _ => "report parser".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_each_dropped_span_with_its_rule() {
+        let text = "当前位置：首页 > 政务公开 2023年，某镇依法行政。\n扫一扫在手机打开当前页";
+        let cleaned = clean(text);
+        let mut out = Vec::new();
+        write_marked_text(text, &cleaned.dropped, Marks::Plain, &mut out).expect("write");
+        let shown = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(
+            shown,
+            "    1 | [-当前位置：首页 > 政务公开-]{breadcrumb} 2023年，某镇依法行政。\n    2 | [-扫一扫在手机打开当前页-]{mobile-qr}\n"
+        );
+    }
+}
