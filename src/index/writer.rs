@@ -353,7 +353,7 @@ fn parse_in_parallel(
     std::thread::scope(|scope| {
         for _ in 0..parsing.workers {
             scope.spawn(|| {
-                let mut slot = WorkerSlot::for_isolation(&parsing.isolation);
+                let mut slot = WorkerSlot::for_isolation(parsing.isolation);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(i) else { break };

@@ -412,6 +412,19 @@ fn crashed(reader: &str, status: Option<std::process::ExitStatus>) -> Failure {
     }
 }
 
+/// Reads `bytes` as `format`: the risky formats in the worker of `slot` when there is one, the
+/// rest (and everything without a slot) in this process.
+pub fn extract_in(
+    slot: Option<&mut WorkerSlot>,
+    format: FileFormat,
+    bytes: &[u8],
+) -> Result<Extracted, Failure> {
+    match slot {
+        Some(slot) if super::is_risky(format) => slot.extract(format, bytes),
+        _ => super::extract_format(format, bytes).map_err(Failure::from),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,18 +461,5 @@ mod tests {
             "a refusal comes back as a reply"
         );
         assert!(read_frame(&mut replies).expect("io").is_none());
-    }
-}
-
-/// Reads `bytes` as `format`: the risky formats in the worker of `slot` when there is one, the
-/// rest (and everything without a slot) in this process.
-pub fn extract_in(
-    slot: Option<&mut WorkerSlot>,
-    format: FileFormat,
-    bytes: &[u8],
-) -> Result<Extracted, Failure> {
-    match slot {
-        Some(slot) if super::is_risky(format) => slot.extract(format, bytes),
-        _ => super::extract_format(format, bytes).map_err(Failure::from),
     }
 }
