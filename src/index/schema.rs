@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 /// Bumped whenever the fields, what is stored in them, or how documents are laid out change
 /// (6: each report's sections are adjacent in one segment; 7: a report's metadata is kept in
 /// fast columns only, no longer stored again with every section; 8: the three characters after
-/// each pair of `index_schema/common_pairs.txt` are indexed too; 9: a report's `level`, and
-/// places for reports above towns).
+/// each pair of `index_schema/common_pairs.txt` are indexed too; 9: a report's `level`, places
+/// for reports above towns, chrome cut beside prose instead of whole lines, format characters
+/// and line breaks inside text dropped by normalisation, long sections cut into parts).
 pub const SCHEMA_VERSION: u32 = 9;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
