@@ -22,8 +22,10 @@ use crate::report::Hints;
 
 /// How long one file may take to be read, by default.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(60);
-/// How much memory a worker may hold while reading one file, by default (2 GiB).
-pub const DEFAULT_MEMORY_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
+/// How much memory a worker may hold while reading one file, by default (1 GiB): a report's
+/// PDF, page or .docx needs a small part of it (files over 128 MiB are refused unread), and a
+/// stream or zip bomb that inflates to a gigabyte is stopped at it.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1024 * 1024 * 1024;
 /// The worker's parsing thread's stack: generous for legitimately deep documents; an endless
 /// recursion still ends in an overflow, which aborts the worker, not the run.
 const WORKER_STACK: usize = 256 * 1024 * 1024;
