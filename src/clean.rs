@@ -502,7 +502,30 @@ mod tests {
     /// One line in, the text kept and the rules that cut, in order.
     #[test]
     fn cuts_chrome_never_the_prose_beside_it() {
-        let rows: [(&str, &str, &[&str]); 16] = [
+        let rows: [(&str, &str, &[&str]); 19] = [
+            // A breadcrumb whose last step, the page title, runs straight into the article.
+            (
+                "当前位置：首页 > 政务公开 > 某某镇2023年法治政府建设情况报告2023年，某某镇认真落实法治建设要求。",
+                "2023年，某某镇认真落实法治建设要求。",
+                &["breadcrumb"],
+            ),
+            (
+                "您当前的位置：首页 > 信息公开 发布日期：2024年01月17日 浏览次数：1234 【打印本页】【关闭窗口】 分享到： 2023年，某镇依法行政。",
+                "2023年，某镇依法行政。",
+                &[
+                    "breadcrumb",
+                    "page-date",
+                    "page-views",
+                    "share-buttons",
+                    "share-buttons",
+                    "share-buttons",
+                ],
+            ),
+            (
+                "微信公众号发布法治信息20条。",
+                "微信公众号发布法治信息20条。",
+                &[],
+            ),
             (
                 "当前位置： 首页政务公开法治政府建设 北杨集镇2023年法治政府建设情况报告 时间：2024-01-17 09:30 【字体：大 中 小】 微信 微博 QQ空间 2023年，北杨集镇依法行政。现将有关情况报告如下。 来源：沈丘县北杨集镇人民政府 附件下载",
                 "2023年，北杨集镇依法行政。现将有关情况报告如下。",

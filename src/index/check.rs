@@ -143,6 +143,15 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// it, or an engine error otherwise. The second line of defence behind [`ensure_sound`].
 pub fn guard<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(work)) {
+        // tantivy reports some damage as an error rather than a panic (a store block that
+        // does not decompress): the same answer as a panic, a damaged index.
+        Ok(Err(Error::Engine(tantivy::TantivyError::DataCorruption(corruption)))) => {
+            Err(Error::Damaged {
+                path: path.to_path_buf(),
+                file: "(one of its files)".into(),
+                reason: format!("reading it failed: {corruption:?}"),
+            })
+        }
         Ok(result) => result,
         Err(payload) => {
             let what = panic_text(&*payload);

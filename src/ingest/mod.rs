@@ -181,7 +181,17 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
                     continue;
                 }
             }
+        } else if entry.file_type().is_dir() {
+            continue;
         } else if !entry.file_type().is_file() {
+            // A FIFO, socket or device: never opened (reading it could block the run).
+            skipped.push(Skipped {
+                file: relative(root, path),
+                reason: format!(
+                    "not a regular file ({}); only files are read",
+                    kind_of(&entry.file_type())
+                ),
+            });
             continue;
         }
         let rel = relative(root, path);
@@ -437,6 +447,15 @@ mod tests {
                 "{path:?}: {err}"
             );
         }
+        // Found by the walk, a FIFO is named and skipped without being opened.
+        let (files, skipped) = discover(dir.path());
+        assert!(files.is_empty(), "{files:?}");
+        assert!(
+            skipped
+                .iter()
+                .any(|s| s.file == "swapped.txt" && s.reason.contains("a FIFO")),
+            "{skipped:?}"
+        );
         let file = dir.path().join("ok.txt");
         std::fs::write(&file, "法治").expect("write");
         let (bytes, size, _) = read_file(&file).expect("a file");

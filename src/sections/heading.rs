@@ -36,6 +36,9 @@ pub fn parse_heading(line: &str) -> Option<Heading> {
             .find(|&(_, c)| c == '）' || c == ')')?
             .0;
         let inner = body[..close].trim();
+        if counts_something(&body[close..].chars().skip(1).collect::<String>()) {
+            return None;
+        }
         if is_cn_number(inner) {
             return Some(Heading {
                 level: 2,
@@ -58,7 +61,10 @@ pub fn parse_heading(line: &str) -> Option<Heading> {
     let rest = &line[lead.len()..];
     let separator = rest.chars().next()?;
     let after = rest[separator.len_utf8()..].chars().next();
-    if is_cn_number(&lead) && (separator == '、' || separator == '.' || separator == '．') {
+    if is_cn_number(&lead)
+        && (separator == '、' || separator == '.' || separator == '．')
+        && !enumerates_numbers(&rest[separator.len_utf8()..])
+    {
         return Some(Heading {
             level: 1,
             ordinal: cn_number_value(&lead)?,
@@ -72,6 +78,26 @@ pub fn parse_heading(line: &str) -> Option<Heading> {
         });
     }
     None
+}
+
+/// Characters that, right after a bracketed number, make it a count in prose — "（3）次" of a
+/// hard-wrapped "开展培训（3）次" — not a heading's number.
+const COUNTED: &str = "次件名项家条场批户元倍%";
+
+/// `（3）次…`: the bracketed number counts something.
+fn counts_something(after_bracket: &str) -> bool {
+    after_bracket
+        .chars()
+        .next()
+        .is_some_and(|c| COUNTED.contains(c))
+}
+
+/// `一、二季度`, `三、四百人次`, `一、二、三`: after 一、 another digit that goes on as a number
+/// or a list of numbers — prose a hard-wrapped copy put at a line's start, not a heading.
+/// (一、一年来的工作 and 一、二〇二三年… stay headings.)
+fn enumerates_numbers(after_separator: &str) -> bool {
+    let mut chars = after_separator.chars();
+    chars.next().is_some_and(is_cn_digit) && chars.next().is_some_and(|c| "、季百千万".contains(c))
 }
 
 /// 一 … 十, the digits of Chinese ordinals.
@@ -145,8 +171,15 @@ mod tests {
 
     #[test]
     fn heading_grammar() {
-        let rows: [(&str, Option<u8>); 22] = [
+        let rows: [(&str, Option<u8>); 28] = [
             ("一、工作开展情况", Some(1)),
+            ("一、一年来的工作", Some(1)),
+            ("三、四项制度全面落实", Some(1)),
+            // Numbers a hard-wrapped copy (text copied from a PDF) puts at a line's start.
+            ("一、二季度各召开一次专题会议", None),
+            ("三、四百人次。", None),
+            ("（3）次，覆盖干部", None),
+            ("(12)项制度", None),
             ("十二、其他", Some(1)),
             ("三. 下一步打算", Some(1)),
             ("（一）强化组织领导，夯实组织基础", Some(2)),

@@ -547,3 +547,49 @@ fn a_file_mostly_chrome_is_warned_about() {
         stdout(&out)
     );
 }
+
+/// A copy hard-wrapped where a line happens to start with numbers in prose (一、二季度,
+/// （3）次, 三、四百人次): those lines are not headings, and what a reader reads across the
+/// wrap is found (found by a hostile tester on text copied from a PDF).
+#[test]
+fn numbers_a_wrap_puts_at_a_line_start_are_prose_not_headings() {
+    let text = "某镇2023年法治政府建设年度报告\n一、工作开展情况\n\
+                为加强法治政府建设，镇党委在今年的\n一、二季度各召开一次专题会议，全年共投入资金\n\
+                用于普法宣传，组织领导干部集中学法开展培训\n（3）次，覆盖干部\n三、四百人次。\n\
+                二、存在的问题\n基层法治力量仍然薄弱。\n";
+    let corpus = temp_corpus(&[("corpus/wrapped.txt", text.as_bytes())]);
+    let out = run("fazhi-index", corpus.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for phrase in [
+        "在今年的一、二季度",
+        "开展培训（3）次",
+        "覆盖干部三、四百人次",
+    ] {
+        let found = run("fazhi-query", corpus.path(), &["--format", "json", phrase]);
+        assert_eq!(
+            found.status.code(),
+            Some(0),
+            "{phrase:?} is found across the wrap"
+        );
+    }
+    let out = run(
+        "fazhi-query",
+        corpus.path(),
+        &["--format", "json", "--all", "法治"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let headings: Vec<&str> = json["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .flat_map(|hit| hit["headings"].as_array().expect("headings"))
+        .filter_map(|h| h.as_str())
+        .collect();
+    assert!(headings.contains(&"二、存在的问题"), "{headings:?}");
+    for fake in ["二季度", "覆盖干部", "四百人次"] {
+        assert!(
+            headings.iter().all(|h| !h.contains(fake)),
+            "{fake:?} is not a heading: {headings:?}"
+        );
+    }
+}

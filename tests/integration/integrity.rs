@@ -715,3 +715,37 @@ fn a_rebuild_of_an_index_another_run_is_writing_says_busy_and_deletes_nothing() 
     let out = run("fazhi-index", dir.path(), &["--rebuild"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Damage tantivy reports as an error, not a panic (a store block that no longer decompresses),
+/// also past the cheap check (size and time kept): the same refusal, pointing to --rebuild.
+#[test]
+fn a_store_that_no_longer_decompresses_is_a_refusal_that_says_rebuild() {
+    let dir = indexed();
+    let index = dir.path().join("index");
+    let store = index_file(&index, ".store");
+    let time = std::fs::metadata(&store)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let mut bytes = std::fs::read(&store).expect("read");
+    // The first block's compressed bytes: a passage read from it fails to decompress.
+    for b in &mut bytes[8..40] {
+        *b ^= 0xA5;
+    }
+    std::fs::write(&store, bytes).expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(&store)
+        .and_then(|f| f.set_modified(time))
+        .expect("restore the time");
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["--format", "json", "--all", "法治"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "refused, not answered: {err}");
+    assert!(
+        err.contains("damaged") && err.contains("--rebuild"),
+        "names the damage and the way out: {err}"
+    );
+}

@@ -339,18 +339,20 @@ fn the_bounds_of_the_server_have_a_range() {
 fn exports_left_unread_are_dropped_after_the_idle_timeout() {
     // Twenty exports nobody reads take every export slot (the deadline is long, so that none
     // gives up while it waits for a thread); a client that reads nothing for the idle timeout
-    // (1 s) is dropped, so the slots come back and a new export is answered.
+    // (3 s) is dropped, so the slots come back and a new export is answered. The timeout is
+    // long enough that the first export asked for below comes while the slots are still held,
+    // however fast the build fills the unread clients' buffers.
     let server = Server::start_with(
         big_index(),
-        &["--idle-timeout", "1", "--deadline", "120"],
+        &["--idle-timeout", "3", "--deadline", "120"],
         &[],
         None,
     );
     let export = big_export();
     let unread_exports: Vec<TcpStream> = (0..20).map(|_| unread(server.addr, &export)).collect();
-    // Refused while the unread ones hold every slot (the server takes them within a second
-    // of their requests), then answered once they are dropped.
-    std::thread::sleep(Duration::from_secs(1));
+    // Refused while the unread ones hold every slot (the server takes them as their requests
+    // come), then answered once they are dropped.
+    std::thread::sleep(Duration::from_millis(300));
     let mut refused = false;
     let answered = (0..120).find_map(|_| {
         let reply = server.get(&export);
