@@ -143,15 +143,13 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// it, or an engine error otherwise. The second line of defence behind [`ensure_sound`].
 pub fn guard<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(work)) {
-        // tantivy reports some damage as an error rather than a panic (a store block that
-        // does not decompress): the same answer as a panic, a damaged index.
-        Ok(Err(Error::Engine(tantivy::TantivyError::DataCorruption(corruption)))) => {
-            Err(Error::Damaged {
-                path: path.to_path_buf(),
-                file: "(one of its files)".into(),
-                reason: format!("reading it failed: {corruption:?}"),
-            })
-        }
+        // tantivy reports some damage as an error rather than a panic (a store block that no
+        // longer decompresses): when the files fail their checksums, that is the answer.
+        Ok(Err(Error::Engine(e))) => match verify(path) {
+            Ok(verdict) if !verdict.damage.is_empty() => Err(damaged(path, &verdict.damage)),
+            Err(d @ Error::Damaged { .. }) => Err(d),
+            _ => Err(Error::Engine(e)),
+        },
         Ok(result) => result,
         Err(payload) => {
             let what = panic_text(&*payload);

@@ -87,16 +87,26 @@ fn split_port(host: &str) -> Option<(&str, Option<u16>)> {
     }
 }
 
-/// Refuses a request whose `Host` (or, without one, the authority of its target) is not a
-/// name of this server. A request with neither comes from no browser and is answered.
+/// Refuses a request any of whose names for the server — every `Host` header it sends, and the
+/// authority of an absolute-form target (`GET http://name/…`) — is not a name of this server.
+/// A request with none comes from no browser and is answered.
 pub async fn check(State(hosts): State<Arc<Hosts>>, request: Request, next: Next) -> Response {
-    let host = match request.headers().get(HOST) {
-        Some(value) => Some(value.to_str().unwrap_or("(not text)").to_string()),
-        None => request.uri().authority().map(|a| a.as_str().to_string()),
-    };
-    match host {
-        Some(host) if !hosts.accepts(&host) => hosts.refusal(&host).into_response(),
-        _ => next.run(request).await,
+    let named = request
+        .headers()
+        .get_all(HOST)
+        .iter()
+        .map(|value| value.to_str().unwrap_or("(not text)").to_string())
+        .chain(request.uri().authority().map(|a| a.as_str().to_string()));
+    let mut refused = None;
+    for host in named {
+        if !hosts.accepts(&host) {
+            refused = Some(host);
+            break;
+        }
+    }
+    match refused {
+        Some(host) => hosts.refusal(&host).into_response(),
+        None => next.run(request).await,
     }
 }
 

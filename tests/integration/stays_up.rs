@@ -287,6 +287,15 @@ fn only_the_names_of_the_server_are_answered() {
             );
         }
     }
+    // A second Host header, or an absolute-form target naming another server, is a name too.
+    let sneaking = [
+        format!("GET {search} HTTP/1.1\r\nHost: localhost\r\nHost: evil.example"),
+        format!("GET http://evil.example{search} HTTP/1.1\r\nHost: localhost"),
+    ];
+    for head in &sneaking {
+        let reply = exchange(server.addr, head, Duration::from_secs(60)).expect("an answer");
+        assert_eq!(reply.status, 421, "{head:?}: {}", opening(&reply));
+    }
     let allowed = Server::start_with(test_index(), &["--allow-host", "evil.example"], &[], None);
     let head = format!("GET {search} HTTP/1.1\r\nHost: evil.example");
     let reply = exchange(allowed.addr, &head, Duration::from_secs(60)).expect("an answer");
