@@ -5,7 +5,6 @@
 //! read from the raw file and never from the parser, must find that file, in sections that
 //! contain them. Also `fazhi-index --explain` and the warning for a file mostly lost to chrome.
 
-use std::io::{Cursor, Write};
 use std::sync::{LazyLock, OnceLock};
 
 use fazhi_search::{Engine, Query, SearchRequest, normalize};
@@ -274,21 +273,7 @@ fn docx_of_runs(paragraphs: &[String], rng: &mut Rng) -> Vec<u8> {
         }
         body.push_str("</w:p>");
     }
-    let document = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
-         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
-    );
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file("[Content_Types].xml", options)
-        .expect("zip entry");
-    zip.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>")
-        .expect("write");
-    zip.start_file("word/document.xml", options)
-        .expect("zip entry");
-    zip.write_all(document.as_bytes()).expect("write");
-    zip.finish().expect("finish zip").into_inner()
+    crate::util::docx_package(&body)
 }
 
 /// `text` with an invisible character after about one character in eight.

@@ -1,7 +1,6 @@
 //! Real-world input: every encoding and format reports come in, junk that must be named and
 //! passed over, one-line crawls, hostile queries, and queries during an index run.
 
-use std::io::{Cursor, Write};
 use std::process::{Command, Stdio};
 
 use fazhi_search::ingest::pdf::pdf_with_text;
@@ -26,21 +25,7 @@ fn docx(title: &str, paragraphs: &[&str]) -> Vec<u8> {
     for p in paragraphs {
         body.push_str(&para(None, p));
     }
-    let document = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
-         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
-    );
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file("[Content_Types].xml", options)
-        .expect("zip entry");
-    zip.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>")
-        .expect("write");
-    zip.start_file("word/document.xml", options)
-        .expect("zip entry");
-    zip.write_all(document.as_bytes()).expect("write");
-    zip.finish().expect("finish zip").into_inner()
+    crate::util::docx_package(&body)
 }
 
 const PAGE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8">

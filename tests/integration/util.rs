@@ -166,3 +166,23 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A minimal .docx whose document body is `body` (`<w:p>` elements), as Word would zip it.
+pub fn docx_package(body: &str) -> Vec<u8> {
+    use std::io::{Cursor, Write};
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("[Content_Types].xml", options)
+        .expect("zip entry");
+    zip.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>")
+        .expect("write");
+    zip.start_file("word/document.xml", options)
+        .expect("zip entry");
+    zip.write_all(document.as_bytes()).expect("write");
+    zip.finish().expect("finish zip").into_inner()
+}
