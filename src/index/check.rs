@@ -366,10 +366,7 @@ fn inspect(path: &Path, known: &Known, facets: Facets) -> Result<Inspection> {
 /// What is wrong with `meta.json` itself: the stamp, the schema and the settings.
 fn meta_damage(metas: &tantivy::IndexMeta) -> Vec<Damage> {
     let mut out = Vec::new();
-    let stamp: Option<Stamp> = metas
-        .payload
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok());
+    let stamp = Stamp::of(metas);
     match stamp {
         Some(s) if s.schema_version == SCHEMA_VERSION => {}
         Some(s) => out.push(Damage {

@@ -72,10 +72,7 @@ impl IndexHandle {
             let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
             Ok((index, metas))
         })?;
-        let stamp: Option<Stamp> = metas
-            .payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok());
+        let stamp = Stamp::of(&metas);
         match stamp {
             Some(s) if s.schema_version == SCHEMA_VERSION => {}
             Some(s) => {

@@ -207,6 +207,14 @@ impl Stamp {
             writer: format!("fazhi-search {}", env!("CARGO_PKG_VERSION")),
         }
     }
+
+    /// The stamp a commit's `meta.json` payload carries, if it carries one of ours.
+    pub fn of(metas: &tantivy::IndexMeta) -> Option<Stamp> {
+        metas
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+    }
 }
 
 #[cfg(test)]
