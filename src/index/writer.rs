@@ -499,7 +499,9 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             doc.add_u64(f.line, section.line as u64);
             doc.add_text(f.text, &section.text);
             let normalized = normalize(&section.text);
-            doc.add_text(f.text_bigrams, &normalized);
+            // Matched on what a reader sees as the section (its inline points too), ranked on
+            // its own words.
+            doc.add_text(f.text_bigrams, &normalize(section.visible()));
             doc.add_text(f.text_words, &normalized);
             doc.add_u64(f.report_key, report_key);
             // Once per report: the column then holds one value per report, not per section.

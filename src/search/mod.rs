@@ -36,6 +36,8 @@ use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
 use crate::region::Level;
 use crate::report::ReportMeta;
+use crate::sections::heading::point_ordinal_at;
+use crate::sections::{MAX_SHOWN_BYTES, MAX_SHOWN_POINTS};
 use collector::{Match, NONE, Tally, TallyCollector};
 pub use filters::did_you_mean;
 use ordinals::{FacetMaps, OrdinalMap};
@@ -630,8 +632,11 @@ impl Engine {
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
         let mut text = stored(f.text).unwrap_or_default();
-        if under == SubSections::Shown && is_heading_only(&text, &headings) {
-            text = self.with_sub_sections(searcher, m, &headings, text)?;
+        if under == SubSections::Shown {
+            // A bare heading shows every section under it; a section a list of inline points
+            // follows shows them (what it matched on, `Section::visible`).
+            let points_only = !is_heading_only(&text, &headings);
+            text = self.with_sub_sections(searcher, m, &headings, text, points_only)?;
         }
         let meta = self.hit_columns(searcher, m)?;
         let doc_id = m.address.doc_id;
@@ -678,6 +683,7 @@ impl Engine {
         m: &Match,
         headings: &[String],
         mut text: String,
+        points_only: bool,
     ) -> Result<String> {
         let segment = searcher.segment_reader(m.address.segment_ord);
         let keys = segment.fast_fields().u64("report_key")?;
@@ -700,10 +706,16 @@ impl Engine {
             if sub.len() <= headings.len() || !sub.starts_with(headings) {
                 break;
             }
+            if points_only
+                && (sub.len() != headings.len() + 1
+                    || point_ordinal_at(&sub[headings.len()], 0).is_none())
+            {
+                break;
+            }
             text.push('\n');
             text.push_str(stored(f.text).unwrap_or_default());
             added += 1;
-            if added == MAX_SUB_SECTIONS || text.len() > MAX_SUB_SECTION_BYTES {
+            if added == MAX_SHOWN_POINTS || text.len() > MAX_SHOWN_BYTES {
                 break;
             }
         }
@@ -717,11 +729,6 @@ enum SubSections {
     Shown,
     Apart,
 }
-
-/// The most sub-sections, and bytes of text, a heading-only hit is filled with: a heading over
-/// a whole report's worth of points is shown by its first ones.
-const MAX_SUB_SECTIONS: usize = 50;
-const MAX_SUB_SECTION_BYTES: usize = 64 * 1024;
 
 /// Whether a section's text is nothing but its own heading (or nothing at all).
 fn is_heading_only(text: &str, headings: &[String]) -> bool {

@@ -27,6 +27,41 @@ pub struct Section {
     /// 1-based line of the source file where the section starts.
     pub line: usize,
     pub section_type: SectionType,
+    /// For the section a list of inline points (一是…二是…) follows in its paragraph: its text
+    /// with the points' text after it, the span a reader sees as one paragraph and what the
+    /// index matches for this section (see [`Section::visible`]); `None` for any other.
+    #[serde(skip)]
+    pub span: Option<String>,
+}
+
+impl Section {
+    /// The section's visible text, what a term is matched against and what its hit shows: its
+    /// own text, followed by its inline points' text when it leads a list of them (at most
+    /// [`MAX_SHOWN_POINTS`] sections and about [`MAX_SHOWN_BYTES`]), so that a phrase a reader
+    /// sees run across a point's start (制度，一是聘请) finds the paragraph it is in.
+    pub fn visible(&self) -> &str {
+        self.span.as_deref().unwrap_or(&self.text)
+    }
+}
+
+/// The most sections (points, or parts of them) a section's visible text takes in, and the
+/// bytes after which no more are taken: the same bounds a hit that shows the sections under
+/// it keeps to, so that what matches is what is shown.
+pub const MAX_SHOWN_POINTS: usize = 50;
+pub const MAX_SHOWN_BYTES: usize = 64 * 1024;
+
+/// Sets the span of the section that leads the inline points `out[first_point..]`: its text
+/// and theirs, each after a line break, as [`Section::visible`] describes.
+fn join_points(out: &mut [Section], lead: usize) {
+    let mut span = out[lead].text.clone();
+    for (added, point) in out[lead + 1..].iter().enumerate() {
+        span.push('\n');
+        span.push_str(&point.text);
+        if added + 1 == MAX_SHOWN_POINTS || span.len() > MAX_SHOWN_BYTES {
+            break;
+        }
+    }
+    out[lead].span = Some(span);
 }
 
 /// The longest heading label kept whole; longer ones are cut at a comma or shortened.
@@ -84,8 +119,8 @@ const CLAUSE_ENDS: [char; 6] = ['。', '！', '？', '；', '!', '?'];
 ///   sentence (…包括：1.建立台账；2.定期回访。, see [`reads_as_heading`]); or
 /// - it is the first sub-heading (（一）, 1., （1）) right inside a heading that has no sentence
 ///   end yet: the lines joined by nothing ("一、主要举措和成效（一）健全决策机制1.严格落实…"); or
-/// - it is a later level-1 heading that names a part of the report (see [`names_a_part`]),
-///   after a paragraph that ends without a full stop, the lines joined by nothing.
+/// - it is a level-1 heading that names a part of the report (see [`names_a_part`]) after a
+///   paragraph, or the title, that ends without a full stop, the lines joined by nothing.
 ///
 /// A 一是 right inside a heading ("…职责情况一是强化…") ends the heading's line too, when a later
 /// point of its list follows: the points are found in the section later.
@@ -141,8 +176,9 @@ pub fn split_inline_headings(lines: &[Line], rules: &TypeRules) -> Vec<Line> {
             let list_item = LIST_LEAD.contains(prev) && !reads_as_heading(&text[at..], h);
             let sub_heading =
                 h.ordinal == 1 && open_heading.is_some_and(|open| open.level < h.level);
+            // 一、 only as the first level-1 heading (`continues`): the title run on into it
+            // ("…年度报告一、总体情况", lines joined by nothing) ends without a full stop.
             let next_part = h.level == 1
-                && h.ordinal > 1
                 && !(heading::is_cn_digit(prev) || "个第、".contains(prev))
                 && names_a_part(&text[at..], rules);
             if !((after_break && !list_item) || sub_heading || next_part) {
@@ -245,6 +281,7 @@ impl Block<'_> {
             return;
         }
         let section_type = rules.classify(self.headings.first().map(String::as_str));
+        let first = out.len();
         let mut text = String::new();
         let mut line_starts = Vec::with_capacity(self.lines.len());
         for (i, line) in self.lines.iter().enumerate() {
@@ -260,7 +297,7 @@ impl Block<'_> {
         };
         let points = point_starts(&text);
         let own_end = points.first().copied().unwrap_or(text.len());
-        let mut push = |headings: &Vec<String>, start: usize, end: usize| {
+        let push = |out: &mut Vec<Section>, headings: &Vec<String>, start: usize, end: usize| {
             let mut at = start;
             for cut in part_ends(&text[start..end], MAX_SECTION_CHARS) {
                 let part = &text[at..start + cut];
@@ -275,15 +312,21 @@ impl Block<'_> {
                     text: kept.to_string(),
                     line: line_at(from),
                     section_type,
+                    span: None,
                 });
             }
         };
-        push(&self.headings, 0, own_end);
+        push(out, &self.headings, 0, own_end);
+        // The section the points follow: the last part of the block's own text.
+        let lead = out.len().checked_sub(1).filter(|&l| l >= first);
         for (i, &start) in points.iter().enumerate() {
             let end = points.get(i + 1).copied().unwrap_or(text.len());
             let mut headings = self.headings.clone();
             headings.push(heading_label(&text[start..end], MAX_POINT_LABEL_CHARS));
-            push(&headings, start, end);
+            push(out, &headings, start, end);
+        }
+        if let Some(lead) = lead.filter(|_| !points.is_empty()) {
+            join_points(out, lead);
         }
     }
 }
@@ -513,6 +556,30 @@ mod tests {
     }
 
     #[test]
+    fn a_section_leading_inline_points_is_visible_with_them() {
+        let sections = parse(
+            "一、情况\n（一）建立法律顾问制度，一是聘请律师。二是定期研判。\n（二）加强学习。",
+        );
+        let visible: Vec<(&str, &str)> = sections
+            .iter()
+            .map(|s| (s.text.as_str(), s.visible()))
+            .collect();
+        assert_eq!(
+            visible,
+            [
+                ("一、情况", "一、情况"),
+                (
+                    "（一）建立法律顾问制度，",
+                    "（一）建立法律顾问制度，\n一是聘请律师。\n二是定期研判。"
+                ),
+                ("一是聘请律师。", "一是聘请律师。"),
+                ("二是定期研判。", "二是定期研判。"),
+                ("（二）加强学习。", "（二）加强学习。"),
+            ]
+        );
+    }
+
+    #[test]
     fn lone_or_embedded_ordinals_are_prose() {
         let rows = [
             "坚持统一是关键，二是不成立。",
@@ -556,7 +623,21 @@ mod tests {
     #[test]
     fn inline_headings_split_where_a_reader_sees_a_heading() {
         // (text of one line, the pieces it is split into, why)
-        let rows: [(&str, &[&str], &str); 17] = [
+        let rows: [(&str, &[&str], &str); 19] = [
+            (
+                "某镇2023年法治政府建设年度报告一、总体情况2023年，我镇推进工作。二、工作开展情况",
+                &[
+                    "某镇2023年法治政府建设年度报告",
+                    "一、总体情况2023年，我镇推进工作。",
+                    "二、工作开展情况",
+                ],
+                "the first heading naming a part, run on after the title",
+            ),
+            (
+                "坚持做到三个一、总体情况良好。",
+                &["坚持做到三个一、总体情况良好。"],
+                "一、 after 个 is prose, even before a part's name",
+            ),
             (
                 "一、工作开展情况 发放资料4780余份二、存在的主要问题虽然取得成效。",
                 &[

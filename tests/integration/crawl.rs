@@ -26,6 +26,10 @@ struct Seed {
     /// `starts[i]`: a heading or an inline point (一、 （一） 1. 一是) may start at character i,
     /// so a section may end before it; a substring is drawn inside one section.
     starts: Vec<bool>,
+    /// `headings[i]`: a heading (一、 （一） 1.) may start at character i.
+    headings: Vec<bool>,
+    /// Where an inline point (一是, 二是…) may start: a phrase is drawn across each.
+    points: Vec<usize>,
 }
 
 /// Lines of a saved page that are its site's chrome, in the bundled corpus's own words.
@@ -57,10 +61,17 @@ fn seeds() -> &'static [Seed] {
                 let joined = paragraphs.concat();
                 let prose: Vec<char> = joined.chars().collect();
                 let mut starts = vec![false; prose.len()];
+                let mut headings = vec![false; prose.len()];
+                let mut points = Vec::new();
                 let char_at: Vec<usize> = joined.char_indices().map(|(b, _)| b).collect();
                 for m in SECTION_START.find_iter(&joined) {
                     if let Ok(i) = char_at.binary_search(&m.start()) {
                         starts[i] = true;
+                        if m.as_str().ends_with('是') {
+                            points.push(i);
+                        } else {
+                            headings[i] = true;
+                        }
                     }
                 }
                 Seed {
@@ -72,6 +83,8 @@ fn seeds() -> &'static [Seed] {
                     paragraphs,
                     prose,
                     starts,
+                    headings,
+                    points,
                 }
             })
             .collect()
@@ -335,6 +348,37 @@ fn prose_substring() -> impl Strategy<Value = (usize, String)> {
     )
 }
 
+/// A phrase a reader sees run across the start of an inline point (…制度，一是聘请…): form,
+/// seed, phrase. It starts 1–6 characters before the point and ends 2–8 characters into it,
+/// cut short where a heading may start (a heading starts a new section, see the README).
+fn phrase_across_a_point() -> impl Strategy<Value = (Form, usize, String)> {
+    let with_points: Vec<usize> = (0..seeds().len())
+        .filter(|&s| !seeds()[s].points.is_empty())
+        .collect();
+    (
+        0..FORMS.len(),
+        prop::sample::select(with_points),
+        any::<prop::sample::Index>(),
+        1usize..=6,
+        2usize..=8,
+    )
+        .prop_filter_map("across a point", |(f, s, which, before, after)| {
+            let seed = &seeds()[s];
+            let point = seed.points[which.index(seed.points.len())];
+            let mut start = point.saturating_sub(before);
+            if let Some(h) = (start + 1..point).rev().find(|&i| seed.headings[i]) {
+                start = h;
+            }
+            let mut end = (point + after).min(seed.prose.len());
+            if let Some(h) = (point + 1..end).find(|&i| seed.headings[i]) {
+                end = h;
+            }
+            let term: String = seed.prose[start..end].iter().collect();
+            (start < point && end > point + 1 && !term.trim().is_empty())
+                .then_some((FORMS[f], s, term))
+        })
+}
+
 /// Searches `query` and checks that `form`'s copy of seed `s` is found and that every returned
 /// section contains `visible` (the query as a reader sees it).
 fn check_found(form: Form, s: usize, query: &str, visible: &str) -> Result<(), TestCaseError> {
@@ -401,6 +445,17 @@ proptest! {
         let sprinkled = sprinkle(&term, &mut Rng::new(salt));
         check_found(Form::Invisible, s, &sprinkled, &term)?;
         check_found(Form::OneLine, s, &sprinkled, &term)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A phrase across the start of an inline point is found, in the section whose paragraph
+    /// holds the points (and every section returned shows it).
+    #[test]
+    fn a_phrase_across_an_inline_point_is_found((form, s, term) in phrase_across_a_point()) {
+        check_found(form, s, &term, &term)?;
     }
 }
 

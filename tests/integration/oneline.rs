@@ -4,8 +4,9 @@
 //! The body is the report's cleaned lines (what `clean` keeps of the file), so that the test does
 //! not depend on how site chrome beside the article is cut: a crawl's breadcrumb and footer are
 //! the cleaning tests' business. The title stays a line of its own, as a crawl keeps it (its
-//! `标题:` header row, the page's `<h1>`): run into the body with nothing between,
-//! "…年度报告一、总体情况…" has nothing that tells where the title ends and a heading begins.
+//! `标题:` header row, the page's `<h1>`); and the whole file is also run onto one line with
+//! nothing between, title and all ("…年度报告一、总体情况…"): a first heading that names a part
+//! of the report is found after the title as after a paragraph without a full stop.
 
 use fazhi_search::clean::clean;
 use fazhi_search::report::{Report, parse};
@@ -51,8 +52,11 @@ fn a_report_flattened_to_one_line_has_the_same_sections() {
         for (join_name, join) in JOINS {
             let text = format!("{title}\n{}", body.join(join));
             let flat = parse(&name, &text, &Default::default());
-            compare(&name, join_name, join.is_empty(), &original, &flat);
+            compare(&name, join_name, join.is_empty(), 2, &original, &flat);
         }
+        let whole = format!("{title}{}", body.concat());
+        let flat = parse(&name, &whole, &Default::default());
+        compare(&name, "nothing, the title too", true, 1, &original, &flat);
     }
 }
 
@@ -82,7 +86,7 @@ fn title_and_body(name: &str, raw: &str, title: Option<&str>) -> (String, Vec<St
 /// (white space aside). When the lines were joined by nothing, a heading runs on into the text
 /// after it with nothing to say where it ended, so its label may go on past the original one
 /// (or, grown too long, be cut at its first comma).
-fn compare(name: &str, join: &str, run_on: bool, original: &Report, flat: &Report) {
+fn compare(name: &str, join: &str, run_on: bool, line: usize, original: &Report, flat: &Report) {
     let shown = |r: &Report| -> Vec<String> {
         r.sections
             .iter()
@@ -97,8 +101,8 @@ fn compare(name: &str, join: &str, run_on: bool, original: &Report, flat: &Repor
         shown(flat)
     );
     assert!(
-        flat.sections.iter().skip(1).all(|s| s.line == 2),
-        "{name} joined by {join}: one line, so every section after the preamble is cited as line 2"
+        flat.sections.iter().skip(1).all(|s| s.line == line),
+        "{name} joined by {join}: one line, so every section after the preamble is cited as line {line}"
     );
     for (i, (o, f)) in original.sections.iter().zip(&flat.sections).enumerate() {
         let at = format!("{name} joined by {join}, section {i} ({:?})", o.headings);
