@@ -2,9 +2,11 @@
 //! reader sees and what a query asks for compare equal: NFKC (full-width ２０２３ and （ fold to
 //! 2023 and (), Latin lower-cased, every run of white space folded to one space, a line break
 //! read across as a reader reads across it (gone, unless it separates two Latin words: a
-//! number wrapped over two lines is one number), and the invisible format characters (general category Cf: zero-width space, soft
-//! hyphen, word joiner, a byte-order mark inside the text, zero-width joiners, direction marks)
-//! dropped, so that 法律\u{200B}顾问 is 法律顾问.
+//! number wrapped over two lines is one number), and the characters no reader sees dropped —
+//! format characters (general category Cf: zero-width space, soft hyphen, word joiner, a
+//! byte-order mark inside the text, zero-width joiners, direction marks) and Unicode's other
+//! default-ignorable code points (combining grapheme joiner, Hangul fillers, variation
+//! selectors, tags) — so that 法律\u{200B}顾问 and 法\u{34F}律顾问 are 法律顾问.
 //!
 //! Normalisation is applied one source character at a time so that each normalised character
 //! can be mapped back to the byte range it came from, for passages and highlighting.
@@ -120,33 +122,42 @@ impl WhiteRun {
     }
 }
 
-/// Unicode's format characters (general category Cf), which no reader sees; the unit test
-/// checks this table against the regex crate's `\p{Cf}`.
-const FORMAT_CHARS: [(char, char); 21] = [
+/// The characters no reader sees: Unicode's format characters (general category Cf) and its
+/// default-ignorable code points (`Default_Ignorable_Code_Point`: the combining grapheme joiner
+/// U+034F, the Hangul fillers, the Khmer inherent vowels, the Mongolian and standard variation
+/// selectors, the tags and variation selectors of plane 14, and the code points Unicode keeps
+/// ignorable for the future). The unit test checks this table against the regex crate's
+/// `[\p{Cf}\p{Default_Ignorable_Code_Point}]`.
+const FORMAT_CHARS: [(char, char); 25] = [
     ('\u{AD}', '\u{AD}'),
+    ('\u{34F}', '\u{34F}'),
     ('\u{600}', '\u{605}'),
     ('\u{61C}', '\u{61C}'),
     ('\u{6DD}', '\u{6DD}'),
     ('\u{70F}', '\u{70F}'),
     ('\u{890}', '\u{891}'),
     ('\u{8E2}', '\u{8E2}'),
-    ('\u{180E}', '\u{180E}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180B}', '\u{180F}'),
     ('\u{200B}', '\u{200F}'),
     ('\u{202A}', '\u{202E}'),
-    ('\u{2060}', '\u{2064}'),
-    ('\u{2066}', '\u{206F}'),
+    ('\u{2060}', '\u{206F}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
     ('\u{FEFF}', '\u{FEFF}'),
-    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+    ('\u{FFF0}', '\u{FFFB}'),
     ('\u{110BD}', '\u{110BD}'),
     ('\u{110CD}', '\u{110CD}'),
     ('\u{13430}', '\u{1343F}'),
     ('\u{1BCA0}', '\u{1BCA3}'),
     ('\u{1D173}', '\u{1D17A}'),
-    ('\u{E0001}', '\u{E0001}'),
-    ('\u{E0020}', '\u{E007F}'),
+    ('\u{E0000}', '\u{E0FFF}'),
 ];
 
-/// True for an invisible format character (general category Cf).
+/// True for a character no reader sees: a format character (Cf) or a default-ignorable code
+/// point.
 pub fn is_format(c: char) -> bool {
     c >= '\u{AD}'
         && FORMAT_CHARS
@@ -198,6 +209,15 @@ mod tests {
                 "法治政府建设年度报告",
             ),
             ("法治 \u{200B} 建设", "法治 建设"),
+            // Default-ignorable, not Cf: the combining grapheme joiner, Hangul fillers (the
+            // half-width one too), Khmer inherent vowels, Mongolian and standard variation
+            // selectors, plane 14's tags and variation selectors, an unassigned ignorable.
+            ("法\u{34F}律", "法律"),
+            ("法\u{115F}\u{1160}\u{3164}\u{FFA0}律", "法律"),
+            ("法\u{17B4}\u{17B5}律", "法律"),
+            ("法\u{180B}\u{180F}\u{FE00}\u{FE0F}律", "法律"),
+            ("法\u{E0000}\u{E0041}\u{E0100}\u{E01EF}\u{E0FFF}律", "法律"),
+            ("法\u{2065}\u{FFF0}律", "法律"),
             ("　全角空格", " 全角空格"),
             ("依法治镇", "依法治镇"),
         ];
@@ -214,8 +234,9 @@ mod tests {
     }
 
     #[test]
-    fn format_table_is_unicode_cf() {
-        let cf = regex::Regex::new(r"^\p{Cf}$").expect("static regex");
+    fn format_table_is_unicode_cf_and_default_ignorable() {
+        let cf =
+            regex::Regex::new(r"^[\p{Cf}\p{Default_Ignorable_Code_Point}]$").expect("static regex");
         let mut buf = [0u8; 4];
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             assert_eq!(

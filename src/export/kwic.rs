@@ -274,6 +274,7 @@ mod tests {
             section_type: "measures".into(),
             headings: vec!["一、工作".into()],
             line: 3,
+            nth_on_line: None,
             text: text.into(),
             score: 1.0,
         }

@@ -102,6 +102,9 @@ pub struct Record {
     pub section_type: String,
     pub headings: Vec<String>,
     pub line: u64,
+    /// The section's place on its line when several sections start there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nth_on_line: Option<u64>,
     pub passage: String,
     pub score: f32,
     pub citation: String,
@@ -124,6 +127,7 @@ impl Record {
             section_type: hit.section_type.clone(),
             headings: hit.headings.clone(),
             line: hit.line,
+            nth_on_line: hit.nth_on_line,
             passage: text,
             score: hit.score,
             highlights,
@@ -212,7 +216,14 @@ pub fn citation(hit: &Hit) -> String {
     } else {
         hit.headings.join(" / ")
     };
-    let _ = write!(out, "，“{place}”，第{}行。", hit.line);
+    match hit.nth_on_line {
+        Some(nth) => {
+            let _ = write!(out, "，“{place}”，第{}行第{nth}节。", hit.line);
+        }
+        None => {
+            let _ = write!(out, "，“{place}”，第{}行。", hit.line);
+        }
+    }
     out
 }
 
@@ -295,9 +306,10 @@ fn write_text(
         )?;
         writeln!(
             out,
-            "   {}:{}  《{}》",
+            "   {}:{}{}  《{}》",
             terminal_line(&r.meta.file),
             r.line,
+            r.nth_on_line.map(|n| format!("#{n}")).unwrap_or_default(),
             terminal_line(r.meta.title.as_deref().unwrap_or("无标题"))
         )?;
         let text = if options.color {
@@ -506,6 +518,7 @@ mod tests {
                 "（三）坚持依法行政，促进行政规范".into(),
             ],
             line: 23,
+            nth_on_line: None,
             text: "=SUM(A1) 法律顾问。".into(),
             score: 1.5,
         }

@@ -141,6 +141,10 @@ pub struct Hit {
     pub section_type: String,
     pub headings: Vec<String>,
     pub line: u64,
+    /// The section's place among the sections that start on its line, from 1, when several
+    /// do (`crate::sections::nth_on_lines`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nth_on_line: Option<u64>,
     /// The section's full text.
     pub text: String,
     pub score: f32,
@@ -667,6 +671,7 @@ impl Engine {
                 .unwrap_or_default(),
             headings,
             line: m.line,
+            nth_on_line: nth_on_line(searcher, m)?,
             text,
             score: m.score,
         })
@@ -721,6 +726,25 @@ impl Engine {
         }
         Ok(text)
     }
+}
+
+/// A hit's place among the sections of its report that start on its line, as
+/// `crate::sections::nth_on_lines` numbers them: a report's sections are adjacent in their
+/// segment, in reading order, so those are the documents next to it with its line.
+fn nth_on_line(searcher: &Searcher, m: &Match) -> Result<Option<u64>> {
+    let segment = searcher.segment_reader(m.address.segment_ord);
+    let fast = segment.fast_fields();
+    let (keys, lines) = (fast.u64("report_key")?, fast.u64("line")?);
+    let alive = segment.alive_bitset();
+    let same = |doc: u32| {
+        alive.is_none_or(|a| a.is_alive(doc))
+            && keys.first(doc) == Some(m.report_key)
+            && lines.first(doc) == Some(m.line)
+    };
+    let doc = m.address.doc_id;
+    let before = (0..doc).rev().take_while(|&d| same(d)).count() as u64;
+    let after = doc + 1 < segment.max_doc() && same(doc + 1);
+    Ok((before > 0 || after).then_some(before + 1))
 }
 
 /// Whether a heading-only hit brings the text of the sections under it.

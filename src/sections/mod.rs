@@ -26,6 +26,11 @@ pub struct Section {
     pub text: String,
     /// 1-based line of the source file where the section starts.
     pub line: usize,
+    /// When several sections start on the same source line (the inline points of one
+    /// paragraph, the parts of a long line), this one's place among them, from 1: cited as
+    /// `file:23#2`, 第23行第2节; `None` when it is the only one (see [`nth_on_lines`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nth_on_line: Option<usize>,
     pub section_type: SectionType,
     /// For the section a list of inline points (一是…二是…) follows in its paragraph: its text
     /// with the points' text after it, the span a reader sees as one paragraph and what the
@@ -95,7 +100,24 @@ pub fn split(lines: &[Line], rules: &TypeRules) -> Vec<Section> {
         }
     }
     block.emit(rules, &mut sections);
+    let lines: Vec<usize> = sections.iter().map(|s| s.line).collect();
+    for (section, nth) in sections.iter_mut().zip(nth_on_lines(&lines)) {
+        section.nth_on_line = nth;
+    }
     sections
+}
+
+/// For the lines where sections start, in document order (so equal lines are adjacent): each
+/// section's place among those that start on its line, from 1, or `None` when it is alone
+/// there. A citation of line and place tells apart sections that share a line.
+pub fn nth_on_lines(lines: &[usize]) -> Vec<Option<usize>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let before = lines[..i].iter().rev().take_while(|l| *l == line).count();
+        let shared = before > 0 || lines.get(i + 1) == Some(line);
+        out.push(shared.then_some(before + 1));
+    }
+    out
 }
 
 /// Characters after which a heading may start inside a line: sentence ends (white space too),
@@ -311,6 +333,7 @@ impl Block<'_> {
                     headings: headings.clone(),
                     text: kept.to_string(),
                     line: line_at(from),
+                    nth_on_line: None,
                     section_type,
                     span: None,
                 });
@@ -575,6 +598,36 @@ mod tests {
                 ("一是聘请律师。", "一是聘请律师。"),
                 ("二是定期研判。", "二是定期研判。"),
                 ("（二）加强学习。", "（二）加强学习。"),
+            ]
+        );
+    }
+
+    #[test]
+    fn sections_sharing_a_line_are_numbered_on_it() {
+        let rows: [(&[usize], &[Option<usize>]); 4] = [
+            (&[], &[]),
+            (&[1, 3, 4], &[None, None, None]),
+            (
+                &[3, 23, 23, 23, 25],
+                &[None, Some(1), Some(2), Some(3), None],
+            ),
+            (&[2, 2, 5, 5], &[Some(1), Some(2), Some(1), Some(2)]),
+        ];
+        for (lines, nth) in rows {
+            assert_eq!(nth_on_lines(lines), nth, "{lines:?}");
+        }
+        let sections = parse("一、情况\n（一）甲。一是子一。二是子二。\n（二）乙。");
+        let cited: Vec<(usize, Option<usize>)> =
+            sections.iter().map(|s| (s.line, s.nth_on_line)).collect();
+        // The clean step keeps each point on the line it starts on.
+        assert_eq!(
+            cited,
+            [
+                (1, None),
+                (2, Some(1)),
+                (2, Some(2)),
+                (2, Some(3)),
+                (3, None)
             ]
         );
     }

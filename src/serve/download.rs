@@ -255,6 +255,7 @@ mod tests {
             section_type: "measures".into(),
             headings: vec!["一、工作".into()],
             line: n as u64,
+            nth_on_line: None,
             text: format!("第{n}条：聘请法律顾问，\"审核\"合同。"),
             score: 1.0,
         }

@@ -106,8 +106,19 @@ impl Rng {
     }
 }
 
-/// The invisible format characters pasted text carries.
-const INVISIBLE: [char; 7] = [
+/// The characters no reader sees, as Unicode defines them (format characters and the other
+/// default-ignorable code points: U+034F, the Hangul fillers, variation selectors, tags…),
+/// read from the regex crate's tables, not from the code under test. Pasted text carries the
+/// common ones (U+200B, U+00AD, U+FEFF…) most often, so half the draws are those.
+static INVISIBLE: LazyLock<Vec<char>> = LazyLock::new(|| {
+    let unseen = Regex::new(r"^[\p{Cf}\p{Default_Ignorable_Code_Point}]$").expect("static regex");
+    let mut buf = [0u8; 4];
+    (0..=0x10FFFF)
+        .filter_map(char::from_u32)
+        .filter(|c| unseen.is_match(c.encode_utf8(&mut buf)))
+        .collect()
+});
+const COMMON_INVISIBLE: [char; 7] = [
     '\u{200B}', '\u{00AD}', '\u{2060}', '\u{FEFF}', '\u{200D}', '\u{200E}', '\u{200F}',
 ];
 
@@ -295,7 +306,11 @@ fn sprinkle(text: &str, rng: &mut Rng) -> String {
     for c in text.chars() {
         out.push(c);
         if rng.below(8) == 0 {
-            out.push(INVISIBLE[rng.below(INVISIBLE.len())]);
+            out.push(if rng.below(2) == 0 {
+                COMMON_INVISIBLE[rng.below(COMMON_INVISIBLE.len())]
+            } else {
+                INVISIBLE[rng.below(INVISIBLE.len())]
+            });
         }
     }
     out

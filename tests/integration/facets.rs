@@ -116,7 +116,7 @@ fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
         let matching = r
             .sections
             .iter()
-            .filter(|s| normalize(&s.text).contains(&needle))
+            .filter(|s| normalize(s.visible()).contains(&needle))
             .collect::<Vec<_>>();
         if matching.is_empty() {
             continue;

@@ -33,7 +33,7 @@ fn oracle() -> &'static Oracle {
                 .to_string_lossy()
                 .into_owned();
             for s in report::parse(&name, &text, &Hints::default()).sections {
-                let normalized = normalize(&s.text);
+                let normalized = normalize(s.visible());
                 alphabet.extend(normalized.chars());
                 sections.push((
                     (name.clone(), s.line as u64, s.headings.clone()),

@@ -15,7 +15,9 @@ use fazhi_search::search::{Dimension, StatsRequest};
 use fazhi_search::{Engine, Filters, SectionType, normalize, search};
 use tempfile::TempDir;
 
-use crate::util::{copy_seeds, corpus_dir, index, parse_corpus, run, search_all, stderr, stdout};
+use crate::util::{
+    copy_seeds, corpus_dir, index, parse_corpus, run, search_all, seed_engine, stderr, stdout,
+};
 
 /// A synthetic corpus of many towns and years, its index, and its reports parsed again.
 struct Synthetic {
@@ -72,7 +74,7 @@ fn by_hand(reports: &[Report], term: &str, by: &[Dimension], province: Option<&s
             let group: Vec<String> = by.iter().map(|d| value(r, s.section_type, *d)).collect();
             let entry = reports_in.entry(group).or_default();
             entry.1.insert(&r.meta.file);
-            if normalize(&s.text).contains(&needle) {
+            if normalize(s.visible()).contains(&needle) {
                 entry.0.insert(&r.meta.file);
                 entry.2 += 1;
             }
@@ -232,7 +234,7 @@ fn search_hits_open_as_a_spreadsheet() {
         .map(|(n, _)| *n)
         .collect();
     assert_eq!(header, columns);
-    assert_eq!(rows.len() - 1, 9, "every hit, one row each");
+    assert_eq!(rows.len() - 1, 16, "every hit, one row each");
     let col = |name: &str| columns.iter().position(|c| *c == name).expect(name);
     for row in &rows[1..] {
         assert!(
@@ -275,7 +277,7 @@ fn stats_kwic_and_charts_from_the_command_line() {
         lines,
         [
             "year,matching_reports,n,share,small_n,matching_sections",
-            "2023,4,4,1.0000,true,8",
+            "2023,4,4,1.0000,true,15",
             "2024,1,1,1.0000,true,1"
         ]
     );
@@ -372,7 +374,15 @@ fn stats_kwic_and_charts_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let occurrences = stdout(&out).lines().count();
-    let results = search_all(search::parse("法律顾问").expect("query"));
+    // A concordance counts each section's own text once (a section leading inline points
+    // shows them in a search, not in a concordance).
+    let request = fazhi_search::SearchRequest {
+        query: search::parse("法律顾问").expect("query"),
+        filters: Default::default(),
+        limit: None,
+        facet_limit: None,
+    };
+    let results = seed_engine().search_sections(&request).expect("search");
     assert_eq!(
         occurrences,
         kwic::lines(&results.hits, &["法律顾问"], 20, KwicSort::Town).len()
