@@ -74,6 +74,8 @@ enum Emit {
 }
 
 fn main() -> ExitCode {
+    // A panic inside the engine (a damaged file) is reported as damage, not as its panic text.
+    fazhi_search::index::check::quiet_engine_panics();
     let args = Args::parse();
     if args.parse_worker {
         return match fazhi_search::ingest::worker::serve(std::io::stdin(), std::io::stdout()) {

@@ -567,6 +567,8 @@ fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
 }
 
 fn main() -> ExitCode {
+    // A panic inside the engine (a damaged file) is reported as damage, not as its panic text.
+    fazhi_search::index::check::quiet_engine_panics();
     let args = exclusions_as_not(std::env::args_os());
     if let Some(message) = mistyped_command(&args) {
         eprintln!("fazhi-query: error: {message}");

@@ -15,14 +15,18 @@
 //! ([`SEAL_FILE`]): the size and modification time of every segment file and the CRC32 of
 //! `meta.json`. Opening an index compares the seal with what is on disk (a few `stat`s
 //! and reading `meta.json`); only when something differs does it run the full verification,
-//! and refuse the index if that fails. Any tool that writes into a file changes its time;
-//! a change that keeps a file's size *and* its time (restored on purpose) is caught by tantivy's
-//! own checks at best: [`guard`] turns a panic while searching into the same refusal, as a
-//! second line of defence.
+//! and refuse the index if that fails. Any tool that writes into a file changes its times; a
+//! change that keeps a file's size and puts its modification time back still changes its
+//! status-change time (`ctime`, set by the system, which no program sets back), which the seal
+//! holds too (on Unix). Only damage that bypasses the file system (the disk itself) keeps all
+//! three: [`guard`] turns a panic or an engine error while searching into the same refusal, as
+//! a second line of defence, without the engine's panic text.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
@@ -39,7 +43,7 @@ use crate::search::ordinals::CACHE_FILE;
 /// The seal: what every file of the index looked like when it was last verified.
 pub const SEAL_FILE: &str = "fazhi-seal.json";
 /// The seal's format, its first field.
-const SEAL_FORMAT: &str = "fazhi-search seal 1";
+const SEAL_FORMAT: &str = "fazhi-search seal 2";
 
 /// The segment components tantivy writes for every segment of this index (the delete bitset
 /// only for a segment with deletions).
@@ -73,11 +77,15 @@ pub struct Verdict {
 /// verification skips reading them again while they still look the same.
 pub type Known = HashMap<String, Look>;
 
-/// A file's size and modification time (nanoseconds since 1970).
+/// A file's size, modification time and status-change time (nanoseconds since 1970). The
+/// status-change time (`ctime`) is set by the system whenever the file is written or its times
+/// are set, and cannot be set back: a change that restores the size and the modification time
+/// still changes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Look {
     pub len: u64,
     pub mtime_ns: u64,
+    pub ctime_ns: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -106,7 +114,22 @@ fn look(path: &Path) -> Option<Look> {
     Some(Look {
         len: meta.len(),
         mtime_ns,
+        ctime_ns: ctime_ns(&meta),
     })
+}
+
+#[cfg(unix)]
+fn ctime_ns(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let secs = u64::try_from(meta.ctime()).unwrap_or(0);
+    let nanos = u64::try_from(meta.ctime_nsec()).unwrap_or(0);
+    secs.saturating_mul(1_000_000_000).saturating_add(nanos)
+}
+
+/// Elsewhere there is no status-change time: the seal holds size and modification time only.
+#[cfg(not(unix))]
+fn ctime_ns(_: &std::fs::Metadata) -> u64 {
+    0
 }
 
 fn damaged(path: &Path, damage: &[Damage]) -> Error {
@@ -138,11 +161,60 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a panic".into())
 }
 
+thread_local! {
+    /// How many [`guard`]s the current thread is inside.
+    static GUARDED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The name tantivy gives the threads of a multi-threaded search (`tantivy-search-0`…): a
+/// panic on one of them reaches the [`guard`] of the thread that waits for the search.
+const ENGINE_THREADS: &str = "tantivy-search-";
+
+/// Installs, once, a panic hook that keeps the engine's panics off standard error: a panic on
+/// a thread inside a [`guard`], or on one of tantivy's search threads, becomes the guard's
+/// refusal and nothing else is printed. Any other panic is reported by the hook that was there
+/// before. The binaries call this once when they start; it never swaps the hook again.
+pub fn quiet_engine_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let engine_thread = std::thread::current()
+                .name()
+                .is_some_and(|name| name.starts_with(ENGINE_THREADS));
+            if GUARDED.with(Cell::get) == 0 && !engine_thread {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Marks the current thread as inside a [`guard`] while it lives.
+struct Guarded;
+
+impl Guarded {
+    fn enter() -> Guarded {
+        GUARDED.with(|g| g.set(g.get() + 1));
+        Guarded
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        GUARDED.with(|g| g.set(g.get().saturating_sub(1)));
+    }
+}
+
 /// Runs `work`, which reads the index at `path`; a panic (tantivy's answer to some damaged
 /// files) becomes [`Error::Damaged`] naming the damaged file when a full verification finds
-/// it, or an engine error otherwise. The second line of defence behind [`ensure_sound`].
+/// it, or an engine error otherwise. The second line of defence behind [`ensure_sound`]; with
+/// [`quiet_engine_panics`] installed, the panic's own text is never printed.
 pub fn guard<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
-    match catch_unwind(AssertUnwindSafe(work)) {
+    let caught = {
+        let _inside = Guarded::enter();
+        catch_unwind(AssertUnwindSafe(work))
+    };
+    match caught {
         // tantivy reports some damage as an error rather than a panic (a store block that no
         // longer decompresses): when the files fail their checksums, that is the answer.
         Ok(Err(Error::Engine(e))) => match verify(path) {
@@ -151,15 +223,15 @@ pub fn guard<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
             _ => Err(Error::Engine(e)),
         },
         Ok(result) => result,
-        Err(payload) => {
-            let what = panic_text(&*payload);
+        Err(_) => {
             match verify(path) {
                 Ok(verdict) if !verdict.damage.is_empty() => Err(damaged(path, &verdict.damage)),
                 Err(e @ Error::Damaged { .. }) => Err(e),
+                // The engine's own words are not shown: they name its code, not the file.
                 _ => Err(Error::Damaged {
                     path: path.to_path_buf(),
                     file: "(one of its files)".into(),
-                    reason: format!("reading it failed: {what}"),
+                    reason: "reading it failed, though every file's checksum holds".into(),
                 }),
             }
         }

@@ -749,3 +749,72 @@ fn a_store_that_no_longer_decompresses_is_a_refusal_that_says_rebuild() {
         "names the damage and the way out: {err}"
     );
 }
+
+/// The queries whose answers must not change, or be refused, after damage.
+const QUERIES: [&[&str]; 5] = [
+    &["法律顾问"],
+    &["--format", "json", "--all", "法治"],
+    &["--format", "json", "--type", "shortcomings"],
+    &["stats", "法律顾问", "--by", "year", "--format", "csv"],
+    &["kwic", "依法", "--format", "jsonl"],
+];
+
+/// Bytes flipped inside a segment file, its size and modification time put back (what a hostile
+/// tester, or a tool that restores times, leaves): every query either answers exactly as before
+/// (the bytes were not read) or is refused as damaged, never with the engine's panic text; the
+/// seal holds each file's status-change time, which no program puts back, so the damage is
+/// found before any query reads the file.
+#[test]
+fn bytes_flipped_keeping_size_and_time_never_give_another_answer_nor_a_panic() {
+    let sound = indexed();
+    let answers: Vec<String> = QUERIES
+        .iter()
+        .map(|args| {
+            let out = run("fazhi-query", sound.path(), args);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+            stdout(&out)
+        })
+        .collect();
+    for ext in [".idx", ".pos", ".term", ".store", ".fast", ".fieldnorm"] {
+        let dir = indexed();
+        let index = dir.path().join("index");
+        let file = index_file(&index, ext);
+        let time = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        let mut bytes = std::fs::read(&file).expect("read");
+        let len = bytes.len();
+        for at in [len / 4, len / 2, len * 3 / 4] {
+            for b in &mut bytes[at..(at + 4).min(len)] {
+                *b ^= 0xA5;
+            }
+        }
+        std::fs::write(&file, &bytes).expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(time))
+            .expect("restore the time");
+        assert_eq!(std::fs::metadata(&file).expect("meta").len() as usize, len);
+        for (args, before) in QUERIES.iter().zip(&answers) {
+            let out = run("fazhi-query", dir.path(), args);
+            let err = stderr(&out);
+            assert!(
+                !err.contains("panicked"),
+                "{ext} {args:?}: no panic text: {err}"
+            );
+            match out.status.code() {
+                Some(0) | Some(1) => assert_eq!(
+                    &stdout(&out),
+                    before,
+                    "{ext} {args:?}: an answer from the damaged index is the sound one"
+                ),
+                Some(2) => assert!(
+                    err.contains("damaged") && err.contains("--rebuild"),
+                    "{ext} {args:?}: refused as damaged: {err}"
+                ),
+                other => panic!("{ext} {args:?}: exit {other:?}: {err}"),
+            }
+        }
+    }
+}
