@@ -766,6 +766,43 @@ const QUERIES: [&[&str]; 5] = [
 /// found before any query reads the file.
 #[test]
 fn bytes_flipped_keeping_size_and_time_never_give_another_answer_nor_a_panic() {
+    flipped_keeping_size_and_time(false);
+}
+
+/// Damage below the file system (the disk itself) keeps even the status-change time; the seal
+/// is made to vouch for the damaged file, as it would then. Every query still answers exactly
+/// as before or is refused as damaged, and the engine's panic text never reaches the user.
+#[cfg(unix)]
+#[test]
+fn damage_the_seal_cannot_see_is_refused_by_the_guard_without_panic_text() {
+    flipped_keeping_size_and_time(true);
+}
+
+/// Writes into the seal the status-change time `file` has now, as if it were the sealed one.
+fn reseal_ctime(index: &Path, file: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(file).expect("meta");
+        let ctime_ns = meta.ctime() as u64 * 1_000_000_000 + meta.ctime_nsec() as u64;
+        let path = index.join("fazhi-seal.json");
+        let mut seal: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("seal")).expect("json");
+        let name = file
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        for entry in seal["files"].as_array_mut().expect("files") {
+            if entry["name"] == name.as_str() {
+                entry["ctime_ns"] = Value::from(ctime_ns);
+            }
+        }
+        std::fs::write(&path, seal.to_string()).expect("write seal");
+    }
+}
+
+fn flipped_keeping_size_and_time(below_the_file_system: bool) {
     let sound = indexed();
     let answers: Vec<String> = QUERIES
         .iter()
@@ -796,6 +833,9 @@ fn bytes_flipped_keeping_size_and_time_never_give_another_answer_nor_a_panic() {
             .and_then(|f| f.set_modified(time))
             .expect("restore the time");
         assert_eq!(std::fs::metadata(&file).expect("meta").len() as usize, len);
+        if below_the_file_system {
+            reseal_ctime(&index, &file);
+        }
         for (args, before) in QUERIES.iter().zip(&answers) {
             let out = run("fazhi-query", dir.path(), args);
             let err = stderr(&out);
