@@ -217,11 +217,12 @@ pub fn guard<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
     };
     match caught {
         // tantivy reports some damage as an error rather than a panic (a store block that no
-        // longer decompresses): when the files fail their checksums, that is the answer.
-        Ok(Err(Error::Engine(e))) => match verify(path) {
+        // longer decompresses, a footer it cannot read): when the files fail their checksums,
+        // that is the answer.
+        Ok(Err(e @ (Error::Engine(_) | Error::CorruptIndex { .. }))) => match verify(path) {
             Ok(verdict) if !verdict.damage.is_empty() => Err(damaged(path, &verdict.damage)),
             Err(d @ Error::Damaged { .. }) => Err(d),
-            _ => Err(Error::Engine(e)),
+            _ => Err(e),
         },
         Ok(result) => result,
         Err(_) => {
