@@ -501,7 +501,7 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             let normalized = normalize(&section.text);
             // Matched on what a reader sees as the section (its inline points too), ranked on
             // its own words.
-            doc.add_text(f.text_bigrams, &normalize(section.visible()));
+            doc.add_text(f.text_bigrams, normalize(section.visible()));
             doc.add_text(f.text_words, &normalized);
             doc.add_u64(f.report_key, report_key);
             // Once per report: the column then holds one value per report, not per section.

@@ -11,7 +11,7 @@
 use fazhi_search::clean::clean;
 use fazhi_search::report::{Report, parse};
 
-use crate::util::seed_files;
+use crate::util::{run, seed_files, stderr, stdout, temp_corpus};
 
 /// How crawls join a page's paragraphs: `textContent` of `<p>`s (nothing), a space, or the
 /// full-width space of an indented paragraph.
@@ -122,5 +122,52 @@ fn compare(name: &str, join: &str, run_on: bool, line: usize, original: &Report,
                 assert_eq!(oh, fh, "{at}: heading");
             }
         }
+    }
+}
+
+/// Sections that start on one source line (the points of one paragraph) are cited apart: the
+/// text output's location `file:2#2`, the citation's 第2行第2节, JSON's `nth_on_line`; a section
+/// alone on its line is cited by the line only.
+#[test]
+fn sections_that_start_on_one_line_are_cited_apart() {
+    let report = "某镇2023年法治政府建设年度报告\n\
+                  （一）建立法律顾问制度，一是聘请律师某甲。二是定期研判某乙。\n\
+                  （二）加强学习某丙。\n";
+    let corpus = temp_corpus(&[("corpus/report.txt", report.as_bytes())]);
+    let out = run("fazhi-index", corpus.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // (term, location in the text output, the citation's line, nth_on_line)
+    let rows = [
+        ("某甲", "report.txt:2#2", "第2行第2节", Some(2)),
+        ("某乙", "report.txt:2#3", "第2行第3节", Some(3)),
+        ("某丙", "report.txt:3 ", "第3行。", None),
+    ];
+    for (term, location, cited, nth) in rows {
+        let text = run("fazhi-query", corpus.path(), &["--color", "never", term]);
+        assert!(
+            stdout(&text).contains(location),
+            "{term}: {}",
+            stdout(&text)
+        );
+        let json = run("fazhi-query", corpus.path(), &["--format", "json", term]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+        let point = v["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .find(|h| h["headings"].as_array().is_some_and(|p| p.len() == 2) || nth.is_none())
+            .expect("the hit");
+        assert_eq!(
+            point["nth_on_line"].as_u64(),
+            nth.map(|n| n as u64),
+            "{term}"
+        );
+        assert!(
+            point["citation"]
+                .as_str()
+                .is_some_and(|c| c.contains(cited)),
+            "{term}: {}",
+            point["citation"]
+        );
     }
 }
