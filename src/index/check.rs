@@ -246,8 +246,8 @@ pub fn ensure_sound(path: &Path) -> Result<Known> {
     if let Some(known) = sealed(path) {
         // Damage below the file system keeps even a file's ctime. A changed posting, position,
         // dictionary or stored byte makes tantivy fail or panic (the guard's case); a changed
-        // fast-field byte gives another number without a word, so the fast-field files (a few
-        // percent of the index) are verified on every open.
+        // fast-field or field-norm byte gives another number or order without a word, so
+        // those files (about 7% of the index) are verified on every open.
         let directory = MmapDirectory::open(path).map_err(|e| Error::Damaged {
             path: path.to_path_buf(),
             file: "(the folder)".into(),
@@ -255,7 +255,7 @@ pub fn ensure_sound(path: &Path) -> Result<Known> {
         })?;
         let damage: Vec<Damage> = known
             .keys()
-            .filter(|name| name.ends_with(VERIFIED_ON_OPEN))
+            .filter(|name| VERIFIED_ON_OPEN.iter().any(|ext| name.ends_with(ext)))
             .filter_map(|name| {
                 let reason = file_checksum(&directory, name).err()?;
                 Some(Damage {
@@ -493,8 +493,9 @@ fn meta_damage(metas: &tantivy::IndexMeta) -> Vec<Damage> {
     out
 }
 
-/// The segment files verified in full on every open, by their extension: the fast fields.
-const VERIFIED_ON_OPEN: &str = ".fast";
+/// The segment files verified in full on every open, by their extension: the fast fields and
+/// the field norms (scores).
+const VERIFIED_ON_OPEN: [&str; 2] = [".fast", ".fieldnorm"];
 
 /// tantivy's footer checksum of one segment file.
 fn segment_file_checksum(index: &Index, name: &str) -> std::result::Result<(), String> {

@@ -368,7 +368,7 @@ fn queries_keep_working_while_indexing() {
     let v: Value = serde_json::from_slice(&after.stdout).expect("json");
     assert_eq!(
         v["total_sections"],
-        9 * 301,
+        16 * 301,
         "the run's commit is seen afterwards"
     );
 }

@@ -770,8 +770,10 @@ fn bytes_flipped_keeping_size_and_time_never_give_another_answer_nor_a_panic() {
 }
 
 /// Damage below the file system (the disk itself) keeps even the status-change time; the seal
-/// is made to vouch for the damaged file, as it would then. Every query still answers exactly
-/// as before or is refused as damaged, and the engine's panic text never reaches the user.
+/// is made to vouch for the damaged file, as it would then. The engine's panic text never
+/// reaches the user; the fast-field and field-norm files (verified on every open) are refused;
+/// elsewhere tantivy usually fails on such bytes, which is a refusal, but a changed posting can
+/// also be read as another one, so an answer from them is not compared (`--check` finds it).
 #[cfg(unix)]
 #[test]
 fn damage_the_seal_cannot_see_is_refused_by_the_guard_without_panic_text() {
@@ -845,7 +847,9 @@ fn flipped_keeping_size_and_time(below_the_file_system: bool) {
                 !err.contains("panicked"),
                 "{ext} {args:?}: no panic text: {err}"
             );
+            let verified_on_open = ext == ".fast" || ext == ".fieldnorm";
             match out.status.code() {
+                Some(0) | Some(1) if below_the_file_system && !verified_on_open => {}
                 Some(0) | Some(1) => assert_eq!(
                     &stdout(&out),
                     before,
