@@ -8,10 +8,11 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::clean::{CleanText, Dropped, RuleKind, clean};
+use crate::date::iso_date;
 use crate::error::{Error, Result};
 use crate::ingest::worker::{self, Isolation, WorkerSlot};
 use crate::ingest::{self, CorpusFile, Extracted};
-use crate::report::{self, Report, iso_date};
+use crate::report::{self, Report};
 
 /// How dropped text is marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

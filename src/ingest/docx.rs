@@ -6,9 +6,8 @@ use std::io::{Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::Extracted;
-use crate::report::Hints;
-use crate::sections::heading::parse_heading;
+use super::{Extracted, Hints};
+use crate::heading::parse_heading;
 
 /// The most text a document part may inflate to (a zip bomb stops here).
 const MAX_XML_BYTES: u64 = 256 * 1024 * 1024;

@@ -10,8 +10,8 @@ use encoding_rs::Encoding;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use super::{Extracted, text};
-use crate::report::{Hints, iso_date};
+use super::{Extracted, Hints, text};
+use crate::date::iso_date;
 
 /// Elements that are never article text.
 const SKIPPED: [&str; 14] = [

@@ -17,8 +17,6 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::report::Hints;
-
 /// A file found under the corpus root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorpusFile {
@@ -33,6 +31,16 @@ pub struct CorpusFile {
 pub struct Skipped {
     pub file: String,
     pub reason: String,
+}
+
+/// What a file says about its report beside its text (an HTML page's <title>, its publication
+/// date): the report parser prefers them to what it finds in the text.
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    pub title: Option<String>,
+    pub issuer: Option<String>,
+    /// YYYY-MM-DD ([`crate::date::iso_date`]).
+    pub published: Option<String>,
 }
 
 /// The text of a file, ready for the report parser.

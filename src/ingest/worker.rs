@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Extracted, FileFormat};
-use crate::report::Hints;
+use super::{Extracted, FileFormat, Hints};
 
 /// How long one file may take to be read, by default.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(60);

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules of src/lib.rs, lowest first: each may use those before it.
 const LAYERS: &[&str] = &[
-    // Used by every stage: the error type, the interface language, text normalisation and the
-    // heading grammar (read by ingest for Word outlines, by clean to keep headings whole, by
-    // sections to build the tree).
+    // Used by every stage: the error type, the interface language, text normalisation, the
+    // written date (a page's, a signature's) and the heading grammar (read by ingest for Word
+    // outlines, by clean to keep headings whole, by sections to build the tree).
     "error",
     "lang",
     "normalize",
+    "date",
     "heading",
     // The pipeline, in the order a report goes through it. `classify` is a rule table from a
     // heading's text to a section type, which `sections` applies as it builds the tree.
@@ -115,17 +116,33 @@ fn every_module_uses_only_the_layers_below_it() {
 #[test]
 fn the_scanner_reads_every_form_of_a_crate_path() {
     let rows: [(&str, &str, &[&str]); 9] = [
-        ("clean.rs", "use crate::sections::heading;", &["sections::heading"]),
+        (
+            "clean.rs",
+            "use crate::sections::heading;",
+            &["sections::heading"],
+        ),
         (
             "ingest/docx.rs",
             "use crate::{report::Hints,\n  sections::{self, heading}};",
             &["report::Hints", "sections"],
         ),
-        ("ingest/mod.rs", "let x = crate::report::iso_date(d);", &["report::iso_date"]),
+        (
+            "ingest/mod.rs",
+            "let x = crate::report::iso_date(d);",
+            &["report::iso_date"],
+        ),
         ("ingest/worker.rs", "use super::Extracted;", &[]),
-        ("ingest/worker.rs", "use super::super::report::Hints;", &["report::Hints"]),
+        (
+            "ingest/worker.rs",
+            "use super::super::report::Hints;",
+            &["report::Hints"],
+        ),
         ("clean.rs", "fn f() -> super::Report {}", &["Report"]),
-        ("ingest/mod.rs", "// see crate::report\nlet s = \"x\"; // crate::search", &[]),
+        (
+            "ingest/mod.rs",
+            "// see crate::report\nlet s = \"x\"; // crate::search",
+            &[],
+        ),
         (
             "clean.rs",
             "fn f() {}\n#[cfg(test)]\nmod tests {\n    use crate::report;\n}\nuse crate::synth;",
@@ -358,7 +375,11 @@ fn without_tests(text: &str) -> String {
     let mut out = Vec::new();
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
-        out.push(if line.trim() == "#[cfg(test)]" { "" } else { line });
+        out.push(if line.trim() == "#[cfg(test)]" {
+            ""
+        } else {
+            line
+        });
         if line.trim() != "#[cfg(test)]" {
             continue;
         }
