@@ -3,8 +3,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::Extracted;
+use crate::error::{Error, Result};
 
-pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
+pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     // pdf-extract panics on some malformed files; a bad PDF must cost one file, not the run.
     // The panic hook is left alone (swapping it is racy between parsing threads): its message
     // goes to the stderr of the worker process that reads PDFs, which the parent discards,
@@ -14,13 +15,17 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
     }));
     let text = match result {
         Ok(Ok(text)) => text,
-        Ok(Err(e)) => return Err(format!("not a readable PDF ({e})")),
-        Err(_) => return Err("not a readable PDF (the PDF reader failed on its structure)".into()),
+        Ok(Err(e)) => return Err(Error::Unreadable(format!("not a readable PDF ({e})"))),
+        Err(_) => {
+            return Err(Error::Unreadable(
+                "not a readable PDF (the PDF reader failed on its structure)".into(),
+            ));
+        }
     };
     if text.chars().filter(|c| !c.is_whitespace()).count() == 0 {
-        return Err(
+        return Err(Error::Unreadable(
             "a PDF with no text layer (a scan?): run OCR on it and index the result".into(),
-        );
+        ));
     }
     Ok(Extracted {
         text,
@@ -143,7 +148,9 @@ mod tests {
 
     #[test]
     fn a_pdf_without_text_is_called_a_scan() {
-        let err = extract(&pdf_with_text(&[])).expect_err("no text");
+        let err = extract(&pdf_with_text(&[]))
+            .expect_err("no text")
+            .to_string();
         assert!(err.contains("no text layer"), "{err}");
     }
 
@@ -178,7 +185,7 @@ mod tests {
                 .join()
                 .expect("the reader's panic is caught")
                 .expect_err("a PDF its reader panics on");
-            assert!(err.contains("not a readable PDF"), "{err}");
+            assert!(err.to_string().contains("not a readable PDF"), "{err}");
         }
         let elsewhere = std::thread::Builder::new()
             .name("hook-probe-elsewhere".into())
@@ -203,7 +210,9 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_pdf() {
-        let err = extract(b"%PDF-1.4\n garbage").expect_err("garbage");
+        let err = extract(b"%PDF-1.4\n garbage")
+            .expect_err("garbage")
+            .to_string();
         assert!(err.contains("not a readable PDF"), "{err}");
     }
 }
