@@ -128,7 +128,6 @@ pub fn pdf_of_objects(objects: &[Vec<u8>]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use std::panic::PanicHookInfo;
     use std::sync::{Arc, Mutex};
 
     use super::*;
@@ -160,8 +159,7 @@ mod tests {
     #[test]
     fn a_reader_panic_is_caught_without_touching_the_panic_hook() {
         static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
-        let previous: Arc<Box<dyn Fn(&PanicHookInfo<'_>) + Send + Sync>> =
-            Arc::new(std::panic::take_hook());
+        let previous = Arc::new(std::panic::take_hook());
         let forward = Arc::clone(&previous);
         // Panics on this test's threads are counted; other tests' go to the hook there was.
         std::panic::set_hook(Box::new(move |info| match std::thread::current().name() {
