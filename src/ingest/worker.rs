@@ -54,8 +54,9 @@ impl Default for Limits {
 /// How the risky formats are parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Isolation {
-    /// In this process: a crash in a reader ends the run. For tests and library users who
-    /// trust their files.
+    /// In this process: a crash in a reader ends the run, and a reader's panic (caught, the
+    /// file refused) prints its message on this process's standard error. For tests and
+    /// library users who trust their files.
     InProcess,
     /// In worker processes started as `exe --parse-worker`.
     Workers { exe: PathBuf, limits: Limits },
