@@ -155,7 +155,7 @@ fn main() -> anyhow::Result<()> {
 fn big_line(bytes: usize) -> anyhow::Result<String> {
     use fazhi_search::classify::TypeRules;
     use fazhi_search::clean::Line;
-    use fazhi_search::sections::heading::{parse_heading, point_marker_at};
+    use fazhi_search::heading::{parse_heading, point_marker_at};
     use fazhi_search::sections::split_inline_headings;
     let mut sentences = Vec::new();
     for entry in std::fs::read_dir("corpus")? {
@@ -777,7 +777,8 @@ struct BuildFloor {
 
 fn build_floor(files: &[PathBuf], dir: &Path) -> anyhow::Result<BuildFloor> {
     use fazhi_search::index::{self, schema, tokenizer};
-    use fazhi_search::report::{self, Hints};
+    use fazhi_search::ingest::Hints;
+    use fazhi_search::report;
 
     let t = Instant::now();
     let halves: Vec<&[PathBuf]> = files.chunks(files.len().div_ceil(2).max(1)).collect();

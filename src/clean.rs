@@ -15,7 +15,7 @@ use std::sync::{Arc, LazyLock};
 use regex::Regex;
 
 use crate::error::{Error, Result};
-use crate::sections::heading;
+use crate::heading;
 
 /// A line of cleaned text and the 1-based line of the source file where it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,6 +23,12 @@ pub enum Error {
     #[error("{path}: {reason}")]
     BadInput { path: PathBuf, reason: String },
 
+    /// Why a corpus file is not read as a report (its format, its size, what its reader found
+    /// in it): the file is skipped and the run goes on. A reader sees only the bytes; the line
+    /// that reports the file names it ("skipped a.pdf: …").
+    #[error("{0}")]
+    Unreadable(String),
+
     #[error("index_schema/{file}, line {line}: {reason}")]
     SchemaData {
         file: &'static str,

@@ -8,10 +8,11 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::clean::{CleanText, Dropped, RuleKind, clean};
+use crate::date::iso_date;
 use crate::error::{Error, Result};
 use crate::ingest::worker::{self, Isolation, WorkerSlot};
 use crate::ingest::{self, CorpusFile, Extracted};
-use crate::report::{self, Report, iso_date};
+use crate::report::{self, Report};
 
 /// How dropped text is marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
     };
     // Read as an index run reads: a regular file within the size cap, the risky formats in a
     // worker process, so that a file that crashes its reader is named, not the end of this one.
-    let (bytes, _, _) = ingest::read_file(path).map_err(bad)?;
+    let (bytes, _, _) = ingest::read_file(path).map_err(|e| bad(e.to_string()))?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -39,7 +40,7 @@ pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
         path: path.to_path_buf(),
         rel: name.clone(),
     };
-    let format = ingest::format_of_file(&file).map_err(bad)?;
+    let format = ingest::format_of_file(&file).map_err(|e| bad(e.to_string()))?;
     let mut slot = WorkerSlot::for_isolation(&Isolation::beside_this_program());
     let extracted = worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.reason))?;
     let cleaned = clean(&extracted.text);

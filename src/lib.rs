@@ -21,9 +21,11 @@
 pub mod classify;
 pub mod clean;
 pub mod corpus;
+pub mod date;
 pub mod error;
 pub mod explain;
 pub mod export;
+pub mod heading;
 pub mod index;
 pub mod ingest;
 pub mod lang;

@@ -8,8 +8,11 @@ use serde::Serialize;
 
 use crate::classify::TypeRules;
 use crate::clean::{CleanText, Line, clean};
+use crate::date::{iso_date, last_date};
+use crate::heading::parse_heading;
+use crate::ingest::Hints;
 use crate::region::{Gazetteer, Level, LevelRules, Region};
-use crate::sections::{self, Section, heading::parse_heading};
+use crate::sections::{self, Section};
 
 /// What identifies a report and places it: shared by reports, search hits and exported
 /// records. Unknown values are `None`, never guessed.
@@ -43,14 +46,6 @@ pub struct Report {
     pub chrome_share: f64,
 }
 
-/// Hints about a report that come from outside its text (an HTML page's <title>, a crawler header).
-#[derive(Debug, Clone, Default)]
-pub struct Hints {
-    pub title: Option<String>,
-    pub issuer: Option<String>,
-    pub published: Option<String>,
-}
-
 /// How many lines from the top the title may start at, or end at.
 const TITLE_WINDOW: usize = 4;
 /// A line longer than this is prose, not a title.
@@ -64,10 +59,6 @@ const SIGNATURE_LINES: usize = 6;
 
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})\s*年").expect("static regex"));
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-        .expect("static regex")
-});
 static ISSUER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\p{Han}[\p{Han}（）()]{1,29}(人民政府|政府|办事处|委员会|党委|党工委|管委会|局|厅|办公室)$")
         .expect("static regex")
@@ -257,7 +248,7 @@ fn signature_date(lines: &[Line]) -> Option<String> {
 /// A line that ends with a date, as the text before it and the date (YYYY-MM-DD); else the line.
 fn split_dated(text: &str) -> (&str, Option<String>) {
     let trimmed = text.trim_end();
-    let Some(m) = DATE.find_iter(trimmed).last() else {
+    let Some(m) = last_date(trimmed) else {
         return (text, None);
     };
     let rest = trimmed[m.end()..].trim_start_matches('日').trim();
@@ -265,15 +256,6 @@ fn split_dated(text: &str) -> (&str, Option<String>) {
         Some(date) if rest.is_empty() => (&trimmed[..m.start()], Some(date)),
         _ => (text, None),
     }
-}
-
-/// A date written as 2024-01-17, 2024/1/17 or 2024年1月17日, as YYYY-MM-DD.
-pub fn iso_date(text: &str) -> Option<String> {
-    let c = DATE.captures(text)?;
-    let month: u32 = c[2].parse().ok()?;
-    let day: u32 = c[3].parse().ok()?;
-    ((1..=12).contains(&month) && (1..=31).contains(&day))
-        .then(|| format!("{}-{month:02}-{day:02}", &c[1]))
 }
 
 /// The year covered: from the title, else the first year the text opens with, else from the
@@ -600,18 +582,5 @@ mod tests {
         // A sentence that ends with a date is not a signature.
         let r = report("某报告\n正文。\n本报告经县政府常务会议审议通过于2024年2月1日。");
         assert_eq!(r.meta.published, None);
-    }
-
-    #[test]
-    fn dates() {
-        let rows = [
-            ("2024-01-17", Some("2024-01-17")),
-            ("2024年1月7日", Some("2024-01-07")),
-            ("2024/13/01", None),
-            ("2024117", None),
-        ];
-        for (text, iso) in rows {
-            assert_eq!(iso_date(text).as_deref(), iso, "date {text:?}");
-        }
     }
 }

@@ -11,8 +11,9 @@ use regex::Regex;
 
 use crate::classify::{SectionType, TypeRules};
 use crate::clean::clean;
+use crate::ingest::Hints;
 use crate::region::{Gazetteer, Place};
-use crate::report::{self, Hints, Report};
+use crate::report::{self, Report};
 use crate::sections;
 
 /// A small, fast, deterministic random number generator (SplitMix64).

@@ -57,14 +57,15 @@ pub fn emit_ndjson(corpus: &std::path::Path, out: &mut dyn Write) -> Result<(usi
     for file in &files {
         let extracted = ingest::format_of_file(file).and_then(|format| {
             let (bytes, _, _) = ingest::read_file(&file.path)?;
-            worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| f.reason)
+            worker::extract_in(slot.as_mut(), format, &bytes)
+                .map_err(|f| Error::Unreadable(f.reason))
         });
         let extracted = match extracted {
             Ok(e) => e,
-            Err(reason) => {
+            Err(e) => {
                 skipped.push(Skipped {
                     file: file.rel.clone(),
-                    reason,
+                    reason: e.to_string(),
                 });
                 continue;
             }

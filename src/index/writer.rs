@@ -410,8 +410,8 @@ fn read_report(
     slot: Option<&mut WorkerSlot>,
     parsing: &Parsing,
 ) -> std::result::Result<Change, String> {
-    let format = ingest::format_of_file(file)?;
-    let (bytes, size, mtime) = ingest::read_file(&file.path)?;
+    let format = ingest::format_of_file(file).map_err(|e| e.to_string())?;
+    let (bytes, size, mtime) = ingest::read_file(&file.path).map_err(|e| e.to_string())?;
     let fingerprint = fnv1a(data_hash, &bytes);
     if previous == Some(fingerprint) {
         return Ok(Change::Unchanged);

@@ -6,28 +6,28 @@ use std::io::{Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::Extracted;
-use crate::report::Hints;
-use crate::sections::heading::parse_heading;
+use super::{Extracted, Hints};
+use crate::error::{Error, Result};
+use crate::heading::parse_heading;
 
 /// The most text a document part may inflate to (a zip bomb stops here).
 const MAX_XML_BYTES: u64 = 256 * 1024 * 1024;
 
-pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
+pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     let not_docx = |e: &dyn std::fmt::Display| {
-        format!(
+        Error::Unreadable(format!(
             "not a valid .docx ({e}); if it is an old .doc renamed, open it in Word or WPS and save as .docx"
-        )
+        ))
     };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_docx(&e))?;
     let part = archive
         .by_name("word/document.xml")
         .map_err(|e| not_docx(&e))?;
     let too_large = || {
-        format!(
+        Error::Unreadable(format!(
             "too large when unpacked: its text part (word/document.xml) inflates to more than {} MB",
             MAX_XML_BYTES / (1024 * 1024)
-        )
+        ))
     };
     // The declared size can lie; the read below is held to the limit whatever it says.
     if part.size() > MAX_XML_BYTES {
@@ -239,7 +239,9 @@ mod tests {
 
     #[test]
     fn broken_zip_is_named() {
-        let err = extract(b"PK\x03\x04 this is not a zip").expect_err("broken");
+        let err = extract(b"PK\x03\x04 this is not a zip")
+            .expect_err("broken")
+            .to_string();
         assert!(
             err.contains("not a valid .docx") && err.contains("save as .docx"),
             "{err}"
@@ -260,7 +262,7 @@ mod tests {
         }
         let bomb = zip.finish().expect("zip").into_inner();
         assert!(bomb.len() < 2 << 20, "a small file: {} bytes", bomb.len());
-        let err = extract(&bomb).expect_err("a bomb");
+        let err = extract(&bomb).expect_err("a bomb").to_string();
         assert!(err.contains("too large when unpacked"), "{err}");
     }
 }

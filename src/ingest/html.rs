@@ -10,8 +10,9 @@ use encoding_rs::Encoding;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use super::{Extracted, text};
-use crate::report::{Hints, iso_date};
+use super::{Extracted, Hints, text};
+use crate::date::iso_date;
+use crate::error::Result;
 
 /// Elements that are never article text.
 const SKIPPED: [&str; 14] = [
@@ -78,7 +79,7 @@ static PAGE_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:来源|发布机构)\s*[:：]\s*([\p{Han}（）()]{2,30})").expect("static regex")
 });
 
-pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
+pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     let (html, encoding) = decode(bytes)?;
     // The HTML parser's cost grows with the square of the nesting depth (each start tag looks
     // down the stack of open elements): a page nested deeper than a person's page ever is is
@@ -123,7 +124,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
 }
 
 /// Decodes a page: its declared charset when it has one, else as plain text.
-fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
     if Encoding::for_bom(bytes).is_none() {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]);
         if let Some(encoding) = CHARSET

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::report::Hints;
+use crate::error::{Error, Result};
 
 /// A file found under the corpus root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,16 @@ pub struct CorpusFile {
 pub struct Skipped {
     pub file: String,
     pub reason: String,
+}
+
+/// What a file says about its report beside its text (an HTML page's <title>, its publication
+/// date): the report parser prefers them to what it finds in the text.
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    pub title: Option<String>,
+    pub issuer: Option<String>,
+    /// YYYY-MM-DD ([`crate::date::iso_date`]).
+    pub published: Option<String>,
 }
 
 /// The text of a file, ready for the report parser.
@@ -108,7 +118,7 @@ const LEGACY: [(&str, &str); 6] = [
     ("ofd", "an OFD document: export it to PDF or .docx"),
 ];
 
-fn format_of(path: &Path) -> Result<FileFormat, String> {
+fn format_of(path: &Path) -> Result<FileFormat> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -117,10 +127,12 @@ fn format_of(path: &Path) -> Result<FileFormat, String> {
         return Ok(*format);
     }
     if let Some((_, advice)) = LEGACY.iter().find(|(e, _)| *e == ext) {
-        return Err(format!(".{ext} cannot be read: {advice}"));
+        return Err(Error::Unreadable(format!(
+            ".{ext} cannot be read: {advice}"
+        )));
     }
     let known: Vec<String> = FORMATS.iter().map(|(e, _)| format!(".{e}")).collect();
-    Err(if ext.is_empty() {
+    Err(Error::Unreadable(if ext.is_empty() {
         format!(
             "no file extension; reports are read from {}",
             known.join(", ")
@@ -130,7 +142,7 @@ fn format_of(path: &Path) -> Result<FileFormat, String> {
             "unsupported format .{ext}; reports are read from {}",
             known.join(", ")
         )
-    })
+    }))
 }
 
 /// Lists the candidate files under `root`, sorted by path, with the entries that could not be
@@ -173,10 +185,10 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
             match link_inside(&real_root, path) {
                 Ok(true) => {}
                 Ok(false) => continue,
-                Err(reason) => {
+                Err(e) => {
                     skipped.push(Skipped {
                         file: relative(root, path),
-                        reason,
+                        reason: e.to_string(),
                     });
                     continue;
                 }
@@ -200,7 +212,10 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
                 path: path.to_path_buf(),
                 rel,
             }),
-            Err(reason) => skipped.push(Skipped { file: rel, reason }),
+            Err(e) => skipped.push(Skipped {
+                file: rel,
+                reason: e.to_string(),
+            }),
         }
     }
     (files, skipped)
@@ -208,38 +223,42 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
 
 /// Whether a symbolic link (not followed by the walk) is a file to read: one to a file inside the
 /// corpus. A link to a folder inside it is not walked twice; the error says why a link is not read.
-fn link_inside(real_root: &Path, link: &Path) -> Result<bool, String> {
+fn link_inside(real_root: &Path, link: &Path) -> Result<bool> {
     let target = std::fs::canonicalize(link).map_err(|e| {
         let to = std::fs::read_link(link)
             .map(|t| escape_name(t.as_os_str().as_encoded_bytes()))
             .unwrap_or_default();
-        format!("a symbolic link to {to} that cannot be followed ({e})")
+        Error::Unreadable(format!(
+            "a symbolic link to {to} that cannot be followed ({e})"
+        ))
     })?;
     let shown = escape_name(target.as_os_str().as_encoded_bytes());
     if !target.starts_with(real_root) {
-        return Err(format!(
+        return Err(Error::Unreadable(format!(
             "a symbolic link to {shown}, outside the corpus (use --follow-links)"
-        ));
+        )));
     }
     if target.is_dir() {
         let parent = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
-        return Err(if parent.is_some_and(|p| p.starts_with(&target)) {
-            "symbolic link loop; not followed".to_string()
-        } else {
-            format!(
-                "a symbolic link to the folder {shown} inside the corpus, read there; not followed"
-            )
-        });
+        return Err(Error::Unreadable(
+            if parent.is_some_and(|p| p.starts_with(&target)) {
+                "symbolic link loop; not followed".to_string()
+            } else {
+                format!(
+                    "a symbolic link to the folder {shown} inside the corpus, read there; not followed"
+                )
+            },
+        ));
     }
     Ok(target.is_file())
 }
 /// Turns a file's bytes into text, by its format. The error is the reason to show the user.
-pub fn extract(file: &CorpusFile, bytes: &[u8]) -> Result<Extracted, String> {
+pub fn extract(file: &CorpusFile, bytes: &[u8]) -> Result<Extracted> {
     extract_format(format_of(&file.path)?, bytes)
 }
 
 /// The format a file is read as, by its extension; the error says why it is not read.
-pub fn format_of_file(file: &CorpusFile) -> Result<FileFormat, String> {
+pub fn format_of_file(file: &CorpusFile) -> Result<FileFormat> {
     format_of(&file.path)
 }
 
@@ -250,7 +269,7 @@ pub fn is_risky(format: FileFormat) -> bool {
 }
 
 /// Turns bytes into text as `format`. The error is the reason to show the user.
-pub fn extract_format(format: FileFormat, bytes: &[u8]) -> Result<Extracted, String> {
+pub fn extract_format(format: FileFormat, bytes: &[u8]) -> Result<Extracted> {
     let mut extracted = match format {
         FileFormat::Text => text::extract(bytes)?,
         FileFormat::Html => html::extract(bytes)?,
@@ -259,7 +278,9 @@ pub fn extract_format(format: FileFormat, bytes: &[u8]) -> Result<Extracted, Str
     };
     extracted.format = Some(format);
     if extracted.text.trim().is_empty() {
-        return Err("no text: the file is empty or holds only white space".into());
+        return Err(Error::Unreadable(
+            "no text: the file is empty or holds only white space".into(),
+        ));
     }
     Ok(extracted)
 }
@@ -277,7 +298,7 @@ const O_NONBLOCK: i32 = 0o4000;
 /// Reads a corpus file, with its size and modification time: a regular file of at most
 /// [`MAX_FILE_BYTES`]. What was opened is checked, not what was listed: a file swapped for a
 /// FIFO or a device between the walk and the read is refused, never waited on.
-pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128), String> {
+pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(target_os = "linux")]
@@ -285,15 +306,14 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128), String> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(O_NONBLOCK);
     }
-    let file = options
-        .open(path)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    let cannot_read = |e: std::io::Error| Error::Unreadable(format!("cannot read: {e}"));
+    let file = options.open(path).map_err(cannot_read)?;
+    let meta = file.metadata().map_err(cannot_read)?;
     if !meta.is_file() {
-        return Err(format!(
+        return Err(Error::Unreadable(format!(
             "not a regular file ({}); only files are read",
             kind_of(&meta.file_type())
-        ));
+        )));
     }
     let size = meta.len();
     if size > MAX_FILE_BYTES {
@@ -307,19 +327,19 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128), String> {
     let mut bytes = Vec::with_capacity(size as usize);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(cannot_read)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
     Ok((bytes, size, mtime))
 }
 
-fn too_large(size: u64) -> String {
-    format!(
+fn too_large(size: u64) -> Error {
+    Error::Unreadable(format!(
         "too large: {} MB; files up to {} MB are read",
         size / (1024 * 1024),
         MAX_FILE_BYTES / (1024 * 1024)
-    )
+    ))
 }
 
 fn kind_of(t: &std::fs::FileType) -> &'static str {
@@ -441,7 +461,7 @@ mod tests {
             (dir.path(), "a folder"),
         ];
         for (path, kind) in rows {
-            let err = read_file(path).expect_err("not a file");
+            let err = read_file(path).expect_err("not a file").to_string();
             assert!(
                 err.contains("not a regular file") && err.contains(kind),
                 "{path:?}: {err}"

@@ -3,24 +3,29 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::Extracted;
+use crate::error::{Error, Result};
 
-pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
+pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     // pdf-extract panics on some malformed files; a bad PDF must cost one file, not the run.
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    // The panic hook is left alone (swapping it is racy between parsing threads): its message
+    // goes to the stderr of the worker process that reads PDFs, which the parent discards,
+    // naming the file itself.
     let result = catch_unwind(AssertUnwindSafe(|| {
         pdf_extract::extract_text_from_mem(bytes)
     }));
-    std::panic::set_hook(previous);
     let text = match result {
         Ok(Ok(text)) => text,
-        Ok(Err(e)) => return Err(format!("not a readable PDF ({e})")),
-        Err(_) => return Err("not a readable PDF (the PDF reader failed on its structure)".into()),
+        Ok(Err(e)) => return Err(Error::Unreadable(format!("not a readable PDF ({e})"))),
+        Err(_) => {
+            return Err(Error::Unreadable(
+                "not a readable PDF (the PDF reader failed on its structure)".into(),
+            ));
+        }
     };
     if text.chars().filter(|c| !c.is_whitespace()).count() == 0 {
-        return Err(
+        return Err(Error::Unreadable(
             "a PDF with no text layer (a scan?): run OCR on it and index the result".into(),
-        );
+        ));
     }
     Ok(Extracted {
         text,
@@ -80,6 +85,18 @@ pub fn pdf_with_text(lines: &[&str]) -> Vec<u8> {
     pdf_of_objects(&objects)
 }
 
+/// A PDF its reader panics on: a Type0 font in an encoding pdf-extract does not know (a name
+/// as long as the one it replaces, so that the cross-reference table still holds). For tests.
+#[doc(hidden)]
+pub fn pdf_its_reader_panics_on() -> Vec<u8> {
+    let pdf = pdf_with_text(&["法治政府建设年度报告"]);
+    let at = pdf
+        .windows(11)
+        .position(|w| w == b"/Identity-H")
+        .expect("the font's encoding");
+    [&pdf[..at], b"/Unknown--H", &pdf[at + 11..]].concat()
+}
+
 /// A PDF file of `objects` (numbered from 1, the first the catalog), with its cross-reference
 /// table and trailer. For tests.
 #[doc(hidden)]
@@ -111,6 +128,8 @@ pub fn pdf_of_objects(objects: &[Vec<u8>]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
 
     #[test]
@@ -128,13 +147,70 @@ mod tests {
 
     #[test]
     fn a_pdf_without_text_is_called_a_scan() {
-        let err = extract(&pdf_with_text(&[])).expect_err("no text");
+        let err = extract(&pdf_with_text(&[]))
+            .expect_err("no text")
+            .to_string();
         assert!(err.contains("no text layer"), "{err}");
+    }
+
+    /// Two PDFs that panic their reader, read at once on two threads, and then a panic
+    /// elsewhere: each reaches the process's panic hook, which reading a PDF never replaces (a
+    /// hook swapped around the reader left panics silenced for good when two overlapped).
+    #[test]
+    fn a_reader_panic_is_caught_without_touching_the_panic_hook() {
+        static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        let previous = Arc::new(std::panic::take_hook());
+        let forward = Arc::clone(&previous);
+        // Panics on this test's threads are counted; other tests' go to the hook there was.
+        std::panic::set_hook(Box::new(move |info| match std::thread::current().name() {
+            Some(name) if name.starts_with("hook-probe") => {
+                SEEN.lock().expect("not poisoned").push(name.to_string())
+            }
+            _ => forward(info),
+        }));
+        let pdf = pdf_its_reader_panics_on();
+        let readers: Vec<_> = (0..2)
+            .map(|i| {
+                let pdf = pdf.clone();
+                std::thread::Builder::new()
+                    .name(format!("hook-probe-pdf-{i}"))
+                    .spawn(move || extract(&pdf))
+                    .expect("a thread")
+            })
+            .collect();
+        for reader in readers {
+            let err = reader
+                .join()
+                .expect("the reader's panic is caught")
+                .expect_err("a PDF its reader panics on");
+            assert!(err.to_string().contains("not a readable PDF"), "{err}");
+        }
+        let elsewhere = std::thread::Builder::new()
+            .name("hook-probe-elsewhere".into())
+            .spawn(|| panic!("a panic outside the PDF reader"))
+            .expect("a thread")
+            .join();
+        assert!(elsewhere.is_err());
+        drop(std::panic::take_hook());
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+        let mut seen = SEEN.lock().expect("not poisoned").clone();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                "hook-probe-elsewhere",
+                "hook-probe-pdf-0",
+                "hook-probe-pdf-1"
+            ],
+            "every panic reaches the process's hook: none is silenced"
+        );
     }
 
     #[test]
     fn garbage_is_not_a_pdf() {
-        let err = extract(b"%PDF-1.4\n garbage").expect_err("garbage");
+        let err = extract(b"%PDF-1.4\n garbage")
+            .expect_err("garbage")
+            .to_string();
         assert!(err.contains("not a readable PDF"), "{err}");
     }
 }

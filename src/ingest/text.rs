@@ -6,11 +6,12 @@ use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_8};
 
 use super::Extracted;
+use crate::error::{Error, Result};
 
 /// Share of control characters above which "text" is binary data with a .txt name.
 const MAX_CONTROL_SHARE: f64 = 0.01;
 
-pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
+pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     let (text, encoding) = decode(bytes)?;
     Ok(Extracted {
         text,
@@ -20,15 +21,15 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
 }
 
 /// Decodes text bytes, saying which encoding they were in.
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
     let (encoding, body) = match Encoding::for_bom(bytes) {
         Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
         None if std::str::from_utf8(bytes).is_ok() => (UTF_8, bytes),
         None => {
             if bytes.contains(&0) {
-                return Err(
+                return Err(Error::Unreadable(
                     "binary data, not text (NUL bytes and no UTF-16 byte-order mark)".into(),
-                );
+                ));
             }
             let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
             detector.feed(bytes, true);
@@ -37,11 +38,11 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     };
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
     if had_errors {
-        return Err(format!(
+        return Err(Error::Unreadable(format!(
             "not readable as text: the bytes are not valid {} (the most likely encoding); \
              save the file as UTF-8",
             encoding.name()
-        ));
+        )));
     }
     let total = text.chars().count().max(1);
     let control = text
@@ -49,9 +50,9 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
         .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
         .count();
     if control as f64 / total as f64 > MAX_CONTROL_SHARE {
-        return Err(format!(
+        return Err(Error::Unreadable(format!(
             "binary data, not text ({control} control characters)"
-        ));
+        )));
     }
     Ok((text.into_owned(), encoding.name()))
 }
@@ -111,7 +112,7 @@ mod tests {
             &[0x01, 0x02, 0x03, 0x04, 0x05, 0x06],
         ];
         for bytes in rows {
-            let err = decode(bytes).expect_err("binary");
+            let err = decode(bytes).expect_err("binary").to_string();
             assert!(
                 err.contains("binary") || err.contains("not readable"),
                 "{err}"

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Extracted, FileFormat};
-use crate::report::Hints;
+use super::{Extracted, FileFormat, Hints};
+use crate::error::Error;
 
 /// How long one file may take to be read, by default.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -54,8 +54,9 @@ impl Default for Limits {
 /// How the risky formats are parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Isolation {
-    /// In this process: a crash in a reader ends the run. For tests and library users who
-    /// trust their files.
+    /// In this process: a crash in a reader ends the run, and a reader's panic (caught, the
+    /// file refused) prints its message on this process's standard error. For tests and
+    /// library users who trust their files.
     InProcess,
     /// In worker processes started as `exe --parse-worker`.
     Workers { exe: PathBuf, limits: Limits },
@@ -100,9 +101,9 @@ impl Failure {
     }
 }
 
-impl From<String> for Failure {
-    fn from(reason: String) -> Failure {
-        Failure::refused(reason)
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::refused(error.to_string())
     }
 }
 
@@ -195,7 +196,8 @@ pub fn serve(input: impl Read, output: impl Write) -> std::io::Result<()> {
                 published: e.hints.published,
                 encoding: e.encoding.map(String::from),
             },
-            Ok(Err(reason)) => Reply::Refused(reason),
+            // The reason crosses to the parent as text: the one place ingest's error is a string.
+            Ok(Err(error)) => Reply::Refused(error.to_string()),
             Err(_) => Reply::Refused(format!(
                 "the {} reader failed on this file (an internal error)",
                 reader_name(format)
@@ -225,7 +227,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    fn start(exe: &PathBuf) -> Result<Worker, String> {
+    fn start(exe: &PathBuf) -> Result<Worker, Failure> {
         let mut child = Command::new(exe)
             .arg("--parse-worker")
             .stdin(Stdio::piped())
@@ -233,11 +235,16 @@ impl Worker {
             // A crashing reader prints its panic or overflow there; the parent names the file.
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot start a parsing worker ({}): {e}", exe.display()))?;
+            .map_err(|e| {
+                Failure::refused(format!(
+                    "cannot start a parsing worker ({}): {e}",
+                    exe.display()
+                ))
+            })?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
             let _ = child.wait();
-            return Err("cannot talk to a parsing worker".into());
+            return Err(Failure::refused("cannot talk to a parsing worker"));
         };
         let (send, replies) = mpsc::channel();
         // A thread per worker reads its replies, so that the parent can wait with a deadline.

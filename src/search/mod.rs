@@ -31,12 +31,12 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocumen
 
 use crate::classify::SectionType;
 use crate::error::{Error, Result};
+use crate::heading::point_ordinal_at;
 use crate::index::tokenizer::covering_grams;
 use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
 use crate::region::Level;
 use crate::report::ReportMeta;
-use crate::sections::heading::point_ordinal_at;
 use crate::sections::{MAX_SHOWN_BYTES, MAX_SHOWN_POINTS};
 use collector::{Match, NONE, Tally, TallyCollector};
 pub use filters::did_you_mean;

@@ -8,13 +8,11 @@
 //! cut). Each part keeps the section's heading path and type and is cited by the source line
 //! where it starts; parts do not overlap, so nothing is counted twice.
 
-pub mod heading;
-
 use serde::Serialize;
 
 use crate::classify::{SectionType, TypeRules};
 use crate::clean::Line;
-use heading::{parse_heading, point_marker_at};
+use crate::heading::{self, parse_heading, point_marker_at};
 
 /// One section of a report: the unit that is indexed, searched and cited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -7,8 +7,8 @@ use fazhi_search::clean::{Line, clean};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::passage::{MAX_PASSAGE_MATCHES, find};
 use fazhi_search::export::{PassageOptions, Record};
+use fazhi_search::heading::{parse_heading, point_marker_at};
 use fazhi_search::report::parse;
-use fazhi_search::sections::heading::{parse_heading, point_marker_at};
 use fazhi_search::sections::{MAX_SECTION_CHARS, split_inline_headings};
 use fazhi_search::{Engine, SearchRequest, search};
 

@@ -8,6 +8,7 @@ mod crawl;
 mod facets;
 mod formats;
 mod integrity;
+mod layers;
 mod oneline;
 mod places;
 mod poison;

@@ -94,6 +94,31 @@ fn a_pdf_that_crashes_its_reader_is_named_skipped_and_not_retried_until_it_chang
     );
 }
 
+#[test]
+fn a_pdf_its_reader_panics_on_is_one_line_naming_it() {
+    let pdf = fazhi_search::ingest::pdf::pdf_its_reader_panics_on();
+    let dir = temp_corpus(&[
+        ("corpus/panics.pdf", &pdf),
+        (
+            "corpus/good.txt",
+            "某镇2023年法治政府建设年度报告\n一、工作开展情况\n照常索引的报告。\n".as_bytes(),
+        ),
+    ]);
+    let out = run("fazhi-index", dir.path(), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "the run goes on: {err}");
+    let named: Vec<&str> = err.lines().filter(|l| l.contains("panics.pdf")).collect();
+    assert!(
+        matches!(named[..], [line] if line.contains("skipped panics.pdf: not a readable PDF")),
+        "one line names the file: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "the reader's panic stays in the worker: {err}"
+    );
+    assert_eq!(reports_with(&dir.path().join("index"), "照常索引"), 1);
+}
+
 /// A PDF whose one page's content stream inflates from about 1 MB to `inflated` bytes of
 /// spaces (valid content: white space between no operators).
 fn pdf_stream_bomb(inflated: usize) -> Vec<u8> {

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use fazhi_search::report::{self, Hints};
+use fazhi_search::ingest::Hints;
+use fazhi_search::report;
 use fazhi_search::{Query, normalize};
 use proptest::prelude::*;
 

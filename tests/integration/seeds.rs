@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use fazhi_search::report::{self, Hints, Report};
+use fazhi_search::ingest::Hints;
+use fazhi_search::report::{self, Report};
 use fazhi_search::{Query, normalize};
 
 use crate::util::{search_all, seed_files};
