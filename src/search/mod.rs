@@ -193,6 +193,83 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
 }
 
+/// Hits read back per piece of work on a search thread, and the first page of a search.
+const HIT_RUN: usize = 256;
+
+/// Hits a whole search ([`Engine::search`]) reads from the document store at once.
+const HIT_WINDOW: usize = 16_384;
+
+/// A search whose matches are counted and ranked, and whose hits are still in the document
+/// store: they are read a window at a time, in rank order ([`Ranked::next_window`]), so that an
+/// export of every match holds one window of them, never all. Made by [`Engine::rank`], read
+/// with the same engine.
+pub struct Ranked {
+    pub total_sections: usize,
+    pub total_reports: usize,
+    pub facets: Facets,
+    pub facet_sizes: FacetSizes,
+    /// The first page of hits, read with the facets.
+    first: Option<Vec<Hit>>,
+    /// The ranked matches whose hits are still to be read.
+    matches: std::vec::IntoIter<Match>,
+    /// Hits read from the document store so far.
+    read: usize,
+    len: usize,
+    searcher: Searcher,
+    maps: Arc<FacetMaps>,
+    under: SubSections,
+}
+
+impl Ranked {
+    /// The number of hits the search gives (at most its `limit`).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many hits have been read from the document store so far: a window ahead of what
+    /// has been handed out at most.
+    pub fn hits_read(&self) -> usize {
+        self.read
+    }
+
+    /// The next hits in rank order, at most `window` of them (the first call gives the first
+    /// page, read with the facets), each made into a `T` by `make` on the search thread that
+    /// read it; None once every hit has been given.
+    pub fn next_window<T: Send>(
+        &mut self,
+        engine: &Engine,
+        window: usize,
+        make: impl Fn(Hit) -> T + Sync,
+    ) -> Result<Option<Vec<T>>> {
+        check::guard(&engine.handle.path, || {
+            self.read_window(engine, window, make)
+        })
+    }
+
+    fn read_window<T: Send>(
+        &mut self,
+        engine: &Engine,
+        window: usize,
+        make: impl Fn(Hit) -> T + Sync,
+    ) -> Result<Option<Vec<T>>> {
+        if let Some(first) = self.first.take() {
+            if !first.is_empty() || self.matches.len() == 0 {
+                return Ok((!first.is_empty()).then(|| first.into_iter().map(make).collect()));
+            }
+        }
+        let matches: Vec<Match> = self.matches.by_ref().take(window.max(1)).collect();
+        if matches.is_empty() {
+            return Ok(None);
+        }
+        self.read += matches.len();
+        engine.read_in_store_order(self, &matches, &make).map(Some)
+    }
+}
+
 /// How the hits an engine reads from the document store fall into its blocks (64 KiB of
 /// sections, compressed together), which decides whether decompressed blocks are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,6 +401,30 @@ impl Engine {
     }
 
     fn search_with(&self, request: &SearchRequest, under: SubSections) -> Result<SearchResults> {
+        let mut ranked = self.rank_with(request, under)?;
+        let mut hits = Vec::with_capacity(ranked.len());
+        while let Some(window) = ranked.read_window(self, HIT_WINDOW, |hit| hit)? {
+            hits.extend(window);
+        }
+        Ok(SearchResults {
+            total_sections: ranked.total_sections,
+            total_reports: ranked.total_reports,
+            facets: ranked.facets,
+            facet_sizes: ranked.facet_sizes,
+            hits,
+        })
+    }
+
+    /// Runs a search, counting and ranking its matches, and leaves the hits in the document
+    /// store to be read a window at a time ([`Ranked::next_window`]): an export of every match
+    /// holds one window of it, never all of it. The hits are [`Engine::search`]'s, in its order.
+    pub fn rank(&self, request: &SearchRequest) -> Result<Ranked> {
+        check::guard(&self.handle.path, || {
+            self.rank_with(request, SubSections::Shown)
+        })
+    }
+
+    fn rank_with(&self, request: &SearchRequest, under: SubSections) -> Result<Ranked> {
         self.check_filters(&request.filters)?;
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
@@ -332,9 +433,9 @@ impl Engine {
             &*query,
             &TallyCollector::new(request.limit, Arc::clone(&maps)),
         )?;
-        // The facets and each hit are made on the search threads, which are idle by now: the
-        // facets walk every counted place, and each hit decompresses its block of the
-        // document store (64 KiB of zstd).
+        // The facets and the first page of hits are made on the search threads, which are idle
+        // by now: the facets walk every counted place, and each hit decompresses its block of
+        // the document store (64 KiB of zstd).
         enum Part<'a> {
             Facets,
             Hit(&'a Match),
@@ -343,7 +444,9 @@ impl Engine {
             Facets(Facets, FacetSizes),
             Hit(Hit),
         }
-        let parts = std::iter::once(Part::Facets).chain(tally.matches.iter().map(Part::Hit));
+        let page = tally.matches.len().min(HIT_RUN);
+        let parts =
+            std::iter::once(Part::Facets).chain(tally.matches[..page].iter().map(Part::Hit));
         let made = self.handle.index.search_executor().map(
             |part| {
                 Ok(match part {
@@ -356,24 +459,77 @@ impl Engine {
             },
             parts,
         )?;
-        let mut hits = Vec::with_capacity(tally.matches.len());
+        let mut first = Vec::with_capacity(page);
         let mut counted = None;
         for made in made {
             match made? {
                 Made::Facets(facets, sizes) => counted = Some((facets, sizes)),
-                Made::Hit(hit) => hits.push(hit),
+                Made::Hit(hit) => first.push(hit),
             }
         }
         let (facets, facet_sizes) = counted.ok_or_else(|| {
             tantivy::TantivyError::InternalError("the facets were not counted".into())
         })?;
-        Ok(SearchResults {
+        let mut matches = tally.matches;
+        let len = matches.len();
+        matches.drain(..page);
+        Ok(Ranked {
             total_sections: tally.total,
             total_reports: tally.reports,
             facets,
             facet_sizes,
-            hits,
+            first: Some(first),
+            read: page,
+            len,
+            matches: matches.into_iter(),
+            searcher,
+            maps,
+            under,
         })
+    }
+
+    /// The hits of `matches` (in rank order) made into `T`s by `make`, in rank order. They are
+    /// read from the document store in document order, in runs of [`HIT_RUN`] on the search
+    /// threads: the hits of one block are read together and decompress it once (in rank order,
+    /// a large export decompressed a 64 KiB block for nearly every hit).
+    fn read_in_store_order<T: Send>(
+        &self,
+        ranked: &Ranked,
+        matches: &[Match],
+        make: &(impl Fn(Hit) -> T + Sync),
+    ) -> Result<Vec<T>> {
+        let mut order: Vec<(usize, &Match)> = matches.iter().enumerate().collect();
+        order.sort_unstable_by_key(|(_, m)| (m.address.segment_ord, m.address.doc_id));
+        let runs = order.chunks(HIT_RUN);
+        let made = self.handle.index.search_executor().map(
+            |run: &[(usize, &Match)]| {
+                run.iter()
+                    .map(|&(rank, m)| {
+                        let hit = self.hit(&ranked.searcher, &ranked.maps, m, ranked.under)?;
+                        Ok((rank, make(hit)))
+                    })
+                    .collect::<Result<Vec<(usize, T)>>>()
+                    .map_err(|e| match e {
+                        Error::Engine(e) => e,
+                        other => tantivy::TantivyError::InternalError(other.to_string()),
+                    })
+            },
+            runs,
+        )?;
+        let mut placed: Vec<Option<T>> = std::iter::repeat_with(|| None)
+            .take(matches.len())
+            .collect();
+        for (rank, made) in made.into_iter().flatten() {
+            placed[rank] = Some(made);
+        }
+        placed
+            .into_iter()
+            .map(|t| {
+                t.ok_or_else(|| {
+                    tantivy::TantivyError::InternalError("a hit was not read".into()).into()
+                })
+            })
+            .collect()
     }
 
     /// The number of matching sections, and nothing else: no ranking, no facets, no stored
