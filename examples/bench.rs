@@ -322,7 +322,7 @@ fn bench_exports(args: &Args, root: &Path, index: &Path, query_bin: &Path) -> an
         "Exports of every hit of `{EXPORT_QUERY}` (`fazhi-query {EXPORT_QUERY} --all -o FILE`, one process each, p50 of 3):\n"
     );
     println!(
-        "| format | binary | passages | wall | passages/s | peak RSS |\n|---|---|---|---|---|---|"
+        "| format | binary | passages | wall | passages/s | CPU time | passages per CPU second | peak RSS |\n|---|---|---|---|---|---|---|---|"
     );
     for format in ["csv", "jsonl", "xlsx"] {
         let out = root.join(format!("export.{format}"));
@@ -349,10 +349,12 @@ fn bench_exports(args: &Args, root: &Path, index: &Path, query_bin: &Path) -> an
             let run = &runs[runs.len() / 2];
             let peak = runs.iter().map(|r| r.max_rss_kb).max().unwrap_or(0);
             println!(
-                "| {format} | {name} | {} | {:.2} s | {} | {:.0} MiB |",
+                "| {format} | {name} | {} | {:.2} s | {} | {:.2} s | {} | {:.0} MiB |",
                 thousands(passages),
                 run.wall.as_secs_f64(),
                 thousands((passages as f64 / run.wall.as_secs_f64()) as usize),
+                run.cpu.as_secs_f64(),
+                thousands((passages as f64 / run.cpu.as_secs_f64()) as usize),
                 peak as f64 / 1024.0
             );
         }
