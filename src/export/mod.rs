@@ -303,7 +303,7 @@ const RECORD_BYTES: usize = 1024;
 /// One hit of a window: its record, or (for CSV and JSON Lines) the row it becomes, made on the
 /// search thread that read it and held as bytes, several times smaller than the record.
 enum Piece {
-    Record(Record),
+    Record(Box<Record>),
     Row(Vec<u8>),
 }
 
@@ -352,7 +352,7 @@ impl<E: Borrow<Engine>> RecordStream<E> {
                 let record = Record::new(&hit, &terms, passage);
                 match rows {
                     Some(format) => Piece::Row(row_bytes(&record, format)),
-                    None => Piece::Record(record),
+                    None => Piece::Record(Box::new(record)),
                 }
             })?;
         let Some(pieces) = window else {
@@ -398,7 +398,7 @@ impl<E: Borrow<Engine>> Iterator for RecordStream<E> {
         // Rows are only asked for by `write_stream`, which then reads rows only.
         self.rows = None;
         match self.next_piece()? {
-            Ok(Piece::Record(record)) => Some(Ok(record)),
+            Ok(Piece::Record(record)) => Some(Ok(*record)),
             Ok(Piece::Row(_)) => Some(Err(io::Error::other("an export mixed rows and records"))),
             Err(e) => Some(Err(e)),
         }

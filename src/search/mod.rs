@@ -256,10 +256,11 @@ impl Ranked {
         window: usize,
         make: impl Fn(Hit) -> T + Sync,
     ) -> Result<Option<Vec<T>>> {
-        if let Some(first) = self.first.take() {
-            if !first.is_empty() || self.matches.len() == 0 {
-                return Ok((!first.is_empty()).then(|| first.into_iter().map(make).collect()));
-            }
+        // The first page is empty only when there is no hit at all.
+        if let Some(first) = self.first.take()
+            && !first.is_empty()
+        {
+            return Ok(Some(first.into_iter().map(make).collect()));
         }
         let matches: Vec<Match> = self.matches.by_ref().take(window.max(1)).collect();
         if matches.is_empty() {
