@@ -292,7 +292,7 @@ pub fn write_stream<E: Borrow<Engine>>(
 /// or records). The larger the window, the fewer times each block of the document store is
 /// decompressed: a window's hits are read in the store's order, and most windows touch most
 /// blocks.
-const WINDOW_BYTES: usize = 16 << 20;
+const WINDOW_BYTES: usize = 32 << 20;
 /// The most hits in one window of an export (and the fewest, after the first page).
 const MAX_WINDOW: usize = 65_536;
 const MIN_WINDOW: usize = 64;

@@ -504,9 +504,24 @@ impl Engine {
         let runs = order.chunks(HIT_RUN);
         let made = self.handle.index.search_executor().map(
             |run: &[(usize, &Match)]| {
+                // In the store's order a report's hits come together: its metadata is read
+                // once for them (a few look-ups in the fast columns' dictionaries each).
+                let mut last: Option<(u32, u64, ReportMeta)> = None;
                 run.iter()
                     .map(|&(rank, m)| {
-                        let hit = self.hit(&ranked.searcher, &ranked.maps, m, ranked.under)?;
+                        let (searcher, maps) = (&ranked.searcher, &*ranked.maps);
+                        let segment = m.address.segment_ord;
+                        let meta = match &last {
+                            Some((s, key, meta)) if *s == segment && *key == m.report_key => {
+                                meta.clone()
+                            }
+                            _ => {
+                                let meta = self.report_meta(searcher, maps, m)?;
+                                last = Some((segment, m.report_key, meta.clone()));
+                                meta
+                            }
+                        };
+                        let hit = self.hit_of_report(searcher, maps, m, ranked.under, meta)?;
                         Ok((rank, make(hit)))
                     })
                     .collect::<Result<Vec<(usize, T)>>>()
@@ -776,6 +791,19 @@ impl Engine {
         m: &Match,
         under: SubSections,
     ) -> Result<Hit> {
+        let meta = self.report_meta(searcher, maps, m)?;
+        self.hit_of_report(searcher, maps, m, under, meta)
+    }
+
+    /// A hit whose report's metadata is known (read for another hit of the same report).
+    fn hit_of_report(
+        &self,
+        searcher: &Searcher,
+        maps: &FacetMaps,
+        m: &Match,
+        under: SubSections,
+        meta: ReportMeta,
+    ) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
@@ -790,29 +818,8 @@ impl Engine {
         if under == SubSections::Shown && is_heading_only(&text, &headings) {
             text = self.with_sub_sections(searcher, m, &headings, text)?;
         }
-        let meta = self.hit_columns(searcher, m)?;
-        let doc_id = m.address.doc_id;
-        let (place, year) = maps.reports.report(m.address.segment_ord, doc_id);
-        let label = |map: &OrdinalMap, ord: Option<u32>| {
-            Some(map.label(ord?))
-                .filter(|l| !l.is_empty())
-                .map(String::from)
-        };
         Ok(Hit {
-            meta: ReportMeta {
-                file: column_text(&meta.file, doc_id)?.unwrap_or_default(),
-                title: column_text(&meta.title, doc_id)?,
-                town: label(&maps.town, place.map(|p| p.town)),
-                county: label(&maps.county, place.map(|p| p.county)),
-                city: label(&maps.city, place.map(|p| p.city)),
-                province: label(&maps.province, place.map(|p| p.province)),
-                level: place
-                    .and_then(|p| maps.level.label(p.level).parse().ok())
-                    .unwrap_or_default(),
-                year,
-                issuer: column_text(&meta.issuer, doc_id)?,
-                published: column_text(&meta.published, doc_id)?,
-            },
+            meta,
             section_type: m
                 .section_type
                 .map(|g| maps.section_type.label(g).to_string())
@@ -821,6 +828,33 @@ impl Engine {
             line: m.line,
             text,
             score: m.score,
+        })
+    }
+
+    /// The metadata of the report a match is in: its place and year from the report table, the
+    /// rest from the fast columns (the same for every section of the report).
+    fn report_meta(&self, searcher: &Searcher, maps: &FacetMaps, m: &Match) -> Result<ReportMeta> {
+        let columns = self.hit_columns(searcher, m)?;
+        let doc_id = m.address.doc_id;
+        let (place, year) = maps.reports.report(m.address.segment_ord, doc_id);
+        let label = |map: &OrdinalMap, ord: Option<u32>| {
+            Some(map.label(ord?))
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+        };
+        Ok(ReportMeta {
+            file: column_text(&columns.file, doc_id)?.unwrap_or_default(),
+            title: column_text(&columns.title, doc_id)?,
+            town: label(&maps.town, place.map(|p| p.town)),
+            county: label(&maps.county, place.map(|p| p.county)),
+            city: label(&maps.city, place.map(|p| p.city)),
+            province: label(&maps.province, place.map(|p| p.province)),
+            level: place
+                .and_then(|p| maps.level.label(p.level).parse().ok())
+                .unwrap_or_default(),
+            year,
+            issuer: column_text(&columns.issuer, doc_id)?,
+            published: column_text(&columns.published, doc_id)?,
         })
     }
 
