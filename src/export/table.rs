@@ -336,8 +336,7 @@ impl XlsxRows {
             if column.kind != ColumnKind::Wrapped {
                 let width = &mut self.widths[c];
                 *width = (*width).max(match cell {
-                    Cell::Text(s) if s.len() <= MAX_TEXT_WIDTH => s.width(),
-                    Cell::Text(_) => MAX_TEXT_WIDTH,
+                    Cell::Text(s) => s.width(),
                     cell => Table::plain(cell, column.kind).width(),
                 });
             }
@@ -470,6 +469,37 @@ mod tests {
         ];
         for (name, expected) in rows {
             assert_eq!(sheet_name(name), expected, "sheet name {name:?}");
+        }
+    }
+
+    #[test]
+    fn workbook_columns_fit_their_widest_cell() {
+        use std::io::Read;
+        // Fourteen Chinese characters: 42 bytes, 28 columns wide.
+        let table = Table {
+            sheet: "hits".into(),
+            columns: vec![
+                Column::new("town", ColumnKind::Text),
+                Column::new("passage", ColumnKind::Wrapped),
+            ],
+            rows: vec![
+                vec![Cell::text("法".repeat(14)), Cell::text("审")],
+                vec![Cell::text("镇"), Cell::text("审".repeat(500))],
+            ],
+        };
+        let book = table.to_xlsx().expect("a workbook");
+        let mut zip = zip::ZipArchive::new(io::Cursor::new(book)).expect("a zip");
+        let mut sheet = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .expect("the sheet")
+            .read_to_string(&mut sheet)
+            .expect("XML");
+        for (column, width) in [(1, 28 + 2), (2, WRAPPED_WIDTH + 2)] {
+            let col = format!("<col min=\"{column}\" max=\"{column}\" width=\"{width}.");
+            assert!(
+                sheet.contains(&col),
+                "column {column} is {width} wide: {sheet:.400}"
+            );
         }
     }
 
