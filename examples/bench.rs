@@ -1,14 +1,18 @@
 //! The benchmark: builds the index of synthetic corpora of several sizes and measures it, side
 //! by side with what a researcher would otherwise use (ripgrep over the files, SQLite FTS5 with
-//! the trigram tokenizer), with each tool's recall against plain substring search.
+//! the trigram tokenizer), with each tool's recall against plain substring search, and the
+//! exports of every hit of a common term (passages per second, peak RSS).
 //!
 //! ```sh
+//! apt-get install ripgrep       # rg on the PATH; python3 with its sqlite3 module runs FTS5
 //! cargo build --release --bins --examples
-//! cargo run --release --example bench -- --sizes 1000,20000
+//! cargo run --release --example bench -- --sizes 1000,20000,100000
+//! cargo run --release --example bench -- --sizes 20000 --exports-only --before OLD/fazhi-query
 //! ```
 //!
 //! It prints Markdown tables (the figures in BENCHMARKS.md come from it). Corpora are generated
-//! once into `--dir` (default `bench-data/`, git-ignored) and reused.
+//! once into `--dir` (default `bench-data/`, git-ignored) and reused; at 100,000 reports the
+//! disk holds about 4 GB at the peak.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -49,6 +53,13 @@ struct Args {
     /// Run only the `--big-line` cases, not the `--sizes` corpora.
     #[arg(long)]
     big_line_only: bool,
+    /// Measure only the exports (building the index if it is missing).
+    #[arg(long)]
+    exports_only: bool,
+    /// Another fazhi-query binary (an older build) whose exports are measured beside this
+    /// one's, taking turns, on the same index.
+    #[arg(long)]
+    before: Option<PathBuf>,
 }
 
 /// One query's measurements.
@@ -218,7 +229,9 @@ fn bench_big_line(
         );
         std::fs::write(corpus.join("big.txt"), text)?;
     }
-    println!("## One {mb} MB line without headings, beside the bundled reports\n");
+    println!(
+        "## Large single sections: one {mb} MB line without headings, beside the five bundled reports\n"
+    );
     let _ = std::fs::remove_dir_all(&index);
     eprintln!("indexing the {mb} MB line");
     let build = run_measured(
@@ -247,30 +260,18 @@ fn bench_big_line(
         .count();
     println!("| step | wall | peak RSS |\n|---|---|---|");
     println!(
-        "| index build ({} sections of big.txt match 法治) | {:.1} s | {:.0} MiB |",
-        big_sections,
+        "| index build | {:.1} s | {:.0} MiB |",
         build.wall.as_secs_f64(),
         build.max_rss_kb as f64 / 1024.0
     );
+    println!("| parts matching 法治 | {} | |", thousands(big_sections));
     let out = root.join("hits.csv");
     let runs: [(&str, Vec<&str>); 5] = [
-        (
-            "search `法治 --all`, text with passages",
-            vec!["法治", "--all"],
-        ),
-        (
-            "search `法治 --all --full`",
-            vec!["法治", "--all", "--full"],
-        ),
-        (
-            "search `法治`, top 10, JSON",
-            vec!["法治", "--format", "json"],
-        ),
-        ("kwic `法治`", vec!["kwic", "法治"]),
-        (
-            "export `法治 --all -o hits.csv`",
-            vec!["法治", "--all", "-o"],
-        ),
+        ("`法治 --all` (text, passages)", vec!["法治", "--all"]),
+        ("`法治 --all --full`", vec!["法治", "--all", "--full"]),
+        ("`法治`, top 10, JSON", vec!["法治", "--format", "json"]),
+        ("`kwic 法治`", vec!["kwic", "法治"]),
+        ("`法治 --all -o hits.csv`", vec!["法治", "--all", "-o"]),
     ];
     for (name, run_args) in runs {
         let mut cmd = Command::new(query_bin);
@@ -298,6 +299,65 @@ fn bench_big_line(
             run.wall.as_secs_f64(),
             run.max_rss_kb as f64 / 1024.0
         );
+    }
+    println!();
+    Ok(())
+}
+
+/// The term whose every hit is exported: about 2.6 hits per report.
+const EXPORT_QUERY: &str = "普法";
+
+/// `fazhi-query 普法 --all -o export.FORMAT` as a user runs it, for CSV, JSON Lines and XLSX:
+/// passages written per second and the process's peak RSS; with `--before`, the older binary
+/// beside this one, the two taking turns.
+fn bench_exports(args: &Args, root: &Path, index: &Path, query_bin: &Path) -> anyhow::Result<()> {
+    let engine = Engine::open(index)?;
+    let passages = engine.count(&search::parse(EXPORT_QUERY)?, &Filters::default())?;
+    drop(engine);
+    let mut bins = vec![("this build", query_bin.to_path_buf())];
+    if let Some(before) = &args.before {
+        bins.push(("before", before.clone()));
+    }
+    println!(
+        "Exports of every hit of `{EXPORT_QUERY}` (`fazhi-query {EXPORT_QUERY} --all -o FILE`, one process each, p50 of 3):\n"
+    );
+    println!(
+        "| format | binary | passages | wall | passages/s | CPU time | passages per CPU second | peak RSS |\n|---|---|---|---|---|---|---|---|"
+    );
+    for format in ["csv", "jsonl", "xlsx"] {
+        let out = root.join(format!("export.{format}"));
+        let mut runs: Vec<Vec<Run>> = bins.iter().map(|_| Vec::new()).collect();
+        for _ in 0..3 {
+            for ((_, bin), runs) in bins.iter().zip(&mut runs) {
+                let _ = std::fs::remove_file(&out);
+                let run = run_measured(
+                    Command::new(bin)
+                        .arg("--index")
+                        .arg(index)
+                        .args([EXPORT_QUERY, "--all", "-o"])
+                        .arg(&out),
+                )?;
+                if !run.ok {
+                    bail!("{} failed to export {}", bin.display(), out.display());
+                }
+                runs.push(run);
+            }
+        }
+        let _ = std::fs::remove_file(&out);
+        for ((name, _), mut runs) in bins.iter().zip(runs) {
+            runs.sort_by_key(|r| r.wall);
+            let run = &runs[runs.len() / 2];
+            let peak = runs.iter().map(|r| r.max_rss_kb).max().unwrap_or(0);
+            println!(
+                "| {format} | {name} | {} | {:.2} s | {} | {:.2} s | {} | {:.0} MiB |",
+                thousands(passages),
+                run.wall.as_secs_f64(),
+                thousands((passages as f64 / run.wall.as_secs_f64()) as usize),
+                run.cpu.as_secs_f64(),
+                thousands((passages as f64 / run.cpu.as_secs_f64()) as usize),
+                peak as f64 / 1024.0
+            );
+        }
     }
     println!();
     Ok(())
@@ -389,6 +449,19 @@ fn percentiles(mut samples: Vec<Duration>) -> [Duration; 3] {
     [at(0.50), at(0.95), at(0.99)]
 }
 
+/// `52493` as `52,493`, as BENCHMARKS.md writes counts.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -428,7 +501,28 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         f.sort();
         f
     };
-    println!("## {n} reports ({:.0} MB of text)\n", raw as f64 / 1e6);
+    println!(
+        "## {} reports ({:.0} MB of text)\n",
+        thousands(n),
+        raw as f64 / 1e6
+    );
+    if args.exports_only {
+        if !index.join("meta.json").is_file() {
+            eprintln!("indexing {n} reports");
+            let build = run_measured(
+                Command::new(index_bin)
+                    .arg("--corpus")
+                    .arg(&corpus)
+                    .arg("--index")
+                    .arg(&index)
+                    .arg("--quiet"),
+            )?;
+            if !build.ok {
+                bail!("fazhi-index failed on {}", corpus.display());
+            }
+        }
+        return bench_exports(args, &root, &index, query_bin);
+    }
 
     let index_run = || {
         run_measured(
@@ -475,7 +569,10 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         "| CPU cores busy (CPU time / wall) | {:.2} |",
         build.cpu.as_secs_f64() / build.wall.as_secs_f64()
     );
-    println!("| peak RSS | {:.0} MiB |", build.max_rss_kb as f64 / 1024.0);
+    println!(
+        "| peak RSS of the build | {:.0} MiB |",
+        build.max_rss_kb as f64 / 1024.0
+    );
     println!(
         "| index size / raw text | {:.0} MB / {:.0} MB = {:.2} |",
         index_bytes as f64 / 1e6,
@@ -484,7 +581,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     );
     println!(
         "| re-index after changing {} files (1%) | {:.1} s = {:.0}% of a full build |",
-        changed.len(),
+        thousands(changed.len()),
         reindex.wall.as_secs_f64(),
         100.0 * reindex.wall.as_secs_f64() / build.wall.as_secs_f64()
     );
@@ -556,8 +653,8 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
             row.query.name,
             row.query.query,
             row.query.args.join(" "),
-            row.sections,
-            row.reports,
+            thousands(row.sections),
+            thousands(row.reports),
             ms(row.p50),
             ms(row.p99),
             ms(row.process_p50()),
@@ -565,7 +662,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         );
     }
     println!(
-        "\nAll queries, top 10 with facet counts over all matches: in process p50 {} / p95 {} / p99 {}; per process (start + open + search + facets + JSON) p50 {} / p95 {} / p99 {}.\n",
+        "\nAll queries, top 10 with facet counts over all matches: in-process p50 {} / p95 {} / p99 {}; per process (start + open + search + facets + JSON) p50 {} / p95 {} / p99 {}.\n",
         ms(p50),
         ms(p95),
         ms(p99),
@@ -574,7 +671,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         ms(pp99)
     );
     println!(
-        "The floor — counting the matching sections, without ranking, facets or reading a hit: in process p50 {} over all queries.\n",
+        "The floor — counting the matching sections, without ranking, facets or reading a hit: in-process p50 {} over all queries.\n",
         ms(percentiles(all_counts)[0])
     );
     println!(
@@ -597,11 +694,13 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     };
     export::write(&mut std::io::sink(), &results, &render)?;
     println!(
-        "Export of {} passages of `{}` to CSV (search + read + passages + CSV): {}.\n",
-        results.hits.len(),
+        "Export of {} passages of `{}` to CSV, in process (search + read + passages + CSV): {}.\n",
+        thousands(results.hits.len()),
         QUERIES[4].query,
         ms(t.elapsed())
     );
+
+    bench_exports(args, &root, &index, query_bin)?;
 
     // Recall, and the alternatives.
     let texts: Vec<(String, String)> = files
@@ -624,7 +723,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
             .collect()
     };
     println!(
-        "| term | files containing it | fazhi-search recall, per process p50 | ripgrep recall, p50 (the two taking turns) | ripgrep ÷ fazhi-search | fazhi-search straight after ripgrep, p50 and ratio | SQLite FTS5 trigram recall, p50 |\n|---|---|---|---|---|---|---|"
+        "| term | files containing it | fazhi-search recall, per process p50 (taking turns with ripgrep) | ripgrep recall, per process p50 | ripgrep ÷ fazhi-search | fazhi-search straight after ripgrep, p50 and ratio | SQLite FTS5 trigram recall, in-process p50 |\n|---|---|---|---|---|---|---|"
     );
     let rg = (!args.no_alternatives && Command::new("rg").arg("--version").output().is_ok())
         .then_some(());
@@ -722,7 +821,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         println!(
             "| `{}` | {} | {ours} | {rg_cell} | {ratio_cell} | {cold_cell} | {fts_cell} |",
             q.query,
-            want.len()
+            thousands(want.len())
         );
     }
     if !ratios.is_empty() {

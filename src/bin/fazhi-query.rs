@@ -603,10 +603,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match &config.job {
         Job::Search { request, render } => {
-            let results = engine.search(request)?;
-            deliver(&config, |out| export::write(out, &results, render))?;
+            // Hits are read, written and dropped a window at a time: an export of every match
+            // holds one window of them.
+            let ranked = engine.rank(request)?;
+            let (written, all) = (ranked.len(), ranked.total_sections);
+            let mut records =
+                export::RecordStream::new(&*engine, ranked, &render.terms, render.passage);
+            deliver(&config, |out| {
+                export::write_stream(out, &mut records, render).map(|_| ())
+            })?;
             if let Some(path) = &config.output {
-                let (written, all) = (results.hits.len(), results.total_sections);
                 let cut = match request.limit {
                     Some(limit) if written < all => {
                         format!(" (cut by --limit {limit}; leave it out to write all {all})")
@@ -618,7 +624,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     path.display()
                 );
             }
-            Ok(found(results.total_sections > 0))
+            Ok(found(all > 0))
         }
         Job::Stats {
             request,
@@ -697,16 +703,26 @@ fn deliver(
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = BufWriter::new(file);
             write(&mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("cannot write {}", path.display()))
+                .and_then(|_| out.flush())
+                .map_err(|e| not_written(e, || format!("cannot write {}", path.display())))
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            match write(&mut out).and_then(|()| out.flush()) {
+            match write(&mut out).and_then(|_| out.flush()) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to standard output"),
+                Err(e) => Err(not_written(e, || "cannot write to standard output".into())),
+                Ok(()) => Ok(()),
             }
         }
+    }
+}
+
+/// An error of writing the answer: the index's own error when reading it failed midway (an
+/// export reads hits as it writes), else the output's, saying where.
+fn not_written(e: io::Error, what: impl FnOnce() -> String) -> anyhow::Error {
+    match e.downcast::<fazhi_search::Error>() {
+        Ok(read) => read.into(),
+        Err(e) => anyhow::Error::new(e).context(what()),
     }
 }
 

@@ -8,7 +8,8 @@ pub mod stats;
 pub mod summary;
 pub mod table;
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::str::FromStr;
@@ -17,7 +18,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::report::ReportMeta;
-use crate::search::{FacetCount, Hit, SearchResults};
+use crate::search::{Engine, FacetCount, Hit, Ranked, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
 pub use table::{Cell, Column, ColumnKind, Table};
 
@@ -227,32 +228,272 @@ pub fn citation(hit: &Hit) -> String {
     out
 }
 
-/// Writes `results` to `out` in the chosen format.
+/// What an export says besides its hits: how many sections in how many reports match, and
+/// the facets over all of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Counts<'a> {
+    pub total_sections: usize,
+    pub total_reports: usize,
+    pub facets: &'a crate::search::Facets,
+    pub facet_sizes: &'a crate::search::FacetSizes,
+}
+
+impl<'a> Counts<'a> {
+    pub fn of_results(results: &'a SearchResults) -> Counts<'a> {
+        Counts {
+            total_sections: results.total_sections,
+            total_reports: results.total_reports,
+            facets: &results.facets,
+            facet_sizes: &results.facet_sizes,
+        }
+    }
+
+    pub fn of_ranked(ranked: &'a Ranked) -> Counts<'a> {
+        Counts {
+            total_sections: ranked.total_sections,
+            total_reports: ranked.total_reports,
+            facets: &ranked.facets,
+            facet_sizes: &ranked.facet_sizes,
+        }
+    }
+}
+
+/// Writes `results` (hits already in memory) to `out` in the chosen format.
 pub fn write(
     out: &mut dyn Write,
     results: &SearchResults,
     options: &RenderOptions,
 ) -> io::Result<()> {
     let terms: Vec<&str> = options.terms.iter().map(String::as_str).collect();
-    let records: Vec<Record> = results
+    let mut records = results
         .hits
         .iter()
-        .map(|h| Record::new(h, &terms, options.passage))
-        .collect();
+        .map(|h| Ok(Record::new(h, &terms, options.passage)));
+    write_records(out, Counts::of_results(results), &mut records, options).map(|_| ())
+}
+
+/// Writes every hit of a ranked search to `out` in the chosen format, in rank order, as they
+/// are read from the index a window at a time ([`RecordStream`]): the same bytes as [`write`]
+/// of the whole search, in memory bounded by a window whatever the number of hits. Returns the
+/// number of hits written. An error reading the index comes back as an `io::Error` whose
+/// inner error is the [`Error`] (`io::Error::downcast`).
+pub fn write_stream<E: Borrow<Engine>>(
+    out: &mut dyn Write,
+    stream: &mut RecordStream<E>,
+    options: &RenderOptions,
+) -> io::Result<usize> {
+    if matches!(options.format, Format::Csv | Format::Jsonl) {
+        return write_rows(out, stream, options.format);
+    }
+    let ranked = stream.ranked();
+    if options.format == Format::Xlsx {
+        table::check_xlsx_rows(ranked.len()).map_err(io::Error::other)?;
+    }
+    let facets = ranked.facets.clone();
+    let facet_sizes = ranked.facet_sizes;
+    let counts = Counts {
+        facets: &facets,
+        facet_sizes: &facet_sizes,
+        ..Counts::of_ranked(ranked)
+    };
+    write_records(out, counts, stream, options)
+}
+
+/// Bytes an export holds at most, about, in one window of hits (rows as they will be written,
+/// or records). The larger the window, the fewer times each block of the document store is
+/// decompressed: a window's hits are read in the store's order, and most windows touch most
+/// blocks.
+const WINDOW_BYTES: usize = 32 << 20;
+/// The most hits in one window of an export (and the fewest, after the first page).
+const MAX_WINDOW: usize = 65_536;
+const MIN_WINDOW: usize = 64;
+/// What a record costs in memory besides its passage and citation: its place, title, file and
+/// headings, each a string of its own.
+const RECORD_BYTES: usize = 1024;
+
+/// One hit of a window: its record, or (for CSV and JSON Lines) the row it becomes, made on the
+/// search thread that read it and held as bytes, several times smaller than the record.
+enum Piece {
+    Record(Box<Record>),
+    Row(Vec<u8>),
+}
+
+/// The records of a ranked search in rank order, read from the index a window at a time: the
+/// window's hits are read in the order of the document store (each block decompressed once for
+/// all its hits), made into records on the search threads, and dropped; only the records of one
+/// window are held. The window is sized so that it stays near [`WINDOW_BYTES`].
+pub struct RecordStream<E: Borrow<Engine>> {
+    engine: E,
+    ranked: Ranked,
+    terms: Vec<String>,
+    passage: PassageOptions,
+    /// Rows made on the search threads in this format (CSV or JSON Lines), not records.
+    rows: Option<Format>,
+    window: usize,
+    pieces: std::vec::IntoIter<Piece>,
+    done: bool,
+}
+
+impl<E: Borrow<Engine>> RecordStream<E> {
+    /// The records of `ranked` (made by `engine`), with passages cut around `terms`.
+    pub fn new(engine: E, ranked: Ranked, terms: &[String], passage: PassageOptions) -> Self {
+        RecordStream {
+            engine,
+            ranked,
+            terms: terms.to_vec(),
+            passage,
+            rows: None,
+            window: MIN_WINDOW,
+            pieces: Vec::new().into_iter(),
+            done: false,
+        }
+    }
+
+    /// The search, for its counts and how many hits it has read.
+    pub fn ranked(&self) -> &Ranked {
+        &self.ranked
+    }
+
+    fn read_window(&mut self) -> Result<bool, Error> {
+        let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
+        let (passage, rows) = (self.passage, self.rows);
+        let window = self
+            .ranked
+            .next_window(self.engine.borrow(), self.window, |hit| {
+                let record = Record::new(&hit, &terms, passage);
+                match rows {
+                    Some(format) => Piece::Row(row_bytes(&record, format)),
+                    None => Piece::Record(Box::new(record)),
+                }
+            })?;
+        let Some(pieces) = window else {
+            return Ok(false);
+        };
+        let bytes: usize = pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Row(row) => row.len(),
+                Piece::Record(r) => RECORD_BYTES + 2 * (r.passage.len() + r.citation.len()),
+            })
+            .sum();
+        let per_hit = bytes.div_ceil(pieces.len().max(1)).max(1);
+        self.window = (WINDOW_BYTES / per_hit).clamp(MIN_WINDOW, MAX_WINDOW);
+        self.pieces = pieces.into_iter();
+        Ok(true)
+    }
+
+    fn next_piece(&mut self) -> Option<io::Result<Piece>> {
+        loop {
+            if let Some(piece) = self.pieces.next() {
+                return Some(Ok(piece));
+            }
+            if self.done {
+                return None;
+            }
+            match self.read_window() {
+                Ok(true) => {}
+                Ok(false) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(io::Error::other(e)));
+                }
+            }
+        }
+    }
+}
+
+impl<E: Borrow<Engine>> Iterator for RecordStream<E> {
+    type Item = io::Result<Record>;
+
+    fn next(&mut self) -> Option<io::Result<Record>> {
+        // Rows are only asked for by `write_stream`, which then reads rows only.
+        self.rows = None;
+        match self.next_piece()? {
+            Ok(Piece::Record(record)) => Some(Ok(*record)),
+            Ok(Piece::Row(_)) => Some(Err(io::Error::other("an export mixed rows and records"))),
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+/// A record as the row `format` (CSV or JSON Lines) writes for it.
+fn row_bytes(record: &Record, format: Format) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 * (record.passage.len() + record.citation.len()) + 256);
+    let written = match format {
+        Format::Csv => {
+            let mut rows = table::CsvRows::rows(&mut out, &record_columns());
+            rows.row(&record_row(record)).and_then(|()| rows.finish())
+        }
+        _ => serde_json::to_writer(&mut out, record)
+            .map_err(io::Error::from)
+            .map(|()| out.push(b'\n')),
+    };
+    // Writing into memory fails only if a record cannot be serialised, which its types rule out.
+    written.expect("a record serialises into memory");
+    out
+}
+
+/// Writes the rows of a CSV or JSON Lines export as they come; returns how many.
+fn write_rows<E: Borrow<Engine>>(
+    out: &mut dyn Write,
+    stream: &mut RecordStream<E>,
+    format: Format,
+) -> io::Result<usize> {
+    if format == Format::Csv {
+        table::CsvRows::start(&mut *out, &record_columns())?.finish()?;
+    }
+    stream.rows = Some(format);
+    let mut written = 0;
+    while let Some(piece) = stream.next_piece() {
+        match piece? {
+            Piece::Row(row) => out.write_all(&row)?,
+            Piece::Record(record) => out.write_all(&row_bytes(&record, format))?,
+        }
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// Writes records, one at a time as they come, in the chosen format; returns how many.
+fn write_records(
+    out: &mut dyn Write,
+    counts: Counts,
+    records: &mut dyn Iterator<Item = io::Result<Record>>,
+    options: &RenderOptions,
+) -> io::Result<usize> {
+    let mut written = 0;
+    let mut counted = records.inspect(|r| {
+        if r.is_ok() {
+            written += 1;
+        }
+    });
     match options.format {
-        Format::Text => write_text(out, results, &records, options),
-        Format::Json => write_json(out, results, &records, options),
+        Format::Text => write_text(out, counts, &mut counted, options)?,
+        Format::Json => write_json(out, counts, &mut counted, options)?,
         Format::Jsonl => {
-            for r in &records {
-                serde_json::to_writer(&mut *out, r)?;
+            for r in counted {
+                serde_json::to_writer(&mut *out, &r?)?;
                 out.write_all(b"\n")?;
             }
-            Ok(())
         }
-        Format::Csv => records_table(&records).write_csv(out),
-        Format::Md => write_md(out, &records),
-        Format::Xlsx => write_xlsx(out, &records_table(&records)),
+        Format::Csv => {
+            let mut rows = table::CsvRows::start(&mut *out, &record_columns())?;
+            for r in counted {
+                rows.row(&record_row(&r?))?;
+            }
+            rows.finish()?;
+        }
+        Format::Md => write_md(out, &mut counted)?,
+        Format::Xlsx => {
+            let mut rows =
+                table::XlsxRows::start(HITS_SHEET, &record_columns()).map_err(io::Error::other)?;
+            for r in counted {
+                rows.row(&record_row(&r?)).map_err(io::Error::other)?;
+            }
+            rows.finish(out).map_err(io::Error::other)?;
+        }
     }
+    Ok(written)
 }
 
 pub(crate) const HIGHLIGHT_ON: &str = "\x1b[1;31m";
@@ -280,11 +521,14 @@ fn or_dash(v: &Option<String>) -> &str {
 
 fn write_text(
     out: &mut dyn Write,
-    results: &SearchResults,
-    records: &[Record],
+    counts: Counts,
+    records: &mut dyn Iterator<Item = io::Result<Record>>,
     options: &RenderOptions,
 ) -> io::Result<()> {
-    for (i, r) in records.iter().enumerate() {
+    let mut shown = 0;
+    for (i, r) in records.enumerate() {
+        let r = r?;
+        shown += 1;
         let year = r
             .meta
             .year
@@ -319,12 +563,11 @@ fn write_text(
         };
         writeln!(out, "   {text}\n")?;
     }
-    let shown = records.len();
     let filters = terminal_line(&options.filters);
-    let (sections, reports) = (results.total_sections, results.total_reports);
+    let (sections, reports) = (counts.total_sections, counts.total_reports);
     let line = summary::matches(sections, reports, &terminal_line(&options.query), &filters);
     write!(out, "{line}")?;
-    if shown < results.total_sections {
+    if shown < counts.total_sections {
         write!(out, " (showing {shown}; --limit N or --all for more)")?;
     }
     writeln!(out)?;
@@ -341,8 +584,8 @@ fn write_text(
         };
         format!("  {name:<15}{}{more}", values.join(" · "))
     };
-    if results.total_sections > 0 {
-        let (f, size) = (&results.facets, &results.facet_sizes);
+    if counts.total_sections > 0 {
+        let (f, size) = (counts.facets, counts.facet_sizes);
         writeln!(out, "{}", line("year:", &f.year, size.year))?;
         writeln!(
             out,
@@ -357,31 +600,64 @@ fn write_text(
 }
 
 #[derive(Serialize)]
-struct JsonResults<'a> {
+struct JsonResults<'a, 'r> {
     query: &'a str,
     total_sections: usize,
     total_reports: usize,
     facets: &'a crate::search::Facets,
     /// How many values each facet has (the lists hold at most `--facets` of them).
     facet_sizes: &'a crate::search::FacetSizes,
-    hits: &'a [Record],
+    hits: JsonHits<'r>,
+}
+
+/// The `hits` array, serialised as the records come: the document is never whole in memory.
+/// An error reading them is kept aside (serde only carries a message) and returned as it was.
+struct JsonHits<'r> {
+    records: RefCell<&'r mut dyn Iterator<Item = io::Result<Record>>>,
+    failed: RefCell<Option<io::Error>>,
+}
+
+impl Serialize for JsonHits<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = serializer.serialize_seq(None)?;
+        let mut records = self.records.borrow_mut();
+        for record in &mut **records {
+            match record {
+                Ok(record) => seq.serialize_element(&record)?,
+                Err(e) => {
+                    let message = e.to_string();
+                    *self.failed.borrow_mut() = Some(e);
+                    return Err(S::Error::custom(message));
+                }
+            }
+        }
+        seq.end()
+    }
 }
 
 fn write_json(
     out: &mut dyn Write,
-    results: &SearchResults,
-    records: &[Record],
+    counts: Counts,
+    records: &mut dyn Iterator<Item = io::Result<Record>>,
     options: &RenderOptions,
 ) -> io::Result<()> {
     let doc = JsonResults {
         query: &options.query,
-        total_sections: results.total_sections,
-        total_reports: results.total_reports,
-        facets: &results.facets,
-        facet_sizes: &results.facet_sizes,
-        hits: records,
+        total_sections: counts.total_sections,
+        total_reports: counts.total_reports,
+        facets: counts.facets,
+        facet_sizes: counts.facet_sizes,
+        hits: JsonHits {
+            records: RefCell::new(records),
+            failed: RefCell::new(None),
+        },
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    let written = serde_json::to_writer_pretty(&mut *out, &doc);
+    if let Some(e) = doc.hits.failed.into_inner() {
+        return Err(e);
+    }
+    written?;
     writeln!(out)
 }
 
@@ -405,38 +681,46 @@ pub const TABLE_COLUMNS: [(&str, ColumnKind); 16] = [
     ("citation", ColumnKind::Wrapped),
 ];
 
+/// The worksheet of an XLSX export of hits.
+const HITS_SHEET: &str = "hits";
+
 /// Hits as a table: one row per hit, the citation fields typed (the year a number).
 pub fn records_table(records: &[Record]) -> Table {
     Table {
-        sheet: "hits".into(),
-        columns: TABLE_COLUMNS
-            .iter()
-            .map(|(name, kind)| Column::new(*name, *kind))
-            .collect(),
-        rows: records
-            .iter()
-            .map(|r| {
-                vec![
-                    Cell::opt(&r.meta.town),
-                    Cell::opt(&r.meta.county),
-                    Cell::opt(&r.meta.city),
-                    Cell::opt(&r.meta.province),
-                    Cell::text(r.meta.level.as_str()),
-                    Cell::opt_int(r.meta.year),
-                    Cell::text(&r.section_type),
-                    Cell::text(r.headings.join(" / ")),
-                    Cell::Int(r.line),
-                    Cell::opt(&r.meta.title),
-                    Cell::text(&r.meta.file),
-                    Cell::opt(&r.meta.issuer),
-                    Cell::opt(&r.meta.published),
-                    Cell::text(&r.passage),
-                    Cell::Float(f64::from(r.score)),
-                    Cell::text(&r.citation),
-                ]
-            })
-            .collect(),
+        sheet: HITS_SHEET.into(),
+        columns: record_columns(),
+        rows: records.iter().map(record_row).collect(),
     }
+}
+
+/// The columns of a table of hits ([`TABLE_COLUMNS`]).
+pub fn record_columns() -> Vec<Column> {
+    TABLE_COLUMNS
+        .iter()
+        .map(|(name, kind)| Column::new(*name, *kind))
+        .collect()
+}
+
+/// One hit's row under [`TABLE_COLUMNS`].
+pub fn record_row(r: &Record) -> Vec<Cell> {
+    vec![
+        Cell::opt(&r.meta.town),
+        Cell::opt(&r.meta.county),
+        Cell::opt(&r.meta.city),
+        Cell::opt(&r.meta.province),
+        Cell::text(r.meta.level.as_str()),
+        Cell::opt_int(r.meta.year),
+        Cell::text(&r.section_type),
+        Cell::text(r.headings.join(" / ")),
+        Cell::Int(r.line),
+        Cell::opt(&r.meta.title),
+        Cell::text(&r.meta.file),
+        Cell::opt(&r.meta.issuer),
+        Cell::opt(&r.meta.published),
+        Cell::text(&r.passage),
+        Cell::Float(f64::from(r.score)),
+        Cell::text(&r.citation),
+    ]
 }
 
 /// Writes a table as an XLSX workbook.
@@ -448,10 +732,15 @@ pub fn write_xlsx(out: &mut dyn Write, table: &Table) -> io::Result<()> {
 /// A cell a spreadsheet would run as a formula (=, +, -, @, or a leading tab or carriage
 /// return) is prefixed with an apostrophe, which spreadsheets show as text.
 pub fn guard_formula(cell: &str) -> String {
+    guarded(cell).into_owned()
+}
+
+/// [`guard_formula`] without a copy of a cell that needs no guard.
+pub(crate) fn guarded(cell: &str) -> Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
+        Cow::Owned(format!("'{cell}"))
     } else {
-        cell.to_string()
+        Cow::Borrowed(cell)
     }
 }
 
@@ -462,7 +751,10 @@ pub(crate) fn md_cell(cell: &str) -> String {
         .replace(['\r', '\n'], "<br>")
 }
 
-fn write_md(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
+fn write_md(
+    out: &mut dyn Write,
+    records: &mut dyn Iterator<Item = io::Result<Record>>,
+) -> io::Result<()> {
     let columns = [
         "town",
         "county",
@@ -476,6 +768,7 @@ fn write_md(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
     writeln!(out, "| {} |", columns.join(" | "))?;
     writeln!(out, "|{}", "---|".repeat(columns.len()))?;
     for r in records {
+        let r = r?;
         let passage = marked(&r.passage, &r.highlights, "**", "**");
         let year = r.meta.year.map(|y| y.to_string()).unwrap_or_default();
         let cells = [

@@ -3,7 +3,8 @@
 //! (byte-order mark, formula guard), Markdown or a real XLSX workbook (header row, frozen
 //! panes, column widths that fit Chinese text, long text wrapped, numbers as numbers).
 
-use std::io::{self, Write};
+use std::borrow::Cow;
+use std::io::{self, Seek, SeekFrom, Write};
 
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
 use unicode_width::UnicodeWidthStr;
@@ -98,19 +99,11 @@ impl Table {
     /// A CSV that Excel and WPS open as UTF-8, with cells that would run as formulas guarded;
     /// shares as fractions (0.625), so the spreadsheet can compute with them.
     pub fn write_csv(&self, out: &mut dyn Write) -> io::Result<()> {
-        // Excel and WPS read a CSV without a byte-order mark as the local code page.
-        out.write_all("\u{FEFF}".as_bytes())?;
-        let mut csv = csv::Writer::from_writer(out);
-        csv.write_record(self.columns.iter().map(|c| c.name.as_str()))?;
+        let mut csv = CsvRows::start(out, &self.columns)?;
         for row in &self.rows {
-            csv.write_record(row.iter().zip(&self.columns).map(|(cell, column)| {
-                match (cell, column.kind) {
-                    (Cell::Float(x), ColumnKind::Percent) => format!("{x:.4}"),
-                    (cell, kind) => super::guard_formula(&Table::plain(cell, kind)),
-                }
-            }))?;
+            csv.row(row)?;
         }
-        csv.flush()
+        csv.finish()
     }
 
     /// A Markdown table.
@@ -201,77 +194,198 @@ impl Table {
 
     /// The table as an XLSX workbook of one worksheet.
     pub fn to_xlsx(&self) -> Result<Vec<u8>> {
-        if self.rows.len() >= MAX_XLSX_ROWS {
-            return Err(Error::Usage(format!(
-                "{} rows do not fit in one worksheet (at most {}): narrow the query or use --format csv",
-                self.rows.len(),
-                MAX_XLSX_ROWS - 1
-            )));
+        check_xlsx_rows(self.rows.len())?;
+        let mut book = XlsxRows::start(&self.sheet, &self.columns)?;
+        for row in &self.rows {
+            book.row(row)?;
         }
-        self.workbook()
-            .map_err(|e| Error::Usage(format!("cannot make the spreadsheet: {e}")))
+        let mut bytes = Vec::new();
+        book.finish(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+/// A CSV that Excel and WPS open as UTF-8, written a row at a time: the byte-order mark and
+/// the header first, then each row as it comes, cells that would run as formulas guarded,
+/// shares as fractions (0.625).
+pub struct CsvRows<W: Write> {
+    csv: csv::Writer<W>,
+    kinds: Vec<ColumnKind>,
+}
+
+impl<W: Write> CsvRows<W> {
+    /// A CSV file: the byte-order mark and the header, then the rows.
+    pub fn start(mut out: W, columns: &[Column]) -> io::Result<CsvRows<W>> {
+        // Excel and WPS read a CSV without a byte-order mark as the local code page.
+        out.write_all("\u{FEFF}".as_bytes())?;
+        let mut rows = CsvRows::rows(out, columns);
+        rows.csv
+            .write_record(columns.iter().map(|c| c.name.as_str()))?;
+        Ok(rows)
     }
 
-    fn workbook(&self) -> std::result::Result<Vec<u8>, XlsxError> {
-        let mut workbook = Workbook::new();
-        let sheet = workbook.add_worksheet();
-        sheet.set_name(sheet_name(&self.sheet))?;
+    /// More rows of a CSV whose start was written before (a download sent in chunks).
+    pub fn rows(out: W, columns: &[Column]) -> CsvRows<W> {
+        CsvRows {
+            csv: csv::Writer::from_writer(out),
+            kinds: columns.iter().map(|c| c.kind).collect(),
+        }
+    }
+
+    pub fn row(&mut self, row: &[Cell]) -> io::Result<()> {
+        let cells: Vec<Cow<str>> = row
+            .iter()
+            .zip(&self.kinds)
+            .map(|(cell, kind)| match (cell, kind) {
+                (Cell::Float(x), ColumnKind::Percent) => Cow::Owned(format!("{x:.4}")),
+                (Cell::Text(s), _) => super::guarded(s),
+                (cell, kind) => super::guarded(&Table::plain(cell, *kind))
+                    .into_owned()
+                    .into(),
+            })
+            .collect();
+        Ok(self.csv.write_record(cells.iter().map(|c| c.as_bytes()))?)
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.csv.flush()
+    }
+
+    /// Flushes the rows and gives the output back.
+    pub fn into_inner(self) -> io::Result<W> {
+        self.csv.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// Whether `rows` rows (and a header) fit in one worksheet.
+pub fn check_xlsx_rows(rows: usize) -> Result<()> {
+    if rows >= MAX_XLSX_ROWS {
+        return Err(Error::Usage(format!(
+            "{rows} rows do not fit in one worksheet (at most {}): narrow the query or use --format csv",
+            MAX_XLSX_ROWS - 1
+        )));
+    }
+    Ok(())
+}
+
+/// An XLSX workbook of one worksheet written a row at a time, in rust_xlsxwriter's constant
+/// memory mode: each row goes to a temporary file as it comes, and the workbook is zipped into
+/// another, then copied out, so that a sheet of a million rows costs no more memory than one.
+/// A header row in bold, frozen; column widths that fit the widest cell (counted as the rows
+/// pass); long text wrapped; numbers as numbers.
+pub struct XlsxRows {
+    book: Workbook,
+    columns: Vec<Column>,
+    widths: Vec<usize>,
+    rows: u32,
+    formats: XlsxFormats,
+}
+
+struct XlsxFormats {
+    top: CellFormat,
+    wrapped: CellFormat,
+    float: CellFormat,
+    percent: CellFormat,
+}
+
+fn xlsx_error(e: XlsxError) -> Error {
+    Error::Usage(format!("cannot make the spreadsheet: {e}"))
+}
+
+impl XlsxRows {
+    pub fn start(sheet: &str, columns: &[Column]) -> Result<XlsxRows> {
+        let mut book = Workbook::new();
         let header = CellFormat::new().set_bold().set_align(FormatAlign::Top);
-        let top = CellFormat::new().set_align(FormatAlign::Top);
-        let wrapped = CellFormat::new()
-            .set_text_wrap()
-            .set_align(FormatAlign::Top);
-        let float = CellFormat::new()
-            .set_num_format("0.0000")
-            .set_align(FormatAlign::Top);
-        let percent = CellFormat::new()
-            .set_num_format("0.0%")
-            .set_align(FormatAlign::Top);
-        for (c, column) in self.columns.iter().enumerate() {
+        let worksheet = book
+            .add_worksheet_with_constant_memory()
+            .map_err(xlsx_error)?;
+        worksheet.set_name(sheet_name(sheet)).map_err(xlsx_error)?;
+        for (c, column) in columns.iter().enumerate() {
+            worksheet
+                .write_string_with_format(0, c as u16, &column.name, &header)
+                .map_err(xlsx_error)?;
+        }
+        worksheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+        Ok(XlsxRows {
+            book,
+            widths: columns.iter().map(|c| c.name.width()).collect(),
+            columns: columns.to_vec(),
+            rows: 0,
+            formats: XlsxFormats {
+                top: CellFormat::new().set_align(FormatAlign::Top),
+                wrapped: CellFormat::new()
+                    .set_text_wrap()
+                    .set_align(FormatAlign::Top),
+                float: CellFormat::new()
+                    .set_num_format("0.0000")
+                    .set_align(FormatAlign::Top),
+                percent: CellFormat::new()
+                    .set_num_format("0.0%")
+                    .set_align(FormatAlign::Top),
+            },
+        })
+    }
+
+    pub fn row(&mut self, row: &[Cell]) -> Result<()> {
+        check_xlsx_rows(self.rows as usize + 1)?;
+        self.rows += 1;
+        let r = self.rows;
+        let f = &self.formats;
+        let sheet = self.book.worksheet_from_index(0).map_err(xlsx_error)?;
+        for (c, (cell, column)) in row.iter().zip(&self.columns).enumerate() {
+            if column.kind != ColumnKind::Wrapped {
+                let width = &mut self.widths[c];
+                *width = (*width).max(match cell {
+                    Cell::Text(s) => s.width(),
+                    cell => Table::plain(cell, column.kind).width(),
+                });
+            }
             let c = c as u16;
-            sheet.write_string_with_format(0, c, &column.name, &header)?;
+            match (cell, column.kind) {
+                (Cell::Text(s), kind) => {
+                    let format = if kind == ColumnKind::Wrapped {
+                        &f.wrapped
+                    } else {
+                        &f.top
+                    };
+                    sheet.write_string_with_format(r, c, clip(s), format)
+                }
+                (Cell::Int(n), _) => sheet.write_number_with_format(r, c, *n as f64, &f.top),
+                (Cell::Float(x), ColumnKind::Percent) => {
+                    sheet.write_number_with_format(r, c, *x, &f.percent)
+                }
+                (Cell::Float(x), _) => sheet.write_number_with_format(r, c, *x, &f.float),
+                (Cell::Empty, _) => Ok(&mut *sheet),
+            }
+            .map_err(xlsx_error)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the column widths and writes the workbook to `out`.
+    pub fn finish(mut self, out: &mut dyn Write) -> Result<()> {
+        let sheet = self.book.worksheet_from_index(0).map_err(xlsx_error)?;
+        for (c, (column, width)) in self.columns.iter().zip(&self.widths).enumerate() {
             let width = match column.kind {
                 ColumnKind::Wrapped => WRAPPED_WIDTH,
-                _ => self
-                    .rows
-                    .iter()
-                    .map(|row| Table::plain(&row[c as usize], column.kind).width())
-                    .chain([column.name.width()])
-                    .max()
-                    .unwrap_or(8)
-                    .clamp(6, MAX_TEXT_WIDTH),
+                _ => (*width).clamp(6, MAX_TEXT_WIDTH),
             };
-            sheet.set_column_width(c, width as f64 + 2.0)?;
+            sheet
+                .set_column_width(c as u16, width as f64 + 2.0)
+                .map_err(xlsx_error)?;
         }
-        sheet.set_freeze_panes(1, 0)?;
-        for (r, row) in self.rows.iter().enumerate() {
-            let r = r as u32 + 1;
-            for (c, (cell, column)) in row.iter().zip(&self.columns).enumerate() {
-                let c = c as u16;
-                match (cell, column.kind) {
-                    (Cell::Text(s), kind) => {
-                        let s = clip(s);
-                        let format = if kind == ColumnKind::Wrapped {
-                            &wrapped
-                        } else {
-                            &top
-                        };
-                        sheet.write_string_with_format(r, c, s, format)?;
-                    }
-                    (Cell::Int(n), _) => {
-                        sheet.write_number_with_format(r, c, *n as f64, &top)?;
-                    }
-                    (Cell::Float(x), ColumnKind::Percent) => {
-                        sheet.write_number_with_format(r, c, *x, &percent)?;
-                    }
-                    (Cell::Float(x), _) => {
-                        sheet.write_number_with_format(r, c, *x, &float)?;
-                    }
-                    (Cell::Empty, _) => {}
-                }
-            }
-        }
-        workbook.save_to_buffer()
+        let mut zipped = tempfile::tempfile().map_err(|e| {
+            Error::Usage(format!(
+                "cannot make the spreadsheet: no temporary file in {}: {e}",
+                std::env::temp_dir().display()
+            ))
+        })?;
+        self.book.save_to_writer(&mut zipped).map_err(xlsx_error)?;
+        let copied = zipped
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| io::copy(&mut zipped, out));
+        copied.map_err(|e| Error::Usage(format!("cannot write the spreadsheet: {e}")))?;
+        Ok(())
     }
 }
 
@@ -355,6 +469,37 @@ mod tests {
         ];
         for (name, expected) in rows {
             assert_eq!(sheet_name(name), expected, "sheet name {name:?}");
+        }
+    }
+
+    #[test]
+    fn workbook_columns_fit_their_widest_cell() {
+        use std::io::Read;
+        // Fourteen Chinese characters: 42 bytes, 28 columns wide.
+        let table = Table {
+            sheet: "hits".into(),
+            columns: vec![
+                Column::new("town", ColumnKind::Text),
+                Column::new("passage", ColumnKind::Wrapped),
+            ],
+            rows: vec![
+                vec![Cell::text("法".repeat(14)), Cell::text("审")],
+                vec![Cell::text("镇"), Cell::text("审".repeat(500))],
+            ],
+        };
+        let book = table.to_xlsx().expect("a workbook");
+        let mut zip = zip::ZipArchive::new(io::Cursor::new(book)).expect("a zip");
+        let mut sheet = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .expect("the sheet")
+            .read_to_string(&mut sheet)
+            .expect("XML");
+        for (column, width) in [(1, 28 + 2), (2, WRAPPED_WIDTH + 2)] {
+            let col = format!("<col min=\"{column}\" max=\"{column}\" width=\"{width}.");
+            assert!(
+                sheet.contains(&col),
+                "column {column} is {width} wide: {sheet:.400}"
+            );
         }
     }
 

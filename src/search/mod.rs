@@ -199,6 +199,84 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
 }
 
+/// Hits read back per piece of work on a search thread, and the first page of a search.
+const HIT_RUN: usize = 256;
+
+/// Hits a whole search ([`Engine::search`]) reads from the document store at once.
+const HIT_WINDOW: usize = 16_384;
+
+/// A search whose matches are counted and ranked, and whose hits are still in the document
+/// store: they are read a window at a time, in rank order ([`Ranked::next_window`]), so that an
+/// export of every match holds one window of them, never all. Made by [`Engine::rank`], read
+/// with the same engine.
+pub struct Ranked {
+    pub total_sections: usize,
+    pub total_reports: usize,
+    pub facets: Facets,
+    pub facet_sizes: FacetSizes,
+    /// The first page of hits, read with the facets.
+    first: Option<Vec<Hit>>,
+    /// The ranked matches whose hits are still to be read.
+    matches: std::vec::IntoIter<Match>,
+    /// Hits read from the document store so far.
+    read: usize,
+    len: usize,
+    searcher: Searcher,
+    maps: Arc<FacetMaps>,
+    under: SubSections,
+}
+
+impl Ranked {
+    /// The number of hits the search gives (at most its `limit`).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many hits have been read from the document store so far: a window ahead of what
+    /// has been handed out at most.
+    pub fn hits_read(&self) -> usize {
+        self.read
+    }
+
+    /// The next hits in rank order, at most `window` of them (the first call gives the first
+    /// page, read with the facets), each made into a `T` by `make` on the search thread that
+    /// read it; None once every hit has been given.
+    pub fn next_window<T: Send>(
+        &mut self,
+        engine: &Engine,
+        window: usize,
+        make: impl Fn(Hit) -> T + Sync,
+    ) -> Result<Option<Vec<T>>> {
+        check::guard(&engine.handle.path, || {
+            self.read_window(engine, window, make)
+        })
+    }
+
+    fn read_window<T: Send>(
+        &mut self,
+        engine: &Engine,
+        window: usize,
+        make: impl Fn(Hit) -> T + Sync,
+    ) -> Result<Option<Vec<T>>> {
+        // The first page is empty only when there is no hit at all.
+        if let Some(first) = self.first.take()
+            && !first.is_empty()
+        {
+            return Ok(Some(first.into_iter().map(make).collect()));
+        }
+        let matches: Vec<Match> = self.matches.by_ref().take(window.max(1)).collect();
+        if matches.is_empty() {
+            return Ok(None);
+        }
+        self.read += matches.len();
+        engine.read_in_store_order(self, &matches, &make).map(Some)
+    }
+}
+
 /// How the hits an engine reads from the document store fall into its blocks (64 KiB of
 /// sections, compressed together), which decides whether decompressed blocks are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +408,30 @@ impl Engine {
     }
 
     fn search_with(&self, request: &SearchRequest, under: SubSections) -> Result<SearchResults> {
+        let mut ranked = self.rank_with(request, under)?;
+        let mut hits = Vec::with_capacity(ranked.len());
+        while let Some(window) = ranked.read_window(self, HIT_WINDOW, |hit| hit)? {
+            hits.extend(window);
+        }
+        Ok(SearchResults {
+            total_sections: ranked.total_sections,
+            total_reports: ranked.total_reports,
+            facets: ranked.facets,
+            facet_sizes: ranked.facet_sizes,
+            hits,
+        })
+    }
+
+    /// Runs a search, counting and ranking its matches, and leaves the hits in the document
+    /// store to be read a window at a time ([`Ranked::next_window`]): an export of every match
+    /// holds one window of it, never all of it. The hits are [`Engine::search`]'s, in its order.
+    pub fn rank(&self, request: &SearchRequest) -> Result<Ranked> {
+        check::guard(&self.handle.path, || {
+            self.rank_with(request, SubSections::Shown)
+        })
+    }
+
+    fn rank_with(&self, request: &SearchRequest, under: SubSections) -> Result<Ranked> {
         self.check_filters(&request.filters)?;
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
@@ -338,9 +440,9 @@ impl Engine {
             &*query,
             &TallyCollector::new(request.limit, Arc::clone(&maps)),
         )?;
-        // The facets and each hit are made on the search threads, which are idle by now: the
-        // facets walk every counted place, and each hit decompresses its block of the
-        // document store (64 KiB of zstd).
+        // The facets and the first page of hits are made on the search threads, which are idle
+        // by now: the facets walk every counted place, and each hit decompresses its block of
+        // the document store (64 KiB of zstd).
         enum Part<'a> {
             Facets,
             Hit(&'a Match),
@@ -349,7 +451,9 @@ impl Engine {
             Facets(Facets, FacetSizes),
             Hit(Hit),
         }
-        let parts = std::iter::once(Part::Facets).chain(tally.matches.iter().map(Part::Hit));
+        let page = tally.matches.len().min(HIT_RUN);
+        let parts =
+            std::iter::once(Part::Facets).chain(tally.matches[..page].iter().map(Part::Hit));
         let made = self.handle.index.search_executor().map(
             |part| {
                 Ok(match part {
@@ -362,24 +466,92 @@ impl Engine {
             },
             parts,
         )?;
-        let mut hits = Vec::with_capacity(tally.matches.len());
+        let mut first = Vec::with_capacity(page);
         let mut counted = None;
         for made in made {
             match made? {
                 Made::Facets(facets, sizes) => counted = Some((facets, sizes)),
-                Made::Hit(hit) => hits.push(hit),
+                Made::Hit(hit) => first.push(hit),
             }
         }
         let (facets, facet_sizes) = counted.ok_or_else(|| {
             tantivy::TantivyError::InternalError("the facets were not counted".into())
         })?;
-        Ok(SearchResults {
+        let mut matches = tally.matches;
+        let len = matches.len();
+        matches.drain(..page);
+        Ok(Ranked {
             total_sections: tally.total,
             total_reports: tally.reports,
             facets,
             facet_sizes,
-            hits,
+            first: Some(first),
+            read: page,
+            len,
+            matches: matches.into_iter(),
+            searcher,
+            maps,
+            under,
         })
+    }
+
+    /// The hits of `matches` (in rank order) made into `T`s by `make`, in rank order. They are
+    /// read from the document store in document order, in runs of [`HIT_RUN`] on the search
+    /// threads: the hits of one block are read together and decompress it once (in rank order,
+    /// a large export decompressed a 64 KiB block for nearly every hit).
+    fn read_in_store_order<T: Send>(
+        &self,
+        ranked: &Ranked,
+        matches: &[Match],
+        make: &(impl Fn(Hit) -> T + Sync),
+    ) -> Result<Vec<T>> {
+        let mut order: Vec<(usize, &Match)> = matches.iter().enumerate().collect();
+        order.sort_unstable_by_key(|(_, m)| (m.address.segment_ord, m.address.doc_id));
+        let runs = order.chunks(HIT_RUN);
+        let made = self.handle.index.search_executor().map(
+            |run: &[(usize, &Match)]| {
+                // In the store's order a report's hits come together: its metadata is read
+                // once for them (a few look-ups in the fast columns' dictionaries each).
+                let mut last: Option<(u32, u64, ReportMeta)> = None;
+                run.iter()
+                    .map(|&(rank, m)| {
+                        let (searcher, maps) = (&ranked.searcher, &*ranked.maps);
+                        let segment = m.address.segment_ord;
+                        let meta = match &last {
+                            Some((s, key, meta)) if *s == segment && *key == m.report_key => {
+                                meta.clone()
+                            }
+                            _ => {
+                                let meta = self.report_meta(searcher, maps, m)?;
+                                last = Some((segment, m.report_key, meta.clone()));
+                                meta
+                            }
+                        };
+                        let hit = self.hit_of_report(searcher, maps, m, ranked.under, meta)?;
+                        Ok((rank, make(hit)))
+                    })
+                    .collect::<Result<Vec<(usize, T)>>>()
+                    .map_err(|e| match e {
+                        Error::Engine(e) => e,
+                        other => tantivy::TantivyError::InternalError(other.to_string()),
+                    })
+            },
+            runs,
+        )?;
+        let mut placed: Vec<Option<T>> = std::iter::repeat_with(|| None)
+            .take(matches.len())
+            .collect();
+        for (rank, made) in made.into_iter().flatten() {
+            placed[rank] = Some(made);
+        }
+        placed
+            .into_iter()
+            .map(|t| {
+                t.ok_or_else(|| {
+                    tantivy::TantivyError::InternalError("a hit was not read".into()).into()
+                })
+            })
+            .collect()
     }
 
     /// The number of matching sections, and nothing else: no ranking, no facets, no stored
@@ -625,6 +797,19 @@ impl Engine {
         m: &Match,
         under: SubSections,
     ) -> Result<Hit> {
+        let meta = self.report_meta(searcher, maps, m)?;
+        self.hit_of_report(searcher, maps, m, under, meta)
+    }
+
+    /// A hit whose report's metadata is known (read for another hit of the same report).
+    fn hit_of_report(
+        &self,
+        searcher: &Searcher,
+        maps: &FacetMaps,
+        m: &Match,
+        under: SubSections,
+        meta: ReportMeta,
+    ) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
@@ -642,29 +827,8 @@ impl Engine {
             let points_only = !is_heading_only(&text, &headings);
             text = self.with_sub_sections(searcher, m, &headings, text, points_only)?;
         }
-        let meta = self.hit_columns(searcher, m)?;
-        let doc_id = m.address.doc_id;
-        let (place, year) = maps.reports.report(m.address.segment_ord, doc_id);
-        let label = |map: &OrdinalMap, ord: Option<u32>| {
-            Some(map.label(ord?))
-                .filter(|l| !l.is_empty())
-                .map(String::from)
-        };
         Ok(Hit {
-            meta: ReportMeta {
-                file: column_text(&meta.file, doc_id)?.unwrap_or_default(),
-                title: column_text(&meta.title, doc_id)?,
-                town: label(&maps.town, place.map(|p| p.town)),
-                county: label(&maps.county, place.map(|p| p.county)),
-                city: label(&maps.city, place.map(|p| p.city)),
-                province: label(&maps.province, place.map(|p| p.province)),
-                level: place
-                    .and_then(|p| maps.level.label(p.level).parse().ok())
-                    .unwrap_or_default(),
-                year,
-                issuer: column_text(&meta.issuer, doc_id)?,
-                published: column_text(&meta.published, doc_id)?,
-            },
+            meta,
             section_type: m
                 .section_type
                 .map(|g| maps.section_type.label(g).to_string())
@@ -674,6 +838,33 @@ impl Engine {
             nth_on_line: nth_on_line(searcher, m)?,
             text,
             score: m.score,
+        })
+    }
+
+    /// The metadata of the report a match is in: its place and year from the report table, the
+    /// rest from the fast columns (the same for every section of the report).
+    fn report_meta(&self, searcher: &Searcher, maps: &FacetMaps, m: &Match) -> Result<ReportMeta> {
+        let columns = self.hit_columns(searcher, m)?;
+        let doc_id = m.address.doc_id;
+        let (place, year) = maps.reports.report(m.address.segment_ord, doc_id);
+        let label = |map: &OrdinalMap, ord: Option<u32>| {
+            Some(map.label(ord?))
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+        };
+        Ok(ReportMeta {
+            file: column_text(&columns.file, doc_id)?.unwrap_or_default(),
+            title: column_text(&columns.title, doc_id)?,
+            town: label(&maps.town, place.map(|p| p.town)),
+            county: label(&maps.county, place.map(|p| p.county)),
+            city: label(&maps.city, place.map(|p| p.city)),
+            province: label(&maps.province, place.map(|p| p.province)),
+            level: place
+                .and_then(|p| maps.level.label(p.level).parse().ok())
+                .unwrap_or_default(),
+            year,
+            issuer: column_text(&columns.issuer, doc_id)?,
+            published: column_text(&columns.published, doc_id)?,
         })
     }
 

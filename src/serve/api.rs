@@ -176,12 +176,13 @@ pub async fn export(State(app): Shared, uri: Uri) -> Result<Response, ApiError> 
     let slot = app.limits.export().await?;
     let deadline = app.limits.deadline();
     let engine = Arc::clone(&app.engine);
-    let (results, params) = app
+    let (ranked, params) = app
         .limits
         .blocking_export(deadline, move |_| {
-            let results = engine.search(&params.request)?;
-            Ok((results, params))
+            let ranked = engine.rank(&params.request)?;
+            Ok((ranked, params))
         })
         .await?;
-    download::response(&app.limits, deadline, slot, results, params).await
+    let engine = Arc::clone(&app.engine);
+    download::response(&app.limits, deadline, slot, engine, ranked, params).await
 }

@@ -1,9 +1,11 @@
 //! `/api/export` downloads: the hits of a query as CSV or JSON Lines, streamed in chunks as
-//! the client reads them (each chunk's passages are cut and serialised on a search thread,
-//! within the deadline, only when the previous chunk has been taken: a slow reader makes the
-//! server hold one chunk, not the file), or as an XLSX workbook built in memory (it is bounded
-//! by [`MAX_EXPORT_HITS`]). Each download holds one of the export slots until it has been sent
-//! or abandoned. Rows are written by the same code as the command line's exports.
+//! the client reads them (each chunk's hits are read from the index, cut into passages and
+//! serialised on a search thread, within the deadline, only when the previous chunk has been
+//! taken: a slow reader makes the server hold one window of hits, not the file), or as an XLSX
+//! workbook written a row at a time to a temporary file and then sent (it is bounded by
+//! [`MAX_EXPORT_HITS`]). Each download holds one of the export slots until it has been sent or
+//! abandoned. Hits are read and rows written by the same code as the command line's exports
+//! ([`RecordStream`], [`CsvRows`], [`XlsxRows`]).
 
 use std::future::Future;
 use std::io;
@@ -21,8 +23,9 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::error::ApiError;
 use super::params::{ExportFormat, ExportParams, MAX_EXPORT_HITS};
 use super::work::{Deadline, Limits, Stop};
-use crate::export::{PassageOptions, Record, records_table};
-use crate::search::{Hit, SearchResults};
+use crate::export::table::{CsvRows, XlsxRows};
+use crate::export::{Record, RecordStream, record_columns, record_row};
+use crate::search::{Engine, Ranked};
 
 /// Hits per streamed chunk.
 const CHUNK_HITS: usize = 200;
@@ -36,14 +39,16 @@ const TOTAL_SECTIONS: HeaderName = HeaderName::from_static("x-total-sections");
 const EXPORTED_SECTIONS: HeaderName = HeaderName::from_static("x-exported-sections");
 const EXPORT_LIMIT: HeaderName = HeaderName::from_static("x-export-limit");
 
-/// The download of `results`: headers that name the file and say how many of the matching
-/// sections it holds, and the body, which holds `slot` until it is dropped. The workbook is
-/// built within `deadline`; each streamed chunk within a deadline of its own.
+/// The download of the hits of `ranked` (a search by `engine`): headers that name the file and
+/// say how many of the matching sections it holds, and the body, which holds `slot` until it is
+/// dropped. The workbook is built within `deadline`; each streamed chunk within a deadline of
+/// its own.
 pub async fn response(
     limits: &Arc<Limits>,
     deadline: Deadline,
     slot: OwnedSemaphorePermit,
-    results: SearchResults,
+    engine: Arc<Engine>,
+    ranked: Ranked,
     params: ExportParams,
 ) -> Result<Response, ApiError> {
     let format = params.format;
@@ -57,15 +62,15 @@ pub async fn response(
             attachment(&params.text, format.extension()),
         ),
         (CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        (TOTAL_SECTIONS, results.total_sections.into()),
-        (EXPORTED_SECTIONS, results.hits.len().into()),
+        (TOTAL_SECTIONS, ranked.total_sections.into()),
+        (EXPORTED_SECTIONS, ranked.len().into()),
         (EXPORT_LIMIT, MAX_EXPORT_HITS.into()),
     ];
+    let records = RecordStream::new(engine, ranked, &params.terms, params.passage);
     let body = match format {
         ExportFormat::Xlsx => {
-            let hits = results.hits;
             let book = limits
-                .blocking_export(deadline, move |stop| workbook(&hits, &params, stop))
+                .blocking_export(deadline, move |stop| workbook(records, stop))
                 .await?;
             drop(slot);
             Body::from(book)
@@ -73,9 +78,7 @@ pub async fn response(
         ExportFormat::Csv | ExportFormat::Jsonl => Body::from_stream(Download {
             limits: Arc::clone(limits),
             chunks: Some(Chunks {
-                hits: results.hits.into_iter(),
-                terms: params.terms,
-                passage: params.passage,
+                records: Box::new(records),
                 format,
                 started: false,
             }),
@@ -86,16 +89,15 @@ pub async fn response(
     Ok((headers, body).into_response())
 }
 
-fn workbook(hits: &[Hit], params: &ExportParams, stop: &Stop) -> Result<Vec<u8>, ApiError> {
-    let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
-    let records: Vec<Record> = hits
-        .iter()
-        .map(|hit| {
-            stop.check()?;
-            Ok(Record::new(hit, &terms, params.passage))
-        })
-        .collect::<Result<_, ApiError>>()?;
-    Ok(records_table(&records).to_xlsx()?)
+fn workbook(records: RecordStream<Arc<Engine>>, stop: &Stop) -> Result<Vec<u8>, ApiError> {
+    let mut book = XlsxRows::start("hits", &record_columns())?;
+    for record in records {
+        stop.check()?;
+        book.row(&record_row(&record?))?;
+    }
+    let mut bytes = Vec::new();
+    book.finish(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The next chunk, being made on a search thread, and the rest of the hits, given back.
@@ -178,13 +180,14 @@ fn attachment(query: &str, extension: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"fazhi-search\""))
 }
 
+/// The records of a download, in rank order.
+type Records = Box<dyn Iterator<Item = io::Result<Record>> + Send>;
+
 /// The rows of a CSV or JSON Lines export, [`CHUNK_HITS`] at a time or fewer when their
 /// passages pass [`CHUNK_BYTES`] (a hit is never split). The CSV's byte-order mark and header
 /// come once, in the first chunk (which an export without hits also sends).
 struct Chunks {
-    hits: std::vec::IntoIter<Hit>,
-    terms: Vec<String>,
-    passage: PassageOptions,
+    records: Records,
     format: ExportFormat,
     started: bool,
 }
@@ -193,56 +196,54 @@ impl Chunks {
     fn next_chunk(&mut self, stop: &Stop) -> Result<Option<Bytes>, ApiError> {
         let first = !self.started;
         self.started = true;
-        let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
-        let mut records: Vec<Record> = Vec::new();
-        let mut bytes = 0;
-        while records.len() < CHUNK_HITS && bytes < CHUNK_BYTES {
-            let Some(hit) = self.hits.next() else { break };
+        let columns = record_columns();
+        let mut csv = match (self.format, first) {
+            (ExportFormat::Jsonl, _) => None,
+            (_, true) => Some(CsvRows::start(Vec::new(), &columns)?),
+            (_, false) => Some(CsvRows::rows(Vec::new(), &columns)),
+        };
+        let mut jsonl = Vec::new();
+        let (mut hits, mut bytes) = (0, 0);
+        while hits < CHUNK_HITS && bytes < CHUNK_BYTES {
+            let Some(record) = self.records.next() else {
+                break;
+            };
             stop.check()?;
-            let record = Record::new(&hit, &terms, self.passage);
+            let record = record?;
+            hits += 1;
             bytes += record.passage.len() + record.citation.len();
-            records.push(record);
+            match &mut csv {
+                Some(csv) => csv.row(&record_row(&record))?,
+                None => {
+                    serde_json::to_writer(&mut jsonl, &record).map_err(io::Error::from)?;
+                    jsonl.push(b'\n');
+                }
+            }
         }
-        if records.is_empty() && !first {
+        let out = match csv {
+            Some(csv) => csv.into_inner()?,
+            None => jsonl,
+        };
+        if hits == 0 && !first {
             return Ok(None);
-        }
-        let mut out = Vec::new();
-        match self.format {
-            ExportFormat::Jsonl => {
-                for record in &records {
-                    serde_json::to_writer(&mut out, record).map_err(io::Error::from)?;
-                    out.push(b'\n');
-                }
-            }
-            ExportFormat::Csv | ExportFormat::Xlsx => {
-                records_table(&records).write_csv(&mut out)?;
-                if !first {
-                    out = without_csv_header(out)?;
-                }
-            }
         }
         Ok(Some(Bytes::from(out)))
     }
 }
 
-/// The rows of a CSV written by [`crate::export::Table::write_csv`], without the byte-order
-/// mark and header that it starts every file with.
-fn without_csv_header(mut csv: Vec<u8>) -> io::Result<Vec<u8>> {
-    let mut header = Vec::new();
-    records_table(&[]).write_csv(&mut header)?;
-    if !csv.starts_with(&header) {
-        return Err(io::Error::other(
-            "a CSV chunk does not start with the header",
-        ));
-    }
-    csv.drain(..header.len());
-    Ok(csv)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::{PassageOptions, records_table};
     use crate::report::ReportMeta;
+    use crate::search::Hit;
+
+    fn records(hits: Vec<Hit>, passage: PassageOptions) -> Records {
+        Box::new(
+            hits.into_iter()
+                .map(move |hit| Ok(Record::new(&hit, &["法律顾问"], passage))),
+        )
+    }
 
     fn hit(n: usize) -> Hit {
         Hit {
@@ -263,9 +264,7 @@ mod tests {
 
     fn chunks(n: usize, format: ExportFormat) -> Vec<Bytes> {
         let mut stream = Chunks {
-            hits: (0..n).map(hit).collect::<Vec<_>>().into_iter(),
-            terms: vec!["法律顾问".into()],
-            passage: PassageOptions::default(),
+            records: records((0..n).map(hit).collect(), PassageOptions::default()),
             format,
             started: false,
         };
@@ -307,9 +306,7 @@ mod tests {
         let per_chunk = CHUNK_BYTES.div_ceil(one.passage.len() + one.citation.len());
         assert!(per_chunk < 20, "{per_chunk} big sections to a chunk");
         let mut stream = Chunks {
-            hits: (0..20).map(big).collect::<Vec<_>>().into_iter(),
-            terms: vec!["法律顾问".into()],
-            passage: full,
+            records: records((0..20).map(big).collect(), full),
             format: ExportFormat::Jsonl,
             started: false,
         };

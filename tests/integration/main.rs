@@ -17,6 +17,7 @@ mod scale;
 mod seeds;
 mod serve;
 mod stays_up;
+mod stream;
 mod terminal;
 mod util;
 mod workflow;

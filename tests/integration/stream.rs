@@ -1,0 +1,226 @@
+//! Exports stream: every hit of a search is written in rank order as it is read from the index,
+//! a window at a time, and the bytes are the ones the whole search in memory gives.
+
+use std::io::{self, Write};
+use std::sync::OnceLock;
+
+use fazhi_search::export::{self, Format, PassageOptions, RecordStream, RenderOptions};
+use fazhi_search::search::{self, Hit};
+use fazhi_search::{Engine, SearchRequest, synth};
+use tempfile::TempDir;
+
+use crate::util;
+
+/// Reports in the synthetic corpus: enough for a common term to match far more sections than
+/// the first page of hits (256), so that exports read several windows.
+const REPORTS: usize = 150;
+
+/// An index of a synthetic corpus made from the bundled reports, built once.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<(TempDir, Engine)> = OnceLock::new();
+    let (_, engine) = ENGINE.get_or_init(|| {
+        let dir = TempDir::new().expect("temp dir");
+        let corpus = dir.path().join("corpus");
+        let index = dir.path().join("index");
+        synth::generate(&util::corpus_dir(), &corpus, REPORTS, 7).expect("synthetic corpus");
+        util::index(&corpus, &index);
+        let engine = Engine::open(&index).expect("open the fresh index");
+        (dir, engine)
+    });
+    engine
+}
+
+fn request(text: &str, limit: Option<usize>) -> SearchRequest {
+    SearchRequest {
+        query: search::parse(text).expect("query"),
+        filters: Default::default(),
+        limit,
+        facet_limit: Some(search::DEFAULT_FACET_LIMIT),
+    }
+}
+
+fn render(format: Format, text: &str, passage: PassageOptions) -> RenderOptions {
+    RenderOptions {
+        format,
+        passage,
+        color: false,
+        query: text.into(),
+        terms: vec![text.into()],
+        filters: String::new(),
+    }
+}
+
+/// The export of a search as it streams: hits read a window at a time.
+fn streamed(engine: &Engine, request: &SearchRequest, options: &RenderOptions) -> Vec<u8> {
+    let ranked = engine.rank(request).expect("rank");
+    let mut records = RecordStream::new(engine, ranked, &options.terms, options.passage);
+    let mut out = Vec::new();
+    let written = export::write_stream(&mut out, &mut records, options).expect("export");
+    assert_eq!(written, records.ranked().len(), "every hit is written");
+    out
+}
+
+/// The export of a search whose hits are all in memory first.
+fn whole(engine: &Engine, request: &SearchRequest, options: &RenderOptions) -> Vec<u8> {
+    let results = engine.search(request).expect("search");
+    let mut out = Vec::new();
+    export::write(&mut out, &results, options).expect("export");
+    out
+}
+
+#[test]
+fn hits_read_in_windows_are_the_hits_read_one_by_one() {
+    let engine = engine();
+    let request = request("法治", None);
+    // One hit a window: read in rank order, nothing to put back in order.
+    let mut ranked = engine.rank(&request).expect("rank");
+    let mut one_by_one: Vec<Hit> = Vec::new();
+    while let Some(hits) = ranked.next_window(engine, 1, |hit| hit).expect("read") {
+        one_by_one.extend(hits);
+    }
+    let all = engine.search(&request).expect("search").hits;
+    assert!(
+        all.len() > 1_000,
+        "{} hits: the corpus should need many windows",
+        all.len()
+    );
+    assert_eq!(one_by_one.len(), all.len());
+    for (rank, (a, b)) in one_by_one.iter().zip(&all).enumerate() {
+        assert_eq!(
+            (&a.meta.file, a.line, &a.text, a.score.to_bits()),
+            (&b.meta.file, b.line, &b.text, b.score.to_bits()),
+            "hit {rank}"
+        );
+    }
+    assert!(
+        all.windows(2).all(|w| w[0].score >= w[1].score),
+        "hits in rank order"
+    );
+}
+
+#[test]
+fn streamed_exports_are_the_bytes_of_the_whole_search() {
+    let full = PassageOptions {
+        full: true,
+        ..PassageOptions::default()
+    };
+    let rows = [
+        (Format::Csv, "法治", None, PassageOptions::default()),
+        (Format::Jsonl, "法治", None, PassageOptions::default()),
+        (Format::Json, "法治", None, PassageOptions::default()),
+        (Format::Md, "法治", None, PassageOptions::default()),
+        (Format::Text, "法治", None, PassageOptions::default()),
+        (Format::Csv, "法律顾问", Some(300), full),
+        (Format::Jsonl, "普法", Some(10), PassageOptions::default()),
+        (Format::Text, "普法", Some(10), PassageOptions::default()),
+        (
+            Format::Json,
+            "没有这个词语",
+            None,
+            PassageOptions::default(),
+        ),
+        (Format::Csv, "没有这个词语", None, PassageOptions::default()),
+    ];
+    for (format, text, limit, passage) in rows {
+        let request = request(text, limit);
+        let options = render(format, text, passage);
+        let streamed = streamed(engine(), &request, &options);
+        let whole = whole(engine(), &request, &options);
+        assert!(
+            streamed == whole,
+            "{format:?} of {text} (limit {limit:?}): {} streamed bytes differ from {} bytes of the whole search",
+            streamed.len(),
+            whole.len()
+        );
+    }
+    // And on the bundled reports, where every hit is on the first page.
+    let request = request("法治", None);
+    for format in [Format::Csv, Format::Jsonl] {
+        let options = render(format, "法治", PassageOptions::default());
+        assert!(
+            streamed(util::seed_engine(), &request, &options)
+                == whole(util::seed_engine(), &request, &options),
+            "{format:?} on the bundled reports"
+        );
+    }
+}
+
+/// A writer that takes `room` bytes and then fails, as a full disk or a closed pipe does.
+struct Full {
+    room: usize,
+    taken: usize,
+}
+
+impl Write for Full {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.taken + buf.len() > self.room {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+        }
+        self.taken += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_export_stops_reading_the_index_when_its_output_fails() {
+    let engine = engine();
+    for format in [Format::Csv, Format::Jsonl, Format::Json, Format::Md] {
+        let request = request("法治", None);
+        let options = render(format, "法治", PassageOptions::default());
+        let ranked = engine.rank(&request).expect("rank");
+        let all = ranked.len();
+        let mut records = RecordStream::new(engine, ranked, &options.terms, options.passage);
+        let mut full = Full {
+            room: 64 * 1024,
+            taken: 0,
+        };
+        // Unbuffered, so that the first rows reach the writer as they are made.
+        let error =
+            export::write_stream(&mut full, &mut records, &options).expect_err("the writer fails");
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull, "{format:?}");
+        let read = records.ranked().hits_read();
+        // The first page of hits (read with the facets) holds the rows that filled the writer;
+        // nothing after it was read.
+        assert!(
+            read <= 256 && read < all,
+            "{format:?}: {read} of {all} hits read from the index before the output failed"
+        );
+    }
+}
+
+#[test]
+fn a_streamed_workbook_holds_every_hit_as_the_csv_does() {
+    use calamine::{Reader, Xlsx};
+    let engine = engine();
+    let request = request("法治", None);
+    let xlsx = streamed(
+        engine,
+        &request,
+        &render(Format::Xlsx, "法治", PassageOptions::default()),
+    );
+    let csv = streamed(
+        engine,
+        &request,
+        &render(Format::Csv, "法治", PassageOptions::default()),
+    );
+    let csv_rows = util::hits_csv(&csv);
+    let mut book: Xlsx<_> = Xlsx::new(io::Cursor::new(xlsx)).expect("a workbook");
+    let sheet = book.worksheet_range("hits").expect("the hits sheet");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), csv_rows.len() + 1, "a header and a row per hit");
+    let columns: Vec<&str> = export::TABLE_COLUMNS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(rows[0], columns);
+    for column in ["file", "line", "passage", "citation"] {
+        let c = util::hits_column(column);
+        for (i, (sheet_row, csv_row)) in rows[1..].iter().zip(&csv_rows).enumerate() {
+            assert_eq!(sheet_row[c], csv_row[c], "row {i}, column {column}");
+        }
+    }
+}
