@@ -235,6 +235,12 @@ pub fn resolve<'k>(
     }
 }
 
+/// The level a user means (`town`, `乡镇`, `dep`), as [`resolve`] reads it.
+pub fn parse_level(text: &str, lang: Lang) -> Result<crate::region::Level> {
+    let keys = crate::region::Level::ALL.map(crate::region::Level::as_str);
+    resolve(text, "level.", &keys, lang, "level")?.parse()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

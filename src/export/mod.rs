@@ -7,6 +7,7 @@ pub mod passage;
 pub mod stats;
 pub mod summary;
 pub mod table;
+pub mod wrap;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -16,6 +17,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::lang::Lang;
 use crate::report::ReportMeta;
 use crate::search::{FacetCount, Hit, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
@@ -90,8 +92,12 @@ pub struct RenderOptions {
     pub query: String,
     /// The terms to highlight.
     pub terms: Vec<String>,
-    /// The active filters as a reader reads them ([`crate::search::Filters::describe`]).
+    /// The active filters as a reader reads them ([`summary::filters`]).
     pub filters: String,
+    /// The language of labels, headers and the summary (JSON keys and values stay ASCII).
+    pub lang: Lang,
+    /// Wrap text output to this many columns (the terminal's width); None: one line a passage.
+    pub width: Option<usize>,
 }
 
 /// One hit as exported: the citation fields and the passage.
@@ -238,9 +244,9 @@ pub fn write(
             }
             Ok(())
         }
-        Format::Csv => records_table(&records).write_csv(out),
-        Format::Md => write_md(out, &records),
-        Format::Xlsx => write_xlsx(out, &records_table(&records)),
+        Format::Csv => records_table(&records, options.lang).write_csv(out),
+        Format::Md => write_md(out, &records, options.lang),
+        Format::Xlsx => write_xlsx(out, &records_table(&records, options.lang)),
     }
 }
 
@@ -267,19 +273,37 @@ fn or_dash(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("—")
 }
 
+/// A section type as a reader of `lang` reads it: 存在的不足 in Chinese; in English the key
+/// (`shortcomings`), which is also what `--type` takes.
+pub fn type_name(key: &str, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => lang.section_type(key),
+        Lang::En => key,
+    }
+}
+
+/// A level as a reader of `lang` reads it (乡镇, `town`).
+pub fn level_name(key: &str, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => lang.level(key),
+        Lang::En => key,
+    }
+}
+
 fn write_text(
     out: &mut dyn Write,
     results: &SearchResults,
     records: &[Record],
     options: &RenderOptions,
 ) -> io::Result<()> {
+    let lang = options.lang;
     for (i, r) in records.iter().enumerate() {
         let year = r
             .meta
             .year
             .map_or_else(|| "—".to_string(), |y| y.to_string());
         let headings = if r.headings.is_empty() {
-            "前言".to_string()
+            lang.label("hit.preamble").to_string()
         } else {
             r.headings.join(" › ")
         };
@@ -290,7 +314,7 @@ fn write_text(
             terminal_line(or_dash(&r.meta.town)),
             terminal_line(or_dash(&r.meta.county)),
             year,
-            r.section_type,
+            type_name(&r.section_type, lang),
             terminal_line(&headings)
         )?;
         writeln!(
@@ -298,51 +322,66 @@ fn write_text(
             "   {}:{}  《{}》",
             terminal_line(&r.meta.file),
             r.line,
-            terminal_line(r.meta.title.as_deref().unwrap_or("无标题"))
+            terminal_line(r.meta.title.as_deref().unwrap_or(lang.label("hit.untitled")))
         )?;
         let text = if options.color {
             marked(&r.passage, &r.highlights, HIGHLIGHT_ON, HIGHLIGHT_OFF)
         } else {
             terminal_safe(&r.passage, true).into_owned()
         };
-        writeln!(out, "   {text}\n")?;
+        writeln!(out, "{}\n", wrap::indented(&text, PASSAGE_INDENT, options.width))?;
     }
     let shown = records.len();
     let filters = terminal_line(&options.filters);
     let (sections, reports) = (results.total_sections, results.total_reports);
-    let line = summary::matches(sections, reports, &terminal_line(&options.query), &filters);
+    let query = terminal_line(&options.query);
+    let line = summary::matches(sections, reports, &query, &filters, lang);
     write!(out, "{line}")?;
     if shown < results.total_sections {
-        write!(out, " (showing {shown}; --limit N or --all for more)")?;
+        let shown = shown.to_string();
+        write!(out, "{}", lang.fill("summary.shown", &[("shown", &shown)]))?;
     }
     writeln!(out)?;
-    let line = |name: &str, facets: &[FacetCount], size: usize| -> String {
-        let values: Vec<String> = facets
-            .iter()
-            .take(12)
-            .map(|f| format!("{} ({})", terminal_line(&f.value), f.count))
-            .collect();
-        let more = if size > values.len() {
-            format!(" · … {} more", size - values.len())
-        } else {
-            String::new()
-        };
-        format!("  {name:<15}{}{more}", values.join(" · "))
-    };
     if results.total_sections > 0 {
         let (f, size) = (&results.facets, &results.facet_sizes);
-        writeln!(out, "{}", line("year:", &f.year, size.year))?;
-        writeln!(
-            out,
-            "{}",
-            line("section type:", &f.section_type, size.section_type)
-        )?;
-        writeln!(out, "{}", line("province:", &f.province, size.province))?;
-        writeln!(out, "{}", line("level:", &f.level, size.level))?;
-        writeln!(out, "{}", line("town:", &f.town, size.town))?;
+        let same = |v: &str| v.to_string();
+        let facets: [(&str, &[FacetCount], usize, &dyn Fn(&str) -> String); 5] = [
+            ("facet.year", &f.year, size.year, &same),
+            (
+                "facet.section_type",
+                &f.section_type,
+                size.section_type,
+                &|v| type_name(v, lang).to_string(),
+            ),
+            ("facet.province", &f.province, size.province, &same),
+            ("facet.level", &f.level, size.level, &|v| {
+                level_name(v, lang).to_string()
+            }),
+            ("facet.town", &f.town, size.town, &same),
+        ];
+        for (key, values, size, name) in facets {
+            let mut entries: Vec<String> = values
+                .iter()
+                .take(FACET_VALUES_SHOWN)
+                .map(|f| format!("{} ({})", terminal_line(&name(&f.value)), f.count))
+                .collect();
+            if size > entries.len() {
+                let more = (size - entries.len()).to_string();
+                entries.push(lang.fill("facet.more", &[("n", &more)]));
+            }
+            let line = wrap::entries(lang.label(key), FACET_LABEL_WIDTH, &entries, " · ", options.width);
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }
+
+/// Columns before a passage's text (and its wrapped lines) in text output.
+const PASSAGE_INDENT: usize = 3;
+/// Columns of a facet line's label (`  year:` padded), where its values start.
+const FACET_LABEL_WIDTH: usize = 17;
+/// Values listed on a facet line of text output.
+const FACET_VALUES_SHOWN: usize = 12;
 
 #[derive(Serialize)]
 struct JsonResults<'a> {
@@ -373,7 +412,8 @@ fn write_json(
     writeln!(out)
 }
 
-/// Columns of the CSV and XLSX exports.
+/// Columns of the CSV and XLSX exports, by key: named in the reader's language
+/// ([`table_columns`]; English keeps the key).
 pub const TABLE_COLUMNS: [(&str, ColumnKind); 16] = [
     ("town", ColumnKind::Text),
     ("county", ColumnKind::Text),
@@ -393,14 +433,20 @@ pub const TABLE_COLUMNS: [(&str, ColumnKind); 16] = [
     ("citation", ColumnKind::Wrapped),
 ];
 
-/// Hits as a table: one row per hit, the citation fields typed (the year a number).
-pub fn records_table(records: &[Record]) -> Table {
+/// The columns of [`TABLE_COLUMNS`] named in `lang` (`乡镇街道`, or `town` in English).
+pub fn table_columns(lang: Lang) -> Vec<Column> {
+    TABLE_COLUMNS
+        .iter()
+        .map(|(key, kind)| Column::new(lang.column(key), *kind))
+        .collect()
+}
+
+/// Hits as a table: one row per hit, the citation fields typed (the year a number); column
+/// names, section types and levels in `lang`.
+pub fn records_table(records: &[Record], lang: Lang) -> Table {
     Table {
         sheet: "hits".into(),
-        columns: TABLE_COLUMNS
-            .iter()
-            .map(|(name, kind)| Column::new(*name, *kind))
-            .collect(),
+        columns: table_columns(lang),
         rows: records
             .iter()
             .map(|r| {
@@ -409,9 +455,9 @@ pub fn records_table(records: &[Record]) -> Table {
                     Cell::opt(&r.meta.county),
                     Cell::opt(&r.meta.city),
                     Cell::opt(&r.meta.province),
-                    Cell::text(r.meta.level.as_str()),
+                    Cell::text(level_name(r.meta.level.as_str(), lang)),
                     Cell::opt_int(r.meta.year),
-                    Cell::text(&r.section_type),
+                    Cell::text(type_name(&r.section_type, lang)),
                     Cell::text(r.headings.join(" / ")),
                     Cell::Int(r.line),
                     Cell::opt(&r.meta.title),
@@ -450,7 +496,7 @@ pub(crate) fn md_cell(cell: &str) -> String {
         .replace(['\r', '\n'], "<br>")
 }
 
-fn write_md(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
+fn write_md(out: &mut dyn Write, records: &[Record], lang: Lang) -> io::Result<()> {
     let columns = [
         "town",
         "county",
@@ -460,7 +506,8 @@ fn write_md(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
         "headings",
         "passage",
         "citation",
-    ];
+    ]
+    .map(|key| lang.column(key));
     writeln!(out, "| {} |", columns.join(" | "))?;
     writeln!(out, "|{}", "---|".repeat(columns.len()))?;
     for r in records {
@@ -471,7 +518,7 @@ fn write_md(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
             or_dash(&r.meta.county).to_string(),
             or_dash(&r.meta.province).to_string(),
             year,
-            r.section_type.clone(),
+            type_name(&r.section_type, lang).to_string(),
             r.headings.join(" / "),
             passage,
             r.citation.clone(),

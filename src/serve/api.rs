@@ -104,7 +104,7 @@ pub async fn stats(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
         .blocking(move |engine, _| {
             let table = engine.stats(&request)?;
             let mut out = Vec::new();
-            export::stats::write(&mut out, &table, Format::Json)?;
+            export::stats::write(&mut out, &table, Format::Json, crate::lang::Lang::En)?;
             Ok(out)
         })
         .await?;

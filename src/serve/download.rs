@@ -22,6 +22,7 @@ use super::error::ApiError;
 use super::params::{ExportFormat, ExportParams, MAX_EXPORT_HITS};
 use super::work::{Deadline, Limits, Stop};
 use crate::export::{PassageOptions, Record, records_table};
+use crate::lang::Lang;
 use crate::search::{Hit, SearchResults};
 
 /// Hits per streamed chunk.
@@ -77,6 +78,7 @@ pub async fn response(
                 terms: params.terms,
                 passage: params.passage,
                 format,
+                lang: params.lang,
                 started: false,
             }),
             next: None,
@@ -95,7 +97,7 @@ fn workbook(hits: &[Hit], params: &ExportParams, stop: &Stop) -> Result<Vec<u8>,
             Ok(Record::new(hit, &terms, params.passage))
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(records_table(&records).to_xlsx()?)
+    Ok(records_table(&records, params.lang).to_xlsx()?)
 }
 
 /// The next chunk, being made on a search thread, and the rest of the hits, given back.
@@ -186,6 +188,8 @@ struct Chunks {
     terms: Vec<String>,
     passage: PassageOptions,
     format: ExportFormat,
+    /// The language of the CSV's column names.
+    lang: Lang,
     started: bool,
 }
 
@@ -215,9 +219,9 @@ impl Chunks {
                 }
             }
             ExportFormat::Csv | ExportFormat::Xlsx => {
-                records_table(&records).write_csv(&mut out)?;
+                records_table(&records, self.lang).write_csv(&mut out)?;
                 if !first {
-                    out = without_csv_header(out)?;
+                    out = without_csv_header(out, self.lang)?;
                 }
             }
         }
@@ -227,9 +231,9 @@ impl Chunks {
 
 /// The rows of a CSV written by [`crate::export::Table::write_csv`], without the byte-order
 /// mark and header that it starts every file with.
-fn without_csv_header(mut csv: Vec<u8>) -> io::Result<Vec<u8>> {
+fn without_csv_header(mut csv: Vec<u8>, lang: Lang) -> io::Result<Vec<u8>> {
     let mut header = Vec::new();
-    records_table(&[]).write_csv(&mut header)?;
+    records_table(&[], lang).write_csv(&mut header)?;
     if !csv.starts_with(&header) {
         return Err(io::Error::other(
             "a CSV chunk does not start with the header",
@@ -266,6 +270,7 @@ mod tests {
             terms: vec!["法律顾问".into()],
             passage: PassageOptions::default(),
             format,
+            lang: Lang::Zh,
             started: false,
         };
         let limits = Limits::new(std::time::Duration::from_secs(600));
@@ -282,7 +287,7 @@ mod tests {
                 .map(|i| Record::new(&hit(i), &terms, PassageOptions::default()))
                 .collect();
             let mut whole = Vec::new();
-            records_table(&records).write_csv(&mut whole).expect("csv");
+            records_table(&records, Lang::Zh).write_csv(&mut whole).expect("csv");
             assert_eq!(streamed, whole, "{n} hits");
             assert_eq!(
                 chunks(n, ExportFormat::Csv).len(),
@@ -310,6 +315,7 @@ mod tests {
             terms: vec!["法律顾问".into()],
             passage: full,
             format: ExportFormat::Jsonl,
+            lang: Lang::Zh,
             started: false,
         };
         let stop = Limits::new(std::time::Duration::from_secs(600)).stop();
