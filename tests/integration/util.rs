@@ -143,9 +143,10 @@ pub fn hits_csv(bytes: &[u8]) -> Vec<csv::StringRecord> {
         .iter()
         .map(String::from)
         .collect();
-    let columns: Vec<&str> = fazhi_search::export::TABLE_COLUMNS
-        .iter()
-        .map(|(name, _)| *name)
+    // Column names in the default language, Chinese (the JSON keys are in TABLE_COLUMNS).
+    let columns: Vec<String> = fazhi_search::export::table_columns(Default::default())
+        .into_iter()
+        .map(|c| c.name)
         .collect();
     assert_eq!(header, columns);
     reader.records().map(|r| r.expect("row")).collect()
