@@ -235,6 +235,22 @@ pub fn resolve<'k>(
     }
 }
 
+/// The rows of the label table whose key starts with `prefix`, in file order, as (the rest of
+/// the key, 中文, English): `rows("type.")` gives `("overview", "总体情况", "Overview")`, ….
+/// The page gets its section types, levels and summary from here.
+pub fn rows(prefix: &str) -> Vec<(&'static str, &'static str, &'static str)> {
+    let labels = Labels::embedded();
+    labels
+        .order
+        .iter()
+        .filter_map(|key| {
+            let rest = key.strip_prefix(prefix)?;
+            let row = &labels.rows[key];
+            Some((rest, row.zh, row.en))
+        })
+        .collect()
+}
+
 /// The level a user means (`town`, `乡镇`, `dep`), as [`resolve`] reads it.
 pub fn parse_level(text: &str, lang: Lang) -> Result<crate::region::Level> {
     let keys = crate::region::Level::ALL.map(crate::region::Level::as_str);
@@ -363,10 +379,10 @@ mod tests {
             ("type.leadership", "第一责任人职责", "Leadership duties"),
             ("type.plans", "下一年度工作打算", "Next year's plans"),
             ("type.other", "其他", "Other"),
-            ("level.town", "乡镇", "town"),
-            ("level.county", "县级", "county"),
-            ("level.department", "部门", "department"),
-            ("level.other", "其他", "other"),
+            ("level.town", "乡镇", "Town"),
+            ("level.county", "县级", "County"),
+            ("level.department", "部门", "Department"),
+            ("level.other", "其他", "Other"),
             ("col.section_type", "章节类型", "section_type"),
             ("col.n", "报告数 n", "n"),
             ("facet.year", "年份：", "year:"),
@@ -377,7 +393,7 @@ mod tests {
         }
         assert_eq!(Lang::Zh.label("no.such.key"), "no.such.key");
         assert_eq!(Lang::Zh.section_type("shortcomings"), "存在的不足");
-        assert_eq!(Lang::En.level("county"), "county");
+        assert_eq!(Lang::En.level("county"), "County");
         assert_eq!(Lang::Zh.column("town"), "乡镇街道");
         assert_eq!(Lang::Zh.section_type("unknown"), "unknown");
     }

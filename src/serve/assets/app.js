@@ -1,7 +1,9 @@
 // The search page of `fazhi-query serve`. The URL holds the search (q, filters, page), so a
 // search can be bookmarked and the back button works; every piece of report text reaches the
 // page through textContent (matches wrapped in <mark> from the API's character ranges), never
-// as HTML.
+// as HTML. The language is Chinese unless `?lang=en` or the toggle (remembered) says English;
+// section types, levels and the summary come from LABELS (index_schema/labels.tsv), which the
+// server puts before this script.
 'use strict';
 
 const PAGE_HITS = 20;
@@ -36,7 +38,6 @@ const TEXT = {
     footer: 'fazhi-search · 数据来自各地公开的法治政府建设年度报告',
     api: 'JSON 接口：',
     loading: '检索中……',
-    summary: (sections, reports) => `共 ${sections} 个段落，来自 ${reports} 份报告`,
     none: '没有找到匹配的段落。可以换个说法，或去掉一些筛选条件。',
     pageOf: (page, pages) => `第 ${page} / ${pages} 页`,
     exportNote: (n) => `（仅导出排名前 ${n} 条）`,
@@ -60,20 +61,6 @@ const TEXT = {
     shareCol: '占比',
     noHeading: '前言',
     untitled: '无标题',
-    types: {
-      overview: '总体情况',
-      measures: '主要举措和成效',
-      shortcomings: '存在的不足',
-      leadership: '第一责任人职责',
-      plans: '下一年度安排',
-      other: '其他',
-    },
-    levels: {
-      town: '乡镇街道',
-      county: '县区政府',
-      department: '政府部门',
-      other: '其他（开发区等）',
-    },
     error: '出错了：',
   },
   en: {
@@ -94,7 +81,6 @@ const TEXT = {
     footer: 'fazhi-search · from the rule-of-law reports local governments publish',
     api: 'JSON API: ',
     loading: 'Searching…',
-    summary: (sections, reports) => `${sections} sections in ${reports} reports`,
     none: 'No section matches. Try other words, or remove some filters.',
     pageOf: (page, pages) => `Page ${page} of ${pages}`,
     exportNote: (n) => `(only the best ${n} are exported)`,
@@ -118,20 +104,6 @@ const TEXT = {
     shareCol: 'Share',
     noHeading: 'Preamble',
     untitled: 'Untitled',
-    types: {
-      overview: 'Overview',
-      measures: 'Measures and results',
-      shortcomings: 'Shortcomings',
-      leadership: 'Leadership duties',
-      plans: "Next year's plans",
-      other: 'Other',
-    },
-    levels: {
-      town: 'Town',
-      county: 'County government',
-      department: 'Department',
-      other: 'Other (zones…)',
-    },
     error: 'Error: ',
   },
 };
@@ -151,11 +123,26 @@ function el(tag, className, text) {
 
 let lang = readLang();
 
+/// `?lang=en` or `?lang=zh` in the address (a shared link), else the choice remembered from
+/// the toggle, else Chinese.
 function readLang() {
+  const asked = new URLSearchParams(location.search).get('lang');
+  if (asked === 'en' || asked === 'zh') {
+    remember(asked);
+    return asked;
+  }
   try {
     return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
   } catch (_) {
     return 'zh';
+  }
+}
+
+function remember(choice) {
+  try {
+    localStorage.setItem(LANG_KEY, choice);
+  } catch (_) {
+    // A private window may refuse storage; the choice then lasts until the page is left.
   }
 }
 
@@ -164,14 +151,30 @@ function t(key) {
 }
 
 function typeName(type) {
-  return TEXT[lang].types[type] || type;
+  return LABELS[lang].types[type] || type;
 }
 
 /// A facet or filter value as shown: section types and levels by name, places as they are.
 function valueName(key, value) {
   if (key === 'type') return typeName(value);
-  if (key === 'level') return TEXT[lang].levels[value] || value;
+  if (key === 'level') return LABELS[lang].levels[value] || value;
   return value;
+}
+
+/// A label of LABELS with its `{name}`s filled.
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+}
+
+/// `5 份报告中有 9 个章节匹配“法律顾问”`, `9 sections in 5 reports match 法律顾问`.
+function summaryText(query, sections, reports) {
+  const labels = LABELS[lang];
+  const count = (n, noun) => fill(labels.count[n === 1 ? `${noun}.one` : noun], { n });
+  return fill(labels.summary[sections === 1 ? 'query.one' : 'query'], {
+    sections: count(sections, 'section'),
+    reports: count(reports, 'report'),
+    query,
+  });
 }
 
 function applyLang() {
@@ -196,11 +199,13 @@ function applyLang() {
 
 function toggleLang() {
   lang = lang === 'en' ? 'zh' : 'en';
-  try {
-    localStorage.setItem(LANG_KEY, lang);
-  } catch (_) {
-    // A private window may refuse storage; the choice then lasts until the page is left.
-  }
+  remember(lang);
+  // The address keeps the language, so that a copied link opens in it.
+  const params = new URLSearchParams(location.search);
+  if (lang === 'en') params.set('lang', 'en');
+  else params.delete('lang');
+  const query = params.toString();
+  history.replaceState(null, '', query ? '/?' + query : '/');
   applyLang();
   if (last.results) render(last.state, last.results);
   if (last.stats) renderTrendTable(last.stats);
@@ -220,8 +225,15 @@ function stateFromUrl(search) {
   return { q: (params.get('q') || '').trim(), filters, page };
 }
 
-/// The query and filters as API parameters.
+/// The query and filters as API parameters, with the language (of error messages and of an
+/// export's column names).
 function apiParams(state) {
+  const params = filterParams(state);
+  params.set('lang', lang);
+  return params;
+}
+
+function filterParams(state) {
   const params = new URLSearchParams();
   params.set('q', state.q);
   for (const key of FILTER_KEYS) {
@@ -231,8 +243,9 @@ function apiParams(state) {
 }
 
 function pageUrl(state) {
-  const params = apiParams(state);
+  const params = filterParams(state);
   if (state.page > 1) params.set('p', String(state.page));
+  if (lang === 'en') params.set('lang', 'en');
   return '/?' + params.toString();
 }
 
@@ -244,7 +257,7 @@ function withFilters(state, change) {
 }
 
 function navigate(state) {
-  history.pushState(null, '', state.q ? pageUrl(state) : '/');
+  history.pushState(null, '', state.q ? pageUrl(state) : lang === 'en' ? '/?lang=en' : '/');
   run(state);
 }
 
@@ -336,7 +349,7 @@ function render(state, results) {
   summary.dataset.total = String(results.total_sections);
   summary.textContent =
     results.total_sections > 0
-      ? t('summary')(results.total_sections, results.total_reports)
+      ? summaryText(state.q, results.total_sections, results.total_reports)
       : t('none');
   renderChips(state);
   renderFacets(state, results.facets, results.facet_sizes);
