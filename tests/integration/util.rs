@@ -126,6 +126,8 @@ pub fn run(bin: &str, cwd: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(cwd)
         .env_remove("NO_COLOR")
+        // The tests read the default language, Chinese, whatever the developer's shell says.
+        .env_remove("FAZHI_LANG")
         .output()
         .expect("the binary runs")
 }
