@@ -48,6 +48,16 @@ const FILTER_KEYS: [&str; 8] = [
 /// the language of messages and of an export's column names.
 const COMMON_KEYS: [&str; 1] = ["lang"];
 
+/// The `lang` of a request, for its error messages: Chinese unless `lang=en` (a malformed
+/// query string is reported by the endpoint's own reading).
+pub fn lang_of(uri: &Uri) -> Lang {
+    query_pairs(uri.query().unwrap_or_default())
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(name, _)| name == "lang"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .unwrap_or_default()
+}
+
 /// The query string as name–value pairs, in order, repeats kept.
 pub struct Params {
     endpoint: &'static str,
