@@ -229,7 +229,11 @@ mod tests {
         ];
         for (text, expected) in rows {
             for lang in [Lang::Zh, Lang::En] {
-                assert_eq!(SectionType::parse_named(text, lang).ok(), Some(expected), "{text}");
+                assert_eq!(
+                    SectionType::parse_named(text, lang).ok(),
+                    Some(expected),
+                    "{text}"
+                );
             }
         }
         let names: Vec<(&str, &str)> = SectionType::ALL

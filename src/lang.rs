@@ -60,22 +60,25 @@ impl Lang {
     }
 
     /// A section type's name (`shortcomings` → 存在的不足); an unknown key as it is.
-    pub fn section_type<'a>(self, key: &'a str) -> &'a str {
+    pub fn section_type(self, key: &str) -> &str {
         self.named("type.", key)
     }
 
     /// A level's name (`town` → 乡镇); an unknown key as it is.
-    pub fn level<'a>(self, key: &'a str) -> &'a str {
+    pub fn level(self, key: &str) -> &str {
         self.named("level.", key)
     }
 
     /// A table column's name: Chinese, or in English the JSON key itself.
-    pub fn column<'a>(self, key: &'a str) -> &'a str {
+    pub fn column(self, key: &str) -> &str {
         self.named("col.", key)
     }
 
     fn named<'a>(self, prefix: &str, key: &'a str) -> &'a str {
-        match Labels::embedded().rows.get(format!("{prefix}{key}").as_str()) {
+        match Labels::embedded()
+            .rows
+            .get(format!("{prefix}{key}").as_str())
+        {
             Some(row) => self.pick(row.zh, row.en),
             None => key,
         }
@@ -362,7 +365,18 @@ mod tests {
         }
         assert!(used > 0, "found only {used} keys: the scan is broken");
         for t in crate::SectionType::ALL {
-            assert!(labels.rows.contains_key(format!("type.{t}").as_str()), "{t}");
+            assert!(
+                labels.rows.contains_key(format!("type.{t}").as_str()),
+                "{t}"
+            );
+        }
+        for facet in crate::export::TEXT_FACETS {
+            let key = format!("facet.{facet}");
+            assert!(labels.rows.contains_key(key.as_str()), "{key}");
+        }
+        for (key, _) in crate::export::TABLE_COLUMNS {
+            let key = format!("col.{key}");
+            assert!(labels.rows.contains_key(key.as_str()), "{key}");
         }
         for l in crate::region::Level::ALL {
             let key = format!("level.{}", l.as_str());

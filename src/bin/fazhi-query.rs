@@ -14,14 +14,14 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
+use fazhi_search::export::summary;
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::{self, writer};
+use fazhi_search::lang::{self, Lang};
 use fazhi_search::search::{
     self, Dimension, Engine, Filters, HitReads, SearchRequest, StatsRequest,
 };
 use fazhi_search::serve::{self, ServeConfig};
-use fazhi_search::export::summary;
-use fazhi_search::lang::{self, Lang};
 use fazhi_search::{Error, Query, SectionType};
 
 /// Search rule-of-law reports (法治政府建设年度报告) by keyword and phrase, with facets;

@@ -322,14 +322,23 @@ fn write_text(
             "   {}:{}  《{}》",
             terminal_line(&r.meta.file),
             r.line,
-            terminal_line(r.meta.title.as_deref().unwrap_or(lang.label("hit.untitled")))
+            terminal_line(
+                r.meta
+                    .title
+                    .as_deref()
+                    .unwrap_or(lang.label("hit.untitled"))
+            )
         )?;
         let text = if options.color {
             marked(&r.passage, &r.highlights, HIGHLIGHT_ON, HIGHLIGHT_OFF)
         } else {
             terminal_safe(&r.passage, true).into_owned()
         };
-        writeln!(out, "{}\n", wrap::indented(&text, PASSAGE_INDENT, options.width))?;
+        writeln!(
+            out,
+            "{}\n",
+            wrap::indented(&text, PASSAGE_INDENT, options.width)
+        )?;
     }
     let shown = records.len();
     let filters = terminal_line(&options.filters);
@@ -344,22 +353,22 @@ fn write_text(
     writeln!(out)?;
     if results.total_sections > 0 {
         let (f, size) = (&results.facets, &results.facet_sizes);
-        let same = |v: &str| v.to_string();
-        let facets: [(&str, &[FacetCount], usize, &dyn Fn(&str) -> String); 5] = [
-            ("facet.year", &f.year, size.year, &same),
-            (
-                "facet.section_type",
-                &f.section_type,
-                size.section_type,
-                &|v| type_name(v, lang).to_string(),
-            ),
-            ("facet.province", &f.province, size.province, &same),
-            ("facet.level", &f.level, size.level, &|v| {
-                level_name(v, lang).to_string()
-            }),
-            ("facet.town", &f.town, size.town, &same),
-        ];
-        for (key, values, size, name) in facets {
+        for facet in TEXT_FACETS {
+            let (values, size): (&[FacetCount], usize) = match facet {
+                "year" => (&f.year, size.year),
+                "section_type" => (&f.section_type, size.section_type),
+                "province" => (&f.province, size.province),
+                "level" => (&f.level, size.level),
+                _ => (&f.town, size.town),
+            };
+            // Section types and levels by name; places and years as they are.
+            let name = |value: &'_ str| -> String {
+                match facet {
+                    "section_type" => type_name(value, lang).to_string(),
+                    "level" => level_name(value, lang).to_string(),
+                    _ => value.to_string(),
+                }
+            };
             let mut entries: Vec<String> = values
                 .iter()
                 .take(FACET_VALUES_SHOWN)
@@ -369,12 +378,22 @@ fn write_text(
                 let more = (size - entries.len()).to_string();
                 entries.push(lang.fill("facet.more", &[("n", &more)]));
             }
-            let line = wrap::entries(lang.label(key), FACET_LABEL_WIDTH, &entries, " · ", options.width);
+            let line = wrap::entries(
+                lang.label(&format!("facet.{facet}")),
+                FACET_LABEL_WIDTH,
+                &entries,
+                " · ",
+                options.width,
+            );
             writeln!(out, "{line}")?;
         }
     }
     Ok(())
 }
+
+/// The facet lines under a text search, in order; each is labelled `facet.<name>` in
+/// `index_schema/labels.tsv`.
+pub const TEXT_FACETS: [&str; 5] = ["year", "section_type", "province", "level", "town"];
 
 /// Columns before a passage's text (and its wrapped lines) in text output.
 const PASSAGE_INDENT: usize = 3;

@@ -114,7 +114,12 @@ fn has_marks(stats: &StatsTable) -> bool {
 
 /// Writes the table in `format` (text and Markdown end with the totals, and with the footnote
 /// when a share is marked).
-pub fn write(out: &mut dyn Write, stats: &StatsTable, format: Format, lang: Lang) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    stats: &StatsTable,
+    format: Format,
+    lang: Lang,
+) -> io::Result<()> {
     let footnote = |out: &mut dyn Write| -> io::Result<()> {
         if has_marks(stats) {
             writeln!(out)?;
@@ -466,7 +471,11 @@ mod tests {
                     "{format:?}: no line {line:?} in\n{text}"
                 );
             }
-            assert_eq!(text.contains(super::footnote(Lang::En)), footnote, "{format:?}:\n{text}");
+            assert_eq!(
+                text.contains(super::footnote(Lang::En)),
+                footnote,
+                "{format:?}:\n{text}"
+            );
         }
         let header = written(&s, Format::Text);
         assert!(

@@ -66,10 +66,18 @@ pub fn filters(filters: &Filters, lang: Lang) -> String {
     }
     let names = |names: Vec<&str>| (!names.is_empty()).then(|| names.join(or));
     parts.extend(names(
-        filters.section_types.iter().map(|t| t.label(lang)).collect(),
+        filters
+            .section_types
+            .iter()
+            .map(|t| t.label(lang))
+            .collect(),
     ));
     parts.extend(names(
-        filters.levels.iter().map(|l| lang.level(l.as_str())).collect(),
+        filters
+            .levels
+            .iter()
+            .map(|l| lang.level(l.as_str()))
+            .collect(),
     ));
     parts.join(lang.label("filters.and"))
 }
@@ -126,6 +134,9 @@ mod tests {
             filters(&f, Lang::En),
             "河南省 or 湖北省, 2020..2023, Shortcomings, town"
         );
-        assert_eq!(filters(&f, Lang::En).replace("Shortcomings", "shortcomings"), f.describe());
+        assert_eq!(
+            filters(&f, Lang::En).replace("Shortcomings", "shortcomings"),
+            f.describe()
+        );
     }
 }

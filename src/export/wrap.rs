@@ -89,7 +89,8 @@ mod tests {
 
     #[test]
     fn a_long_passage_wraps_under_its_hit() {
-        let passage = "我镇聘请法律顾问2名，审核重大行政决策和合同，全年审核合同36件，提出法律意见52条。";
+        let passage =
+            "我镇聘请法律顾问2名，审核重大行政决策和合同，全年审核合同36件，提出法律意见52条。";
         let text = indented(passage, 3, Some(40));
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines.len() > 1, "wraps:\n{text}");
@@ -111,7 +112,13 @@ mod tests {
         let text = indented(&marked, 2, Some(22));
         let first = text.lines().next().expect("a line");
         assert!(first.contains("\x1b[0m"), "the mark is whole: {first:?}");
-        assert_eq!(first.replace("\x1b[1;31m", "").replace("\x1b[0m", "").width(), 22);
+        assert_eq!(
+            first
+                .replace("\x1b[1;31m", "")
+                .replace("\x1b[0m", "")
+                .width(),
+            22
+        );
     }
 
     #[test]
@@ -128,9 +135,16 @@ mod tests {
         let line = entries("province:", 17, &values, " · ", Some(50));
         let lines: Vec<&str> = line.lines().collect();
         assert!(lines.len() > 1, "wraps:\n{line}");
-        assert!(lines[0].starts_with("  province:      河南省 (120)"), "{line}");
+        assert!(
+            lines[0].starts_with("  province:      河南省 (120)"),
+            "{line}"
+        );
         for l in &lines[1..] {
-            assert_eq!(l.width() - l.trim_start().width(), 17, "under the first value: {l:?}");
+            assert_eq!(
+                l.width() - l.trim_start().width(),
+                17,
+                "under the first value: {l:?}"
+            );
         }
         for l in &lines {
             assert!(l.width() <= 50, "{l:?}");

@@ -111,7 +111,12 @@ mod tests {
             ("zh", "levels", "town", "乡镇"),
             ("en", "levels", "department", "Department"),
             ("zh", "count", "report", "{n} 份报告"),
-            ("en", "summary", "query.one", "{sections} in {reports} matches {query}"),
+            (
+                "en",
+                "summary",
+                "query.one",
+                "{sections} in {reports} matches {query}",
+            ),
         ];
         for (lang, group, key, text) in rows {
             assert_eq!(labels[lang][group][key], text, "{lang} {group} {key}");

@@ -287,7 +287,9 @@ mod tests {
                 .map(|i| Record::new(&hit(i), &terms, PassageOptions::default()))
                 .collect();
             let mut whole = Vec::new();
-            records_table(&records, Lang::Zh).write_csv(&mut whole).expect("csv");
+            records_table(&records, Lang::Zh)
+                .write_csv(&mut whole)
+                .expect("csv");
             assert_eq!(streamed, whole, "{n} hits");
             assert_eq!(
                 chunks(n, ExportFormat::Csv).len(),

@@ -179,14 +179,30 @@ mod tests {
     fn the_servers_own_messages_in_either_language() {
         let limit = Duration::from_secs(5);
         let rows = [
-            (ApiError::deadline(limit), "检索用时超过 5 s，已停止", "the search took longer than 5 s"),
-            (ApiError::busy(limit), "服务器在 5 s（其时限）内忙于其他检索", "busy with other searches for 5 s"),
-            (ApiError::too_many_exports(16), "同时进行的导出过多（正在发送 16 个）", "too many exports at once (16 are being sent)"),
+            (
+                ApiError::deadline(limit),
+                "检索用时超过 5 s，已停止",
+                "the search took longer than 5 s",
+            ),
+            (
+                ApiError::busy(limit),
+                "服务器在 5 s（其时限）内忙于其他检索",
+                "busy with other searches for 5 s",
+            ),
+            (
+                ApiError::too_many_exports(16),
+                "同时进行的导出过多（正在发送 16 个）",
+                "too many exports at once (16 are being sent)",
+            ),
         ];
         for (error, zh, en) in rows {
             let (zh_error, en_error) = (
-                ApiError { zh: error.zh.clone(), message: error.message.clone(), status: error.status }
-                    .in_lang(Lang::Zh),
+                ApiError {
+                    zh: error.zh.clone(),
+                    message: error.message.clone(),
+                    status: error.status,
+                }
+                .in_lang(Lang::Zh),
                 error.in_lang(Lang::En),
             );
             assert!(zh_error.message().contains(zh), "{}", zh_error.message());

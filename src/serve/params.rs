@@ -516,8 +516,9 @@ mod tests {
     fn types_and_levels_by_name_or_part() {
         use crate::region::Level;
         // 不足, 计划, 乡镇 (percent-encoded as a browser sends them).
-        let p = search("q=a&type=%E4%B8%8D%E8%B6%B3&type=%E8%AE%A1%E5%88%92&level=%E4%B9%A1%E9%95%87")
-            .expect("accepted");
+        let p =
+            search("q=a&type=%E4%B8%8D%E8%B6%B3&type=%E8%AE%A1%E5%88%92&level=%E4%B9%A1%E9%95%87")
+                .expect("accepted");
         assert_eq!(
             p.request.filters.section_types,
             [SectionType::Shortcomings, SectionType::Plans]
@@ -538,7 +539,10 @@ mod tests {
             ("q=a&year=abc", "year=\\\"abc\\\""),
             ("q=a&year=2023&year=2024", "more than once"),
             ("q=a&type=intro&lang=en", "valid types"),
-            ("q=a&type=intro", "未知的章节类型“intro”；可选：总体情况（overview）"),
+            (
+                "q=a&type=intro",
+                "未知的章节类型“intro”；可选：总体情况（overview）",
+            ),
             ("q=a&type=o", "章节类型“o”不明确"),
             ("q=a&lang=fr", "lang: unknown language"),
             (

@@ -111,7 +111,11 @@ fn a_section_type_the_index_does_not_have_is_an_error() {
             2,
             "--type \"other\" matches no report in the index; the index has leadership, measures",
         ),
-        (&["法治", "--type", "shortcomings"], 0, "（筛选：存在的不足）"),
+        (
+            &["法治", "--type", "shortcomings"],
+            0,
+            "（筛选：存在的不足）",
+        ),
         (&["法治", "--province", "河南"], 2, "the index has 天津市"),
     ];
     check_rows(dir, &rows);

@@ -35,14 +35,16 @@ fn query(dir: &std::path::Path, args: &[&str], env: Option<&str>) -> String {
     said
 }
 
+/// A command line, FAZHI_LANG, what it says, what it must not say.
+type Row<'a> = (&'a [&'a str], Option<&'a str>, &'a [&'a str], &'a [&'a str]);
+
 #[test]
 fn chinese_by_default_english_on_request() {
     let workspace = indexed_workspace();
     let dir = workspace.path();
     let search = ["法律顾问", "--color", "never", "--limit", "2"];
     let en: Vec<&str> = ["--lang", "en"].iter().chain(&search).copied().collect();
-    // (command line, FAZHI_LANG, what it says, what it must not say)
-    let rows: [(&[&str], Option<&str>, &[&str], &[&str]); 9] = [
+    let rows: [Row; 9] = [
         (
             &search,
             None,
@@ -68,20 +70,47 @@ fn chinese_by_default_english_on_request() {
             ],
             &["份报告", "章节类型", "主要举措和成效"],
         ),
-        (&search, Some("en"), &["9 sections in 5 reports"], &["份报告"]),
-        (&search, Some("zh"), &["5 份报告中有 9 个章节"], &["sections in"]),
+        (
+            &search,
+            Some("en"),
+            &["9 sections in 5 reports"],
+            &["份报告"],
+        ),
+        (
+            &search,
+            Some("zh"),
+            &["5 份报告中有 9 个章节"],
+            &["sections in"],
+        ),
         // The flag wins over the environment.
         (&en, Some("zh"), &["9 sections in 5 reports"], &["份报告"]),
         (
             &["stats", "法律顾问", "--by", "year,section_type"],
             None,
-            &["年份  章节类型", "提及报告数  报告数 n", "占比  匹配章节数", "主要举措和成效"],
+            &[
+                "年份  章节类型",
+                "提及报告数  报告数 n",
+                "占比  匹配章节数",
+                "主要举措和成效",
+            ],
             &["matching_reports"],
         ),
         (
-            &["stats", "法律顾问", "--by", "year,section_type", "--lang", "en"],
+            &[
+                "stats",
+                "法律顾问",
+                "--by",
+                "year,section_type",
+                "--lang",
+                "en",
+            ],
             None,
-            &["year  section_type", "matching_reports", "share  matching_sections", "measures"],
+            &[
+                "year  section_type",
+                "matching_reports",
+                "share  matching_sections",
+                "measures",
+            ],
             &["提及报告数"],
         ),
         (
@@ -91,7 +120,16 @@ fn chinese_by_default_english_on_request() {
             &["left,match"],
         ),
         (
-            &["kwic", "法律顾问", "--format", "csv", "--limit", "1", "--lang", "en"],
+            &[
+                "kwic",
+                "法律顾问",
+                "--format",
+                "csv",
+                "--limit",
+                "1",
+                "--lang",
+                "en",
+            ],
             None,
             &["left,match,right,town,county"],
             &["左文"],
@@ -100,15 +138,25 @@ fn chinese_by_default_english_on_request() {
     for (args, env, says, never) in rows {
         let said = query(dir, args, env);
         for fragment in says {
-            assert!(said.contains(fragment), "{args:?} {env:?} should say {fragment:?}:\n{said}");
+            assert!(
+                said.contains(fragment),
+                "{args:?} {env:?} should say {fragment:?}:\n{said}"
+            );
         }
         for fragment in never {
-            assert!(!said.contains(fragment), "{args:?} {env:?} says {fragment:?}:\n{said}");
+            assert!(
+                !said.contains(fragment),
+                "{args:?} {env:?} says {fragment:?}:\n{said}"
+            );
         }
     }
     let bad = run("fazhi-query", dir, &["--lang", "fr", "法律顾问"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
-    assert!(stderr(&bad).contains("choose one of zh, en"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("choose one of zh, en"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]
@@ -118,7 +166,14 @@ fn json_is_the_same_ascii_in_both_languages() {
     for args in [
         &["法律顾问", "--format", "json"][..],
         &["法律顾问", "--format", "jsonl", "--all"],
-        &["stats", "法律顾问", "--by", "section_type,level", "--format", "json"],
+        &[
+            "stats",
+            "法律顾问",
+            "--by",
+            "section_type,level",
+            "--format",
+            "json",
+        ],
         &["kwic", "法律顾问", "--format", "jsonl"],
     ] {
         let zh = query(dir, args, None);
@@ -158,7 +213,10 @@ fn a_section_type_by_its_chinese_name_or_a_part_of_it() {
             &["法治", "--type", "mars", "--lang", "en"],
             "unknown section type \"mars\"; valid types: overview, measures, shortcomings",
         ),
-        (&["法治", "--type", "o"], "章节类型“o”不明确，可指：总体情况（overview）、其他（other）"),
+        (
+            &["法治", "--type", "o"],
+            "章节类型“o”不明确，可指：总体情况（overview）、其他（other）",
+        ),
     ];
     for (args, message) in rows {
         let out = run("fazhi-query", dir, args);
@@ -172,13 +230,19 @@ fn the_server_speaks_the_language_asked_for() {
     let server = Server::start(test_index());
     // The page's script carries the shared labels in both languages.
     let script = server.get("/app.js").text();
-    for label in ["\"shortcomings\":\"存在的不足\"", "\"shortcomings\":\"Shortcomings\""] {
+    for label in [
+        "\"shortcomings\":\"存在的不足\"",
+        "\"shortcomings\":\"Shortcomings\"",
+    ] {
         assert!(script.contains(label), "app.js lacks {label}");
     }
     // Exports: Chinese column names by default, the JSON keys in English.
     let rows = [
         (None, "乡镇街道,区县,地市,省份,发布主体,年份,章节类型"),
-        (Some("en"), "town,county,city,province,level,year,section_type"),
+        (
+            Some("en"),
+            "town,county,city,province,level,year,section_type",
+        ),
         (Some("zh"), "乡镇街道,区县"),
     ];
     for (lang, header) in rows {
@@ -187,7 +251,11 @@ fn the_server_speaks_the_language_asked_for() {
         let reply = server.get(&target("/api/export", &params));
         assert_eq!(reply.status, 200, "{lang:?}: {}", reply.text());
         let text = reply.text();
-        let first = text.trim_start_matches('\u{FEFF}').lines().next().unwrap_or_default();
+        let first = text
+            .trim_start_matches('\u{FEFF}')
+            .lines()
+            .next()
+            .unwrap_or_default();
         assert!(first.starts_with(header), "{lang:?}: {first}");
     }
     // ?type= by Chinese name; the JSON keeps the key.
@@ -206,7 +274,10 @@ fn the_server_speaks_the_language_asked_for() {
             &[("q", "法治"), ("type", "intro"), ("lang", lang)],
         ));
         assert_eq!(reply.status, 400);
-        let error = reply.json()["error"].as_str().unwrap_or_default().to_string();
+        let error = reply.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         assert!(error.contains(message), "{lang}: {error}");
     }
 }
