@@ -1,6 +1,7 @@
 //! One language at a time (issue 20): what a person reads is Chinese by default and English with
 //! `--lang en` (or `FAZHI_LANG=en`, or `?lang=en` on the server); JSON keys and values are the
 //! same ASCII in both, and `--type` takes a section type by its Chinese name or a part of it.
+//! Also the text output on a terminal: passages wrapped under their hit, facet entries whole.
 
 use std::process::Command;
 
@@ -279,5 +280,76 @@ fn the_server_speaks_the_language_asked_for() {
             .unwrap_or_default()
             .to_string();
         assert!(error.contains(message), "{lang}: {error}");
+    }
+}
+
+#[test]
+fn text_on_a_terminal_wraps_under_the_hit_and_between_facet_entries() {
+    // A terminal 40 columns wide: `script` gives the command a pseudo-terminal, `stty` its size.
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("text_on_a_terminal_wraps…: skipped (no /usr/bin/script to make a terminal)");
+        return;
+    }
+    let workspace = indexed_workspace();
+    let command = format!(
+        "stty rows 24 cols 40; {} 法律顾问 --limit 1 --color never",
+        env!("CARGO_BIN_EXE_fazhi-query")
+    );
+    let out = Command::new("/usr/bin/script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(workspace.path())
+        .env_remove("FAZHI_LANG")
+        .output()
+        .expect("script runs");
+    let text = stdout(&out).replace('\r', "");
+    let width = |line: &str| unicode_width::UnicodeWidthStr::width(line);
+    let lines: Vec<&str> = text.lines().collect();
+    // The passage: the lines after the hit's two header lines, up to the blank line.
+    let passage: Vec<&str> = lines
+        .iter()
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    assert!(passage.len() > 2, "the passage wraps:\n{text}");
+    for line in &passage {
+        assert!(
+            line.starts_with("   ") && !line[3..].starts_with(' '),
+            "indented under the hit: {line:?}"
+        );
+        assert!(width(line) <= 40, "{} columns: {line:?}", width(line));
+    }
+    // Facet lines: a continuation starts under the first value; every entry is whole.
+    let facets: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| !l.contains("匹配“法律顾问”"))
+        .skip(1)
+        .copied()
+        .collect();
+    assert!(facets.len() > 5, "the facet lines wrap:\n{text}");
+    for line in &facets {
+        let values = if line.starts_with("  ") && !line.starts_with("   ") {
+            // `  省份：         河南省 (4)`: the values after the label's 17 columns.
+            let label_end = line
+                .char_indices()
+                .find(|(_, c)| *c == '：')
+                .expect("a label")
+                .0;
+            line[label_end + '：'.len_utf8()..].trim_start()
+        } else {
+            assert_eq!(
+                width(line) - width(line.trim_start()),
+                17,
+                "under the first value: {line:?}"
+            );
+            line.trim_start()
+        };
+        for entry in values.split(" · ") {
+            let whole = entry.ends_with(')') && entry.contains(" (");
+            assert!(
+                whole,
+                "an entry split across lines: {entry:?} in {line:?}\n{text}"
+            );
+        }
     }
 }
