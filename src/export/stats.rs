@@ -286,10 +286,11 @@ pub fn chart(stats: &StatsTable, filters: &Filters) -> Chart {
     }
 }
 
-/// The filters as a chart title names them: `河南省, 2020–2023`, or 全部报告 when there are
+/// The filters as a chart title names them, in Chinese: `河南省，2020–2023，存在的不足`, or 全部报告 when there are
 /// none (a title without filters would pass a filtered chart off as the whole corpus).
 pub fn filter_label(filters: &Filters) -> String {
-    let described = filters.describe();
+    // The chart is Chinese: 存在的不足, not shortcomings.
+    let described = super::summary::filters(filters, Lang::Zh);
     if described.is_empty() {
         "全部报告".to_string()
     } else {
@@ -523,10 +524,14 @@ mod tests {
         let filters = Filters {
             provinces: vec!["河南省".into()],
             years: Some((2020, 2023)),
+            section_types: vec![crate::SectionType::Shortcomings],
             ..Filters::default()
         };
         let c = chart(&three_sizes(), &filters);
-        assert_eq!(c.title, "“法律顾问” · 河南省, 2020–2023 · 提及率（按省份）");
+        assert_eq!(
+            c.title,
+            "“法律顾问” · 河南省，2020–2023，存在的不足 · 提及率（按省份）"
+        );
         let points: Vec<(&str, usize)> = c.series[0]
             .points
             .iter()
