@@ -286,8 +286,9 @@ pub fn chart(stats: &StatsTable, filters: &Filters) -> Chart {
     }
 }
 
-/// The filters as a chart title names them, in Chinese: `河南省，2020–2023，存在的不足`, or 全部报告 when there are
-/// none (a title without filters would pass a filtered chart off as the whole corpus).
+/// The filters as a chart title names them, in Chinese: `河南省，2020–2023，存在的不足`, or
+/// 全部报告 when there are none (a title without filters would pass a filtered chart off as the
+/// whole corpus).
 pub fn filter_label(filters: &Filters) -> String {
     // The chart is Chinese: 存在的不足, not shortcomings.
     let described = super::summary::filters(filters, Lang::Zh);
