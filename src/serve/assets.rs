@@ -29,7 +29,8 @@ pub async fn index() -> Response {
 }
 
 /// The label groups of `labels.tsv` the page reads, by the name the script knows them by.
-const PAGE_LABELS: [(&str, &str); 4] = [
+const PAGE_LABELS: [(&str, &str); 5] = [
+    ("page", "page."),
     ("types", "type."),
     ("levels", "level."),
     ("count", "count."),
@@ -122,6 +123,53 @@ mod tests {
             assert_eq!(labels[lang][group][key], text, "{lang} {group} {key}");
         }
         assert!(script.ends_with(APP_JS));
+    }
+
+    /// Every word the page asks for (`t('…')` in the script, `data-i18n…` in the page) is in
+    /// the table, in both languages: a missing one would show as `undefined`.
+    #[test]
+    fn every_word_the_page_uses_is_in_the_table() {
+        let page: std::collections::HashSet<&str> = crate::lang::rows("page.")
+            .iter()
+            .map(|(key, _, _)| *key)
+            .collect();
+        let mut used = Vec::new();
+        let pieces: Vec<&str> = APP_JS.split("t('").collect();
+        for (before, piece) in pieces.iter().zip(&pieces[1..]) {
+            // `t('x')`, not `get('x')`.
+            if before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            used.push(&piece[..piece.find('\'').expect("a closing quote")]);
+        }
+        for attribute in [
+            "data-i18n=\"",
+            "data-i18n-placeholder=\"",
+            "data-i18n-label=\"",
+            "data-i18n-alt=\"",
+        ] {
+            for piece in INDEX_HTML.split(attribute).skip(1) {
+                used.push(&piece[..piece.find('"').expect("a closing quote")]);
+            }
+        }
+        assert!(
+            used.len() > 20,
+            "found only {} words: the scan is broken",
+            used.len()
+        );
+        // Looked up by a variable: the filter names (chips, facet titles) and the trend table.
+        let lists = ["const FILTER_KEYS = [", "for (const key of ["];
+        for list in lists {
+            let start = APP_JS.find(list).expect(list) + list.len();
+            let names = &APP_JS[start..start + APP_JS[start..].find(']').expect("a list")];
+            used.extend(names.split(',').map(|n| n.trim().trim_matches('\'')));
+        }
+        for key in used {
+            assert!(
+                page.contains(key),
+                "the page uses page.{key}, which labels.tsv lacks"
+            );
+        }
     }
 
     #[test]
