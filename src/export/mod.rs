@@ -613,6 +613,60 @@ mod tests {
     }
 
     #[test]
+    fn headers_and_names_in_both_languages() {
+        let names = |lang: Lang| -> Vec<String> {
+            table_columns(lang).into_iter().map(|c| c.name).collect()
+        };
+        let keys: Vec<&str> = TABLE_COLUMNS.iter().map(|(key, _)| *key).collect();
+        assert_eq!(names(Lang::En), keys, "English keeps the JSON keys");
+        assert_eq!(
+            names(Lang::Zh)[..7],
+            [
+                "乡镇街道",
+                "区县",
+                "地市",
+                "省份",
+                "发布主体",
+                "年份",
+                "章节类型"
+            ]
+        );
+        // (key, 中文, English) of a section type and a level in cells and text.
+        let rows = [
+            (type_name("shortcomings", Lang::Zh), "存在的不足"),
+            (type_name("shortcomings", Lang::En), "shortcomings"),
+            (type_name("plans", Lang::Zh), "下一年度工作打算"),
+            (level_name("county", Lang::Zh), "县级"),
+            (level_name("county", Lang::En), "county"),
+        ];
+        for (got, expected) in rows {
+            assert_eq!(got, expected);
+        }
+        let record = Record::new(&hit(), &["法律顾问"], PassageOptions::default());
+        for (lang, header, cells) in [
+            (
+                Lang::Zh,
+                "| 乡镇街道 | 区县 | 省份 | 年份 | 章节类型 |",
+                "| 2023 | 主要举措和成效 |",
+            ),
+            (
+                Lang::En,
+                "| town | county | province | year | section_type |",
+                "| 2023 | measures |",
+            ),
+        ] {
+            let mut out = Vec::new();
+            write_md(&mut out, std::slice::from_ref(&record), lang).expect("md");
+            let text = String::from_utf8(out).expect("utf-8");
+            assert!(text.starts_with(header), "{lang:?}: {text}");
+            assert!(text.contains(cells), "{lang:?}: {text}");
+            let table = records_table(std::slice::from_ref(&record), lang);
+            let level = table.rows[0][4].clone();
+            assert_eq!(level, Cell::text(lang.pick("乡镇", "town")), "{lang:?}");
+        }
+    }
+
+    #[test]
     fn markdown_cells_cannot_break_the_table() {
         assert_eq!(md_cell("a|b\nc"), "a\\|b<br>c");
     }

@@ -395,6 +395,20 @@ mod tests {
             &["a", "b"],
             vec![row("a", &["2023"], 1, 2)],
         );
+        let zh = table(&s, false, ShareCells::Numbers, Lang::Zh);
+        let names: Vec<&str> = zh.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "检索式",
+                "年份",
+                "提及报告数",
+                "报告数 n",
+                "占比",
+                "样本过少",
+                "匹配章节数"
+            ]
+        );
         let t = table(&s, false, ShareCells::Numbers, Lang::En);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
