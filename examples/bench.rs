@@ -691,6 +691,8 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         query: QUERIES[4].query.into(),
         filters: String::new(),
         terms: vec![QUERIES[4].query.into()],
+        lang: Default::default(),
+        width: None,
     };
     export::write(&mut std::io::sink(), &results, &render)?;
     println!(

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::lang::{self, Lang};
 
 /// The part of a rule-of-law report a section belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -46,6 +47,19 @@ impl SectionType {
             SectionType::Plans => "plans",
             SectionType::Other => "other",
         }
+    }
+
+    /// The name a reader reads (存在的不足, Shortcomings), from `index_schema/labels.tsv`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        lang.section_type(self.as_str())
+    }
+
+    /// The type a user means: its key, its name in either language, or a unique part of it
+    /// (`shortcomings`, `存在的不足`, `不足`, `short`); else an error in `lang` that lists the
+    /// types. The strict key (`FromStr`) is for the schema files.
+    pub fn parse_named(text: &str, lang: Lang) -> Result<SectionType> {
+        let keys = SectionType::ALL.map(SectionType::as_str);
+        lang::resolve(text, "type.", &keys, lang, "type")?.parse()
     }
 }
 
@@ -199,5 +213,43 @@ mod tests {
             assert_eq!(t.as_str().parse::<SectionType>().ok(), Some(t));
         }
         assert!("measure".parse::<SectionType>().is_err());
+    }
+
+    #[test]
+    fn types_by_name_in_either_language() {
+        use SectionType::*;
+        let rows = [
+            ("shortcomings", Shortcomings),
+            ("存在的不足", Shortcomings),
+            ("不足", Shortcomings),
+            ("举措", Measures),
+            ("计划", Plans),
+            ("Next year's plans", Plans),
+            ("lead", Leadership),
+        ];
+        for (text, expected) in rows {
+            for lang in [Lang::Zh, Lang::En] {
+                assert_eq!(
+                    SectionType::parse_named(text, lang).ok(),
+                    Some(expected),
+                    "{text}"
+                );
+            }
+        }
+        let names: Vec<(&str, &str)> = SectionType::ALL
+            .iter()
+            .map(|t| (t.label(Lang::Zh), t.label(Lang::En)))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("总体情况", "Overview"),
+                ("主要举措和成效", "Measures and results"),
+                ("存在的不足", "Shortcomings"),
+                ("第一责任人职责", "Leadership duties"),
+                ("下一年度工作打算", "Next year's plans"),
+                ("其他", "Other"),
+            ]
+        );
     }
 }

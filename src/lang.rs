@@ -1,10 +1,16 @@
 //! The interface language. Chinese first: every label, header, summary and message a person
 //! reads is Chinese unless English is asked for (`--lang en`, the page's toggle). Machine keys —
 //! JSON field names and values, CLI option names — are stable ASCII in both.
+//!
+//! The words themselves are data: `index_schema/labels.tsv` (key, 中文, English), looked up
+//! here by key ([`Lang::label`], [`Lang::fill`]). A key the table lacks reads as the key
+//! itself, never a panic; a test checks that every key the code uses is in the table.
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 /// The language of what a person reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -34,6 +40,61 @@ impl Lang {
             Lang::En => en,
         }
     }
+
+    /// The label of `key` in this language (`type.shortcomings` → 存在的不足); the key itself
+    /// when the table has no such row.
+    pub fn label(self, key: &str) -> &str {
+        match Labels::embedded().rows.get(key) {
+            Some(row) => self.pick(row.zh, row.en),
+            None => key,
+        }
+    }
+
+    /// The label of `key` with each `{name}` replaced by its value.
+    pub fn fill(self, key: &str, values: &[(&str, &str)]) -> String {
+        let mut text = self.label(key).to_string();
+        for (name, value) in values {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// A section type's name (`shortcomings` → 存在的不足); an unknown key as it is.
+    pub fn section_type(self, key: &str) -> &str {
+        self.named("type.", key)
+    }
+
+    /// A level's name (`town` → 乡镇); an unknown key as it is.
+    pub fn level(self, key: &str) -> &str {
+        self.named("level.", key)
+    }
+
+    /// A table column's name: Chinese, or in English the JSON key itself.
+    pub fn column(self, key: &str) -> &str {
+        self.named("col.", key)
+    }
+
+    fn named<'a>(self, prefix: &str, key: &'a str) -> &'a str {
+        match Labels::embedded()
+            .rows
+            .get(format!("{prefix}{key}").as_str())
+        {
+            Some(row) => self.pick(row.zh, row.en),
+            None => key,
+        }
+    }
+
+    /// The language of the environment's `FAZHI_LANG` (`zh`, `en`), Chinese when it is unset;
+    /// an unknown value is an error, not a silent default.
+    pub fn from_env() -> Result<Lang> {
+        match std::env::var("FAZHI_LANG") {
+            Ok(value) if !value.trim().is_empty() => value
+                .trim()
+                .parse()
+                .map_err(|e: Error| Error::Usage(format!("FAZHI_LANG: {e}"))),
+            _ => Ok(Lang::default()),
+        }
+    }
 }
 
 impl FromStr for Lang {
@@ -46,6 +107,157 @@ impl FromStr for Lang {
             _ => crate::error::choose(s, &Lang::ALL, "unknown language"),
         }
     }
+}
+
+/// One row of `labels.tsv`.
+#[derive(Debug)]
+struct Label {
+    zh: &'static str,
+    en: &'static str,
+    /// More names `--type`/`--level` accept.
+    aliases: Vec<&'static str>,
+}
+
+/// The rows of `index_schema/labels.tsv`, by key, and the keys in file order.
+#[derive(Debug)]
+struct Labels {
+    rows: HashMap<&'static str, Label>,
+    order: Vec<&'static str>,
+}
+
+const LABELS_TSV: &str = include_str!("../index_schema/labels.tsv");
+
+impl Labels {
+    fn parse(data: &'static str) -> Result<Labels> {
+        let mut labels = Labels {
+            rows: HashMap::new(),
+            order: Vec::new(),
+        };
+        for (i, row) in data.lines().enumerate() {
+            if row.trim().is_empty() || row.starts_with('#') {
+                continue;
+            }
+            let bad = |reason: &str| Error::SchemaData {
+                file: "labels.tsv",
+                line: i + 1,
+                reason: reason.to_string(),
+            };
+            let fields: Vec<&'static str> = row.split('\t').collect();
+            let (key, zh, en) = match fields[..] {
+                [key, zh, en] | [key, zh, en, _] => (key, zh, en),
+                _ => return Err(bad("expected key<TAB>中文<TAB>English[<TAB>name|name…]")),
+            };
+            if zh.trim().is_empty() || en.trim().is_empty() {
+                return Err(bad("a label needs both its Chinese and its English"));
+            }
+            let aliases = fields
+                .get(3)
+                .map(|a| {
+                    a.split('|')
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if labels.rows.insert(key, Label { zh, en, aliases }).is_some() {
+                return Err(bad("the key is already in the table"));
+            }
+            labels.order.push(key);
+        }
+        Ok(labels)
+    }
+
+    fn embedded() -> &'static Labels {
+        static LABELS: LazyLock<Labels> = LazyLock::new(|| {
+            Labels::parse(LABELS_TSV)
+                .expect("index_schema/labels.tsv is valid: checked by its unit test")
+        });
+        &LABELS
+    }
+}
+
+/// Which of `keys` (the rows `{prefix}{key}` of the table: `type.shortcomings`, …) the user
+/// means by `text`: a key, a name in either language or a listed alias; else the one key whose
+/// Chinese name or alias contains `text` (不足, 举措), or whose key or English name starts with
+/// it (short). None, or several, is a usage error in `lang` that lists the choices. `kind`
+/// (`type`, `level`) names the error's labels.
+pub fn resolve<'k>(
+    text: &str,
+    prefix: &str,
+    keys: &[&'k str],
+    lang: Lang,
+    kind: &str,
+) -> Result<&'k str> {
+    let labels = Labels::embedded();
+    let wanted = text.trim();
+    let lower = wanted.to_lowercase();
+    let row = |key: &str| labels.rows.get(format!("{prefix}{key}").as_str());
+    let exact = keys.iter().find(|key| {
+        **key == lower
+            || row(key).is_some_and(|r| {
+                r.zh == wanted || r.en.to_lowercase() == lower || r.aliases.contains(&wanted)
+            })
+    });
+    if let Some(key) = exact {
+        return Ok(key);
+    }
+    let partial: Vec<&'k str> = keys
+        .iter()
+        .copied()
+        .filter(|key| {
+            !wanted.is_empty()
+                && (key.starts_with(&lower)
+                    || row(key).is_some_and(|r| {
+                        r.en.to_lowercase().starts_with(&lower)
+                            || (!wanted.is_ascii()
+                                && (r.zh.contains(wanted)
+                                    || r.aliases.iter().any(|a| a.contains(wanted))))
+                    }))
+        })
+        .collect();
+    let named = |keys: &[&str]| -> String {
+        let names: Vec<String> = keys
+            .iter()
+            .map(|key| match lang {
+                Lang::Zh => format!("{}（{key}）", lang.named(prefix, key)),
+                Lang::En => (*key).to_string(),
+            })
+            .collect();
+        names.join(lang.pick("、", ", "))
+    };
+    match partial[..] {
+        [key] => Ok(key),
+        [] => Err(Error::Usage(lang.fill(
+            &format!("error.unknown_{kind}"),
+            &[("value", wanted), ("choices", &named(keys))],
+        ))),
+        _ => Err(Error::Usage(lang.fill(
+            &format!("error.ambiguous_{kind}"),
+            &[("value", wanted), ("choices", &named(&partial))],
+        ))),
+    }
+}
+
+/// The rows of the label table whose key starts with `prefix`, in file order, as (the rest of
+/// the key, 中文, English): `rows("type.")` gives `("overview", "总体情况", "Overview")`, ….
+/// The page gets its section types, levels and summary from here.
+pub fn rows(prefix: &str) -> Vec<(&'static str, &'static str, &'static str)> {
+    let labels = Labels::embedded();
+    labels
+        .order
+        .iter()
+        .filter_map(|key| {
+            let rest = key.strip_prefix(prefix)?;
+            let row = &labels.rows[key];
+            Some((rest, row.zh, row.en))
+        })
+        .collect()
+}
+
+/// The level a user means (`town`, `乡镇`, `dep`), as [`resolve`] reads it.
+pub fn parse_level(text: &str, lang: Lang) -> Result<crate::region::Level> {
+    let keys = crate::region::Level::ALL.map(crate::region::Level::as_str);
+    resolve(text, "level.", &keys, lang, "level")?.parse()
 }
 
 #[cfg(test)]
@@ -64,5 +276,220 @@ mod tests {
         }
         assert!("fr".parse::<Lang>().is_err());
         assert_eq!(Lang::default(), Lang::Zh);
+    }
+
+    #[test]
+    fn every_label_has_both_languages() {
+        let labels = Labels::parse(LABELS_TSV).expect("index_schema/labels.tsv");
+        // A placeholder in one language is in the other.
+        let names = |text: &str| -> Vec<String> {
+            let mut names: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        };
+        for key in &labels.order {
+            let row = &labels.rows[key];
+            assert!(
+                !row.zh.trim().is_empty() && !row.en.trim().is_empty(),
+                "{key}"
+            );
+            assert!(key.is_ascii() && !key.contains(' '), "key {key:?} is ASCII");
+            assert_eq!(names(row.zh), names(row.en), "placeholders of {key}");
+        }
+    }
+
+    #[test]
+    fn bad_label_rows_name_the_line() {
+        for (data, reason) in [
+            ("a\t甲", "expected key"),
+            ("a\t甲\t \n", "both its Chinese and its English"),
+            ("a\t甲\tA\na\t乙\tB", "already in the table"),
+        ] {
+            let err = Labels::parse(data).expect_err(data).to_string();
+            assert!(err.contains(reason) && err.contains("labels.tsv"), "{err}");
+        }
+    }
+
+    /// Every literal key the code passes to `label`/`fill` (and the `error.*_{kind}` keys of
+    /// [`resolve`]) is in the table: a missing key would show as itself.
+    #[test]
+    fn every_key_the_code_uses_is_in_the_table() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).expect("src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("source");
+                    // The code, not its tests (which ask for missing keys on purpose).
+                    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                    // Keys hold no space, so a call rustfmt split over lines reads as one.
+                    let code: String = code.split_whitespace().collect();
+                    out.push((path.display().to_string(), code));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let labels = Labels::embedded();
+        let mut used = 0;
+        for (path, text) in &files {
+            for call in [".label(\"", ".fill(\"", ".fill(&format!(\""] {
+                for piece in text.split(call).skip(1) {
+                    let key = &piece[..piece.find('"').expect("a closing quote")];
+                    let keys: Vec<String> = if key.contains("{kind}") {
+                        ["type", "level"]
+                            .iter()
+                            .map(|kind| key.replace("{kind}", kind))
+                            .collect()
+                    } else {
+                        vec![key.to_string()]
+                    };
+                    for key in keys {
+                        used += 1;
+                        assert!(
+                            labels.rows.contains_key(key.as_str()),
+                            "{path} uses the key {key:?}, which labels.tsv lacks"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(used > 0, "found only {used} keys: the scan is broken");
+        for t in crate::SectionType::ALL {
+            assert!(
+                labels.rows.contains_key(format!("type.{t}").as_str()),
+                "{t}"
+            );
+        }
+        for facet in crate::export::TEXT_FACETS {
+            let key = format!("facet.{facet}");
+            assert!(labels.rows.contains_key(key.as_str()), "{key}");
+        }
+        for (key, _) in crate::export::TABLE_COLUMNS {
+            let key = format!("col.{key}");
+            assert!(labels.rows.contains_key(key.as_str()), "{key}");
+        }
+        for l in crate::region::Level::ALL {
+            let key = format!("level.{}", l.as_str());
+            assert!(labels.rows.contains_key(key.as_str()), "{key}");
+        }
+    }
+
+    #[test]
+    fn labels_in_both_languages() {
+        let rows = [
+            ("type.overview", "总体情况", "Overview"),
+            ("type.measures", "主要举措和成效", "Measures and results"),
+            ("type.shortcomings", "存在的不足", "Shortcomings"),
+            ("type.leadership", "第一责任人职责", "Leadership duties"),
+            ("type.plans", "下一年度工作打算", "Next year's plans"),
+            ("type.other", "其他", "Other"),
+            ("level.town", "乡镇", "Town"),
+            ("level.county", "县级", "County"),
+            ("level.department", "部门", "Department"),
+            ("level.other", "其他", "Other"),
+            ("col.section_type", "章节类型", "section_type"),
+            ("col.n", "报告数 n", "n"),
+            ("facet.year", "年份：", "year:"),
+        ];
+        for (key, zh, en) in rows {
+            assert_eq!(Lang::Zh.label(key), zh, "{key}");
+            assert_eq!(Lang::En.label(key), en, "{key}");
+        }
+        assert_eq!(Lang::Zh.label("no.such.key"), "no.such.key");
+        assert_eq!(Lang::Zh.section_type("shortcomings"), "存在的不足");
+        assert_eq!(Lang::En.level("county"), "County");
+        assert_eq!(Lang::Zh.column("town"), "乡镇街道");
+        assert_eq!(Lang::Zh.section_type("unknown"), "unknown");
+    }
+
+    const TYPES: [&str; 6] = [
+        "overview",
+        "measures",
+        "shortcomings",
+        "leadership",
+        "plans",
+        "other",
+    ];
+
+    #[test]
+    fn types_and_levels_by_key_name_alias_or_part() {
+        let rows = [
+            ("shortcomings", Some("shortcomings")),
+            ("存在的不足", Some("shortcomings")),
+            ("不足", Some("shortcomings")),
+            ("问题", Some("shortcomings")),
+            ("Shortcomings", Some("shortcomings")),
+            ("short", Some("shortcomings")),
+            ("举措", Some("measures")),
+            ("成效", Some("measures")),
+            ("计划", Some("plans")),
+            ("下一年度工作打算", Some("plans")),
+            ("第一责任人", Some("leadership")),
+            ("总体", Some("overview")),
+            ("其他", Some("other")),
+            ("o", None),
+            ("火星", None),
+            ("", None),
+        ];
+        for (text, expected) in rows {
+            let got = resolve(text, "type.", &TYPES, Lang::Zh, "type").ok();
+            assert_eq!(got, expected, "--type {text:?}");
+        }
+        let levels = ["town", "county", "department", "other"];
+        for (text, expected) in [
+            ("town", Some("town")),
+            ("乡镇", Some("town")),
+            ("县级", Some("county")),
+            ("部门", Some("department")),
+            ("dep", Some("department")),
+            ("其他", Some("other")),
+            ("火星", None),
+        ] {
+            let got = resolve(text, "level.", &levels, Lang::Zh, "level").ok();
+            assert_eq!(got, expected, "--level {text:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_or_ambiguous_type_lists_the_choices_in_the_language() {
+        let rows: [(Lang, &str, [&str; 2]); 4] = [
+            (
+                Lang::Zh,
+                "火星",
+                ["未知的章节类型“火星”", "存在的不足（shortcomings）"],
+            ),
+            (
+                Lang::En,
+                "mars",
+                [
+                    "unknown section type \"mars\"",
+                    "valid types: overview, measures",
+                ],
+            ),
+            (
+                Lang::Zh,
+                "o",
+                ["不明确", "总体情况（overview）、其他（other）"],
+            ),
+            (Lang::En, "o", ["ambiguous", "overview, other"]),
+        ];
+        for (lang, text, parts) in rows {
+            let err = resolve(text, "type.", &TYPES, lang, "type")
+                .expect_err(text)
+                .to_string();
+            for part in parts {
+                assert!(err.contains(part), "{lang:?} {text}: {err}");
+            }
+        }
     }
 }

@@ -14,9 +14,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
+use fazhi_search::export::summary;
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::{self, writer};
-use fazhi_search::region::Level;
+use fazhi_search::lang::{self, Lang};
 use fazhi_search::search::{
     self, Dimension, Engine, Filters, HitReads, SearchRequest, StatsRequest,
 };
@@ -36,6 +37,10 @@ use fazhi_search::{Error, Query, SectionType};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Language of labels, headers, summaries and messages: zh (中文) or en [default:
+    /// $FAZHI_LANG, else zh]. JSON keys and values are ASCII in both.
+    #[arg(long, global = true, value_name = "zh|en")]
+    lang: Option<Lang>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,26 +119,28 @@ struct FilterArgs {
     /// Only this year covered, or range: 2023, 2020..2023, 2020..
     #[arg(long)]
     year: Option<String>,
-    /// Only this section type: overview, measures, shortcomings, leadership, plans, other; repeatable.
+    /// Only this section type: overview, measures, shortcomings, leadership, plans, other, or
+    /// its Chinese name or a part of it (存在的不足, 不足, 举措, 计划); repeatable.
     #[arg(long = "type")]
     section_type: Vec<String>,
-    /// Only reports issued by this kind of body: town, county, department, other; repeatable.
+    /// Only reports issued by this kind of body: town, county, department, other (乡镇, 县级,
+    /// 部门, 其他); repeatable.
     #[arg(long)]
     level: Vec<String>,
 }
 
 impl FilterArgs {
-    fn into_filters(self) -> fazhi_search::Result<Filters> {
+    fn into_filters(self, lang: Lang) -> fazhi_search::Result<Filters> {
         Ok(Filters {
             section_types: self
                 .section_type
                 .iter()
-                .map(|t| t.parse::<SectionType>())
+                .map(|t| SectionType::parse_named(t, lang))
                 .collect::<Result<Vec<_>, Error>>()?,
             levels: self
                 .level
                 .iter()
-                .map(|l| l.parse::<Level>())
+                .map(|l| lang::parse_level(l, lang))
                 .collect::<Result<Vec<_>, Error>>()?,
             years: self.year.as_deref().map(search::parse_years).transpose()?,
             towns: self.town,
@@ -168,6 +175,18 @@ impl Output {
             (None, Some(path)) => Format::of_file(path),
             (None, None) => Ok(Format::Text),
         }
+    }
+
+    /// The terminal's width when text goes to one (passages and facet lines wrap to it);
+    /// None for a pipe or a file, which get one line a passage.
+    fn width(&self, format: Format) -> Option<usize> {
+        if format != Format::Text || self.output.is_some() || !io::stdout().is_terminal() {
+            return None;
+        }
+        console::Term::stdout()
+            .size_checked()
+            .map(|(_, columns)| usize::from(columns))
+            .filter(|columns| *columns >= 20)
     }
 
     fn color(&self, format: Format) -> bool {
@@ -369,6 +388,8 @@ struct Config {
     output: Option<PathBuf>,
     /// Whether the output is binary (refused on a terminal).
     binary: bool,
+    /// The language of what a person reads.
+    lang: Lang,
 }
 
 fn parse_query(words: &[String]) -> fazhi_search::Result<(String, Query)> {
@@ -387,9 +408,13 @@ fn terms_of(query: &Query) -> Vec<String> {
 
 impl Config {
     fn from_cli(cli: Cli) -> fazhi_search::Result<Config> {
+        let lang = match cli.lang {
+            Some(lang) => lang,
+            None => Lang::from_env()?,
+        };
         let (job, source, output) = match cli.command {
             Command::Search(args) => {
-                let filters = args.filters.into_filters()?;
+                let filters = args.filters.into_filters(lang)?;
                 let (text, query) = if !args.query.is_empty() {
                     parse_query(&args.query)?
                 } else if !filters.is_empty() {
@@ -413,7 +438,9 @@ impl Config {
                     color: args.output.color(format),
                     terms: terms_of(&query),
                     query: text,
-                    filters: filters.describe(),
+                    filters: summary::filters(&filters, lang),
+                    lang,
+                    width: args.output.width(format),
                 };
                 // A file gets every hit unless a limit is given: a cut export looks whole.
                 let limit = match (args.all, args.limit, &args.output.output) {
@@ -429,7 +456,7 @@ impl Config {
                 (Job::Search { request, render }, args.source, args.output)
             }
             Command::Stats(args) => {
-                let filters = args.filters.into_filters()?;
+                let filters = args.filters.into_filters(lang)?;
                 let mut queries = Vec::new();
                 if !args.query.is_empty() {
                     queries.push(parse_query(&args.query)?);
@@ -473,7 +500,7 @@ impl Config {
                     terms: terms_of(&query),
                     request: SearchRequest {
                         query,
-                        filters: args.filters.into_filters()?,
+                        filters: args.filters.into_filters(lang)?,
                         limit: None,
                         facet_limit: Some(0),
                     },
@@ -498,6 +525,7 @@ impl Config {
                     corpus: args.source.corpus,
                     output: None,
                     binary: false,
+                    lang,
                 });
             }
         };
@@ -513,6 +541,7 @@ impl Config {
             corpus: source.corpus,
             output: output.output,
             binary: format.is_binary(),
+            lang,
         })
     }
 }
@@ -594,6 +623,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // index's maps at exit faster than unmapping them one by one while the search threads are
     // alive (0.7 ms of a 10 ms query at 20,000 reports).
     let engine = ManuallyDrop::new(Engine::open_for(&config.index, config.job.hit_reads())?);
+    let lang = config.lang;
     let found = |any: bool| {
         if any {
             ExitCode::SUCCESS
@@ -607,24 +637,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // holds one window of them.
             let ranked = engine.rank(request)?;
             let (written, all) = (ranked.len(), ranked.total_sections);
+            let ranked_total = all;
             let mut records =
                 export::RecordStream::new(&*engine, ranked, &render.terms, render.passage);
             deliver(&config, |out| {
                 export::write_stream(out, &mut records, render).map(|_| ())
             })?;
             if let Some(path) = &config.output {
+                let cut_short = written < all;
+                let (written, all) = (written.to_string(), all.to_string());
                 let cut = match request.limit {
-                    Some(limit) if written < all => {
-                        format!(" (cut by --limit {limit}; leave it out to write all {all})")
+                    Some(limit) if cut_short => {
+                        let limit = limit.to_string();
+                        lang.fill("msg.cut", &[("limit", &limit), ("all", &all)])
                     }
                     _ => String::new(),
                 };
-                eprintln!(
-                    "fazhi-query: wrote {written} of {all} matching sections to {}{cut}",
-                    path.display()
+                let file = path.display().to_string();
+                let wrote = lang.fill(
+                    "msg.wrote",
+                    &[("written", &written), ("all", &all), ("file", &file)],
                 );
+                eprintln!("fazhi-query: {wrote}{cut}");
             }
-            Ok(found(all > 0))
+            Ok(found(ranked_total > 0))
         }
         Job::Stats {
             request,
@@ -632,10 +668,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             chart,
         } => {
             let table = engine.stats(request)?;
-            deliver(&config, |out| export::stats::write(out, &table, *format))?;
+            deliver(&config, |out| {
+                export::stats::write(out, &table, *format, lang)
+            })?;
             if let Some(path) = chart {
                 export::stats::chart(&table, &request.filters).write_file(path)?;
-                eprintln!("fazhi-query: drew {}", path.display());
+                let file = path.display().to_string();
+                eprintln!("fazhi-query: {}", lang.fill("msg.drew", &[("file", &file)]));
             }
             Ok(found(table.totals.iter().any(|t| t.matching_reports > 0)))
         }
@@ -657,7 +696,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 lines.truncate(*limit);
             }
             deliver(&config, |out| match format {
-                Format::Text => kwic::write_text(out, &lines, *color),
+                Format::Text => kwic::write_text(out, &lines, *color, lang),
                 Format::Json => {
                     serde_json::to_writer_pretty(&mut *out, &lines)?;
                     writeln!(out)
@@ -666,21 +705,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     serde_json::to_writer(&mut *out, l)?;
                     writeln!(out)
                 }),
-                Format::Csv => kwic::table(&lines).write_csv(out),
-                Format::Md => kwic::table(&lines).write_md(out),
-                Format::Xlsx => export::write_xlsx(out, &kwic::table(&lines)),
+                Format::Csv => kwic::table(&lines, lang).write_csv(out),
+                Format::Md => kwic::table(&lines, lang).write_md(out),
+                Format::Xlsx => export::write_xlsx(out, &kwic::table(&lines, lang)),
             })?;
             if lines.len() < all {
-                eprintln!("fazhi-query: showing {} of {all} occurrences", lines.len());
+                let (shown, all) = (lines.len().to_string(), all.to_string());
+                let message = lang.fill("msg.kwic_shown", &[("shown", &shown), ("all", &all)]);
+                eprintln!("fazhi-query: {message}");
             }
             if all == 0 {
-                let filters = request.filters.describe();
-                let within = if filters.is_empty() {
-                    String::new()
+                let filters = summary::filters(&request.filters, lang);
+                let message = if filters.is_empty() {
+                    lang.fill("msg.kwic_none", &[("query", text)])
                 } else {
-                    format!(" in {filters}")
+                    lang.fill(
+                        "msg.kwic_none.filtered",
+                        &[("query", text), ("filters", &filters)],
+                    )
                 };
-                eprintln!("fazhi-query: no occurrence of {text}{within}");
+                eprintln!("fazhi-query: {message}");
             }
             Ok(found(all > 0))
         }

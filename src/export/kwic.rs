@@ -14,6 +14,7 @@ use super::passage::find;
 use super::table::{Cell, Column, ColumnKind, Table};
 use super::{HIGHLIGHT_OFF, HIGHLIGHT_ON, citation, terminal_line};
 use crate::error::{Error, Result};
+use crate::lang::Lang;
 use crate::report::ReportMeta;
 use crate::search::Hit;
 
@@ -167,7 +168,12 @@ fn order(a: &KwicLine, b: &KwicLine, sort: KwicSort) -> Ordering {
 /// The concordance for a terminal: left context right-aligned, the match (coloured when
 /// asked), right context, then town · year · section type. Control characters in the text are
 /// escaped (see [`terminal_line`]) before the columns are measured.
-pub fn write_text(out: &mut dyn Write, lines: &[KwicLine], color: bool) -> io::Result<()> {
+pub fn write_text(
+    out: &mut dyn Write,
+    lines: &[KwicLine],
+    color: bool,
+    lang: Lang,
+) -> io::Result<()> {
     let shown: Vec<[String; 4]> = lines
         .iter()
         .map(|l| {
@@ -201,14 +207,15 @@ pub fn write_text(out: &mut dyn Write, lines: &[KwicLine], color: bool) -> io::R
             l.meta
                 .year
                 .map_or_else(|| "—".to_string(), |y| y.to_string()),
-            l.section_type,
+            super::type_name(&l.section_type, lang),
         )?;
     }
     Ok(())
 }
 
-/// The concordance as a table (CSV, Markdown, XLSX).
-pub fn table(lines: &[KwicLine]) -> Table {
+/// The concordance as a table (CSV, Markdown, XLSX), its column names and section types in
+/// `lang`.
+pub fn table(lines: &[KwicLine], lang: Lang) -> Table {
     let columns = [
         ("left", ColumnKind::Text),
         ("match", ColumnKind::Text),
@@ -228,7 +235,7 @@ pub fn table(lines: &[KwicLine]) -> Table {
         sheet: "kwic".into(),
         columns: columns
             .into_iter()
-            .map(|(name, kind)| Column::new(name, kind))
+            .map(|(key, kind)| Column::new(lang.column(key), kind))
             .collect(),
         rows: lines
             .iter()
@@ -242,7 +249,7 @@ pub fn table(lines: &[KwicLine]) -> Table {
                     Cell::opt(&l.meta.city),
                     Cell::opt(&l.meta.province),
                     Cell::opt_int(l.meta.year),
-                    Cell::text(&l.section_type),
+                    Cell::text(super::type_name(&l.section_type, lang)),
                     Cell::text(l.headings.join(" / ")),
                     Cell::Int(l.line),
                     Cell::text(&l.meta.file),
@@ -359,7 +366,7 @@ mod tests {
         ];
         let got = lines(&hits, &["普法"], 2, KwicSort::Town);
         let mut out = Vec::new();
-        write_text(&mut out, &got, false).expect("write");
+        write_text(&mut out, &got, false, Lang::Zh).expect("write");
         let text = String::from_utf8(out).expect("utf-8");
         let columns: Vec<usize> = text
             .lines()
@@ -413,7 +420,7 @@ mod tests {
         h.meta.file = "a\x1b[2J.txt".into();
         let got = lines(&[h], &["普法"], 6, KwicSort::Town);
         let mut out = Vec::new();
-        write_text(&mut out, &got, false).expect("write");
+        write_text(&mut out, &got, false, Lang::Zh).expect("write");
         let text = String::from_utf8(out).expect("utf-8");
         assert!(!text.contains(['\x1b', '\x07']), "{text:?}");
         assert!(text.contains("清屏\\x1B[2J 普法 \\x07宣传"), "{text:?}");

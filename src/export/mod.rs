@@ -7,6 +7,7 @@ pub mod passage;
 pub mod stats;
 pub mod summary;
 pub mod table;
+pub mod wrap;
 
 use std::borrow::{Borrow, Cow};
 use std::cell::RefCell;
@@ -17,6 +18,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::lang::Lang;
 use crate::report::ReportMeta;
 use crate::search::{Engine, FacetCount, Hit, Ranked, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
@@ -91,8 +93,12 @@ pub struct RenderOptions {
     pub query: String,
     /// The terms to highlight.
     pub terms: Vec<String>,
-    /// The active filters as a reader reads them ([`crate::search::Filters::describe`]).
+    /// The active filters as a reader reads them ([`summary::filters`]).
     pub filters: String,
+    /// The language of labels, headers and the summary (JSON keys and values stay ASCII).
+    pub lang: Lang,
+    /// Wrap text output to this many columns (the terminal's width); None: one line a passage.
+    pub width: Option<usize>,
 }
 
 /// One hit as exported: the citation fields and the passage.
@@ -283,7 +289,7 @@ pub fn write_stream<E: Borrow<Engine>>(
     options: &RenderOptions,
 ) -> io::Result<usize> {
     if matches!(options.format, Format::Csv | Format::Jsonl) {
-        return write_rows(out, stream, options.format);
+        return write_rows(out, stream, options.format, options.lang);
     }
     let ranked = stream.ranked();
     if options.format == Format::Xlsx {
@@ -328,7 +334,7 @@ pub struct RecordStream<E: Borrow<Engine>> {
     terms: Vec<String>,
     passage: PassageOptions,
     /// Rows made on the search threads in this format (CSV or JSON Lines), not records.
-    rows: Option<Format>,
+    rows: Option<(Format, Lang)>,
     window: usize,
     pieces: std::vec::IntoIter<Piece>,
     done: bool,
@@ -362,7 +368,7 @@ impl<E: Borrow<Engine>> RecordStream<E> {
             .next_window(self.engine.borrow(), self.window, |hit| {
                 let record = Record::new(&hit, &terms, passage);
                 match rows {
-                    Some(format) => Piece::Row(row_bytes(&record, format)),
+                    Some((format, lang)) => Piece::Row(row_bytes(&record, format, lang)),
                     None => Piece::Record(Box::new(record)),
                 }
             })?;
@@ -417,12 +423,13 @@ impl<E: Borrow<Engine>> Iterator for RecordStream<E> {
 }
 
 /// A record as the row `format` (CSV or JSON Lines) writes for it.
-fn row_bytes(record: &Record, format: Format) -> Vec<u8> {
+fn row_bytes(record: &Record, format: Format, lang: Lang) -> Vec<u8> {
     let mut out = Vec::with_capacity(2 * (record.passage.len() + record.citation.len()) + 256);
     let written = match format {
         Format::Csv => {
-            let mut rows = table::CsvRows::rows(&mut out, &record_columns());
-            rows.row(&record_row(record)).and_then(|()| rows.finish())
+            let mut rows = table::CsvRows::rows(&mut out, &record_columns(lang));
+            rows.row(&record_row(record, lang))
+                .and_then(|()| rows.finish())
         }
         _ => serde_json::to_writer(&mut out, record)
             .map_err(io::Error::from)
@@ -438,16 +445,17 @@ fn write_rows<E: Borrow<Engine>>(
     out: &mut dyn Write,
     stream: &mut RecordStream<E>,
     format: Format,
+    lang: Lang,
 ) -> io::Result<usize> {
     if format == Format::Csv {
-        table::CsvRows::start(&mut *out, &record_columns())?.finish()?;
+        table::CsvRows::start(&mut *out, &record_columns(lang))?.finish()?;
     }
-    stream.rows = Some(format);
+    stream.rows = Some((format, lang));
     let mut written = 0;
     while let Some(piece) = stream.next_piece() {
         match piece? {
             Piece::Row(row) => out.write_all(&row)?,
-            Piece::Record(record) => out.write_all(&row_bytes(&record, format))?,
+            Piece::Record(record) => out.write_all(&row_bytes(&record, format, lang))?,
         }
         written += 1;
     }
@@ -477,18 +485,19 @@ fn write_records(
             }
         }
         Format::Csv => {
-            let mut rows = table::CsvRows::start(&mut *out, &record_columns())?;
+            let mut rows = table::CsvRows::start(&mut *out, &record_columns(options.lang))?;
             for r in counted {
-                rows.row(&record_row(&r?))?;
+                rows.row(&record_row(&r?, options.lang))?;
             }
             rows.finish()?;
         }
-        Format::Md => write_md(out, &mut counted)?,
+        Format::Md => write_md(out, &mut counted, options.lang)?,
         Format::Xlsx => {
-            let mut rows =
-                table::XlsxRows::start(HITS_SHEET, &record_columns()).map_err(io::Error::other)?;
+            let mut rows = table::XlsxRows::start(HITS_SHEET, &record_columns(options.lang))
+                .map_err(io::Error::other)?;
             for r in counted {
-                rows.row(&record_row(&r?)).map_err(io::Error::other)?;
+                rows.row(&record_row(&r?, options.lang))
+                    .map_err(io::Error::other)?;
             }
             rows.finish(out).map_err(io::Error::other)?;
         }
@@ -519,12 +528,30 @@ fn or_dash(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("—")
 }
 
+/// A section type as a reader of `lang` reads it: 存在的不足 in Chinese; in English the key
+/// (`shortcomings`), which is also what `--type` takes.
+pub fn type_name(key: &str, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => lang.section_type(key),
+        Lang::En => key,
+    }
+}
+
+/// A level as a reader of `lang` reads it (乡镇, `town`).
+pub fn level_name(key: &str, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => lang.level(key),
+        Lang::En => key,
+    }
+}
+
 fn write_text(
     out: &mut dyn Write,
     counts: Counts,
     records: &mut dyn Iterator<Item = io::Result<Record>>,
     options: &RenderOptions,
 ) -> io::Result<()> {
+    let lang = options.lang;
     let mut shown = 0;
     for (i, r) in records.enumerate() {
         let r = r?;
@@ -534,7 +561,7 @@ fn write_text(
             .year
             .map_or_else(|| "—".to_string(), |y| y.to_string());
         let headings = if r.headings.is_empty() {
-            "前言".to_string()
+            lang.label("hit.preamble").to_string()
         } else {
             r.headings.join(" › ")
         };
@@ -545,7 +572,7 @@ fn write_text(
             terminal_line(or_dash(&r.meta.town)),
             terminal_line(or_dash(&r.meta.county)),
             year,
-            r.section_type,
+            type_name(&r.section_type, lang),
             terminal_line(&headings)
         )?;
         writeln!(
@@ -554,50 +581,84 @@ fn write_text(
             terminal_line(&r.meta.file),
             r.line,
             r.nth_on_line.map(|n| format!("#{n}")).unwrap_or_default(),
-            terminal_line(r.meta.title.as_deref().unwrap_or("无标题"))
+            terminal_line(
+                r.meta
+                    .title
+                    .as_deref()
+                    .unwrap_or(lang.label("hit.untitled"))
+            )
         )?;
         let text = if options.color {
             marked(&r.passage, &r.highlights, HIGHLIGHT_ON, HIGHLIGHT_OFF)
         } else {
             terminal_safe(&r.passage, true).into_owned()
         };
-        writeln!(out, "   {text}\n")?;
+        writeln!(
+            out,
+            "{}\n",
+            wrap::indented(&text, PASSAGE_INDENT, options.width)
+        )?;
     }
     let filters = terminal_line(&options.filters);
     let (sections, reports) = (counts.total_sections, counts.total_reports);
-    let line = summary::matches(sections, reports, &terminal_line(&options.query), &filters);
+    let query = terminal_line(&options.query);
+    let line = summary::matches(sections, reports, &query, &filters, lang);
     write!(out, "{line}")?;
     if shown < counts.total_sections {
-        write!(out, " (showing {shown}; --limit N or --all for more)")?;
+        let shown = shown.to_string();
+        write!(out, "{}", lang.fill("summary.shown", &[("shown", &shown)]))?;
     }
     writeln!(out)?;
-    let line = |name: &str, facets: &[FacetCount], size: usize| -> String {
-        let values: Vec<String> = facets
-            .iter()
-            .take(12)
-            .map(|f| format!("{} ({})", terminal_line(&f.value), f.count))
-            .collect();
-        let more = if size > values.len() {
-            format!(" · … {} more", size - values.len())
-        } else {
-            String::new()
-        };
-        format!("  {name:<15}{}{more}", values.join(" · "))
-    };
     if counts.total_sections > 0 {
         let (f, size) = (counts.facets, counts.facet_sizes);
-        writeln!(out, "{}", line("year:", &f.year, size.year))?;
-        writeln!(
-            out,
-            "{}",
-            line("section type:", &f.section_type, size.section_type)
-        )?;
-        writeln!(out, "{}", line("province:", &f.province, size.province))?;
-        writeln!(out, "{}", line("level:", &f.level, size.level))?;
-        writeln!(out, "{}", line("town:", &f.town, size.town))?;
+        for facet in TEXT_FACETS {
+            let (values, size): (&[FacetCount], usize) = match facet {
+                "year" => (&f.year, size.year),
+                "section_type" => (&f.section_type, size.section_type),
+                "province" => (&f.province, size.province),
+                "level" => (&f.level, size.level),
+                _ => (&f.town, size.town),
+            };
+            // Section types and levels by name; places and years as they are.
+            let name = |value: &'_ str| -> String {
+                match facet {
+                    "section_type" => type_name(value, lang).to_string(),
+                    "level" => level_name(value, lang).to_string(),
+                    _ => value.to_string(),
+                }
+            };
+            let mut entries: Vec<String> = values
+                .iter()
+                .take(FACET_VALUES_SHOWN)
+                .map(|f| format!("{} ({})", terminal_line(&name(&f.value)), f.count))
+                .collect();
+            if size > entries.len() {
+                let more = (size - entries.len()).to_string();
+                entries.push(lang.fill("facet.more", &[("n", &more)]));
+            }
+            let line = wrap::entries(
+                lang.label(&format!("facet.{facet}")),
+                FACET_LABEL_WIDTH,
+                &entries,
+                " · ",
+                options.width,
+            );
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }
+
+/// The facet lines under a text search, in order; each is labelled `facet.<name>` in
+/// `index_schema/labels.tsv`.
+pub const TEXT_FACETS: [&str; 5] = ["year", "section_type", "province", "level", "town"];
+
+/// Columns before a passage's text (and its wrapped lines) in text output.
+const PASSAGE_INDENT: usize = 3;
+/// Columns of a facet line's label (`  year:` padded), where its values start.
+const FACET_LABEL_WIDTH: usize = 17;
+/// Values listed on a facet line of text output.
+const FACET_VALUES_SHOWN: usize = 12;
 
 #[derive(Serialize)]
 struct JsonResults<'a, 'r> {
@@ -661,7 +722,8 @@ fn write_json(
     writeln!(out)
 }
 
-/// Columns of the CSV and XLSX exports.
+/// Columns of the CSV and XLSX exports, by key: named in the reader's language
+/// ([`record_columns`]; English keeps the key).
 pub const TABLE_COLUMNS: [(&str, ColumnKind); 16] = [
     ("town", ColumnKind::Text),
     ("county", ColumnKind::Text),
@@ -684,33 +746,35 @@ pub const TABLE_COLUMNS: [(&str, ColumnKind); 16] = [
 /// The worksheet of an XLSX export of hits.
 const HITS_SHEET: &str = "hits";
 
-/// Hits as a table: one row per hit, the citation fields typed (the year a number).
-pub fn records_table(records: &[Record]) -> Table {
+/// Hits as a table: one row per hit, the citation fields typed (the year a number); column
+/// names, section types and levels in `lang`.
+pub fn records_table(records: &[Record], lang: Lang) -> Table {
     Table {
         sheet: HITS_SHEET.into(),
-        columns: record_columns(),
-        rows: records.iter().map(record_row).collect(),
+        columns: record_columns(lang),
+        rows: records.iter().map(|r| record_row(r, lang)).collect(),
     }
 }
 
-/// The columns of a table of hits ([`TABLE_COLUMNS`]).
-pub fn record_columns() -> Vec<Column> {
+/// The columns of a table of hits ([`TABLE_COLUMNS`]) named in `lang` (`乡镇街道`, or `town`
+/// in English).
+pub fn record_columns(lang: Lang) -> Vec<Column> {
     TABLE_COLUMNS
         .iter()
-        .map(|(name, kind)| Column::new(*name, *kind))
+        .map(|(key, kind)| Column::new(lang.column(key), *kind))
         .collect()
 }
 
-/// One hit's row under [`TABLE_COLUMNS`].
-pub fn record_row(r: &Record) -> Vec<Cell> {
+/// One hit's row under [`TABLE_COLUMNS`], section types and levels in `lang`.
+pub fn record_row(r: &Record, lang: Lang) -> Vec<Cell> {
     vec![
         Cell::opt(&r.meta.town),
         Cell::opt(&r.meta.county),
         Cell::opt(&r.meta.city),
         Cell::opt(&r.meta.province),
-        Cell::text(r.meta.level.as_str()),
+        Cell::text(level_name(r.meta.level.as_str(), lang)),
         Cell::opt_int(r.meta.year),
-        Cell::text(&r.section_type),
+        Cell::text(type_name(&r.section_type, lang)),
         Cell::text(r.headings.join(" / ")),
         Cell::Int(r.line),
         Cell::opt(&r.meta.title),
@@ -754,6 +818,7 @@ pub(crate) fn md_cell(cell: &str) -> String {
 fn write_md(
     out: &mut dyn Write,
     records: &mut dyn Iterator<Item = io::Result<Record>>,
+    lang: Lang,
 ) -> io::Result<()> {
     let columns = [
         "town",
@@ -764,7 +829,8 @@ fn write_md(
         "headings",
         "passage",
         "citation",
-    ];
+    ]
+    .map(|key| lang.column(key));
     writeln!(out, "| {} |", columns.join(" | "))?;
     writeln!(out, "|{}", "---|".repeat(columns.len()))?;
     for r in records {
@@ -776,7 +842,7 @@ fn write_md(
             or_dash(&r.meta.county).to_string(),
             or_dash(&r.meta.province).to_string(),
             year,
-            r.section_type.clone(),
+            type_name(&r.section_type, lang).to_string(),
             r.headings.join(" / "),
             passage,
             r.citation.clone(),
@@ -849,6 +915,60 @@ mod tests {
         ];
         for (cell, guarded) in rows {
             assert_eq!(guard_formula(cell), guarded, "cell {cell:?}");
+        }
+    }
+
+    #[test]
+    fn headers_and_names_in_both_languages() {
+        let names = |lang: Lang| -> Vec<String> {
+            record_columns(lang).into_iter().map(|c| c.name).collect()
+        };
+        let keys: Vec<&str> = TABLE_COLUMNS.iter().map(|(key, _)| *key).collect();
+        assert_eq!(names(Lang::En), keys, "English keeps the JSON keys");
+        assert_eq!(
+            names(Lang::Zh)[..7],
+            [
+                "乡镇街道",
+                "区县",
+                "地市",
+                "省份",
+                "发布主体",
+                "年份",
+                "章节类型"
+            ]
+        );
+        // (key, 中文, English) of a section type and a level in cells and text.
+        let rows = [
+            (type_name("shortcomings", Lang::Zh), "存在的不足"),
+            (type_name("shortcomings", Lang::En), "shortcomings"),
+            (type_name("plans", Lang::Zh), "下一年度工作打算"),
+            (level_name("county", Lang::Zh), "县级"),
+            (level_name("county", Lang::En), "county"),
+        ];
+        for (got, expected) in rows {
+            assert_eq!(got, expected);
+        }
+        let record = Record::new(&hit(), &["法律顾问"], PassageOptions::default());
+        for (lang, header, cells) in [
+            (
+                Lang::Zh,
+                "| 乡镇街道 | 区县 | 省份 | 年份 | 章节类型 |",
+                "| 2023 | 主要举措和成效 |",
+            ),
+            (
+                Lang::En,
+                "| town | county | province | year | section_type |",
+                "| 2023 | measures |",
+            ),
+        ] {
+            let mut out = Vec::new();
+            write_md(&mut out, &mut std::iter::once(Ok(record.clone())), lang).expect("md");
+            let text = String::from_utf8(out).expect("utf-8");
+            assert!(text.starts_with(header), "{lang:?}: {text}");
+            assert!(text.contains(cells), "{lang:?}: {text}");
+            let table = records_table(std::slice::from_ref(&record), lang);
+            let level = table.rows[0][4].clone();
+            assert_eq!(level, Cell::text(lang.pick("乡镇", "town")), "{lang:?}");
         }
     }
 

@@ -12,6 +12,7 @@ use super::chart::{Chart, ChartKind, Series};
 use super::table::{Cell, Column, ColumnKind, Table};
 use super::{Format, write_xlsx};
 use crate::error::{Error, Result};
+use crate::lang::Lang;
 use crate::search::{Dimension, Filters, StatsRow, StatsTable};
 
 /// How a share is shown: marked for a reader (text, Markdown) or as a number beside a
@@ -27,31 +28,34 @@ pub enum ShareCells {
 /// The mark after a share from fewer than [`SMALL_N`](crate::search::stats::SMALL_N) reports, explained by [`FOOTNOTE`].
 pub const SMALL_MARK: &str = "*";
 /// The line under a text or Markdown table that has a marked share.
-pub const FOOTNOTE: &str =
-    "* n < 5: fewer than 5 reports in the group, too few for the share to say much";
+pub fn footnote(lang: Lang) -> &'static str {
+    lang.label("stats.footnote")
+}
 
 /// The table's rows as cells: the query column only when several queries are compared; `n`
-/// (the reports in the group) beside each share.
-pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells) -> Table {
+/// (the reports in the group) beside each share. Column names, section types and levels in
+/// `lang` (English keeps the JSON keys).
+pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells, lang: Lang) -> Table {
     let compare = stats.queries.len() > 1;
     let mut columns = Vec::new();
+    let column = |key: &str, kind| Column::new(lang.column(key), kind);
     if compare {
-        columns.push(Column::new("query", ColumnKind::Text));
+        columns.push(column("query", ColumnKind::Text));
     }
     for dim in &stats.by {
         let kind = match dim {
             Dimension::Year => ColumnKind::Int,
             _ => ColumnKind::Text,
         };
-        columns.push(Column::new(dim.as_str(), kind));
+        columns.push(column(dim.as_str(), kind));
     }
-    columns.push(Column::new("matching_reports", ColumnKind::Int));
-    columns.push(Column::new("n", ColumnKind::Int));
-    columns.push(Column::new("share", ColumnKind::Percent));
+    columns.push(column("matching_reports", ColumnKind::Int));
+    columns.push(column("n", ColumnKind::Int));
+    columns.push(column("share", ColumnKind::Percent));
     if shares == ShareCells::Numbers {
-        columns.push(Column::new("small_n", ColumnKind::Text));
+        columns.push(column("small_n", ColumnKind::Text));
     }
-    columns.push(Column::new("matching_sections", ColumnKind::Int));
+    columns.push(column("matching_sections", ColumnKind::Int));
     let cells = |r: &StatsRow| -> Vec<Cell> {
         let mut row = Vec::with_capacity(columns.len());
         if compare {
@@ -61,6 +65,8 @@ pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells) -> Table
             row.push(match (dim, value.parse::<u64>()) {
                 (_, _) if value.is_empty() => Cell::Empty,
                 (Dimension::Year, Ok(year)) => Cell::Int(year),
+                (Dimension::SectionType, _) => Cell::text(super::type_name(value, lang)),
+                (Dimension::Level, _) => Cell::text(super::level_name(value, lang)),
                 _ => Cell::text(value),
             });
         }
@@ -97,7 +103,7 @@ fn marked_share(row: &StatsRow) -> String {
     }
 }
 
-/// Whether a text or Markdown table of `stats` has a marked share, and so needs [`FOOTNOTE`].
+/// Whether a text or Markdown table of `stats` has a marked share, and so needs [`footnote`].
 fn has_marks(stats: &StatsTable) -> bool {
     stats
         .rows
@@ -108,25 +114,30 @@ fn has_marks(stats: &StatsTable) -> bool {
 
 /// Writes the table in `format` (text and Markdown end with the totals, and with the footnote
 /// when a share is marked).
-pub fn write(out: &mut dyn Write, stats: &StatsTable, format: Format) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    stats: &StatsTable,
+    format: Format,
+    lang: Lang,
+) -> io::Result<()> {
     let footnote = |out: &mut dyn Write| -> io::Result<()> {
         if has_marks(stats) {
             writeln!(out)?;
-            writeln!(out, "{FOOTNOTE}")?;
+            writeln!(out, "{}", footnote(lang))?;
         }
         Ok(())
     };
     match format {
         Format::Text => {
-            table(stats, true, ShareCells::Marked).write_text(out)?;
+            table(stats, true, ShareCells::Marked, lang).write_text(out)?;
             footnote(out)
         }
         Format::Md => {
-            table(stats, true, ShareCells::Marked).write_md(out)?;
+            table(stats, true, ShareCells::Marked, lang).write_md(out)?;
             footnote(out)
         }
-        Format::Csv => table(stats, false, ShareCells::Numbers).write_csv(out),
-        Format::Xlsx => write_xlsx(out, &table(stats, false, ShareCells::Numbers)),
+        Format::Csv => table(stats, false, ShareCells::Numbers, lang).write_csv(out),
+        Format::Xlsx => write_xlsx(out, &table(stats, false, ShareCells::Numbers, lang)),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, stats)?;
             writeln!(out)
@@ -275,10 +286,12 @@ pub fn chart(stats: &StatsTable, filters: &Filters) -> Chart {
     }
 }
 
-/// The filters as a chart title names them: `河南省, 2020–2023`, or 全部报告 when there are
-/// none (a title without filters would pass a filtered chart off as the whole corpus).
+/// The filters as a chart title names them, in Chinese: `河南省，2020–2023，存在的不足`, or
+/// 全部报告 when there are none (a title without filters would pass a filtered chart off as the
+/// whole corpus).
 pub fn filter_label(filters: &Filters) -> String {
-    let described = filters.describe();
+    // The chart is Chinese: 存在的不足, not shortcomings.
+    let described = super::summary::filters(filters, Lang::Zh);
     if described.is_empty() {
         "全部报告".to_string()
     } else {
@@ -382,7 +395,21 @@ mod tests {
             &["a", "b"],
             vec![row("a", &["2023"], 1, 2)],
         );
-        let t = table(&s, false, ShareCells::Numbers);
+        let zh = table(&s, false, ShareCells::Numbers, Lang::Zh);
+        let names: Vec<&str> = zh.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "检索式",
+                "年份",
+                "提及报告数",
+                "报告数 n",
+                "占比",
+                "样本过少",
+                "匹配章节数"
+            ]
+        );
+        let t = table(&s, false, ShareCells::Numbers, Lang::En);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
@@ -414,7 +441,7 @@ mod tests {
 
     fn written(stats: &StatsTable, format: Format) -> String {
         let mut out = Vec::new();
-        write(&mut out, stats, format).expect("write");
+        write(&mut out, stats, format, Lang::En).expect("write");
         String::from_utf8(out).expect("utf-8")
     }
 
@@ -460,7 +487,11 @@ mod tests {
                     "{format:?}: no line {line:?} in\n{text}"
                 );
             }
-            assert_eq!(text.contains(FOOTNOTE), footnote, "{format:?}:\n{text}");
+            assert_eq!(
+                text.contains(super::footnote(Lang::En)),
+                footnote,
+                "{format:?}:\n{text}"
+            );
         }
         let header = written(&s, Format::Text);
         assert!(
@@ -508,10 +539,14 @@ mod tests {
         let filters = Filters {
             provinces: vec!["河南省".into()],
             years: Some((2020, 2023)),
+            section_types: vec![crate::SectionType::Shortcomings],
             ..Filters::default()
         };
         let c = chart(&three_sizes(), &filters);
-        assert_eq!(c.title, "“法律顾问” · 河南省, 2020–2023 · 提及率（按省份）");
+        assert_eq!(
+            c.title,
+            "“法律顾问” · 河南省，2020–2023，存在的不足 · 提及率（按省份）"
+        );
         let points: Vec<(&str, usize)> = c.series[0]
             .points
             .iter()

@@ -39,6 +39,33 @@ impl App {
     }
 }
 
+// Each endpoint answers in the request's language: the server's own messages (deadline, busy)
+// are Chinese unless `lang=en`.
+pub async fn search(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let lang = params::lang_of(&uri);
+    search_answer(app, uri).await.map_err(|e| e.in_lang(lang))
+}
+
+pub async fn stats(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let lang = params::lang_of(&uri);
+    stats_answer(app, uri).await.map_err(|e| e.in_lang(lang))
+}
+
+pub async fn chart(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let lang = params::lang_of(&uri);
+    chart_answer(app, uri).await.map_err(|e| e.in_lang(lang))
+}
+
+pub async fn kwic(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let lang = params::lang_of(&uri);
+    kwic_answer(app, uri).await.map_err(|e| e.in_lang(lang))
+}
+
+pub async fn export(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+    let lang = params::lang_of(&uri);
+    export_answer(app, uri).await.map_err(|e| e.in_lang(lang))
+}
+
 fn json(body: Vec<u8>) -> Response {
     (
         [
@@ -64,7 +91,7 @@ struct SearchPage<'a> {
 }
 
 /// `GET /api/search`: hits `offset..offset+limit`, with facets over every match.
-pub async fn search(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+async fn search_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let params = SearchParams::read(&uri)?;
     let body = app
         .blocking(move |engine, stop| search_page(engine, &params, stop))
@@ -98,13 +125,13 @@ fn search_page(engine: &Engine, params: &SearchParams, stop: &Stop) -> Result<Ve
 }
 
 /// `GET /api/stats`: the stats table, as `fazhi-query stats --format json` writes it.
-pub async fn stats(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+async fn stats_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let request = params::stats_request(&uri, "/api/stats")?;
     let body = app
         .blocking(move |engine, _| {
             let table = engine.stats(&request)?;
             let mut out = Vec::new();
-            export::stats::write(&mut out, &table, Format::Json)?;
+            export::stats::write(&mut out, &table, Format::Json, crate::lang::Lang::En)?;
             Ok(out)
         })
         .await?;
@@ -112,7 +139,7 @@ pub async fn stats(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/chart.svg`: the stats table drawn, a line over years or bars per group.
-pub async fn chart(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+async fn chart_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let (request, width) = params::chart_request(&uri)?;
     let svg = app
         .blocking(move |engine, _| {
@@ -136,7 +163,7 @@ pub async fn chart(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
 
 /// `GET /api/kwic`: the concordance, as `fazhi-query kwic --format json` writes it; the
 /// number of lines before `limit` in the `X-Total-Lines` header.
-pub async fn kwic(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+async fn kwic_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let params = KwicParams::read(&uri)?;
     let (body, total) = app
         .blocking(move |engine, stop| concordance(engine, &params, stop))
@@ -171,7 +198,7 @@ fn concordance(
 
 /// `GET /api/export`: the best hits as a CSV, XLSX or JSON Lines download, one of the few
 /// that may be sent at once.
-pub async fn export(State(app): Shared, uri: Uri) -> Result<Response, ApiError> {
+async fn export_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let params = ExportParams::read(&uri)?;
     let slot = app.limits.export().await?;
     let deadline = app.limits.deadline();

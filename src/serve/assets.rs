@@ -1,8 +1,12 @@
 //! The page's files, compiled into the binary: served from memory by fixed routes, so no
-//! request ever names a file on disk.
+//! request ever names a file on disk. The script starts with the labels it shares with the
+//! command line (section types, levels, the summary), made from `index_schema/labels.tsv`.
+
+use std::sync::LazyLock;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -12,6 +16,7 @@ const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
 /// An embedded file; browsers revalidate it, so a new binary's page is never mixed with an
 /// old script.
 fn asset(content_type: &'static str, body: &'static str) -> Response {
+    // `body` lives as long as the program: the files are constants, the script a static.
     (
         [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")],
         body,
@@ -23,8 +28,39 @@ pub async fn index() -> Response {
     asset("text/html; charset=utf-8", INDEX_HTML)
 }
 
+/// The label groups of `labels.tsv` the page reads, by the name the script knows them by.
+const PAGE_LABELS: [(&str, &str); 5] = [
+    ("page", "page."),
+    ("types", "type."),
+    ("levels", "level."),
+    ("count", "count."),
+    ("summary", "summary."),
+];
+
+/// `const LABELS = {"zh": {"types": {"overview": "总体情况", …}, …}, "en": {…}};` and the script.
+static SCRIPT: LazyLock<String> = LazyLock::new(|| {
+    let mut languages = Map::new();
+    for (code, zh) in [("zh", true), ("en", false)] {
+        let mut groups = Map::new();
+        for (name, prefix) in PAGE_LABELS {
+            let group: Map<String, Value> = crate::lang::rows(prefix)
+                .into_iter()
+                .map(|(key, zh_text, en_text)| {
+                    (key.to_string(), json!(if zh { zh_text } else { en_text }))
+                })
+                .collect();
+            groups.insert(name.to_string(), Value::Object(group));
+        }
+        languages.insert(code.to_string(), Value::Object(groups));
+    }
+    format!(
+        "// Labels from index_schema/labels.tsv, shared with the command line.\nconst LABELS = {};\n{APP_JS}",
+        Value::Object(languages)
+    )
+});
+
 pub async fn script() -> Response {
-    asset("text/javascript; charset=utf-8", APP_JS)
+    asset("text/javascript; charset=utf-8", SCRIPT.as_str())
 }
 
 pub async fn style() -> Response {
@@ -58,6 +94,81 @@ mod tests {
             "javascript:",
         ] {
             assert!(!page.contains(handler), "the page has {handler}");
+        }
+    }
+
+    #[test]
+    fn the_script_starts_with_the_shared_labels() {
+        let script = SCRIPT.as_str();
+        let (first, rest) = script
+            .split_once("\nconst LABELS = ")
+            .expect("the labels line");
+        assert!(first.starts_with("//"), "{first}");
+        let json = &rest[..rest.find(";\n").expect("the end of the labels")];
+        let labels: Value = serde_json::from_str(json).expect("the labels are JSON");
+        let rows = [
+            ("zh", "types", "shortcomings", "存在的不足"),
+            ("en", "types", "shortcomings", "Shortcomings"),
+            ("zh", "levels", "town", "乡镇"),
+            ("en", "levels", "department", "Department"),
+            ("zh", "count", "report", "{n} 份报告"),
+            (
+                "en",
+                "summary",
+                "query.one",
+                "{sections} in {reports} matches {query}",
+            ),
+        ];
+        for (lang, group, key, text) in rows {
+            assert_eq!(labels[lang][group][key], text, "{lang} {group} {key}");
+        }
+        assert!(script.ends_with(APP_JS));
+    }
+
+    /// Every word the page asks for (`t('…')` in the script, `data-i18n…` in the page) is in
+    /// the table, in both languages: a missing one would show as `undefined`.
+    #[test]
+    fn every_word_the_page_uses_is_in_the_table() {
+        let page: std::collections::HashSet<&str> = crate::lang::rows("page.")
+            .iter()
+            .map(|(key, _, _)| *key)
+            .collect();
+        let mut used = Vec::new();
+        let pieces: Vec<&str> = APP_JS.split("t('").collect();
+        for (before, piece) in pieces.iter().zip(&pieces[1..]) {
+            // `t('x')`, not `get('x')`.
+            if before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            used.push(&piece[..piece.find('\'').expect("a closing quote")]);
+        }
+        for attribute in [
+            "data-i18n=\"",
+            "data-i18n-placeholder=\"",
+            "data-i18n-label=\"",
+            "data-i18n-alt=\"",
+        ] {
+            for piece in INDEX_HTML.split(attribute).skip(1) {
+                used.push(&piece[..piece.find('"').expect("a closing quote")]);
+            }
+        }
+        assert!(
+            used.len() > 20,
+            "found only {} words: the scan is broken",
+            used.len()
+        );
+        // Looked up by a variable: the filter names (chips, facet titles) and the trend table.
+        let lists = ["const FILTER_KEYS = [", "for (const key of ["];
+        for list in lists {
+            let start = APP_JS.find(list).expect(list) + list.len();
+            let names = &APP_JS[start..start + APP_JS[start..].find(']').expect("a list")];
+            used.extend(names.split(',').map(|n| n.trim().trim_matches('\'')));
+        }
+        for key in used {
+            assert!(
+                page.contains(key),
+                "the page uses page.{key}, which labels.tsv lacks"
+            );
         }
     }
 

@@ -25,6 +25,7 @@ use super::params::{ExportFormat, ExportParams, MAX_EXPORT_HITS};
 use super::work::{Deadline, Limits, Stop};
 use crate::export::table::{CsvRows, XlsxRows};
 use crate::export::{Record, RecordStream, record_columns, record_row};
+use crate::lang::Lang;
 use crate::search::{Engine, Ranked};
 
 /// Hits per streamed chunk.
@@ -67,10 +68,11 @@ pub async fn response(
         (EXPORT_LIMIT, MAX_EXPORT_HITS.into()),
     ];
     let records = RecordStream::new(engine, ranked, &params.terms, params.passage);
+    let lang = params.lang;
     let body = match format {
         ExportFormat::Xlsx => {
             let book = limits
-                .blocking_export(deadline, move |stop| workbook(records, stop))
+                .blocking_export(deadline, move |stop| workbook(records, lang, stop))
                 .await?;
             drop(slot);
             Body::from(book)
@@ -80,6 +82,7 @@ pub async fn response(
             chunks: Some(Chunks {
                 records: Box::new(records),
                 format,
+                lang,
                 started: false,
             }),
             next: None,
@@ -89,11 +92,15 @@ pub async fn response(
     Ok((headers, body).into_response())
 }
 
-fn workbook(records: RecordStream<Arc<Engine>>, stop: &Stop) -> Result<Vec<u8>, ApiError> {
-    let mut book = XlsxRows::start("hits", &record_columns())?;
+fn workbook(
+    records: RecordStream<Arc<Engine>>,
+    lang: Lang,
+    stop: &Stop,
+) -> Result<Vec<u8>, ApiError> {
+    let mut book = XlsxRows::start("hits", &record_columns(lang))?;
     for record in records {
         stop.check()?;
-        book.row(&record_row(&record?))?;
+        book.row(&record_row(&record?, lang))?;
     }
     let mut bytes = Vec::new();
     book.finish(&mut bytes)?;
@@ -189,6 +196,8 @@ type Records = Box<dyn Iterator<Item = io::Result<Record>> + Send>;
 struct Chunks {
     records: Records,
     format: ExportFormat,
+    /// The language of the CSV's column names.
+    lang: Lang,
     started: bool,
 }
 
@@ -196,7 +205,7 @@ impl Chunks {
     fn next_chunk(&mut self, stop: &Stop) -> Result<Option<Bytes>, ApiError> {
         let first = !self.started;
         self.started = true;
-        let columns = record_columns();
+        let columns = record_columns(self.lang);
         let mut csv = match (self.format, first) {
             (ExportFormat::Jsonl, _) => None,
             (_, true) => Some(CsvRows::start(Vec::new(), &columns)?),
@@ -213,7 +222,7 @@ impl Chunks {
             hits += 1;
             bytes += record.passage.len() + record.citation.len();
             match &mut csv {
-                Some(csv) => csv.row(&record_row(&record))?,
+                Some(csv) => csv.row(&record_row(&record, self.lang))?,
                 None => {
                     serde_json::to_writer(&mut jsonl, &record).map_err(io::Error::from)?;
                     jsonl.push(b'\n');
@@ -266,6 +275,7 @@ mod tests {
         let mut stream = Chunks {
             records: records((0..n).map(hit).collect(), PassageOptions::default()),
             format,
+            lang: Lang::Zh,
             started: false,
         };
         let limits = Limits::new(std::time::Duration::from_secs(600));
@@ -282,7 +292,9 @@ mod tests {
                 .map(|i| Record::new(&hit(i), &terms, PassageOptions::default()))
                 .collect();
             let mut whole = Vec::new();
-            records_table(&records).write_csv(&mut whole).expect("csv");
+            records_table(&records, Lang::Zh)
+                .write_csv(&mut whole)
+                .expect("csv");
             assert_eq!(streamed, whole, "{n} hits");
             assert_eq!(
                 chunks(n, ExportFormat::Csv).len(),
@@ -308,6 +320,7 @@ mod tests {
         let mut stream = Chunks {
             records: records((0..20).map(big).collect(), full),
             format: ExportFormat::Jsonl,
+            lang: Lang::Zh,
             started: false,
         };
         let stop = Limits::new(std::time::Duration::from_secs(600)).stop();

@@ -11,12 +11,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::lang::Lang;
 
 /// What went wrong with a request.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// The message in Chinese, for the server's own messages (deadline, busy): sent instead
+    /// of `message` to a request in Chinese, the default ([`ApiError::in_lang`]).
+    zh: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -28,6 +32,7 @@ impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError {
             status: StatusCode::BAD_REQUEST,
+            zh: None,
             message: message.into(),
         }
     }
@@ -35,45 +40,48 @@ impl ApiError {
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
+            zh: None,
             message: message.into(),
         }
     }
 
     /// The work took longer than the server's `--deadline` and was stopped.
     pub fn deadline(limit: Duration) -> ApiError {
-        ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            message: format!(
-                "the search took longer than {} and was stopped; narrow the query or raise \
-                 --deadline",
-                seconds(limit)
-            ),
-        }
+        ApiError::unavailable("serve.deadline", &[("limit", &seconds(limit))])
     }
 
     /// Other searches held every thread until the deadline.
     pub fn busy(limit: Duration) -> ApiError {
-        ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            message: format!(
-                "the server was busy with other searches for {}, its deadline; try again, or \
-                 raise --deadline",
-                seconds(limit)
-            ),
-        }
+        ApiError::unavailable("serve.busy", &[("limit", &seconds(limit))])
     }
 
     pub fn too_many_exports(max: usize) -> ApiError {
+        ApiError::unavailable("serve.too_many_exports", &[("max", &max.to_string())])
+    }
+
+    /// A 503 whose message is the label `key` of `index_schema/labels.tsv`, in both languages.
+    fn unavailable(key: &str, values: &[(&str, &str)]) -> ApiError {
         ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
-            message: format!("too many exports at once ({max} are being sent), try again"),
+            message: Lang::En.fill(key, values),
+            zh: Some(Lang::Zh.fill(key, values)),
         }
+    }
+
+    /// The error as a request in `lang` reads it: the server's own messages in Chinese unless
+    /// English was asked for.
+    pub fn in_lang(mut self, lang: Lang) -> ApiError {
+        if let (Lang::Zh, Some(zh)) = (lang, self.zh.take()) {
+            self.message = zh;
+        }
+        self
     }
 
     /// A `Host` this server does not answer to (DNS rebinding).
     pub fn misdirected(message: String) -> ApiError {
         ApiError {
             status: StatusCode::MISDIRECTED_REQUEST,
+            zh: None,
             message,
         }
     }
@@ -144,6 +152,7 @@ fn as_parameter(message: &str) -> String {
 pub async fn not_found(uri: Uri) -> ApiError {
     ApiError {
         status: StatusCode::NOT_FOUND,
+        zh: None,
         message: format!(
             "nothing at {}: the search page is /, the API is /api/search, /api/stats, \
              /api/kwic, /api/export and /api/chart.svg",
@@ -156,6 +165,7 @@ pub async fn not_found(uri: Uri) -> ApiError {
 pub async fn method_not_allowed(method: Method) -> impl IntoResponse {
     let error = ApiError {
         status: StatusCode::METHOD_NOT_ALLOWED,
+        zh: None,
         message: format!("{method} is not allowed: this server only reads; use GET"),
     };
     ([(ALLOW, "GET, HEAD")], error)
@@ -164,6 +174,44 @@ pub async fn method_not_allowed(method: Method) -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_servers_own_messages_in_either_language() {
+        let limit = Duration::from_secs(5);
+        let rows = [
+            (
+                ApiError::deadline(limit),
+                "检索用时超过 5 s，已停止",
+                "the search took longer than 5 s",
+            ),
+            (
+                ApiError::busy(limit),
+                "服务器在 5 s（其时限）内忙于其他检索",
+                "busy with other searches for 5 s",
+            ),
+            (
+                ApiError::too_many_exports(16),
+                "同时进行的导出过多（正在发送 16 个）",
+                "too many exports at once (16 are being sent)",
+            ),
+        ];
+        for (error, zh, en) in rows {
+            let (zh_error, en_error) = (
+                ApiError {
+                    zh: error.zh.clone(),
+                    message: error.message.clone(),
+                    status: error.status,
+                }
+                .in_lang(Lang::Zh),
+                error.in_lang(Lang::En),
+            );
+            assert!(zh_error.message().contains(zh), "{}", zh_error.message());
+            assert!(en_error.message().contains(en), "{}", en_error.message());
+        }
+        // Other messages are as they are in both.
+        let other = ApiError::bad_request("q is missing").in_lang(Lang::Zh);
+        assert_eq!(other.message(), "q is missing");
+    }
 
     #[test]
     fn option_names_become_parameter_names() {

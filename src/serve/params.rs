@@ -10,7 +10,7 @@ use crate::classify::SectionType;
 use crate::export::chart::FIT_WIDTHS;
 use crate::export::kwic::{self, KwicSort};
 use crate::export::{Format, PassageOptions};
-use crate::region::Level;
+use crate::lang::{self, Lang};
 use crate::search::{self, Dimension, Filters, Query, SearchRequest, StatsRequest};
 
 /// The longest query (`q`, each `compare`) and the longest value of any parameter, in characters.
@@ -44,6 +44,20 @@ const FILTER_KEYS: [&str; 8] = [
     "town", "county", "city", "province", "region", "year", "type", "level",
 ];
 
+/// Parameters every endpoint takes besides the filters: `lang` (`zh`, the default, or `en`),
+/// the language of messages and of an export's column names.
+const COMMON_KEYS: [&str; 1] = ["lang"];
+
+/// The `lang` of a request, for its error messages: Chinese unless `lang=en` (a malformed
+/// query string is reported by the endpoint's own reading).
+pub fn lang_of(uri: &Uri) -> Lang {
+    query_pairs(uri.query().unwrap_or_default())
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(name, _)| name == "lang"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .unwrap_or_default()
+}
+
 /// The query string as name–value pairs, in order, repeats kept.
 pub struct Params {
     endpoint: &'static str,
@@ -62,10 +76,13 @@ impl Params {
                 pairs.len()
             )));
         }
-        let known = |name: &str| keys.contains(&name) || FILTER_KEYS.contains(&name);
+        let known = |name: &str| {
+            keys.contains(&name) || FILTER_KEYS.contains(&name) || COMMON_KEYS.contains(&name)
+        };
         if let Some((name, _)) = pairs.iter().find(|(name, _)| !known(name)) {
             let mut all: Vec<&str> = keys.to_vec();
             all.extend(FILTER_KEYS);
+            all.extend(COMMON_KEYS);
             return Err(ApiError::bad_request(format!(
                 "unknown parameter {name:?}; {endpoint} takes {}",
                 all.join(", ")
@@ -137,7 +154,18 @@ impl Params {
         parse_query("q", text)
     }
 
+    /// `lang`: the reader's language, Chinese when absent.
+    pub fn lang(&self) -> Result<Lang, ApiError> {
+        match self.single("lang")?.map(str::trim) {
+            None | Some("") => Ok(Lang::default()),
+            Some(text) => text
+                .parse()
+                .map_err(|e| ApiError::bad_request(format!("lang: {e}"))),
+        }
+    }
+
     fn filters(&self) -> Result<Filters, ApiError> {
+        let language = self.lang()?;
         let list = |name: &str| -> Vec<String> {
             self.values(name)
                 .into_iter()
@@ -149,13 +177,13 @@ impl Params {
         let section_types = self
             .values("type")
             .into_iter()
-            .map(|t| t.trim().parse::<SectionType>())
+            .map(|t| SectionType::parse_named(t, language))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ApiError::bad_request(format!("type: {e}")))?;
         let levels = self
             .values("level")
             .into_iter()
-            .map(|l| l.trim().parse::<Level>())
+            .map(|l| lang::parse_level(l, language))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ApiError::bad_request(format!("level: {e}")))?;
         let years = match self.single("year")?.map(str::trim) {
@@ -425,6 +453,8 @@ pub struct ExportParams {
     pub request: SearchRequest,
     pub format: ExportFormat,
     pub passage: PassageOptions,
+    /// The language of the CSV/XLSX column names (JSON Lines keys stay ASCII).
+    pub lang: Lang,
 }
 
 impl ExportParams {
@@ -443,6 +473,7 @@ impl ExportParams {
             text,
             format,
             passage: p.passage()?,
+            lang: p.lang()?,
         })
     }
 }
@@ -475,15 +506,30 @@ mod tests {
             [SectionType::Measures, SectionType::Plans]
         );
         assert_eq!(p.request.filters.years, Some((2020, 2023)));
+        use crate::region::Level;
         assert_eq!(p.request.filters.levels, [Level::County, Level::Department]);
         let defaults = search("q=a").expect("valid");
         assert_eq!((defaults.offset, defaults.limit), (0, DEFAULT_PAGE_HITS));
     }
 
     #[test]
+    fn types_and_levels_by_name_or_part() {
+        use crate::region::Level;
+        // 不足, 计划, 乡镇 (percent-encoded as a browser sends them).
+        let p =
+            search("q=a&type=%E4%B8%8D%E8%B6%B3&type=%E8%AE%A1%E5%88%92&level=%E4%B9%A1%E9%95%87")
+                .expect("accepted");
+        assert_eq!(
+            p.request.filters.section_types,
+            [SectionType::Shortcomings, SectionType::Plans]
+        );
+        assert_eq!(p.request.filters.levels, [Level::Town]);
+    }
+
+    #[test]
     fn bad_parameters_say_what_to_do() {
         let long = "法".repeat(MAX_VALUE_CHARS + 1);
-        let rows: [(&str, &str); 12] = [
+        let rows: [(&str, &str); 15] = [
             ("", "q is missing"),
             ("q=+", "q is missing"),
             ("q=%22a", "malformed query"),
@@ -492,9 +538,15 @@ mod tests {
             ("q=a&limit=-1", "whole number"),
             ("q=a&year=abc", "year=\\\"abc\\\""),
             ("q=a&year=2023&year=2024", "more than once"),
-            ("q=a&type=intro", "valid types"),
+            ("q=a&type=intro&lang=en", "valid types"),
             (
-                "q=a&level=village",
+                "q=a&type=intro",
+                "未知的章节类型“intro”；可选：总体情况（overview）",
+            ),
+            ("q=a&type=o", "章节类型“o”不明确"),
+            ("q=a&lang=fr", "lang: unknown language"),
+            (
+                "q=a&level=village&lang=en",
                 "valid levels: town, county, department, other",
             ),
             ("q=a&yaer=2023", "unknown parameter"),

@@ -17,8 +17,9 @@ import { chromium } from 'playwright-core';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const QUERY = '法律顾问';
 const SCRIPT_TEXT = '<script>alert(1)</script>';
+// The page is Chinese, so are its export's column names (index_schema/labels.tsv, col.*).
 const CSV_HEADER =
-  'town,county,city,province,level,year,section_type,headings,line,title,file,issuer,published,passage,score,citation';
+  '乡镇街道,区县,地市,省份,发布主体,年份,章节类型,标题,行号,报告标题,文件,发布机关,发布日期,段落,相关度,引用';
 const PAGE_HITS = 20;
 const PHONE = { width: 390, height: 844 };
 
@@ -166,7 +167,7 @@ step('downloads a CSV of the filtered hits', async ({ page }) => {
   const rows = csvRows(text.slice(1)).filter((r) => r.length > 1);
   check(rows[0].join(',') === CSV_HEADER, `the CSV header is ${rows[0].join(',')}`);
   check(rows.length - 1 === facet.count, `${rows.length - 1} CSV rows for ${facet.count} hits`);
-  const province = rows[0].indexOf('province');
+  const province = rows[0].indexOf('省份');
   check(
     rows.slice(1).every((r) => r[province] === facet.value),
     `CSV rows outside ${facet.value}`,
@@ -232,7 +233,25 @@ step('switches to English and remembers it', async ({ page }) => {
   await settled(page);
   check(/sections in/.test(await page.textContent('#summary')), 'English is forgotten on reload');
   await page.click('#lang');
-  check(/共 \d+ 个段落/.test(await page.textContent('#summary')), 'cannot switch back to Chinese');
+  check(/份报告中有 \d+ 个章节/.test(await page.textContent('#summary')), 'cannot switch back to Chinese');
+  check(!page.url().includes('lang=en'), `the address still asks for English: ${page.url()}`);
+});
+
+step('opens in English from ?lang=en, section types by English name', async ({ context }) => {
+  const page = await context.newPage();
+  await page.goto(`${base}/?q=${encodeURIComponent(QUERY)}&lang=en`);
+  await settled(page);
+  check((await page.getAttribute('html', 'lang')) === 'en', '?lang=en is not English');
+  const summary = await page.textContent('#summary');
+  check(/sections? in \d+ reports? match/.test(summary), `the summary is not English: ${summary}`);
+  const types = await page.locator('.facet-group[data-key="type"] button.facet .name').allTextContents();
+  check(types.length > 0 && types.every((t) => /^[A-Z]/.test(t)), `section types: ${types}`);
+  const href = await page.getAttribute('#export-csv', 'href');
+  check(href.includes('lang=en'), `the export is not asked for in English: ${href}`);
+  await page.goto(`${base}/?q=${encodeURIComponent(QUERY)}&lang=zh`);
+  await settled(page);
+  check(/份报告中有/.test(await page.textContent('#summary')), '?lang=zh is not Chinese');
+  await page.close();
 });
 
 /// The desktop page for 法律顾问 with its facets, trend and cards (docs/serve.png).

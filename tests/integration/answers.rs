@@ -74,9 +74,9 @@ fn a_filter_value_the_index_does_not_have_is_an_error_naming_the_nearest() {
         (
             &["法律顾问", "--province", "湖北", "--year", "2024"],
             1,
-            "0 sections in 0 reports match 法律顾问 in 湖北, 2024",
+            "0 份报告中有 0 个章节匹配“法律顾问”（筛选：湖北，2024）",
         ),
-        (&["法律顾问", "--province", "河南"], 0, "in 河南"),
+        (&["法律顾问", "--province", "河南"], 0, "（筛选：河南）"),
     ];
     check_rows(workspace.path(), &rows);
     let out = run(
@@ -111,7 +111,11 @@ fn a_section_type_the_index_does_not_have_is_an_error() {
             2,
             "--type \"other\" matches no report in the index; the index has leadership, measures",
         ),
-        (&["法治", "--type", "shortcomings"], 0, "in shortcomings"),
+        (
+            &["法治", "--type", "shortcomings"],
+            0,
+            "（筛选：存在的不足）",
+        ),
         (&["法治", "--province", "河南"], 2, "the index has 天津市"),
     ];
     check_rows(dir, &rows);
@@ -149,12 +153,12 @@ fn an_output_file_gets_the_format_its_name_promises_and_every_hit() {
         (
             &["法治", "-o", "all.csv"],
             0,
-            "wrote 94 of 94 matching sections",
+            "已将 94 个匹配章节中的 94 个写入 all.csv",
         ),
         (
             &["法治", "-o", "five.csv", "--limit", "5"],
             0,
-            "wrote 5 of 94 matching sections to five.csv (cut by --limit 5",
+            "已将 94 个匹配章节中的 5 个写入 five.csv（受 --limit 5 限制",
         ),
     ];
     check_rows(dir, &rows);
@@ -166,7 +170,7 @@ fn an_output_file_gets_the_format_its_name_promises_and_every_hit() {
     assert_eq!(rows_in("five.csv"), 5, "--limit still limits");
     let out = run("fazhi-query", dir, &["法治", "--color", "never"]);
     assert!(
-        stdout(&out).contains("(showing 10; --limit N or --all for more)"),
+        stdout(&out).contains("（显示前 10 个；--limit N 或 --all 显示更多）"),
         "a terminal still shows a page: {}",
         stdout(&out)
     );
@@ -187,7 +191,7 @@ fn filters_alone_list_every_section_that_passes_them_by_report_and_line() {
                 "never",
             ],
             0,
-            "4 sections in 1 report in 河南, shortcomings",
+            "1 份报告中有 4 个章节符合筛选：河南，存在的不足",
         ),
         (
             &[
@@ -321,7 +325,7 @@ fn the_first_messages_a_user_reads() {
         (
             &["不足及原因", "--color", "never"],
             0,
-            "1 section in 1 report matches",
+            "1 份报告中有 1 个章节匹配“不足及原因”",
         ),
         (
             &["sats"],
@@ -329,12 +333,12 @@ fn the_first_messages_a_user_reads() {
             "unknown command \"sats\"; did you mean stats?",
         ),
         (&["kwik", "法治"], 2, "did you mean kwic?"),
-        (&["法治", "--color", "never"], 0, "94 sections in 5 reports"),
-        (&["kwic", "量子计算"], 1, "no occurrence of 量子计算"),
+        (&["法治", "--color", "never"], 0, "5 份报告中有 94 个章节"),
+        (&["kwic", "量子计算"], 1, "没有出现“量子计算”的地方"),
         (
             &["kwic", "量子计算", "--province", "河南"],
             1,
-            "no occurrence of 量子计算 in 河南",
+            "没有出现“量子计算”的地方（筛选：河南）",
         ),
     ];
     check_rows(workspace.path(), &rows);

@@ -41,10 +41,13 @@ fn index_then_query_then_reindex_unchanged() {
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     assert!(
-        text.contains("16 sections in 5 reports match 法律顾问"),
+        text.contains("5 份报告中有 16 个章节匹配“法律顾问”"),
         "{text}"
     );
-    assert!(text.contains("上桥镇 · 利通区 · 2023 · measures"), "{text}");
+    assert!(
+        text.contains("上桥镇 · 利通区 · 2023 · 主要举措和成效"),
+        "{text}"
+    );
     assert!(
         !text.contains('\x1b'),
         "no colour codes when asked for none"
@@ -133,9 +136,9 @@ fn exit_codes() {
         (&["(普法", "OR", "宣传"], 2, "this '(' is never closed"),
         (&["普法)"], 2, "a ')' that closes nothing"),
         (
-            &["普法", "--type", "measure"],
+            &["普法", "--type", "mesures"],
             2,
-            "valid types: overview, measures",
+            "未知的章节类型“mesures”；可选：总体情况（overview）、主要举措和成效（measures）",
         ),
         (&["普法", "--year", "2023..2020"], 2, "the range is empty"),
         (&["普法", "--format", "xml"], 2, "choose one of text, json"),
@@ -401,7 +404,7 @@ fn markdown_table() {
     );
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("| town | county |"), "{text}");
+    assert!(lines[0].starts_with("| 乡镇街道 | 区县 |"), "{text}");
     assert!(lines[1].starts_with("|---|"));
     assert_eq!(lines.len(), 5, "header, rule and three rows");
     assert!(

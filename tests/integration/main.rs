@@ -8,6 +8,7 @@ mod crawl;
 mod facets;
 mod formats;
 mod integrity;
+mod lang;
 mod layers;
 mod oneline;
 mod places;

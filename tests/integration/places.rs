@@ -295,7 +295,7 @@ fn stats_by_level_counts_what_the_search_facet_counts() {
         dir,
         &["search", "法律顾问", "--index", "index", "--color", "never"],
     );
-    assert!(stdout(&text).contains("level:"), "{}", stdout(&text));
+    assert!(stdout(&text).contains("发布主体："), "{}", stdout(&text));
     let bad = run(
         "fazhi-query",
         dir,
@@ -310,7 +310,7 @@ fn stats_by_level_counts_what_the_search_facet_counts() {
     );
     assert_eq!(bad.status.code(), Some(2));
     assert!(
-        stderr(&bad).contains("town, county, department, other"),
+        stderr(&bad).contains("乡镇（town）、县级（county）、部门（department）、其他（other）"),
         "{}",
         stderr(&bad)
     );

@@ -601,12 +601,17 @@ fn a_chart_drawn_for_the_page_width_keeps_its_text_size() {
 fn bad_input_is_a_400_with_a_message() {
     let server = server();
     let long = "法".repeat(5000);
-    let rows: [(&str, Params, &str); 14] = [
+    let rows: [(&str, Params, &str); 15] = [
         ("/api/search", &[("q", "\"法律")], "malformed query"),
         (
             "/api/search",
-            &[("q", QUERY), ("type", "intro")],
+            &[("q", QUERY), ("type", "intro"), ("lang", "en")],
             "valid types",
+        ),
+        (
+            "/api/search",
+            &[("q", QUERY), ("type", "intro")],
+            "未知的章节类型“intro”；可选：总体情况（overview）",
         ),
         (
             "/api/stats",

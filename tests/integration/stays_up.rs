@@ -70,14 +70,22 @@ fn a_search_past_its_deadline_is_a_503_that_says_so() {
     for endpoint in ["/api/search", "/api/kwic"] {
         let reply = server.get(&target(endpoint, &[("q", MANY), ("limit", "20")]));
         assert_eq!(reply.status, 503, "{endpoint}: {}", opening(&reply));
+        // In Chinese, the page's default; in English when asked.
         assert_eq!(
             error_of(&reply),
-            "the search took longer than 1 s and was stopped; narrow the query or raise \
-             --deadline",
+            "检索用时超过 1 s，已停止；请缩小检索范围，或调高 --deadline",
             "{endpoint}"
         );
         assert_eq!(reply.header("retry-after"), Some("1"), "{endpoint}");
     }
+    let reply = server.get(&target(
+        "/api/search",
+        &[("q", MANY), ("limit", "20"), ("lang", "en")],
+    ));
+    assert_eq!(
+        error_of(&reply),
+        "the search took longer than 1 s and was stopped; narrow the query or raise --deadline"
+    );
     let quick = normal_search(server.addr, Duration::from_secs(30)).expect("an answer");
     assert_eq!(quick.status, 200, "{}", opening(&quick));
 }
@@ -187,7 +195,7 @@ fn unread_exports_are_bounded_in_number_and_memory() {
     );
     for refusal in &refusals {
         assert!(
-            refusal.contains("too many exports at once (16 are being sent), try again"),
+            refusal.contains("同时进行的导出过多（正在发送 16 个），请稍后重试"),
             "{refusal}"
         );
     }

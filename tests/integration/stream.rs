@@ -47,6 +47,8 @@ fn render(format: Format, text: &str, passage: PassageOptions) -> RenderOptions 
         query: text.into(),
         terms: vec![text.into()],
         filters: String::new(),
+        lang: Default::default(),
+        width: None,
     }
 }
 

@@ -126,6 +126,8 @@ pub fn run(bin: &str, cwd: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(cwd)
         .env_remove("NO_COLOR")
+        // The tests read the default language, Chinese, whatever the developer's shell says.
+        .env_remove("FAZHI_LANG")
         .output()
         .expect("the binary runs")
 }
@@ -143,9 +145,10 @@ pub fn hits_csv(bytes: &[u8]) -> Vec<csv::StringRecord> {
         .iter()
         .map(String::from)
         .collect();
-    let columns: Vec<&str> = fazhi_search::export::TABLE_COLUMNS
-        .iter()
-        .map(|(name, _)| *name)
+    // Column names in the default language, Chinese (the JSON keys are in TABLE_COLUMNS).
+    let columns: Vec<String> = fazhi_search::export::record_columns(Default::default())
+        .into_iter()
+        .map(|c| c.name)
         .collect();
     assert_eq!(header, columns);
     reader.records().map(|r| r.expect("row")).collect()

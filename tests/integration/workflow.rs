@@ -229,13 +229,20 @@ fn search_hits_open_as_a_spreadsheet() {
     let path = workspace.path().join("hits.xlsx");
     let rows = sheet(&path, "hits");
     let header: Vec<String> = rows[0].iter().map(text).collect();
-    let columns: Vec<&str> = fazhi_search::export::TABLE_COLUMNS
-        .iter()
-        .map(|(n, _)| *n)
+    // Named in Chinese (the default), found by their JSON keys.
+    let columns: Vec<String> = fazhi_search::export::record_columns(Default::default())
+        .into_iter()
+        .map(|c| c.name)
         .collect();
     assert_eq!(header, columns);
+    assert_eq!(header[0], "乡镇街道");
     assert_eq!(rows.len() - 1, 16, "every hit, one row each");
-    let col = |name: &str| columns.iter().position(|c| *c == name).expect(name);
+    let col = |name: &str| {
+        fazhi_search::export::TABLE_COLUMNS
+            .iter()
+            .position(|(c, _)| *c == name)
+            .expect(name)
+    };
     for row in &rows[1..] {
         assert!(
             matches!(row[col("year")], Data::Float(y) if (2018.0..2026.0).contains(&y)),
@@ -280,7 +287,7 @@ fn stats_kwic_and_charts_from_the_command_line() {
     assert_eq!(
         lines,
         [
-            "year,matching_reports,n,share,small_n,matching_sections",
+            "年份,提及报告数,报告数 n,占比,样本过少,匹配章节数",
             "2023,4,4,1.0000,true,15",
             "2024,1,1,1.0000,true,1"
         ]
@@ -304,7 +311,7 @@ fn stats_kwic_and_charts_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rows = sheet(&dir.join("stats.xlsx"), "stats");
-    assert_eq!(text(&rows[0][0]), "query");
+    assert_eq!(text(&rows[0][0]), "检索式");
     assert_eq!(rows.len() - 1, 2 * 4, "two queries × four provinces");
     assert!(
         rows[1..]
@@ -318,7 +325,7 @@ fn stats_kwic_and_charts_from_the_command_line() {
     }
     assert_eq!(
         text(&rows[0][5]),
-        "small_n",
+        "样本过少",
         "the spreadsheet flags small groups"
     );
 

@@ -1,7 +1,9 @@
 // The search page of `fazhi-query serve`. The URL holds the search (q, filters, page), so a
 // search can be bookmarked and the back button works; every piece of report text reaches the
 // page through textContent (matches wrapped in <mark> from the API's character ranges), never
-// as HTML.
+// as HTML. The language is Chinese unless `?lang=en` or the toggle (remembered) says English;
+// section types, levels and the summary come from LABELS (index_schema/labels.tsv), which the
+// server puts before this script.
 'use strict';
 
 const PAGE_HITS = 20;
@@ -17,124 +19,8 @@ const FILTER_KEYS = ['province', 'city', 'county', 'town', 'region', 'year', 'ty
 const SINGLE_VALUED = new Set(['year']);
 const LANG_KEY = 'fazhi-lang';
 
-const TEXT = {
-  zh: {
-    title: '法治政府建设年度报告检索',
-    placeholder: '输入关键词，如 法律顾问',
-    query: '检索词',
-    search: '检索',
-    syntax: '空格分隔的词须同时出现；"加引号"为短语；OR 表示或；-词 表示排除。',
-    filters: '筛选',
-    intro: '检索全国乡镇、县区的法治政府建设年度报告：每个匹配段落都标明乡镇、区县、年份和章节。',
-    try: '试试：',
-    trend: '逐年趋势',
-    chartAlt: '逐年提及率图表',
-    export: '导出',
-    prev: '上一页',
-    next: '下一页',
-    pages: '分页',
-    footer: 'fazhi-search · 数据来自各地公开的法治政府建设年度报告',
-    api: 'JSON 接口：',
-    loading: '检索中……',
-    summary: (sections, reports) => `共 ${sections} 个段落，来自 ${reports} 份报告`,
-    none: '没有找到匹配的段落。可以换个说法，或去掉一些筛选条件。',
-    pageOf: (page, pages) => `第 ${page} / ${pages} 页`,
-    exportNote: (n) => `（仅导出排名前 ${n} 条）`,
-    region: '地区',
-    province: '省份',
-    city: '地市',
-    county: '区县',
-    town: '乡镇街道',
-    year: '年份',
-    type: '章节类型',
-    level: '发布主体',
-    more: (n) => `更多（${n}）`,
-    less: '收起',
-    unlisted: (n) => `另有 ${n} 项未列出，可先选上一级地区缩小范围`,
-    remove: (label) => `移除筛选：${label}`,
-    clearAll: '清除全部筛选',
-    yearCol: '年份',
-    matchingCol: '提及报告',
-    reportsCol: '报告数 n',
-    smallNote: '* n < 5：组内报告不足 5 份，比例仅供参考',
-    shareCol: '占比',
-    noHeading: '前言',
-    untitled: '无标题',
-    types: {
-      overview: '总体情况',
-      measures: '主要举措和成效',
-      shortcomings: '存在的不足',
-      leadership: '第一责任人职责',
-      plans: '下一年度安排',
-      other: '其他',
-    },
-    levels: {
-      town: '乡镇街道',
-      county: '县区政府',
-      department: '政府部门',
-      other: '其他（开发区等）',
-    },
-    error: '出错了：',
-  },
-  en: {
-    title: 'Rule-of-law report search',
-    placeholder: 'Search terms, e.g. 法律顾问',
-    query: 'Query',
-    search: 'Search',
-    syntax: 'Words separated by spaces must all occur; "quotes" make a phrase; OR for either; -word excludes.',
-    filters: 'Filters',
-    intro: 'Search the annual rule-of-law reports of Chinese towns and counties: every matching passage with its town, county, year and section.',
-    try: 'Try: ',
-    trend: 'Trend by year',
-    chartAlt: 'Chart of the share of reports that mention the query, by year',
-    export: 'Export',
-    prev: 'Previous',
-    next: 'Next',
-    pages: 'Pages',
-    footer: 'fazhi-search · from the rule-of-law reports local governments publish',
-    api: 'JSON API: ',
-    loading: 'Searching…',
-    summary: (sections, reports) => `${sections} sections in ${reports} reports`,
-    none: 'No section matches. Try other words, or remove some filters.',
-    pageOf: (page, pages) => `Page ${page} of ${pages}`,
-    exportNote: (n) => `(only the best ${n} are exported)`,
-    region: 'Region',
-    province: 'Province',
-    city: 'City',
-    county: 'County',
-    town: 'Town',
-    year: 'Year',
-    type: 'Section type',
-    level: 'Issued by',
-    more: (n) => `More (${n})`,
-    less: 'Less',
-    unlisted: (n) => `${n} more not listed: choose a wider region first to narrow them`,
-    remove: (label) => `Remove filter: ${label}`,
-    clearAll: 'Clear all filters',
-    yearCol: 'Year',
-    matchingCol: 'Mentioning',
-    reportsCol: 'Reports n',
-    smallNote: '* n < 5: fewer than 5 reports in the group, too few for the share to say much',
-    shareCol: 'Share',
-    noHeading: 'Preamble',
-    untitled: 'Untitled',
-    types: {
-      overview: 'Overview',
-      measures: 'Measures and results',
-      shortcomings: 'Shortcomings',
-      leadership: 'Leadership duties',
-      plans: "Next year's plans",
-      other: 'Other',
-    },
-    levels: {
-      town: 'Town',
-      county: 'County government',
-      department: 'Department',
-      other: 'Other (zones…)',
-    },
-    error: 'Error: ',
-  },
-};
+// The page's words are in LABELS[lang].page (index_schema/labels.tsv, page.*), put before this
+// script by the server with the section types, levels and summary.
 
 const $ = (id) => document.getElementById(id);
 
@@ -151,7 +37,14 @@ function el(tag, className, text) {
 
 let lang = readLang();
 
+/// `?lang=en` or `?lang=zh` in the address (a shared link), else the choice remembered from
+/// the toggle, else Chinese.
 function readLang() {
+  const asked = new URLSearchParams(location.search).get('lang');
+  if (asked === 'en' || asked === 'zh') {
+    remember(asked);
+    return asked;
+  }
   try {
     return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
   } catch (_) {
@@ -159,19 +52,43 @@ function readLang() {
   }
 }
 
+function remember(choice) {
+  try {
+    localStorage.setItem(LANG_KEY, choice);
+  } catch (_) {
+    // A private window may refuse storage; the choice then lasts until the page is left.
+  }
+}
+
 function t(key) {
-  return TEXT[lang][key];
+  return LABELS[lang].page[key];
 }
 
 function typeName(type) {
-  return TEXT[lang].types[type] || type;
+  return LABELS[lang].types[type] || type;
 }
 
 /// A facet or filter value as shown: section types and levels by name, places as they are.
 function valueName(key, value) {
   if (key === 'type') return typeName(value);
-  if (key === 'level') return TEXT[lang].levels[value] || value;
+  if (key === 'level') return LABELS[lang].levels[value] || value;
   return value;
+}
+
+/// A label of LABELS with its `{name}`s filled.
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+}
+
+/// `5 份报告中有 9 个章节匹配“法律顾问”`, `9 sections in 5 reports match 法律顾问`.
+function summaryText(query, sections, reports) {
+  const labels = LABELS[lang];
+  const count = (n, noun) => fill(labels.count[n === 1 ? `${noun}.one` : noun], { n });
+  return fill(labels.summary[sections === 1 ? 'query.one' : 'query'], {
+    sections: count(sections, 'section'),
+    reports: count(reports, 'report'),
+    query,
+  });
 }
 
 function applyLang() {
@@ -196,11 +113,13 @@ function applyLang() {
 
 function toggleLang() {
   lang = lang === 'en' ? 'zh' : 'en';
-  try {
-    localStorage.setItem(LANG_KEY, lang);
-  } catch (_) {
-    // A private window may refuse storage; the choice then lasts until the page is left.
-  }
+  remember(lang);
+  // The address keeps the language, so that a copied link opens in it.
+  const params = new URLSearchParams(location.search);
+  if (lang === 'en') params.set('lang', 'en');
+  else params.delete('lang');
+  const query = params.toString();
+  history.replaceState(null, '', query ? '/?' + query : '/');
   applyLang();
   if (last.results) render(last.state, last.results);
   if (last.stats) renderTrendTable(last.stats);
@@ -220,8 +139,15 @@ function stateFromUrl(search) {
   return { q: (params.get('q') || '').trim(), filters, page };
 }
 
-/// The query and filters as API parameters.
+/// The query and filters as API parameters, with the language (of error messages and of an
+/// export's column names).
 function apiParams(state) {
+  const params = filterParams(state);
+  params.set('lang', lang);
+  return params;
+}
+
+function filterParams(state) {
   const params = new URLSearchParams();
   params.set('q', state.q);
   for (const key of FILTER_KEYS) {
@@ -231,8 +157,9 @@ function apiParams(state) {
 }
 
 function pageUrl(state) {
-  const params = apiParams(state);
+  const params = filterParams(state);
   if (state.page > 1) params.set('p', String(state.page));
+  if (lang === 'en') params.set('lang', 'en');
   return '/?' + params.toString();
 }
 
@@ -244,7 +171,7 @@ function withFilters(state, change) {
 }
 
 function navigate(state) {
-  history.pushState(null, '', state.q ? pageUrl(state) : '/');
+  history.pushState(null, '', state.q ? pageUrl(state) : lang === 'en' ? '/?lang=en' : '/');
   run(state);
 }
 
@@ -336,7 +263,7 @@ function render(state, results) {
   summary.dataset.total = String(results.total_sections);
   summary.textContent =
     results.total_sections > 0
-      ? t('summary')(results.total_sections, results.total_reports)
+      ? summaryText(state.q, results.total_sections, results.total_reports)
       : t('none');
   renderChips(state);
   renderFacets(state, results.facets, results.facet_sizes);
@@ -394,7 +321,7 @@ function renderPager(state, total) {
   const pages = Math.max(1, Math.min(Math.ceil(total / PAGE_HITS), MAX_OFFSET / PAGE_HITS + 1));
   const pager = $('pager');
   pager.hidden = pages <= 1;
-  $('page-of').textContent = t('pageOf')(state.page, pages);
+  $('page-of').textContent = fill(t('pageOf'), { page: state.page, pages });
   $('prev').disabled = state.page <= 1;
   $('next').disabled = state.page >= pages;
 }
@@ -413,7 +340,7 @@ function renderExports(state, total) {
     params.set('format', format);
     $('export-' + format).href = '/api/export?' + params.toString();
   }
-  $('export-note').textContent = total > EXPORT_LIMIT ? t('exportNote')(EXPORT_LIMIT) : '';
+  $('export-note').textContent = total > EXPORT_LIMIT ? fill(t('exportNote'), { n: EXPORT_LIMIT }) : '';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,7 +359,7 @@ function renderChips(state) {
       chip.type = 'button';
       chip.dataset.key = key;
       chip.dataset.value = value;
-      chip.setAttribute('aria-label', t('remove')(label));
+      chip.setAttribute('aria-label', fill(t('remove'), { label }));
       chip.append(el('span', null, label), el('span', 'x', '×'));
       chip.addEventListener('click', () =>
         navigate(withFilters(state, (f) => {
@@ -491,16 +418,16 @@ function facetGroup(state, title, key, values, size) {
   });
   if (size > values.length) {
     const hidden = values.length > FACET_ROWS ? 'extra ' : '';
-    const note = el('li', `${hidden}unlisted`, t('unlisted')(size - values.length));
+    const note = el('li', `${hidden}unlisted`, fill(t('unlisted'), { n: size - values.length }));
     list.append(note);
   }
   group.append(list);
   if (values.length > FACET_ROWS) {
-    const more = el('button', 'more', t('more')(values.length - FACET_ROWS));
+    const more = el('button', 'more', fill(t('more'), { n: values.length - FACET_ROWS }));
     more.type = 'button';
     more.addEventListener('click', () => {
       const open = list.classList.toggle('open');
-      more.textContent = open ? t('less') : t('more')(values.length - FACET_ROWS);
+      more.textContent = open ? t('less') : fill(t('more'), { n: values.length - FACET_ROWS });
     });
     group.append(more);
   }

@@ -1,0 +1,355 @@
+//! One language at a time (issue 20): what a person reads is Chinese by default and English with
+//! `--lang en` (or `FAZHI_LANG=en`, or `?lang=en` on the server); JSON keys and values are the
+//! same ASCII in both, and `--type` takes a section type by its Chinese name or a part of it.
+//! Also the text output on a terminal: passages wrapped under their hit, facet entries whole.
+
+use std::process::Command;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::serve::{Server, target, test_index};
+use crate::util::{copy_seeds, run, stderr, stdout};
+
+/// A folder laid out like a checkout, with the seeds indexed in `index/`.
+fn indexed_workspace() -> TempDir {
+    let dir = TempDir::new().expect("temp dir");
+    copy_seeds(&dir.path().join("corpus"));
+    let out = run("fazhi-index", dir.path(), &["-q"]);
+    assert_eq!(out.status.code(), Some(0), "fazhi-index: {}", stderr(&out));
+    dir
+}
+
+/// fazhi-query in `dir` with `args` and FAZHI_LANG set to `env` (unset for None).
+fn query(dir: &std::path::Path, args: &[&str], env: Option<&str>) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fazhi-query"));
+    command.args(args).current_dir(dir).env_remove("FAZHI_LANG");
+    if let Some(lang) = env {
+        command.env("FAZHI_LANG", lang);
+    }
+    let out = command.output().expect("the binary runs");
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{args:?} {env:?}: {said}"
+    );
+    said
+}
+
+/// A command line, FAZHI_LANG, what it says, what it must not say.
+type Row<'a> = (&'a [&'a str], Option<&'a str>, &'a [&'a str], &'a [&'a str]);
+
+#[test]
+fn chinese_by_default_english_on_request() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    let search = ["法律顾问", "--color", "never", "--limit", "2"];
+    let en: Vec<&str> = ["--lang", "en"].iter().chain(&search).copied().collect();
+    let rows: [Row; 9] = [
+        (
+            &search,
+            None,
+            &[
+                "5 份报告中有 9 个章节匹配“法律顾问”",
+                "（显示前 2 个；--limit N 或 --all 显示更多）",
+                "  年份：",
+                "  章节类型：",
+                "  发布主体：     乡镇 (",
+                "主要举措和成效",
+            ],
+            &["sections in", "section type:", "measures"],
+        ),
+        (
+            &en,
+            None,
+            &[
+                "9 sections in 5 reports match 法律顾问",
+                " (showing 2; --limit N or --all for more)",
+                "  year:",
+                "  section type:  measures (",
+                "  level:         town (",
+            ],
+            &["份报告", "章节类型", "主要举措和成效"],
+        ),
+        (
+            &search,
+            Some("en"),
+            &["9 sections in 5 reports"],
+            &["份报告"],
+        ),
+        (
+            &search,
+            Some("zh"),
+            &["5 份报告中有 9 个章节"],
+            &["sections in"],
+        ),
+        // The flag wins over the environment.
+        (&en, Some("zh"), &["9 sections in 5 reports"], &["份报告"]),
+        (
+            &["stats", "法律顾问", "--by", "year,section_type"],
+            None,
+            &[
+                "年份  章节类型",
+                "提及报告数  报告数 n",
+                "占比  匹配章节数",
+                "主要举措和成效",
+            ],
+            &["matching_reports"],
+        ),
+        (
+            &[
+                "stats",
+                "法律顾问",
+                "--by",
+                "year,section_type",
+                "--lang",
+                "en",
+            ],
+            None,
+            &[
+                "year  section_type",
+                "matching_reports",
+                "share  matching_sections",
+                "measures",
+            ],
+            &["提及报告数"],
+        ),
+        (
+            &["kwic", "法律顾问", "--format", "csv", "--limit", "1"],
+            None,
+            &["左文,匹配,右文,乡镇街道,区县"],
+            &["left,match"],
+        ),
+        (
+            &[
+                "kwic",
+                "法律顾问",
+                "--format",
+                "csv",
+                "--limit",
+                "1",
+                "--lang",
+                "en",
+            ],
+            None,
+            &["left,match,right,town,county"],
+            &["左文"],
+        ),
+    ];
+    for (args, env, says, never) in rows {
+        let said = query(dir, args, env);
+        for fragment in says {
+            assert!(
+                said.contains(fragment),
+                "{args:?} {env:?} should say {fragment:?}:\n{said}"
+            );
+        }
+        for fragment in never {
+            assert!(
+                !said.contains(fragment),
+                "{args:?} {env:?} says {fragment:?}:\n{said}"
+            );
+        }
+    }
+    let bad = run("fazhi-query", dir, &["--lang", "fr", "法律顾问"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("choose one of zh, en"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn json_is_the_same_ascii_in_both_languages() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    for args in [
+        &["法律顾问", "--format", "json"][..],
+        &["法律顾问", "--format", "jsonl", "--all"],
+        &[
+            "stats",
+            "法律顾问",
+            "--by",
+            "section_type,level",
+            "--format",
+            "json",
+        ],
+        &["kwic", "法律顾问", "--format", "jsonl"],
+    ] {
+        let zh = query(dir, args, None);
+        let en = query(dir, args, Some("en"));
+        assert_eq!(zh, en, "{args:?}");
+        assert!(zh.contains("\"measures\""), "{args:?}: {zh}");
+        assert!(zh.contains("\"town\""), "{args:?}: {zh}");
+    }
+}
+
+#[test]
+fn a_section_type_by_its_chinese_name_or_a_part_of_it() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    let total = |args: &[&str]| -> u64 {
+        let json: Value = serde_json::from_str(&query(dir, args, None)).expect("json");
+        let hits = json["hits"].as_array().expect("hits");
+        assert!(
+            hits.iter().all(|h| h["section_type"] == "shortcomings"),
+            "{args:?}: the key stays ASCII"
+        );
+        json["total_sections"].as_u64().expect("total")
+    };
+    let by_key = total(&["法治", "--type", "shortcomings", "--format", "json"]);
+    assert!(by_key > 0);
+    for name in ["存在的不足", "不足", "问题", "short", "Shortcomings"] {
+        let by_name = total(&["法治", "--type", name, "--format", "json"]);
+        assert_eq!(by_name, by_key, "--type {name}");
+    }
+    // An unknown or ambiguous one lists the choices, in the language asked for.
+    let rows: [(&[&str], &str); 3] = [
+        (
+            &["法治", "--type", "火星"],
+            "未知的章节类型“火星”；可选：总体情况（overview）、主要举措和成效（measures）",
+        ),
+        (
+            &["法治", "--type", "mars", "--lang", "en"],
+            "unknown section type \"mars\"; valid types: overview, measures, shortcomings",
+        ),
+        (
+            &["法治", "--type", "o"],
+            "章节类型“o”不明确，可指：总体情况（overview）、其他（other）",
+        ),
+    ];
+    for (args, message) in rows {
+        let out = run("fazhi-query", dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn the_server_speaks_the_language_asked_for() {
+    let server = Server::start(test_index());
+    // The page's script carries the shared labels in both languages.
+    let script = server.get("/app.js").text();
+    for label in [
+        "\"shortcomings\":\"存在的不足\"",
+        "\"shortcomings\":\"Shortcomings\"",
+    ] {
+        assert!(script.contains(label), "app.js lacks {label}");
+    }
+    // Exports: Chinese column names by default, the JSON keys in English.
+    let rows = [
+        (None, "乡镇街道,区县,地市,省份,发布主体,年份,章节类型"),
+        (
+            Some("en"),
+            "town,county,city,province,level,year,section_type",
+        ),
+        (Some("zh"), "乡镇街道,区县"),
+    ];
+    for (lang, header) in rows {
+        let mut params = vec![("q", "法律顾问"), ("format", "csv")];
+        params.extend(lang.map(|l| ("lang", l)));
+        let reply = server.get(&target("/api/export", &params));
+        assert_eq!(reply.status, 200, "{lang:?}: {}", reply.text());
+        let text = reply.text();
+        let first = text
+            .trim_start_matches('\u{FEFF}')
+            .lines()
+            .next()
+            .unwrap_or_default();
+        assert!(first.starts_with(header), "{lang:?}: {first}");
+    }
+    // ?type= by Chinese name; the JSON keeps the key.
+    let reply = server.get(&target("/api/search", &[("q", "法治"), ("type", "不足")]));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let hits = reply.json()["hits"].as_array().cloned().unwrap_or_default();
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| h["section_type"] == "shortcomings"));
+    // Errors in the page's language.
+    for (lang, message) in [
+        ("zh", "未知的章节类型“intro”"),
+        ("en", "unknown section type \"intro\""),
+    ] {
+        let reply = server.get(&target(
+            "/api/search",
+            &[("q", "法治"), ("type", "intro"), ("lang", lang)],
+        ));
+        assert_eq!(reply.status, 400);
+        let error = reply.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(error.contains(message), "{lang}: {error}");
+    }
+}
+
+#[test]
+fn text_on_a_terminal_wraps_under_the_hit_and_between_facet_entries() {
+    // A terminal 40 columns wide: `script` gives the command a pseudo-terminal, `stty` its size.
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("text_on_a_terminal_wraps…: skipped (no /usr/bin/script to make a terminal)");
+        return;
+    }
+    let workspace = indexed_workspace();
+    let command = format!(
+        "stty rows 24 cols 40; {} 法律顾问 --limit 1 --color never",
+        env!("CARGO_BIN_EXE_fazhi-query")
+    );
+    let out = Command::new("/usr/bin/script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(workspace.path())
+        .env_remove("FAZHI_LANG")
+        .output()
+        .expect("script runs");
+    let text = stdout(&out).replace('\r', "");
+    let width = |line: &str| unicode_width::UnicodeWidthStr::width(line);
+    let lines: Vec<&str> = text.lines().collect();
+    // The passage: the lines after the hit's two header lines, up to the blank line.
+    let passage: Vec<&str> = lines
+        .iter()
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    assert!(passage.len() > 2, "the passage wraps:\n{text}");
+    for line in &passage {
+        assert!(
+            line.starts_with("   ") && !line[3..].starts_with(' '),
+            "indented under the hit: {line:?}"
+        );
+        assert!(width(line) <= 40, "{} columns: {line:?}", width(line));
+    }
+    // Facet lines: a continuation starts under the first value; every entry is whole.
+    let facets: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| !l.contains("匹配“法律顾问”"))
+        .skip(1)
+        .copied()
+        .collect();
+    assert!(facets.len() > 5, "the facet lines wrap:\n{text}");
+    for line in &facets {
+        let values = if line.starts_with("  ") && !line.starts_with("   ") {
+            // `  省份：         河南省 (4)`: the values after the label's 17 columns.
+            let label_end = line
+                .char_indices()
+                .find(|(_, c)| *c == '：')
+                .expect("a label")
+                .0;
+            line[label_end + '：'.len_utf8()..].trim_start()
+        } else {
+            assert_eq!(
+                width(line) - width(line.trim_start()),
+                17,
+                "under the first value: {line:?}"
+            );
+            line.trim_start()
+        };
+        for entry in values.split(" · ") {
+            let whole = entry.ends_with(')') && entry.contains(" (");
+            assert!(
+                whole,
+                "an entry split across lines: {entry:?} in {line:?}\n{text}"
+            );
+        }
+    }
+}
