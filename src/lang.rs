@@ -254,12 +254,6 @@ pub fn rows(prefix: &str) -> Vec<(&'static str, &'static str, &'static str)> {
         .collect()
 }
 
-/// The level a user means (`town`, `乡镇`, `dep`), as [`resolve`] reads it.
-pub fn parse_level(text: &str, lang: Lang) -> Result<crate::region::Level> {
-    let keys = crate::region::Level::ALL.map(crate::region::Level::as_str);
-    resolve(text, "level.", &keys, lang, "level")?.parse()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

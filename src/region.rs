@@ -807,3 +807,9 @@ mod tests {
         }
     }
 }
+
+/// The level a user means (`town`, `乡镇`, `dep`), as [`crate::lang::resolve`] reads it.
+pub fn parse_level(text: &str, lang: crate::lang::Lang) -> Result<Level> {
+    let keys = Level::ALL.map(Level::as_str);
+    crate::lang::resolve(text, "level.", &keys, lang, "level")?.parse()
+}

@@ -140,7 +140,7 @@ impl FilterArgs {
             levels: self
                 .level
                 .iter()
-                .map(|l| lang::parse_level(l, lang))
+                .map(|l| fazhi_search::region::parse_level(l, lang))
                 .collect::<Result<Vec<_>, Error>>()?,
             years: self.year.as_deref().map(search::parse_years).transpose()?,
             towns: self.town,

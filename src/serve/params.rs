@@ -183,7 +183,7 @@ impl Params {
         let levels = self
             .values("level")
             .into_iter()
-            .map(|l| lang::parse_level(l, language))
+            .map(|l| crate::region::parse_level(l, language))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ApiError::bad_request(format!("level: {e}")))?;
         let years = match self.single("year")?.map(str::trim) {

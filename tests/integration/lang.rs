@@ -50,7 +50,7 @@ fn chinese_by_default_english_on_request() {
             &search,
             None,
             &[
-                "5 份报告中有 9 个章节匹配“法律顾问”",
+                "5 份报告中有 16 个章节匹配“法律顾问”",
                 "（显示前 2 个；--limit N 或 --all 显示更多）",
                 "  年份：",
                 "  章节类型：",
@@ -63,7 +63,7 @@ fn chinese_by_default_english_on_request() {
             &en,
             None,
             &[
-                "9 sections in 5 reports match 法律顾问",
+                "16 sections in 5 reports match 法律顾问",
                 " (showing 2; --limit N or --all for more)",
                 "  year:",
                 "  section type:  measures (",
@@ -74,17 +74,17 @@ fn chinese_by_default_english_on_request() {
         (
             &search,
             Some("en"),
-            &["9 sections in 5 reports"],
+            &["16 sections in 5 reports"],
             &["份报告"],
         ),
         (
             &search,
             Some("zh"),
-            &["5 份报告中有 9 个章节"],
+            &["5 份报告中有 16 个章节"],
             &["sections in"],
         ),
         // The flag wins over the environment.
-        (&en, Some("zh"), &["9 sections in 5 reports"], &["份报告"]),
+        (&en, Some("zh"), &["16 sections in 5 reports"], &["份报告"]),
         (
             &["stats", "法律顾问", "--by", "year,section_type"],
             None,

@@ -217,7 +217,10 @@ fn a_streamed_workbook_holds_every_hit_as_the_csv_does() {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
     assert_eq!(rows.len(), csv_rows.len() + 1, "a header and a row per hit");
-    let columns: Vec<&str> = export::TABLE_COLUMNS.iter().map(|(n, _)| *n).collect();
+    let columns: Vec<String> = export::record_columns(Default::default())
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     assert_eq!(rows[0], columns);
     for column in ["file", "line", "passage", "citation"] {
         let c = util::hits_column(column);
