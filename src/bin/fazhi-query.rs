@@ -16,12 +16,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::{self, writer};
+use fazhi_search::index::schema::Values;
 use fazhi_search::region::Level;
 use fazhi_search::search::{
-    self, Dimension, Engine, Filters, HitReads, SearchRequest, StatsRequest,
+    self, Dimension, Engine, FacetKey, Filters, HitReads, SearchRequest, StatsRequest,
 };
 use fazhi_search::serve::{self, ServeConfig};
-use fazhi_search::{Error, Query, SectionType};
+use fazhi_search::{Error, Lang, Query, SectionType};
 
 /// Search rule-of-law reports (法治政府建设年度报告) by keyword and phrase, with facets;
 /// count matches by year and region; list every occurrence in context.
@@ -93,55 +94,91 @@ impl Source {
     }
 }
 
-/// Which sections count.
-#[derive(Args, Debug)]
+/// Which sections count: an option per facet of `index_schema/facets.tsv` (`--town`, `--year`,
+/// `--type`, `--issuer`…) and `--region`, made from the table (see [`FacetKey`]).
+#[derive(Debug, Default)]
 struct FilterArgs {
-    /// Only this town (or towns whose name starts with it); repeatable.
-    #[arg(long)]
-    town: Vec<String>,
-    /// Only this county-level division; repeatable.
-    #[arg(long)]
-    county: Vec<String>,
-    /// Only this city; repeatable.
-    #[arg(long)]
-    city: Vec<String>,
-    /// Only this province (河南 or 河南省); repeatable.
-    #[arg(long)]
-    province: Vec<String>,
-    /// Only this region path, /province/city/county/town (e.g. /河南省/商丘市); repeatable.
-    #[arg(long)]
+    /// Each facet's values as given, and the region paths.
+    values: Vec<(FacetKey, Vec<String>)>,
     region: Vec<String>,
-    /// Only this year covered, or range: 2023, 2020..2023, 2020..
-    #[arg(long)]
-    year: Option<String>,
-    /// Only this section type: overview, measures, shortcomings, leadership, plans, other; repeatable.
-    #[arg(long = "type")]
-    section_type: Vec<String>,
-    /// Only reports issued by this kind of body: town, county, department, other; repeatable.
-    #[arg(long)]
-    level: Vec<String>,
 }
 
 impl FilterArgs {
+    /// The help line of a facet's option.
+    fn help(facet: FacetKey) -> String {
+        let name = facet.label(Lang::En).to_lowercase();
+        match facet.spec().values {
+            Values::Prefix => format!("Only this {name} (or those whose name starts with it); repeatable"),
+            Values::Range => format!("Only this {name}, or range: 2023, 2020..2023, 2020.."),
+            Values::SectionTypes => format!(
+                "Only this {name}: {}; repeatable",
+                SectionType::ALL.map(SectionType::as_str).join(", ")
+            ),
+            Values::Levels => format!(
+                "Only reports whose {name} is this kind of body: {}; repeatable",
+                Level::ALL.map(Level::as_str).join(", ")
+            ),
+        }
+    }
+
     fn into_filters(self) -> fazhi_search::Result<Filters> {
-        Ok(Filters {
-            section_types: self
-                .section_type
-                .iter()
-                .map(|t| t.parse::<SectionType>())
-                .collect::<Result<Vec<_>, Error>>()?,
-            levels: self
-                .level
-                .iter()
-                .map(|l| l.parse::<Level>())
-                .collect::<Result<Vec<_>, Error>>()?,
-            years: self.year.as_deref().map(search::parse_years).transpose()?,
-            towns: self.town,
-            counties: self.county,
-            cities: self.city,
-            provinces: self.province,
-            regions: self.region,
-        })
+        let mut filters = Filters::default();
+        filters.regions = self.region;
+        for (facet, values) in self.values {
+            for value in values {
+                filters.add(facet, &value)?;
+            }
+        }
+        Ok(filters)
+    }
+}
+
+impl clap::FromArgMatches for FilterArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = FilterArgs::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        let values = |id: &str| -> Vec<String> {
+            matches
+                .get_many::<String>(id)
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default()
+        };
+        self.values = FacetKey::all().map(|f| (f, values(f.option()))).collect();
+        self.region = values("region");
+        Ok(())
+    }
+}
+
+impl Args for FilterArgs {
+    fn augment_args(mut command: clap::Command) -> clap::Command {
+        for facet in FacetKey::all() {
+            let repeated = facet.spec().values != Values::Range;
+            command = command.arg(
+                clap::Arg::new(facet.option())
+                    .long(facet.option())
+                    .help(FilterArgs::help(facet))
+                    .action(if repeated {
+                        clap::ArgAction::Append
+                    } else {
+                        clap::ArgAction::Set
+                    }),
+            );
+        }
+        command.arg(
+            clap::Arg::new("region")
+                .long("region")
+                .value_name("REGION")
+                .action(clap::ArgAction::Append)
+                .help("Only this region path, /province/city/county/town (e.g. /河南省/商丘市); repeatable"),
+        )
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        FilterArgs::augment_args(command)
     }
 }
 
@@ -248,8 +285,8 @@ struct StatsArgs {
     /// Several queries side by side, e.g. --compare 法律顾问 公职律师.
     #[arg(long, num_args = 1..)]
     compare: Vec<String>,
-    /// Group by one or two of year, province, city, county, town, section_type, level:
-    /// year,province.
+    /// Group by one or two facets (index_schema/facets.tsv): town, province, city, county,
+    /// year, section_type, level, issuer; e.g. year,province.
     #[arg(long, default_value = "year")]
     by: String,
     /// Also draw the table as a chart: FILE.svg or FILE.png (a line over years, else bars).

@@ -331,15 +331,15 @@ fn write_text(
     };
     if results.total_sections > 0 {
         let (f, size) = (&results.facets, &results.facet_sizes);
-        writeln!(out, "{}", line("year:", &f.year, size.year))?;
+        writeln!(out, "{}", line("year:", &f["year"], size["year"]))?;
         writeln!(
             out,
             "{}",
-            line("section type:", &f.section_type, size.section_type)
+            line("section type:", &f["section_type"], size["section_type"])
         )?;
-        writeln!(out, "{}", line("province:", &f.province, size.province))?;
-        writeln!(out, "{}", line("level:", &f.level, size.level))?;
-        writeln!(out, "{}", line("town:", &f.town, size.town))?;
+        writeln!(out, "{}", line("province:", &f["province"], size["province"]))?;
+        writeln!(out, "{}", line("level:", &f["level"], size["level"]))?;
+        writeln!(out, "{}", line("town:", &f["town"], size["town"]))?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use super::check::SEAL_FILE;
 use super::schema::Stamp;
 use crate::error::{Error, Result};
 use crate::ingest::poisoned;
-use crate::search::ordinals::CACHE_FILE;
+use super::facets::CACHE_FILE;
 
 /// The marker of a folder fazhi-index made.
 pub const MARKER_FILE: &str = "fazhi-index.txt";
