@@ -97,7 +97,11 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
         .as_deref()
         .or(cleaned.header_issuer.as_deref())
         .and_then(normalize_issuer)
-        .or_else(|| find_issuer(&cleaned.lines).as_deref().and_then(normalize_issuer));
+        .or_else(|| {
+            find_issuer(&cleaned.lines)
+                .as_deref()
+                .and_then(normalize_issuer)
+        });
     let signed = signature_date(&cleaned.lines);
     let published = hints
         .published
@@ -618,7 +622,11 @@ mod tests {
             (" ：", None),
         ];
         for (written, expected) in rows {
-            assert_eq!(normalize_issuer(written).as_deref(), expected, "{written:?}");
+            assert_eq!(
+                normalize_issuer(written).as_deref(),
+                expected,
+                "{written:?}"
+            );
         }
     }
 

@@ -15,8 +15,8 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
-use fazhi_search::index::{self, writer};
 use fazhi_search::index::schema::Values;
+use fazhi_search::index::{self, writer};
 use fazhi_search::region::Level;
 use fazhi_search::search::{
     self, Dimension, Engine, FacetKey, Filters, HitReads, SearchRequest, StatsRequest,
@@ -108,7 +108,9 @@ impl FilterArgs {
     fn help(facet: FacetKey) -> String {
         let name = facet.label(Lang::En).to_lowercase();
         match facet.spec().values {
-            Values::Prefix => format!("Only this {name} (or those whose name starts with it); repeatable"),
+            Values::Prefix => {
+                format!("Only this {name} (or those whose name starts with it); repeatable")
+            }
             Values::Range => format!("Only this {name}, or range: 2023, 2020..2023, 2020.."),
             Values::SectionTypes => format!(
                 "Only this {name}: {}; repeatable",

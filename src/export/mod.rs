@@ -337,7 +337,11 @@ fn write_text(
             "{}",
             line("section type:", &f["section_type"], size["section_type"])
         )?;
-        writeln!(out, "{}", line("province:", &f["province"], size["province"]))?;
+        writeln!(
+            out,
+            "{}",
+            line("province:", &f["province"], size["province"])
+        )?;
         writeln!(out, "{}", line("level:", &f["level"], size["level"]))?;
         writeln!(out, "{}", line("town:", &f["town"], size["town"]))?;
     }

@@ -201,7 +201,10 @@ pub fn chart(stats: &StatsTable, filters: &Filters) -> Chart {
     let quoted: Vec<String> = stats.queries.iter().map(|q| format!("“{q}”")).collect();
     let by: Vec<&str> = stats.by.iter().map(|d| d.label(Lang::Zh)).collect();
     let compare = stats.queries.len() > 1;
-    let over_years = stats.by.first().is_some_and(|d| d.spec().shape == Shape::Number);
+    let over_years = stats
+        .by
+        .first()
+        .is_some_and(|d| d.spec().shape == Shape::Number);
     let mut series: Vec<Series> = Vec::new();
     let mut add = |name: String, x: String, row: &StatsRow| {
         // 0 of 0 is no share: the group has no point rather than a point at 0%.

@@ -275,19 +275,29 @@ pub fn parse_facets(data: &str, fields: &[FieldSpec]) -> Result<Vec<FacetSpec>> 
             reason,
         };
         let cols: Vec<&str> = row.split('\t').collect();
-        let [name, field, option, scope, shape, values, order, sidebar, zh, en] = cols[..] else {
+        let [
+            name,
+            field,
+            option,
+            scope,
+            shape,
+            values,
+            order,
+            sidebar,
+            zh,
+            en,
+        ] = cols[..]
+        else {
             return Err(bad(
                 "expected 10 columns: name field option scope shape values order sidebar zh en"
                     .into(),
             ));
         };
         let pick = |column: &str, value: &str, choices: &[&str]| -> Result<usize> {
-            choices.iter().position(|c| *c == value).ok_or_else(|| {
-                bad(format!(
-                    "{column} {value:?}: use {}",
-                    choices.join(", ")
-                ))
-            })
+            choices
+                .iter()
+                .position(|c| *c == value)
+                .ok_or_else(|| bad(format!("{column} {value:?}: use {}", choices.join(", "))))
         };
         let kind = fields.iter().find(|f| f.name == field).map(|f| f.kind);
         let number = match kind {
@@ -301,18 +311,33 @@ pub fn parse_facets(data: &str, fields: &[FieldSpec]) -> Result<Vec<FacetSpec>> 
         };
         let scope = [Scope::Report, Scope::Section][pick("scope", scope, &["report", "section"])?];
         let (shape, parents) = match (shape, shape.strip_prefix("within:")) {
-            (_, Some(parents)) => (Shape::Flat, Some(parents.split(',').map(String::from).collect::<Vec<_>>())),
+            (_, Some(parents)) => (
+                Shape::Flat,
+                Some(parents.split(',').map(String::from).collect::<Vec<_>>()),
+            ),
             ("flat", None) => (Shape::Flat, None),
             ("number", None) => (Shape::Number, None),
-            _ => return Err(bad(format!("shape {shape:?}: use flat, number or within:A,B"))),
+            _ => {
+                return Err(bad(format!(
+                    "shape {shape:?}: use flat, number or within:A,B"
+                )));
+            }
         };
         if number != (shape == Shape::Number) {
             return Err(bad(format!(
                 "shape number goes with a number field, and only with one ({field})"
             )));
         }
-        let values = [Values::Prefix, Values::Range, Values::SectionTypes, Values::Levels]
-            [pick("values", values, &["prefix", "range", "section_types", "levels"])?];
+        let values = [
+            Values::Prefix,
+            Values::Range,
+            Values::SectionTypes,
+            Values::Levels,
+        ][pick(
+            "values",
+            values,
+            &["prefix", "range", "section_types", "levels"],
+        )?];
         let order = [Order::Count, Order::Value][pick("order", order, &["count", "value"])?];
         let sidebar = match (sidebar, sidebar.strip_prefix("region:")) {
             (_, Some(n)) => Sidebar::Region(
@@ -323,7 +348,10 @@ pub fn parse_facets(data: &str, fields: &[FieldSpec]) -> Result<Vec<FacetSpec>> 
             ("-", None) => Sidebar::Hidden,
             _ => return Err(bad(format!("sidebar {sidebar:?}: use region:N, own or -"))),
         };
-        if rows.iter().any(|(r, _): &(FacetSpec, _)| r.name == name || r.option == option) {
+        if rows
+            .iter()
+            .any(|(r, _): &(FacetSpec, _)| r.name == name || r.option == option)
+        {
             return Err(bad(format!("{name} (--{option}) is listed twice")));
         }
         rows.push((
@@ -495,7 +523,10 @@ mod tests {
         let parents: Vec<&str> = town.parents().iter().map(|p| p.name()).collect();
         assert_eq!(parents, ["county", "province"]);
         assert_eq!(FacetKey::named("type"), FacetKey::named("section_type"));
-        assert_eq!(FacetKey::of_sections().map(FacetKey::name), Some("section_type"));
+        assert_eq!(
+            FacetKey::of_sections().map(FacetKey::name),
+            Some("section_type")
+        );
     }
 
     #[test]
@@ -503,16 +534,34 @@ mod tests {
         let fields = field_specs();
         // (the row, what the error says)
         let rows = [
-            ("x\tnope\tx\treport\tflat\tprefix\tcount\town\tx\tx", "not a keyword or number"),
-            ("x\ttown\tx\treport\tround\tprefix\tcount\town\tx\tx", "shape \"round\""),
-            ("x\tyear\tx\treport\tflat\trange\tcount\town\tx\tx", "shape number"),
-            ("x\ttown\tx\treport\twithin:y\tprefix\tcount\town\tx\tx", "not another facet"),
-            ("x\ttown\tx\tpage\tflat\tprefix\tcount\town\tx\tx", "scope \"page\""),
+            (
+                "x\tnope\tx\treport\tflat\tprefix\tcount\town\tx\tx",
+                "not a keyword or number",
+            ),
+            (
+                "x\ttown\tx\treport\tround\tprefix\tcount\town\tx\tx",
+                "shape \"round\"",
+            ),
+            (
+                "x\tyear\tx\treport\tflat\trange\tcount\town\tx\tx",
+                "shape number",
+            ),
+            (
+                "x\ttown\tx\treport\twithin:y\tprefix\tcount\town\tx\tx",
+                "not another facet",
+            ),
+            (
+                "x\ttown\tx\tpage\tflat\tprefix\tcount\town\tx\tx",
+                "scope \"page\"",
+            ),
             ("x\ttown", "expected 10 columns"),
         ];
         for (row, expected) in rows {
             let err = parse_facets(row, fields).expect_err(row).to_string();
-            assert!(err.contains("facets.tsv") && err.contains(expected), "{row}: {err}");
+            assert!(
+                err.contains("facets.tsv") && err.contains(expected),
+                "{row}: {err}"
+            );
         }
     }
 

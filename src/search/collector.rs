@@ -27,8 +27,8 @@ use tantivy::columnar::{Column, ColumnIndex};
 use tantivy::directory::OwnedBytes;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-pub(crate) use crate::index::facets::{NONE, first};
 use crate::index::facets::{FacetMaps, SegmentReports};
+pub(crate) use crate::index::facets::{NONE, first};
 use crate::index::schema::{FacetKey, Scope};
 
 /// A matching section before its stored fields are read.
@@ -108,9 +108,9 @@ pub struct Tally {
     /// The number of reports with a matching section.
     pub reports: usize,
     /// Sections by report table row.
-    rows: Vec<u32>,
+    pub(crate) rows: Vec<u32>,
     /// Sections by the section facet's global ordinal.
-    sections: Vec<u32>,
+    pub(crate) sections: Vec<u32>,
     /// Reports and sections by group, when counted for `stats`.
     pub(crate) groups: Groups,
 }
@@ -235,7 +235,7 @@ pub struct SegmentTally {
     max_doc: DocId,
     /// Sections by report table row, and by the section facet's global ordinal; the search's
     /// sum of rows.
-    rows: Vec<u32>,
+    pub(crate) rows: Vec<u32>,
     sections: Vec<u32>,
     counts: Arc<RowCounts>,
     by: Vec<FacetKey>,
@@ -245,7 +245,7 @@ pub struct SegmentTally {
 #[derive(Default)]
 struct Reads {
     docs: Vec<DocId>,
-    rows: Vec<u32>,
+    pub(crate) rows: Vec<u32>,
     values: Vec<u64>,
 }
 
@@ -448,9 +448,13 @@ impl SegmentTally {
                 continue;
             }
             seen.clear();
-            let words = &self.matched[(start / 64) as usize..(end as usize).div_ceil(64).min(self.matched.len())];
+            let words = &self.matched
+                [(start / 64) as usize..(end as usize).div_ceil(64).min(self.matched.len())];
             let base = start & !63;
-            for doc in documents(words).map(|d| d + base).filter(|d| (start..end).contains(d)) {
+            for doc in documents(words)
+                .map(|d| d + base)
+                .filter(|d| (start..end).contains(d))
+            {
                 let key = key(doc);
                 let sum = groups.entry(key).or_default();
                 sum.1 += 1;
@@ -675,7 +679,7 @@ mod tests {
     use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
     use super::*;
-    use crate::search::ordinals::{DocTypes, OrdinalMap};
+    use crate::index::facets::{DocTypes, OrdinalMap};
 
     /// One section of a synthetic report.
     struct Section {
@@ -893,29 +897,36 @@ mod tests {
             }
             assert_eq!(got.total, total, "{case}");
             assert_eq!(got.reports, reports.len(), "{case}");
-            let mut got_towns = Vec::new();
-            let regions = got.regions(&maps, |(t, c, _), n| {
-                let county = if c == NONE { "" } else { maps.county.label(c) };
-                got_towns.push(((maps.town.label(t).to_string(), county.to_string()), n));
-            });
-            assert_eq!(
-                labelled(&maps.county, &regions.counties),
-                counties,
-                "{case}"
-            );
-            assert_eq!(labelled(&maps.level, &regions.levels), levels, "{case}");
-            assert_eq!(
-                labelled(&maps.section_type, &got.section_types),
-                types,
-                "{case}"
-            );
-            let got_years: BTreeMap<u64, u32> = got.years.iter().copied().collect();
+            let counts = got.counts(&maps);
+            let facet = |name: &str| FacetKey::named(name).expect("a facet of the table");
+            let counted =
+                |name: &str| labelled(maps.map(facet(name)), &counts[facet(name).index()]);
+            assert_eq!(counted("county"), counties, "{case}");
+            assert_eq!(counted("level"), levels, "{case}");
+            assert_eq!(counted("section_type"), types, "{case}");
+            let got_years: BTreeMap<u64, u32> = counted("year")
+                .into_iter()
+                .map(|(y, n)| (y.parse().expect("a year"), n))
+                .collect();
             assert_eq!(got_years, years, "{case}");
+            // A town counts by its group: a row of the report table with its county.
+            let (town, county) = (facet("town"), facet("county"));
+            let got_towns: Vec<((String, String), u32)> = nonzero(&counts[town.index()])
+                .map(|(row, n)| {
+                    let name = |f| maps.label(f, row as u32).to_string();
+                    ((name(town), name(county)), n)
+                })
+                .collect();
             let listed = got_towns.len();
             let got_towns: BTreeMap<(String, String), u32> = got_towns.into_iter().collect();
             assert_eq!(listed, got_towns.len(), "each town is listed once: {case}");
             assert_eq!(got_towns, towns, "{case}");
         }
+    }
+
+    /// The counts that are not zero, by where they are.
+    fn nonzero(counts: &[u32]) -> impl Iterator<Item = (usize, u32)> + '_ {
+        counts.iter().copied().enumerate().filter(|&(_, n)| n > 0)
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::ops::Bound;
 
 use tantivy::Searcher;
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, Occur, Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
+};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Schema};
 
 use crate::classify::SectionType;
@@ -126,9 +128,9 @@ impl Filters {
                         Ok(match facet.spec().values {
                             Values::Prefix => {
                                 let pattern = format!("{}.*", regex::escape(v));
-                                Box::new(RegexQuery::from_pattern(&pattern, field).map_err(|e| {
-                                    Error::Usage(format!("filter value {v:?}: {e}"))
-                                })?)
+                                Box::new(RegexQuery::from_pattern(&pattern, field).map_err(
+                                    |e| Error::Usage(format!("filter value {v:?}: {e}")),
+                                )?)
                             }
                             _ => Box::new(TermQuery::new(
                                 Term::from_field_text(field, v),
@@ -399,10 +401,18 @@ mod tests {
             (&[], ""),
             (&[("province", "湖北省"), ("year", "2024")], "湖北省, 2024"),
             (
-                &[("town", "上桥"), ("town", "保安"), ("year", "2020.."), ("type", "shortcomings")],
+                &[
+                    ("town", "上桥"),
+                    ("town", "保安"),
+                    ("year", "2020.."),
+                    ("type", "shortcomings"),
+                ],
                 "上桥 or 保安, 2020.., shortcomings",
             ),
-            (&[("issuer", " 睢县司法局 "), ("level", "department")], "department, 睢县司法局"),
+            (
+                &[("issuer", " 睢县司法局 "), ("level", "department")],
+                "department, 睢县司法局",
+            ),
         ];
         for (pairs, expected) in rows {
             let mut filters = Filters::default();

@@ -119,7 +119,10 @@ pub struct PerFacet<T>(Vec<(FacetKey, T)>);
 impl<T> PerFacet<T> {
     /// The entry of the facet named `name`, if the table has it.
     pub fn get(&self, name: &str) -> Option<&T> {
-        self.0.iter().find(|(f, _)| f.name() == name).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(f, _)| f.name() == name)
+            .map(|(_, v)| v)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FacetKey, &T)> {

@@ -154,10 +154,18 @@ impl StatsTable {
             // listed so, else most matching reports first; ties by name, so the order never
             // depends on hashing.
             these.sort_by(|(ka, a), (kb, b)| {
-                let value = if by_value { ka.cmp(kb) } else { std::cmp::Ordering::Equal };
+                let value = if by_value {
+                    ka.cmp(kb)
+                } else {
+                    std::cmp::Ordering::Equal
+                };
                 value
                     .then(b.matching_reports.cmp(&a.matching_reports))
-                    .then(if by_value { std::cmp::Ordering::Equal } else { b.reports.cmp(&a.reports) })
+                    .then(if by_value {
+                        std::cmp::Ordering::Equal
+                    } else {
+                        b.reports.cmp(&a.reports)
+                    })
                     .then_with(|| a.group.cmp(&b.group))
             });
             let these = these.into_iter().map(|(_, r)| r);
@@ -240,7 +248,10 @@ mod tests {
     fn shares_cover_every_group_and_years_sort_as_numbers() {
         // Groups by year ordinal: 0 is 2021, 1 is 2023; NONE is a report without a year.
         let tally = |groups: &[(u32, usize, usize)], reports: usize| Tally {
-            groups: groups.iter().map(|&(y, r, n)| ([y, NONE], (r, n))).collect::<Groups>(),
+            groups: groups
+                .iter()
+                .map(|&(y, r, n)| ([y, NONE], (r, n)))
+                .collect::<Groups>(),
             reports,
             total: groups.iter().map(|g| g.2).sum(),
             ..Tally::default()
@@ -253,12 +264,8 @@ mod tests {
             1 => vec!["2023".to_string()],
             _ => vec![String::new()],
         };
-        let table = StatsTable::assemble(
-            &[year],
-            &[("法律顾问".into(), matched)],
-            &population,
-            names,
-        );
+        let table =
+            StatsTable::assemble(&[year], &[("法律顾问".into(), matched)], &population, names);
         let got: Vec<(&str, usize, usize, Option<f64>, usize)> = table
             .rows
             .iter()

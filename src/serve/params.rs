@@ -149,14 +149,19 @@ impl Params {
                 _ => self.values(option),
             };
             for value in values {
-                filters.add(facet, value).map_err(|e| match facet.spec().values {
-                    Values::Range => ApiError::from(e),
-                    _ => ApiError::bad_request(format!("{option}: {e}")),
-                })?;
+                filters
+                    .add(facet, value)
+                    .map_err(|e| match facet.spec().values {
+                        Values::Range => ApiError::from(e),
+                        _ => ApiError::bad_request(format!("{option}: {e}")),
+                    })?;
             }
         }
         let regions = self.values("region").into_iter().map(str::trim);
-        filters.regions = regions.filter(|v| !v.is_empty()).map(String::from).collect();
+        filters.regions = regions
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+            .collect();
         Ok(filters)
     }
 
@@ -564,7 +569,10 @@ mod tests {
         };
         let ok = read("compare=a&compare=b&by=year,province").expect("valid");
         assert_eq!(ok.queries.len(), 2);
-        assert_eq!(ok.by, Dimension::parse_list("year,province").expect("valid"));
+        assert_eq!(
+            ok.by,
+            Dimension::parse_list("year,province").expect("valid")
+        );
         assert!(read("by=year").is_err(), "no query");
         assert!(read("q=a&by=decade").is_err(), "unknown grouping");
         let many = "compare=a&".repeat(MAX_COMPARE + 1);

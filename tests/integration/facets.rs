@@ -10,8 +10,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use fazhi_search::report::Report;
-use fazhi_search::search::{FacetCount, FacetKey, Facets, HitReads};
+use fazhi_search::search::stats::town_label;
+use fazhi_search::search::{FacetCount, FacetKey, Facets, HitReads, StatsRequest};
 use fazhi_search::{Engine, Filters, Query, SearchRequest, SearchResults, Section, normalize};
+use proptest::prelude::*;
 use tempfile::TempDir;
 
 use crate::util::{copy_seeds, corpus_dir, index, parse_corpus, run};
@@ -164,7 +166,10 @@ fn as_count(facets: &[FacetCount]) -> Count {
 fn assert_ordered(facets: &Facets) {
     for (f, list) in facets.iter() {
         if f.name() == "year" {
-            assert!(list.windows(2).all(|p| p[0].value < p[1].value), "years in order");
+            assert!(
+                list.windows(2).all(|p| p[0].value < p[1].value),
+                "years in order"
+            );
             continue;
         }
         for pair in list.windows(2) {
@@ -472,24 +477,73 @@ fn json_answers_are_the_same_as_before_the_facet_table() {
     index(synth.path(), &synthetic);
     // (snapshot, index, arguments)
     let rows: [(&str, &std::path::Path, &[&str]); 10] = [
-        ("bundled-search-lawyer", &bundled, &["search", "法律顾问", "--limit", "2"]),
-        ("bundled-search-all-facets", &bundled, &["search", "法治", "--facets", "all", "--limit", "1"]),
-        ("bundled-stats-town", &bundled, &["stats", "法治", "--by", "town"]),
-        ("synth-search-lawyer", &synthetic, &["search", "法律顾问", "--limit", "2"]),
-        ("synth-search-30-facets", &synthetic, &["search", "法治", "--facets", "30", "--limit", "1"]),
+        (
+            "bundled-search-lawyer",
+            &bundled,
+            &["search", "法律顾问", "--limit", "2"],
+        ),
+        (
+            "bundled-search-all-facets",
+            &bundled,
+            &["search", "法治", "--facets", "all", "--limit", "1"],
+        ),
+        (
+            "bundled-stats-town",
+            &bundled,
+            &["stats", "法治", "--by", "town"],
+        ),
+        (
+            "synth-search-lawyer",
+            &synthetic,
+            &["search", "法律顾问", "--limit", "2"],
+        ),
+        (
+            "synth-search-30-facets",
+            &synthetic,
+            &["search", "法治", "--facets", "30", "--limit", "1"],
+        ),
         (
             "synth-search-filtered",
             &synthetic,
-            &["search", "普法", "--year", "2020..2023", "--type", "measures", "--limit", "1"],
+            &[
+                "search",
+                "普法",
+                "--year",
+                "2020..2023",
+                "--type",
+                "measures",
+                "--limit",
+                "1",
+            ],
         ),
         (
             "synth-filters-only",
             &synthetic,
-            &["search", "--province", "河南", "--level", "town", "--limit", "1"],
+            &[
+                "search",
+                "--province",
+                "河南",
+                "--level",
+                "town",
+                "--limit",
+                "1",
+            ],
         ),
-        ("synth-stats-year-province", &synthetic, &["stats", "法律顾问", "--by", "year,province"]),
-        ("synth-stats-town", &synthetic, &["stats", "普法", "--by", "town", "--province", "河南"]),
-        ("synth-stats-type-level", &synthetic, &["stats", "法治", "--by", "section_type,level"]),
+        (
+            "synth-stats-year-province",
+            &synthetic,
+            &["stats", "法律顾问", "--by", "year,province"],
+        ),
+        (
+            "synth-stats-town",
+            &synthetic,
+            &["stats", "普法", "--by", "town", "--province", "河南"],
+        ),
+        (
+            "synth-stats-type-level",
+            &synthetic,
+            &["stats", "法治", "--by", "section_type,level"],
+        ),
     ];
     let snapshots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/facets");
     for (name, index_dir, args) in rows {
@@ -497,16 +551,111 @@ fn json_answers_are_the_same_as_before_the_facet_table() {
         let mut argv: Vec<&str> = args.to_vec();
         argv.extend(["--index", &index_arg, "--format", "json"]);
         let out = run("fazhi-query", indexes.path(), &argv);
-        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let got = String::from_utf8(out.stdout).expect("UTF-8");
         if args[0] == "search" {
-            assert!(got.contains("\n    \"issuer\": "), "{name}: the issuer facet is listed");
+            assert!(
+                got.contains("\n    \"issuer\": "),
+                "{name}: the issuer facet is listed"
+            );
         }
-        let expected = std::fs::read_to_string(snapshots.join(format!("{name}.json")))
-            .expect("snapshot");
+        let expected =
+            std::fs::read_to_string(snapshots.join(format!("{name}.json"))).expect("snapshot");
         assert!(
             without_issuer_facet(&got) == expected,
             "{name}: the JSON differs from tests/snapshots/facets/{name}.json"
         );
+    }
+}
+
+/// Words the random queries are made of: common, rare, absent.
+const WORDS: [&str; 7] = [
+    "法律顾问",
+    "普法",
+    "依法",
+    "法治",
+    "培训",
+    "公职律师",
+    "不存在的词语",
+];
+
+/// A random query: one word, two of them with OR, or one without another.
+fn random_query() -> impl Strategy<Value = String> {
+    let word = proptest::sample::select(WORDS.to_vec());
+    prop_oneof![
+        word.clone().prop_map(String::from),
+        (word.clone(), word.clone()).prop_map(|(a, b)| format!("{a} OR {b}")),
+        (word.clone(), word).prop_map(|(a, b)| format!("{a} -{b}")),
+    ]
+}
+
+/// Random filters, as (facet name, index of one of its values in the index) pairs; a year
+/// filter is a range from one of the index's years.
+fn random_filters() -> impl Strategy<Value = Vec<(&'static str, usize)>> {
+    let facet = proptest::sample::select(vec![
+        "province",
+        "county",
+        "year",
+        "section_type",
+        "level",
+        "issuer",
+    ]);
+    proptest::collection::vec((facet, 0..50usize), 0..3)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// One counting engine: for random queries and filters, `stats --by F` counts, group by
+    /// group, the matching sections the search's facet F lists, and in all the search's
+    /// matching sections and reports.
+    #[test]
+    fn stats_count_what_the_search_facets_count(query in random_query(), picks in random_filters()) {
+        let s = staged();
+        let everything = search(&s.engine, "法", Filters::default(), None);
+        let mut filters = Filters::default();
+        for (name, i) in picks {
+            let values = &everything.facets[name];
+            let value = &values[i % values.len()].value;
+            let value = if name == "year" { format!("{value}..") } else { value.clone() };
+            filters = filters.with(name, &value).expect("a value the index has");
+        }
+        let parsed = fazhi_search::search::parse(&query).expect("query");
+        let found = s
+            .engine
+            .search(&SearchRequest {
+                query: parsed.clone(),
+                filters: filters.clone(),
+                limit: Some(0),
+                facet_limit: None,
+            })
+            .expect("search");
+        for facet in FacetKey::all() {
+            let table = s
+                .engine
+                .stats(&StatsRequest {
+                    queries: vec![(query.clone(), parsed.clone())],
+                    filters: filters.clone(),
+                    by: vec![facet],
+                })
+                .expect("stats");
+            let total = &table.totals[0];
+            prop_assert_eq!(total.matching_sections, found.total_sections, "{} by {}", query, facet.name());
+            prop_assert_eq!(total.matching_reports, found.total_reports, "{} by {}", query, facet.name());
+            let mut by_stats: BTreeMap<String, usize> = BTreeMap::new();
+            for row in table.rows.iter().filter(|r| r.matching_sections > 0 && !r.group[0].is_empty()) {
+                *by_stats.entry(row.group[0].clone()).or_default() += row.matching_sections;
+            }
+            let mut by_search: BTreeMap<String, usize> = BTreeMap::new();
+            for f in &found.facets[facet.name()] {
+                let label = town_label(&f.value, f.parent("county").unwrap_or_default());
+                *by_search.entry(label).or_default() += f.count;
+            }
+            prop_assert_eq!(by_stats, by_search, "{} by {} in {}", query, facet.name(), filters.describe());
+        }
     }
 }

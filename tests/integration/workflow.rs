@@ -105,10 +105,11 @@ fn stats_equal_counting_the_parsed_reports_by_hand() {
             for province in [None, Some("河南省")] {
                 let request = StatsRequest {
                     queries: vec![(term.to_string(), search::parse(term).expect("query"))],
-                    filters: province.map_or(Ok(Filters::default()), |p| {
-                        Filters::default().with("province", p)
-                    })
-                    .expect("a filter"),
+                    filters: province
+                        .map_or(Ok(Filters::default()), |p| {
+                            Filters::default().with("province", p)
+                        })
+                        .expect("a filter"),
                     by: by.to_vec(),
                 };
                 let table = s.engine.stats(&request).expect("stats");
@@ -411,7 +412,7 @@ fn workflow_errors_and_empty_answers() {
         (
             &["stats", "法律顾问", "--by", "decade"],
             2,
-            "choose from year, province",
+            "choose from town, province, city, county, year",
         ),
         (
             &["stats", "--by", "year"],
