@@ -19,7 +19,8 @@ use super::params::{self, ExportParams, KwicParams, SearchParams};
 use super::work::Stop;
 use crate::export::kwic::{self, KwicLine};
 use crate::export::{self, Format, Record};
-use crate::search::{Engine, FacetSizes, Facets};
+use crate::index::schema::{Sidebar, Values};
+use crate::search::{Engine, FacetKey, FacetSizes, Facets};
 
 /// How many occurrences `/api/kwic` found, before `limit` cut the list.
 const TOTAL_LINES: HeaderName = HeaderName::from_static("x-total-lines");
@@ -95,6 +96,39 @@ fn search_page(engine: &Engine, params: &SearchParams, stop: &Stop) -> Result<Ve
         limit: params.limit,
     };
     Ok(serde_json::to_vec_pretty(&page).map_err(std::io::Error::from)?)
+}
+
+/// One facet of `index_schema/facets.tsv`, as the page reads it to build its filters and
+/// sidebar.
+#[derive(Serialize)]
+struct FacetInfo {
+    /// The key of `facets` and `facet_sizes` in a search's JSON, and of `by`.
+    name: &'static str,
+    /// The filter parameter.
+    option: &'static str,
+    /// The facets whose values a value is listed with (a town: county, province).
+    parents: Vec<&'static str>,
+    sidebar: Sidebar,
+    /// Whether the filter takes one value (a range) rather than several.
+    single: bool,
+    zh: &'static str,
+    en: &'static str,
+}
+
+/// `GET /api/facets`: the facet table, in its order.
+pub async fn facets() -> Response {
+    let table: Vec<FacetInfo> = FacetKey::all()
+        .map(|f| FacetInfo {
+            name: f.name(),
+            option: f.option(),
+            parents: f.parents().iter().map(|p| p.name()).collect(),
+            sidebar: f.spec().sidebar,
+            single: f.spec().values == Values::Range,
+            zh: &f.spec().zh,
+            en: &f.spec().en,
+        })
+        .collect();
+    json(serde_json::to_vec_pretty(&table).unwrap_or_default())
 }
 
 /// `GET /api/stats`: the stats table, as `fazhi-query stats --format json` writes it.
