@@ -313,7 +313,7 @@ impl Engine {
         }
         enum Made {
             Facets(Facets, FacetSizes),
-            Hit(Hit),
+            Hit(Box<Hit>),
         }
         let parts = std::iter::once(Part::Facets).chain(tally.matches.iter().map(Part::Hit));
         let made = self.handle.index.search_executor().map(
@@ -323,7 +323,9 @@ impl Engine {
                         let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
                         Ok(Made::Facets(facets, sizes))
                     }
-                    Part::Hit(m) => self.hit(&searcher, &maps, m, under).map(Made::Hit),
+                    Part::Hit(m) => self
+                        .hit(&searcher, &maps, m, under)
+                        .map(|h| Made::Hit(Box::new(h))),
                 })
             },
             parts,
@@ -333,7 +335,7 @@ impl Engine {
         for made in made {
             match made? {
                 Made::Facets(facets, sizes) => counted = Some((facets, sizes)),
-                Made::Hit(hit) => hits.push(hit),
+                Made::Hit(hit) => hits.push(*hit),
             }
         }
         let (facets, facet_sizes) = counted.ok_or_else(|| {
