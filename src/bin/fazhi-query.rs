@@ -97,38 +97,39 @@ impl Source {
 /// Which sections count: an option per facet of `index_schema/facets.tsv` (`--town`, `--year`,
 /// `--type`, `--issuer`…) and `--region`, made from the table (see [`FacetKey`]).
 #[derive(Debug, Default)]
-struct FilterArgs {
-    /// Each facet's values as given, and the region paths.
-    values: Vec<(FacetKey, Vec<String>)>,
-    region: Vec<String>,
-}
+struct FilterArgs(Vec<(&'static str, Vec<String>)>);
 
 impl FilterArgs {
-    /// The help line of a facet's option.
-    fn help(facet: FacetKey) -> String {
+    /// The options: each facet's, and `region`.
+    fn options() -> impl Iterator<Item = &'static str> {
+        FacetKey::all().map(FacetKey::option).chain(["region"])
+    }
+
+    /// The help line of an option.
+    fn help(option: &str) -> String {
+        let Some(facet) = FacetKey::named(option) else {
+            return "Only this region path, /province/city/county/town (e.g. /河南省/商丘市); \
+                    repeatable"
+                .into();
+        };
         let name = facet.label(Lang::En).to_lowercase();
+        let among = |names: &[&str]| format!("Only this {name}: {}; repeatable", names.join(", "));
         match facet.spec().values {
             Values::Prefix => {
-                format!("Only this {name} (or those whose name starts with it); repeatable")
+                format!("Only this {name} (or one whose name starts with it); repeatable")
             }
             Values::Range => format!("Only this {name}, or range: 2023, 2020..2023, 2020.."),
-            Values::SectionTypes => format!(
-                "Only this {name}: {}; repeatable",
-                SectionType::ALL.map(SectionType::as_str).join(", ")
-            ),
-            Values::Levels => format!(
-                "Only reports whose {name} is this kind of body: {}; repeatable",
-                Level::ALL.map(Level::as_str).join(", ")
-            ),
+            Values::SectionTypes => among(&SectionType::ALL.map(SectionType::as_str)),
+            Values::Levels => among(&Level::ALL.map(Level::as_str)),
         }
     }
 
     fn into_filters(self) -> fazhi_search::Result<Filters> {
         let mut filters = Filters::default();
-        filters.regions = self.region;
-        for (facet, values) in self.values {
-            for value in values {
-                filters.add(facet, &value)?;
+        for (option, values) in self.0 {
+            match FacetKey::named(option) {
+                Some(facet) => values.iter().try_for_each(|v| filters.add(facet, v))?,
+                None => filters.regions = values,
             }
         }
         Ok(filters)
@@ -137,46 +138,36 @@ impl FilterArgs {
 
 impl clap::FromArgMatches for FilterArgs {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        let mut args = FilterArgs::default();
-        args.update_from_arg_matches(matches)?;
-        Ok(args)
+        let values = |id: &str| -> Vec<String> {
+            let values = matches.get_many::<String>(id);
+            values.map(|v| v.cloned().collect()).unwrap_or_default()
+        };
+        Ok(FilterArgs(
+            FilterArgs::options().map(|o| (o, values(o))).collect(),
+        ))
     }
 
     fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
-        let values = |id: &str| -> Vec<String> {
-            matches
-                .get_many::<String>(id)
-                .map(|v| v.cloned().collect())
-                .unwrap_or_default()
-        };
-        self.values = FacetKey::all().map(|f| (f, values(f.option()))).collect();
-        self.region = values("region");
+        *self = FilterArgs::from_arg_matches(matches)?;
         Ok(())
     }
 }
 
 impl Args for FilterArgs {
-    fn augment_args(mut command: clap::Command) -> clap::Command {
-        for facet in FacetKey::all() {
-            let repeated = facet.spec().values != Values::Range;
-            command = command.arg(
-                clap::Arg::new(facet.option())
-                    .long(facet.option())
-                    .help(FilterArgs::help(facet))
-                    .action(if repeated {
-                        clap::ArgAction::Append
-                    } else {
-                        clap::ArgAction::Set
-                    }),
-            );
-        }
-        command.arg(
-            clap::Arg::new("region")
-                .long("region")
-                .value_name("REGION")
-                .action(clap::ArgAction::Append)
-                .help("Only this region path, /province/city/county/town (e.g. /河南省/商丘市); repeatable"),
-        )
+    fn augment_args(command: clap::Command) -> clap::Command {
+        FilterArgs::options().fold(command, |command, option| {
+            // A range is given once; other filters are repeatable.
+            let once = FacetKey::named(option).is_some_and(|f| f.spec().values == Values::Range);
+            let action = if once {
+                clap::ArgAction::Set
+            } else {
+                clap::ArgAction::Append
+            };
+            let arg = clap::Arg::new(option)
+                .long(option)
+                .help(FilterArgs::help(option));
+            command.arg(arg.action(action))
+        })
     }
 
     fn augment_args_for_update(command: clap::Command) -> clap::Command {

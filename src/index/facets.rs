@@ -489,15 +489,11 @@ impl Layout {
             .filter(|f| f.spec().scope == Scope::Report && !f.parents().is_empty())
             .collect();
         let mut columns: Vec<FacetKey> = Vec::new();
-        for f in nested
+        let parents = nested
             .iter()
-            .flat_map(|&f| std::iter::once(f).chain(f.parents().iter().copied()))
-        {
-            if !columns.contains(&f) {
-                columns.push(f);
-            }
-        }
-        for f in FacetKey::all().filter(|f| f.spec().scope == Scope::Report) {
+            .flat_map(|&f| std::iter::once(f).chain(f.parents().to_vec()));
+        let report = FacetKey::all().filter(|f| f.spec().scope == Scope::Report);
+        for f in parents.chain(report) {
             if !columns.contains(&f) {
                 columns.push(f);
             }
@@ -713,10 +709,10 @@ impl ReportTable {
 }
 
 /// Every document's value of the section facet (the section type), a byte each per segment:
-/// its global ordinal, or [`NO_TYPE`]. Counting the matches by section type then
-/// reads a byte per match where the column took a call into tantivy's bit unpacking for each.
-/// An index with more section types than a byte numbers keeps no bytes, and the collector
-/// reads the column.
+/// its global ordinal, or [`NO_TYPE`]. Counting the matches by section type then reads a byte
+/// per match where the column took a call into tantivy's bit unpacking for each. The section
+/// facet is a vocabulary ([`crate::index::schema::parse_facets`]): an index with more values
+/// than a byte numbers is not ours, and is refused.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct DocTypes(Vec<OwnedBytes>);
 
@@ -727,7 +723,11 @@ impl DocTypes {
     fn build(searcher: &Searcher, facet: FacetKey, map: &OrdinalMap) -> tantivy::Result<DocTypes> {
         let readers = searcher.segment_readers();
         if map.len() >= usize::from(NO_TYPE) {
-            return Ok(DocTypes(vec![OwnedBytes::empty(); readers.len()]));
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "{} has {} values; the facet file numbers a section facet's values in a byte",
+                facet.spec().field,
+                map.len()
+            )));
         }
         let mut segments = Vec::with_capacity(readers.len());
         for (segment, reader) in readers.iter().enumerate() {
@@ -750,19 +750,12 @@ impl DocTypes {
         Ok(DocTypes(segments))
     }
 
-    /// No section types for any of `segments` segments, as for an index of too many.
-    #[cfg(test)]
-    pub(crate) fn none(segments: usize) -> DocTypes {
-        DocTypes(vec![OwnedBytes::empty(); segments])
-    }
-
-    /// A segment's section types, when the table has them for each of its `max_doc`
-    /// documents.
-    pub(crate) fn segment(&self, segment: SegmentOrdinal, max_doc: DocId) -> Option<OwnedBytes> {
+    /// A segment's section types (none for a document past their end).
+    pub(crate) fn segment(&self, segment: SegmentOrdinal) -> OwnedBytes {
         self.0
             .get(segment as usize)
-            .filter(|types| types.len() == max_doc as usize)
             .cloned()
+            .unwrap_or_else(OwnedBytes::empty)
     }
 }
 
@@ -960,7 +953,7 @@ mod tests {
     }
 
     #[test]
-    fn section_types_are_a_byte_per_document_unless_there_are_too_many() {
+    fn section_types_are_a_byte_per_document_and_too_many_are_refused() {
         // (distinct section types, bytes kept)
         for (types, kept) in [(3, true), (254, true), (255, false), (300, false)] {
             let dir = tempfile::TempDir::new().unwrap();
@@ -975,18 +968,16 @@ mod tests {
             writer.add_document(doc!()).unwrap();
             writer.commit().unwrap();
             let searcher = index.reader().unwrap().searcher();
-            let maps = FacetMaps::build(&searcher).unwrap();
-            let max_doc = searcher.segment_readers()[0].max_doc();
-            let bytes = maps.doc_types.segment(0, max_doc);
-            assert_eq!(bytes.is_some(), kept, "{types} types");
-            let Some(bytes) = bytes else { continue };
+            let maps = FacetMaps::build(&searcher);
+            assert_eq!(maps.is_ok(), kept, "{types} types");
+            let Ok(maps) = maps else { continue };
             let expected: Vec<u8> = (0..types as u8).rev().chain([NO_TYPE]).collect();
-            assert_eq!(bytes.as_slice(), expected, "{types} types");
             assert_eq!(
-                maps.doc_types.segment(0, max_doc + 1),
-                None,
-                "not this segment's"
+                maps.doc_types.segment(0).as_slice(),
+                expected,
+                "{types} types"
             );
+            assert!(maps.doc_types.segment(1).is_empty(), "no segment 1");
         }
     }
 

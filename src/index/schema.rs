@@ -264,17 +264,33 @@ pub struct FacetSpec {
 /// Parses a facet table in the format of `index_schema/facets.tsv`, checking it against the
 /// field list: every facet's field exists with a kind it can be counted by.
 pub fn parse_facets(data: &str, fields: &[FieldSpec]) -> Result<Vec<FacetSpec>> {
-    let mut rows = Vec::new();
-    for (i, row) in data.lines().enumerate() {
-        if row.trim().is_empty() || row.starts_with('#') {
-            continue;
-        }
+    /// The value of a column that names one of `choices`.
+    fn pick<T: Copy>(
+        line: usize,
+        column: &str,
+        value: &str,
+        choices: &[(&'static str, T)],
+    ) -> Result<T> {
+        crate::error::choose(value, choices, column).map_err(|e| Error::SchemaData {
+            file: "facets.tsv",
+            line,
+            reason: e.to_string(),
+        })
+    }
+    let rows: Vec<(usize, Vec<&str>)> = data
+        .lines()
+        .enumerate()
+        .filter(|(_, row)| !row.trim().is_empty() && !row.starts_with('#'))
+        .map(|(i, row)| (i + 1, row.split('\t').collect()))
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|(_, cols)| cols[0]).collect();
+    let mut specs: Vec<FacetSpec> = Vec::with_capacity(rows.len());
+    for (line, cols) in rows {
         let bad = |reason: String| Error::SchemaData {
             file: "facets.tsv",
-            line: i + 1,
+            line,
             reason,
         };
-        let cols: Vec<&str> = row.split('\t').collect();
         let [
             name,
             field,
@@ -289,120 +305,97 @@ pub fn parse_facets(data: &str, fields: &[FieldSpec]) -> Result<Vec<FacetSpec>> 
         ] = cols[..]
         else {
             return Err(bad(
-                "expected 10 columns: name field option scope shape values order sidebar zh en"
+                "expected 10 columns: name field option scope shape values order \
+                            sidebar zh en"
                     .into(),
             ));
         };
-        let pick = |column: &str, value: &str, choices: &[&str]| -> Result<usize> {
-            choices
-                .iter()
-                .position(|c| *c == value)
-                .ok_or_else(|| bad(format!("{column} {value:?}: use {}", choices.join(", "))))
-        };
-        let kind = fields.iter().find(|f| f.name == field).map(|f| f.kind);
-        let number = match kind {
-            Some(FieldKind::Keyword) => false,
-            Some(FieldKind::Number) => true,
-            _ => {
-                return Err(bad(format!(
-                    "field {field:?} is not a keyword or number field of fields.tsv"
-                )));
-            }
-        };
-        let scope = [Scope::Report, Scope::Section][pick("scope", scope, &["report", "section"])?];
-        let (shape, parents) = match (shape, shape.strip_prefix("within:")) {
-            (_, Some(parents)) => (
-                Shape::Flat,
-                Some(parents.split(',').map(String::from).collect::<Vec<_>>()),
+        let scope = pick(
+            line,
+            "scope",
+            scope,
+            &[("report", Scope::Report), ("section", Scope::Section)],
+        )?;
+        let shape = match shape.strip_prefix("within:") {
+            Some(parents) if parents.split(',').count() <= MAX_PARENTS => Shape::Within(
+                parents
+                    .split(',')
+                    .map(|p| match names.iter().position(|n| *n == p) {
+                        Some(at) if p != name => Ok(FacetKey(at as u8)),
+                        _ => Err(bad(format!("within: {p:?} is not another facet"))),
+                    })
+                    .collect::<Result<_>>()?,
             ),
-            ("flat", None) => (Shape::Flat, None),
-            ("number", None) => (Shape::Number, None),
-            _ => {
+            Some(_) => return Err(bad(format!("within names at most {MAX_PARENTS} facets"))),
+            None if shape == "number" => Shape::Number,
+            None if shape == "flat" => Shape::Flat,
+            None => {
                 return Err(bad(format!(
                     "shape {shape:?}: use flat, number or within:A,B"
                 )));
             }
         };
-        if number != (shape == Shape::Number) {
+        let kind = fields.iter().find(|f| f.name == field).map(|f| f.kind);
+        if !matches!(
+            (kind, &shape),
+            (Some(FieldKind::Number), Shape::Number)
+                | (Some(FieldKind::Keyword), Shape::Flat | Shape::Within(_))
+        ) {
             return Err(bad(format!(
-                "shape number goes with a number field, and only with one ({field})"
+                "field {field:?} is not a keyword or number field of fields.tsv (shape number \
+                 goes with a number field)"
             )));
         }
-        let values = [
-            Values::Prefix,
-            Values::Range,
-            Values::SectionTypes,
-            Values::Levels,
-        ][pick(
+        let values = pick(
+            line,
             "values",
             values,
-            &["prefix", "range", "section_types", "levels"],
-        )?];
-        let order = [Order::Count, Order::Value][pick("order", order, &["count", "value"])?];
-        let sidebar = match (sidebar, sidebar.strip_prefix("region:")) {
-            (_, Some(n)) => Sidebar::Region(
-                n.parse()
-                    .map_err(|_| bad(format!("sidebar {sidebar:?}: region:1, region:2…")))?,
-            ),
-            ("own", None) => Sidebar::Own,
-            ("-", None) => Sidebar::Hidden,
-            _ => return Err(bad(format!("sidebar {sidebar:?}: use region:N, own or -"))),
+            &[
+                ("prefix", Values::Prefix),
+                ("range", Values::Range),
+                ("section_types", Values::SectionTypes),
+                ("levels", Values::Levels),
+            ],
+        )?;
+        // The facet file keeps a byte per section: a vocabulary's few values.
+        let vocabulary = matches!(values, Values::SectionTypes | Values::Levels);
+        if scope == Scope::Section && (shape != Shape::Flat || !vocabulary) {
+            return Err(bad(
+                "a section's facet is flat, its values a vocabulary".into()
+            ));
+        }
+        let sidebar = match sidebar.strip_prefix("region:").map(str::parse) {
+            Some(Ok(n)) => Sidebar::Region(n),
+            _ => pick(
+                line,
+                "sidebar",
+                sidebar,
+                &[("own", Sidebar::Own), ("-", Sidebar::Hidden)],
+            )?,
         };
-        if rows
-            .iter()
-            .any(|(r, _): &(FacetSpec, _)| r.name == name || r.option == option)
-        {
+        if specs.iter().any(|s| s.name == name || s.option == option) {
             return Err(bad(format!("{name} (--{option}) is listed twice")));
         }
-        rows.push((
-            FacetSpec {
-                name: name.into(),
-                field: field.into(),
-                option: option.into(),
-                scope,
-                shape,
-                values,
+        specs.push(FacetSpec {
+            name: name.into(),
+            field: field.into(),
+            option: option.into(),
+            scope,
+            shape,
+            values,
+            order: pick(
+                line,
+                "order",
                 order,
-                sidebar,
-                zh: zh.into(),
-                en: en.into(),
-            },
-            (i + 1, parents),
-        ));
+                &[("count", Order::Count), ("value", Order::Value)],
+            )?,
+            sidebar,
+            zh: zh.into(),
+            en: en.into(),
+        });
     }
-    // Parents are named by facets that may come later in the table.
-    let names: Vec<String> = rows.iter().map(|(r, _)| r.name.clone()).collect();
-    let sections = rows
-        .iter()
-        .filter(|(r, _)| r.scope == Scope::Section)
-        .count();
-    let mut specs = Vec::with_capacity(rows.len());
-    for (mut spec, (line, parents)) in rows {
-        let bad = |reason: String| Error::SchemaData {
-            file: "facets.tsv",
-            line,
-            reason,
-        };
-        if let Some(parents) = parents {
-            if parents.len() > 3 {
-                return Err(bad("within names at most three facets".into()));
-            }
-            let keys = parents
-                .iter()
-                .map(|p| match names.iter().position(|n| n == p) {
-                    Some(at) if p != &spec.name => Ok(FacetKey(at as u8)),
-                    _ => Err(bad(format!("within: {p:?} is not another facet"))),
-                })
-                .collect::<Result<Vec<_>>>()?;
-            spec.shape = Shape::Within(keys);
-        }
-        if spec.scope == Scope::Section && spec.shape != Shape::Flat {
-            return Err(bad("a section's facet is flat".into()));
-        }
-        specs.push(spec);
-    }
-    // The facet file keeps one byte per section for the section facet (index/facets.rs).
-    if sections > 1 || specs.len() > usize::from(u8::MAX) {
+    // The collector counts one section facet; a key is a byte.
+    if specs.iter().filter(|s| s.scope == Scope::Section).count() > 1 || specs.len() > 255 {
         return Err(Error::SchemaData {
             file: "facets.tsv",
             line: 0,
@@ -411,6 +404,9 @@ pub fn parse_facets(data: &str, fields: &[FieldSpec]) -> Result<Vec<FacetSpec>> 
     }
     Ok(specs)
 }
+
+/// The most parents a facet is listed with (a town: its county and province).
+pub const MAX_PARENTS: usize = 3;
 
 /// A facet of `index_schema/facets.tsv`: its row number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

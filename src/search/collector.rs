@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, ColumnIndex};
+use tantivy::columnar::Column;
 use tantivy::directory::OwnedBytes;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
@@ -197,18 +197,10 @@ impl TallyCollector {
     }
 }
 
-/// How many matches' section types are read from the column together, where the facet file
-/// has no bytes for them.
-const CHUNK: usize = 1024;
-
 /// A segment with fewer matches than its reports divided by this finds each match's report;
 /// one with more walks all its reports (a few nanoseconds each, against some tens for finding
 /// one).
 const SPARSE: usize = 16;
-
-/// A block of 64 documents with at least this many matches has its section types decoded at
-/// once.
-const DENSE_BLOCK: u32 = 8;
 
 pub struct SegmentTally {
     segment: SegmentOrdinal,
@@ -216,12 +208,10 @@ pub struct SegmentTally {
     limit: Option<usize>,
     report_key: Column<u64>,
     line: Column<u64>,
-    /// Every document's section facet value in global ordinals, a byte each ([`DocTypes`]);
-    /// the column where the facet file has none.
+    /// Every document's section facet value in global ordinals, a byte each ([`DocTypes`]).
     ///
     /// [`DocTypes`]: crate::index::facets::DocTypes
-    types: Option<OwnedBytes>,
-    section_type: Option<Column<u64>>,
+    types: OwnedBytes,
     best: BinaryHeap<Worst>,
     /// The score of the worst kept match once `limit` are kept: a match scoring less is not
     /// looked at again.
@@ -235,52 +225,10 @@ pub struct SegmentTally {
     max_doc: DocId,
     /// Sections by report table row, and by the section facet's global ordinal; the search's
     /// sum of rows.
-    pub(crate) rows: Vec<u32>,
+    rows: Vec<u32>,
     sections: Vec<u32>,
     counts: Arc<RowCounts>,
     by: Vec<FacetKey>,
-}
-
-/// Buffers for reading a column at many documents at once, kept between batches.
-#[derive(Default)]
-struct Reads {
-    docs: Vec<DocId>,
-    pub(crate) rows: Vec<u32>,
-    values: Vec<u64>,
-}
-
-impl Reads {
-    /// The values of a single-valued `column` at `docs` (ascending) into `out`, None where a
-    /// document has no value. One call reads them all: the per-value work stays inside
-    /// tantivy's columnar code, where a read at a time pays for a call through a trait object
-    /// and, for a column some documents lack, a fresh look-up of its block.
-    fn read(&mut self, column: &Column<u64>, docs: &[DocId], out: &mut Vec<Option<u64>>) {
-        out.clear();
-        out.resize(docs.len(), None);
-        match &column.index {
-            ColumnIndex::Full => column.values.get_vals_opt(docs, out),
-            ColumnIndex::Optional(_) => {
-                self.docs.clear();
-                self.rows.clear();
-                column
-                    .index
-                    .docids_to_rowids(docs, &mut self.docs, &mut self.rows);
-                self.values.clear();
-                self.values.resize(self.rows.len(), 0);
-                column.values.get_vals(&self.rows, &mut self.values);
-                // The documents with a value come back in order: walk the two lists together.
-                let mut at = 0;
-                for (doc, &value) in self.docs.iter().zip(&self.values) {
-                    let Some(step) = docs[at..].iter().position(|d| d == doc) else {
-                        break;
-                    };
-                    at += step;
-                    out[at] = Some(value);
-                }
-            }
-            _ => column.first_vals(docs, out),
-        }
-    }
 }
 
 impl Collector for TallyCollector {
@@ -296,12 +244,8 @@ impl Collector for TallyCollector {
             return Err(self.used());
         }
         let fast = reader.fast_fields();
-        let types = self.maps.doc_types.segment(segment, reader.max_doc());
+        let types = self.maps.doc_types.segment(segment);
         let section_facet = FacetKey::of_sections();
-        let section_type = match (types.as_ref(), section_facet) {
-            (None, Some(f)) => fast.str(&f.spec().field)?.map(|c| c.ords().clone()),
-            _ => None,
-        };
         let table = &self.maps.reports;
         Ok(SegmentTally {
             segment,
@@ -310,7 +254,6 @@ impl Collector for TallyCollector {
             report_key: fast.u64("report_key")?,
             line: fast.u64("line")?,
             types,
-            section_type,
             best: BinaryHeap::new(),
             threshold: Score::NEG_INFINITY,
             all: Vec::new(),
@@ -404,17 +347,8 @@ impl SegmentTally {
     /// The section facet's value of document `doc`, in global ordinals.
     fn section_type_of(&self, doc: DocId) -> Option<u32> {
         let map = self.maps.map(FacetKey::of_sections()?);
-        match (&self.types, &self.section_type) {
-            (Some(types), _) => types
-                .as_slice()
-                .get(doc as usize)
-                .map(|&t| u32::from(t))
-                .filter(|&t| (t as usize) < map.len()),
-            (None, Some(column)) => {
-                first(column, doc).and_then(|local| map.global(self.segment, local))
-            }
-            (None, None) => None,
-        }
+        let t = u32::from(*self.types.as_slice().get(doc as usize)?);
+        ((t as usize) < map.len()).then_some(t)
     }
 
     /// Counts `stats`' groups: for each report with a match, its matching sections by the
@@ -448,13 +382,8 @@ impl SegmentTally {
                 continue;
             }
             seen.clear();
-            let words = &self.matched
-                [(start / 64) as usize..(end as usize).div_ceil(64).min(self.matched.len())];
-            let base = start & !63;
-            for doc in documents(words)
-                .map(|d| d + base)
-                .filter(|d| (start..end).contains(d))
-            {
+            let matched = |d: &DocId| (self.matched[(d / 64) as usize] >> (d % 64)) & 1 == 1;
+            for doc in (start..end.min(self.max_doc)).filter(matched) {
                 let key = key(doc);
                 let sum = groups.entry(key).or_default();
                 sum.1 += 1;
@@ -532,56 +461,6 @@ impl SegmentTally {
         end_run(run);
         reports
     }
-
-    /// Counts the matches by the section facet from the column, where the facet file has no
-    /// [`DocTypes`](crate::index::facets::DocTypes) for the segment. Where every document has a
-    /// value, a block of 64 documents with many matches is decoded at once and a few matches
-    /// are read one by one; otherwise the column is read for a batch of matches at once.
-    fn count_section_types(&mut self) {
-        let Some(column) = self.section_type.as_ref() else {
-            return;
-        };
-        let Some(facet) = FacetKey::of_sections() else {
-            return;
-        };
-        let (map, segment) = (self.maps.map(facet), self.segment);
-        let counts = &mut self.sections;
-        let mut count = |local: u64| {
-            if let Some(g) = map.global(segment, local) {
-                add_at(counts, g, 1);
-            }
-        };
-        if let ColumnIndex::Full = column.index {
-            let values = &column.values;
-            let rows = u64::from(values.num_vals());
-            let mut block = [0u64; 64];
-            for (i, &word) in self.matched.iter().enumerate() {
-                let start = i as u64 * 64;
-                let len = rows.saturating_sub(start).min(64) as usize;
-                let word = word & (!0u64 >> (64 - len.max(1)));
-                if len == 0 || word == 0 {
-                    continue;
-                }
-                if word.count_ones() >= DENSE_BLOCK {
-                    values.get_range(start, &mut block[..len]);
-                    bits(word).for_each(|b| count(block[b as usize]));
-                } else {
-                    bits(word).for_each(|b| count(values.get_val(start as u32 + b)));
-                }
-            }
-            return;
-        }
-        let mut reads = Reads::default();
-        let mut batch = Vec::with_capacity(CHUNK);
-        let mut read = Vec::with_capacity(CHUNK);
-        let mut docs = documents(&self.matched).peekable();
-        while docs.peek().is_some() {
-            batch.clear();
-            batch.extend(docs.by_ref().take(CHUNK));
-            reads.read(column, &batch, &mut read);
-            read.iter().flatten().for_each(|&t| count(t));
-        }
-    }
 }
 
 /// The bits set in a word, lowest first.
@@ -635,18 +514,13 @@ impl SegmentCollector for SegmentTally {
         if let Some(word) = self.matched.get_mut((doc / 64) as usize) {
             *word |= 1 << (doc % 64);
         }
-        if let Some(&t) = self
-            .types
-            .as_ref()
-            .and_then(|t| t.as_slice().get(doc as usize))
-        {
+        if let Some(&t) = self.types.as_slice().get(doc as usize) {
             add_at(&mut self.sections, u32::from(t), 1);
         }
     }
 
     fn harvest(mut self) -> SegmentFruit {
         let reports = self.count_reports();
-        self.count_section_types();
         let groups = if self.by.is_empty() {
             Groups::new()
         } else {
@@ -679,7 +553,7 @@ mod tests {
     use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
     use super::*;
-    use crate::index::facets::{DocTypes, OrdinalMap};
+    use crate::index::facets::OrdinalMap;
 
     /// One section of a synthetic report.
     struct Section {
@@ -807,22 +681,8 @@ mod tests {
     }
 
     fn tally(index: &Index, query: &dyn Query, limit: Option<usize>) -> (Tally, Arc<FacetMaps>) {
-        tally_with(index, query, limit, true)
-    }
-
-    /// A tally with or without the facet file's section-type bytes ([`DocTypes`]).
-    fn tally_with(
-        index: &Index,
-        query: &dyn Query,
-        limit: Option<usize>,
-        type_bytes: bool,
-    ) -> (Tally, Arc<FacetMaps>) {
         let searcher = index.reader().unwrap().searcher();
-        let mut maps = FacetMaps::build(&searcher).unwrap();
-        if !type_bytes {
-            maps.doc_types = DocTypes::none(searcher.segment_readers().len());
-        }
-        let maps = Arc::new(maps);
+        let maps = Arc::new(FacetMaps::build(&searcher).unwrap());
         let collector = TallyCollector::new(limit, Arc::clone(&maps));
         (searcher.search(query, &collector).unwrap(), maps)
     }
@@ -842,30 +702,26 @@ mod tests {
         let sections = sections();
         let picked = sections.iter().filter(|s| s.picked).count();
         let rare = sections.iter().filter(|s| s.rare).count();
-        assert!(sections.len() > 2 * CHUNK && picked > CHUNK && picked < sections.len() / 2);
+        assert!(picked > 1_000 && picked < sections.len() / 2);
         // Picked: more matches than the reports / SPARSE, so that a segment's reports are walked;
         // rare: fewer, so that each match's report is looked up.
         assert!(picked * SPARSE > 1_500 && rare * SPARSE < 400);
-        // (segments of so many reports, the sections matched, section types from the facet
-        // file's bytes or from the column)
+        // (segments of so many reports, the sections matched)
         let rows = [
-            (1_500, Pick::All, true),
-            (1_500, Pick::Picked, true),
-            (1_500, Pick::Rare, true),
-            (400, Pick::All, true),
-            (400, Pick::Picked, true),
-            (400, Pick::Rare, true),
-            (53, Pick::Picked, true),
-            (53, Pick::Rare, true),
-            (1_500, Pick::All, false),
-            (400, Pick::Picked, false),
-            (53, Pick::Rare, false),
+            (1_500, Pick::All),
+            (1_500, Pick::Picked),
+            (1_500, Pick::Rare),
+            (400, Pick::All),
+            (400, Pick::Picked),
+            (400, Pick::Rare),
+            (53, Pick::Picked),
+            (53, Pick::Rare),
         ];
-        for (per_segment, pick, type_bytes) in rows {
+        for (per_segment, pick) in rows {
             let index = index(&sections, per_segment);
             let query = pick.query(&index);
-            let (got, maps) = tally_with(&index, &*query, Some(10), type_bytes);
-            let case = format!("{per_segment} reports per segment, {pick:?}, bytes {type_bytes}");
+            let (got, maps) = tally(&index, &*query, Some(10));
+            let case = format!("{per_segment} reports per segment, {pick:?}");
             assert_eq!(
                 index.reader().unwrap().searcher().segment_readers().len() as u64,
                 1_500u64.div_ceil(per_segment),

@@ -30,7 +30,7 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocumen
 use crate::error::{Error, Result};
 use crate::index::facets::{FacetMaps, NONE};
 pub use crate::index::schema::FacetKey;
-use crate::index::schema::Order;
+use crate::index::schema::{MAX_PARENTS, Order};
 use crate::index::tokenizer::covering_grams;
 use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
@@ -762,86 +762,25 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     (PerFacet(lists), PerFacet(sizes))
 }
 
-/// The most parents a facet is listed with (a town: its county and province).
-const MAX_PARENTS: usize = 3;
-
 /// The `limit` least items by `key` (all when None), sorted by it, and how many items there
-/// were.
+/// were. Only the head is sorted: a facet of thousands of towns lists a hundred.
 fn top<T, K: Ord>(
     items: impl Iterator<Item = T>,
     limit: Option<usize>,
     key: impl Fn(&T) -> K,
 ) -> (Vec<T>, usize) {
-    let mut top = Top::new(limit, key);
-    items.for_each(|item| top.offer(item));
-    top.finish()
-}
-
-/// The `limit` least items offered, by `key` (all when None). The items are looked at one by
-/// one, the kept ones in a heap whose top is the worst: a facet of thousands of towns is never
-/// gathered into a list to pick a hundred from.
-struct Top<T, K, F> {
-    limit: Option<usize>,
-    key: F,
-    kept: std::collections::BinaryHeap<Keyed<K, T>>,
-    offered: usize,
-}
-
-/// An item ordered by its key alone.
-struct Keyed<K, T>(K, T);
-
-impl<K: Ord, T> PartialEq for Keyed<K, T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-impl<K: Ord, T> Eq for Keyed<K, T> {}
-impl<K: Ord, T> PartialOrd for Keyed<K, T> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<K: Ord, T> Ord for Keyed<K, T> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.cmp(&other.0)
-    }
-}
-
-impl<T, K: Ord, F: Fn(&T) -> K> Top<T, K, F> {
-    fn new(limit: Option<usize>, key: F) -> Self {
-        Top {
-            limit,
-            key,
-            kept: std::collections::BinaryHeap::with_capacity(limit.unwrap_or(0)),
-            offered: 0,
+    let mut all: Vec<T> = items.collect();
+    let offered = all.len();
+    match limit {
+        Some(0) => all.clear(),
+        Some(limit) if limit < offered => {
+            all.select_nth_unstable_by_key(limit - 1, &key);
+            all.truncate(limit);
         }
+        _ => {}
     }
-
-    fn offer(&mut self, item: T) {
-        self.offered += 1;
-        if self.limit.is_none_or(|limit| self.kept.len() < limit) {
-            self.kept.push(Keyed((self.key)(&item), item));
-            return;
-        }
-        let Some(mut worst) = self.kept.peek_mut() else {
-            return;
-        };
-        let k = (self.key)(&item);
-        if k < worst.0 {
-            *worst = Keyed(k, item);
-        }
-    }
-
-    /// The kept items in key order, and how many were offered.
-    fn finish(self) -> (Vec<T>, usize) {
-        let list = self
-            .kept
-            .into_sorted_vec()
-            .into_iter()
-            .map(|k| k.1)
-            .collect();
-        (list, self.offered)
-    }
+    all.sort_unstable_by_key(key);
+    (all, offered)
 }
 
 #[cfg(test)]

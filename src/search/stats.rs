@@ -29,7 +29,12 @@ impl FacetKey {
     pub fn parse_list(text: &str) -> Result<Vec<FacetKey>> {
         let mut dims = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let dim: FacetKey = part.parse()?;
+            let dim = FacetKey::named(part).ok_or_else(|| {
+                Error::Usage(format!(
+                    "cannot group by {part:?}; choose from {}",
+                    FacetKey::names()
+                ))
+            })?;
             if dims.contains(&dim) {
                 return Err(Error::Usage(format!(
                     "--by {text:?}: {part} is named twice"
@@ -50,19 +55,6 @@ impl FacetKey {
     pub fn names() -> String {
         let names: Vec<&str> = FacetKey::all().map(FacetKey::name).collect();
         names.join(", ")
-    }
-}
-
-impl std::str::FromStr for FacetKey {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<FacetKey> {
-        FacetKey::named(s).ok_or_else(|| {
-            Error::Usage(format!(
-                "cannot group by {s:?}; choose from {}",
-                FacetKey::names()
-            ))
-        })
     }
 }
 
