@@ -645,10 +645,19 @@ impl ReportTable {
     /// The global ordinal of report facet `facet` in row `row` (None for a facet that is not
     /// per report, or a row out of range).
     pub(crate) fn ordinal(&self, row: u32, facet: FacetKey) -> Option<u32> {
-        let at = self.layout.columns.iter().position(|&c| c == facet)?;
+        self.at(row, self.column(facet)?)
+    }
+
+    /// Where report facet `facet`'s ordinal lies in a row.
+    pub(crate) fn column(&self, facet: FacetKey) -> Option<usize> {
+        self.layout.columns.iter().position(|&c| c == facet)
+    }
+
+    /// The u32 at `column` of row `row`.
+    pub(crate) fn at(&self, row: u32, column: usize) -> Option<u32> {
         u32_at(
             &self.rows,
-            (row as usize).checked_mul(self.layout.width)? + at,
+            (row as usize).checked_mul(self.layout.width)? + column,
         )
     }
 

@@ -405,7 +405,8 @@ pub fn parse_facets(data: &str, fields: &[FieldSpec]) -> Result<Vec<FacetSpec>> 
     Ok(specs)
 }
 
-/// The most parents a facet is listed with (a town: its county and province).
+/// The most parents a facet is listed with (a town: its county and province): a facet's sort
+/// key holds its value and theirs in four numbers.
 pub const MAX_PARENTS: usize = 3;
 
 /// A facet of `index_schema/facets.tsv`: its row number.

@@ -30,7 +30,7 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocumen
 use crate::error::{Error, Result};
 use crate::index::facets::{FacetMaps, NONE};
 pub use crate::index::schema::FacetKey;
-use crate::index::schema::{MAX_PARENTS, Order};
+use crate::index::schema::Order;
 use crate::index::tokenizer::covering_grams;
 use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
@@ -719,28 +719,30 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     let mut sizes = Vec::new();
     for f in FacetKey::all() {
         let parents = f.parents();
+        let reports = &maps.reports;
+        let own = reports.column(f);
+        let of_parents: Vec<Option<usize>> = parents.iter().map(|&p| reports.column(p)).collect();
         // A value's global ordinal: the value itself, or for a facet with parents its row's.
         let ordinal = |v: u32| match parents {
             [] => Some(v),
-            _ => maps.reports.ordinal(v, f),
+            _ => reports.at(v, own?),
         };
         let map = maps.map(f);
-        let nonzero = counts[f.index()]
-            .iter()
-            .enumerate()
-            .filter(|&(v, &n)| n > 0 && ordinal(v as u32).is_some_and(|g| map.has_label(g)))
-            .map(|(v, &n)| (v as u32, n));
         // Largest count first, then by value: global ordinals are in value order, a parent's
-        // after the value's own (a missing parent first).
-        let key = |&(v, n): &(u32, u32)| {
-            let mut key = [0; 1 + MAX_PARENTS];
-            key[0] = ordinal(v).unwrap_or(NONE);
-            for (k, &p) in key[1..].iter_mut().zip(parents) {
-                *k = maps.reports.ordinal(v, p).unwrap_or(NONE).wrapping_add(1);
+        // after the value's own (a missing parent first). The key is made once per value.
+        let nonzero = counts[f.index()].iter().enumerate().filter_map(|(v, &n)| {
+            let g = ordinal(v as u32).filter(|&g| n > 0 && map.has_label(g))?;
+            let mut key = [g, 0, 0, 0];
+            for (k, at) in key[1..].iter_mut().zip(&of_parents) {
+                *k = at
+                    .and_then(|at| reports.at(v as u32, at))
+                    .unwrap_or(NONE)
+                    .wrapping_add(1);
             }
-            (std::cmp::Reverse(n), key)
-        };
-        let (mut kept, size) = top(nonzero, limit, key);
+            Some(((std::cmp::Reverse(n), key), v as u32))
+        });
+        let (kept, size) = top(nonzero, limit, |&(key, _)| key);
+        let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|((n, _), v)| (v, n.0)).collect();
         if f.spec().order == Order::Value {
             kept.sort_unstable_by_key(|&(v, _)| ordinal(v));
         }
