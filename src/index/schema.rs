@@ -435,7 +435,9 @@ impl FacetKey {
 
     /// The one facet whose values belong to sections, if the table has one.
     pub fn of_sections() -> Option<FacetKey> {
-        FacetKey::all().find(|f| f.spec().scope == Scope::Section)
+        static SECTIONS: LazyLock<Option<FacetKey>> =
+            LazyLock::new(|| FacetKey::all().find(|f| f.spec().scope == Scope::Section));
+        *SECTIONS
     }
 
     pub fn spec(self) -> &'static FacetSpec {
