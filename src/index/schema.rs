@@ -198,14 +198,16 @@ impl Fields {
 }
 
 /// Whether a facet's value belongs to a report (all its sections share it) or to each section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Scope {
     Report,
     Section,
 }
 
 /// How a facet's values are counted, from the `shape` column of `index_schema/facets.tsv`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Shape {
     Flat,
     /// A name only these facets' values make unique: counted and listed with them.
@@ -215,7 +217,8 @@ pub enum Shape {
 }
 
 /// What a filter value of a facet is, from the `values` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Values {
     /// The value or the start of it.
     Prefix,
@@ -228,7 +231,8 @@ pub enum Values {
 }
 
 /// How a list of a facet's values is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Order {
     /// Most matches first, ties in value order.
     Count,
@@ -246,8 +250,8 @@ pub enum Sidebar {
     Hidden,
 }
 
-/// One row of the facet table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One row of the facet table (`/api/facets` serves the table as JSON, for the page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FacetSpec {
     pub name: String,
     pub field: String,

@@ -77,11 +77,6 @@ impl Filters {
         Ok(self)
     }
 
-    /// What `facet` is restricted to, if anything.
-    pub fn get(&self, facet: FacetKey) -> Option<&FacetFilter> {
-        self.facets.get(&facet)
-    }
-
     pub fn is_empty(&self) -> bool {
         self.facets.is_empty() && self.regions.is_empty()
     }

@@ -11,6 +11,8 @@
 //!
 //! [`TallyCollector::grouped`]: super::collector::TallyCollector::grouped
 
+use std::cmp::Reverse;
+
 use serde::Serialize;
 
 use super::collector::Tally;
@@ -143,21 +145,14 @@ impl StatsTable {
                 })
                 .collect();
             // In value order (years ascending, a missing value last) where the first facet is
-            // listed so, else most matching reports first; ties by name, so the order never
-            // depends on hashing.
+            // listed so, else by reports; ties by name, so the order never depends on hashing.
+            let value = |k: u32| if by_value { k } else { 0 };
+            let size = |r: &StatsRow| if by_value { 0 } else { r.reports };
+            let key =
+                |k: u32, r: &StatsRow| (value(k), Reverse(r.matching_reports), Reverse(size(r)));
             these.sort_by(|(ka, a), (kb, b)| {
-                let value = if by_value {
-                    ka.cmp(kb)
-                } else {
-                    std::cmp::Ordering::Equal
-                };
-                value
-                    .then(b.matching_reports.cmp(&a.matching_reports))
-                    .then(if by_value {
-                        std::cmp::Ordering::Equal
-                    } else {
-                        b.reports.cmp(&a.reports)
-                    })
+                key(*ka, a)
+                    .cmp(&key(*kb, b))
                     .then_with(|| a.group.cmp(&b.group))
             });
             let these = these.into_iter().map(|(_, r)| r);

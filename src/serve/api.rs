@@ -19,7 +19,6 @@ use super::params::{self, ExportParams, KwicParams, SearchParams};
 use super::work::Stop;
 use crate::export::kwic::{self, KwicLine};
 use crate::export::{self, Format, Record};
-use crate::index::schema::{Sidebar, Values};
 use crate::search::{Engine, FacetKey, FacetSizes, Facets};
 
 /// How many occurrences `/api/kwic` found, before `limit` cut the list.
@@ -98,37 +97,10 @@ fn search_page(engine: &Engine, params: &SearchParams, stop: &Stop) -> Result<Ve
     Ok(serde_json::to_vec_pretty(&page).map_err(std::io::Error::from)?)
 }
 
-/// One facet of `index_schema/facets.tsv`, as the page reads it to build its filters and
-/// sidebar.
-#[derive(Serialize)]
-struct FacetInfo {
-    /// The key of `facets` and `facet_sizes` in a search's JSON, and of `by`.
-    name: &'static str,
-    /// The filter parameter.
-    option: &'static str,
-    /// The facets whose values a value is listed with (a town: county, province).
-    parents: Vec<&'static str>,
-    sidebar: Sidebar,
-    /// Whether the filter takes one value (a range) rather than several.
-    single: bool,
-    zh: &'static str,
-    en: &'static str,
-}
-
-/// `GET /api/facets`: the facet table, in its order.
+/// `GET /api/facets`: the facet table of `index_schema/facets.tsv`, in its order, from which
+/// the page builds its filters and sidebar.
 pub async fn facets() -> Response {
-    let table: Vec<FacetInfo> = FacetKey::all()
-        .map(|f| FacetInfo {
-            name: f.name(),
-            option: f.option(),
-            parents: f.parents().iter().map(|p| p.name()).collect(),
-            sidebar: f.spec().sidebar,
-            single: f.spec().values == Values::Range,
-            zh: &f.spec().zh,
-            en: &f.spec().en,
-        })
-        .collect();
-    json(serde_json::to_vec_pretty(&table).unwrap_or_default())
+    json(serde_json::to_vec_pretty(FacetKey::specs()).unwrap_or_default())
 }
 
 /// `GET /api/stats`: the stats table, as `fazhi-query stats --format json` writes it.

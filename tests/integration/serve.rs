@@ -444,9 +444,10 @@ fn every_facet_of_the_table_filters_by_its_option() {
         let value = first["value"].as_str().expect("value");
         let mut params = vec![("q", QUERY), (option, value)];
         // A value with parents (a town) counts with them.
-        let parents: Vec<(String, String)> = facet["parents"]
+        let parents: Vec<(String, String)> = facet["shape"]["within"]
             .as_array()
-            .expect("parents")
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
             .filter_map(|p| p.as_str())
             .filter_map(|p| Some((p.to_string(), first[p].as_str()?.to_string())))

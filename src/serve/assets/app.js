@@ -18,6 +18,10 @@ let REGION_LEVELS = [];
 let FILTER_KEYS = [];
 
 function loadFacets(table) {
+  for (const f of table) {
+    f.parents = (f.shape && f.shape.within) || [];
+    f.single = f.values === 'range';
+  }
   FACETS = table;
   REGION_LEVELS = table
     .filter((f) => f.sidebar.region !== undefined)
