@@ -469,10 +469,10 @@ fn ms(d: Duration) -> String {
 fn request(q: &BenchQuery, limit: Option<usize>) -> anyhow::Result<SearchRequest> {
     let mut filters = Filters::default();
     for pair in q.args.chunks(2) {
-        match pair {
-            ["--province", v] => filters.provinces.push((*v).to_string()),
-            ["--year", v] => filters.years = Some(search::parse_years(v)?),
-            ["--type", v] => filters.section_types.push(v.parse()?),
+        // A facet's option, as the command line takes it (index_schema/facets.tsv).
+        let facet = pair[0].strip_prefix("--").and_then(search::FacetKey::named);
+        match (facet, pair) {
+            (Some(facet), [_, v]) => filters.add(facet, v)?,
             _ => bail!("unknown bench filter {pair:?}"),
         }
     }

@@ -175,14 +175,22 @@ fn source_of(key: &str, value: &str, extracted: &Extracted, cleaned: &CleanText)
     let hints = &extracted.hints;
     let format = extracted.format.map_or("file", |f| f.name());
     let same = |candidate: Option<&String>| candidate.is_some_and(|c| c == value);
+    let same_issuer = |candidate: Option<&String>| {
+        candidate
+            .and_then(|c| crate::report::normalize_issuer(c))
+            .as_deref()
+            == Some(value)
+    };
     let same_date =
         |candidate: Option<&String>| candidate.and_then(|c| iso_date(c)).as_deref() == Some(value);
     match key {
         "title" if same(hints.title.as_ref()) => format!("the {format} file's own title"),
         "title" if same(cleaned.header_title.as_ref()) => "header row 标题".into(),
         "title" => "title line near the top of the text".into(),
-        "issuer" if same(hints.issuer.as_ref()) => format!("the {format} file's source field"),
-        "issuer" if same(cleaned.header_issuer.as_ref()) => "header row 发布机构".into(),
+        "issuer" if same_issuer(hints.issuer.as_ref()) => {
+            format!("the {format} file's source field")
+        }
+        "issuer" if same_issuer(cleaned.header_issuer.as_ref()) => "header row 发布机构".into(),
         "issuer" => "signature (or first line) of the text".into(),
         "published" if same_date(hints.published.as_ref()) => {
             format!("the {format} file's date field")

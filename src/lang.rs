@@ -365,8 +365,7 @@ mod tests {
             );
         }
         for facet in crate::export::TEXT_FACETS {
-            let key = format!("facet.{facet}");
-            assert!(labels.rows.contains_key(key.as_str()), "{key}");
+            assert!(crate::search::FacetKey::named(facet).is_some(), "{facet}");
         }
         for (key, _) in crate::export::TABLE_COLUMNS {
             let key = format!("col.{key}");
@@ -393,7 +392,6 @@ mod tests {
             ("level.other", "其他", "Other"),
             ("col.section_type", "章节类型", "section_type"),
             ("col.n", "报告数 n", "n"),
-            ("facet.year", "年份：", "year:"),
         ];
         for (key, zh, en) in rows {
             assert_eq!(Lang::Zh.label(key), zh, "{key}");

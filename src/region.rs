@@ -547,6 +547,12 @@ fn short_name(name: &str) -> Option<&str> {
     (stem.chars().count() >= 2).then_some(stem)
 }
 
+/// The level a user means (`town`, `乡镇`, `dep`), as [`crate::lang::resolve`] reads it.
+pub fn parse_level(text: &str, lang: crate::lang::Lang) -> Result<Level> {
+    let keys = Level::ALL.map(Level::as_str);
+    crate::lang::resolve(text, "level.", &keys, lang, "level")?.parse()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -806,10 +812,4 @@ mod tests {
             assert_eq!(short_name(name), stem, "short name of {name}");
         }
     }
-}
-
-/// The level a user means (`town`, `乡镇`, `dep`), as [`crate::lang::resolve`] reads it.
-pub fn parse_level(text: &str, lang: crate::lang::Lang) -> Result<Level> {
-    let keys = Level::ALL.map(Level::as_str);
-    crate::lang::resolve(text, "level.", &keys, lang, "level")?.parse()
 }

@@ -85,9 +85,14 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
         .or_else(|| title_from_file_name(file));
     let issuer = hints
         .issuer
-        .clone()
-        .or_else(|| cleaned.header_issuer.clone())
-        .or_else(|| find_issuer(&cleaned.lines));
+        .as_deref()
+        .or(cleaned.header_issuer.as_deref())
+        .and_then(normalize_issuer)
+        .or_else(|| {
+            find_issuer(&cleaned.lines)
+                .as_deref()
+                .and_then(normalize_issuer)
+        });
     let signed = signature_date(&cleaned.lines);
     let published = hints
         .published
@@ -229,6 +234,29 @@ fn find_issuer(lines: &[Line]) -> Option<String> {
         .map(str::trim)
         .find(|t| ISSUER.is_match(t) && parse_heading(t).is_none())
         .map(String::from)
+}
+
+/// An issuing body's name as the issuer facet counts it: without a label before it (来源：), spaces,
+/// a date after it or punctuation around it, brackets full-width (中共某县委员会（县委）), so that
+/// one body written several ways is one value. None when nothing is left.
+pub fn normalize_issuer(name: &str) -> Option<String> {
+    let name = name.trim();
+    let name = ["来源", "发布机构", "发布单位", "发文机关"]
+        .iter()
+        .find_map(|label| name.strip_prefix(label)?.strip_prefix([':', '：']))
+        .unwrap_or(name);
+    let name: String = split_dated(name)
+        .0
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            c => c,
+        })
+        .collect();
+    let name = name.trim_matches(|c: char| "，,。.：:；;、".contains(c));
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// The date in the signature ("2024年1月17日"), as YYYY-MM-DD: a short line that is a date, or the
@@ -561,6 +589,26 @@ mod tests {
         ];
         for (file, title) in rows {
             assert_eq!(title_from_file_name(file).as_deref(), title, "{file}");
+        }
+    }
+
+    #[test]
+    fn issuers_are_one_value_however_written() {
+        let rows = [
+            ("后台乡人民政府", Some("后台乡人民政府")),
+            ("  睢县 司法局\u{3000}", Some("睢县司法局")),
+            ("来源：睢县司法局", Some("睢县司法局")),
+            ("中共某县委员会(县委)", Some("中共某县委员会（县委）")),
+            ("某某管理委员会2024年2月1日", Some("某某管理委员会")),
+            ("上桥镇人民政府，", Some("上桥镇人民政府")),
+            (" ：", None),
+        ];
+        for (written, expected) in rows {
+            assert_eq!(
+                normalize_issuer(written).as_deref(),
+                expected,
+                "{written:?}"
+            );
         }
     }
 

@@ -16,13 +16,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::export::summary;
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
+use fazhi_search::index::schema::Values;
 use fazhi_search::index::{self, writer};
-use fazhi_search::lang::{self, Lang};
+use fazhi_search::region::Level;
 use fazhi_search::search::{
-    self, Dimension, Engine, Filters, HitReads, SearchRequest, StatsRequest,
+    self, Dimension, Engine, FacetKey, Filters, HitReads, SearchRequest, StatsRequest,
 };
 use fazhi_search::serve::{self, ServeConfig};
-use fazhi_search::{Error, Query, SectionType};
+use fazhi_search::{Error, Lang, Query, SectionType};
 
 /// Search rule-of-law reports (法治政府建设年度报告) by keyword and phrase, with facets;
 /// count matches by year and region; list every occurrence in context.
@@ -98,57 +99,93 @@ impl Source {
     }
 }
 
-/// Which sections count.
-#[derive(Args, Debug)]
-struct FilterArgs {
-    /// Only this town (or towns whose name starts with it); repeatable.
-    #[arg(long)]
-    town: Vec<String>,
-    /// Only this county-level division; repeatable.
-    #[arg(long)]
-    county: Vec<String>,
-    /// Only this city; repeatable.
-    #[arg(long)]
-    city: Vec<String>,
-    /// Only this province (河南 or 河南省); repeatable.
-    #[arg(long)]
-    province: Vec<String>,
-    /// Only this region path, /province/city/county/town (e.g. /河南省/商丘市); repeatable.
-    #[arg(long)]
-    region: Vec<String>,
-    /// Only this year covered, or range: 2023, 2020..2023, 2020..
-    #[arg(long)]
-    year: Option<String>,
-    /// Only this section type: overview, measures, shortcomings, leadership, plans, other, or
-    /// its Chinese name or a part of it (存在的不足, 不足, 举措, 计划); repeatable.
-    #[arg(long = "type")]
-    section_type: Vec<String>,
-    /// Only reports issued by this kind of body: town, county, department, other (乡镇, 县级,
-    /// 部门, 其他); repeatable.
-    #[arg(long)]
-    level: Vec<String>,
-}
+/// Which sections count: an option per facet of `index_schema/facets.tsv` (`--town`, `--year`,
+/// `--type`, `--issuer`…) and `--region`, made from the table (see [`FacetKey`]).
+#[derive(Debug, Default)]
+struct FilterArgs(Vec<(&'static str, Vec<String>)>);
 
 impl FilterArgs {
+    /// The options: each facet's, and `region`.
+    fn options() -> impl Iterator<Item = &'static str> {
+        FacetKey::all().map(FacetKey::option).chain(["region"])
+    }
+
+    /// The help line of an option.
+    fn help(option: &str) -> String {
+        let Some(facet) = FacetKey::named(option) else {
+            return "Only this region path, /province/city/county/town (e.g. /河南省/商丘市); \
+                    repeatable"
+                .into();
+        };
+        let name = facet.label(Lang::En).to_lowercase();
+        let among = |names: &[&str]| format!("Only this {name}: {}; repeatable", names.join(", "));
+        match facet.spec().values {
+            Values::Prefix => {
+                format!("Only this {name} (or one whose name starts with it); repeatable")
+            }
+            Values::Range => format!("Only this {name}, or range: 2023, 2020..2023, 2020.."),
+            Values::SectionTypes => {
+                among(&SectionType::ALL.map(SectionType::as_str))
+                    + " (or its Chinese name or a part of it: 存在的不足, 不足, 举措, 计划)"
+            }
+            Values::Levels => {
+                among(&Level::ALL.map(Level::as_str)) + " (or 乡镇, 县级, 部门, 其他)"
+            }
+        }
+    }
+
+    /// The filters; section types and levels by key or by name in either language, a refusal
+    /// in `lang`.
     fn into_filters(self, lang: Lang) -> fazhi_search::Result<Filters> {
-        Ok(Filters {
-            section_types: self
-                .section_type
-                .iter()
-                .map(|t| SectionType::parse_named(t, lang))
-                .collect::<Result<Vec<_>, Error>>()?,
-            levels: self
-                .level
-                .iter()
-                .map(|l| fazhi_search::region::parse_level(l, lang))
-                .collect::<Result<Vec<_>, Error>>()?,
-            years: self.year.as_deref().map(search::parse_years).transpose()?,
-            towns: self.town,
-            counties: self.county,
-            cities: self.city,
-            provinces: self.province,
-            regions: self.region,
+        let mut filters = Filters::default();
+        for (option, values) in self.0 {
+            match FacetKey::named(option) {
+                Some(facet) => values
+                    .iter()
+                    .try_for_each(|v| filters.add_in(facet, v, lang))?,
+                None => filters.regions = values,
+            }
+        }
+        Ok(filters)
+    }
+}
+
+impl clap::FromArgMatches for FilterArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let values = |id: &str| -> Vec<String> {
+            let values = matches.get_many::<String>(id);
+            values.map(|v| v.cloned().collect()).unwrap_or_default()
+        };
+        Ok(FilterArgs(
+            FilterArgs::options().map(|o| (o, values(o))).collect(),
+        ))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = FilterArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for FilterArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        FilterArgs::options().fold(command, |command, option| {
+            // A range is given once; other filters are repeatable.
+            let once = FacetKey::named(option).is_some_and(|f| f.spec().values == Values::Range);
+            let action = if once {
+                clap::ArgAction::Set
+            } else {
+                clap::ArgAction::Append
+            };
+            let arg = clap::Arg::new(option)
+                .long(option)
+                .help(FilterArgs::help(option));
+            command.arg(arg.action(action))
         })
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        FilterArgs::augment_args(command)
     }
 }
 
@@ -267,8 +304,8 @@ struct StatsArgs {
     /// Several queries side by side, e.g. --compare 法律顾问 公职律师.
     #[arg(long, num_args = 1..)]
     compare: Vec<String>,
-    /// Group by one or two of year, province, city, county, town, section_type, level:
-    /// year,province.
+    /// Group by one or two facets (index_schema/facets.tsv): town, province, city, county,
+    /// year, section_type, level, issuer; e.g. year,province.
     #[arg(long, default_value = "year")]
     by: String,
     /// Also draw the table as a chart: FILE.svg or FILE.png (a line over years, else bars).

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::lang::Lang;
 use crate::report::ReportMeta;
-use crate::search::{Engine, FacetCount, Hit, Ranked, SearchResults};
+use crate::search::{Engine, FacetKey, Hit, Ranked, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
 pub use table::{Cell, Column, ColumnKind, Table};
 
@@ -296,7 +296,7 @@ pub fn write_stream<E: Borrow<Engine>>(
         table::check_xlsx_rows(ranked.len()).map_err(io::Error::other)?;
     }
     let facets = ranked.facets.clone();
-    let facet_sizes = ranked.facet_sizes;
+    let facet_sizes = ranked.facet_sizes.clone();
     let counts = Counts {
         facets: &facets,
         facet_sizes: &facet_sizes,
@@ -612,13 +612,10 @@ fn write_text(
     if counts.total_sections > 0 {
         let (f, size) = (counts.facets, counts.facet_sizes);
         for facet in TEXT_FACETS {
-            let (values, size): (&[FacetCount], usize) = match facet {
-                "year" => (&f.year, size.year),
-                "section_type" => (&f.section_type, size.section_type),
-                "province" => (&f.province, size.province),
-                "level" => (&f.level, size.level),
-                _ => (&f.town, size.town),
+            let Some(key) = FacetKey::named(facet) else {
+                continue;
             };
+            let (values, size) = (&f[facet], size[facet]);
             // Section types and levels by name; places and years as they are.
             let name = |value: &'_ str| -> String {
                 match facet {
@@ -637,7 +634,7 @@ fn write_text(
                 entries.push(lang.fill("facet.more", &[("n", &more)]));
             }
             let line = wrap::entries(
-                lang.label(&format!("facet.{facet}")),
+                &facet_line_label(key, lang),
                 FACET_LABEL_WIDTH,
                 &entries,
                 " · ",
@@ -649,9 +646,17 @@ fn write_text(
     Ok(())
 }
 
-/// The facet lines under a text search, in order; each is labelled `facet.<name>` in
-/// `index_schema/labels.tsv`.
+/// The facet lines under a text search, in order; each is labelled with its facet's name in
+/// `index_schema/facets.tsv`.
 pub const TEXT_FACETS: [&str; 5] = ["year", "section_type", "province", "level", "town"];
+
+/// A facet line's label: `年份：`, `year:`.
+fn facet_line_label(facet: FacetKey, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}：", facet.label(lang)),
+        Lang::En => format!("{}:", facet.label(lang).to_lowercase()),
+    }
+}
 
 /// Columns before a passage's text (and its wrapped lines) in text output.
 const PASSAGE_INDENT: usize = 3;

@@ -12,6 +12,7 @@ use super::chart::{Chart, ChartKind, Series};
 use super::table::{Cell, Column, ColumnKind, Table};
 use super::{Format, write_xlsx};
 use crate::error::{Error, Result};
+use crate::index::schema::{Shape, Values};
 use crate::lang::Lang;
 use crate::search::{Dimension, Filters, StatsRow, StatsTable};
 
@@ -43,11 +44,11 @@ pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells, lang: La
         columns.push(column("query", ColumnKind::Text));
     }
     for dim in &stats.by {
-        let kind = match dim {
-            Dimension::Year => ColumnKind::Int,
+        let kind = match dim.spec().shape {
+            Shape::Number => ColumnKind::Int,
             _ => ColumnKind::Text,
         };
-        columns.push(column(dim.as_str(), kind));
+        columns.push(column(dim.name(), kind));
     }
     columns.push(column("matching_reports", ColumnKind::Int));
     columns.push(column("n", ColumnKind::Int));
@@ -64,9 +65,13 @@ pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells, lang: La
         for (value, dim) in r.group.iter().zip(&stats.by) {
             row.push(match (dim, value.parse::<u64>()) {
                 (_, _) if value.is_empty() => Cell::Empty,
-                (Dimension::Year, Ok(year)) => Cell::Int(year),
-                (Dimension::SectionType, _) => Cell::text(super::type_name(value, lang)),
-                (Dimension::Level, _) => Cell::text(super::level_name(value, lang)),
+                (d, Ok(number)) if d.spec().shape == Shape::Number => Cell::Int(number),
+                (d, _) if d.spec().values == Values::SectionTypes => {
+                    Cell::text(super::type_name(value, lang))
+                }
+                (d, _) if d.spec().values == Values::Levels => {
+                    Cell::text(super::level_name(value, lang))
+                }
                 _ => Cell::text(value),
             });
         }
@@ -172,7 +177,7 @@ impl<'a> JsonlRow<'a> {
             group: by
                 .iter()
                 .zip(&row.group)
-                .map(|(d, v)| (d.as_str(), v.as_str()))
+                .map(|(d, v)| (d.name(), v.as_str()))
                 .collect(),
             matching_reports: row.matching_reports,
             reports: row.reports,
@@ -208,9 +213,12 @@ pub const MAX_BARS: usize = 30;
 /// so a chart passed on alone still says what it counts.
 pub fn chart(stats: &StatsTable, filters: &Filters) -> Chart {
     let quoted: Vec<String> = stats.queries.iter().map(|q| format!("“{q}”")).collect();
-    let by: Vec<&str> = stats.by.iter().map(|d| d.label()).collect();
+    let by: Vec<&str> = stats.by.iter().map(|d| d.label(Lang::Zh)).collect();
     let compare = stats.queries.len() > 1;
-    let over_years = stats.by.first() == Some(&Dimension::Year);
+    let over_years = stats
+        .by
+        .first()
+        .is_some_and(|d| d.spec().shape == Shape::Number);
     let mut series: Vec<Series> = Vec::new();
     let mut add = |name: String, x: String, row: &StatsRow| {
         // 0 of 0 is no share: the group has no point rather than a point at 0%.
@@ -304,6 +312,10 @@ pub fn filter_label(filters: &Filters) -> String {
 mod tests {
     use super::*;
 
+    fn dim(name: &str) -> Dimension {
+        Dimension::named(name).expect("a facet of index_schema/facets.tsv")
+    }
+
     fn row(query: &str, group: &[&str], matching: usize, reports: usize) -> StatsRow {
         StatsRow {
             query: query.into(),
@@ -328,7 +340,7 @@ mod tests {
     #[test]
     fn a_line_per_group_over_years() {
         let s = stats(
-            vec![Dimension::Year, Dimension::Province],
+            vec![dim("year"), dim("province")],
             &["法律顾问"],
             vec![
                 row("法律顾问", &["2021", "河南省"], 1, 4),
@@ -361,7 +373,7 @@ mod tests {
     #[test]
     fn compared_queries_are_bars_side_by_side() {
         let s = stats(
-            vec![Dimension::Province],
+            vec![dim("province")],
             &["法律顾问", "公职律师"],
             vec![
                 row("法律顾问", &["河南省"], 1, 2),
@@ -381,7 +393,7 @@ mod tests {
             .map(|i| row("普法", &[&format!("{i}镇")], 1, 2))
             .collect();
         let c = chart(
-            &stats(vec![Dimension::Town], &["普法"], rows),
+            &stats(vec![dim("town")], &["普法"], rows),
             &Filters::default(),
         );
         assert_eq!(c.series[0].points.len(), MAX_BARS);
@@ -391,7 +403,7 @@ mod tests {
     #[test]
     fn table_columns_follow_the_request() {
         let s = stats(
-            vec![Dimension::Year],
+            vec![dim("year")],
             &["a", "b"],
             vec![row("a", &["2023"], 1, 2)],
         );
@@ -429,7 +441,7 @@ mod tests {
     /// Three groups: 0 of 0, 2 of 3 (too few reports), 5 of 8.
     fn three_sizes() -> StatsTable {
         stats(
-            vec![Dimension::Province],
+            vec![dim("province")],
             &["法律顾问"],
             vec![
                 row("法律顾问", &["河南省"], 5, 8),
@@ -536,12 +548,11 @@ mod tests {
 
     #[test]
     fn a_chart_carries_n_names_its_filters_and_skips_empty_groups() {
-        let filters = Filters {
-            provinces: vec!["河南省".into()],
-            years: Some((2020, 2023)),
-            section_types: vec![crate::SectionType::Shortcomings],
-            ..Filters::default()
-        };
+        let filters = Filters::default()
+            .with("province", "河南省")
+            .and_then(|f| f.with("year", "2020..2023"))
+            .and_then(|f| f.with("type", "shortcomings"))
+            .expect("valid filters");
         let c = chart(&three_sizes(), &filters);
         assert_eq!(
             c.title,

@@ -40,52 +40,14 @@ pub fn matches(sections: usize, reports: usize, query: &str, filters: &str, lang
     )
 }
 
-/// The active filters as a reader reads them, in `lang`: `河南省或湖北省，2020..2023，存在的不足`,
-/// `河南省 or 湖北省, 2020..2023, shortcomings` (the order of [`Filters::describe`]; section
-/// types and levels by name in Chinese, by key in English, as in the facet lines).
+/// The active filters as a reader reads them, in `lang` ([`Filters::describe_in`]).
 pub fn filters(filters: &Filters, lang: Lang) -> String {
-    let or = lang.label("filters.or");
-    let mut parts: Vec<String> = Vec::new();
-    for values in [
-        &filters.towns,
-        &filters.counties,
-        &filters.cities,
-        &filters.provinces,
-        &filters.regions,
-    ] {
-        if !values.is_empty() {
-            parts.push(values.join(or));
-        }
-    }
-    match filters.years {
-        Some((from, to)) if from == to => parts.push(from.to_string()),
-        Some((0, to)) => parts.push(format!("..{to}")),
-        Some((from, u64::MAX)) => parts.push(format!("{from}..")),
-        Some((from, to)) => parts.push(format!("{from}..{to}")),
-        None => {}
-    }
-    let names = |names: Vec<&str>| (!names.is_empty()).then(|| names.join(or));
-    parts.extend(names(
-        filters
-            .section_types
-            .iter()
-            .map(|t| super::type_name(t.as_str(), lang))
-            .collect(),
-    ));
-    parts.extend(names(
-        filters
-            .levels
-            .iter()
-            .map(|l| super::level_name(l.as_str(), lang))
-            .collect(),
-    ));
-    parts.join(lang.label("filters.and"))
+    filters.describe_in(lang)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SectionType;
 
     #[test]
     fn the_summary_names_counts_query_and_filters() {
@@ -119,13 +81,16 @@ mod tests {
 
     #[test]
     fn filters_read_in_the_language() {
-        let f = Filters {
-            provinces: vec!["河南省".into(), "湖北省".into()],
-            years: Some((2020, 2023)),
-            section_types: vec![SectionType::Shortcomings],
-            levels: vec![crate::region::Level::Town],
-            ..Filters::default()
-        };
+        let f = [
+            ("province", "河南省"),
+            ("province", "湖北省"),
+            ("year", "2020..2023"),
+            ("type", "shortcomings"),
+            ("level", "town"),
+        ]
+        .iter()
+        .try_fold(Filters::default(), |f, (name, value)| f.with(name, value))
+        .expect("valid filters");
         assert_eq!(
             filters(&f, Lang::Zh),
             "河南省或湖北省，2020..2023，存在的不足，乡镇"

@@ -37,9 +37,9 @@ use tantivy::directory::{Directory, MmapDirectory};
 use tantivy::fastfield::AliveBitSet;
 use tantivy::index::{SegmentComponent, SegmentMeta};
 
+use super::facets::CACHE_FILE;
 use super::schema::{self, SCHEMA_VERSION, Stamp};
 use crate::error::{Error, Result};
-use crate::search::ordinals::CACHE_FILE;
 
 /// The seal: what every file of the index looked like when it was last verified.
 pub const SEAL_FILE: &str = "fazhi-seal.json";

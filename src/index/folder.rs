@@ -16,10 +16,10 @@ use tantivy::directory::error::LockError;
 use tantivy::directory::{DirectoryLock, INDEX_WRITER_LOCK, Lock, META_LOCK, MmapDirectory};
 
 use super::check::SEAL_FILE;
+use super::facets::CACHE_FILE;
 use super::schema::Stamp;
 use crate::error::{Error, Result};
 use crate::ingest::poisoned;
-use crate::search::ordinals::CACHE_FILE;
 
 /// The marker of a folder fazhi-index made.
 pub const MARKER_FILE: &str = "fazhi-index.txt";

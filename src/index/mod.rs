@@ -5,6 +5,7 @@
 pub(crate) mod backlog;
 pub mod check;
 pub mod emit;
+pub mod facets;
 pub mod folder;
 pub mod schema;
 pub mod tokenizer;

@@ -258,7 +258,7 @@ fn update_with(
         .map_err(|e| write_error(&config.index, e))?;
     // Searches read the facets' ordinal maps from here instead of building them each time.
     let searcher = handle.index.reader()?.searcher();
-    crate::search::ordinals::FacetMaps::save(&config.index, &searcher)?;
+    super::facets::FacetMaps::save(&config.index, &searcher)?;
     // A corpus with nothing to index leaves an index no run committed to: nothing to seal.
     if !folder::never_committed(&config.index) {
         check::verify_and_seal(&config.index, &handle.verified)?;

@@ -4,27 +4,32 @@
 //!
 //! The per-match work is kept to a comparison, a bit and a byte. A match is first only
 //! checked against the worst of the best kept so far, then marked in the segment's set of
-//! matching documents, and counted by its section type, which differs within a report, from
-//! the byte the facet file keeps for each section ([`DocTypes`]). When the segment ends, the set is counted report by report along the
-//! segment's [`ReportTable`] (a report's sections are adjacent in one segment, since the writer
-//! adds each report as one batch): each report's matches are the ones among its documents,
-//! added to its place and year in the index-wide numbering, with no column read and no branch
-//! to mispredict. A few matches among many reports are instead looked up report by report.
-//! No facet value becomes text until it is shown.
+//! matching documents, and counted by its section facet (the section type, which differs within
+//! a report), from the byte the facet file keeps for each section ([`DocTypes`]). When the
+//! segment ends, the set is counted report by report along the segment's [`ReportTable`] (a
+//! report's sections are adjacent in one segment: [`crate::index::facets`]): each report's
+//! matches are the ones among its documents, added to its row of report facet values, with no
+//! column read and no branch to mispredict. A few matches among many reports are instead looked
+//! up report by report. No facet value becomes text until it is shown.
 //!
-//! [`DocTypes`]: super::ordinals::DocTypes
+//! The same pass counts `stats`' groups ([`TallyCollector::grouped`]): one counting engine.
+//!
+//! [`DocTypes`]: crate::index::facets::DocTypes
+//! [`ReportTable`]: crate::index::facets::ReportTable
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, ColumnIndex};
+use tantivy::columnar::Column;
 use tantivy::directory::OwnedBytes;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::ordinals::{FacetMaps, SegmentReports};
+use crate::index::facets::{FacetMaps, SegmentReports};
+pub(crate) use crate::index::facets::{NONE, first};
+use crate::index::schema::{FacetKey, Scope};
 
 /// A matching section before its stored fields are read.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +37,7 @@ pub struct Match {
     pub score: Score,
     pub report_key: u64,
     pub line: u64,
-    /// The section type's global ordinal in [`FacetMaps`], read when the match is kept.
+    /// The section facet's global ordinal in [`FacetMaps`], read when the match is kept.
     pub(crate) section_type: Option<u32>,
     pub address: DocAddress,
 }
@@ -70,43 +75,30 @@ impl Ord for Worst {
     }
 }
 
-/// A missing value (a report with no county, say) in global ordinals.
-pub(crate) const NONE: u32 = u32::MAX;
-
-/// The counts that are not zero, by where they are.
-fn nonzero(counts: &[u32]) -> impl Iterator<Item = (usize, u32)> + '_ {
-    counts.iter().copied().enumerate().filter(|&(_, n)| n > 0)
-}
-
-/// Sections by place and by year, in the numbering of
-/// [`ReportTable`](super::ordinals::ReportTable), added up from the segments as each one ends.
-/// The first segment's arrays are taken as they are; a later segment's are added in and freed,
-/// so the next segment on the same thread counts in memory already touched. Keeping every
-/// segment's arrays to the merge cost a page fault for each 4 KiB of them (about 2 µs apiece
-/// on the bench machine).
+/// Sections by row of the [`ReportTable`](crate::index::facets::ReportTable), added up from
+/// the segments as each one ends. The first segment's array is taken as it is; a later
+/// segment's is added in and freed, so the next segment on the same thread counts in memory
+/// already touched. Keeping every segment's array to the merge cost a page fault for each 4 KiB
+/// of them (about 2 µs apiece on the bench machine).
 #[derive(Debug, Default)]
-struct PlaceYearCounts(Mutex<Option<(Vec<u32>, Vec<u32>)>>);
+struct RowCounts(Mutex<Option<Vec<u32>>>);
 
-impl PlaceYearCounts {
-    fn add(&self, places: Vec<u32>, years: Vec<u32>) {
+impl RowCounts {
+    fn add(&self, rows: Vec<u32>) {
         let mut sum = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match sum.as_mut() {
-            None => *sum = Some((places, years)),
-            Some((all_places, all_years)) => {
-                add_into(all_places, &places);
-                add_into(all_years, &years);
-            }
+            None => *sum = Some(rows),
+            Some(all) => add_into(all, &rows),
         }
     }
 
-    fn take(&self) -> (Vec<u32>, Vec<u32>) {
+    fn take(&self) -> Vec<u32> {
         let mut sum = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         sum.take().unwrap_or_default()
     }
 }
 
-/// Counts over all matching sections, and the best `limit` matches in rank order. Facet counts
-/// are indexed by the global ordinals of [`FacetMaps`].
+/// Counts over all matching sections, and the best `limit` matches in rank order.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     /// The best matches, best first.
@@ -115,69 +107,32 @@ pub struct Tally {
     pub total: usize,
     /// The number of reports with a matching section.
     pub reports: usize,
-    /// Sections by place, in [`ReportTable`](super::ordinals::ReportTable)'s numbering: see
-    /// [`Tally::regions`].
-    places: Vec<u32>,
-    pub(crate) section_types: Vec<u32>,
-    /// (year, sections), in year order.
-    pub(crate) years: Vec<(u64, u32)>,
-}
-
-/// Sections by province, city and county, and by the level of the body that issued their
-/// report, in global ordinals. Counties count by name: same-named counties in different
-/// provinces count together (narrow by province or city to tell them apart).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Regions {
-    pub provinces: Vec<u32>,
-    pub cities: Vec<u32>,
-    pub counties: Vec<u32>,
-    pub levels: Vec<u32>,
+    /// Sections by report table row.
+    pub(crate) rows: Vec<u32>,
+    /// Sections by the section facet's global ordinal.
+    pub(crate) sections: Vec<u32>,
+    /// Reports and sections by group, when counted for `stats`.
+    pub(crate) groups: Groups,
 }
 
 impl Tally {
-    /// Walks the counted places once: adds each to its province, city, county and level, and hands
-    /// each counted town — (town, county, province), since there are several 保安镇 — with its
-    /// sections to `town`. Places are numbered in (town, county, province, city) order, so one
-    /// town's places in one county and province are adjacent and are added up first.
-    pub(crate) fn regions(
-        &self,
-        maps: &FacetMaps,
-        mut town: impl FnMut((u32, u32, u32), u32),
-    ) -> Regions {
-        let mut regions = Regions {
-            provinces: vec![0; maps.province.len()],
-            cities: vec![0; maps.city.len()],
-            counties: vec![0; maps.county.len()],
-            levels: vec![0; maps.level.len()],
-        };
-        let mut run: Option<((u32, u32, u32), u32)> = None;
-        for (&n, place) in self.places.iter().zip(maps.reports.all_places()) {
-            if n == 0 {
-                continue;
-            }
-            add_at(&mut regions.provinces, place.province, n);
-            add_at(&mut regions.cities, place.city, n);
-            add_at(&mut regions.counties, place.county, n);
-            add_at(&mut regions.levels, place.level, n);
-            if place.town == NONE {
-                continue;
-            }
-            let key = (place.town, place.county, place.province);
-            match &mut run {
-                Some((k, sum)) if *k == key => *sum += n,
-                _ => {
-                    if let Some((k, sum)) = run.replace((key, n)) {
-                        town(k, sum);
-                    }
-                }
-            }
-        }
-        if let Some((k, sum)) = run {
-            town(k, sum);
-        }
-        regions
+    /// Sections by facet (in the table's order), each an array by the value it counts under:
+    /// the global ordinal, or for a facet with parents its group (a report table row).
+    pub(crate) fn counts(&self, maps: &FacetMaps) -> Vec<Vec<u32>> {
+        let mut counts: Vec<Vec<u32>> = FacetKey::all()
+            .map(|f| match f.spec().scope {
+                Scope::Report => vec![0; maps.reports.values(f, maps)],
+                Scope::Section => self.sections.clone(),
+            })
+            .collect();
+        maps.reports.add_rows(&self.rows, &mut counts);
+        counts
     }
 }
+
+/// Reports and matching sections per group of one or two facet values (as a facet counts
+/// under them: [`Tally::counts`]; [`NONE`] for none), for `stats`.
+pub(crate) type Groups = HashMap<[u32; 2], (usize, usize)>;
 
 fn add_into(into: &mut Vec<u32>, from: &[u32]) {
     if into.len() < from.len() {
@@ -195,22 +150,25 @@ fn add_at(counts: &mut [u32], ord: u32, n: u32) {
     }
 }
 
-/// One segment's share of a [`Tally`] (its places and years are added to the search's
-/// [`PlaceYearCounts`] when it ends): sections by global section type.
+/// One segment's share of a [`Tally`] (its rows are added to the search's [`RowCounts`] when it
+/// ends): sections by the section facet's global ordinal, and its groups.
 pub struct SegmentFruit {
     matches: Vec<Match>,
     total: usize,
     reports: usize,
-    section_types: Vec<u32>,
+    sections: Vec<u32>,
+    groups: Groups,
 }
 
 /// Collects a [`Tally`], keeping the best `limit` matches (all of them when None). A collector
-/// counts one search: its segments add their places and years into one sum the tally then
-/// takes, so a second search with it is refused rather than counted with the first.
+/// counts one search: its segments add their rows into one sum the tally then takes, so a
+/// second search with it is refused rather than counted with the first.
 pub struct TallyCollector {
     limit: Option<usize>,
     maps: Arc<FacetMaps>,
-    counts: Arc<PlaceYearCounts>,
+    counts: Arc<RowCounts>,
+    /// The facets `stats` groups by, when it does.
+    by: Vec<FacetKey>,
     merged: AtomicBool,
 }
 
@@ -220,7 +178,17 @@ impl TallyCollector {
             limit,
             maps,
             counts: Arc::default(),
+            by: Vec::new(),
             merged: AtomicBool::new(false),
+        }
+    }
+
+    /// A collector that also counts reports and sections per group of the values of `by`
+    /// (one or two facets), keeping no match.
+    pub(crate) fn grouped(maps: Arc<FacetMaps>, by: &[FacetKey]) -> TallyCollector {
+        TallyCollector {
+            by: by.to_vec(),
+            ..TallyCollector::new(Some(0), maps)
         }
     }
 
@@ -229,18 +197,10 @@ impl TallyCollector {
     }
 }
 
-/// How many matches' section types are read from the column together, where the facet file
-/// has no bytes for them.
-const CHUNK: usize = 1024;
-
 /// A segment with fewer matches than its reports divided by this finds each match's report;
 /// one with more walks all its reports (a few nanoseconds each, against some tens for finding
 /// one).
 const SPARSE: usize = 16;
-
-/// A block of 64 documents with at least this many matches has its section types decoded at
-/// once.
-const DENSE_BLOCK: u32 = 8;
 
 pub struct SegmentTally {
     segment: SegmentOrdinal,
@@ -248,12 +208,10 @@ pub struct SegmentTally {
     limit: Option<usize>,
     report_key: Column<u64>,
     line: Column<u64>,
-    /// Every document's section type in global ordinals, a byte each ([`DocTypes`]); the
-    /// column where the facet file has none.
+    /// Every document's section facet value in global ordinals, a byte each ([`DocTypes`]).
     ///
-    /// [`DocTypes`]: super::ordinals::DocTypes
-    types: Option<OwnedBytes>,
-    section_type: Option<Column<u64>>,
+    /// [`DocTypes`]: crate::index::facets::DocTypes
+    types: OwnedBytes,
     best: BinaryHeap<Worst>,
     /// The score of the worst kept match once `limit` are kept: a match scoring less is not
     /// looked at again.
@@ -265,65 +223,12 @@ pub struct SegmentTally {
     /// The matching documents, a bit each.
     matched: Vec<u64>,
     max_doc: DocId,
-    /// Sections by [`ReportTable`](super::ordinals::ReportTable) place and year, and by global
-    /// section-type ordinal; the search's sum of places and years.
-    places: Vec<u32>,
-    years: Vec<u32>,
-    section_types: Vec<u32>,
-    counts: Arc<PlaceYearCounts>,
-}
-
-/// Buffers for reading a column at many documents at once, kept between batches.
-#[derive(Default)]
-struct Reads {
-    docs: Vec<DocId>,
+    /// Sections by report table row, and by the section facet's global ordinal; the search's
+    /// sum of rows.
     rows: Vec<u32>,
-    values: Vec<u64>,
-}
-
-impl Reads {
-    /// The values of a single-valued `column` at `docs` (ascending) into `out`, None where a
-    /// document has no value. One call reads them all: the per-value work stays inside
-    /// tantivy's columnar code, where a read at a time pays for a call through a trait object
-    /// and, for a column some documents lack, a fresh look-up of its block.
-    fn read(&mut self, column: &Column<u64>, docs: &[DocId], out: &mut Vec<Option<u64>>) {
-        out.clear();
-        out.resize(docs.len(), None);
-        match &column.index {
-            ColumnIndex::Full => column.values.get_vals_opt(docs, out),
-            ColumnIndex::Optional(_) => {
-                self.docs.clear();
-                self.rows.clear();
-                column
-                    .index
-                    .docids_to_rowids(docs, &mut self.docs, &mut self.rows);
-                self.values.clear();
-                self.values.resize(self.rows.len(), 0);
-                column.values.get_vals(&self.rows, &mut self.values);
-                // The documents with a value come back in order: walk the two lists together.
-                let mut at = 0;
-                for (doc, &value) in self.docs.iter().zip(&self.values) {
-                    let Some(step) = docs[at..].iter().position(|d| d == doc) else {
-                        break;
-                    };
-                    at += step;
-                    out[at] = Some(value);
-                }
-            }
-            _ => column.first_vals(docs, out),
-        }
-    }
-}
-
-/// A document's value in a single-valued column. `Column::first` goes through the generic
-/// multi-value path, a call into tantivy per read that is not inlined; reading a column where
-/// every document has a value directly took a tenth off a search of a common term.
-#[inline]
-pub(crate) fn first(column: &Column<u64>, doc: DocId) -> Option<u64> {
-    match &column.index {
-        ColumnIndex::Full => Some(column.values.get_val(doc)),
-        _ => column.first(doc),
-    }
+    sections: Vec<u32>,
+    counts: Arc<RowCounts>,
+    by: Vec<FacetKey>,
 }
 
 impl Collector for TallyCollector {
@@ -339,11 +244,8 @@ impl Collector for TallyCollector {
             return Err(self.used());
         }
         let fast = reader.fast_fields();
-        let types = self.maps.doc_types.segment(segment, reader.max_doc());
-        let section_type = match types {
-            Some(_) => None,
-            None => fast.str("section_type")?.map(|c| c.ords().clone()),
-        };
+        let types = self.maps.doc_types.segment(segment);
+        let section_facet = FacetKey::of_sections();
         let table = &self.maps.reports;
         Ok(SegmentTally {
             segment,
@@ -352,7 +254,6 @@ impl Collector for TallyCollector {
             report_key: fast.u64("report_key")?,
             line: fast.u64("line")?,
             types,
-            section_type,
             best: BinaryHeap::new(),
             threshold: Score::NEG_INFINITY,
             all: Vec::new(),
@@ -360,10 +261,10 @@ impl Collector for TallyCollector {
             table: table.segment(segment),
             matched: vec![0; (reader.max_doc() as usize).div_ceil(64)],
             max_doc: reader.max_doc(),
-            places: vec![0; table.places()],
-            years: vec![0; table.years()],
-            section_types: vec![0; self.maps.section_type.len()],
+            rows: vec![0; table.rows()],
+            sections: vec![0; section_facet.map_or(0, |f| self.maps.map(f).len())],
             counts: Arc::clone(&self.counts),
+            by: self.by.clone(),
         })
     }
 
@@ -375,26 +276,23 @@ impl Collector for TallyCollector {
         if self.merged.swap(true, AtomicOrdering::Relaxed) {
             return Err(self.used());
         }
-        let maps = &self.maps;
-        let mut all = Tally {
-            section_types: vec![0; maps.section_type.len()],
-            ..Tally::default()
-        };
+        let mut all = Tally::default();
         for fruit in fruits {
             all.matches.extend(fruit.matches);
             all.total += fruit.total;
             all.reports += fruit.reports;
-            add_into(&mut all.section_types, &fruit.section_types);
+            add_into(&mut all.sections, &fruit.sections);
+            for (group, (reports, sections)) in fruit.groups {
+                let sum = all.groups.entry(group).or_default();
+                sum.0 += reports;
+                sum.1 += sections;
+            }
         }
         all.matches.sort_by(Match::rank);
         if let Some(limit) = self.limit {
             all.matches.truncate(limit);
         }
-        let (places, years) = self.counts.take();
-        all.places = places;
-        all.years = nonzero(&years)
-            .filter_map(|(y, n)| Some((maps.reports.year(y)?, n)))
-            .collect();
+        all.rows = self.counts.take();
         Ok(all)
     }
 }
@@ -446,22 +344,59 @@ impl SegmentTally {
         }
     }
 
-    /// The section type of document `doc`, in global ordinals.
+    /// The section facet's value of document `doc`, in global ordinals.
     fn section_type_of(&self, doc: DocId) -> Option<u32> {
-        match (&self.types, &self.section_type) {
-            (Some(types), _) => types
-                .as_slice()
-                .get(doc as usize)
-                .map(|&t| u32::from(t))
-                .filter(|&t| (t as usize) < self.maps.section_type.len()),
-            (None, Some(column)) => first(column, doc)
-                .and_then(|local| self.maps.section_type.global(self.segment, local)),
-            (None, None) => None,
-        }
+        let map = self.maps.map(FacetKey::of_sections()?);
+        let t = u32::from(*self.types.as_slice().get(doc as usize)?);
+        ((t as usize) < map.len()).then_some(t)
     }
 
-    /// Counts the matches by their reports' places and years, and returns how many reports
-    /// have one.
+    /// Counts `stats`' groups: for each report with a match, its matching sections by the
+    /// group each is in (a report facet's value is the report's; the section facet's, each
+    /// section's own), and the report once in each of its groups.
+    fn count_groups(&self) -> Groups {
+        let mut groups = Groups::new();
+        let reports = &self.maps.reports;
+        let value = |f: FacetKey, row: u32, doc: DocId| match f.spec().scope {
+            Scope::Report => reports.counted(row, f).unwrap_or(NONE),
+            Scope::Section => self.section_type_of(doc).unwrap_or(NONE),
+        };
+        let per_section = self.by.iter().any(|f| f.spec().scope == Scope::Section);
+        let mut seen: Vec<[u32; 2]> = Vec::new();
+        for (start, end, row) in self.table.spans(self.max_doc) {
+            let n = ones(&self.matched, start, end);
+            if n == 0 {
+                continue;
+            }
+            let key = |doc| {
+                let mut key = [NONE; 2];
+                for (k, &f) in key.iter_mut().zip(&self.by) {
+                    *k = value(f, row, doc);
+                }
+                key
+            };
+            if !per_section {
+                let sum = groups.entry(key(start)).or_default();
+                sum.0 += 1;
+                sum.1 += n as usize;
+                continue;
+            }
+            seen.clear();
+            let matched = |d: &DocId| (self.matched[(d / 64) as usize] >> (d % 64)) & 1 == 1;
+            for doc in (start..end.min(self.max_doc)).filter(matched) {
+                let key = key(doc);
+                let sum = groups.entry(key).or_default();
+                sum.1 += 1;
+                if !seen.contains(&key) {
+                    seen.push(key);
+                    sum.0 += 1;
+                }
+            }
+        }
+        groups
+    }
+
+    /// Counts the matches by their reports' rows, and returns how many reports have one.
     fn count_reports(&mut self) -> usize {
         if self.total.saturating_mul(SPARSE) < self.table.len() {
             self.count_reports_of_matches()
@@ -480,23 +415,21 @@ impl SegmentTally {
         // Matches before the first report (a table that does not cover the segment): counted
         // as sections, each its own report, with no place or year.
         let mut reports = ones(&self.matched, 0, first) as usize;
-        for (start, end, place, year) in self.table.spans(self.max_doc) {
+        for (start, end, row) in self.table.spans(self.max_doc) {
             let n = ones(&self.matched, start, end);
             reports += usize::from(n > 0);
-            add_at(&mut self.places, place, n);
-            add_at(&mut self.years, year, n);
+            add_at(&mut self.rows, row, n);
         }
         reports
     }
 
     /// Finds each match's report, walking the segment's reports alongside the matches.
     fn count_reports_of_matches(&mut self) -> usize {
-        let (table, places, years) = (&self.table, &mut self.places, &mut self.years);
+        let (table, rows) = (&self.table, &mut self.rows);
         let mut end_run = |run: Option<(usize, u32)>| {
             let Some((r, n)) = run else { return };
-            if let Some((place, year)) = table.place_and_year(r) {
-                add_at(places, place, n);
-                add_at(years, year, n);
+            if let Some(row) = table.row(r) {
+                add_at(rows, row, n);
             }
         };
         let mut reports = 0;
@@ -516,7 +449,7 @@ impl SegmentTally {
                             next_start = table.start(r + 1).unwrap_or(DocId::MAX);
                         }
                         // Not in the table (which the stamp on the saved file rules out): its
-                        // sections are counted, not its place or year.
+                        // sections are counted, not its facet values.
                         None => {
                             run = None;
                             next_start = doc + 1;
@@ -527,53 +460,6 @@ impl SegmentTally {
         }
         end_run(run);
         reports
-    }
-
-    /// Counts the matches by section type from the column, where the facet file has no
-    /// [`DocTypes`](super::ordinals::DocTypes) for the segment. Where every document has a
-    /// value, a block of 64 documents with many matches is decoded at once and a few matches
-    /// are read one by one; otherwise the column is read for a batch of matches at once.
-    fn count_section_types(&mut self) {
-        let Some(column) = self.section_type.as_ref() else {
-            return;
-        };
-        let (map, segment) = (&self.maps.section_type, self.segment);
-        let counts = &mut self.section_types;
-        let mut count = |local: u64| {
-            if let Some(g) = map.global(segment, local) {
-                add_at(counts, g, 1);
-            }
-        };
-        if let ColumnIndex::Full = column.index {
-            let values = &column.values;
-            let rows = u64::from(values.num_vals());
-            let mut block = [0u64; 64];
-            for (i, &word) in self.matched.iter().enumerate() {
-                let start = i as u64 * 64;
-                let len = rows.saturating_sub(start).min(64) as usize;
-                let word = word & (!0u64 >> (64 - len.max(1)));
-                if len == 0 || word == 0 {
-                    continue;
-                }
-                if word.count_ones() >= DENSE_BLOCK {
-                    values.get_range(start, &mut block[..len]);
-                    bits(word).for_each(|b| count(block[b as usize]));
-                } else {
-                    bits(word).for_each(|b| count(values.get_val(start as u32 + b)));
-                }
-            }
-            return;
-        }
-        let mut reads = Reads::default();
-        let mut batch = Vec::with_capacity(CHUNK);
-        let mut read = Vec::with_capacity(CHUNK);
-        let mut docs = documents(&self.matched).peekable();
-        while docs.peek().is_some() {
-            batch.clear();
-            batch.extend(docs.by_ref().take(CHUNK));
-            reads.read(column, &batch, &mut read);
-            read.iter().flatten().for_each(|&t| count(t));
-        }
     }
 }
 
@@ -628,30 +514,31 @@ impl SegmentCollector for SegmentTally {
         if let Some(word) = self.matched.get_mut((doc / 64) as usize) {
             *word |= 1 << (doc % 64);
         }
-        if let Some(&t) = self
-            .types
-            .as_ref()
-            .and_then(|t| t.as_slice().get(doc as usize))
-        {
-            add_at(&mut self.section_types, u32::from(t), 1);
+        if let Some(&t) = self.types.as_slice().get(doc as usize) {
+            add_at(&mut self.sections, u32::from(t), 1);
         }
     }
 
     fn harvest(mut self) -> SegmentFruit {
         let reports = self.count_reports();
-        self.count_section_types();
+        let groups = if self.by.is_empty() {
+            Groups::new()
+        } else {
+            self.count_groups()
+        };
         let mut matches: Vec<Match> = if self.limit.is_some() {
             self.best.into_iter().map(|w| w.0).collect()
         } else {
             self.all
         };
         matches.sort_by(Match::rank);
-        self.counts.add(self.places, self.years);
+        self.counts.add(self.rows);
         SegmentFruit {
             matches,
             total: self.total,
             reports,
-            section_types: self.section_types,
+            sections: self.sections,
+            groups,
         }
     }
 }
@@ -666,7 +553,7 @@ mod tests {
     use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
     use super::*;
-    use crate::search::ordinals::{DocTypes, OrdinalMap};
+    use crate::index::facets::OrdinalMap;
 
     /// One section of a synthetic report.
     struct Section {
@@ -794,22 +681,8 @@ mod tests {
     }
 
     fn tally(index: &Index, query: &dyn Query, limit: Option<usize>) -> (Tally, Arc<FacetMaps>) {
-        tally_with(index, query, limit, true)
-    }
-
-    /// A tally with or without the facet file's section-type bytes ([`DocTypes`]).
-    fn tally_with(
-        index: &Index,
-        query: &dyn Query,
-        limit: Option<usize>,
-        type_bytes: bool,
-    ) -> (Tally, Arc<FacetMaps>) {
         let searcher = index.reader().unwrap().searcher();
-        let mut maps = FacetMaps::build(&searcher).unwrap();
-        if !type_bytes {
-            maps.doc_types = DocTypes::none(searcher.segment_readers().len());
-        }
-        let maps = Arc::new(maps);
+        let maps = Arc::new(FacetMaps::build(&searcher).unwrap());
         let collector = TallyCollector::new(limit, Arc::clone(&maps));
         (searcher.search(query, &collector).unwrap(), maps)
     }
@@ -829,30 +702,26 @@ mod tests {
         let sections = sections();
         let picked = sections.iter().filter(|s| s.picked).count();
         let rare = sections.iter().filter(|s| s.rare).count();
-        assert!(sections.len() > 2 * CHUNK && picked > CHUNK && picked < sections.len() / 2);
+        assert!(picked > 1_000 && picked < sections.len() / 2);
         // Picked: more matches than the reports / SPARSE, so that a segment's reports are walked;
         // rare: fewer, so that each match's report is looked up.
         assert!(picked * SPARSE > 1_500 && rare * SPARSE < 400);
-        // (segments of so many reports, the sections matched, section types from the facet
-        // file's bytes or from the column)
+        // (segments of so many reports, the sections matched)
         let rows = [
-            (1_500, Pick::All, true),
-            (1_500, Pick::Picked, true),
-            (1_500, Pick::Rare, true),
-            (400, Pick::All, true),
-            (400, Pick::Picked, true),
-            (400, Pick::Rare, true),
-            (53, Pick::Picked, true),
-            (53, Pick::Rare, true),
-            (1_500, Pick::All, false),
-            (400, Pick::Picked, false),
-            (53, Pick::Rare, false),
+            (1_500, Pick::All),
+            (1_500, Pick::Picked),
+            (1_500, Pick::Rare),
+            (400, Pick::All),
+            (400, Pick::Picked),
+            (400, Pick::Rare),
+            (53, Pick::Picked),
+            (53, Pick::Rare),
         ];
-        for (per_segment, pick, type_bytes) in rows {
+        for (per_segment, pick) in rows {
             let index = index(&sections, per_segment);
             let query = pick.query(&index);
-            let (got, maps) = tally_with(&index, &*query, Some(10), type_bytes);
-            let case = format!("{per_segment} reports per segment, {pick:?}, bytes {type_bytes}");
+            let (got, maps) = tally(&index, &*query, Some(10));
+            let case = format!("{per_segment} reports per segment, {pick:?}");
             assert_eq!(
                 index.reader().unwrap().searcher().segment_readers().len() as u64,
                 1_500u64.div_ceil(per_segment),
@@ -884,29 +753,36 @@ mod tests {
             }
             assert_eq!(got.total, total, "{case}");
             assert_eq!(got.reports, reports.len(), "{case}");
-            let mut got_towns = Vec::new();
-            let regions = got.regions(&maps, |(t, c, _), n| {
-                let county = if c == NONE { "" } else { maps.county.label(c) };
-                got_towns.push(((maps.town.label(t).to_string(), county.to_string()), n));
-            });
-            assert_eq!(
-                labelled(&maps.county, &regions.counties),
-                counties,
-                "{case}"
-            );
-            assert_eq!(labelled(&maps.level, &regions.levels), levels, "{case}");
-            assert_eq!(
-                labelled(&maps.section_type, &got.section_types),
-                types,
-                "{case}"
-            );
-            let got_years: BTreeMap<u64, u32> = got.years.iter().copied().collect();
+            let counts = got.counts(&maps);
+            let facet = |name: &str| FacetKey::named(name).expect("a facet of the table");
+            let counted =
+                |name: &str| labelled(maps.map(facet(name)), &counts[facet(name).index()]);
+            assert_eq!(counted("county"), counties, "{case}");
+            assert_eq!(counted("level"), levels, "{case}");
+            assert_eq!(counted("section_type"), types, "{case}");
+            let got_years: BTreeMap<u64, u32> = counted("year")
+                .into_iter()
+                .map(|(y, n)| (y.parse().expect("a year"), n))
+                .collect();
             assert_eq!(got_years, years, "{case}");
+            // A town counts by its group: a row of the report table with its county.
+            let (town, county) = (facet("town"), facet("county"));
+            let got_towns: Vec<((String, String), u32)> = nonzero(&counts[town.index()])
+                .map(|(row, n)| {
+                    let name = |f| maps.label(f, row as u32).to_string();
+                    ((name(town), name(county)), n)
+                })
+                .collect();
             let listed = got_towns.len();
             let got_towns: BTreeMap<(String, String), u32> = got_towns.into_iter().collect();
             assert_eq!(listed, got_towns.len(), "each town is listed once: {case}");
             assert_eq!(got_towns, towns, "{case}");
         }
+    }
+
+    /// The counts that are not zero, by where they are.
+    fn nonzero(counts: &[u32]) -> impl Iterator<Item = (usize, u32)> + '_ {
+        counts.iter().copied().enumerate().filter(|&(_, n)| n > 0)
     }
 
     #[test]

@@ -1,53 +1,222 @@
-//! Filter values checked against the index before a search: a value no report has (a typo,
-//! a province the corpus does not cover, a year after the last report) is an error that names
-//! the value and the nearest ones the index has, never a silent "0 sections". Also the filters
-//! as a reader reads them, for the summary line of an empty answer.
+//! Filters, keyed by the facet table ([`FacetKey`]): each facet's values as its option takes
+//! them, checked against the index before a search — a value no report has (a typo, a province
+//! the corpus does not cover, a year after the last report) is an error that names the value
+//! and the nearest ones the index has, never a silent "0 sections" — and turned into the query
+//! clauses that restrict a search. Also the filters as a reader reads them, for the summary
+//! line of an empty answer.
 //!
-//! The values come from the facet maps the search counts with anyway ([`FacetMaps`]): sorted
-//! labels per facet, and the report table's years, so a check costs a binary search per value
+//! The values are checked against the facet maps the search counts with anyway
+//! ([`FacetMaps`]): sorted labels per facet, so a check costs a binary search per value
 //! (regions: one term lookup).
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use tantivy::Searcher;
 use tantivy::Term;
-use tantivy::schema::{Facet, Field};
+use tantivy::query::{
+    BooleanQuery, Occur, Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
+};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Schema};
 
-use super::Filters;
-use super::ordinals::{FacetMaps, OrdinalMap};
+use crate::classify::SectionType;
 use crate::error::{Error, Result};
+use crate::index::facets::{FacetMaps, OrdinalMap};
+use crate::index::schema::{FacetKey, Sidebar, Values};
+use crate::lang::Lang;
+
+/// What a match must have for one facet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FacetFilter {
+    /// One of these values; for a prefix facet, a value that is or starts with one of them.
+    AnyOf(Vec<String>),
+    /// A number in this inclusive range.
+    Range(u64, u64),
+}
+
+/// Restrictions on where and when matches come from, per facet of the table. A value of a
+/// prefix facet matches a value that is or starts with it (`--province 河南` finds 河南省).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    facets: BTreeMap<FacetKey, FacetFilter>,
+    /// `/province/city/…` facet paths.
+    pub regions: Vec<String>,
+}
+
+impl Filters {
+    /// Adds a value of `facet` as its option takes it: trimmed (an empty one adds nothing), a
+    /// vocabulary's name or alias as its name, a range parsed (a second range replaces the first).
+    pub fn add(&mut self, facet: FacetKey, value: &str) -> Result<()> {
+        self.add_in(facet, value, Lang::default())
+    }
+
+    /// [`Filters::add`] with a value a reader of `lang` writes: a section type or level by its
+    /// key or its name in either language (存在的不足, 不足, `shortcomings`), a refusal in `lang`.
+    pub fn add_in(&mut self, facet: FacetKey, value: &str, lang: Lang) -> Result<()> {
+        let value = value.trim();
+        let canonical = match facet.spec().values {
+            _ if value.is_empty() => return Ok(()),
+            Values::Range => {
+                let (from, to) = parse_range(facet.option(), value)?;
+                self.facets.insert(facet, FacetFilter::Range(from, to));
+                return Ok(());
+            }
+            Values::Prefix => value.to_string(),
+            Values::SectionTypes => SectionType::parse_named(value, lang)?.as_str().to_string(),
+            Values::Levels => crate::region::parse_level(value, lang)?
+                .as_str()
+                .to_string(),
+        };
+        let entry = self
+            .facets
+            .entry(facet)
+            .or_insert_with(|| FacetFilter::AnyOf(Vec::new()));
+        if let FacetFilter::AnyOf(values) = entry {
+            values.push(canonical);
+        }
+        Ok(())
+    }
+
+    /// These filters and `value` for the facet named `name` (or its option: `type`).
+    pub fn with(mut self, name: &str, value: &str) -> Result<Filters> {
+        let facet = FacetKey::named(name)
+            .ok_or_else(|| Error::Usage(format!("no facet {name:?} in index_schema/facets.tsv")))?;
+        self.add(facet, value)?;
+        Ok(self)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facets.is_empty() && self.regions.is_empty()
+    }
+
+    /// The active filters as a reader reads them: `湖北省, 2024, shortcomings` ("" for none).
+    pub fn describe(&self) -> String {
+        self.describe_in(Lang::En)
+    }
+
+    /// The active filters as a reader of `lang` reads them: `河南省或湖北省，2020..2023，存在的不足`,
+    /// `河南省 or 湖北省, 2020..2023, shortcomings` — regions, then the facets in the table's
+    /// order; section types and levels by name in Chinese, by key in English (as `--type`
+    /// takes them).
+    pub fn describe_in(&self, lang: Lang) -> String {
+        let or = lang.label("filters.or");
+        let mut parts: Vec<String> = Vec::new();
+        if !self.regions.is_empty() {
+            parts.push(self.regions.join(or));
+        }
+        for (facet, filter) in &self.facets {
+            parts.push(match filter {
+                FacetFilter::AnyOf(values) => {
+                    let name = |v: &'_ str| -> String {
+                        match (lang, facet.spec().values) {
+                            (Lang::Zh, Values::SectionTypes) => lang.section_type(v).into(),
+                            (Lang::Zh, Values::Levels) => lang.level(v).into(),
+                            _ => v.into(),
+                        }
+                    };
+                    let names: Vec<String> = values.iter().map(|v| name(v)).collect();
+                    names.join(or)
+                }
+                FacetFilter::Range(from, to) if from == to => from.to_string(),
+                FacetFilter::Range(0, to) => format!("..{to}"),
+                FacetFilter::Range(from, u64::MAX) => format!("{from}.."),
+                FacetFilter::Range(from, to) => format!("{from}..{to}"),
+            });
+        }
+        parts.join(lang.label("filters.and"))
+    }
+
+    /// The clauses that restrict a search to these filters, on the index's `schema`.
+    pub(crate) fn clauses(
+        &self,
+        schema: &Schema,
+        region: Field,
+    ) -> Result<Vec<(Occur, Box<dyn TantivyQuery>)>> {
+        let mut clauses = Vec::new();
+        let any = |queries: Vec<Box<dyn TantivyQuery>>| -> Box<dyn TantivyQuery> {
+            let any = queries.into_iter().map(|q| (Occur::Should, q)).collect();
+            super::filter(BooleanQuery::new(any))
+        };
+        for (facet, filter) in &self.facets {
+            let field = schema.get_field(&facet.spec().field)?;
+            let query = match filter {
+                FacetFilter::Range(from, to) => super::filter(RangeQuery::new(
+                    Bound::Included(Term::from_field_u64(field, *from)),
+                    Bound::Included(Term::from_field_u64(field, *to)),
+                )),
+                FacetFilter::AnyOf(values) => any(values
+                    .iter()
+                    .map(|v| -> Result<Box<dyn TantivyQuery>> {
+                        Ok(match facet.spec().values {
+                            Values::Prefix => {
+                                let pattern = format!("{}.*", regex::escape(v));
+                                Box::new(RegexQuery::from_pattern(&pattern, field).map_err(
+                                    |e| Error::Usage(format!("filter value {v:?}: {e}")),
+                                )?)
+                            }
+                            _ => Box::new(TermQuery::new(
+                                Term::from_field_text(field, v),
+                                IndexRecordOption::Basic,
+                            )),
+                        })
+                    })
+                    .collect::<Result<_>>()?),
+            };
+            clauses.push((Occur::Must, query));
+        }
+        if !self.regions.is_empty() {
+            let paths = self
+                .regions
+                .iter()
+                .map(|r| -> Result<Box<dyn TantivyQuery>> {
+                    let facet = Facet::from_text(r).map_err(|_| {
+                        Error::Usage(format!("--region {r:?}: write a path like /河南省/商丘市"))
+                    })?;
+                    let term = Term::from_facet(region, &facet);
+                    Ok(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+                })
+                .collect::<Result<_>>()?;
+            clauses.push((Occur::Must, any(paths)));
+        }
+        Ok(clauses)
+    }
+}
+
+/// Parses `2023` or `2020..2023` (either end may be left open: `2020..`, `..2023`), the value
+/// of the range option `option`.
+pub fn parse_range(option: &str, text: &str) -> Result<(u64, u64)> {
+    let bad = || {
+        Error::Usage(format!(
+            "--{option} {text:?}: write a year (2023) or a range (2020..2023)"
+        ))
+    };
+    let year = |s: &str| -> Result<Option<u64>> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse::<u64>().map(Some).map_err(|_| bad())
+    };
+    match text.split_once("..") {
+        Some((from, to)) => {
+            let from = year(from)?.unwrap_or(0);
+            let to = year(to)?.unwrap_or(u64::MAX);
+            if from > to {
+                return Err(Error::Usage(format!(
+                    "--{option} {text:?}: the range is empty ({from} > {to})"
+                )));
+            }
+            Ok((from, to))
+        }
+        None => {
+            let y = year(text)?.ok_or_else(bad)?;
+            Ok((y, y))
+        }
+    }
+}
 
 /// How many of the index's values an error lists.
 const NEAREST: usize = 5;
-
-impl Filters {
-    /// The active filters as a reader reads them: `湖北省, 2024, shortcomings` ("" for none).
-    pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        for values in [
-            &self.towns,
-            &self.counties,
-            &self.cities,
-            &self.provinces,
-            &self.regions,
-        ] {
-            if !values.is_empty() {
-                parts.push(values.join(" or "));
-            }
-        }
-        match self.years {
-            Some((from, to)) if from == to => parts.push(from.to_string()),
-            Some((0, to)) => parts.push(format!("..{to}")),
-            Some((from, u64::MAX)) => parts.push(format!("{from}..")),
-            Some((from, to)) => parts.push(format!("{from}..{to}")),
-            None => {}
-        }
-        let names = |names: Vec<&str>| (!names.is_empty()).then(|| names.join(" or "));
-        parts.extend(names(
-            self.section_types.iter().map(|t| t.as_str()).collect(),
-        ));
-        parts.extend(names(self.levels.iter().map(|l| l.as_str()).collect()));
-        parts.join(", ")
-    }
-}
 
 /// Every filter value matches something in the index, or a usage error naming the option, the
 /// value and the nearest values the index has (`--province "火星" matches no report in the
@@ -58,17 +227,37 @@ pub(crate) fn check(
     searcher: &Searcher,
     region: Field,
 ) -> Result<()> {
-    for (option, values, map) in [
-        ("town", &filters.towns, &maps.town),
-        ("county", &filters.counties, &maps.county),
-        ("city", &filters.cities, &maps.city),
-        ("province", &filters.provinces, &maps.province),
-    ] {
-        for value in values {
-            // The search matches a place whose name is or starts with the value.
-            let value = value.trim();
-            if !has_prefix(map, value) {
-                return Err(no_match(option, value, &nearest(value, labels(map))));
+    for (&facet, filter) in &filters.facets {
+        let (option, map) = (facet.option(), maps.map(facet));
+        match (filter, facet.spec().values) {
+            (FacetFilter::Range(from, to), _) => {
+                let numbers: Vec<u64> = labels(map).filter_map(|l| l.parse().ok()).collect();
+                if !numbers.iter().any(|y| (from..=to).contains(&y)) {
+                    let mut near = numbers.clone();
+                    // Nearest to the range: by distance to its closer end.
+                    near.sort_by_key(|&y| (from.saturating_sub(y)).max(y.saturating_sub(*to)));
+                    near.truncate(NEAREST);
+                    near.sort_unstable();
+                    let shown = Filters {
+                        facets: BTreeMap::from([(facet, filter.clone())]),
+                        ..Filters::default()
+                    }
+                    .describe();
+                    let near: Vec<String> = near.iter().map(u64::to_string).collect();
+                    return Err(no_match(option, &shown, &near));
+                }
+            }
+            (FacetFilter::AnyOf(values), Values::Prefix) => {
+                // The search matches a value that is or starts with the one asked for.
+                if let Some(value) = values.iter().find(|v| !has_prefix(map, v)) {
+                    return Err(no_match(option, value, &nearest(value, labels(map))));
+                }
+            }
+            (FacetFilter::AnyOf(values), _) => {
+                if let Some(value) = values.iter().find(|v| !labels(map).any(|l| l == *v)) {
+                    let all: Vec<String> = labels(map).map(String::from).collect();
+                    return Err(no_match(option, value, &all));
+                }
             }
         }
     }
@@ -78,45 +267,21 @@ pub(crate) fn check(
             .map(|facet| Term::from_facet(region, &facet))
             .is_some_and(|term| searcher.doc_freq(&term).is_ok_and(|n| n > 0));
         if !found {
-            // Where a path goes wrong is most often its province.
+            // Where a path goes wrong is most often its first part (the province).
             let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-            let provinces: Vec<String> = nearest(first, labels(&maps.province))
+            let top = FacetKey::all()
+                .filter_map(|f| match f.spec().sidebar {
+                    Sidebar::Region(n) => Some((n, f)),
+                    _ => None,
+                })
+                .min();
+            let tops: Vec<String> = top
+                .map(|(_, f)| nearest(first, labels(maps.map(f))))
+                .unwrap_or_default()
                 .into_iter()
                 .map(|p| format!("/{p}"))
                 .collect();
-            return Err(no_match("region", path, &provinces));
-        }
-    }
-    if let Some((from, to)) = filters.years {
-        let years: Vec<u64> = (0..maps.reports.years())
-            .filter_map(|y| maps.reports.year(y))
-            .collect();
-        if !years.iter().any(|y| (from..=to).contains(y)) {
-            let mut near = years.clone();
-            // Nearest to the range: by distance to its closer end.
-            near.sort_by_key(|&y| (from.saturating_sub(y)).max(y.saturating_sub(to)));
-            near.truncate(NEAREST);
-            near.sort_unstable();
-            let shown = Filters {
-                years: filters.years,
-                ..Filters::default()
-            }
-            .describe();
-            let near: Vec<String> = near.iter().map(u64::to_string).collect();
-            return Err(no_match("year", &shown, &near));
-        }
-    }
-    let types = filters.section_types.iter().map(|t| t.as_str());
-    let levels = filters.levels.iter().map(|l| l.as_str());
-    for (option, values, map) in [
-        ("type", types.collect::<Vec<_>>(), &maps.section_type),
-        ("level", levels.collect::<Vec<_>>(), &maps.level),
-    ] {
-        for value in values {
-            if !labels(map).any(|label| label == value) {
-                let all: Vec<String> = labels(map).map(String::from).collect();
-                return Err(no_match(option, value, &all));
-            }
+            return Err(no_match("region", path, &tops));
         }
     }
     Ok(())
@@ -209,7 +374,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::SectionType;
 
     #[test]
     fn nearest_values_start_with_the_value_then_differ_least() {
@@ -254,28 +418,46 @@ mod tests {
 
     #[test]
     fn filters_read_as_a_phrase() {
-        let rows = [
-            (Filters::default(), ""),
+        // (option and value pairs, the phrase)
+        let rows: [(&[(&str, &str)], &str); 4] = [
+            (&[], ""),
+            (&[("province", "湖北省"), ("year", "2024")], "湖北省, 2024"),
             (
-                Filters {
-                    provinces: vec!["湖北省".into()],
-                    years: Some((2024, 2024)),
-                    ..Filters::default()
-                },
-                "湖北省, 2024",
-            ),
-            (
-                Filters {
-                    towns: vec!["上桥".into(), "保安".into()],
-                    years: Some((2020, u64::MAX)),
-                    section_types: vec![SectionType::Shortcomings],
-                    ..Filters::default()
-                },
+                &[
+                    ("town", "上桥"),
+                    ("town", "保安"),
+                    ("year", "2020.."),
+                    ("type", "shortcomings"),
+                ],
                 "上桥 or 保安, 2020.., shortcomings",
             ),
+            (
+                &[("issuer", " 睢县司法局 "), ("level", "department")],
+                "department, 睢县司法局",
+            ),
         ];
-        for (filters, expected) in rows {
-            assert_eq!(filters.describe(), expected, "{filters:?}");
+        for (pairs, expected) in rows {
+            let mut filters = Filters::default();
+            for (name, value) in pairs {
+                filters = filters.with(name, value).expect("a valid filter");
+            }
+            assert_eq!(filters.describe(), expected, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn year_ranges() {
+        let rows = [
+            ("2023", Some((2023, 2023))),
+            ("2020..2023", Some((2020, 2023))),
+            ("2020..", Some((2020, u64::MAX))),
+            ("..2023", Some((0, 2023))),
+            ("2023..2020", None),
+            ("二〇二三", None),
+            ("", None),
+        ];
+        for (text, expected) in rows {
+            assert_eq!(parse_range("year", text).ok(), expected, "--year {text:?}");
         }
     }
 }

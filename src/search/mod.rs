@@ -10,13 +10,11 @@
 
 pub mod collector;
 mod filters;
-pub(crate) mod ordinals;
 pub mod query;
 pub mod stats;
 mod steady;
 
 use std::collections::HashSet;
-use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -24,89 +22,26 @@ use serde::Serialize;
 use tantivy::columnar::StrColumn;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
-    Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
+    Query as TantivyQuery, RegexQuery, TermQuery,
 };
-use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term};
 
-use crate::classify::SectionType;
 use crate::error::{Error, Result};
 use crate::heading::point_ordinal_at;
+use crate::index::facets::{FacetMaps, NONE};
+pub use crate::index::schema::FacetKey;
+use crate::index::schema::Order;
 use crate::index::tokenizer::covering_grams;
 use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
-use crate::region::Level;
 use crate::report::ReportMeta;
 use crate::sections::{MAX_SHOWN_BYTES, MAX_SHOWN_POINTS};
-use collector::{Match, NONE, Tally, TallyCollector};
-pub use filters::did_you_mean;
-use ordinals::{FacetMaps, OrdinalMap};
+use collector::{Match, Tally, TallyCollector};
+pub use filters::{FacetFilter, Filters, did_you_mean, parse_range};
 pub use query::{Query, parse};
-use stats::GroupCollector;
 pub use stats::{Dimension, StatsRow, StatsTable};
 use steady::SteadySeek;
-
-/// Restrictions on where and when matches come from. Empty lists restrict nothing; a value
-/// matches a place whose name is or starts with it (`--province 河南` finds 河南省).
-#[derive(Debug, Clone, Default)]
-pub struct Filters {
-    pub towns: Vec<String>,
-    pub counties: Vec<String>,
-    pub cities: Vec<String>,
-    pub provinces: Vec<String>,
-    /// `/province/city/…` facet paths.
-    pub regions: Vec<String>,
-    /// Inclusive year range.
-    pub years: Option<(u64, u64)>,
-    pub section_types: Vec<SectionType>,
-    /// What kind of body issued the report (any of these).
-    pub levels: Vec<Level>,
-}
-
-impl Filters {
-    pub fn is_empty(&self) -> bool {
-        self.towns.is_empty()
-            && self.counties.is_empty()
-            && self.cities.is_empty()
-            && self.provinces.is_empty()
-            && self.regions.is_empty()
-            && self.years.is_none()
-            && self.section_types.is_empty()
-            && self.levels.is_empty()
-    }
-}
-
-/// Parses `2023` or `2020..2023` (either end may be left open: `2020..`, `..2023`).
-pub fn parse_years(text: &str) -> Result<(u64, u64)> {
-    let bad = || {
-        Error::Usage(format!(
-            "--year {text:?}: write a year (2023) or a range (2020..2023)"
-        ))
-    };
-    let year = |s: &str| -> Result<Option<u64>> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Ok(None);
-        }
-        s.parse::<u64>().map(Some).map_err(|_| bad())
-    };
-    match text.split_once("..") {
-        Some((from, to)) => {
-            let from = year(from)?.unwrap_or(0);
-            let to = year(to)?.unwrap_or(u64::MAX);
-            if from > to {
-                return Err(Error::Usage(format!(
-                    "--year {text:?}: the range is empty ({from} > {to})"
-                )));
-            }
-            Ok((from, to))
-        }
-        None => {
-            let y = year(text)?.ok_or_else(bad)?;
-            Ok((y, y))
-        }
-    }
-}
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -151,42 +86,79 @@ pub struct Hit {
 }
 
 /// A facet value and the number of matching sections that have it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FacetCount {
     pub value: String,
     pub count: usize,
-    /// For towns: the county and province that tell same-named towns apart.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub county: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub province: Option<String>,
+    /// For a facet with parents (towns): the parents' values that tell same-named values apart
+    /// (the county and province), those that are known.
+    pub parents: Vec<(FacetKey, String)>,
+}
+
+impl FacetCount {
+    /// The value of the parent facet named `name`, if known.
+    pub fn parent(&self, name: &str) -> Option<&str> {
+        self.parents
+            .iter()
+            .find(|(f, _)| f.name() == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Serialize for FacetCount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2 + self.parents.len()))?;
+        map.serialize_entry("value", &self.value)?;
+        map.serialize_entry("count", &self.count)?;
+        for (facet, value) in &self.parents {
+            map.serialize_entry(facet.name(), value)?;
+        }
+        map.end()
+    }
+}
+
+/// Something kept per facet, in the table's order; JSON: an object keyed by facet name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerFacet<T>(Vec<(FacetKey, T)>);
+
+impl<T> PerFacet<T> {
+    /// The entry of the facet named `name`, if the table has it.
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.0
+            .iter()
+            .find(|(f, _)| f.name() == name)
+            .map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FacetKey, &T)> {
+        self.0.iter().map(|(f, v)| (*f, v))
+    }
+}
+
+impl<T> std::ops::Index<&str> for PerFacet<T> {
+    type Output = T;
+
+    fn index(&self, name: &str) -> &T {
+        self.get(name)
+            .unwrap_or_else(|| panic!("no facet {name:?} in index_schema/facets.tsv"))
+    }
+}
+
+impl<T: Serialize> Serialize for PerFacet<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(f, v)| (f.name(), v)))
+    }
 }
 
 /// Facet counts over all matching sections: for each facet, the values with the largest
-/// counts (at most the request's `facet_limit`), ties in value order; years in year order.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Facets {
-    pub town: Vec<FacetCount>,
-    pub province: Vec<FacetCount>,
-    pub city: Vec<FacetCount>,
-    pub county: Vec<FacetCount>,
-    pub year: Vec<FacetCount>,
-    pub section_type: Vec<FacetCount>,
-    pub level: Vec<FacetCount>,
-}
+/// counts (at most the request's `facet_limit`), ties in value order; a facet ordered by value
+/// (years) in value order.
+pub type Facets = PerFacet<Vec<FacetCount>>;
 
 /// How many distinct values each facet has among all matches (the lists in [`Facets`] may
 /// show fewer).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct FacetSizes {
-    pub town: usize,
-    pub province: usize,
-    pub city: usize,
-    pub county: usize,
-    pub year: usize,
-    pub section_type: usize,
-    pub level: usize,
-}
+pub type FacetSizes = PerFacet<usize>;
 
 /// The answer to a [`SearchRequest`].
 #[derive(Debug, Clone)]
@@ -449,7 +421,7 @@ impl Engine {
         }
         enum Made {
             Facets(Facets, FacetSizes),
-            Hit(Hit),
+            Hit(Box<Hit>),
         }
         let page = tally.matches.len().min(HIT_RUN);
         let parts =
@@ -461,7 +433,9 @@ impl Engine {
                         let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
                         Ok(Made::Facets(facets, sizes))
                     }
-                    Part::Hit(m) => self.hit(&searcher, &maps, m, under).map(Made::Hit),
+                    Part::Hit(m) => self
+                        .hit(&searcher, &maps, m, under)
+                        .map(|h| Made::Hit(Box::new(h))),
                 })
             },
             parts,
@@ -471,7 +445,7 @@ impl Engine {
         for made in made {
             match made? {
                 Made::Facets(facets, sizes) => counted = Some((facets, sizes)),
-                Made::Hit(hit) => first.push(hit),
+                Made::Hit(hit) => first.push(*hit),
             }
         }
         let (facets, facet_sizes) = counted.ok_or_else(|| {
@@ -599,20 +573,19 @@ impl Engine {
     fn stats_unguarded(&self, request: &StatsRequest) -> Result<StatsTable> {
         self.check_filters(&request.filters)?;
         let searcher = self.reader.searcher();
-        let collector = GroupCollector {
-            by: request.by.clone(),
+        let maps = self.facet_maps(&searcher)?;
+        // The same collector and report table as a search's facet counts: one counting engine.
+        let count = |query: &Query| -> Result<Tally> {
+            let collector = TallyCollector::grouped(Arc::clone(&maps), &request.by);
+            Ok(searcher.search(&*self.build(query, &request.filters)?, &collector)?)
         };
-        let population =
-            searcher.search(&*self.build(&Query::All, &request.filters)?, &collector)?;
+        let population = count(&Query::All)?;
         let matched = request
             .queries
             .iter()
-            .map(|(text, query)| {
-                let groups = searcher.search(&*self.build(query, &request.filters)?, &collector)?;
-                Ok((text.clone(), groups))
-            })
+            .map(|(text, query)| Ok((text.clone(), count(query)?)))
             .collect::<Result<Vec<_>>>()?;
-        Ok(StatsTable::new(request.by.clone(), matched, &population))
+        Ok(StatsTable::new(&request.by, &matched, &population, &maps))
     }
 
     /// The tantivy query for a parsed query with filters.
@@ -622,82 +595,8 @@ impl Engine {
             return Ok(main);
         }
         let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = vec![(Occur::Must, main)];
-        let f = &self.handle.fields;
-        for (values, field) in [
-            (&filters.towns, f.town),
-            (&filters.counties, f.county),
-            (&filters.cities, f.city),
-            (&filters.provinces, f.province),
-        ] {
-            if values.is_empty() {
-                continue;
-            }
-            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = values
-                .iter()
-                .map(|v| {
-                    let pattern = format!("{}.*", regex::escape(v.trim()));
-                    RegexQuery::from_pattern(&pattern, field)
-                        .map(|q| (Occur::Should, Box::new(q) as Box<dyn TantivyQuery>))
-                        .map_err(|e| Error::Usage(format!("filter value {v:?}: {e}")))
-                })
-                .collect::<Result<_>>()?;
-            clauses.push((Occur::Must, filter(BooleanQuery::new(any))));
-        }
-        if !filters.regions.is_empty() {
-            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = filters
-                .regions
-                .iter()
-                .map(|r| {
-                    let facet = Facet::from_text(r).map_err(|_| {
-                        Error::Usage(format!("--region {r:?}: write a path like /河南省/商丘市"))
-                    })?;
-                    let term = Term::from_facet(f.region, &facet);
-                    Ok((
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-                            as Box<dyn TantivyQuery>,
-                    ))
-                })
-                .collect::<Result<_>>()?;
-            clauses.push((Occur::Must, filter(BooleanQuery::new(any))));
-        }
-        if let Some((from, to)) = filters.years {
-            let range = RangeQuery::new(
-                Bound::Included(Term::from_field_u64(f.year, from)),
-                Bound::Included(Term::from_field_u64(f.year, to)),
-            );
-            clauses.push((Occur::Must, filter(range)));
-        }
-        for (values, field) in [
-            (
-                filters.section_types.iter().map(|t| t.as_str()).collect(),
-                f.section_type,
-            ),
-            (
-                filters
-                    .levels
-                    .iter()
-                    .map(|l| l.as_str())
-                    .collect::<Vec<_>>(),
-                f.level,
-            ),
-        ] {
-            if values.is_empty() {
-                continue;
-            }
-            let any: Vec<(Occur, Box<dyn TantivyQuery>)> = values
-                .into_iter()
-                .map(|value| {
-                    let term = Term::from_field_text(field, value);
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-                            as Box<dyn TantivyQuery>,
-                    )
-                })
-                .collect();
-            clauses.push((Occur::Must, filter(BooleanQuery::new(any))));
-        }
+        let schema = self.handle.index.schema();
+        clauses.extend(filters.clauses(&schema, self.handle.fields.region)?);
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
@@ -829,9 +728,9 @@ impl Engine {
         }
         Ok(Hit {
             meta,
-            section_type: m
-                .section_type
-                .map(|g| maps.section_type.label(g).to_string())
+            section_type: FacetKey::of_sections()
+                .zip(m.section_type)
+                .map(|(f, g)| maps.map(f).label(g).to_string())
                 .unwrap_or_default(),
             headings,
             line: m.line,
@@ -846,24 +745,25 @@ impl Engine {
     fn report_meta(&self, searcher: &Searcher, maps: &FacetMaps, m: &Match) -> Result<ReportMeta> {
         let columns = self.hit_columns(searcher, m)?;
         let doc_id = m.address.doc_id;
-        let (place, year) = maps.reports.report(m.address.segment_ord, doc_id);
-        let label = |map: &OrdinalMap, ord: Option<u32>| {
-            Some(map.label(ord?))
+        // The report's facet values, from its row of the report table.
+        let row = maps.reports.report(m.address.segment_ord, doc_id);
+        let facet = |name: &str| -> Option<String> {
+            Some(maps.label(FacetKey::named(name)?, row?))
                 .filter(|l| !l.is_empty())
                 .map(String::from)
         };
         Ok(ReportMeta {
             file: column_text(&columns.file, doc_id)?.unwrap_or_default(),
             title: column_text(&columns.title, doc_id)?,
-            town: label(&maps.town, place.map(|p| p.town)),
-            county: label(&maps.county, place.map(|p| p.county)),
-            city: label(&maps.city, place.map(|p| p.city)),
-            province: label(&maps.province, place.map(|p| p.province)),
-            level: place
-                .and_then(|p| maps.level.label(p.level).parse().ok())
+            town: facet("town"),
+            county: facet("county"),
+            city: facet("city"),
+            province: facet("province"),
+            level: facet("level")
+                .and_then(|l| l.parse().ok())
                 .unwrap_or_default(),
-            year,
-            issuer: column_text(&columns.issuer, doc_id)?,
+            year: facet("year").and_then(|y| y.parse().ok()),
+            issuer: facet("issuer"),
             published: column_text(&columns.published, doc_id)?,
         })
     }
@@ -957,12 +857,11 @@ fn is_heading_only(text: &str, headings: &[String]) -> bool {
     }
 }
 
-/// The columns of one segment that a hit's report metadata is read from (its place and year
+/// The columns of one segment that a hit's report metadata is read from (its facet values
 /// come from the report table, its section type and line from the collector).
 struct SegmentColumns {
     file: Option<StrColumn>,
     title: Option<StrColumn>,
-    issuer: Option<StrColumn>,
     published: Option<StrColumn>,
 }
 
@@ -972,7 +871,6 @@ impl SegmentColumns {
         Ok(SegmentColumns {
             file: fast.str("file")?,
             title: fast.str("title")?,
-            issuer: fast.str("issuer")?,
             published: fast.str("published")?,
         })
     }
@@ -1038,187 +936,75 @@ fn filter(q: impl TantivyQuery) -> Box<dyn TantivyQuery> {
 
 /// The listed values of every facet, and how many each has.
 fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, FacetSizes) {
-    let label = |map: &OrdinalMap, ord: u32| -> Option<String> {
-        Some(map.label(ord))
-            .filter(|l| ord != NONE && !l.is_empty())
-            .map(String::from)
-    };
-    // Largest count first, then by value: global ordinals are in value order.
-    let known = |ord: u32| (ord != NONE).then_some(ord);
-    let mut towns = Top::new(limit, |&((t, c, p), n): &((u32, u32, u32), u32)| {
-        (std::cmp::Reverse(n), t, known(c), known(p))
-    });
-    // Most towns have fewer sections than the last one kept: they are counted, not compared.
-    let mut least_kept = 0;
-    let regions = tally.regions(maps, |town, n| {
-        if !maps.town.has_label(town.0) {
-            return;
+    let counts = tally.counts(maps);
+    let mut lists = Vec::new();
+    let mut sizes = Vec::new();
+    for f in FacetKey::all() {
+        let parents = f.parents();
+        let reports = &maps.reports;
+        let own = reports.column(f);
+        let of_parents: Vec<Option<usize>> = parents.iter().map(|&p| reports.column(p)).collect();
+        // A value's global ordinal: the value itself, or for a facet with parents its row's.
+        let ordinal = |v: u32| match parents {
+            [] => Some(v),
+            _ => reports.at(v, own?),
+        };
+        let map = maps.map(f);
+        // Largest count first, then by value: global ordinals are in value order, a parent's
+        // after the value's own (a missing parent first). The key is made once per value.
+        let nonzero = counts[f.index()].iter().enumerate().filter_map(|(v, &n)| {
+            let g = ordinal(v as u32).filter(|&g| n > 0 && map.has_label(g))?;
+            let mut key = [g, 0, 0, 0];
+            for (k, at) in key[1..].iter_mut().zip(&of_parents) {
+                *k = at
+                    .and_then(|at| reports.at(v as u32, at))
+                    .unwrap_or(NONE)
+                    .wrapping_add(1);
+            }
+            Some(((std::cmp::Reverse(n), key), v as u32))
+        });
+        let (kept, size) = top(nonzero, limit, |&(key, _)| key);
+        let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|((n, _), v)| (v, n.0)).collect();
+        if f.spec().order == Order::Value {
+            kept.sort_unstable_by_key(|&(v, _)| ordinal(v));
         }
-        if n < least_kept {
-            towns.pass();
-            return;
-        }
-        towns.offer((town, n));
-        least_kept = towns.worst().map_or(0, |&(_, worst)| worst);
-    });
-    let (towns, town_size) = towns.finish();
-    let town = towns
-        .into_iter()
-        .map(|((t, c, p), n)| FacetCount {
-            value: maps.town.label(t).to_string(),
-            count: n as usize,
-            county: label(&maps.county, c),
-            province: label(&maps.province, p),
-        })
-        .collect();
-    let plain = |map: &OrdinalMap, counts: &[u32]| -> (Vec<FacetCount>, usize) {
-        let nonzero = counts
-            .iter()
-            .enumerate()
-            .filter(|&(g, &n)| n > 0 && map.has_label(g as u32))
-            .map(|(g, &n)| (g as u32, n));
-        let (kept, size) = top(nonzero, limit, |&(g, n)| (std::cmp::Reverse(n), g));
         let list = kept
             .into_iter()
-            .map(|(g, n)| plain_facet(map.label(g).to_string(), n as usize))
+            .map(|(v, n)| FacetCount {
+                value: ordinal(v).map_or("", |g| map.label(g)).to_string(),
+                count: n as usize,
+                parents: parents
+                    .iter()
+                    .map(|&p| (p, maps.label(p, v).to_string()))
+                    .filter(|(_, l)| !l.is_empty())
+                    .collect(),
+            })
             .collect();
-        (list, size)
-    };
-    let (province, province_size) = plain(&maps.province, &regions.provinces);
-    let (city, city_size) = plain(&maps.city, &regions.cities);
-    let (county, county_size) = plain(&maps.county, &regions.counties);
-    let (section_type, section_type_size) = plain(&maps.section_type, &tally.section_types);
-    let (level, level_size) = plain(&maps.level, &regions.levels);
-    let (mut years, _) = top(tally.years.iter().copied(), limit, |&(y, n)| {
-        (std::cmp::Reverse(n), y)
-    });
-    years.sort_unstable();
-    let year = years
-        .into_iter()
-        .map(|(y, n)| plain_facet(y.to_string(), n as usize))
-        .collect();
-    let sizes = FacetSizes {
-        town: town_size,
-        province: province_size,
-        city: city_size,
-        county: county_size,
-        year: tally.years.len(),
-        section_type: section_type_size,
-        level: level_size,
-    };
-    (
-        Facets {
-            town,
-            province,
-            city,
-            county,
-            year,
-            section_type,
-            level,
-        },
-        sizes,
-    )
+        lists.push((f, list));
+        sizes.push((f, size));
+    }
+    (PerFacet(lists), PerFacet(sizes))
 }
 
 /// The `limit` least items by `key` (all when None), sorted by it, and how many items there
-/// were.
+/// were. Only the head is sorted: a facet of thousands of towns lists a hundred.
 fn top<T, K: Ord>(
     items: impl Iterator<Item = T>,
     limit: Option<usize>,
     key: impl Fn(&T) -> K,
 ) -> (Vec<T>, usize) {
-    let mut top = Top::new(limit, key);
-    items.for_each(|item| top.offer(item));
-    top.finish()
-}
-
-/// The `limit` least items offered, by `key` (all when None). The items are looked at one by
-/// one, the kept ones in a heap whose top is the worst: a facet of thousands of towns is never
-/// gathered into a list to pick a hundred from.
-struct Top<T, K, F> {
-    limit: Option<usize>,
-    key: F,
-    kept: std::collections::BinaryHeap<Keyed<K, T>>,
-    offered: usize,
-}
-
-/// An item ordered by its key alone.
-struct Keyed<K, T>(K, T);
-
-impl<K: Ord, T> PartialEq for Keyed<K, T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-impl<K: Ord, T> Eq for Keyed<K, T> {}
-impl<K: Ord, T> PartialOrd for Keyed<K, T> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<K: Ord, T> Ord for Keyed<K, T> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.cmp(&other.0)
-    }
-}
-
-impl<T, K: Ord, F: Fn(&T) -> K> Top<T, K, F> {
-    fn new(limit: Option<usize>, key: F) -> Self {
-        Top {
-            limit,
-            key,
-            kept: std::collections::BinaryHeap::with_capacity(limit.unwrap_or(0)),
-            offered: 0,
+    let mut all: Vec<T> = items.collect();
+    let offered = all.len();
+    match limit {
+        Some(0) => all.clear(),
+        Some(limit) if limit < offered => {
+            all.select_nth_unstable_by_key(limit - 1, &key);
+            all.truncate(limit);
         }
+        _ => {}
     }
-
-    fn offer(&mut self, item: T) {
-        self.offered += 1;
-        if self.limit.is_none_or(|limit| self.kept.len() < limit) {
-            self.kept.push(Keyed((self.key)(&item), item));
-            return;
-        }
-        let Some(mut worst) = self.kept.peek_mut() else {
-            return;
-        };
-        let k = (self.key)(&item);
-        if k < worst.0 {
-            *worst = Keyed(k, item);
-        }
-    }
-
-    /// Counts an item that the caller knows ranks after the worst kept one.
-    fn pass(&mut self) {
-        self.offered += 1;
-    }
-
-    /// The worst kept item, once `limit` are kept.
-    fn worst(&self) -> Option<&T> {
-        self.limit
-            .is_some_and(|limit| self.kept.len() >= limit)
-            .then(|| self.kept.peek().map(|k| &k.1))
-            .flatten()
-    }
-
-    /// The kept items in key order, and how many were offered.
-    fn finish(self) -> (Vec<T>, usize) {
-        let list = self
-            .kept
-            .into_sorted_vec()
-            .into_iter()
-            .map(|k| k.1)
-            .collect();
-        (list, self.offered)
-    }
-}
-
-fn plain_facet(value: String, count: usize) -> FacetCount {
-    FacetCount {
-        value,
-        count,
-        county: None,
-        province: None,
-    }
+    all.sort_unstable_by_key(key);
+    (all, offered)
 }
 
 #[cfg(test)]
@@ -1314,22 +1100,6 @@ mod tests {
         ];
         for (text, headings, expected) in rows {
             assert_eq!(is_heading_only(text, &headings), expected, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn year_ranges() {
-        let rows = [
-            ("2023", Some((2023, 2023))),
-            ("2020..2023", Some((2020, 2023))),
-            ("2020..", Some((2020, u64::MAX))),
-            ("..2023", Some((0, 2023))),
-            ("2023..2020", None),
-            ("二〇二三", None),
-            ("", None),
-        ];
-        for (text, expected) in rows {
-            assert_eq!(parse_years(text).ok(), expected, "--year {text:?}");
         }
     }
 }

@@ -1,81 +1,42 @@
-//! Counts and trends: for each group of reports — by year, province, city, county, town,
-//! section type or level, or a pair of these — how many reports match a query, how many reports the
-//! group has, their share, and how many sections match. The share is what makes groups of
-//! different sizes comparable ("62% of Henan towns' 2023 reports mention 法律顾问").
+//! Counts and trends: for each group of reports — by any facet of `index_schema/facets.tsv`
+//! (year, province, city, county, town, section type, level, issuer…), or a pair of them — how
+//! many reports match a query, how many reports the group has, their share, and how many
+//! sections match. The share is what makes groups of different sizes comparable ("62% of Henan
+//! towns' 2023 reports mention 法律顾问").
 //!
-//! Both counts are read from fast fields in one pass each: one over the matches, one over
-//! every section the filters allow (the denominators).
+//! Both counts come from the search's own counting ([`TallyCollector::grouped`]): the same
+//! report table and ordinals, one pass over the matches and one over every section the filters
+//! allow (the denominators). A group is a facet value as the search's facet counts it (a town
+//! with its county and province).
+//!
+//! [`TallyCollector::grouped`]: super::collector::TallyCollector::grouped
 
-use std::collections::{HashMap, HashSet};
-use std::str::FromStr;
+use std::cmp::Reverse;
 
 use serde::Serialize;
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::collector::first;
+use super::collector::Tally;
 use crate::error::{Error, Result};
+use crate::index::facets::{FacetMaps, NONE};
+use crate::index::schema::{FacetKey, Order, Scope};
 
-/// What reports are grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dimension {
-    Year,
-    Province,
-    City,
-    County,
-    /// A town, told apart from same-named towns by its county: 保安镇（江夏区）.
-    Town,
-    SectionType,
-    /// What kind of body issued the report: town, county, department or other.
-    Level,
-}
+/// What reports are grouped by: a facet.
+pub type Dimension = FacetKey;
 
-impl Dimension {
-    pub const ALL: [Dimension; 7] = [
-        Dimension::Year,
-        Dimension::Province,
-        Dimension::City,
-        Dimension::County,
-        Dimension::Town,
-        Dimension::SectionType,
-        Dimension::Level,
-    ];
+/// The most dimensions one table groups by.
+pub const MAX_BY: usize = 2;
 
-    /// The most dimensions one table groups by.
-    pub const MAX: usize = 2;
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dimension::Year => "year",
-            Dimension::Province => "province",
-            Dimension::City => "city",
-            Dimension::County => "county",
-            Dimension::Town => "town",
-            Dimension::SectionType => "section_type",
-            Dimension::Level => "level",
-        }
-    }
-
-    /// The column heading in Chinese, for charts and spreadsheets.
-    pub fn label(self) -> &'static str {
-        match self {
-            Dimension::Year => "年份",
-            Dimension::Province => "省份",
-            Dimension::City => "地市",
-            Dimension::County => "区县",
-            Dimension::Town => "乡镇街道",
-            Dimension::SectionType => "章节类型",
-            Dimension::Level => "发布主体",
-        }
-    }
-
-    /// `year`, `year,province`: one or two distinct dimensions.
-    pub fn parse_list(text: &str) -> Result<Vec<Dimension>> {
+impl FacetKey {
+    /// `year`, `year,province`: one or two distinct facets (`type` for section_type).
+    pub fn parse_list(text: &str) -> Result<Vec<FacetKey>> {
         let mut dims = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let dim: Dimension = part.parse()?;
+            let dim = FacetKey::named(part).ok_or_else(|| {
+                Error::Usage(format!(
+                    "cannot group by {part:?}; choose from {}",
+                    FacetKey::names()
+                ))
+            })?;
             if dims.contains(&dim) {
                 return Err(Error::Usage(format!(
                     "--by {text:?}: {part} is named twice"
@@ -83,35 +44,19 @@ impl Dimension {
             }
             dims.push(dim);
         }
-        if dims.is_empty() || dims.len() > Dimension::MAX {
+        if dims.is_empty() || dims.len() > MAX_BY {
             return Err(Error::Usage(format!(
                 "--by {text:?}: name one or two of {}, e.g. --by year,province",
-                Dimension::names()
+                FacetKey::names()
             )));
         }
         Ok(dims)
     }
 
-    fn names() -> String {
-        let names: Vec<&str> = Dimension::ALL.iter().map(|d| d.as_str()).collect();
+    /// Every facet's name, as a list to choose from.
+    pub fn names() -> String {
+        let names: Vec<&str> = FacetKey::all().map(FacetKey::name).collect();
         names.join(", ")
-    }
-}
-
-impl FromStr for Dimension {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Dimension> {
-        let s = if s == "type" { "section_type" } else { s };
-        Dimension::ALL
-            .into_iter()
-            .find(|d| d.as_str() == s)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "cannot group by {s:?}; choose from {}",
-                    Dimension::names()
-                ))
-            })
     }
 }
 
@@ -153,43 +98,76 @@ pub struct StatsTable {
 }
 
 impl StatsTable {
-    /// Assembles the table from per-query match counts and the group sizes.
+    /// Assembles the table from each query's tally and the population's (every section the
+    /// filters allow), counted by the groups of `by`: every group of the population, also
+    /// those with no match.
     pub(crate) fn new(
-        by: Vec<Dimension>,
-        queries: Vec<(String, Groups)>,
-        population: &Groups,
+        by: &[FacetKey],
+        queries: &[(String, Tally)],
+        population: &Tally,
+        maps: &FacetMaps,
+    ) -> StatsTable {
+        let label = |f: FacetKey, v: u32| -> String {
+            let parents = f.parents();
+            match (f.spec().scope, parents.first()) {
+                _ if v == NONE => String::new(),
+                (Scope::Report, Some(&parent)) => {
+                    town_label(maps.label(f, v), maps.label(parent, v))
+                }
+                (Scope::Report, None) | (Scope::Section, _) => maps.map(f).label(v).to_string(),
+            }
+        };
+        let labelled = |key: &[u32; 2]| -> Vec<String> {
+            by.iter().zip(key).map(|(&f, &v)| label(f, v)).collect()
+        };
+        Self::assemble(by, queries, population, labelled)
+    }
+
+    /// The table from per-query group counts, with `label` naming a group's values.
+    fn assemble(
+        by: &[FacetKey],
+        queries: &[(String, Tally)],
+        population: &Tally,
+        label: impl Fn(&[u32; 2]) -> Vec<String>,
     ) -> StatsTable {
         let mut rows = Vec::new();
         let mut totals = Vec::new();
-        let all_reports: usize = population.reports_total();
-        for (query, matched) in &queries {
-            let mut these: Vec<StatsRow> = population
-                .0
+        let groups: Vec<(&[u32; 2], Vec<String>)> =
+            population.groups.keys().map(|k| (k, label(k))).collect();
+        let by_value = by.first().is_some_and(|f| f.spec().order == Order::Value);
+        for (query, matched) in queries {
+            let mut these: Vec<(u32, StatsRow)> = groups
                 .iter()
-                .map(|(group, size)| {
-                    let found = matched.0.get(group);
-                    row(
-                        query,
-                        group.clone(),
-                        found.map_or(0, |g| g.reports.len()),
-                        size.reports.len(),
-                        found.map_or(0, |g| g.sections),
-                    )
+                .map(|(key, group)| {
+                    let found = matched.groups.get(*key).copied().unwrap_or_default();
+                    let size = population.groups.get(*key).map_or(0, |g| g.0);
+                    (key[0], row(query, group.clone(), found.0, size, found.1))
                 })
                 .collect();
-            sort_rows(&mut these, &by);
+            // In value order (years ascending, a missing value last) where the first facet is
+            // listed so, else by reports; ties by name, so the order never depends on hashing.
+            let value = |k: u32| if by_value { k } else { 0 };
+            let size = |r: &StatsRow| if by_value { 0 } else { r.reports };
+            let key =
+                |k: u32, r: &StatsRow| (value(k), Reverse(r.matching_reports), Reverse(size(r)));
+            these.sort_by(|(ka, a), (kb, b)| {
+                key(*ka, a)
+                    .cmp(&key(*kb, b))
+                    .then_with(|| a.group.cmp(&b.group))
+            });
+            let these = these.into_iter().map(|(_, r)| r);
             rows.extend(these);
             totals.push(row(
                 query,
                 vec!["全部".to_string(); by.len()],
-                matched.reports_total(),
-                all_reports,
-                matched.0.values().map(|g| g.sections).sum(),
+                matched.reports,
+                population.reports,
+                matched.total,
             ));
         }
         StatsTable {
-            by,
-            queries: queries.into_iter().map(|(q, _)| q).collect(),
+            by: by.to_vec(),
+            queries: queries.iter().map(|(q, _)| q.clone()).collect(),
             rows,
             totals,
         }
@@ -214,244 +192,6 @@ fn row(
     }
 }
 
-/// Years ascending (as numbers; an unknown year last); otherwise most matching reports first.
-/// Ties by the group's names, so the order never depends on hashing.
-fn sort_rows(rows: &mut [StatsRow], by: &[Dimension]) {
-    let year_key = |r: &StatsRow, i: usize| r.group[i].parse::<u64>().unwrap_or(u64::MAX);
-    rows.sort_by(|a, b| match by.first() {
-        Some(Dimension::Year) => year_key(a, 0)
-            .cmp(&year_key(b, 0))
-            .then(b.matching_reports.cmp(&a.matching_reports))
-            .then_with(|| a.group.cmp(&b.group)),
-        _ => b
-            .matching_reports
-            .cmp(&a.matching_reports)
-            .then(b.reports.cmp(&a.reports))
-            .then_with(|| a.group.cmp(&b.group)),
-    });
-}
-
-/// The reports and sections of one group.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct GroupCount {
-    reports: HashSet<u64>,
-    sections: usize,
-}
-
-/// Counts per group, keyed by the group's values.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Groups(HashMap<Vec<String>, GroupCount>);
-
-impl Groups {
-    /// Distinct reports over all groups (a report is in several groups only when grouped by
-    /// section type).
-    fn reports_total(&self) -> usize {
-        let all: HashSet<u64> = self
-            .0
-            .values()
-            .flat_map(|g| g.reports.iter().copied())
-            .collect();
-        all.len()
-    }
-}
-
-/// Turns a column's ordinals into its strings: one lookup each when few are needed, one pass
-/// over the whole dictionary when many are (a lookup decodes its dictionary block from the
-/// start, which made facet labels the bulk of a common query's time).
-enum Labels<'a> {
-    Lookup(Option<&'a StrColumn>),
-    All(Vec<String>),
-}
-
-impl<'a> Labels<'a> {
-    fn new(column: &'a Option<StrColumn>, needed: usize) -> Labels<'a> {
-        let Some(c) = column else {
-            return Labels::Lookup(None);
-        };
-        if needed * 16 < c.num_terms() {
-            return Labels::Lookup(Some(c));
-        }
-        let mut all = Vec::with_capacity(c.num_terms());
-        if let Ok(mut stream) = c.dictionary().stream() {
-            while stream.advance() {
-                all.push(String::from_utf8_lossy(stream.key()).into_owned());
-            }
-        }
-        Labels::All(all)
-    }
-
-    fn get(&self, ord: Option<u64>) -> String {
-        let Some(ord) = ord else { return String::new() };
-        match self {
-            Labels::All(all) => all.get(ord as usize).cloned().unwrap_or_default(),
-            Labels::Lookup(column) => {
-                let mut out = String::new();
-                if let Some(c) = column {
-                    // An ordinal read from the same column always resolves; an I/O error leaves it empty.
-                    let _ = c.ord_to_str(ord, &mut out);
-                }
-                out
-            }
-        }
-    }
-}
-
-/// Collects [`Groups`] for the given dimensions.
-pub(crate) struct GroupCollector {
-    pub by: Vec<Dimension>,
-}
-
-/// Slots of a segment-level group key: a town takes two (town, county). Unused slots and
-/// missing values are `NONE`.
-const SLOTS: usize = 2 * Dimension::MAX;
-const NONE: u64 = u64::MAX;
-type Key = [u64; SLOTS];
-
-/// Where a dimension's value comes from in one segment.
-enum Source {
-    Year(Column<u64>),
-    Ords(Option<StrColumn>),
-    /// Town and county ordinals.
-    Town(Option<StrColumn>, Option<StrColumn>),
-}
-
-pub(crate) struct SegmentGroups {
-    sources: Vec<Source>,
-    report_key: Column<u64>,
-    /// Sections and report keys per key (a report's keys pushed once per run of its sections).
-    counts: HashMap<Key, (usize, Vec<u64>)>,
-    last: Option<(u64, Key)>,
-}
-
-fn first_ord(column: &Option<StrColumn>, doc: DocId) -> u64 {
-    column
-        .as_ref()
-        .and_then(|c| first(c.ords(), doc))
-        .unwrap_or(NONE)
-}
-
-/// A slot's ordinal as [`Labels`] takes it.
-fn ord(slot: u64) -> Option<u64> {
-    (slot != NONE).then_some(slot)
-}
-
-impl Collector for GroupCollector {
-    type Fruit = Groups;
-    type Child = SegmentGroups;
-
-    fn for_segment(
-        &self,
-        _: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentGroups> {
-        let fast = reader.fast_fields();
-        let sources = self
-            .by
-            .iter()
-            .map(|dim| {
-                Ok(match dim {
-                    Dimension::Year => Source::Year(fast.u64("year")?),
-                    Dimension::Town => Source::Town(fast.str("town")?, fast.str("county")?),
-                    other => Source::Ords(fast.str(other.as_str())?),
-                })
-            })
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(SegmentGroups {
-            sources,
-            report_key: fast.u64("report_key")?,
-            counts: HashMap::new(),
-            last: None,
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Groups>) -> tantivy::Result<Groups> {
-        let mut all = Groups::default();
-        for fruit in fruits {
-            for (group, count) in fruit.0 {
-                let into = all.0.entry(group).or_default();
-                into.sections += count.sections;
-                into.reports.extend(count.reports);
-            }
-        }
-        Ok(all)
-    }
-}
-
-impl SegmentCollector for SegmentGroups {
-    type Fruit = Groups;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        let mut key = [NONE; SLOTS];
-        let mut slot = 0;
-        for source in &self.sources {
-            match source {
-                Source::Year(column) => key[slot] = first(column, doc).unwrap_or(NONE),
-                Source::Ords(column) => key[slot] = first_ord(column, doc),
-                Source::Town(town, county) => {
-                    key[slot] = first_ord(town, doc);
-                    slot += 1;
-                    key[slot] = first_ord(county, doc);
-                }
-            }
-            slot += 1;
-        }
-        let report = first(&self.report_key, doc).unwrap_or_default();
-        let entry = self.counts.entry(key).or_default();
-        entry.0 += 1;
-        // A report's sections are adjacent: push its key once per run, not once per section.
-        if self.last != Some((report, key)) {
-            entry.1.push(report);
-            self.last = Some((report, key));
-        }
-    }
-
-    fn harvest(self) -> Groups {
-        let needed = self.counts.len();
-        // Per source: the labels of its column(s), read the cheaper way for this many groups.
-        let labels: Vec<(Option<Labels>, Option<Labels>)> = self
-            .sources
-            .iter()
-            .map(|source| match source {
-                Source::Year(_) => (None, None),
-                Source::Ords(column) => (Some(Labels::new(column, needed)), None),
-                Source::Town(town, county) => (
-                    Some(Labels::new(town, needed)),
-                    Some(Labels::new(county, needed)),
-                ),
-            })
-            .collect();
-        let mut groups = Groups::default();
-        for (key, (sections, reports)) in self.counts {
-            let mut group = Vec::with_capacity(self.sources.len());
-            let mut slot = 0;
-            for (source, (first, second)) in self.sources.iter().zip(&labels) {
-                let name = |labels: &Option<Labels>, slot: usize| {
-                    labels
-                        .as_ref()
-                        .map_or_else(String::new, |l| l.get(ord(key[slot])))
-                };
-                group.push(match source {
-                    Source::Year(_) => ord(key[slot]).map_or_else(String::new, |y| y.to_string()),
-                    Source::Ords(_) => name(first, slot),
-                    Source::Town(..) => {
-                        slot += 1;
-                        town_label(&name(first, slot - 1), &name(second, slot))
-                    }
-                });
-                slot += 1;
-            }
-            let into = groups.0.entry(group).or_default();
-            into.sections += sections;
-            into.reports.extend(reports);
-        }
-        groups
-    }
-}
-
 /// 保安镇（江夏区）: the county tells same-named towns apart.
 pub fn town_label(town: &str, county: &str) -> String {
     match (town.is_empty(), county.is_empty()) {
@@ -464,17 +204,19 @@ pub fn town_label(town: &str, county: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::collector::Groups;
 
     #[test]
     fn dimension_lists() {
-        let rows: [(&str, Option<&[Dimension]>); 8] = [
-            ("year", Some(&[Dimension::Year])),
-            (
-                "year,province",
-                Some(&[Dimension::Year, Dimension::Province]),
-            ),
-            (" town , year ", Some(&[Dimension::Town, Dimension::Year])),
-            ("type", Some(&[Dimension::SectionType])),
+        let named = |names: &[&str]| -> Vec<FacetKey> {
+            names.iter().map(|n| FacetKey::named(n).expect(n)).collect()
+        };
+        let rows: [(&str, Option<&[&str]>); 9] = [
+            ("year", Some(&["year"])),
+            ("year,province", Some(&["year", "province"])),
+            (" town , year ", Some(&["town", "year"])),
+            ("type", Some(&["section_type"])),
+            ("issuer", Some(&["issuer"])),
             ("year,year", None),
             ("year,province,town", None),
             ("", None),
@@ -482,42 +224,35 @@ mod tests {
         ];
         for (text, expected) in rows {
             assert_eq!(
-                Dimension::parse_list(text).ok().as_deref(),
-                expected,
+                FacetKey::parse_list(text).ok(),
+                expected.map(named),
                 "--by {text:?}"
             );
         }
     }
 
-    fn groups(rows: &[(&[&str], &[u64], usize)]) -> Groups {
-        Groups(
-            rows.iter()
-                .map(|(group, reports, sections)| {
-                    (
-                        group.iter().map(|s| s.to_string()).collect(),
-                        GroupCount {
-                            reports: reports.iter().copied().collect(),
-                            sections: *sections,
-                        },
-                    )
-                })
-                .collect(),
-        )
-    }
-
     #[test]
     fn shares_cover_every_group_and_years_sort_as_numbers() {
-        let population = groups(&[
-            (&["2023"], &[1, 2, 3, 4], 40),
-            (&["2021"], &[5, 6], 20),
-            (&[""], &[7], 5),
-        ]);
-        let matched = groups(&[(&["2023"], &[1, 3], 5)]);
-        let table = StatsTable::new(
-            vec![Dimension::Year],
-            vec![("法律顾问".into(), matched)],
-            &population,
-        );
+        // Groups by year ordinal: 0 is 2021, 1 is 2023; NONE is a report without a year.
+        let tally = |groups: &[(u32, usize, usize)], reports: usize| Tally {
+            groups: groups
+                .iter()
+                .map(|&(y, r, n)| ([y, NONE], (r, n)))
+                .collect::<Groups>(),
+            reports,
+            total: groups.iter().map(|g| g.2).sum(),
+            ..Tally::default()
+        };
+        let population = tally(&[(1, 4, 40), (0, 2, 20), (NONE, 1, 5)], 7);
+        let matched = tally(&[(1, 2, 5)], 2);
+        let year = FacetKey::named("year").expect("a year facet");
+        let names = |key: &[u32; 2]| match key[0] {
+            0 => vec!["2021".to_string()],
+            1 => vec!["2023".to_string()],
+            _ => vec![String::new()],
+        };
+        let table =
+            StatsTable::assemble(&[year], &[("法律顾问".into(), matched)], &population, names);
         let got: Vec<(&str, usize, usize, Option<f64>, usize)> = table
             .rows
             .iter()

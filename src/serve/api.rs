@@ -19,7 +19,7 @@ use super::params::{self, ExportParams, KwicParams, SearchParams};
 use super::work::Stop;
 use crate::export::kwic::{self, KwicLine};
 use crate::export::{self, Format, Record};
-use crate::search::{Engine, FacetSizes, Facets};
+use crate::search::{Engine, FacetKey, FacetSizes, Facets};
 
 /// How many occurrences `/api/kwic` found, before `limit` cut the list.
 const TOTAL_LINES: HeaderName = HeaderName::from_static("x-total-lines");
@@ -122,6 +122,12 @@ fn search_page(engine: &Engine, params: &SearchParams, stop: &Stop) -> Result<Ve
         limit: params.limit,
     };
     Ok(serde_json::to_vec_pretty(&page).map_err(std::io::Error::from)?)
+}
+
+/// `GET /api/facets`: the facet table of `index_schema/facets.tsv`, in its order, from which
+/// the page builds its filters and sidebar.
+pub async fn facets() -> Response {
+    json(serde_json::to_vec_pretty(FacetKey::specs()).unwrap_or_default())
 }
 
 /// `GET /api/stats`: the stats table, as `fazhi-query stats --format json` writes it.

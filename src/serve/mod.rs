@@ -124,6 +124,7 @@ fn router(app: App, hosts: host::Hosts) -> Router {
         .route("/app.css", get(assets::style))
         .route("/favicon.svg", get(assets::icon))
         .route("/api/search", get(api::search))
+        .route("/api/facets", get(api::facets))
         .route("/api/stats", get(api::stats))
         .route("/api/kwic", get(api::kwic))
         .route("/api/export", get(api::export))

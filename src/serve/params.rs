@@ -1,17 +1,18 @@
 //! Request parameters: the query string read into the library's typed requests before any
 //! work, every value checked against its bounds, and an error naming the parameter and what
-//! it accepts when it is not. The names and meanings follow the command line's options
-//! (`town`, `county`, `city`, `province`, `region`, `year`, `type`, `level`, `by`, `compare`, …).
+//! it accepts when it is not. The names and meanings follow the command line's options: a
+//! filter per facet of `index_schema/facets.tsv` (`town`, `year`, `type`, `issuer`…), `region`,
+//! `by`, `compare`, ….
 
 use axum::http::Uri;
 
 use super::error::ApiError;
-use crate::classify::SectionType;
 use crate::export::chart::FIT_WIDTHS;
 use crate::export::kwic::{self, KwicSort};
 use crate::export::{Format, PassageOptions};
-use crate::lang::{self, Lang};
-use crate::search::{self, Dimension, Filters, Query, SearchRequest, StatsRequest};
+use crate::index::schema::Values;
+use crate::lang::Lang;
+use crate::search::{self, Dimension, FacetKey, Filters, Query, SearchRequest, StatsRequest};
 
 /// The longest query (`q`, each `compare`) and the longest value of any parameter, in characters.
 pub const MAX_VALUE_CHARS: usize = 1000;
@@ -39,10 +40,10 @@ pub const MAX_FACET_VALUES: usize = 50_000;
 /// The most queries one stats request compares.
 pub const MAX_COMPARE: usize = 10;
 
-/// The filter parameters every endpoint takes.
-const FILTER_KEYS: [&str; 8] = [
-    "town", "county", "city", "province", "region", "year", "type", "level",
-];
+/// The filter parameters every endpoint takes: each facet's option, and `region`.
+fn filter_keys() -> impl Iterator<Item = &'static str> {
+    FacetKey::all().map(FacetKey::option).chain(["region"])
+}
 
 /// Parameters every endpoint takes besides the filters: `lang` (`zh`, the default, or `en`),
 /// the language of messages and of an export's column names.
@@ -77,11 +78,11 @@ impl Params {
             )));
         }
         let known = |name: &str| {
-            keys.contains(&name) || FILTER_KEYS.contains(&name) || COMMON_KEYS.contains(&name)
+            keys.contains(&name) || filter_keys().any(|k| k == name) || COMMON_KEYS.contains(&name)
         };
         if let Some((name, _)) = pairs.iter().find(|(name, _)| !known(name)) {
             let mut all: Vec<&str> = keys.to_vec();
-            all.extend(FILTER_KEYS);
+            filter_keys().for_each(|k| all.push(k));
             all.extend(COMMON_KEYS);
             return Err(ApiError::bad_request(format!(
                 "unknown parameter {name:?}; {endpoint} takes {}",
@@ -164,42 +165,33 @@ impl Params {
         }
     }
 
+    /// The filters, one parameter per facet of the table (its option: `type`, `year`…) and
+    /// `region`.
     fn filters(&self) -> Result<Filters, ApiError> {
         let language = self.lang()?;
-        let list = |name: &str| -> Vec<String> {
-            self.values(name)
-                .into_iter()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(String::from)
-                .collect()
-        };
-        let section_types = self
-            .values("type")
-            .into_iter()
-            .map(|t| SectionType::parse_named(t, language))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::bad_request(format!("type: {e}")))?;
-        let levels = self
-            .values("level")
-            .into_iter()
-            .map(|l| crate::region::parse_level(l, language))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::bad_request(format!("level: {e}")))?;
-        let years = match self.single("year")?.map(str::trim) {
-            None | Some("") => None,
-            Some(text) => Some(search::parse_years(text)?),
-        };
-        Ok(Filters {
-            towns: list("town"),
-            counties: list("county"),
-            cities: list("city"),
-            provinces: list("province"),
-            regions: list("region"),
-            years,
-            section_types,
-            levels,
-        })
+        let mut filters = Filters::default();
+        for facet in FacetKey::all() {
+            let option = facet.option();
+            let values = match facet.spec().values {
+                // A range is given once.
+                Values::Range => self.single(option)?.into_iter().collect(),
+                _ => self.values(option),
+            };
+            for value in values {
+                filters
+                    .add_in(facet, value, language)
+                    .map_err(|e| match facet.spec().values {
+                        Values::Range => ApiError::from(e),
+                        _ => ApiError::bad_request(format!("{option}: {e}")),
+                    })?;
+            }
+        }
+        let regions = self.values("region").into_iter().map(str::trim);
+        filters.regions = regions
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+            .collect();
+        Ok(filters)
     }
 
     fn passage(&self) -> Result<PassageOptions, ApiError> {
@@ -500,30 +492,37 @@ mod tests {
             (p.offset, p.limit, p.request.limit),
             (10_000, 100, Some(10_100))
         );
-        assert_eq!(p.request.filters.provinces, ["河南"]);
-        assert_eq!(
-            p.request.filters.section_types,
-            [SectionType::Measures, SectionType::Plans]
-        );
-        assert_eq!(p.request.filters.years, Some((2020, 2023)));
-        use crate::region::Level;
-        assert_eq!(p.request.filters.levels, [Level::County, Level::Department]);
+        let expected = [
+            ("province", "河南"),
+            ("type", "measures"),
+            ("type", "plans"),
+            ("year", "2020..2023"),
+            ("level", "county"),
+            ("level", "department"),
+        ]
+        .iter()
+        .try_fold(Filters::default(), |f, (name, value)| f.with(name, value))
+        .expect("valid filters");
+        assert_eq!(p.request.filters, expected);
         let defaults = search("q=a").expect("valid");
         assert_eq!((defaults.offset, defaults.limit), (0, DEFAULT_PAGE_HITS));
     }
 
     #[test]
     fn types_and_levels_by_name_or_part() {
-        use crate::region::Level;
         // 不足, 计划, 乡镇 (percent-encoded as a browser sends them).
         let p =
             search("q=a&type=%E4%B8%8D%E8%B6%B3&type=%E8%AE%A1%E5%88%92&level=%E4%B9%A1%E9%95%87")
                 .expect("accepted");
-        assert_eq!(
-            p.request.filters.section_types,
-            [SectionType::Shortcomings, SectionType::Plans]
-        );
-        assert_eq!(p.request.filters.levels, [Level::Town]);
+        let expected = [
+            ("type", "shortcomings"),
+            ("type", "plans"),
+            ("level", "town"),
+        ]
+        .iter()
+        .try_fold(Filters::default(), |f, (name, value)| f.with(name, value))
+        .expect("valid filters");
+        assert_eq!(p.request.filters, expected);
     }
 
     #[test]
@@ -625,7 +624,10 @@ mod tests {
         };
         let ok = read("compare=a&compare=b&by=year,province").expect("valid");
         assert_eq!(ok.queries.len(), 2);
-        assert_eq!(ok.by, [Dimension::Year, Dimension::Province]);
+        assert_eq!(
+            ok.by,
+            Dimension::parse_list("year,province").expect("valid")
+        );
         assert!(read("by=year").is_err(), "no query");
         assert!(read("q=a&by=decade").is_err(), "unknown grouping");
         let many = "compare=a&".repeat(MAX_COMPARE + 1);

@@ -1,17 +1,22 @@
 //! Facet counts on an index of many segments (built in stages, with files changed and removed
-//! in between), checked against counting the parsed reports by hand; the listed values of a
-//! limited facet are the head of the full list; and every report's sections lie together in
-//! one segment, which the counting relies on.
+//! in between), checked against counting the parsed reports by hand, for every facet of
+//! index_schema/facets.tsv; the listed values of a limited facet are the head of the full list;
+//! every report's sections lie together in one segment, which the counting relies on; `stats`
+//! counts what the search's facets count, for random queries and filters; and the JSON of
+//! searches and stats is byte for byte what it was before the facet table (snapshots taken
+//! with the binary of the commit before it), but for the `issuer` facet it added.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use fazhi_search::report::Report;
-use fazhi_search::search::{FacetCount, FacetSizes, Facets, HitReads};
-use fazhi_search::{Engine, Filters, Query, SearchRequest, SearchResults, normalize};
+use fazhi_search::search::stats::town_label;
+use fazhi_search::search::{FacetCount, FacetKey, Facets, HitReads, StatsRequest};
+use fazhi_search::{Engine, Filters, Query, SearchRequest, SearchResults, Section, normalize};
+use proptest::prelude::*;
 use tempfile::TempDir;
 
-use crate::util::{copy_seeds, corpus_dir, index, parse_corpus};
+use crate::util::{copy_seeds, corpus_dir, index, parse_corpus, run};
 
 struct Staged {
     /// The corpus and the index.
@@ -85,13 +90,25 @@ type Count = BTreeMap<(String, Option<String>, Option<String>), usize>;
 struct ByHand {
     sections: usize,
     reports: usize,
-    town: Count,
-    province: Count,
-    city: Count,
-    county: Count,
-    year: Count,
-    section_type: Count,
-    level: Count,
+    /// Per facet name.
+    facets: BTreeMap<&'static str, Count>,
+}
+
+/// A facet's value for a section of a report, as the parsed report says: the oracle the index
+/// is checked against, one arm per facet of index_schema/facets.tsv.
+fn value_of(facet: &str, m: &fazhi_search::report::ReportMeta, s: &Section) -> Option<String> {
+    let plain = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    match facet {
+        "town" => plain(&m.town),
+        "province" => plain(&m.province),
+        "city" => plain(&m.city),
+        "county" => plain(&m.county),
+        "year" => m.year.map(|y| y.to_string()),
+        "section_type" => Some(s.section_type.as_str().into()),
+        "level" => Some(m.level.as_str().into()),
+        "issuer" => plain(&m.issuer),
+        other => panic!("facet {other} has no oracle here: add one"),
+    }
 }
 
 fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
@@ -99,13 +116,7 @@ fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
     let mut out = ByHand {
         sections: 0,
         reports: 0,
-        town: Count::new(),
-        province: Count::new(),
-        city: Count::new(),
-        county: Count::new(),
-        year: Count::new(),
-        section_type: Count::new(),
-        level: Count::new(),
+        facets: FacetKey::all().map(|f| (f.name(), Count::new())).collect(),
     };
     let plain = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
     for r in reports {
@@ -124,28 +135,18 @@ fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
         out.sections += matching.len();
         out.reports += 1;
         for s in matching {
-            let add = |count: &mut Count, value: Option<String>, county, prov| {
-                if let Some(v) = value {
-                    *count.entry((v, county, prov)).or_default() += 1;
-                }
-            };
-            add(
-                &mut out.town,
-                plain(&m.town),
-                plain(&m.county),
-                plain(&m.province),
-            );
-            add(&mut out.province, plain(&m.province), None, None);
-            add(&mut out.city, plain(&m.city), None, None);
-            add(&mut out.county, plain(&m.county), None, None);
-            add(&mut out.year, m.year.map(|y| y.to_string()), None, None);
-            add(
-                &mut out.section_type,
-                Some(s.section_type.as_str().into()),
-                None,
-                None,
-            );
-            add(&mut out.level, Some(m.level.as_str().into()), None, None);
+            for f in FacetKey::all() {
+                let Some(value) = value_of(f.name(), m, s) else {
+                    continue;
+                };
+                // A town is told apart by its county and province.
+                let (county, prov) = match f.parents() {
+                    [] => (None, None),
+                    _ => (plain(&m.county), plain(&m.province)),
+                };
+                let count = out.facets.get_mut(f.name()).expect("every facet");
+                *count.entry((value, county, prov)).or_default() += 1;
+            }
         }
     }
     out
@@ -154,7 +155,8 @@ fn by_hand(reports: &[Report], term: &str, province: Option<&str>) -> ByHand {
 fn as_count(facets: &[FacetCount]) -> Count {
     let mut out = Count::new();
     for f in facets {
-        let key = (f.value.clone(), f.county.clone(), f.province.clone());
+        let parent = |name| f.parent(name).map(String::from);
+        let key = (f.value.clone(), parent("county"), parent("province"));
         assert!(out.insert(key, f.count).is_none(), "{f:?} is listed twice");
     }
     out
@@ -162,32 +164,29 @@ fn as_count(facets: &[FacetCount]) -> Count {
 
 /// The lists in their promised order: largest count first, then by value (years by year).
 fn assert_ordered(facets: &Facets) {
-    for (name, list) in [
-        ("town", &facets.town),
-        ("province", &facets.province),
-        ("city", &facets.city),
-        ("county", &facets.county),
-        ("section_type", &facets.section_type),
-        ("level", &facets.level),
-    ] {
+    for (f, list) in facets.iter() {
+        if f.name() == "year" {
+            assert!(
+                list.windows(2).all(|p| p[0].value < p[1].value),
+                "years in order"
+            );
+            continue;
+        }
         for pair in list.windows(2) {
             let key = |f: &FacetCount| {
                 (
                     std::cmp::Reverse(f.count),
                     f.value.clone(),
-                    f.county.clone(),
+                    f.parent("county").map(String::from),
                 )
             };
             assert!(
                 key(&pair[0]) <= key(&pair[1]),
-                "{name}: {pair:?} out of order"
+                "{}: {pair:?} out of order",
+                f.name()
             );
         }
     }
-    assert!(
-        facets.year.windows(2).all(|p| p[0].value < p[1].value),
-        "years in order"
-    );
 }
 
 #[test]
@@ -245,42 +244,30 @@ fn facets_equal_counting_the_parsed_reports_by_hand() {
         "不存在的词语",
     ] {
         for province in [None, Some("河南省")] {
-            let filters = Filters {
-                provinces: province.into_iter().map(String::from).collect(),
-                ..Filters::default()
-            };
+            let mut filters = Filters::default();
+            if let Some(p) = province {
+                filters = filters.with("province", p).expect("a filter");
+            }
             let got = search(&s.engine, term, filters, None);
             let want = by_hand(&s.reports, term, province);
             let context = format!("{term} --province {province:?}");
             assert_eq!(got.total_sections, want.sections, "sections of {context}");
             assert_eq!(got.total_reports, want.reports, "reports of {context}");
-            let f = &got.facets;
-            assert_eq!(as_count(&f.town), want.town, "towns of {context}");
-            assert_eq!(
-                as_count(&f.province),
-                want.province,
-                "provinces of {context}"
-            );
-            assert_eq!(as_count(&f.city), want.city, "cities of {context}");
-            assert_eq!(as_count(&f.county), want.county, "counties of {context}");
-            assert_eq!(as_count(&f.year), want.year, "years of {context}");
-            assert_eq!(
-                as_count(&f.section_type),
-                want.section_type,
-                "types of {context}"
-            );
-            assert_eq!(as_count(&f.level), want.level, "levels of {context}");
-            assert_ordered(f);
-            let sizes = FacetSizes {
-                town: f.town.len(),
-                province: f.province.len(),
-                city: f.city.len(),
-                county: f.county.len(),
-                year: f.year.len(),
-                section_type: f.section_type.len(),
-                level: f.level.len(),
-            };
-            assert_eq!(got.facet_sizes, sizes, "sizes of {context}");
+            for (f, list) in got.facets.iter() {
+                assert_eq!(
+                    as_count(list),
+                    want.facets[f.name()],
+                    "{} of {context}",
+                    f.name()
+                );
+                assert_eq!(
+                    got.facet_sizes[f.name()],
+                    list.len(),
+                    "size of {} of {context}",
+                    f.name()
+                );
+            }
+            assert_ordered(&got.facets);
         }
     }
 }
@@ -386,12 +373,12 @@ fn a_stale_facet_file_is_not_used_and_the_next_run_rewrites_it() {
         )
     };
     let before = answer("法律顾问");
-    let current = b"fazhi-search facet ordinals 4\n";
+    let current = b"fazhi-search facet ordinals 5\n";
     assert!(
         good.starts_with(current),
         "the file's format has changed: update this test"
     );
-    let older = [b"fazhi-search facet ordinals 3\n", &good[current.len()..]].concat();
+    let older = [b"fazhi-search facet ordinals 4\n", &good[current.len()..]].concat();
     let mut flipped = good.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x01;
@@ -412,25 +399,21 @@ fn a_facet_limit_lists_the_head_of_the_full_list() {
     let s = staged();
     for term in ["法", "法律顾问"] {
         let all = search(&s.engine, term, Filters::default(), None);
-        assert!(all.facets.town.len() > 5, "{term}: enough towns to cut");
+        assert!(all.facets["town"].len() > 5, "{term}: enough towns to cut");
         for k in [0, 1, 5, 1000] {
             let cut = search(&s.engine, term, Filters::default(), Some(k));
             let head = |list: &[FacetCount]| list.iter().take(k).cloned().collect::<Vec<_>>();
-            assert_eq!(
-                cut.facets.town,
-                head(&all.facets.town),
-                "{term}: towns, limit {k}"
-            );
-            assert_eq!(
-                cut.facets.county,
-                head(&all.facets.county),
-                "{term}: counties, limit {k}"
-            );
-            assert_eq!(
-                cut.facets.city,
-                head(&all.facets.city),
-                "{term}: cities, limit {k}"
-            );
+            for (f, list) in all.facets.iter() {
+                if f.name() == "year" {
+                    continue;
+                }
+                assert_eq!(
+                    cut.facets[f.name()],
+                    head(list),
+                    "{term}: {}, limit {k}",
+                    f.name()
+                );
+            }
             assert_eq!(cut.facet_sizes, all.facet_sizes, "{term}: sizes, limit {k}");
             assert_eq!(cut.total_sections, all.total_sections);
             assert_eq!(cut.hits.len(), all.hits.len());
@@ -455,5 +438,224 @@ fn the_indexer_saves_the_facet_ordinal_maps_beside_the_index() {
             stamp.contains(&id),
             "made from the segments as they are now ({id})"
         );
+    }
+}
+
+/// Removes the `issuer` facet, the one facet added since the snapshots were taken, from the JSON
+/// of a search: its list in `facets` and its size in `facet_sizes` (each object's last entry,
+/// at an indent of four spaces; a hit's own `issuer` is deeper and stays).
+fn without_issuer_facet(json: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let mut skipping = false;
+    for line in json.lines() {
+        if skipping {
+            skipping = line.trim_end_matches(',') != "    ]";
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("    \"issuer\": ") {
+            if let Some(last) = out.last_mut() {
+                *last = last.strip_suffix(',').unwrap_or(last);
+            }
+            skipping = rest == "[";
+            continue;
+        }
+        out.push(line);
+    }
+    out.join("\n") + "\n"
+}
+
+/// The JSON of searches and stats on the bundled corpus and on 300 synthetic reports is what
+/// the binary wrote before the facet table (tests/snapshots/facets/, written by that commit's
+/// binary), but for the added `issuer` facet.
+#[test]
+fn json_answers_are_the_same_as_before_the_facet_table() {
+    let synth = TempDir::new().expect("temp dir");
+    fazhi_search::synth::generate(&corpus_dir(), synth.path(), 300, 7).expect("generate");
+    let indexes = TempDir::new().expect("temp dir");
+    let (bundled, synthetic) = (indexes.path().join("b"), indexes.path().join("s"));
+    index(&corpus_dir(), &bundled);
+    index(synth.path(), &synthetic);
+    // (snapshot, index, arguments)
+    let rows: [(&str, &std::path::Path, &[&str]); 10] = [
+        (
+            "bundled-search-lawyer",
+            &bundled,
+            &["search", "法律顾问", "--limit", "2"],
+        ),
+        (
+            "bundled-search-all-facets",
+            &bundled,
+            &["search", "法治", "--facets", "all", "--limit", "1"],
+        ),
+        (
+            "bundled-stats-town",
+            &bundled,
+            &["stats", "法治", "--by", "town"],
+        ),
+        (
+            "synth-search-lawyer",
+            &synthetic,
+            &["search", "法律顾问", "--limit", "2"],
+        ),
+        (
+            "synth-search-30-facets",
+            &synthetic,
+            &["search", "法治", "--facets", "30", "--limit", "1"],
+        ),
+        (
+            "synth-search-filtered",
+            &synthetic,
+            &[
+                "search",
+                "普法",
+                "--year",
+                "2020..2023",
+                "--type",
+                "measures",
+                "--limit",
+                "1",
+            ],
+        ),
+        (
+            "synth-filters-only",
+            &synthetic,
+            &[
+                "search",
+                "--province",
+                "河南",
+                "--level",
+                "town",
+                "--limit",
+                "1",
+            ],
+        ),
+        (
+            "synth-stats-year-province",
+            &synthetic,
+            &["stats", "法律顾问", "--by", "year,province"],
+        ),
+        (
+            "synth-stats-town",
+            &synthetic,
+            &["stats", "普法", "--by", "town", "--province", "河南"],
+        ),
+        (
+            "synth-stats-type-level",
+            &synthetic,
+            &["stats", "法治", "--by", "section_type,level"],
+        ),
+    ];
+    let snapshots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/facets");
+    for (name, index_dir, args) in rows {
+        let index_arg = index_dir.to_string_lossy().into_owned();
+        let mut argv: Vec<&str> = args.to_vec();
+        argv.extend(["--index", &index_arg, "--format", "json"]);
+        let out = run("fazhi-query", indexes.path(), &argv);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = String::from_utf8(out.stdout).expect("UTF-8");
+        if args[0] == "search" {
+            assert!(
+                got.contains("\n    \"issuer\": "),
+                "{name}: the issuer facet is listed"
+            );
+        }
+        let expected =
+            std::fs::read_to_string(snapshots.join(format!("{name}.json"))).expect("snapshot");
+        assert!(
+            without_issuer_facet(&got) == expected,
+            "{name}: the JSON differs from tests/snapshots/facets/{name}.json"
+        );
+    }
+}
+
+/// Words the random queries are made of: common, rare, absent.
+const WORDS: [&str; 7] = [
+    "法律顾问",
+    "普法",
+    "依法",
+    "法治",
+    "培训",
+    "公职律师",
+    "不存在的词语",
+];
+
+/// A random query: one word, two of them with OR, or one without another.
+fn random_query() -> impl Strategy<Value = String> {
+    let word = proptest::sample::select(WORDS.to_vec());
+    prop_oneof![
+        word.clone().prop_map(String::from),
+        (word.clone(), word.clone()).prop_map(|(a, b)| format!("{a} OR {b}")),
+        (word.clone(), word).prop_map(|(a, b)| format!("{a} -{b}")),
+    ]
+}
+
+/// Random filters, as (facet name, index of one of its values in the index) pairs; a year
+/// filter is a range from one of the index's years.
+fn random_filters() -> impl Strategy<Value = Vec<(&'static str, usize)>> {
+    let facet = proptest::sample::select(vec![
+        "province",
+        "county",
+        "year",
+        "section_type",
+        "level",
+        "issuer",
+    ]);
+    proptest::collection::vec((facet, 0..50usize), 0..3)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// One counting engine: for random queries and filters, `stats --by F` counts, group by
+    /// group, the matching sections the search's facet F lists, and in all the search's
+    /// matching sections and reports.
+    #[test]
+    fn stats_count_what_the_search_facets_count(query in random_query(), picks in random_filters()) {
+        let s = staged();
+        let everything = search(&s.engine, "法", Filters::default(), None);
+        let mut filters = Filters::default();
+        for (name, i) in picks {
+            let values = &everything.facets[name];
+            let value = &values[i % values.len()].value;
+            let value = if name == "year" { format!("{value}..") } else { value.clone() };
+            filters = filters.with(name, &value).expect("a value the index has");
+        }
+        let parsed = fazhi_search::search::parse(&query).expect("query");
+        let found = s
+            .engine
+            .search(&SearchRequest {
+                query: parsed.clone(),
+                filters: filters.clone(),
+                limit: Some(0),
+                facet_limit: None,
+            })
+            .expect("search");
+        for facet in FacetKey::all() {
+            let table = s
+                .engine
+                .stats(&StatsRequest {
+                    queries: vec![(query.clone(), parsed.clone())],
+                    filters: filters.clone(),
+                    by: vec![facet],
+                })
+                .expect("stats");
+            let total = &table.totals[0];
+            prop_assert_eq!(total.matching_sections, found.total_sections, "{} by {}", query, facet.name());
+            prop_assert_eq!(total.matching_reports, found.total_reports, "{} by {}", query, facet.name());
+            let mut by_stats: BTreeMap<String, usize> = BTreeMap::new();
+            for row in table.rows.iter().filter(|r| r.matching_sections > 0 && !r.group[0].is_empty()) {
+                *by_stats.entry(row.group[0].clone()).or_default() += row.matching_sections;
+            }
+            let mut by_search: BTreeMap<String, usize> = BTreeMap::new();
+            for f in &found.facets[facet.name()] {
+                let label = town_label(&f.value, f.parent("county").unwrap_or_default());
+                *by_search.entry(label).or_default() += f.count;
+            }
+            prop_assert_eq!(by_stats, by_search, "{} by {} in {}", query, facet.name(), filters.describe());
+        }
     }
 }

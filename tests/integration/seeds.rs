@@ -262,22 +262,22 @@ fn facet_counts_equal_direct_counts() {
             facets.iter().map(|f| (f.value.clone(), f.count)).collect()
         };
         assert_eq!(
-            as_map(&results.facets.year),
+            as_map(&results.facets["year"]),
             by_year,
             "year facet of {term}"
         );
         assert_eq!(
-            as_map(&results.facets.section_type),
+            as_map(&results.facets["section_type"]),
             by_type,
             "type facet of {term}"
         );
         assert_eq!(
-            as_map(&results.facets.province),
+            as_map(&results.facets["province"]),
             by_province,
             "province facet of {term}"
         );
         assert_eq!(
-            as_map(&results.facets.town),
+            as_map(&results.facets["town"]),
             by_town,
             "town facet of {term}"
         );

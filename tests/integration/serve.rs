@@ -416,6 +416,53 @@ fn a_facet_filter_narrows_the_total() {
     );
 }
 
+/// The page builds its filters and sidebar from /api/facets: every facet it lists is a key of a
+/// search's `facets`, and filtering by a listed value (by the facet's option: `type`, `issuer`…)
+/// finds as many sections as the facet counted.
+#[test]
+fn every_facet_of_the_table_filters_by_its_option() {
+    let server = server();
+    let table = server.get("/api/facets").ok_json();
+    let table = table.as_array().expect("a list of facets");
+    let names: Vec<&str> = table.iter().filter_map(|f| f["name"].as_str()).collect();
+    assert!(
+        names.contains(&"issuer") && names.contains(&"section_type"),
+        "{names:?}"
+    );
+    let all = server
+        .get(&target("/api/search", &[("q", QUERY)]))
+        .ok_json();
+    for facet in table {
+        let (name, option) = (
+            facet["name"].as_str().expect("name"),
+            facet["option"].as_str().expect("option"),
+        );
+        let listed = all["facets"][name]
+            .as_array()
+            .unwrap_or_else(|| panic!("facets.{name}"));
+        let first = listed.first().unwrap_or_else(|| panic!("{name}: a value"));
+        let value = first["value"].as_str().expect("value");
+        let mut params = vec![("q", QUERY), (option, value)];
+        // A value with parents (a town) counts with them.
+        let parents: Vec<(String, String)> = facet["shape"]["within"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter_map(|p| Some((p.to_string(), first[p].as_str()?.to_string())))
+            .collect();
+        for (parent, v) in &parents {
+            params.push((parent.as_str(), v.as_str()));
+        }
+        let filtered = server.get(&target("/api/search", &params)).ok_json();
+        assert_eq!(
+            filtered["total_sections"], first["count"],
+            "?{option}={value} finds what facets.{name} counted"
+        );
+    }
+}
+
 #[test]
 fn stats_and_kwic_are_the_cli_json() {
     let server = server();

@@ -11,12 +11,37 @@ const MAX_OFFSET = 10000;
 const EXPORT_LIMIT = 10000;
 /// Facet values shown before "more".
 const FACET_ROWS = 12;
-/// The region drill-down, coarse to fine.
-const REGION_LEVELS = ['province', 'city', 'county', 'town'];
-/// Filters in the URL and the API, in chip order.
-const FILTER_KEYS = ['province', 'city', 'county', 'town', 'region', 'year', 'type', 'level'];
-/// Filters that take one value (a click replaces it).
-const SINGLE_VALUED = new Set(['year']);
+/// The facet table (index_schema/facets.tsv, from /api/facets), loaded before the first search:
+/// each facet's name, filter option, parents, place in the sidebar and labels.
+let FACETS = [];
+/// The region drill-down, coarse to fine (facets).
+let REGION_LEVELS = [];
+/// Filters in the URL and the API (options), in chip order: the places, region, the others.
+let FILTER_KEYS = [];
+
+function loadFacets(table) {
+  for (const f of table) {
+    f.parents = (f.shape && f.shape.within) || [];
+    f.single = f.values === 'range';
+  }
+  FACETS = table;
+  REGION_LEVELS = table
+    .filter((f) => f.sidebar.region !== undefined)
+    .sort((a, b) => a.sidebar.region - b.sidebar.region);
+  const others = table.filter((f) => f.sidebar.region === undefined);
+  FILTER_KEYS = [...REGION_LEVELS.map((f) => f.option), 'region', ...others.map((f) => f.option)];
+}
+
+/// The facet whose filter option is `option`.
+function facetOf(option) {
+  return FACETS.find((f) => f.option === option);
+}
+
+/// A facet's name in the page's language; `region` for the path filter.
+function facetLabel(option) {
+  const facet = facetOf(option);
+  return facet ? facet[lang] : t(option);
+}
 const LANG_KEY = 'fazhi-lang';
 
 // The page's words are in LABELS[lang].page (index_schema/labels.tsv, page.*), put before this
@@ -347,7 +372,7 @@ function renderExports(state, total) {
 // Filters: chips and facets
 
 function filterLabel(key, value) {
-  return `${t(key)}：${valueName(key, value)}`;
+  return `${facetLabel(key)}：${valueName(key, value)}`;
 }
 
 function renderChips(state) {
@@ -385,35 +410,31 @@ function renderChips(state) {
 function renderFacets(state, facets, sizes) {
   const groups = [];
   const level = REGION_LEVELS.find(
-    (key) => state.filters[key].length === 0 && (facets[key] || []).length > 0,
+    (f) => state.filters[f.option].length === 0 && (facets[f.name] || []).length > 0,
   );
   if (level) {
-    const title = `${t('region')} · ${t(level)}`;
-    groups.push(facetGroup(state, title, level, facets[level], sizes[level]));
+    const title = `${t('region')} · ${level[lang]}`;
+    groups.push(facetGroup(state, title, level, facets[level.name], sizes[level.name]));
   }
-  if (facets.year.length) {
-    groups.push(facetGroup(state, t('year'), 'year', facets.year, sizes.year));
-  }
-  if (facets.section_type.length) {
-    const size = sizes.section_type;
-    groups.push(facetGroup(state, t('type'), 'type', facets.section_type, size));
-  }
-  if ((facets.level || []).length) {
-    groups.push(facetGroup(state, t('level'), 'level', facets.level, sizes.level));
+  for (const f of FACETS.filter((f) => f.sidebar === 'own')) {
+    if ((facets[f.name] || []).length) {
+      groups.push(facetGroup(state, f[lang], f, facets[f.name], sizes[f.name]));
+    }
   }
   $('facets').replaceChildren(...groups);
 }
 
 /// A facet's values as buttons; the server lists the largest counts, and says how many values
 /// there are in all (`size`), so the rest is named rather than silently dropped.
-function facetGroup(state, title, key, values, size) {
+function facetGroup(state, title, table, values, size) {
+  const key = table.option;
   const group = el('section', 'facet-group');
   group.dataset.key = key;
   group.append(el('h3', null, title));
   const list = el('ul', 'facet-list');
   values.forEach((facet, i) => {
     const item = el('li', i >= FACET_ROWS ? 'extra' : null);
-    item.append(facetButton(state, key, facet));
+    item.append(facetButton(state, table, facet));
     list.append(item);
   });
   if (size > values.length) {
@@ -434,30 +455,34 @@ function facetGroup(state, title, key, values, size) {
   return group;
 }
 
-function facetButton(state, key, facet) {
+function facetButton(state, table, facet) {
+  const key = table.option;
+  const parent = table.parents[0];
   const button = el('button', 'facet');
   button.type = 'button';
   button.dataset.key = key;
   button.dataset.value = facet.value;
   const name = el('span', 'name', valueName(key, facet.value));
-  if (key === 'town' && facet.county) name.append(el('small', null, ` ${facet.county}`));
+  if (parent && facet[parent]) name.append(el('small', null, ` ${facet[parent]}`));
   const active = state.filters[key].includes(facet.value);
   button.setAttribute('aria-pressed', String(active));
   button.append(name, el('span', 'count', facet.count));
-  button.addEventListener('click', () => navigate(withFilters(state, (f) => choose(f, key, facet))));
+  button.addEventListener('click', () => navigate(withFilters(state, (f) => choose(f, table, facet))));
   return button;
 }
 
-/// Adds a facet value to the filters; a town brings its county, so that same-named towns in
-/// other counties stay out.
-function choose(filters, key, facet) {
-  if (SINGLE_VALUED.has(key)) {
+/// Adds a facet value to the filters; a value with parents brings the first (a town its
+/// county), so that same-named towns in other counties stay out.
+function choose(filters, table, facet) {
+  const key = table.option;
+  if (table.single) {
     filters[key] = [facet.value];
   } else if (!filters[key].includes(facet.value)) {
     filters[key].push(facet.value);
   }
-  if (key === 'town' && facet.county && filters.county.length === 0) {
-    filters.county.push(facet.county);
+  const parent = FACETS.find((f) => f.name === table.parents[0]);
+  if (parent && facet[parent.name] && filters[parent.option].length === 0) {
+    filters[parent.option].push(facet[parent.name]);
   }
 }
 
@@ -544,8 +569,14 @@ function shareText(row) {
 // ---------------------------------------------------------------------------------------------
 // Wiring
 
-function start() {
+async function start() {
   applyLang();
+  try {
+    loadFacets(await getJson('/api/facets'));
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const q = $('q').value.trim();

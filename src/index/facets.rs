@@ -1,90 +1,94 @@
-//! Global ordinals for a string fast field: each segment numbers its values in its own sorted
-//! dictionary, so counts kept by segment ordinal cannot be added across segments until they
-//! are mapped to one numbering for the whole index (Lucene's `OrdinalMap`).
+//! The facet file: every facet's values numbered over the whole index, each report's facet
+//! values, and each section's section facet, kept beside the index so that a search counts by
+//! number and turns into text only the values it shows. The facets are the rows of
+//! `index_schema/facets.tsv` ([`FacetKey`]).
 //!
-//! The map is built by merging the segments' sorted dictionaries, so a query counts facets in
-//! plain arrays by ordinal, adds segments by mapping ordinals, and turns only the values it
-//! shows into text. Global ordinals keep the dictionaries' byte order, which for UTF-8 is the
-//! order of the strings: comparing ordinals compares labels.
+//! The invariant everything here rests on, kept by the writer ([`crate::index::writer`] adds a
+//! report's sections as one batch, and merging keeps documents in order): **a report's sections
+//! are adjacent in one segment**. So a segment's reports are a list of where each begins, and a
+//! match's report is found by walking that list alongside the matches ([`SegmentReports`]).
 //!
-//! Building the maps reads every facet value of every segment, and the report table every
-//! document's report key (together about 6 ms at 20,000 reports, as much as the rest of a
-//! one-query process), so the indexer saves them beside the index ([`CACHE_FILE`]), stamped
-//! with the segments they were made from; a search uses the file only when the stamp matches
-//! its own segments, and builds the maps itself otherwise (a stale, foreign or damaged file is
-//! never trusted).
+//! Global ordinals: each segment numbers a string field's values in its own sorted dictionary,
+//! so counts kept by segment ordinal cannot be added across segments until they are mapped to
+//! one numbering for the whole index (Lucene's `OrdinalMap`), built by merging the sorted
+//! dictionaries; it keeps their byte order, which for UTF-8 is the order of the strings. A
+//! number facet (the year) is numbered in numeric order.
 //!
-//! The same file holds each segment's [`ReportTable`]: where every report begins and its place
-//! (with its level) and year in global ordinals, so that counting a match's report by place and year reads no
-//! column at all; and [`DocTypes`], every document's section type in a byte.
+//! Building the maps reads every facet value of every segment (several ms at 20,000 reports,
+//! as much as the rest of a one-query process), so the writer saves them at commit
+//! ([`FacetMaps::save`]), stamped with the facet table and the segments they were made from; a
+//! search uses the file only when the stamp matches, and builds the maps itself otherwise (a
+//! stale, foreign or damaged file is never trusted).
 
 use std::path::Path;
 
 use tantivy::Directory;
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Column, ColumnIndex, StrColumn};
 use tantivy::directory::{MmapDirectory, OwnedBytes};
 use tantivy::{DocId, Searcher, SegmentOrdinal};
 
-use super::collector::{NONE, first};
+use super::schema::{FacetKey, Scope, Shape};
 use crate::error::{Error, Result};
 
 /// The saved maps, in the index's folder (tantivy leaves files it did not make alone).
 pub const CACHE_FILE: &str = "facet-ordinals.bin";
 /// The first bytes of the file, with its format's version.
-const MAGIC: &[u8] = b"fazhi-search facet ordinals 4\n";
+const MAGIC: &[u8] = b"fazhi-search facet ordinals 5\n";
 
-/// The index-wide numbering of each string facet.
+/// A missing value (a report with no county, say) in global ordinals.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// A document's value in a single-valued column. `Column::first` goes through the generic
+/// multi-value path, a call into tantivy per read that is not inlined; reading a column where
+/// every document has a value directly took a tenth off a search of a common term.
+#[inline]
+pub(crate) fn first(column: &Column<u64>, doc: DocId) -> Option<u64> {
+    match &column.index {
+        ColumnIndex::Full => Some(column.values.get_val(doc)),
+        _ => column.first(doc),
+    }
+}
+
+/// The index-wide numbering of every facet, the report table and the section facet's bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct FacetMaps {
-    pub town: OrdinalMap,
-    pub county: OrdinalMap,
-    pub city: OrdinalMap,
-    pub province: OrdinalMap,
-    pub section_type: OrdinalMap,
-    pub level: OrdinalMap,
+    /// Per facet, in the table's order.
+    maps: Vec<OrdinalMap>,
     pub reports: ReportTable,
     pub doc_types: DocTypes,
 }
 
-/// The facet fields, in the order the file holds them.
-const FIELDS: [&str; 6] = [
-    "town",
-    "county",
-    "city",
-    "province",
-    "section_type",
-    "level",
-];
-
 impl FacetMaps {
     pub(crate) fn build(searcher: &Searcher) -> tantivy::Result<FacetMaps> {
-        let [town, county, city, province, section_type, level] =
-            FIELDS.map(|field| OrdinalMap::build(searcher, field));
-        let (town, county, city, province, level) = (town?, county?, city?, province?, level?);
-        let reports = ReportTable::build(searcher, [&town, &county, &province, &city, &level])?;
-        let section_type = section_type?;
-        let doc_types = DocTypes::build(searcher, &section_type)?;
+        let maps = FacetKey::all()
+            .map(|f| match f.spec().shape {
+                Shape::Number => OrdinalMap::build_numbers(searcher, &f.spec().field),
+                _ => OrdinalMap::build(searcher, &f.spec().field),
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let reports = ReportTable::build(searcher, &maps)?;
+        let doc_types = match FacetKey::of_sections() {
+            Some(f) => DocTypes::build(searcher, f, &maps[f.index()])?,
+            None => DocTypes(Vec::new()),
+        };
         Ok(FacetMaps {
-            town,
-            county,
-            city,
-            province,
-            section_type,
-            level,
+            maps,
             reports,
             doc_types,
         })
     }
 
-    fn all(&self) -> [&OrdinalMap; 6] {
-        [
-            &self.town,
-            &self.county,
-            &self.city,
-            &self.province,
-            &self.section_type,
-            &self.level,
-        ]
+    /// A facet's values.
+    pub(crate) fn map(&self, facet: FacetKey) -> &OrdinalMap {
+        &self.maps[facet.index()]
+    }
+
+    /// The value of report facet `facet` in row `row` of the report table, as text ("" for none).
+    pub(crate) fn label(&self, facet: FacetKey, row: u32) -> &str {
+        match self.reports.ordinal(row, facet) {
+            Some(g) if g != NONE => self.map(facet).label(g),
+            _ => "",
+        }
     }
 
     /// The maps saved in `index`, when they were made from `searcher`'s segments; else built.
@@ -104,7 +108,8 @@ impl FacetMaps {
     }
 
     /// Saves the maps of `searcher`'s segments in `index` (written aside, then renamed, so a
-    /// reader sees the old file or the new one), unless the file already holds them.
+    /// reader sees the old file or the new one), unless the file already holds them. The
+    /// writer calls this at every commit.
     pub fn save(index: &Path, searcher: &Searcher) -> Result<()> {
         let path = index.join(CACHE_FILE);
         let stamp = stamp(searcher);
@@ -129,7 +134,7 @@ impl FacetMaps {
     fn encode(&self, stamp: &str) -> Vec<u8> {
         let mut out = MAGIC.to_vec();
         put_bytes(&mut out, stamp.as_bytes());
-        for map in self.all() {
+        for map in &self.maps {
             put_bytes(&mut out, &map.text);
             put_u32s(&mut out, &map.starts);
             put_u32(&mut out, map.segments.len() as u32);
@@ -138,8 +143,7 @@ impl FacetMaps {
             }
         }
         let table = &self.reports;
-        put_u32s(&mut out, &table.places);
-        put_u32s(&mut out, &table.years);
+        put_u32s(&mut out, &table.rows);
         put_u32(&mut out, table.segments.len() as u32);
         for entries in &table.segments {
             put_u32s(&mut out, entries);
@@ -167,8 +171,8 @@ impl FacetMaps {
         if input.take(MAGIC.len())? != MAGIC || input.take_bytes()? != stamp.as_bytes() {
             return None;
         }
-        let mut maps = Vec::with_capacity(FIELDS.len());
-        for _ in FIELDS {
+        let mut maps = Vec::new();
+        for _ in FacetKey::all() {
             // Labels are checked as UTF-8 when shown, not here: the checksum already vouches
             // for the bytes, and most queries show a hundred labels of tens of thousands.
             let text = input.take_bytes()?;
@@ -201,9 +205,8 @@ impl FacetMaps {
             });
         }
         // The report table's shape is checked here; its values are read with bounds checks
-        // (an out-of-range place or year counts as unknown), so a wrong one cannot panic.
-        let places = input.take_u32s()?;
-        let years = input.take_u32s()?;
+        // (an out-of-range value counts as unknown), so a wrong one cannot panic.
+        let rows = input.take_u32s()?;
         let segments = (0..input.take_u32()?)
             .map(|_| input.take_u32s())
             .collect::<Option<Vec<_>>>()?;
@@ -211,43 +214,35 @@ impl FacetMaps {
         let doc_types = (0..input.take_u32()?)
             .map(|_| input.take_bytes())
             .collect::<Option<Vec<_>>>()?;
-        let shaped = places.len() % (4 * PLACE) == 0
-            && years.len() % (4 * YEAR) == 0
-            && segments.len() == maps[0].segments.len()
-            && doc_types.len() == segments.len()
+        let layout = Layout::of_table();
+        let shaped = rows.len() % (4 * layout.width) == 0
+            && doc_types.len() == segments.len() * usize::from(FacetKey::of_sections().is_some())
             && segments.iter().all(|e| e.len() % (4 * ENTRY) == 0);
         if !shaped || input.at != input.bytes.len() {
             return None;
         }
-        let reports = ReportTable {
-            places,
-            years,
-            segments,
-        };
-        let [town, county, city, province, section_type, level]: [OrdinalMap; 6] =
-            maps.try_into().ok()?;
         Some(FacetMaps {
-            town,
-            county,
-            city,
-            province,
-            section_type,
-            level,
-            reports,
+            maps,
+            reports: ReportTable {
+                layout,
+                rows,
+                segments,
+            },
             doc_types: DocTypes(doc_types),
         })
     }
 }
 
-/// The segments a map is made from, in order: their ids (a segment never changes; merging or
+/// The facet table and the segments a map is made from, in order: their ids (a segment never changes; merging or
 /// rewriting makes new ones).
 fn stamp(searcher: &Searcher) -> String {
-    searcher
+    let table = crc32fast::hash(format!("{:?}", FacetKey::specs()).as_bytes());
+    let segments: Vec<String> = searcher
         .segment_readers()
         .iter()
         .map(|r| r.segment_id().uuid_string())
-        .collect::<Vec<_>>()
-        .join(",")
+        .collect();
+    format!("facets {table:08x}: {}", segments.join(","))
 }
 
 fn put_u32(out: &mut Vec<u8>, n: u32) {
@@ -399,6 +394,44 @@ impl OrdinalMap {
         })
     }
 
+    /// Numbers `field`'s values, a number field's, in numeric order. A number's global ordinal
+    /// is found by [`OrdinalMap::number`]; the map has no per-segment ordinals.
+    pub(crate) fn build_numbers(searcher: &Searcher, field: &str) -> tantivy::Result<OrdinalMap> {
+        let mut values = Vec::new();
+        for reader in searcher.segment_readers() {
+            if let Some(column) = reader.fast_fields().column_opt::<u64>(field)? {
+                values.extend((0..reader.max_doc()).filter_map(|doc| first(&column, doc)));
+            }
+        }
+        values.sort_unstable();
+        values.dedup();
+        let mut text = String::new();
+        let mut starts = vec![0u32];
+        for v in values {
+            text.push_str(&v.to_string());
+            starts.push(text.len() as u32);
+        }
+        Ok(OrdinalMap {
+            text: OwnedBytes::new(text.into_bytes()),
+            starts: le_bytes(&starts),
+            segments: Vec::new(),
+        })
+    }
+
+    /// The global ordinal of a number in a map of [`OrdinalMap::build_numbers`].
+    fn number(&self, value: u64) -> Option<u32> {
+        let (mut low, mut high) = (0u32, self.len() as u32);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match self.label(mid).parse::<u64>().ok()?.cmp(&value) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
     /// The number of distinct values in the index.
     pub(crate) fn len(&self) -> usize {
         (self.starts.len() / 4).saturating_sub(1)
@@ -434,90 +467,93 @@ impl OrdinalMap {
     }
 }
 
-/// u32s per place in [`ReportTable::places`]: town, county, province, city and level global
-/// ordinals.
-const PLACE: usize = 5;
-/// u32s per year in [`ReportTable::years`]: the year's low and high halves.
-const YEAR: usize = 2;
-/// u32s per report in a segment's entries: its first document, its place and its year.
-const ENTRY: usize = 3;
+/// u32s per report in a segment's entries: its first document and its row.
+const ENTRY: usize = 2;
 
-/// A report's place, and the level of the body that issued it (a county's government and its
-/// departments are one county, told apart by level), in global ordinals ([`NONE`] where it has
-/// none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Place {
-    pub town: u32,
-    pub county: u32,
-    pub province: u32,
-    pub city: u32,
-    pub level: u32,
+/// Where each report facet's value lies in a row of the [`ReportTable`]: the report facets'
+/// global ordinals, the facet with parents (the town) and its parents first, so that sorted
+/// rows of one town in one county and province are adjacent; then, for each facet with
+/// parents, the number of the first row with its value and its parents' (its group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Layout {
+    /// The report facets, in the order their ordinals lie in a row.
+    columns: Vec<FacetKey>,
+    /// The facets with parents, in the order their groups follow the ordinals.
+    nested: Vec<FacetKey>,
+    width: usize,
 }
 
-impl Place {
-    /// A place as [`ReportTable`] holds it: town, county, province, city and level.
-    fn from_entry(entry: &[u8; 4 * PLACE]) -> Place {
-        let (ords, _) = entry.as_chunks::<4>();
-        let at = |i: usize| u32::from_le_bytes(ords[i]);
-        Place {
-            town: at(0),
-            county: at(1),
-            province: at(2),
-            city: at(3),
-            level: at(4),
+impl Layout {
+    fn of_table() -> Layout {
+        let nested: Vec<FacetKey> = FacetKey::all()
+            .filter(|f| f.spec().scope == Scope::Report && !f.parents().is_empty())
+            .collect();
+        let mut columns: Vec<FacetKey> = Vec::new();
+        let parents = nested
+            .iter()
+            .flat_map(|&f| std::iter::once(f).chain(f.parents().to_vec()));
+        let report = FacetKey::all().filter(|f| f.spec().scope == Scope::Report);
+        for f in parents.chain(report) {
+            if !columns.contains(&f) {
+                columns.push(f);
+            }
+        }
+        let width = (columns.len() + nested.len()).max(1);
+        Layout {
+            columns,
+            nested,
+            width,
+        }
+    }
+
+    /// Where facet `f`'s counted value lies in a row: its group when it has parents, else its
+    /// ordinal.
+    fn counted_at(&self, f: FacetKey) -> Option<usize> {
+        match self.nested.iter().position(|&n| n == f) {
+            Some(k) => Some(self.columns.len() + k),
+            None => self.columns.iter().position(|&c| c == f),
         }
     }
 }
 
-/// Each segment's reports in document order: where each begins, its place and its year.
-///
-/// A report's sections are adjacent in a segment (the writer adds a report as one batch, and
-/// merging keeps the documents' order), so the collector finds a match's report by walking its
-/// segment's list alongside the matches, and counts it by place and year from here, reading no
-/// column. Places and years are numbered over the whole index: places in (town, county,
-/// province, city) order, so the places of one town in one county are adjacent.
+/// Each distinct combination of a report's facet values (a row: see [`Layout`]), and each
+/// segment's reports in document order: where each begins and its row. A match is counted by
+/// its report's row, reading no column; rows are numbered over the whole index.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ReportTable {
-    /// u32s, [`PLACE`] per place.
-    places: OwnedBytes,
-    /// u32s, [`YEAR`] per year, ascending.
-    years: OwnedBytes,
-    /// Per segment, u32s, [`ENTRY`] per report: first document, place, year ([`NONE`] for none).
+    layout: Layout,
+    /// u32s, `layout.width` per row, rows in sorted order.
+    rows: OwnedBytes,
+    /// Per segment, u32s, [`ENTRY`] per report: first document, row.
     segments: Vec<OwnedBytes>,
 }
 
 impl ReportTable {
-    /// Reads every segment's report keys, places and years. `maps` are the town, county,
-    /// province, city and level maps of the same segments.
-    fn build(searcher: &Searcher, maps: [&OrdinalMap; PLACE]) -> tantivy::Result<ReportTable> {
-        struct Report {
-            start: DocId,
-            place: Place,
-            year: Option<u64>,
-        }
-        let mut segments = Vec::new();
+    /// Reads every segment's report keys and report facet values; `maps` are every facet's,
+    /// of the same segments.
+    fn build(searcher: &Searcher, maps: &[OrdinalMap]) -> tantivy::Result<ReportTable> {
+        let layout = Layout::of_table();
+        let mut segments: Vec<Vec<(DocId, Vec<u32>)>> = Vec::new();
         for (segment, reader) in searcher.segment_readers().iter().enumerate() {
             let fast = reader.fast_fields();
-            let ords = |field: &str| -> tantivy::Result<Option<Column<u64>>> {
-                Ok(fast.str(field)?.map(|c| c.ords().clone()))
-            };
-            let columns = [
-                ords("town")?,
-                ords("county")?,
-                ords("province")?,
-                ords("city")?,
-                ords("level")?,
-            ];
+            /// Where a report facet's value is read from.
+            enum Source {
+                Ords(Option<Column<u64>>),
+                Number(Option<Column<u64>>),
+            }
+            let sources = layout
+                .columns
+                .iter()
+                .map(|f| {
+                    let field = f.spec().field.as_str();
+                    Ok(match f.spec().shape {
+                        Shape::Number => Source::Number(fast.column_opt::<u64>(field)?),
+                        _ => Source::Ords(fast.str(field)?.map(|c: StrColumn| c.ords().clone())),
+                    })
+                })
+                .collect::<tantivy::Result<Vec<_>>>()?;
             let key = fast.column_opt::<u64>("report_key")?;
-            let year = fast.column_opt::<u64>("year")?;
-            let global = |i: usize, doc: DocId| -> u32 {
-                columns[i]
-                    .as_ref()
-                    .and_then(|c| first(c, doc))
-                    .and_then(|ord| maps[i].global(segment as SegmentOrdinal, ord))
-                    .unwrap_or(NONE)
-            };
-            let mut reports: Vec<Report> = Vec::new();
+            let mut reports = Vec::new();
             let mut last_key = None;
             for doc in 0..reader.max_doc() {
                 let k = key.as_ref().and_then(|c| first(c, doc));
@@ -525,96 +561,149 @@ impl ReportTable {
                     continue;
                 }
                 last_key = k;
-                reports.push(Report {
-                    start: doc,
-                    place: Place {
-                        town: global(0, doc),
-                        county: global(1, doc),
-                        province: global(2, doc),
-                        city: global(3, doc),
-                        level: global(4, doc),
-                    },
-                    year: year.as_ref().and_then(|c| first(c, doc)),
-                });
+                let row: Vec<u32> = layout
+                    .columns
+                    .iter()
+                    .zip(&sources)
+                    .map(|(f, source)| {
+                        let map = &maps[f.index()];
+                        match source {
+                            Source::Ords(c) => c
+                                .as_ref()
+                                .and_then(|c| first(c, doc))
+                                .and_then(|ord| map.global(segment as SegmentOrdinal, ord)),
+                            Source::Number(c) => c
+                                .as_ref()
+                                .and_then(|c| first(c, doc))
+                                .and_then(|v| map.number(v)),
+                        }
+                        .unwrap_or(NONE)
+                    })
+                    .collect();
+                reports.push((doc, row));
             }
             segments.push(reports);
         }
-        let mut places: Vec<Place> = segments.iter().flatten().map(|r| r.place).collect();
-        places.sort_unstable();
-        places.dedup();
-        let mut years: Vec<u64> = segments.iter().flatten().filter_map(|r| r.year).collect();
-        years.sort_unstable();
-        years.dedup();
-        let entries = |reports: &Vec<Report>| -> Vec<u32> {
+        let mut rows: Vec<&Vec<u32>> = segments.iter().flatten().map(|(_, row)| row).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        // A nested facet's group: the first row with its value and its parents' (the columns
+        // before the next facet's), or none where it has no value.
+        let mut groups: Vec<Vec<u32>> = vec![Vec::with_capacity(rows.len()); layout.nested.len()];
+        for (k, f) in layout.nested.iter().enumerate() {
+            let at = layout
+                .columns
+                .iter()
+                .position(|c| c == f)
+                .unwrap_or_default();
+            let span = at..at + 1 + f.parents().len();
+            for (r, row) in rows.iter().enumerate() {
+                let group = match (row[at], r.checked_sub(1).map(|p| &rows[p])) {
+                    (NONE, _) => NONE,
+                    (_, Some(prev)) if prev[span.clone()] == row[span.clone()] => groups[k][r - 1],
+                    _ => r as u32,
+                };
+                groups[k].push(group);
+            }
+        }
+        let entries = |reports: &Vec<(DocId, Vec<u32>)>| -> Vec<u32> {
             let mut out = Vec::with_capacity(reports.len() * ENTRY);
-            for r in reports {
-                let place = places.binary_search(&r.place).unwrap_or_default() as u32;
-                let year = r
-                    .year
-                    .and_then(|y| years.binary_search(&y).ok())
-                    .map_or(NONE, |i| i as u32);
-                out.extend([r.start, place, year]);
+            for (start, row) in reports {
+                let r = rows.binary_search(&row).unwrap_or_default() as u32;
+                out.extend([*start, r]);
             }
             out
         };
-        let segments = segments.iter().map(|r| le_bytes(&entries(r))).collect();
-        let places: Vec<u32> = places
-            .iter()
-            .flat_map(|p| [p.town, p.county, p.province, p.city, p.level])
-            .collect();
-        let years: Vec<u32> = years
-            .iter()
-            .flat_map(|&y| [y as u32, (y >> 32) as u32])
-            .collect();
+        let entries: Vec<OwnedBytes> = segments.iter().map(|r| le_bytes(&entries(r))).collect();
+        let mut flat = Vec::with_capacity(rows.len() * layout.width);
+        for (r, row) in rows.iter().enumerate() {
+            flat.extend_from_slice(row);
+            flat.extend(groups.iter().map(|g| g[r]));
+            flat.resize(flat.len().next_multiple_of(layout.width), NONE);
+        }
         Ok(ReportTable {
-            places: le_bytes(&places),
-            years: le_bytes(&years),
-            segments,
+            layout,
+            rows: le_bytes(&flat),
+            segments: entries,
         })
     }
 
-    /// The number of places.
-    pub(crate) fn places(&self) -> usize {
-        self.places.len() / (4 * PLACE)
+    /// The number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.rows.len() / (4 * self.layout.width)
     }
 
-    /// The number of years.
-    pub(crate) fn years(&self) -> usize {
-        self.years.len() / (4 * YEAR)
+    /// Every row's u32s, in order.
+    fn all_rows(&self) -> impl Iterator<Item = &[[u8; 4]]> + '_ {
+        self.rows
+            .as_slice()
+            .as_chunks::<4>()
+            .0
+            .chunks_exact(self.layout.width)
     }
 
-    /// Every place, in order: place `p` is the `p`th.
-    pub(crate) fn all_places(&self) -> impl Iterator<Item = Place> + '_ {
-        self.place_entries().iter().map(Place::from_entry)
+    /// The global ordinal of report facet `facet` in row `row` (None for a facet that is not
+    /// per report, or a row out of range).
+    pub(crate) fn ordinal(&self, row: u32, facet: FacetKey) -> Option<u32> {
+        self.at(row, self.column(facet)?)
     }
 
-    pub(crate) fn place(&self, p: usize) -> Option<Place> {
-        self.place_entries().get(p).map(Place::from_entry)
+    /// Where report facet `facet`'s ordinal lies in a row.
+    pub(crate) fn column(&self, facet: FacetKey) -> Option<usize> {
+        self.layout.columns.iter().position(|&c| c == facet)
     }
 
-    /// The places' entries, [`PLACE`] little-endian u32s each.
-    fn place_entries(&self) -> &[[u8; 4 * PLACE]] {
-        self.places.as_slice().as_chunks().0
+    /// The u32 at `column` of row `row`.
+    pub(crate) fn at(&self, row: u32, column: usize) -> Option<u32> {
+        u32_at(
+            &self.rows,
+            (row as usize).checked_mul(self.layout.width)? + column,
+        )
     }
 
-    pub(crate) fn year(&self, y: usize) -> Option<u64> {
-        let at = |i| u32_at(&self.years, y.checked_mul(YEAR)? + i);
-        Some(u64::from(at(0)?) | u64::from(at(1)?) << 32)
+    /// Adds the sections counted by row into counts per report facet, by the value each
+    /// counts under (its global ordinal; for a facet with parents, its group: a row number).
+    /// `counts` holds an array per facet of the table, sized by [`ReportTable::values`].
+    pub(crate) fn add_rows(&self, by_row: &[u32], counts: &mut [Vec<u32>]) {
+        let at: Vec<(usize, usize)> = FacetKey::all()
+            .filter_map(|f| Some((f.index(), self.layout.counted_at(f)?)))
+            .collect();
+        for (&n, row) in by_row.iter().zip(self.all_rows()) {
+            if n == 0 {
+                continue;
+            }
+            for &(f, i) in &at {
+                let value = u32::from_le_bytes(row[i]);
+                if let Some(count) = counts[f].get_mut(value as usize) {
+                    *count += n;
+                }
+            }
+        }
     }
 
-    /// The place and year of the report that document `doc` of `segment` belongs to (None
-    /// where it has none, or for a document the table does not cover).
-    pub(crate) fn report(
-        &self,
-        segment: SegmentOrdinal,
-        doc: DocId,
-    ) -> (Option<Place>, Option<u64>) {
+    /// The value report facet `facet` counts row `row` under (see [`ReportTable::add_rows`]).
+    pub(crate) fn counted(&self, row: u32, facet: FacetKey) -> Option<u32> {
+        let at = self.layout.counted_at(facet)?;
+        u32_at(
+            &self.rows,
+            (row as usize).checked_mul(self.layout.width)? + at,
+        )
+    }
+
+    /// How many values a facet counts under: its map's, or the rows for a facet with parents.
+    pub(crate) fn values(&self, facet: FacetKey, maps: &FacetMaps) -> usize {
+        if self.layout.nested.contains(&facet) {
+            self.rows()
+        } else {
+            maps.map(facet).len()
+        }
+    }
+
+    /// The row of the report that document `doc` of `segment` belongs to (None for a document
+    /// the table does not cover).
+    pub(crate) fn report(&self, segment: SegmentOrdinal, doc: DocId) -> Option<u32> {
         let reports = self.segment(segment);
-        let Some((place, year)) = reports.find(doc, 0).and_then(|r| reports.place_and_year(r))
-        else {
-            return (None, None);
-        };
-        (self.place(place as usize), self.year(year as usize))
+        reports.find(doc, 0).and_then(|r| reports.row(r))
     }
 
     /// A segment's reports.
@@ -628,11 +717,11 @@ impl ReportTable {
     }
 }
 
-/// Every document's section type, a byte each per segment: its global ordinal in
-/// [`FacetMaps::section_type`], or [`NO_TYPE`]. Counting the matches by section type then
-/// reads a byte per match where the column took a call into tantivy's bit unpacking for each.
-/// An index with more section types than a byte numbers keeps no bytes, and the collector
-/// reads the column.
+/// Every document's value of the section facet (the section type), a byte each per segment:
+/// its global ordinal, or [`NO_TYPE`]. Counting the matches by section type then reads a byte
+/// per match where the column took a call into tantivy's bit unpacking for each. The section
+/// facet is a vocabulary ([`crate::index::schema::parse_facets`]): an index with more values
+/// than a byte numbers is not ours, and is refused.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct DocTypes(Vec<OwnedBytes>);
 
@@ -640,16 +729,20 @@ pub(crate) struct DocTypes(Vec<OwnedBytes>);
 pub(crate) const NO_TYPE: u8 = u8::MAX;
 
 impl DocTypes {
-    fn build(searcher: &Searcher, map: &OrdinalMap) -> tantivy::Result<DocTypes> {
+    fn build(searcher: &Searcher, facet: FacetKey, map: &OrdinalMap) -> tantivy::Result<DocTypes> {
         let readers = searcher.segment_readers();
         if map.len() >= usize::from(NO_TYPE) {
-            return Ok(DocTypes(vec![OwnedBytes::empty(); readers.len()]));
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "{} has {} values; the facet file numbers a section facet's values in a byte",
+                facet.spec().field,
+                map.len()
+            )));
         }
         let mut segments = Vec::with_capacity(readers.len());
         for (segment, reader) in readers.iter().enumerate() {
             let column = reader
                 .fast_fields()
-                .str("section_type")?
+                .str(&facet.spec().field)?
                 .map(|c| c.ords().clone());
             let types: Vec<u8> = (0..reader.max_doc())
                 .map(|doc| {
@@ -666,19 +759,12 @@ impl DocTypes {
         Ok(DocTypes(segments))
     }
 
-    /// No section types for any of `segments` segments, as for an index of too many.
-    #[cfg(test)]
-    pub(crate) fn none(segments: usize) -> DocTypes {
-        DocTypes(vec![OwnedBytes::empty(); segments])
-    }
-
-    /// A segment's section types, when the table has them for each of its `max_doc`
-    /// documents.
-    pub(crate) fn segment(&self, segment: SegmentOrdinal, max_doc: DocId) -> Option<OwnedBytes> {
+    /// A segment's section types (none for a document past their end).
+    pub(crate) fn segment(&self, segment: SegmentOrdinal) -> OwnedBytes {
         self.0
             .get(segment as usize)
-            .filter(|types| types.len() == max_doc as usize)
             .cloned()
+            .unwrap_or_else(OwnedBytes::empty)
     }
 }
 
@@ -695,10 +781,9 @@ impl SegmentReports {
         self.entries().get(r).map(|e| u32_at(e, 0).unwrap_or(NONE))
     }
 
-    /// The place and year of report `r`, as numbered in [`ReportTable`].
-    pub(crate) fn place_and_year(&self, r: usize) -> Option<(u32, u32)> {
-        let e = self.entries().get(r)?;
-        Some((u32_at(e, 1)?, u32_at(e, 2)?))
+    /// The row of report `r` in [`ReportTable`].
+    pub(crate) fn row(&self, r: usize) -> Option<u32> {
+        u32_at(self.entries().get(r)?, 1)
     }
 
     /// The number of reports.
@@ -706,9 +791,9 @@ impl SegmentReports {
         self.entries().len()
     }
 
-    /// Every report's documents, place and year, in order: `(first, end, place, year)` with
-    /// `end` the next report's first document (`max_doc` for the last one).
-    pub(crate) fn spans(&self, max_doc: DocId) -> impl Iterator<Item = (DocId, DocId, u32, u32)> {
+    /// Every report's documents and row, in order: `(first, end, row)` with `end` the next
+    /// report's first document (`max_doc` for the last one).
+    pub(crate) fn spans(&self, max_doc: DocId) -> impl Iterator<Item = (DocId, DocId, u32)> {
         let entries = self.entries();
         let field = |e: &[u8; 4 * ENTRY], i: usize| u32_at(e, i).unwrap_or(NONE);
         let ends = entries
@@ -719,7 +804,7 @@ impl SegmentReports {
         entries
             .iter()
             .zip(ends)
-            .map(move |(e, end)| (field(e, 0), end, field(e, 1), field(e, 2)))
+            .map(move |(e, end)| (field(e, 0), end, field(e, 1)))
     }
 
     /// The report that `doc` belongs to, the last at or after `from` that begins at or before
@@ -799,7 +884,7 @@ mod tests {
     fn a_document_is_found_in_the_report_that_begins_at_or_before_it() {
         // Reports beginning at documents 0, 3, 4, 10, 11, 30.
         let starts = [0u32, 3, 4, 10, 11, 30];
-        let entries: Vec<u32> = starts.iter().flat_map(|&s| [s, 0, NONE]).collect();
+        let entries: Vec<u32> = starts.iter().flat_map(|&s| [s, 0]).collect();
         let reports = SegmentReports(le_bytes(&entries));
         // (document, searching from report, the report found)
         let rows = [
@@ -831,35 +916,6 @@ mod tests {
     }
 
     #[test]
-    fn every_place_is_listed_in_order() {
-        let places = [
-            [3u32, 1, 0, 2, 0],
-            [3, 1, 0, 5, 1],
-            [7, NONE, 1, NONE, 0],
-            [NONE; 5],
-        ];
-        let table = ReportTable {
-            places: le_bytes(&places.concat()),
-            years: le_bytes(&[]),
-            segments: Vec::new(),
-        };
-        let listed: Vec<Place> = table.all_places().collect();
-        let one_by_one: Vec<Place> = (0..table.places()).filter_map(|p| table.place(p)).collect();
-        assert_eq!(listed.len(), places.len());
-        assert_eq!(listed, one_by_one);
-        assert_eq!(
-            listed[1],
-            Place {
-                town: 3,
-                county: 1,
-                province: 0,
-                city: 5,
-                level: 1
-            }
-        );
-    }
-
-    #[test]
     fn only_an_empty_value_has_no_label() {
         // (the values in the index, the global ordinals with a label)
         let rows: [(&[&str], &[u32]); 3] = [
@@ -883,8 +939,11 @@ mod tests {
     fn index_with_towns(batches: &[&[&str]]) -> (tempfile::TempDir, Index) {
         let dir = tempfile::TempDir::new().unwrap();
         let mut builder = Schema::builder();
-        for field in FIELDS {
-            builder.add_text_field(field, STRING | FAST);
+        for facet in FacetKey::all() {
+            match facet.spec().shape {
+                Shape::Number => builder.add_u64_field(&facet.spec().field, FAST),
+                _ => builder.add_text_field(&facet.spec().field, STRING | FAST),
+            };
         }
         let index = Index::create_in_dir(dir.path(), builder.build()).unwrap();
         add_towns(&index, batches);
@@ -903,7 +962,7 @@ mod tests {
     }
 
     #[test]
-    fn section_types_are_a_byte_per_document_unless_there_are_too_many() {
+    fn section_types_are_a_byte_per_document_and_too_many_are_refused() {
         // (distinct section types, bytes kept)
         for (types, kept) in [(3, true), (254, true), (255, false), (300, false)] {
             let dir = tempfile::TempDir::new().unwrap();
@@ -918,18 +977,16 @@ mod tests {
             writer.add_document(doc!()).unwrap();
             writer.commit().unwrap();
             let searcher = index.reader().unwrap().searcher();
-            let maps = FacetMaps::build(&searcher).unwrap();
-            let max_doc = searcher.segment_readers()[0].max_doc();
-            let bytes = maps.doc_types.segment(0, max_doc);
-            assert_eq!(bytes.is_some(), kept, "{types} types");
-            let Some(bytes) = bytes else { continue };
+            let maps = FacetMaps::build(&searcher);
+            assert_eq!(maps.is_ok(), kept, "{types} types");
+            let Ok(maps) = maps else { continue };
             let expected: Vec<u8> = (0..types as u8).rev().chain([NO_TYPE]).collect();
-            assert_eq!(bytes.as_slice(), expected, "{types} types");
             assert_eq!(
-                maps.doc_types.segment(0, max_doc + 1),
-                None,
-                "not this segment's"
+                maps.doc_types.segment(0).as_slice(),
+                expected,
+                "{types} types"
             );
+            assert!(maps.doc_types.segment(1).is_empty(), "no segment 1");
         }
     }
 
@@ -956,7 +1013,12 @@ mod tests {
         assert_eq!(FacetMaps::decode(bytes, &stamp(&newer)), None, "stale");
         let loaded = FacetMaps::load_or_build(dir.path(), &newer).unwrap();
         assert_eq!(loaded, FacetMaps::build(&newer).unwrap());
-        assert_eq!(loaded.town.len(), 4, "the new segment's town is numbered");
+        let town = FacetKey::named("town").expect("a town facet");
+        assert_eq!(
+            loaded.map(town).len(),
+            4,
+            "the new segment's town is numbered"
+        );
     }
 
     #[test]
