@@ -67,7 +67,7 @@ fn chinese_by_default_english_on_request() {
                 " (showing 2; --limit N or --all for more)",
                 "  year:",
                 "  section type:  measures (",
-                "  level:         town (",
+                "  issued by:     town (",
             ],
             &["份报告", "章节类型", "主要举措和成效"],
         ),
