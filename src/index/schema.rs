@@ -19,8 +19,10 @@ use crate::lang::Lang;
 /// fast columns only, no longer stored again with every section; 8: the three characters after
 /// each pair of `index_schema/common_pairs.txt` are indexed too; 9: a report's `level`, places
 /// for reports above towns, chrome cut beside prose instead of whole lines, format characters
-/// and line breaks inside text dropped by normalisation, long sections cut into parts).
-pub const SCHEMA_VERSION: u32 = 9;
+/// and line breaks inside text dropped by normalisation, long sections cut into parts; 10: `issuer`
+/// a normalised keyword facet, a section leading inline points indexed with their text, every
+/// default-ignorable code point dropped).
+pub const SCHEMA_VERSION: u32 = 10;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 const FACETS_TSV: &str = include_str!("../../index_schema/facets.tsv");
