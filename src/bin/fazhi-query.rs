@@ -813,11 +813,14 @@ fn ensure_index(config: &Config) -> anyhow::Result<()> {
     if config.explicit_index || index::exists(&config.index) || !config.corpus.is_dir() {
         return Ok(());
     }
-    eprintln!(
-        "fazhi-query: no index at {}; indexing {} first (run fazhi-index to update it later)",
-        config.index.display(),
-        config.corpus.display()
+    let lang = config.lang;
+    let (index_path, corpus) = (config.index.display(), config.corpus.display());
+    let (index_path, corpus) = (index_path.to_string(), corpus.to_string());
+    let note = lang.fill(
+        "msg.auto_index",
+        &[("index", &index_path), ("corpus", &corpus)],
     );
+    eprintln!("fazhi-query: {note}");
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let index_config =
         writer::IndexConfig::new(config.corpus.clone(), config.index.clone(), threads);
@@ -826,15 +829,17 @@ fn ensure_index(config: &Config) -> anyhow::Result<()> {
         .with_context(|| format!("indexing {}", config.corpus.display()))?;
     progress.finish_and_clear();
     for skipped in &summary.skipped {
-        eprintln!(
-            "fazhi-query: warning: skipped {}: {}",
-            skipped.file, skipped.reason
-        );
+        let (file, reason) = (skipped.file.to_string(), skipped.reason.to_string());
+        let warning = lang.fill("msg.skipped", &[("file", &file), ("reason", &reason)]);
+        eprintln!("fazhi-query: {warning}");
     }
-    eprintln!(
-        "fazhi-query: indexed {} reports ({} sections)",
-        summary.totals.reports, summary.totals.sections
+    let reports = summary.totals.reports.to_string();
+    let sections = summary.totals.sections.to_string();
+    let done = lang.fill(
+        "msg.indexed",
+        &[("reports", &reports), ("sections", &sections)],
     );
+    eprintln!("fazhi-query: {done}");
     Ok(())
 }
 

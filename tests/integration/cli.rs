@@ -114,14 +114,14 @@ fn query_builds_a_missing_index_first() {
     let out = run("fazhi-query", dir.path(), &["依法治"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("no index at ./index; indexing corpus first"),
+        stderr(&out).contains("./index 尚无索引；先为 corpus 建立索引"),
         "{}",
         stderr(&out)
     );
     assert!(dir.path().join("index/meta.json").is_file());
     let out = run("fazhi-query", dir.path(), &["依法治"]);
     assert!(
-        !stderr(&out).contains("indexing"),
+        !stderr(&out).contains("尚无索引"),
         "second run uses the index"
     );
 }
