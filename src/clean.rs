@@ -326,8 +326,9 @@ fn visible_chars(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-static HEADER_ISSUER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"发布机构\s*[:：]?\s*([^\s:：]+)").expect("static regex"));
+static HEADER_ISSUER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"发布机构\s*[:：]?\s*(?:来源\s*[:：]\s*)?([^\s:：]+)").expect("static regex")
+});
 static HEADER_TITLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^标题\s*[:：]\s*(.+)$").expect("static regex"));
 static HEADER_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -702,6 +703,16 @@ mod tests {
         );
         assert_eq!(c.header_date.as_deref(), Some("2024-01-17"));
         assert_eq!(c.header_issuer.as_deref(), Some("某镇人民政府"));
+        // A 来源 label inside the field is a label, not the body's name.
+        for header in [
+            "发布机构: 来源：某镇人民政府",
+            "发布机构：来源：某镇人民政府",
+        ] {
+            let c = clean(&format!(
+                "标题: 某镇报告\n{header}\n==== 正文 ====\n正文第一句。"
+            ));
+            assert_eq!(c.header_issuer.as_deref(), Some("某镇人民政府"), "{header}");
+        }
     }
 
     #[test]

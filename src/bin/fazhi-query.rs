@@ -605,17 +605,63 @@ fn exclusions_as_not(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std:
     out
 }
 
-/// `fazhi-query 法律顾问` means `fazhi-query search 法律顾问`: a first argument that names no
-/// command (and asks for no help or version) gets `search` put before it.
+/// `fazhi-query 法律顾问` means `fazhi-query search 法律顾问`: arguments that name no command
+/// (and ask for no help or version) get `search` put before them. A command named after options
+/// (`fazhi-query --index i stats 法律顾问`) is moved before them, so that it runs as that command
+/// rather than as a search for the word "stats".
 fn default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
     let names_command = first.as_deref().is_some_and(|a| {
         SUBCOMMANDS.contains(&a) || ["-h", "--help", "-V", "--version"].contains(&a)
     });
-    if !names_command {
-        args.insert(1.min(args.len()), "search".into());
+    if names_command {
+        return args;
     }
+    if let Some(at) = command_after_options(&args) {
+        let command = args.remove(at);
+        args.insert(1, command);
+        return args;
+    }
+    args.insert(1.min(args.len()), "search".into());
     args
+}
+
+/// Where the first word that is not an option or an option's value is, when it names a command.
+fn command_after_options(args: &[std::ffi::OsString]) -> Option<usize> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    // Options are read as the commands declare them: one that takes a value skips the next word.
+    let takes_value = |option: &str| {
+        cli.get_subcommands().any(|command| {
+            command.get_arguments().any(|arg| {
+                let named = match option.strip_prefix("--") {
+                    Some(long) => arg.get_long() == Some(long),
+                    None => {
+                        option.strip_prefix('-').and_then(|s| s.chars().next()) == arg.get_short()
+                            && option.chars().count() == 2
+                    }
+                };
+                named && arg.get_action().takes_values()
+            })
+        })
+    };
+    let mut at = 1;
+    while at < args.len() {
+        let word = args[at].to_string_lossy();
+        if word == "--" {
+            return None;
+        }
+        if !word.starts_with('-') || word.len() == 1 {
+            let command = SUBCOMMANDS.contains(&word.as_ref()) && word != "help";
+            return command.then_some(at);
+        }
+        at += if !word.contains('=') && takes_value(&word) {
+            2
+        } else {
+            1
+        };
+    }
+    None
 }
 
 /// `fazhi-query sats`: an ASCII word a letter or two from a command is a typo, not a search
@@ -850,7 +896,7 @@ mod tests {
     #[test]
     fn a_page_of_hits_keeps_no_decompressed_block() {
         // (the command line after the program name, how its hits fall into blocks)
-        let rows: [(&[&str], HitReads); 7] = [
+        let rows: [(&[&str], HitReads); 9] = [
             (&["法律顾问"], HitReads::Scattered),
             (
                 &["search", "--limit", "100", "法律顾问"],
@@ -861,6 +907,12 @@ mod tests {
             (&["stats", "--by", "year", "法律顾问"], HitReads::Scattered),
             (&["kwic", "法律顾问"], HitReads::Dense),
             (&["serve"], HitReads::Dense),
+            // A command after options is that command, not a search for its name.
+            (
+                &["--index", "i", "stats", "--by", "year", "法律顾问"],
+                HitReads::Scattered,
+            ),
+            (&["--color", "never", "kwic", "法律顾问"], HitReads::Dense),
         ];
         for (args, expected) in rows {
             let argv = std::iter::once("fazhi-query")
