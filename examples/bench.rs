@@ -234,17 +234,7 @@ fn bench_big_line(
     );
     let _ = std::fs::remove_dir_all(&index);
     eprintln!("indexing the {mb} MB line");
-    let build = run_measured(
-        Command::new(index_bin)
-            .arg("--corpus")
-            .arg(&corpus)
-            .arg("--index")
-            .arg(&index)
-            .arg("--quiet"),
-    )?;
-    if !build.ok {
-        bail!("fazhi-index failed on {}", corpus.display());
-    }
+    let build = build_index(index_bin, &corpus, &index)?;
     let engine = Engine::open(&index)?;
     let request = search::parse("法治").map(|query| SearchRequest {
         query,
@@ -399,6 +389,22 @@ struct Run {
     ok: bool,
 }
 
+/// `fazhi-index` over `corpus` into `index`, measured; an error when it fails.
+fn build_index(index_bin: &Path, corpus: &Path, index: &Path) -> anyhow::Result<Run> {
+    let build = run_measured(
+        Command::new(index_bin)
+            .arg("--corpus")
+            .arg(corpus)
+            .arg("--index")
+            .arg(index)
+            .arg("--quiet"),
+    )?;
+    if !build.ok {
+        bail!("fazhi-index failed on {}", corpus.display());
+    }
+    Ok(build)
+}
+
 fn run_measured(cmd: &mut Command) -> anyhow::Result<Run> {
     let start = Instant::now();
     let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
@@ -509,39 +515,15 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     if args.exports_only {
         if !index.join("meta.json").is_file() {
             eprintln!("indexing {n} reports");
-            let build = run_measured(
-                Command::new(index_bin)
-                    .arg("--corpus")
-                    .arg(&corpus)
-                    .arg("--index")
-                    .arg(&index)
-                    .arg("--quiet"),
-            )?;
-            if !build.ok {
-                bail!("fazhi-index failed on {}", corpus.display());
-            }
+            build_index(index_bin, &corpus, &index)?;
         }
         return bench_exports(args, &root, &index, query_bin);
     }
 
-    let index_run = || {
-        run_measured(
-            Command::new(index_bin)
-                .arg("--corpus")
-                .arg(&corpus)
-                .arg("--index")
-                .arg(&index)
-                .arg("--quiet"),
-        )
-    };
-
     // Index build.
     let _ = std::fs::remove_dir_all(&index);
     eprintln!("indexing {n} reports");
-    let build = index_run()?;
-    if !build.ok {
-        bail!("fazhi-index failed on {}", corpus.display());
-    }
+    let build = build_index(index_bin, &corpus, &index)?;
     let index_bytes = dir_bytes(&index);
     let mbps = raw as f64 / 1e6 / build.wall.as_secs_f64();
 
@@ -554,11 +536,11 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     for (p, t) in &changed {
         std::fs::write(p, format!("{t}\n补充说明：本报告已更新。\n"))?;
     }
-    let reindex = index_run()?;
+    let reindex = build_index(index_bin, &corpus, &index)?;
     for (p, t) in &changed {
         std::fs::write(p, t)?;
     }
-    let restore = index_run()?;
+    let restore = build_index(index_bin, &corpus, &index)?;
 
     println!("| build | value |\n|---|---|");
     println!(

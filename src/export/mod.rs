@@ -363,12 +363,16 @@ impl<E: Borrow<Engine>> RecordStream<E> {
     fn read_window(&mut self) -> Result<bool, Error> {
         let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
         let (passage, rows) = (self.passage, self.rows);
+        // The columns are named once a window, not once a row.
+        let columns = rows
+            .map(|(_, lang)| record_columns(lang))
+            .unwrap_or_default();
         let window = self
             .ranked
             .next_window(self.engine.borrow(), self.window, |hit| {
                 let record = Record::new(&hit, &terms, passage);
                 match rows {
-                    Some((format, lang)) => Piece::Row(row_bytes(&record, format, lang)),
+                    Some((format, lang)) => Piece::Row(row_bytes(&record, format, lang, &columns)),
                     None => Piece::Record(Box::new(record)),
                 }
             })?;
@@ -423,11 +427,11 @@ impl<E: Borrow<Engine>> Iterator for RecordStream<E> {
 }
 
 /// A record as the row `format` (CSV or JSON Lines) writes for it.
-fn row_bytes(record: &Record, format: Format, lang: Lang) -> Vec<u8> {
+fn row_bytes(record: &Record, format: Format, lang: Lang, columns: &[Column]) -> Vec<u8> {
     let mut out = Vec::with_capacity(2 * (record.passage.len() + record.citation.len()) + 256);
     let written = match format {
         Format::Csv => {
-            let mut rows = table::CsvRows::rows(&mut out, &record_columns(lang));
+            let mut rows = table::CsvRows::rows(&mut out, columns);
             rows.row(&record_row(record, lang))
                 .and_then(|()| rows.finish())
         }
@@ -447,15 +451,16 @@ fn write_rows<E: Borrow<Engine>>(
     format: Format,
     lang: Lang,
 ) -> io::Result<usize> {
+    let columns = record_columns(lang);
     if format == Format::Csv {
-        table::CsvRows::start(&mut *out, &record_columns(lang))?.finish()?;
+        table::CsvRows::start(&mut *out, &columns)?.finish()?;
     }
     stream.rows = Some((format, lang));
     let mut written = 0;
     while let Some(piece) = stream.next_piece() {
         match piece? {
             Piece::Row(row) => out.write_all(&row)?,
-            Piece::Record(record) => out.write_all(&row_bytes(&record, format, lang))?,
+            Piece::Record(record) => out.write_all(&row_bytes(&record, format, lang, &columns))?,
         }
         written += 1;
     }

@@ -19,7 +19,7 @@ const QUERY = '法律顾问';
 const SCRIPT_TEXT = '<script>alert(1)</script>';
 // The page is Chinese, so are its export's column names (index_schema/labels.tsv, col.*).
 const CSV_HEADER =
-  '乡镇街道,区县,地市,省份,发布主体,年份,章节类型,标题,行号,报告标题,文件,发布机关,发布日期,段落,相关度,引用';
+  '乡镇街道,区县,地市,省份,发布主体,年份,章节类型,标题,行号,报告标题,文件,发布机构,发布日期,段落,相关度,引用';
 const PAGE_HITS = 20;
 const PHONE = { width: 390, height: 844 };
 
