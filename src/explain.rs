@@ -25,12 +25,34 @@ pub enum Marks {
 
 /// Reads `path` as an index run would and writes the explanation to `out`.
 pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
+    let (name, extracted) = read(path)?;
+    let cleaned = clean(&extracted.text);
+    let report = report::parse(&name, &extracted.text, &extracted.hints);
+    written(write_explanation(&extracted, &cleaned, &report, marks, out))
+}
+
+/// Reads `path` as an index run would and writes its text as read, every span cleaning
+/// dropped marked with its rule (struck through on a terminal): what `fazhi-query show
+/// --chrome` adds, so that a reader can check that nothing of the article was lost.
+pub fn text_as_read(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
+    let (_, extracted) = read(path)?;
+    let cleaned = clean(&extracted.text);
+    written(write_marked_text(
+        &extracted.text,
+        &cleaned.dropped,
+        marks,
+        out,
+    ))
+}
+
+/// The file's name and its text, read as an index run reads: a regular file within the size
+/// cap, the risky formats in a worker process, so that a file that crashes its reader is
+/// named, not the end of this one.
+fn read(path: &Path) -> Result<(String, Extracted)> {
     let bad = |reason: String| Error::BadInput {
         path: path.to_path_buf(),
         reason,
     };
-    // Read as an index run reads: a regular file within the size cap, the risky formats in a
-    // worker process, so that a file that crashes its reader is named, not the end of this one.
     let (bytes, _, _) = ingest::read_file(path).map_err(|e| bad(e.to_string()))?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
@@ -43,10 +65,13 @@ pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
     let format = ingest::format_of_file(&file).map_err(|e| bad(e.to_string()))?;
     let mut slot = WorkerSlot::for_isolation(&Isolation::beside_this_program());
     let extracted = worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.reason))?;
-    let cleaned = clean(&extracted.text);
-    let report = report::parse(&name, &extracted.text, &extracted.hints);
-    match write_explanation(&extracted, &cleaned, &report, marks, out) {
-        // A closed pipe (`| head`) is a reader who has seen enough, not an error.
+    Ok((name, extracted))
+}
+
+/// A write to standard output: a closed pipe (`| head`) is a reader who has seen enough, not
+/// an error.
+fn written(result: std::io::Result<()>) -> Result<()> {
+    match result {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|source| Error::Write {
             path: "standard output".into(),

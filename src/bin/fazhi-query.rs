@@ -54,9 +54,12 @@ enum Command {
     Kwic(KwicArgs),
     /// A search page in the browser, with facets, trends and exports, and its JSON API.
     Serve(ServeArgs),
+    /// A whole report as indexed: metadata, table of contents, text; FILE:LINE (a hit's
+    /// citation line) starts at that section.
+    Show(ShowArgs),
 }
 
-const SUBCOMMANDS: [&str; 5] = ["search", "stats", "kwic", "serve", "help"];
+const SUBCOMMANDS: [&str; 6] = ["search", "stats", "kwic", "serve", "show", "help"];
 
 // The ranges of the number options (README, "Reliability: the index"): wide enough for any
 // use, narrow enough that no value can exhaust memory or overflow arithmetic.
@@ -363,6 +366,24 @@ struct ServeArgs {
     allow_hosts: Vec<String>,
 }
 
+#[derive(Args, Debug)]
+struct ShowArgs {
+    /// The report, as a hit's citation line writes it: FILE, FILE:LINE or FILE:LINE#N (the
+    /// file relative to the corpus).
+    place: String,
+    /// Mark the matches of this query in the text (colour on a terminal, ** in md).
+    #[arg(long, short)]
+    query: Option<String>,
+    /// Then the text as read from the report's file in --corpus, the spans cleaning dropped as
+    /// site chrome struck through (the index does not keep them: read now, from the file).
+    #[arg(long)]
+    chrome: bool,
+    #[command(flatten)]
+    source: Source,
+    #[command(flatten)]
+    output: Output,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Color {
     Auto,
@@ -393,6 +414,12 @@ enum Job {
         color: bool,
     },
     Serve(ServeConfig),
+    Show {
+        place: String,
+        options: export::report::ShowOptions,
+        format: Format,
+        chrome: bool,
+    },
 }
 
 /// Hits shown on a terminal unless --limit or --all says otherwise.
@@ -410,7 +437,9 @@ impl Job {
                 HitReads::Scattered
             }
             Job::Stats { .. } => HitReads::Scattered,
-            Job::Search { .. } | Job::Kwic { .. } | Job::Serve(_) => HitReads::Dense,
+            Job::Search { .. } | Job::Kwic { .. } | Job::Serve(_) | Job::Show { .. } => {
+                HitReads::Dense
+            }
         }
     }
 }
@@ -549,6 +578,34 @@ impl Config {
                 };
                 (job, args.source, args.output)
             }
+            Command::Show(args) => {
+                let (query, terms) = match &args.query {
+                    Some(q) => {
+                        let (text, query) = parse_query(std::slice::from_ref(q))?;
+                        (text, terms_of(&query))
+                    }
+                    None => (String::new(), Vec::new()),
+                };
+                let format = args.output.format()?;
+                if args.chrome && format == Format::Json {
+                    return Err(Error::Usage(
+                        "--chrome shows the text as read in text or md, not json".into(),
+                    ));
+                }
+                let job = Job::Show {
+                    chrome: args.chrome,
+                    place: args.place,
+                    options: export::report::ShowOptions {
+                        terms,
+                        query,
+                        start: None,
+                        color: args.output.color(format),
+                        lang,
+                    },
+                    format: export::report::format(format)?,
+                };
+                (job, args.source, args.output)
+            }
             Command::Serve(args) => {
                 return Ok(Config {
                     job: Job::Serve(ServeConfig {
@@ -568,7 +625,9 @@ impl Config {
         };
         let format = match &job {
             Job::Search { render, .. } => render.format,
-            Job::Stats { format, .. } | Job::Kwic { format, .. } => *format,
+            Job::Stats { format, .. } | Job::Kwic { format, .. } | Job::Show { format, .. } => {
+                *format
+            }
             Job::Serve(_) => Format::Text,
         };
         Ok(Config {
@@ -811,11 +870,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(found(all > 0))
         }
+        Job::Show {
+            place,
+            options,
+            format,
+            chrome,
+        } => {
+            let (report, start) = export::report::open(&engine, place, lang)?;
+            let options = export::report::ShowOptions {
+                start,
+                ..options.clone()
+            };
+            // Read before anything is written: a file gone from the corpus is an error alone.
+            let as_read = match chrome {
+                true => Some(as_read(&config, &report.meta.file, options.color)?),
+                false => None,
+            };
+            deliver(&config, |out| {
+                export::report::write(out, &report, &options, *format)?;
+                as_read
+                    .as_deref()
+                    .map_or(Ok(()), |text| out.write_all(text))
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Job::Serve(serve_config) => {
             serve::run(ManuallyDrop::into_inner(engine), serve_config.clone())?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `show --chrome`: the report's file in the corpus as read, dropped chrome marked, under a
+/// line that says where it was read from.
+fn as_read(config: &Config, file: &str, color: bool) -> anyhow::Result<Vec<u8>> {
+    let path = config.corpus.join(file);
+    let marks = match color {
+        true => fazhi_search::explain::Marks::Color,
+        false => fazhi_search::explain::Marks::Plain,
+    };
+    let shown = path.display().to_string();
+    let mut out = format!(
+        "\n{}\n",
+        config.lang.fill("show.as_read", &[("file", &shown)])
+    );
+    let mut text = Vec::new();
+    fazhi_search::explain::text_as_read(&path, marks, &mut text)?;
+    out.push_str(&String::from_utf8_lossy(&text));
+    Ok(out.into_bytes())
 }
 
 /// Writes to the output file or standard output; a closed pipe (`| head`) is not an error:

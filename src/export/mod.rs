@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod kwic;
 pub mod passage;
+pub mod report;
 pub mod stats;
 pub mod summary;
 pub mod table;
@@ -190,11 +191,41 @@ pub(crate) fn terminal_line(text: &str) -> Cow<'_, str> {
 
 /// `上桥镇（宁夏回族自治区吴忠市利通区）《…报告》，“一、工作开展情况 / （三）…”，第12行。`
 pub fn citation(hit: &Hit) -> String {
+    section_citation(&hit.meta, &hit.headings, hit.line, hit.nth_on_line)
+}
+
+/// The citation of a report's section: [`report_citation`], then where in it.
+pub fn section_citation(
+    meta: &ReportMeta,
+    headings: &[String],
+    line: u64,
+    nth_on_line: Option<u64>,
+) -> String {
+    let mut out = report_citation(meta);
+    let place = if headings.is_empty() {
+        "前言".to_string()
+    } else {
+        headings.join(" / ")
+    };
+    match nth_on_line {
+        Some(nth) => {
+            let _ = write!(out, "，“{place}”，第{line}行第{nth}节。");
+        }
+        None => {
+            let _ = write!(out, "，“{place}”，第{line}行。");
+        }
+    }
+    out
+}
+
+/// `上桥镇（宁夏回族自治区吴忠市利通区）《…报告》`: who issued the report and its title (its
+/// file when it has none).
+pub fn report_citation(meta: &ReportMeta) -> String {
     let mut out = String::new();
-    let region: String = [&hit.meta.province, &hit.meta.city, &hit.meta.county]
+    let region: String = [&meta.province, &meta.city, &meta.county]
         .into_iter()
         .flatten()
-        .filter(|p| Some(*p) != hit.meta.town.as_ref())
+        .filter(|p| Some(*p) != meta.town.as_ref())
         .fold(Vec::<&str>::new(), |mut acc, p| {
             if acc.last() != Some(&p.as_str()) {
                 acc.push(p);
@@ -202,7 +233,7 @@ pub fn citation(hit: &Hit) -> String {
             acc
         })
         .concat();
-    match (&hit.meta.town, region.is_empty()) {
+    match (&meta.town, region.is_empty()) {
         (Some(town), false) => {
             let _ = write!(out, "{town}（{region}）");
         }
@@ -210,26 +241,11 @@ pub fn citation(hit: &Hit) -> String {
         (None, false) => out.push_str(&region),
         (None, true) => {}
     }
-    match &hit.meta.title {
+    match &meta.title {
         Some(title) => {
             let _ = write!(out, "《{title}》");
         }
-        None => {
-            let _ = write!(out, "{}", hit.meta.file);
-        }
-    }
-    let place = if hit.headings.is_empty() {
-        "前言".to_string()
-    } else {
-        hit.headings.join(" / ")
-    };
-    match hit.nth_on_line {
-        Some(nth) => {
-            let _ = write!(out, "，“{place}”，第{}行第{nth}节。", hit.line);
-        }
-        None => {
-            let _ = write!(out, "，“{place}”，第{}行。", hit.line);
-        }
+        None => out.push_str(&meta.file),
     }
     out
 }

@@ -11,6 +11,7 @@
 pub mod collector;
 mod filters;
 pub mod query;
+mod report;
 pub mod stats;
 mod steady;
 
@@ -25,7 +26,9 @@ use tantivy::query::{
     Query as TantivyQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
+};
 
 use crate::error::{Error, Result};
 use crate::heading::point_ordinal_at;
@@ -40,6 +43,7 @@ use crate::sections::{MAX_SHOWN_BYTES, MAX_SHOWN_POINTS};
 use collector::{Match, Tally, TallyCollector};
 pub use filters::{FacetFilter, Filters, did_you_mean, parse_range};
 pub use query::{Query, parse};
+pub use report::{IndexedReport, IndexedSection};
 pub use stats::{Dimension, StatsRow, StatsTable};
 use steady::SteadySeek;
 
@@ -329,9 +333,9 @@ impl Engine {
         Ok(Arc::clone(self.facet_maps.get_or_init(|| maps)))
     }
 
-    /// The columns of report metadata of the segment `m` comes from.
-    fn hit_columns(&self, searcher: &Searcher, m: &Match) -> Result<&SegmentColumns> {
-        let segment = m.address.segment_ord as usize;
+    /// The columns of report metadata of the segment `address` is in.
+    fn hit_columns(&self, searcher: &Searcher, address: DocAddress) -> Result<&SegmentColumns> {
+        let segment = address.segment_ord as usize;
         let (Some(once), Some(reader)) = (
             self.hit_columns.get(segment),
             searcher.segment_readers().get(segment),
@@ -496,7 +500,7 @@ impl Engine {
                                 meta.clone()
                             }
                             _ => {
-                                let meta = self.report_meta(searcher, maps, m)?;
+                                let meta = self.report_meta(searcher, maps, m.address)?;
                                 last = Some((segment, m.report_key, meta.clone()));
                                 meta
                             }
@@ -696,7 +700,7 @@ impl Engine {
         m: &Match,
         under: SubSections,
     ) -> Result<Hit> {
-        let meta = self.report_meta(searcher, maps, m)?;
+        let meta = self.report_meta(searcher, maps, m.address)?;
         self.hit_of_report(searcher, maps, m, under, meta)
     }
 
@@ -740,13 +744,18 @@ impl Engine {
         })
     }
 
-    /// The metadata of the report a match is in: its place and year from the report table, the
-    /// rest from the fast columns (the same for every section of the report).
-    fn report_meta(&self, searcher: &Searcher, maps: &FacetMaps, m: &Match) -> Result<ReportMeta> {
-        let columns = self.hit_columns(searcher, m)?;
-        let doc_id = m.address.doc_id;
+    /// The metadata of the report a section is in: its place and year from the report table,
+    /// the rest from the fast columns (the same for every section of the report).
+    fn report_meta(
+        &self,
+        searcher: &Searcher,
+        maps: &FacetMaps,
+        address: DocAddress,
+    ) -> Result<ReportMeta> {
+        let columns = self.hit_columns(searcher, address)?;
+        let doc_id = address.doc_id;
         // The report's facet values, from its row of the report table.
-        let row = maps.reports.report(m.address.segment_ord, doc_id);
+        let row = maps.reports.report(address.segment_ord, doc_id);
         let facet = |name: &str| -> Option<String> {
             Some(maps.label(FacetKey::named(name)?, row?))
                 .filter(|l| !l.is_empty())

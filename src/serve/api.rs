@@ -28,7 +28,7 @@ type Shared = State<App>;
 
 impl App {
     /// Runs `work` with the engine on a blocking thread, within a deadline that starts now.
-    async fn blocking<T: Send + 'static>(
+    pub(super) async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Engine, &Stop) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
@@ -66,7 +66,7 @@ pub async fn export(State(app): Shared, uri: Uri) -> Result<Response, ApiError> 
     export_answer(app, uri).await.map_err(|e| e.in_lang(lang))
 }
 
-fn json(body: Vec<u8>) -> Response {
+pub(super) fn json(body: Vec<u8>) -> Response {
     (
         [
             (CONTENT_TYPE, "application/json; charset=utf-8"),

@@ -12,6 +12,9 @@ const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
+const REPORT_HTML: &str = include_str!("assets/report.html");
+const REPORT_JS: &str = include_str!("assets/report.js");
+const REPORT_CSS: &str = include_str!("assets/report.css");
 
 /// An embedded file; browsers revalidate it, so a new binary's page is never mixed with an
 /// old script.
@@ -38,7 +41,13 @@ const PAGE_LABELS: [(&str, &str); 5] = [
 ];
 
 /// `const LABELS = {"zh": {"types": {"overview": "总体情况", …}, …}, "en": {…}};` and the script.
-static SCRIPT: LazyLock<String> = LazyLock::new(|| {
+static SCRIPT: LazyLock<String> = LazyLock::new(|| with_labels(APP_JS));
+
+/// The report page's script, with the same labels.
+static REPORT_SCRIPT: LazyLock<String> = LazyLock::new(|| with_labels(REPORT_JS));
+
+/// `script` with the labels line before it.
+fn with_labels(script: &str) -> String {
     let mut languages = Map::new();
     for (code, zh) in [("zh", true), ("en", false)] {
         let mut groups = Map::new();
@@ -54,10 +63,10 @@ static SCRIPT: LazyLock<String> = LazyLock::new(|| {
         languages.insert(code.to_string(), Value::Object(groups));
     }
     format!(
-        "// Labels from index_schema/labels.tsv, shared with the command line.\nconst LABELS = {};\n{APP_JS}",
+        "// Labels from index_schema/labels.tsv, shared with the command line.\nconst LABELS = {};\n{script}",
         Value::Object(languages)
     )
-});
+}
 
 pub async fn script() -> Response {
     asset("text/javascript; charset=utf-8", SCRIPT.as_str())
@@ -71,17 +80,38 @@ pub async fn icon() -> Response {
     asset("image/svg+xml", FAVICON_SVG)
 }
 
+/// `/report?file=…&q=…#section-N`: the page reads the report from `/api/report`.
+pub async fn report_page() -> Response {
+    asset("text/html; charset=utf-8", REPORT_HTML)
+}
+
+pub async fn report_script() -> Response {
+    asset("text/javascript; charset=utf-8", REPORT_SCRIPT.as_str())
+}
+
+pub async fn report_style() -> Response {
+    asset("text/css; charset=utf-8", REPORT_CSS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_page_runs_no_inline_script() {
-        let page = INDEX_HTML.to_ascii_lowercase();
+        for (html, script) in [(INDEX_HTML, "/app.js"), (REPORT_HTML, "/report.js")] {
+            page_runs_only(html, script);
+        }
+    }
+
+    fn page_runs_only(html: &str, script: &str) {
+        let page = html.to_ascii_lowercase();
         let scripts: Vec<&str> = page.split("<script").skip(1).collect();
         assert_eq!(scripts.len(), 1, "one script tag");
         assert!(
-            scripts[0].trim_start().starts_with("src=\"/app.js\""),
+            scripts[0]
+                .trim_start()
+                .starts_with(&format!("src=\"{script}\"")),
             "{}",
             scripts[0]
         );
@@ -134,13 +164,15 @@ mod tests {
             .map(|(key, _, _)| *key)
             .collect();
         let mut used = Vec::new();
-        let pieces: Vec<&str> = APP_JS.split("t('").collect();
-        for (before, piece) in pieces.iter().zip(&pieces[1..]) {
-            // `t('x')`, not `get('x')`.
-            if before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.') {
-                continue;
+        for script in [APP_JS, REPORT_JS] {
+            let pieces: Vec<&str> = script.split("t('").collect();
+            for (before, piece) in pieces.iter().zip(&pieces[1..]) {
+                // `t('x')`, not `get('x')`.
+                if before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                used.push(&piece[..piece.find('\'').expect("a closing quote")]);
             }
-            used.push(&piece[..piece.find('\'').expect("a closing quote")]);
         }
         for attribute in [
             "data-i18n=\"",
@@ -148,10 +180,24 @@ mod tests {
             "data-i18n-label=\"",
             "data-i18n-alt=\"",
         ] {
-            for piece in INDEX_HTML.split(attribute).skip(1) {
-                used.push(&piece[..piece.find('"').expect("a closing quote")]);
+            for html in [INDEX_HTML, REPORT_HTML] {
+                for piece in html.split(attribute).skip(1) {
+                    used.push(&piece[..piece.find('"').expect("a closing quote")]);
+                }
             }
         }
+        // The report page's metadata rows, looked up by a variable.
+        used.extend([
+            "town",
+            "county",
+            "city",
+            "province",
+            "level",
+            "year",
+            "issuer",
+            "published",
+            "file",
+        ]);
         assert!(
             used.len() > 20,
             "found only {} words: the scan is broken",
@@ -184,6 +230,7 @@ mod tests {
             "eval(",
         ] {
             assert!(!APP_JS.contains(sink), "app.js uses {sink}");
+            assert!(!REPORT_JS.contains(sink), "report.js uses {sink}");
         }
     }
 }

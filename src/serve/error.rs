@@ -77,6 +77,16 @@ impl ApiError {
         self
     }
 
+    /// `/api/report?file=…` names no report of the index (a path is never opened: `../x`, an
+    /// absolute path or a file the index does not hold are all simply not there).
+    pub fn no_report(file: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            message: Lang::En.fill("serve.no_report", &[("file", file)]),
+            zh: Some(Lang::Zh.fill("serve.no_report", &[("file", file)])),
+        }
+    }
+
     /// A `Host` this server does not answer to (DNS rebinding).
     pub fn misdirected(message: String) -> ApiError {
         ApiError {
@@ -154,8 +164,8 @@ pub async fn not_found(uri: Uri) -> ApiError {
         status: StatusCode::NOT_FOUND,
         zh: None,
         message: format!(
-            "nothing at {}: the search page is /, the API is /api/search, /api/stats, \
-             /api/kwic, /api/export and /api/chart.svg",
+            "nothing at {}: the search page is /, a report is read at /report, the API is \
+             /api/search, /api/report, /api/stats, /api/kwic, /api/export and /api/chart.svg",
             uri.path()
         ),
     }

@@ -4,6 +4,8 @@
 //! ```text
 //! /                 the search page (app.js, app.css, favicon.svg beside it)
 //! /api/search       ranked hits with facets      = fazhi-query search --format json
+//! /report           one report to read (report.js, report.css beside it)
+//! /api/report       a whole report from the index = fazhi-query show FILE --format json
 //! /api/stats        counts per group             = fazhi-query stats --format json
 //! /api/kwic         occurrences in context       = fazhi-query kwic --format json
 //! /api/export       CSV, XLSX or JSON Lines download of the hits
@@ -25,6 +27,7 @@ mod error;
 mod host;
 mod listen;
 mod params;
+mod report;
 mod work;
 
 use std::net::SocketAddr;
@@ -123,7 +126,11 @@ fn router(app: App, hosts: host::Hosts) -> Router {
         .route("/app.js", get(assets::script))
         .route("/app.css", get(assets::style))
         .route("/favicon.svg", get(assets::icon))
+        .route("/report", get(assets::report_page))
+        .route("/report.js", get(assets::report_script))
+        .route("/report.css", get(assets::report_style))
         .route("/api/search", get(api::search))
+        .route("/api/report", get(report::report))
         .route("/api/facets", get(api::facets))
         .route("/api/stats", get(api::stats))
         .route("/api/kwic", get(api::kwic))

@@ -101,7 +101,7 @@ impl Params {
         Ok(Params { endpoint, pairs })
     }
 
-    fn values(&self, name: &str) -> Vec<&str> {
+    pub(super) fn values(&self, name: &str) -> Vec<&str> {
         self.pairs
             .iter()
             .filter(|(n, _)| n == name)
@@ -110,7 +110,7 @@ impl Params {
     }
 
     /// A parameter given at most once.
-    fn single(&self, name: &str) -> Result<Option<&str>, ApiError> {
+    pub(super) fn single(&self, name: &str) -> Result<Option<&str>, ApiError> {
         let values = self.values(name);
         if values.len() > 1 {
             return Err(ApiError::bad_request(format!(

@@ -1,7 +1,8 @@
 // End-to-end test of `fazhi-query serve` in Debian's headless Chromium, as a user works with the
 // page: type a query and see hits, click a facet and see the filtered count, go back, download
-// a CSV, open a bookmarked search, read a report that contains <script> as text, use a phone,
-// switch to English.
+// a CSV, read a hit in its whole report (section, matches, next/previous, citation, back), open
+// a bookmarked search, read a report that contains <script> as text, use a phone, switch to
+// English.
 //
 //   node e2e.mjs BASE_URL SCREENSHOT.png                    the whole test (needs an index with
 //                                                           the <script> report of browser.rs)
@@ -174,6 +175,84 @@ step('downloads a CSV of the filtered hits', async ({ page }) => {
   );
 });
 
+step('reads a hit in its report: section, matches, next/previous, citation, back', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.goto(base);
+  await search(page, QUERY);
+  const card = page.locator('li.hit').nth(2);
+  await card.scrollIntoViewIfNeeded();
+  const place = (await card.locator('.file').textContent()).trim();
+  await card.locator('a.read').click();
+  await page.waitForSelector('#report[data-state="done"]');
+  const url = new URL(page.url());
+  check(url.pathname === '/report' && url.searchParams.get('q') === QUERY, `the report opened at ${page.url()}`);
+  const id = /^#section-(\d+)$/.exec(url.hash);
+  check(id, `the address does not name the section: ${page.url()}`);
+  const section = page.locator('.section.hit');
+  check((await section.count()) === 1, 'no section (or several) is marked');
+  check((await section.getAttribute('id')) === `section-${id[1]}`, 'the marked section is not the one in the address');
+  const where = await section.locator('.where').textContent();
+  check(where.includes(place), `the marked section is at ${where}, the hit at ${place}`);
+  const inView = (locator) =>
+    locator.evaluate((node) => {
+      const box = node.getBoundingClientRect();
+      return box.bottom > 0 && box.top < window.innerHeight;
+    });
+  check(await inView(section), 'the marked section is not scrolled into view');
+  const marks = await page.locator('#report-text mark').allTextContents();
+  check(marks.length > 0 && marks.every((m) => m === QUERY), `marks: ${marks.join(' ')}`);
+  const tocTags = await page.locator('#toc-list .tag').count();
+  const sections = await page.locator('#report-text .section').count();
+  check(tocTags === sections && sections > 1, `${tocTags} tags in the contents for ${sections} sections`);
+  check(
+    (await page.$eval('#toc', (toc) => toc.open && getComputedStyle(toc).position)) === 'sticky',
+    'the contents do not stand open and sticky beside the text on a wide screen',
+  );
+  const count = async () => (await page.textContent('#match-count')).trim();
+  const ofN = new RegExp(`(\\d+) / ${marks.length}`);
+  const first = ofN.exec(await count());
+  check(first, `the count does not say "of ${marks.length}": ${await count()}`);
+  const at = Number(first[1]);
+  await page.click('#next-match');
+  check(ofN.exec(await count())[1] === String((at % marks.length) + 1), `next: ${await count()}`);
+  check(await inView(page.locator('#report-text mark.current')), 'the next match is not in view');
+  await page.click('#prev-match');
+  await page.click('#prev-match');
+  const back2 = ((at - 2 + marks.length) % marks.length) + 1;
+  check(ofN.exec(await count())[1] === String(back2), `previous twice: ${await count()}`);
+  check((await page.locator('#report-text mark.current').count()) === 1, 'not one current match');
+
+  await page.click('#copy-citation');
+  await page.waitForFunction(() => document.getElementById('copied').textContent !== '');
+  check((await page.textContent('#copied')) === '已复制', `copying says ${await page.textContent('#copied')}`);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  const line = /:(\d+)/.exec(place)[1];
+  check(copied === (await page.textContent('#citation')), `copied ${copied}`);
+  check(copied.includes(`第${line}行`) && copied.includes('《'), `the citation is ${copied}`);
+
+  await page.click('#back');
+  await settled(page);
+  check(new URL(page.url()).searchParams.get('q') === QUERY, `back went to ${page.url()}`);
+  const again = page.locator('li.hit').nth(2);
+  check((await again.locator('.file').textContent()).trim() === place, 'back shows other results');
+  check(await inView(again), 'back does not return to where the results were');
+});
+
+step('opens a report from a link, and says so for a file that is not one', async ({ context }) => {
+  const page = await context.newPage();
+  await page.goto(`${base}/report?file=script.txt&q=script#section-2`);
+  await page.waitForSelector('#report[data-state="done"]');
+  check(
+    (await page.locator('#report-text .body', { hasText: SCRIPT_TEXT }).count()) === 1,
+    `the report does not show ${SCRIPT_TEXT} as text`,
+  );
+  check((await page.locator('#report-text script').count()) === 0, 'a <script> element is in the report');
+  await page.goto(`${base}/report?file=${encodeURIComponent('../corpus/script.txt')}`);
+  await page.waitForSelector('#report[data-state="error"]');
+  check(/索引中没有报告/.test(await page.textContent('#error')), 'no message for a file outside the index');
+  await page.close();
+});
+
 step('opens a bookmarked search', async ({ context }) => {
   const page = await context.newPage();
   const url = `${base}/?q=${encodeURIComponent(QUERY)}&province=${encodeURIComponent(facet.value)}`;
@@ -219,6 +298,12 @@ step('fits a phone', async ({ browser }) => {
   check((await overflow()) <= 0, 'the open facets scroll sideways on a phone');
   await page.click('#toggle-facets');
   await page.screenshot({ path: phoneShot });
+  // A report on a phone: the contents folded above the text, nothing sideways.
+  await page.locator('li.hit a.read').first().click();
+  await page.waitForSelector('#report[data-state="done"]');
+  check(!(await page.$eval('#toc', (toc) => toc.open)), 'the contents are not folded on a phone');
+  check(await page.isVisible('.section.hit'), 'the marked section is not shown on a phone');
+  check((await overflow()) <= 0, `the report scrolls sideways by ${await overflow()}px on a phone`);
   await context.close();
 });
 

@@ -14,6 +14,7 @@ mod oneline;
 mod places;
 mod poison;
 mod property;
+mod reading;
 mod scale;
 mod seeds;
 mod serve;

@@ -246,6 +246,7 @@ async function run(state) {
     last.state = state;
     last.results = results;
     render(state, results);
+    restoreScroll();
     main.dataset.state = 'done';
     loadTrend(state, results, ticket);
   } catch (error) {
@@ -322,9 +323,40 @@ function card(hit) {
   source.append(
     el('span', 'title', `《${hit.title || t('untitled')}》`),
     el('span', 'file', `${hit.file}:${hit.line}`),
+    readLink(hit),
   );
   item.append(meta, path, passage, source);
   return item;
+}
+
+/// The link that opens the hit's whole report at its section (report.js reads `#line-L.N`),
+/// with the query's matches marked.
+function readLink(hit) {
+  const params = new URLSearchParams({ file: hit.file });
+  if (last.state && last.state.q) params.set('q', last.state.q);
+  if (lang === 'en') params.set('lang', 'en');
+  const nth = hit.nth_on_line ? `.${hit.nth_on_line}` : '';
+  const link = el('a', 'read', t('readReport'));
+  link.href = `/report?${params.toString()}#line-${hit.line}${nth}`;
+  link.addEventListener('click', leaveForReport);
+  return link;
+}
+
+/// Before a report opens: where the results were scrolled to (restored when back returns to
+/// them) and their address (the report page's back link).
+function leaveForReport() {
+  history.replaceState({ scroll: window.scrollY }, '');
+  try {
+    sessionStorage.setItem('fazhi-results', location.pathname + location.search);
+  } catch (_) {
+    // Without storage the report's back link searches for the query again.
+  }
+}
+
+/// Back from a report: the results scroll to where they were.
+function restoreScroll() {
+  const state = history.state;
+  if (state && typeof state.scroll === 'number') window.scrollTo(0, state.scroll);
 }
 
 /// Text nodes and <mark>s for `text` with `ranges` ([start, end) in Unicode characters).

@@ -1,0 +1,369 @@
+// The report page of `fazhi-query serve`: /report?file=…&q=…#section-N reads one report from
+// /api/report (built from the index, never from the corpus) and shows its metadata with a
+// copy-citation button, its table of contents with the section types as coloured tags, and its
+// whole text with every match of the query marked (the API's character ranges: the same
+// comparison the search matched with), the hit's section marked and scrolled into view, and
+// next / previous match with a count. A search hit links here with `#line-L` (or `#line-L.N`
+// for the Nth section on line L), which the page turns into the section's `#section-N`. Text
+// only ever reaches the page through textContent, never as HTML.
+'use strict';
+
+const LANG_KEY = 'fazhi-lang';
+/// Where the search page that opened a report was (its address), for the back link.
+const RESULTS_KEY = 'fazhi-results';
+/// The width from which the table of contents stands open beside the text (report.css).
+const WIDE = '(min-width: 900px)';
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+const params = new URLSearchParams(location.search);
+const wanted = { file: params.get('file') || '', q: (params.get('q') || '').trim() };
+let lang = readLang();
+
+function readLang() {
+  const asked = params.get('lang');
+  if (asked === 'en' || asked === 'zh') return asked;
+  try {
+    return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+  } catch (_) {
+    return 'zh';
+  }
+}
+
+function t(key) {
+  return LABELS[lang].page[key];
+}
+
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+}
+
+function typeName(type) {
+  return LABELS[lang].types[type] || type;
+}
+
+function applyLang() {
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+  for (const node of document.querySelectorAll('[data-i18n]')) {
+    node.textContent = t(node.dataset.i18n);
+  }
+  for (const node of document.querySelectorAll('[data-i18n-label]')) {
+    node.setAttribute('aria-label', t(node.dataset.i18nLabel));
+  }
+  const toggle = $('lang');
+  toggle.textContent = lang === 'en' ? '中文' : 'English';
+  toggle.lang = lang === 'en' ? 'zh-CN' : 'en';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+const shown = { report: null, target: null, marks: [], current: -1 };
+
+async function load() {
+  if (!wanted.file) {
+    showError(t('noFile'));
+    return;
+  }
+  const api = new URLSearchParams({ file: wanted.file, lang });
+  if (wanted.q) api.set('q', wanted.q);
+  try {
+    const response = await fetch('/api/report?' + api.toString(), {
+      headers: { Accept: 'application/json' },
+    });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
+    shown.report = body;
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  render();
+  goToTarget();
+  $('report').dataset.state = 'done';
+}
+
+function showError(message) {
+  const box = $('error');
+  box.replaceChildren(el('strong', null, t('error')), el('pre', null, message));
+  box.hidden = false;
+  $('report').dataset.state = 'error';
+}
+
+/// The section the address points at: `#section-N`, or `#line-L` / `#line-L.N` from a hit
+/// (the Nth of the sections that start on line L; else the last section that starts before
+/// it, as `fazhi-query show FILE:LINE` reads a line).
+function targetOf(hash, sections) {
+  let found = /^#section-(\d+)$/.exec(hash);
+  if (found) return sections.find((s) => s.id === Number(found[1])) || null;
+  found = /^#line-(\d+)(?:\.(\d+))?$/.exec(hash);
+  if (!found) return null;
+  const line = Number(found[1]);
+  const nth = found[2] ? Number(found[2]) : 1;
+  const onLine = sections.filter((s) => s.line === line);
+  if (onLine.length) return onLine.find((s) => (s.nth_on_line || 1) === nth) || null;
+  const before = sections.filter((s) => s.line < line);
+  return before.length ? before[before.length - 1] : sections[0] || null;
+}
+
+function render() {
+  const report = shown.report;
+  document.title = `《${report.title || t('untitled')}》`;
+  $('report-title').textContent = `《${report.title || t('untitled')}》`;
+  const rows = [
+    ['town', report.town],
+    ['county', report.county],
+    ['city', report.city],
+    ['province', report.province],
+    ['level', LABELS[lang].levels[report.level] || report.level],
+    ['year', report.year],
+    ['issuer', report.issuer],
+    ['published', report.published],
+    ['file', report.file],
+  ];
+  const meta = [];
+  for (const [key, value] of rows) {
+    meta.push(el('dt', null, t(key)), el('dd', null, value === null || value === undefined ? '—' : value));
+  }
+  $('report-meta').replaceChildren(...meta);
+  $('report-head').hidden = false;
+  $('toc-list').replaceChildren(...report.sections.map(tocEntry));
+  $('report-text').replaceChildren(...report.sections.map(sectionNode));
+  shown.marks = Array.from(document.querySelectorAll('#report-text mark'));
+  $('matchbar').hidden = !wanted.q;
+  showCitation();
+  countMatches();
+}
+
+function tag(type) {
+  return el('span', `tag t-${type}`, typeName(type));
+}
+
+function sectionName(section) {
+  return section.headings.length ? section.headings[section.headings.length - 1] : t('noHeading');
+}
+
+function tocEntry(section) {
+  const item = el('li');
+  item.dataset.section = String(section.id);
+  item.style.paddingLeft = `${Math.max(0, section.headings.length - 1) * 0.9}rem`;
+  const link = el('a');
+  link.href = `#section-${section.id}`;
+  link.append(tag(section.section_type), document.createTextNode(sectionName(section)));
+  if (section.highlights.length) link.classList.add('has-match');
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    target(section, true);
+  });
+  item.append(link);
+  return item;
+}
+
+function sectionNode(section) {
+  const node = el('section', 'section');
+  node.id = `section-${section.id}`;
+  node.dataset.section = String(section.id);
+  const heading = el('h2');
+  heading.append(
+    tag(section.section_type),
+    document.createTextNode(section.headings.length ? section.headings.join(' › ') : t('noHeading')),
+  );
+  const where = el('div', 'where', `§${section.id} · ${section.show}`);
+  const body = el('p', 'body');
+  body.append(...marked(section.text, section.highlights));
+  node.append(heading, where, body);
+  return node;
+}
+
+/// Text nodes and <mark>s for `text` with `ranges` ([start, end) in Unicode characters).
+function marked(text, ranges) {
+  const chars = Array.from(text);
+  const nodes = [];
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start < at || end <= start) continue;
+    if (start > at) nodes.push(document.createTextNode(chars.slice(at, start).join('')));
+    nodes.push(el('mark', null, chars.slice(start, end).join('')));
+    at = end;
+  }
+  if (at < chars.length) nodes.push(document.createTextNode(chars.slice(at).join('')));
+  return nodes;
+}
+
+/// Marks `section` as the one being read (in the text and the table of contents), puts it in
+/// the address and, when asked, scrolls it into view.
+function target(section, scroll) {
+  shown.target = section;
+  for (const node of document.querySelectorAll('.section.hit, .toc-list li.current')) {
+    node.classList.remove('hit', 'current');
+  }
+  if (!section) {
+    showCitation();
+    return;
+  }
+  const node = $(`section-${section.id}`);
+  node.classList.add('hit');
+  const entry = document.querySelector(`.toc-list li[data-section="${section.id}"]`);
+  if (entry) entry.classList.add('current');
+  history.replaceState(history.state, '', `${location.pathname}${location.search}#section-${section.id}`);
+  showCitation();
+  if (scroll) node.scrollIntoView({ block: 'start' });
+  // The first match in the section becomes the current one.
+  const first = shown.marks.findIndex((m) => node.contains(m));
+  if (first >= 0) setCurrent(first, false);
+}
+
+function goToTarget() {
+  const section = targetOf(location.hash, shown.report.sections);
+  $('toc').open = window.matchMedia(WIDE).matches;
+  if (section) {
+    target(section, true);
+  } else if (shown.marks.length) {
+    setCurrent(0, true);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matches
+
+function countMatches() {
+  const n = shown.marks.length;
+  const query = wanted.q;
+  $('match-count').textContent =
+    n === 0 ? fill(t('noMatch'), { query }) : fill(t('matchOf'), { i: shown.current + 1, n, query });
+  $('prev-match').disabled = n === 0;
+  $('next-match').disabled = n === 0;
+}
+
+function setCurrent(i, scroll) {
+  const marks = shown.marks;
+  if (!marks.length) return;
+  if (shown.current >= 0 && marks[shown.current]) marks[shown.current].classList.remove('current');
+  shown.current = ((i % marks.length) + marks.length) % marks.length;
+  const mark = marks[shown.current];
+  mark.classList.add('current');
+  if (scroll) mark.scrollIntoView({ block: 'center' });
+  countMatches();
+}
+
+function step(delta) {
+  const start = shown.current < 0 && delta < 0 ? 0 : shown.current;
+  setCurrent(start + delta, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The citation
+
+/// The marked section's citation, or the report's.
+function citationText() {
+  const report = shown.report;
+  return shown.target ? shown.target.citation : report.citation;
+}
+
+function showCitation() {
+  $('citation').textContent = citationText();
+  $('copied').textContent = '';
+}
+
+async function copyCitation() {
+  const text = citationText();
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    copied = true;
+  } catch (_) {
+    // No clipboard API (a page served over plain HTTP to another machine): copy a selection.
+    const area = el('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    document.body.append(area);
+    area.select();
+    try {
+      copied = document.execCommand('copy');
+    } catch (_) {
+      copied = false;
+    }
+    area.remove();
+  }
+  $('copied').textContent = copied ? t('copied') : t('copyFailed');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Back to the results
+
+/// The search page that opened this report (kept by the search page), else a search for the
+/// query.
+function resultsUrl() {
+  try {
+    const kept = sessionStorage.getItem(RESULTS_KEY);
+    if (kept && kept.startsWith('/')) return kept;
+  } catch (_) {
+    // No storage: a search for the query.
+  }
+  const search = new URLSearchParams();
+  if (wanted.q) search.set('q', wanted.q);
+  if (lang === 'en') search.set('lang', 'en');
+  const query = search.toString();
+  return query ? `/?${query}` : '/';
+}
+
+function goBack(event) {
+  // Opened from the results: the browser's back keeps their page and scroll.
+  if (history.length > 1 && cameFromResults()) {
+    event.preventDefault();
+    history.back();
+  }
+}
+
+function cameFromResults() {
+  try {
+    return sessionStorage.getItem(RESULTS_KEY) !== null;
+  } catch (_) {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function toggleLang() {
+  lang = lang === 'en' ? 'zh' : 'en';
+  try {
+    localStorage.setItem(LANG_KEY, lang);
+  } catch (_) {
+    // The choice then lasts as long as the page.
+  }
+  applyLang();
+  if (shown.report) {
+    const section = shown.target;
+    const current = shown.current;
+    render();
+    target(section, false);
+    if (current >= 0) setCurrent(current, false);
+  }
+}
+
+function start() {
+  applyLang();
+  $('back').href = resultsUrl();
+  $('back').addEventListener('click', goBack);
+  $('lang').addEventListener('click', toggleLang);
+  $('prev-match').addEventListener('click', () => step(-1));
+  $('next-match').addEventListener('click', () => step(1));
+  $('copy-citation').addEventListener('click', copyCitation);
+  load();
+}
+
+start();

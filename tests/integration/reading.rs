@@ -1,0 +1,404 @@
+//! Reading a whole report: [`Engine::report`] gives back each report as the pipeline parsed
+//! it, `/api/report` serves it from the index alone (its corpus deleted) and answers a 404 to
+//! any `file` that is not a report key, and `fazhi-query show` prints it (a snapshot), starting
+//! at the section a hit's citation line names.
+
+use std::path::Path;
+
+use fazhi_search::export::passage::find;
+use fazhi_search::ingest::Hints;
+use fazhi_search::report::{self, Report};
+use fazhi_search::search::{IndexedReport, IndexedSection};
+use fazhi_search::{Query, normalize};
+use serde_json::Value;
+
+use crate::serve::{SCRIPT_REPORT, Server, test_index};
+use crate::util::{corpus_dir, run, search_all, seed_engine, seed_files, stderr, stdout};
+
+const QUERY: &str = "法律顾问";
+
+/// A report parsed through the library's pipeline, as the indexer parses it.
+fn parsed(name: &str, text: &str) -> Report {
+    report::parse(name, text, &Hints::default())
+}
+
+fn seed(path: &Path) -> (String, Report) {
+    let name = path
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let text = std::fs::read_to_string(path).expect("seed is UTF-8");
+    let report = parsed(&name, &text);
+    (name, report)
+}
+
+/// What a section is, as both sides give it: (headings, type, line, place on the line, text).
+type Shape = (Vec<String>, String, u64, Option<u64>, String);
+
+fn shape_of_parsed(report: &Report) -> Vec<Shape> {
+    report
+        .sections
+        .iter()
+        .map(|s| {
+            (
+                s.headings.clone(),
+                s.section_type.as_str().to_string(),
+                s.line as u64,
+                s.nth_on_line.map(|n| n as u64),
+                s.text.clone(),
+            )
+        })
+        .collect()
+}
+
+fn shape_of_indexed(sections: &[IndexedSection]) -> Vec<Shape> {
+    sections
+        .iter()
+        .map(|s| {
+            (
+                s.headings.clone(),
+                s.section_type.clone(),
+                s.line,
+                s.nth_on_line,
+                s.text.clone(),
+            )
+        })
+        .collect()
+}
+
+fn shape_of_json(sections: &Value) -> Vec<Shape> {
+    let text = |v: &Value| v.as_str().expect("a string").to_string();
+    sections
+        .as_array()
+        .expect("sections")
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            assert_eq!(s["id"], i + 1, "ids count the sections from 1: {s}");
+            (
+                s["headings"]
+                    .as_array()
+                    .expect("headings")
+                    .iter()
+                    .map(text)
+                    .collect(),
+                text(&s["section_type"]),
+                s["line"].as_u64().expect("line"),
+                s.get("nth_on_line").map(|n| n.as_u64().expect("nth")),
+                text(&s["text"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_index_gives_back_each_report_as_the_pipeline_parsed_it() {
+    for path in seed_files() {
+        let (name, want) = seed(&path);
+        let got: IndexedReport = seed_engine()
+            .report(&name)
+            .expect("the report is read")
+            .unwrap_or_else(|| panic!("{name} is in the index"));
+        assert_eq!(got.meta, want.meta, "metadata of {name}");
+        assert_eq!(
+            shape_of_indexed(&got.sections),
+            shape_of_parsed(&want),
+            "sections of {name}"
+        );
+    }
+    for missing in [
+        "",
+        "nope.txt",
+        "../corpus/000_963d346edc5b3a7d.txt",
+        "/etc/passwd",
+    ] {
+        assert!(
+            seed_engine().report(missing).expect("a look-up").is_none(),
+            "{missing:?} is not a report"
+        );
+    }
+}
+
+#[test]
+fn a_citation_line_finds_its_section() {
+    let path = &seed_files()[1];
+    let (name, _) = seed(path);
+    let report = seed_engine().report(&name).expect("read").expect("indexed");
+    for s in &report.sections {
+        let found = report.section_at(s.line, s.nth_on_line).expect("a section");
+        assert_eq!(found.id, s.id, "{name}:{}#{:?}", s.line, s.nth_on_line);
+    }
+    // A line inside a section is in it; a line before the first is the first section.
+    let last = report.sections.last().expect("sections");
+    assert_eq!(
+        report.section_at(last.line + 1, None).map(|s| s.id),
+        Some(last.id)
+    );
+    assert_eq!(report.section_at(1, None).map(|s| s.id), Some(1));
+    // No ninth section on the first line.
+    assert!(
+        report
+            .section_at(report.sections[0].line, Some(9))
+            .is_none()
+    );
+}
+
+#[test]
+fn the_api_serves_a_report_from_the_index_alone() {
+    // The corpus test_index() was built from is deleted once it is indexed: whatever the API
+    // answers comes from the index.
+    let server = Server::start(test_index());
+    let mut reports: Vec<(String, Report)> = seed_files().iter().map(|p| seed(p)).collect();
+    reports.push(("script.txt".into(), parsed("script.txt", SCRIPT_REPORT)));
+    for (name, want) in &reports {
+        let reply = server.get(&format!(
+            "/api/report?file={}&q={}",
+            encode(name),
+            encode(QUERY)
+        ));
+        assert_eq!(reply.status, 200, "{name}: {}", reply.text());
+        let got = reply.json();
+        assert_eq!(got["file"], name.as_str());
+        assert_eq!(got["title"], serde_json::json!(want.meta.title));
+        assert_eq!(got["year"], serde_json::json!(want.meta.year));
+        assert_eq!(
+            shape_of_json(&got["sections"]),
+            shape_of_parsed(want),
+            "the API's sections of {name} are the parsed report's"
+        );
+        // Every marked range is the query, as the search compares text (normalised).
+        let mut marked = 0;
+        for s in got["sections"].as_array().expect("sections") {
+            let text: Vec<char> = s["text"].as_str().expect("text").chars().collect();
+            for range in s["highlights"].as_array().expect("highlights") {
+                let (a, b) = (range[0].as_u64().unwrap(), range[1].as_u64().unwrap());
+                let piece: String = text[a as usize..b as usize].iter().collect();
+                assert_eq!(normalize(&piece), QUERY, "{name} §{}", s["id"]);
+                marked += 1;
+            }
+            let show = s["show"].as_str().expect("show");
+            assert!(show.starts_with(&format!("{name}:")), "{show}");
+        }
+        assert_eq!(got["matches"], marked, "{name}: the count is the marks'");
+        let expected: usize = want
+            .sections
+            .iter()
+            .map(|s| find(&s.text, &[QUERY]).len())
+            .sum();
+        assert_eq!(marked, expected, "{name}: every occurrence is marked");
+    }
+}
+
+#[test]
+fn what_the_report_marks_is_what_the_search_matched() {
+    let hits = search_all(Query::Text(QUERY.into())).hits;
+    for path in seed_files() {
+        let (name, _) = seed(&path);
+        let report = seed_engine().report(&name).expect("read").expect("indexed");
+        let hit_at: Vec<(u64, Option<u64>)> = hits
+            .iter()
+            .filter(|h| h.meta.file == name)
+            .map(|h| (h.line, h.nth_on_line))
+            .collect();
+        for s in &report.sections {
+            if !find(&s.text, &[QUERY]).is_empty() {
+                assert!(
+                    hit_at.contains(&(s.line, s.nth_on_line)),
+                    "{name} §{} (line {}) is marked but no hit",
+                    s.id,
+                    s.line
+                );
+            }
+        }
+    }
+}
+
+/// Percent-encodes every byte but unreserved ASCII.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_that_is_not_a_report_key_is_a_404() {
+    let server = Server::start(test_index());
+    let seed = "000_963d346edc5b3a7d.txt";
+    let absolute = corpus_dir().join(seed).display().to_string();
+    let not_found = [
+        "nope.txt".to_string(),
+        format!("../corpus/{seed}"),
+        format!("./{seed}"),
+        format!("corpus/{seed}"),
+        encode(&absolute),
+        "/etc/passwd".into(),
+        "%2Fetc%2Fpasswd".into(),
+        format!("%2e%2e%2fcorpus%2f{seed}"),
+        format!("%252e%252e%252f{seed}"),
+        format!("{seed}%00"),
+        format!("{seed}%20"),
+    ];
+    for file in &not_found {
+        let reply = server.get(&format!("/api/report?file={file}"));
+        assert_eq!(reply.status, 404, "file={file}: {}", reply.text());
+        let error = reply.json()["error"]
+            .as_str()
+            .expect("an error")
+            .to_string();
+        assert!(error.contains("索引中没有报告"), "file={file}: {error}");
+    }
+    let english = server.get("/api/report?file=nope.txt&lang=en");
+    assert_eq!(english.status, 404);
+    assert!(
+        english.text().contains("no report nope.txt in the index"),
+        "{}",
+        english.text()
+    );
+    // Asked wrongly: a 400 that says what to write.
+    for (target, says) in [
+        ("/api/report", "file is missing"),
+        ("/api/report?file=", "file is missing"),
+        (&*format!("/api/report?file={seed}&year=2023"), "no filter"),
+        (&*format!("/api/report?file={seed}&q=%22"), "quote"),
+        (
+            &*format!("/api/report?file={seed}&file={seed}"),
+            "more than once",
+        ),
+    ] {
+        let reply = server.get(target);
+        assert_eq!(reply.status, 400, "{target}: {}", reply.text());
+        assert!(reply.text().contains(says), "{target}: {}", reply.text());
+    }
+    assert_eq!(server.get(&format!("/api/report?file={seed}")).status, 200);
+}
+
+#[test]
+fn the_report_page_is_served() {
+    let server = Server::start(test_index());
+    let page = server.get("/report?file=script.txt");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("/report.js"), "{}", page.text());
+    for asset in ["/report.js", "/report.css"] {
+        assert_eq!(server.get(asset).status, 200, "{asset}");
+    }
+}
+
+/// `show` of a seed, in Markdown with the query marked, starting at a hit's section: compared
+/// with `tests/snapshots/show/`. After a deliberate change, regenerate with
+/// `UPDATE_SNAPSHOTS=1 cargo test` and review the diff.
+#[test]
+fn show_prints_the_report_as_indexed() {
+    let index = index_dir();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/show");
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let place = "001_d55687dd8b7cad87.txt:9";
+    for (format, file) in [("md", "001.md"), ("text", "001.txt")] {
+        let out = run(
+            "fazhi-query",
+            Path::new("."),
+            &[
+                "show", place, "--query", QUERY, "--format", format, "--color", "never",
+            ]
+            .into_iter()
+            .chain(["--index", index])
+            .collect::<Vec<_>>(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let snapshot = dir.join(file);
+        if update {
+            std::fs::create_dir_all(&dir).expect("snapshot folder");
+            std::fs::write(&snapshot, stdout(&out)).expect("write snapshot");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&snapshot)
+            .unwrap_or_else(|_| panic!("missing {}: UPDATE_SNAPSHOTS=1", snapshot.display()));
+        assert_eq!(
+            stdout(&out),
+            expected,
+            "show --format {format} differs from {file}"
+        );
+    }
+}
+
+/// The seed index's folder, for the binaries.
+fn index_dir() -> &'static str {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        crate::util::index(&corpus_dir(), dir.path());
+        dir
+    })
+    .path()
+    .to_str()
+    .expect("a UTF-8 temp path")
+}
+
+#[test]
+fn a_hits_citation_line_is_what_show_takes() {
+    let index = index_dir();
+    let out = run(
+        "fazhi-query",
+        Path::new("."),
+        &[
+            "search", QUERY, "--limit", "3", "--color", "never", "--index", index,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let citations: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with("   ") && l.contains("  《"))
+        .map(|l| l.trim().split("  《").next().expect("a place").to_string())
+        .collect();
+    assert_eq!(citations.len(), 3, "{}", stdout(&out));
+    for place in citations {
+        let shown = run(
+            "fazhi-query",
+            Path::new("."),
+            &["show", &place, "--index", index, "--format", "json"],
+        );
+        assert!(shown.status.success(), "show {place}: {}", stderr(&shown));
+        let view: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
+        let start = view["start"].as_u64().expect("a start section") as usize;
+        let section = &view["sections"][start - 1];
+        assert_eq!(
+            section["show"],
+            place.as_str(),
+            "show {place} starts at its section"
+        );
+        let text = run(
+            "fazhi-query",
+            Path::new("."),
+            &["show", &place, "--index", index, "--color", "never"],
+        );
+        let printed = stdout(&text);
+        let marked = printed
+            .lines()
+            .find(|l| l.starts_with('▶'))
+            .unwrap_or_else(|| panic!("no ▶ in the contents:\n{printed}"));
+        assert!(marked.contains(&format!("§{start} ")), "{marked}");
+        assert!(printed.contains(&format!("§{start} ")), "{printed}");
+    }
+}
+
+#[test]
+fn show_refuses_what_it_cannot_show() {
+    let index = index_dir();
+    let seed = "001_d55687dd8b7cad87.txt";
+    for (args, says) in [
+        (vec!["show", "nope.txt"], "索引中没有报告 nope.txt"),
+        (vec!["show", &format!("{seed}:9#7")], "没有第9行的这一节"),
+        (vec!["show", seed, "--format", "csv"], "text, md or json"),
+        (vec!["show", seed, "--query", "\"法律"], "quote"),
+    ] {
+        let args: Vec<&str> = args.into_iter().chain(["--index", index]).collect();
+        let out = run("fazhi-query", Path::new("."), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}
