@@ -402,3 +402,59 @@ fn show_refuses_what_it_cannot_show() {
         assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn show_chrome_marks_what_cleaning_dropped_from_the_file_as_read() {
+    let report = "当前位置：首页 > 政务公开 2023年，某镇依法行政。\n\
+                  某镇人民政府关于2023年度法治政府建设情况的报告\n\
+                  一、总体情况\n法律顾问制度得到落实。\n扫一扫在手机打开当前页\n";
+    let corpus = crate::util::temp_corpus(&[("a/chrome.txt", report.as_bytes())]);
+    let index = tempfile::TempDir::new().expect("temp dir");
+    crate::util::index(corpus.path(), index.path());
+    let (corpus_arg, index_arg) = (
+        corpus.path().to_str().expect("UTF-8"),
+        index.path().to_str().expect("UTF-8"),
+    );
+    let show = |extra: &[&str]| {
+        let args: Vec<&str> = [
+            "show",
+            "a/chrome.txt",
+            "--index",
+            index_arg,
+            "--color",
+            "never",
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+        run("fazhi-query", Path::new("."), &args)
+    };
+    let out = show(&["--chrome", "--corpus", corpus_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    // The indexed text first, without the chrome; then the file as read, the chrome marked.
+    let (indexed, as_read) = printed
+        .split_once("== 原文（读取自 ")
+        .unwrap_or_else(|| panic!("no text as read:\n{printed}"));
+    assert!(!indexed.contains("扫一扫"), "{indexed}");
+    assert!(
+        as_read.contains("[-扫一扫在手机打开当前页-]{mobile-qr}"),
+        "{as_read}"
+    );
+    assert!(
+        as_read.contains("[-当前位置：首页 > 政务公开-]{breadcrumb}"),
+        "{as_read}"
+    );
+    assert!(as_read.contains("法律顾问制度得到落实。"), "{as_read}");
+    // The index alone cannot show it: not in JSON, and a file gone from the corpus is named.
+    let json = show(&["--chrome", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    assert!(stderr(&json).contains("--chrome"), "{}", stderr(&json));
+    let gone = show(&["--chrome", "--corpus", "/nonexistent-corpus"]);
+    assert_eq!(gone.status.code(), Some(2));
+    assert!(stderr(&gone).contains("chrome.txt"), "{}", stderr(&gone));
+    assert!(
+        stdout(&gone).is_empty(),
+        "nothing is written before the error"
+    );
+}
