@@ -32,6 +32,7 @@ pub mod lang;
 pub mod normalize;
 pub mod region;
 pub mod report;
+pub mod request;
 pub mod search;
 pub mod sections;
 pub mod serve;

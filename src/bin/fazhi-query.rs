@@ -13,15 +13,14 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use fazhi_search::export::kwic::{self, KwicSort};
+use fazhi_search::export::kwic;
 use fazhi_search::export::summary;
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::schema::Values;
 use fazhi_search::index::{self, writer};
 use fazhi_search::region::Level;
-use fazhi_search::search::{
-    self, Dimension, Engine, FacetKey, Filters, HitReads, SearchRequest, StatsRequest,
-};
+use fazhi_search::request::{Asker, KwicRequest, Params, Request};
+use fazhi_search::search::{self, Engine, FacetKey, Filters, HitReads, StatsRequest};
 use fazhi_search::serve::{self, ServeConfig};
 use fazhi_search::{Error, Lang, Query, SectionType};
 
@@ -134,20 +133,33 @@ impl FilterArgs {
         }
     }
 
+    /// The request's pairs the filters give: an option's name and each of its values.
+    fn pairs(self) -> Vec<(String, String)> {
+        let FilterArgs(options) = self;
+        let pairs = options.into_iter().flat_map(|(option, values)| {
+            values
+                .into_iter()
+                .map(move |value| (option.to_string(), value))
+        });
+        pairs.collect()
+    }
+
     /// The filters; section types and levels by key or by name in either language, a refusal
     /// in `lang`.
     fn into_filters(self, lang: Lang) -> fazhi_search::Result<Filters> {
-        let mut filters = Filters::default();
-        for (option, values) in self.0 {
-            match FacetKey::named(option) {
-                Some(facet) => values
-                    .iter()
-                    .try_for_each(|v| filters.add_in(facet, v, lang))?,
-                None => filters.regions = values,
-            }
-        }
-        Ok(filters)
+        params(self, lang, Vec::new()).filters()
     }
+}
+
+/// The command line's request pairs ([`Params`]): the filters, `lang` and `more`.
+fn params(filters: FilterArgs, lang: Lang, more: Vec<(&str, String)>) -> Params {
+    let mut pairs = filters.pairs();
+    pairs.push(("lang".into(), lang.code().into()));
+    pairs.extend(
+        more.into_iter()
+            .map(|(name, value)| (name.to_string(), value)),
+    );
+    Params::new(Asker::Cli, pairs)
 }
 
 impl clap::FromArgMatches for FilterArgs {
@@ -373,7 +385,7 @@ enum Color {
 /// What to do, validated before any file is touched.
 enum Job {
     Search {
-        request: SearchRequest,
+        request: Request,
         render: RenderOptions,
     },
     Stats {
@@ -382,13 +394,7 @@ enum Job {
         chart: Option<PathBuf>,
     },
     Kwic {
-        /// The query as written.
-        text: String,
-        request: SearchRequest,
-        terms: Vec<String>,
-        width: usize,
-        sort: KwicSort,
-        limit: Option<usize>,
+        request: KwicRequest,
         format: Format,
         color: bool,
     },
@@ -406,7 +412,9 @@ impl Job {
     /// How the job's hits fall into the document store's blocks.
     fn hit_reads(&self) -> HitReads {
         match self {
-            Job::Search { request, .. } if request.limit.is_some_and(|n| n <= PAGE_OF_HITS) => {
+            Job::Search { request, .. }
+                if request.search.limit.is_some_and(|n| n <= PAGE_OF_HITS) =>
+            {
                 HitReads::Scattered
             }
             Job::Stats { .. } => HitReads::Scattered,
@@ -429,18 +437,11 @@ struct Config {
     lang: Lang,
 }
 
+/// The query words as one query.
 fn parse_query(words: &[String]) -> fazhi_search::Result<(String, Query)> {
     let text = words.join(" ");
     let query = search::parse(&text)?;
     Ok((text, query))
-}
-
-fn terms_of(query: &Query) -> Vec<String> {
-    query
-        .positive_terms()
-        .into_iter()
-        .map(String::from)
-        .collect()
 }
 
 impl Config {
@@ -466,61 +467,43 @@ impl Config {
                     ));
                 };
                 let format = args.output.format()?;
-                let render = RenderOptions {
-                    format,
-                    passage: PassageOptions {
-                        context: args.context,
-                        full: args.full,
-                    },
-                    color: args.output.color(format),
-                    terms: terms_of(&query),
-                    query: text,
-                    filters: summary::filters(&filters, lang),
-                    lang,
-                    width: args.output.width(format),
-                };
                 // A file gets every hit unless a limit is given: a cut export looks whole.
                 let limit = match (args.all, args.limit, &args.output.output) {
                     (true, _, _) | (false, None, Some(_)) => None,
                     (false, limit, _) => Some(limit.unwrap_or(DEFAULT_LIMIT)),
                 };
-                let request = SearchRequest {
-                    query,
-                    filters,
-                    limit,
-                    facet_limit: args.facets.0,
+                let passage = PassageOptions {
+                    context: args.context,
+                    full: args.full,
+                };
+                let request = Request::new(text, query, filters, lang)
+                    .page(0, limit)
+                    .facets(args.facets.0)
+                    .passage(passage);
+                let render = RenderOptions {
+                    format,
+                    passage,
+                    color: args.output.color(format),
+                    terms: request.terms.clone(),
+                    query: request.text.clone(),
+                    filters: summary::filters(&request.search.filters, lang),
+                    lang,
+                    width: args.output.width(format),
                 };
                 (Job::Search { request, render }, args.source, args.output)
             }
             Command::Stats(args) => {
-                let filters = args.filters.into_filters(lang)?;
-                let mut queries = Vec::new();
+                let mut more: Vec<(&str, String)> = Vec::new();
                 if !args.query.is_empty() {
-                    queries.push(parse_query(&args.query)?);
+                    more.push(("q", args.query.join(" ")));
                 }
-                for q in &args.compare {
-                    queries.push(parse_query(std::slice::from_ref(q))?);
-                }
-                if queries.is_empty() && !filters.is_empty() {
-                    // Filters alone: the reports that pass them, counted by group.
-                    queries.push((String::new(), Query::All));
-                }
-                if queries.is_empty() {
-                    return Err(Error::Usage(
-                        "stats needs a query or a filter: fazhi-query stats 法律顾问 --by year, \
-                         --compare 法律顾问 公职律师, or stats --by year --province 河南"
-                            .into(),
-                    ));
-                }
+                more.extend(args.compare.iter().map(|q| ("compare", q.clone())));
+                more.push(("by", args.by.clone()));
+                let request = params(args.filters, lang, more).stats(usize::MAX)?;
                 if let Some(chart) = &args.chart {
                     // Fail before the work, not after it.
                     export::stats::check_chart_path(chart)?;
                 }
-                let request = StatsRequest {
-                    queries,
-                    filters,
-                    by: Dimension::parse_list(&args.by)?,
-                };
                 let format = args.output.format()?;
                 let job = Job::Stats {
                     request,
@@ -532,18 +515,14 @@ impl Config {
             Command::Kwic(args) => {
                 let (text, query) = parse_query(&args.query)?;
                 let format = args.output.format()?;
+                let filters = args.filters.into_filters(lang)?;
                 let job = Job::Kwic {
-                    text,
-                    terms: terms_of(&query),
-                    request: SearchRequest {
-                        query,
-                        filters: args.filters.into_filters(lang)?,
-                        limit: None,
-                        facet_limit: Some(0),
+                    request: KwicRequest {
+                        request: Request::new(text, query, filters, lang),
+                        width: args.width,
+                        sort: args.sort.parse()?,
+                        lines: args.limit,
                     },
-                    width: args.width,
-                    sort: args.sort.parse()?,
-                    limit: args.limit,
                     format,
                     color: args.output.color(format),
                 };
@@ -718,7 +697,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Job::Search { request, render } => {
             // Hits are read, written and dropped a window at a time: an export of every match
             // holds one window of them.
-            let ranked = engine.rank(request)?;
+            let ranked = engine.rank(&request.search)?;
             let (written, all) = (ranked.len(), ranked.total_sections);
             let ranked_total = all;
             let mut records =
@@ -762,21 +741,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(found(table.totals.iter().any(|t| t.matching_reports > 0)))
         }
         Job::Kwic {
-            text,
-            request,
-            terms,
-            width,
-            sort,
-            limit,
+            request: kwic,
             format,
             color,
         } => {
-            let results = engine.search_sections(request)?;
-            let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
-            let mut lines = kwic::lines(&results.hits, &terms, *width, *sort);
+            let request = &kwic.request;
+            let results = engine.search_sections(&request.search)?;
+            let terms: Vec<&str> = request.terms.iter().map(String::as_str).collect();
+            let mut lines = kwic::lines(&results.hits, &terms, kwic.width, kwic.sort);
             let all = lines.len();
-            if let Some(limit) = limit {
-                lines.truncate(*limit);
+            if let Some(limit) = kwic.lines {
+                lines.truncate(limit);
             }
             deliver(&config, |out| match format {
                 Format::Text => kwic::write_text(out, &lines, *color, lang),
@@ -798,7 +773,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("fazhi-query: {message}");
             }
             if all == 0 {
-                let filters = summary::filters(&request.filters, lang);
+                let (text, filters) = (&request.text, &request.search.filters);
+                let filters = summary::filters(filters, lang);
                 let message = if filters.is_empty() {
                     lang.fill("msg.kwic_none", &[("query", text)])
                 } else {

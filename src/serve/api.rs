@@ -15,10 +15,11 @@ use serde::Serialize;
 use super::App;
 use super::download;
 use super::error::ApiError;
-use super::params::{self, ExportParams, KwicParams, SearchParams};
+use super::params::{self, ExportParams};
 use super::work::Stop;
 use crate::export::kwic::{self, KwicLine};
 use crate::export::{self, Format, Record};
+use crate::request::{KwicRequest, Request};
 use crate::search::{Engine, FacetKey, FacetSizes, Facets};
 
 /// How many occurrences `/api/kwic` found, before `limit` cut the list.
@@ -92,34 +93,34 @@ struct SearchPage<'a> {
 
 /// `GET /api/search`: hits `offset..offset+limit`, with facets over every match.
 async fn search_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
-    let params = SearchParams::read(&uri)?;
+    let request = params::search_request(&uri)?;
     let body = app
-        .blocking(move |engine, stop| search_page(engine, &params, stop))
+        .blocking(move |engine, stop| search_page(engine, &request, stop))
         .await?;
     Ok(json(body))
 }
 
-fn search_page(engine: &Engine, params: &SearchParams, stop: &Stop) -> Result<Vec<u8>, ApiError> {
-    let results = engine.search(&params.request)?;
-    let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
+fn search_page(engine: &Engine, request: &Request, stop: &Stop) -> Result<Vec<u8>, ApiError> {
+    let results = engine.search(&request.search)?;
+    let terms: Vec<&str> = request.terms.iter().map(String::as_str).collect();
     let hits: Vec<Record> = results
         .hits
         .iter()
-        .skip(params.offset)
+        .skip(request.offset)
         .map(|hit| {
             stop.check()?;
-            Ok(Record::new(hit, &terms, params.passage))
+            Ok(Record::new(hit, &terms, request.passage))
         })
         .collect::<Result<_, ApiError>>()?;
     let page = SearchPage {
-        query: &params.text,
+        query: &request.text,
         total_sections: results.total_sections,
         total_reports: results.total_reports,
         facets: &results.facets,
         facet_sizes: &results.facet_sizes,
         hits: &hits,
-        offset: params.offset,
-        limit: params.limit,
+        offset: request.offset,
+        limit: request.limit.unwrap_or_default(),
     };
     Ok(serde_json::to_vec_pretty(&page).map_err(std::io::Error::from)?)
 }
@@ -170,9 +171,9 @@ async fn chart_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
 /// `GET /api/kwic`: the concordance, as `fazhi-query kwic --format json` writes it; the
 /// number of lines before `limit` in the `X-Total-Lines` header.
 async fn kwic_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
-    let params = KwicParams::read(&uri)?;
+    let request = params::kwic_request(&uri)?;
     let (body, total) = app
-        .blocking(move |engine, stop| concordance(engine, &params, stop))
+        .blocking(move |engine, stop| concordance(engine, &request, stop))
         .await?;
     let mut response = json(body);
     response.headers_mut().insert(TOTAL_LINES, total.into());
@@ -181,11 +182,11 @@ async fn kwic_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
 
 fn concordance(
     engine: &Engine,
-    params: &KwicParams,
+    params: &KwicRequest,
     stop: &Stop,
 ) -> Result<(Vec<u8>, usize), ApiError> {
-    let results = engine.search_sections(&params.request)?;
-    let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
+    let results = engine.search_sections(&params.request.search)?;
+    let terms: Vec<&str> = params.request.terms.iter().map(String::as_str).collect();
     let mut lines: Vec<KwicLine> = Vec::new();
     for hit in &results.hits {
         stop.check()?;
@@ -195,7 +196,7 @@ fn concordance(
     stop.check()?;
     kwic::sort_lines(&mut lines, params.sort);
     let total = lines.len();
-    lines.truncate(params.limit);
+    lines.truncate(params.lines.unwrap_or(total));
     let mut out = Vec::new();
     serde_json::to_writer_pretty(&mut out, &lines).map_err(std::io::Error::from)?;
     writeln!(out)?;
@@ -212,7 +213,7 @@ async fn export_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let (ranked, params) = app
         .limits
         .blocking_export(deadline, move |_| {
-            let ranked = engine.rank(&params.request)?;
+            let ranked = engine.rank(&params.request.search)?;
             Ok((ranked, params))
         })
         .await?;

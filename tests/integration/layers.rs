@@ -28,6 +28,8 @@ const LAYERS: &[&str] = &[
     "index",
     "search",
     "export",
+    // One request, read alike from the command line's options and the API's parameters.
+    "request",
     "serve",
     // Over the whole pipeline, for the binaries: `fazhi-index --explain` and synthetic corpora.
     "explain",
