@@ -753,19 +753,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(limit) = kwic.lines {
                 lines.truncate(limit);
             }
-            deliver(&config, |out| match format {
-                Format::Text => kwic::write_text(out, &lines, *color, lang),
-                Format::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &lines)?;
-                    writeln!(out)
-                }
-                Format::Jsonl => lines.iter().try_for_each(|l| {
-                    serde_json::to_writer(&mut *out, l)?;
-                    writeln!(out)
-                }),
-                Format::Csv => kwic::table(&lines, lang).write_csv(out),
-                Format::Md => kwic::table(&lines, lang).write_md(out),
-                Format::Xlsx => export::write_xlsx(out, &kwic::table(&lines, lang)),
+            deliver(&config, |out| {
+                kwic::write(out, &lines, *format, *color, lang)
             })?;
             if lines.len() < all {
                 let (shown, all) = (lines.len().to_string(), all.to_string());

@@ -1,16 +1,14 @@
 //! The API's handlers: read the parameters, run the search on a blocking thread within the
 //! request's deadline ([`super::work`]), answer in the same JSON as the command line's
-//! `--format json` (written by the same code). The work checks between hits whether it
+//! `--format json`, written by the same renderers ([`crate::export`]). The work checks between hits whether it
 //! should stop (the client went away or the deadline passed).
 
-use std::io::Write;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderName, Uri};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use super::App;
 use super::download;
@@ -19,8 +17,9 @@ use super::params::{self, ExportParams};
 use super::work::Stop;
 use crate::export::kwic::{self, KwicLine};
 use crate::export::{self, Format, Record};
+use crate::lang::Lang;
 use crate::request::{KwicRequest, Request};
-use crate::search::{Engine, FacetKey, FacetSizes, Facets};
+use crate::search::{Engine, FacetKey};
 
 /// How many occurrences `/api/kwic` found, before `limit` cut the list.
 const TOTAL_LINES: HeaderName = HeaderName::from_static("x-total-lines");
@@ -78,19 +77,6 @@ fn json(body: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// One page of `/api/search`: the command line's JSON and where the page starts.
-#[derive(Serialize)]
-struct SearchPage<'a> {
-    query: &'a str,
-    total_sections: usize,
-    total_reports: usize,
-    facets: &'a Facets,
-    facet_sizes: &'a FacetSizes,
-    hits: &'a [Record],
-    offset: usize,
-    limit: usize,
-}
-
 /// `GET /api/search`: hits `offset..offset+limit`, with facets over every match.
 async fn search_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let request = params::search_request(&uri)?;
@@ -112,17 +98,12 @@ fn search_page(engine: &Engine, request: &Request, stop: &Stop) -> Result<Vec<u8
             Ok(Record::new(hit, &terms, request.passage))
         })
         .collect::<Result<_, ApiError>>()?;
-    let page = SearchPage {
-        query: &request.text,
-        total_sections: results.total_sections,
-        total_reports: results.total_reports,
-        facets: &results.facets,
-        facet_sizes: &results.facet_sizes,
-        hits: &hits,
-        offset: request.offset,
-        limit: request.limit.unwrap_or_default(),
-    };
-    Ok(serde_json::to_vec_pretty(&page).map_err(std::io::Error::from)?)
+    let mut out = Vec::new();
+    let counts = export::Counts::of_results(&results);
+    let page = Some((request.offset, request.limit.unwrap_or_default()));
+    let records = &mut hits.into_iter().map(Ok);
+    export::write_json(&mut out, counts, records, &request.text, page)?;
+    Ok(out)
 }
 
 /// `GET /api/facets`: the facet table of `index_schema/facets.tsv`, in its order, from which
@@ -138,7 +119,7 @@ async fn stats_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
         .blocking(move |engine, _| {
             let table = engine.stats(&request)?;
             let mut out = Vec::new();
-            export::stats::write(&mut out, &table, Format::Json, crate::lang::Lang::En)?;
+            export::stats::write(&mut out, &table, Format::Json, Lang::En)?;
             Ok(out)
         })
         .await?;
@@ -198,8 +179,7 @@ fn concordance(
     let total = lines.len();
     lines.truncate(params.lines.unwrap_or(total));
     let mut out = Vec::new();
-    serde_json::to_writer_pretty(&mut out, &lines).map_err(std::io::Error::from)?;
-    writeln!(out)?;
+    kwic::write(&mut out, &lines, Format::Json, false, Lang::En)?;
     Ok((out, total))
 }
 
