@@ -34,6 +34,8 @@ const LAYERS: &[&str] = &[
     // Over the whole pipeline, for the binaries: `fazhi-index --explain` and synthetic corpora.
     "explain",
     "synth",
+    // fazhi-query's commands: options read, the index opened, answers written and exit codes.
+    "cli",
 ];
 
 /// Uses that still climb, as (module, path it uses, the change that removes it). An entry that
