@@ -175,6 +175,17 @@ impl Args for FilterArgs {
     }
 }
 
+/// What every command but `serve` reads and writes: the index, the filters, the output.
+#[derive(Args, Debug)]
+pub struct Scope {
+    #[command(flatten)]
+    pub(super) source: Source,
+    #[command(flatten)]
+    pub(super) filters: FilterArgs,
+    #[command(flatten)]
+    pub(super) output: Output,
+}
+
 /// Where the answer goes, and in what format.
 #[derive(Args, Debug)]
 pub struct Output {
@@ -233,11 +244,7 @@ pub struct SearchArgs {
     #[arg(num_args = 0..)]
     pub(super) query: Vec<String>,
     #[command(flatten)]
-    pub(super) source: Source,
-    #[command(flatten)]
-    pub(super) filters: FilterArgs,
-    #[command(flatten)]
-    pub(super) output: Output,
+    pub(super) scope: Scope,
     /// Number of hits to show, 0 to 100000 [default: 10; with -o FILE, every hit] (--all for
     /// every hit).
     #[arg(long, value_parser = ranged(0, MAX_HITS))]
@@ -298,11 +305,7 @@ pub struct StatsArgs {
     #[arg(long)]
     pub(super) chart: Option<PathBuf>,
     #[command(flatten)]
-    pub(super) source: Source,
-    #[command(flatten)]
-    pub(super) filters: FilterArgs,
-    #[command(flatten)]
-    pub(super) output: Output,
+    pub(super) scope: Scope,
 }
 
 #[derive(Args, Debug)]
@@ -320,11 +323,7 @@ pub struct KwicArgs {
     #[arg(long, value_parser = ranged(0, MAX_KWIC_LINES))]
     pub(super) limit: Option<usize>,
     #[command(flatten)]
-    pub(super) source: Source,
-    #[command(flatten)]
-    pub(super) filters: FilterArgs,
-    #[command(flatten)]
-    pub(super) output: Output,
+    pub(super) scope: Scope,
 }
 
 #[derive(Args, Debug)]
@@ -374,7 +373,7 @@ impl SearchArgs {
     /// The hits shown: a file gets every hit unless a limit is given (a cut export looks
     /// whole).
     fn shown(&self) -> Option<usize> {
-        match (self.all, self.limit, &self.output.output) {
+        match (self.all, self.limit, &self.scope.output.output) {
             (true, _, _) | (false, None, Some(_)) => None,
             (false, limit, _) => Some(limit.unwrap_or(DEFAULT_LIMIT)),
         }
@@ -390,7 +389,7 @@ impl SearchArgs {
 
     /// The search and how to write its hits, validated before any file is touched.
     pub(super) fn request(&self, lang: Lang) -> Result<(Request, RenderOptions)> {
-        let filters = self.filters.params(lang, Vec::new()).filters()?;
+        let filters = self.scope.filters.params(lang, Vec::new()).filters()?;
         let (text, query) = if !self.query.is_empty() {
             parse_query(&self.query)?
         } else if !filters.is_empty() {
@@ -404,7 +403,7 @@ impl SearchArgs {
                     .into(),
             ));
         };
-        let format = self.output.format()?;
+        let format = self.scope.output.format()?;
         let passage = PassageOptions {
             context: self.context,
             full: self.full,
@@ -416,12 +415,12 @@ impl SearchArgs {
         let render = RenderOptions {
             format,
             passage,
-            color: self.output.color(format),
+            color: self.scope.output.color(format),
             terms: request.terms.clone(),
             query: request.text.clone(),
             filters: summary::filters(&request.search.filters, lang),
             lang,
-            width: self.output.width(format),
+            width: self.scope.output.width(format),
         };
         Ok((request, render))
     }
@@ -453,11 +452,11 @@ impl StatsArgs {
         }
         more.extend(self.compare.iter().map(|q| ("compare", q.clone())));
         more.push(("by", self.by.clone()));
-        let request = self.filters.params(lang, more).stats(usize::MAX)?;
+        let request = self.scope.filters.params(lang, more).stats(usize::MAX)?;
         if let Some(chart) = &self.chart {
             crate::export::stats::check_chart_path(chart)?;
         }
-        Ok((request, self.output.format()?))
+        Ok((request, self.scope.output.format()?))
     }
 }
 
@@ -469,15 +468,18 @@ impl KwicArgs {
     /// file is touched.
     pub(super) fn request(&self, lang: Lang) -> Result<(KwicRequest, Format, bool)> {
         let (text, query) = parse_query(&self.query)?;
-        let format = self.output.format()?;
-        let p = self.filters.params(lang, vec![("sort", self.sort.clone())]);
+        let format = self.scope.output.format()?;
+        let p = self
+            .scope
+            .filters
+            .params(lang, vec![("sort", self.sort.clone())]);
         let request = KwicRequest {
             request: Request::new(text, query, p.filters()?, lang),
             width: self.width,
             sort: p.kwic_sort()?,
             lines: self.limit,
         };
-        Ok((request, format, self.output.color(format)))
+        Ok((request, format, self.scope.output.color(format)))
     }
 }
 

@@ -27,7 +27,7 @@ use crate::export::{self, kwic, summary};
 use crate::index::{self, writer};
 use crate::lang::Lang;
 use crate::search::{Engine, HitReads};
-use args::{Output, Source};
+use args::Scope;
 
 /// The command line, read: help, a version or a malformed option is printed by clap, which
 /// exits; a mistyped command (`fazhi-query sats`) is said here, and its exit code returned.
@@ -72,7 +72,7 @@ fn say(message: &str) {
 pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = language(lang)?;
     let (request, render) = args.request(lang)?;
-    let session = Session::new(&args.source, &args.output, render.format.is_binary(), lang)?;
+    let session = Session::new(&args.scope, render.format.is_binary(), lang)?;
     let engine = session.engine(args.hit_reads())?;
     let ranked = engine.rank(&request.search)?;
     let (written, all) = (ranked.len(), ranked.total_sections);
@@ -105,7 +105,7 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
 pub fn stats(args: StatsArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = language(lang)?;
     let (request, format) = args.request(lang)?;
-    let session = Session::new(&args.source, &args.output, format.is_binary(), lang)?;
+    let session = Session::new(&args.scope, format.is_binary(), lang)?;
     let engine = session.engine(StatsArgs::HIT_READS)?;
     let table = engine.stats(&request)?;
     session.deliver(|out| export::stats::write(out, &table, format, lang))?;
@@ -121,7 +121,7 @@ pub fn stats(args: StatsArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
 pub fn kwic(args: KwicArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = language(lang)?;
     let (kwic, format, color) = args.request(lang)?;
-    let session = Session::new(&args.source, &args.output, format.is_binary(), lang)?;
+    let session = Session::new(&args.scope, format.is_binary(), lang)?;
     let engine = session.engine(KwicArgs::HIT_READS)?;
     let request = &kwic.request;
     let results = engine.search_sections(&request.search)?;
@@ -179,8 +179,8 @@ struct Session {
 
 impl Session {
     /// The session of a command with these options; a binary answer is refused on a terminal.
-    fn new(source: &Source, output: &Output, binary: bool, lang: Lang) -> anyhow::Result<Session> {
-        let output = output.output.clone();
+    fn new(scope: &Scope, binary: bool, lang: Lang) -> anyhow::Result<Session> {
+        let (source, output) = (&scope.source, scope.output.output.clone());
         if binary && output.is_none() && io::stdout().is_terminal() {
             anyhow::bail!("xlsx is a binary file: write it with -o FILE.xlsx");
         }
