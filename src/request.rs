@@ -9,10 +9,10 @@
 
 use crate::error::{Error, Result};
 use crate::export::PassageOptions;
-use crate::export::kwic::KwicSort;
+use crate::export::kwic::{self, KwicLine, KwicSort};
 use crate::index::schema::Values;
 use crate::lang::Lang;
-use crate::search::{self, Dimension, FacetKey, Filters, Query, SearchRequest, StatsRequest};
+use crate::search::{self, Dimension, FacetKey, Filters, Hit, Query, SearchRequest, StatsRequest};
 
 /// Who asks: the command line, or an endpoint of the API (named in its messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,6 +293,30 @@ pub struct KwicRequest {
     pub width: usize,
     pub sort: KwicSort,
     pub lines: Option<usize>,
+}
+
+impl KwicRequest {
+    /// The concordance of `hits` (the sections its search found), in order, cut to `lines`,
+    /// and how many lines there were before the cut. `check` runs between hits: the server
+    /// stops there when the request's time is up or its client has gone.
+    pub fn lines<E>(
+        &self,
+        hits: &[Hit],
+        mut check: impl FnMut() -> std::result::Result<(), E>,
+    ) -> std::result::Result<(Vec<KwicLine>, usize), E> {
+        let terms: Vec<&str> = self.request.terms.iter().map(String::as_str).collect();
+        let mut lines = Vec::new();
+        for hit in hits {
+            check()?;
+            let of_hit = kwic::lines(std::slice::from_ref(hit), &terms, self.width, self.sort);
+            lines.extend(of_hit);
+        }
+        check()?;
+        kwic::sort_lines(&mut lines, self.sort);
+        let all = lines.len();
+        lines.truncate(self.lines.unwrap_or(all));
+        Ok((lines, all))
+    }
 }
 
 #[cfg(test)]

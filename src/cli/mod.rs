@@ -125,12 +125,7 @@ pub fn kwic(args: KwicArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let engine = session.engine(KwicArgs::HIT_READS)?;
     let request = &kwic.request;
     let results = engine.search_sections(&request.search)?;
-    let terms: Vec<&str> = request.terms.iter().map(String::as_str).collect();
-    let mut lines = kwic::lines(&results.hits, &terms, kwic.width, kwic.sort);
-    let all = lines.len();
-    if let Some(limit) = kwic.lines {
-        lines.truncate(limit);
-    }
+    let (lines, all) = kwic.lines(&results.hits, || Ok::<(), crate::Error>(()))?;
     session.deliver(|out| kwic::write(out, &lines, format, color, lang))?;
     if lines.len() < all {
         let (shown, all) = (lines.len().to_string(), all.to_string());

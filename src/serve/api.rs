@@ -15,7 +15,7 @@ use super::download;
 use super::error::ApiError;
 use super::params::{self, ExportParams};
 use super::work::Stop;
-use crate::export::kwic::{self, KwicLine};
+use crate::export::kwic;
 use crate::export::{self, Format, Record};
 use crate::lang::Lang;
 use crate::request::{KwicRequest, Request};
@@ -167,17 +167,7 @@ fn concordance(
     stop: &Stop,
 ) -> Result<(Vec<u8>, usize), ApiError> {
     let results = engine.search_sections(&params.request.search)?;
-    let terms: Vec<&str> = params.request.terms.iter().map(String::as_str).collect();
-    let mut lines: Vec<KwicLine> = Vec::new();
-    for hit in &results.hits {
-        stop.check()?;
-        let of_hit = kwic::lines(std::slice::from_ref(hit), &terms, params.width, params.sort);
-        lines.extend(of_hit);
-    }
-    stop.check()?;
-    kwic::sort_lines(&mut lines, params.sort);
-    let total = lines.len();
-    lines.truncate(params.lines.unwrap_or(total));
+    let (lines, total) = params.lines(&results.hits, || stop.check())?;
     let mut out = Vec::new();
     kwic::write(&mut out, &lines, Format::Json, false, Lang::En)?;
     Ok((out, total))
