@@ -13,6 +13,9 @@
 //! index      reports → tantivy documents, one commit   (index::writer::update)
 //! search     query language + filters → ranked hits and facets   (search::Engine)
 //! export     hits → passages, citations, text/json/jsonl/csv/md  (export::write)
+//! request    options or query-string pairs → one request      (request::Params)
+//! serve      the search page and its JSON API                 (serve::run)
+//! cli        fazhi-query's commands, for its main to dispatch (cli::parse)
 //! ```
 //!
 //! The data that defines behaviour — the field list, the section-type rules, the boilerplate
@@ -20,6 +23,7 @@
 
 pub mod classify;
 pub mod clean;
+pub mod cli;
 pub mod corpus;
 pub mod date;
 pub mod error;
@@ -32,6 +36,7 @@ pub mod lang;
 pub mod normalize;
 pub mod region;
 pub mod report;
+pub mod request;
 pub mod search;
 pub mod sections;
 pub mod serve;

@@ -12,7 +12,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::passage::find;
 use super::table::{Cell, Column, ColumnKind, Table};
-use super::{HIGHLIGHT_OFF, HIGHLIGHT_ON, citation, terminal_line};
+use super::{Format, HIGHLIGHT_OFF, HIGHLIGHT_ON, citation, terminal_line};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::report::ReportMeta;
@@ -165,15 +165,36 @@ fn order(a: &KwicLine, b: &KwicLine, sort: KwicSort) -> Ordering {
     }
 }
 
-/// The concordance for a terminal: left context right-aligned, the match (coloured when
-/// asked), right context, then town · year · section type. Control characters in the text are
-/// escaped (see [`terminal_line`]) before the columns are measured.
-pub fn write_text(
+/// Writes concordance lines in `format`: the one writer of `fazhi-query kwic` and `/api/kwic`
+/// (which answers `--format json`). Matches are coloured in text when `color`; column names
+/// and section types of text and tables are in `lang`, JSON keys and values in ASCII.
+pub fn write(
     out: &mut dyn Write,
     lines: &[KwicLine],
+    format: Format,
     color: bool,
     lang: Lang,
 ) -> io::Result<()> {
+    match format {
+        Format::Text => write_text(out, lines, color, lang),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, lines)?;
+            writeln!(out)
+        }
+        Format::Jsonl => lines.iter().try_for_each(|l| {
+            serde_json::to_writer(&mut *out, l)?;
+            writeln!(out)
+        }),
+        Format::Csv => table(lines, lang).write_csv(out),
+        Format::Md => table(lines, lang).write_md(out),
+        Format::Xlsx => super::write_xlsx(out, &table(lines, lang)),
+    }
+}
+
+/// The concordance for a terminal: left context right-aligned, the match (coloured when
+/// asked), right context, then town · year · section type. Control characters in the text are
+/// escaped (see [`terminal_line`]) before the columns are measured.
+fn write_text(out: &mut dyn Write, lines: &[KwicLine], color: bool, lang: Lang) -> io::Result<()> {
     let shown: Vec<[String; 4]> = lines
         .iter()
         .map(|l| {

@@ -498,7 +498,7 @@ fn write_records(
     });
     match options.format {
         Format::Text => write_text(out, counts, &mut counted, options)?,
-        Format::Json => write_json(out, counts, &mut counted, options)?,
+        Format::Json => write_json(out, counts, &mut counted, &options.query, None)?,
         Format::Jsonl => {
             for r in counted {
                 serde_json::to_writer(&mut *out, &r?)?;
@@ -686,6 +686,7 @@ const FACET_LABEL_WIDTH: usize = 17;
 /// Values listed on a facet line of text output.
 const FACET_VALUES_SHOWN: usize = 12;
 
+/// The JSON of a search: `--format json`, and `/api/search` with its page after the hits.
 #[derive(Serialize)]
 struct JsonResults<'a, 'r> {
     query: &'a str,
@@ -695,6 +696,10 @@ struct JsonResults<'a, 'r> {
     /// How many values each facet has (the lists hold at most `--facets` of them).
     facet_sizes: &'a crate::search::FacetSizes,
     hits: JsonHits<'r>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<usize>,
 }
 
 /// The `hits` array, serialised as the records come: the document is never whole in memory.
@@ -723,14 +728,16 @@ impl Serialize for JsonHits<'_> {
     }
 }
 
-fn write_json(
+/// Writes the JSON of a search; with `page` (offset, limit), the API's page of it.
+pub fn write_json(
     out: &mut dyn Write,
     counts: Counts,
     records: &mut dyn Iterator<Item = io::Result<Record>>,
-    options: &RenderOptions,
+    query: &str,
+    page: Option<(usize, usize)>,
 ) -> io::Result<()> {
     let doc = JsonResults {
-        query: &options.query,
+        query,
         total_sections: counts.total_sections,
         total_reports: counts.total_reports,
         facets: counts.facets,
@@ -739,6 +746,8 @@ fn write_json(
             records: RefCell::new(records),
             failed: RefCell::new(None),
         },
+        offset: page.map(|(offset, _)| offset),
+        limit: page.map(|(_, limit)| limit),
     };
     let written = serde_json::to_writer_pretty(&mut *out, &doc);
     if let Some(e) = doc.hits.failed.into_inner() {

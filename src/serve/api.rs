@@ -1,25 +1,25 @@
 //! The API's handlers: read the parameters, run the search on a blocking thread within the
 //! request's deadline ([`super::work`]), answer in the same JSON as the command line's
-//! `--format json` (written by the same code). The work checks between hits whether it
+//! `--format json`, written by the same renderers ([`crate::export`]). The work checks between hits whether it
 //! should stop (the client went away or the deadline passed).
 
-use std::io::Write;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderName, Uri};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use super::App;
 use super::download;
 use super::error::ApiError;
-use super::params::{self, ExportParams, KwicParams, SearchParams};
+use super::params::{self, ExportParams};
 use super::work::Stop;
-use crate::export::kwic::{self, KwicLine};
+use crate::export::kwic;
 use crate::export::{self, Format, Record};
-use crate::search::{Engine, FacetKey, FacetSizes, Facets};
+use crate::lang::Lang;
+use crate::request::{KwicRequest, Request};
+use crate::search::{Engine, FacetKey};
 
 /// How many occurrences `/api/kwic` found, before `limit` cut the list.
 const TOTAL_LINES: HeaderName = HeaderName::from_static("x-total-lines");
@@ -77,51 +77,33 @@ pub(super) fn json(body: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// One page of `/api/search`: the command line's JSON and where the page starts.
-#[derive(Serialize)]
-struct SearchPage<'a> {
-    query: &'a str,
-    total_sections: usize,
-    total_reports: usize,
-    facets: &'a Facets,
-    facet_sizes: &'a FacetSizes,
-    hits: &'a [Record],
-    offset: usize,
-    limit: usize,
-}
-
 /// `GET /api/search`: hits `offset..offset+limit`, with facets over every match.
 async fn search_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
-    let params = SearchParams::read(&uri)?;
+    let request = params::search_request(&uri)?;
     let body = app
-        .blocking(move |engine, stop| search_page(engine, &params, stop))
+        .blocking(move |engine, stop| search_page(engine, &request, stop))
         .await?;
     Ok(json(body))
 }
 
-fn search_page(engine: &Engine, params: &SearchParams, stop: &Stop) -> Result<Vec<u8>, ApiError> {
-    let results = engine.search(&params.request)?;
-    let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
+fn search_page(engine: &Engine, request: &Request, stop: &Stop) -> Result<Vec<u8>, ApiError> {
+    let results = engine.search(&request.search)?;
+    let terms: Vec<&str> = request.terms.iter().map(String::as_str).collect();
     let hits: Vec<Record> = results
         .hits
         .iter()
-        .skip(params.offset)
+        .skip(request.offset)
         .map(|hit| {
             stop.check()?;
-            Ok(Record::new(hit, &terms, params.passage))
+            Ok(Record::new(hit, &terms, request.passage))
         })
         .collect::<Result<_, ApiError>>()?;
-    let page = SearchPage {
-        query: &params.text,
-        total_sections: results.total_sections,
-        total_reports: results.total_reports,
-        facets: &results.facets,
-        facet_sizes: &results.facet_sizes,
-        hits: &hits,
-        offset: params.offset,
-        limit: params.limit,
-    };
-    Ok(serde_json::to_vec_pretty(&page).map_err(std::io::Error::from)?)
+    let mut out = Vec::new();
+    let counts = export::Counts::of_results(&results);
+    let page = Some((request.offset, request.limit.unwrap_or_default()));
+    let records = &mut hits.into_iter().map(Ok);
+    export::write_json(&mut out, counts, records, &request.text, page)?;
+    Ok(out)
 }
 
 /// `GET /api/facets`: the facet table of `index_schema/facets.tsv`, in its order, from which
@@ -137,7 +119,7 @@ async fn stats_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
         .blocking(move |engine, _| {
             let table = engine.stats(&request)?;
             let mut out = Vec::new();
-            export::stats::write(&mut out, &table, Format::Json, crate::lang::Lang::En)?;
+            export::stats::write(&mut out, &table, Format::Json, Lang::En)?;
             Ok(out)
         })
         .await?;
@@ -170,9 +152,9 @@ async fn chart_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
 /// `GET /api/kwic`: the concordance, as `fazhi-query kwic --format json` writes it; the
 /// number of lines before `limit` in the `X-Total-Lines` header.
 async fn kwic_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
-    let params = KwicParams::read(&uri)?;
+    let request = params::kwic_request(&uri)?;
     let (body, total) = app
-        .blocking(move |engine, stop| concordance(engine, &params, stop))
+        .blocking(move |engine, stop| concordance(engine, &request, stop))
         .await?;
     let mut response = json(body);
     response.headers_mut().insert(TOTAL_LINES, total.into());
@@ -181,24 +163,13 @@ async fn kwic_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
 
 fn concordance(
     engine: &Engine,
-    params: &KwicParams,
+    params: &KwicRequest,
     stop: &Stop,
 ) -> Result<(Vec<u8>, usize), ApiError> {
-    let results = engine.search_sections(&params.request)?;
-    let terms: Vec<&str> = params.terms.iter().map(String::as_str).collect();
-    let mut lines: Vec<KwicLine> = Vec::new();
-    for hit in &results.hits {
-        stop.check()?;
-        let of_hit = kwic::lines(std::slice::from_ref(hit), &terms, params.width, params.sort);
-        lines.extend(of_hit);
-    }
-    stop.check()?;
-    kwic::sort_lines(&mut lines, params.sort);
-    let total = lines.len();
-    lines.truncate(params.limit);
+    let results = engine.search_sections(&params.request.search)?;
+    let (lines, total) = params.lines(&results.hits, || stop.check())?;
     let mut out = Vec::new();
-    serde_json::to_writer_pretty(&mut out, &lines).map_err(std::io::Error::from)?;
-    writeln!(out)?;
+    kwic::write(&mut out, &lines, Format::Json, false, Lang::En)?;
     Ok((out, total))
 }
 
@@ -212,7 +183,7 @@ async fn export_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let (ranked, params) = app
         .limits
         .blocking_export(deadline, move |_| {
-            let ranked = engine.rank(&params.request)?;
+            let ranked = engine.rank(&params.request.search)?;
             Ok((ranked, params))
         })
         .await?;

@@ -60,15 +60,16 @@ pub async fn response(
         ),
         (
             CONTENT_DISPOSITION,
-            attachment(&params.text, format.extension()),
+            attachment(&params.request.text, format.extension()),
         ),
         (CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (TOTAL_SECTIONS, ranked.total_sections.into()),
         (EXPORTED_SECTIONS, ranked.len().into()),
         (EXPORT_LIMIT, MAX_EXPORT_HITS.into()),
     ];
-    let records = RecordStream::new(engine, ranked, &params.terms, params.passage);
-    let lang = params.lang;
+    let request = params.request;
+    let records = RecordStream::new(engine, ranked, &request.terms, request.passage);
+    let lang = request.lang;
     let body = match format {
         ExportFormat::Xlsx => {
             let book = limits

@@ -7,12 +7,12 @@
 use axum::http::Uri;
 
 use super::error::ApiError;
+use crate::export::Format;
 use crate::export::chart::FIT_WIDTHS;
-use crate::export::kwic::{self, KwicSort};
-use crate::export::{Format, PassageOptions};
-use crate::index::schema::Values;
+use crate::export::kwic;
 use crate::lang::Lang;
-use crate::search::{self, Dimension, FacetKey, Filters, Query, SearchRequest, StatsRequest};
+use crate::request::{Asker, KwicRequest, Params, Request, filter_names};
+use crate::search::{self, StatsRequest};
 
 /// The longest query (`q`, each `compare`) and the longest value of any parameter, in characters.
 pub const MAX_VALUE_CHARS: usize = 1000;
@@ -40,11 +40,6 @@ pub const MAX_FACET_VALUES: usize = 50_000;
 /// The most queries one stats request compares.
 pub const MAX_COMPARE: usize = 10;
 
-/// The filter parameters every endpoint takes: each facet's option, and `region`.
-fn filter_keys() -> impl Iterator<Item = &'static str> {
-    FacetKey::all().map(FacetKey::option).chain(["region"])
-}
-
 /// Parameters every endpoint takes besides the filters: `lang` (`zh`, the default, or `en`),
 /// the language of messages and of an export's column names.
 const COMMON_KEYS: [&str; 1] = ["lang"];
@@ -59,147 +54,39 @@ pub fn lang_of(uri: &Uri) -> Lang {
         .unwrap_or_default()
 }
 
-/// The query string as name–value pairs, in order, repeats kept.
-pub struct Params {
-    endpoint: &'static str,
-    pairs: Vec<(String, String)>,
-}
-
-impl Params {
-    /// Reads the query string of `uri` for `endpoint`, which takes the parameters `keys` and
-    /// the filters; any other name is an error (a misspelt filter must not silently widen the
-    /// search).
-    pub fn read(uri: &Uri, endpoint: &'static str, keys: &[&str]) -> Result<Params, ApiError> {
-        let pairs = query_pairs(uri.query().unwrap_or_default())?;
-        if pairs.len() > MAX_PARAMS {
-            return Err(ApiError::bad_request(format!(
-                "{} parameters; {endpoint} takes at most {MAX_PARAMS}",
-                pairs.len()
-            )));
-        }
-        let known = |name: &str| {
-            keys.contains(&name) || filter_keys().any(|k| k == name) || COMMON_KEYS.contains(&name)
-        };
-        if let Some((name, _)) = pairs.iter().find(|(name, _)| !known(name)) {
-            let mut all: Vec<&str> = keys.to_vec();
-            filter_keys().for_each(|k| all.push(k));
-            all.extend(COMMON_KEYS);
-            return Err(ApiError::bad_request(format!(
-                "unknown parameter {name:?}; {endpoint} takes {}",
-                all.join(", ")
-            )));
-        }
-        if let Some((name, value)) = pairs
-            .iter()
-            .find(|(_, value)| value.chars().count() > MAX_VALUE_CHARS)
-        {
-            return Err(ApiError::bad_request(format!(
-                "{name} is {} characters long; the limit is {MAX_VALUE_CHARS}",
-                value.chars().count()
-            )));
-        }
-        Ok(Params { endpoint, pairs })
+/// Reads the query string of `uri` for `endpoint`, which takes the parameters `keys` and the
+/// filters; any other name is an error (a misspelt filter must not silently widen the
+/// search), and so are too many parameters or too long a value.
+pub(super) fn read(uri: &Uri, endpoint: &'static str, keys: &[&str]) -> Result<Params, ApiError> {
+    let pairs = query_pairs(uri.query().unwrap_or_default())?;
+    if pairs.len() > MAX_PARAMS {
+        return Err(ApiError::bad_request(format!(
+            "{} parameters; {endpoint} takes at most {MAX_PARAMS}",
+            pairs.len()
+        )));
     }
-
-    pub(super) fn values(&self, name: &str) -> Vec<&str> {
-        self.pairs
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+    let known = |name: &str| {
+        keys.contains(&name) || filter_names().any(|k| k == name) || COMMON_KEYS.contains(&name)
+    };
+    if let Some((name, _)) = pairs.iter().find(|(name, _)| !known(name)) {
+        let mut all: Vec<&str> = keys.to_vec();
+        filter_names().for_each(|k| all.push(k));
+        all.extend(COMMON_KEYS);
+        return Err(ApiError::bad_request(format!(
+            "unknown parameter {name:?}; {endpoint} takes {}",
+            all.join(", ")
+        )));
     }
-
-    /// A parameter given at most once.
-    pub(super) fn single(&self, name: &str) -> Result<Option<&str>, ApiError> {
-        let values = self.values(name);
-        if values.len() > 1 {
-            return Err(ApiError::bad_request(format!(
-                "{name} is given more than once; {} takes one {name}",
-                self.endpoint
-            )));
-        }
-        Ok(values.first().copied())
+    if let Some((name, value)) = pairs
+        .iter()
+        .find(|(_, value)| value.chars().count() > MAX_VALUE_CHARS)
+    {
+        return Err(ApiError::bad_request(format!(
+            "{name} is {} characters long; the limit is {MAX_VALUE_CHARS}",
+            value.chars().count()
+        )));
     }
-
-    /// A whole number from 0 to `max`, `default` when absent.
-    fn number(&self, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
-        let Some(text) = self.single(name)? else {
-            return Ok(default);
-        };
-        match text.trim().parse::<usize>() {
-            Ok(n) if n <= max => Ok(n),
-            Ok(_) => Err(ApiError::bad_request(format!(
-                "{name}={text}: {} takes {name} up to {max}",
-                self.endpoint
-            ))),
-            Err(_) => Err(ApiError::bad_request(format!(
-                "{name}={text:?}: write a whole number from 0 to {max}"
-            ))),
-        }
-    }
-
-    /// `true`/`false` (or 1/0), false when absent.
-    fn flag(&self, name: &str) -> Result<bool, ApiError> {
-        match self.single(name)? {
-            None | Some("false" | "0") => Ok(false),
-            Some("true" | "1" | "") => Ok(true),
-            Some(other) => Err(ApiError::bad_request(format!(
-                "{name}={other:?}: write true or false"
-            ))),
-        }
-    }
-
-    /// The query `q`, required, as written and parsed.
-    fn query(&self) -> Result<(String, Query), ApiError> {
-        let text = self.single("q")?.unwrap_or_default();
-        parse_query("q", text)
-    }
-
-    /// `lang`: the reader's language, Chinese when absent.
-    pub fn lang(&self) -> Result<Lang, ApiError> {
-        match self.single("lang")?.map(str::trim) {
-            None | Some("") => Ok(Lang::default()),
-            Some(text) => text
-                .parse()
-                .map_err(|e| ApiError::bad_request(format!("lang: {e}"))),
-        }
-    }
-
-    /// The filters, one parameter per facet of the table (its option: `type`, `year`…) and
-    /// `region`.
-    fn filters(&self) -> Result<Filters, ApiError> {
-        let language = self.lang()?;
-        let mut filters = Filters::default();
-        for facet in FacetKey::all() {
-            let option = facet.option();
-            let values = match facet.spec().values {
-                // A range is given once.
-                Values::Range => self.single(option)?.into_iter().collect(),
-                _ => self.values(option),
-            };
-            for value in values {
-                filters
-                    .add_in(facet, value, language)
-                    .map_err(|e| match facet.spec().values {
-                        Values::Range => ApiError::from(e),
-                        _ => ApiError::bad_request(format!("{option}: {e}")),
-                    })?;
-            }
-        }
-        let regions = self.values("region").into_iter().map(str::trim);
-        filters.regions = regions
-            .filter(|v| !v.is_empty())
-            .map(String::from)
-            .collect();
-        Ok(filters)
-    }
-
-    fn passage(&self) -> Result<PassageOptions, ApiError> {
-        Ok(PassageOptions {
-            context: self.number("context", PassageOptions::default().context, MAX_CONTEXT)?,
-            full: self.flag("full")?,
-        })
-    }
+    Ok(Params::new(Asker::Api(endpoint), pairs))
 }
 
 /// The pairs of an `application/x-www-form-urlencoded` query string, decoded. A value whose
@@ -250,78 +137,34 @@ fn form_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// A query parameter, required, as written and parsed.
-fn parse_query(name: &str, text: &str) -> Result<(String, Query), ApiError> {
-    if text.trim().is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "{name} is missing: give a query, e.g. {name}=法律顾问"
-        )));
-    }
-    let query = search::parse(text)?;
-    Ok((text.to_string(), query))
-}
-
-/// The terms a query's matches contain, for highlighting and concordance lines.
-pub fn terms_of(query: &Query) -> Vec<String> {
-    query
-        .positive_terms()
-        .into_iter()
-        .map(String::from)
-        .collect()
-}
-
-/// `/api/search`: one page of hits.
-pub struct SearchParams {
-    /// The query as written.
-    pub text: String,
-    pub terms: Vec<String>,
-    /// Asks for `offset + limit` hits; the page is the last `limit` of them.
-    pub request: SearchRequest,
-    pub offset: usize,
-    pub limit: usize,
-    pub passage: PassageOptions,
-}
-
-impl SearchParams {
-    pub fn read(uri: &Uri) -> Result<SearchParams, ApiError> {
-        let p = Params::read(
-            uri,
-            "/api/search",
-            &["q", "limit", "offset", "context", "full", "facets"],
-        )?;
-        let (text, query) = p.query()?;
-        let limit = p.number("limit", DEFAULT_PAGE_HITS, MAX_PAGE_HITS)?;
-        let offset = p.number("offset", 0, MAX_OFFSET)?;
-        let facet_limit = p.number("facets", search::DEFAULT_FACET_LIMIT, MAX_FACET_VALUES)?;
-        Ok(SearchParams {
-            terms: terms_of(&query),
-            request: SearchRequest {
-                query,
-                filters: p.filters()?,
-                limit: Some(offset + limit),
-                facet_limit: Some(facet_limit),
-            },
-            text,
-            offset,
-            limit,
-            passage: p.passage()?,
-        })
-    }
+/// `/api/search`: one page of hits, with facets over every match.
+pub fn search_request(uri: &Uri) -> Result<Request, ApiError> {
+    let p = read(
+        uri,
+        "/api/search",
+        &["q", "limit", "offset", "context", "full", "facets"],
+    )?;
+    let request = Request::read(&p)?;
+    let limit = p.number("limit", DEFAULT_PAGE_HITS, MAX_PAGE_HITS)?;
+    let offset = p.number("offset", 0, MAX_OFFSET)?;
+    let facets = p.number("facets", search::DEFAULT_FACET_LIMIT, MAX_FACET_VALUES)?;
+    Ok(request
+        .page(offset, Some(limit))
+        .facets(Some(facets))
+        .passage(p.passage(MAX_CONTEXT)?))
 }
 
 /// `/api/stats` and `/api/chart.svg`: counts per group.
 pub fn stats_request(uri: &Uri, endpoint: &'static str) -> Result<StatsRequest, ApiError> {
-    stats_of(
-        &Params::read(uri, endpoint, &["q", "compare", "by"])?,
-        endpoint,
-    )
+    let p = read(uri, endpoint, &["q", "compare", "by"])?;
+    Ok(p.stats(MAX_COMPARE)?)
 }
 
 /// `/api/chart.svg`: the stats request, and the `width` in pixels the page shows the chart at
 /// (laid out for it, so that its text keeps its size on a phone); None: as wide as it needs.
 pub fn chart_request(uri: &Uri) -> Result<(StatsRequest, Option<u32>), ApiError> {
     let endpoint = "/api/chart.svg";
-    let p = Params::read(uri, endpoint, &["q", "compare", "by", "width"])?;
+    let p = read(uri, endpoint, &["q", "compare", "by", "width"])?;
     let (least, most) = (*FIT_WIDTHS.start(), *FIT_WIDTHS.end());
     let width = match p.single("width")? {
         None => None,
@@ -334,63 +177,18 @@ pub fn chart_request(uri: &Uri) -> Result<(StatsRequest, Option<u32>), ApiError>
             }
         },
     };
-    Ok((stats_of(&p, endpoint)?, width))
+    Ok((p.stats(MAX_COMPARE)?, width))
 }
 
-fn stats_of(p: &Params, endpoint: &'static str) -> Result<StatsRequest, ApiError> {
-    let mut queries = Vec::new();
-    if let Some(text) = p.single("q")?.filter(|q| !q.trim().is_empty()) {
-        queries.push(parse_query("q", text)?);
-    }
-    for text in p.values("compare") {
-        queries.push(parse_query("compare", text)?);
-    }
-    if queries.is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "q is missing: give a query (q=法律顾问) or several to compare \
-             (compare=法律顾问&compare=公职律师) to {endpoint}"
-        )));
-    }
-    if queries.len() > MAX_COMPARE {
-        return Err(ApiError::bad_request(format!(
-            "{} queries; {endpoint} compares at most {MAX_COMPARE}",
-            queries.len()
-        )));
-    }
-    Ok(StatsRequest {
-        queries,
-        filters: p.filters()?,
-        by: Dimension::parse_list(p.single("by")?.unwrap_or("year"))?,
+/// `/api/kwic`: every occurrence in the best [`MAX_KWIC_SECTIONS`] sections, in context.
+pub fn kwic_request(uri: &Uri) -> Result<KwicRequest, ApiError> {
+    let p = read(uri, "/api/kwic", &["q", "width", "sort", "limit"])?;
+    Ok(KwicRequest {
+        request: Request::read(&p)?.at_most(MAX_KWIC_SECTIONS),
+        width: p.number("width", kwic::DEFAULT_WIDTH, MAX_KWIC_WIDTH)?,
+        sort: p.kwic_sort()?,
+        lines: Some(p.number("limit", DEFAULT_KWIC_LINES, MAX_KWIC_LINES)?),
     })
-}
-
-/// `/api/kwic`: every occurrence in context.
-pub struct KwicParams {
-    pub terms: Vec<String>,
-    /// Reads at most [`MAX_KWIC_SECTIONS`] sections.
-    pub request: SearchRequest,
-    pub width: usize,
-    pub sort: KwicSort,
-    pub limit: usize,
-}
-
-impl KwicParams {
-    pub fn read(uri: &Uri) -> Result<KwicParams, ApiError> {
-        let p = Params::read(uri, "/api/kwic", &["q", "width", "sort", "limit"])?;
-        let (_, query) = p.query()?;
-        Ok(KwicParams {
-            terms: terms_of(&query),
-            request: SearchRequest {
-                query,
-                filters: p.filters()?,
-                limit: Some(MAX_KWIC_SECTIONS),
-                facet_limit: Some(0),
-            },
-            width: p.number("width", kwic::DEFAULT_WIDTH, MAX_KWIC_WIDTH)?,
-            sort: p.single("sort")?.unwrap_or("town").parse()?,
-            limit: p.number("limit", DEFAULT_KWIC_LINES, MAX_KWIC_LINES)?,
-        })
-    }
 }
 
 /// The formats `/api/export` writes.
@@ -438,34 +236,21 @@ impl ExportFormat {
     }
 }
 
-/// `/api/export`: the best [`MAX_EXPORT_HITS`] hits as a download.
+/// `/api/export`: the best [`MAX_EXPORT_HITS`] hits as a download, in the request's `lang`
+/// (the CSV/XLSX column names; JSON Lines keys stay ASCII).
 pub struct ExportParams {
-    pub text: String,
-    pub terms: Vec<String>,
-    pub request: SearchRequest,
+    pub request: Request,
     pub format: ExportFormat,
-    pub passage: PassageOptions,
-    /// The language of the CSV/XLSX column names (JSON Lines keys stay ASCII).
-    pub lang: Lang,
 }
 
 impl ExportParams {
     pub fn read(uri: &Uri) -> Result<ExportParams, ApiError> {
-        let p = Params::read(uri, "/api/export", &["q", "format", "context", "full"])?;
+        let p = read(uri, "/api/export", &["q", "format", "context", "full"])?;
         let format = ExportFormat::parse(p.single("format")?.unwrap_or("csv"))?;
-        let (text, query) = p.query()?;
+        let request = Request::read(&p)?.at_most(MAX_EXPORT_HITS);
         Ok(ExportParams {
-            terms: terms_of(&query),
-            request: SearchRequest {
-                query,
-                filters: p.filters()?,
-                limit: Some(MAX_EXPORT_HITS),
-                facet_limit: Some(0),
-            },
-            text,
+            request: request.passage(p.passage(MAX_CONTEXT)?),
             format,
-            passage: p.passage()?,
-            lang: p.lang()?,
         })
     }
 }
@@ -473,14 +258,15 @@ impl ExportParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::{Dimension, Filters};
 
     fn uri(query: &str) -> Uri {
         format!("/api/search?{query}").parse().expect("a valid URI")
     }
 
     /// What reading `query` for /api/search gives: Ok, or the error's message.
-    fn search(query: &str) -> Result<SearchParams, String> {
-        SearchParams::read(&uri(query)).map_err(|e| format!("{e:?}"))
+    fn search(query: &str) -> Result<Request, String> {
+        search_request(&uri(query)).map_err(|e| format!("{e:?}"))
     }
 
     #[test]
@@ -489,8 +275,8 @@ mod tests {
             .expect("valid");
         assert_eq!(p.text, "法律");
         assert_eq!(
-            (p.offset, p.limit, p.request.limit),
-            (10_000, 100, Some(10_100))
+            (p.offset, p.limit, p.search.limit),
+            (10_000, Some(100), Some(10_100))
         );
         let expected = [
             ("province", "河南"),
@@ -503,9 +289,12 @@ mod tests {
         .iter()
         .try_fold(Filters::default(), |f, (name, value)| f.with(name, value))
         .expect("valid filters");
-        assert_eq!(p.request.filters, expected);
+        assert_eq!(p.search.filters, expected);
         let defaults = search("q=a").expect("valid");
-        assert_eq!((defaults.offset, defaults.limit), (0, DEFAULT_PAGE_HITS));
+        assert_eq!(
+            (defaults.offset, defaults.limit),
+            (0, Some(DEFAULT_PAGE_HITS))
+        );
     }
 
     #[test]
@@ -522,7 +311,7 @@ mod tests {
         .iter()
         .try_fold(Filters::default(), |f, (name, value)| f.with(name, value))
         .expect("valid filters");
-        assert_eq!(p.request.filters, expected);
+        assert_eq!(p.search.filters, expected);
     }
 
     #[test]

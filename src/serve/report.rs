@@ -11,7 +11,7 @@ use axum::response::Response;
 use super::App;
 use super::api::json;
 use super::error::ApiError;
-use super::params::{self, Params};
+use super::params;
 use crate::export::Format;
 use crate::export::report::{ShowOptions, write};
 use crate::lang::Lang;
@@ -28,7 +28,7 @@ struct ReportParams {
 
 impl ReportParams {
     fn read(uri: &Uri) -> Result<ReportParams, ApiError> {
-        let params = Params::read(uri, "/api/report", &KEYS)?;
+        let params = params::read(uri, "/api/report", &KEYS)?;
         // The filters every search endpoint takes mean nothing for one report: refused, not
         // silently ignored.
         let filters: Vec<&str> = search::FacetKey::all()
@@ -56,7 +56,7 @@ impl ReportParams {
             true => Vec::new(),
             false => {
                 let parsed: Query = search::parse(&query).map_err(ApiError::from)?;
-                params::terms_of(&parsed)
+                crate::request::terms_of(&parsed)
             }
         };
         Ok(ReportParams {

@@ -28,10 +28,14 @@ const LAYERS: &[&str] = &[
     "index",
     "search",
     "export",
+    // One request, read alike from the command line's options and the API's parameters.
+    "request",
     "serve",
     // Over the whole pipeline, for the binaries: `fazhi-index --explain` and synthetic corpora.
     "explain",
     "synth",
+    // fazhi-query's commands: options read, the index opened, answers written and exit codes.
+    "cli",
 ];
 
 /// Uses that still climb, as (module, path it uses, the change that removes it). An entry that

@@ -1,0 +1,393 @@
+//! One request, as the command line and the HTTP API both ask it: the query as written and
+//! parsed, the filters, the page, and how the hits are cut into passages. Both fill it in from
+//! (name, value) pairs under one set of names — a filter per facet of
+//! `index_schema/facets.tsv` (`town`, `year`, `type`, `issuer`…), `region`, `q`, `compare`, `by`,
+//! `context`, `full`, `sort`, `lang` — read by [`Params`], so that an option and a parameter of
+//! the same name mean the same and are refused with the same words. The command line's clap
+//! options give the pairs after clap has checked their ranges; the API's query string gives
+//! them after the server has bounded their number and length.
+
+use crate::error::{Error, Result};
+use crate::export::PassageOptions;
+use crate::export::kwic::{self, KwicLine, KwicSort};
+use crate::index::schema::Values;
+use crate::lang::Lang;
+use crate::search::{self, Dimension, FacetKey, Filters, Hit, Query, SearchRequest, StatsRequest};
+
+/// Who asks: the command line, or an endpoint of the API (named in its messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    Cli,
+    Api(&'static str),
+}
+
+/// The filter names: each facet's option (`type` for `section_type`), and `region`.
+pub fn filter_names() -> impl Iterator<Item = &'static str> {
+    FacetKey::all().map(FacetKey::option).chain(["region"])
+}
+
+/// The terms a query's matches contain, for highlighting, passages and concordance lines.
+pub fn terms_of(query: &Query) -> Vec<String> {
+    query
+        .positive_terms()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// A request's name–value pairs, in order, repeats kept.
+#[derive(Debug, Clone)]
+pub struct Params {
+    asker: Asker,
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    pub fn new(asker: Asker, pairs: Vec<(String, String)>) -> Params {
+        Params { asker, pairs }
+    }
+
+    /// Who asks, as its messages name it.
+    fn who(&self) -> &'static str {
+        match self.asker {
+            Asker::Cli => "fazhi-query",
+            Asker::Api(endpoint) => endpoint,
+        }
+    }
+
+    pub fn values(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// A parameter given at most once.
+    pub fn single(&self, name: &str) -> Result<Option<&str>> {
+        let values = self.values(name);
+        if values.len() > 1 {
+            return Err(Error::Usage(format!(
+                "{name} is given more than once; {} takes one {name}",
+                self.who()
+            )));
+        }
+        Ok(values.first().copied())
+    }
+
+    /// A whole number from 0 to `max`, `default` when absent.
+    pub fn number(&self, name: &str, default: usize, max: usize) -> Result<usize> {
+        let Some(text) = self.single(name)? else {
+            return Ok(default);
+        };
+        match text.trim().parse::<usize>() {
+            Ok(n) if n <= max => Ok(n),
+            Ok(_) => Err(Error::Usage(format!(
+                "{name}={text}: {} takes {name} up to {max}",
+                self.who()
+            ))),
+            Err(_) => Err(Error::Usage(format!(
+                "{name}={text:?}: write a whole number from 0 to {max}"
+            ))),
+        }
+    }
+
+    /// `true`/`false` (or 1/0), false when absent.
+    pub fn flag(&self, name: &str) -> Result<bool> {
+        match self.single(name)? {
+            None | Some("false" | "0") => Ok(false),
+            Some("true" | "1" | "") => Ok(true),
+            Some(other) => Err(Error::Usage(format!(
+                "{name}={other:?}: write true or false"
+            ))),
+        }
+    }
+
+    /// `lang`: the reader's language, Chinese when absent.
+    pub fn lang(&self) -> Result<Lang> {
+        match self.single("lang")?.map(str::trim) {
+            None | Some("") => Ok(Lang::default()),
+            Some(text) => text.parse().map_err(|e| Error::Usage(format!("lang: {e}"))),
+        }
+    }
+
+    /// The query `name` as written and parsed. The API refuses a blank one by name; the
+    /// command line's parser says the query is empty.
+    pub fn parse_query(&self, name: &str, text: &str) -> Result<(String, Query)> {
+        if self.asker != Asker::Cli && text.trim().is_empty() {
+            return Err(Error::Usage(format!(
+                "{name} is missing: give a query, e.g. {name}=法律顾问"
+            )));
+        }
+        Ok((text.to_string(), search::parse(text)?))
+    }
+
+    /// The query `q`, required.
+    pub fn query(&self) -> Result<(String, Query)> {
+        self.parse_query("q", self.single("q")?.unwrap_or_default())
+    }
+
+    /// The filters, one name per facet of the table (its option: `type`, `year`…) and
+    /// `region`; section types and levels by key or by name in either language, a refusal in
+    /// the request's `lang`. A range is given once.
+    pub fn filters(&self) -> Result<Filters> {
+        let lang = self.lang()?;
+        let mut filters = Filters::default();
+        for facet in FacetKey::all() {
+            let option = facet.option();
+            let values = match facet.spec().values {
+                Values::Range => self.single(option)?.into_iter().collect(),
+                _ => self.values(option),
+            };
+            for value in values {
+                filters.add_in(facet, value, lang).map_err(|e| {
+                    match (self.asker, facet.spec().values, e) {
+                        (Asker::Api(_), Values::Range, e) | (Asker::Cli, _, e) => e,
+                        (Asker::Api(_), _, e) => Error::Usage(format!("{option}: {e}")),
+                    }
+                })?;
+            }
+        }
+        let regions = self.values("region").into_iter().map(str::trim);
+        filters.regions = regions
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+            .collect();
+        Ok(filters)
+    }
+
+    /// `context` (0 to `max_context` characters around the matching sentences) and `full`.
+    pub fn passage(&self, max_context: usize) -> Result<PassageOptions> {
+        Ok(PassageOptions {
+            context: self.number("context", PassageOptions::default().context, max_context)?,
+            full: self.flag("full")?,
+        })
+    }
+
+    /// `sort` of a concordance, by town unless asked otherwise.
+    pub fn kwic_sort(&self) -> Result<KwicSort> {
+        self.single("sort")?.unwrap_or("town").parse()
+    }
+
+    /// A stats request: `q` and each `compare` side by side (at most `max_compare`), under the
+    /// filters, grouped `by` one or two facets (by year unless asked otherwise). On the command
+    /// line, filters alone count the reports that pass them.
+    pub fn stats(&self, max_compare: usize) -> Result<StatsRequest> {
+        let mut queries = Vec::new();
+        let q = self.single("q")?;
+        if let Some(text) = q.filter(|q| self.asker == Asker::Cli || !q.trim().is_empty()) {
+            queries.push(self.parse_query("q", text)?);
+        }
+        for text in self.values("compare") {
+            queries.push(self.parse_query("compare", text)?);
+        }
+        if let (Asker::Api(endpoint), true) = (self.asker, queries.is_empty()) {
+            return Err(Error::Usage(format!(
+                "q is missing: give a query (q=法律顾问) or several to compare \
+                 (compare=法律顾问&compare=公职律师) to {endpoint}"
+            )));
+        }
+        if queries.len() > max_compare {
+            return Err(Error::Usage(format!(
+                "{} queries; {} compares at most {max_compare}",
+                queries.len(),
+                self.who()
+            )));
+        }
+        let filters = self.filters()?;
+        if queries.is_empty() && !filters.is_empty() {
+            // Filters alone: the reports that pass them, counted by group.
+            queries.push((String::new(), Query::All));
+        }
+        if queries.is_empty() {
+            return Err(Error::Usage(
+                "stats needs a query or a filter: fazhi-query stats 法律顾问 --by year, \
+                 --compare 法律顾问 公职律师, or stats --by year --province 河南"
+                    .into(),
+            ));
+        }
+        Ok(StatsRequest {
+            queries,
+            filters,
+            by: Dimension::parse_list(self.single("by")?.unwrap_or("year"))?,
+        })
+    }
+}
+
+/// A search as asked: the query as written and its terms, the search to run, the page of its
+/// hits to show, and how their passages are cut.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The query as written ("" for filters alone).
+    pub text: String,
+    /// The terms the matches contain ([`terms_of`]).
+    pub terms: Vec<String>,
+    /// The search; its `limit` counts the hits before the page too.
+    pub search: SearchRequest,
+    /// Hits skipped before the page.
+    pub offset: usize,
+    /// Hits on the page; None: every hit from `offset`.
+    pub limit: Option<usize>,
+    pub passage: PassageOptions,
+    /// The reader's language.
+    pub lang: Lang,
+}
+
+impl Request {
+    /// A request for `query` (written `text`) under `filters`: every hit, no facet values,
+    /// passages cut as by default.
+    pub fn new(text: String, query: Query, filters: Filters, lang: Lang) -> Request {
+        Request {
+            text,
+            terms: terms_of(&query),
+            search: SearchRequest {
+                query,
+                filters,
+                limit: None,
+                facet_limit: Some(0),
+            },
+            offset: 0,
+            limit: None,
+            passage: PassageOptions::default(),
+            lang,
+        }
+    }
+
+    /// `q` (required) and the filters of `p`.
+    pub fn read(p: &Params) -> Result<Request> {
+        let (text, query) = p.query()?;
+        Ok(Request::new(text, query, p.filters()?, p.lang()?))
+    }
+
+    /// The page `offset..offset + limit` (None: every hit from `offset`).
+    pub fn page(mut self, offset: usize, limit: Option<usize>) -> Request {
+        self.offset = offset;
+        self.limit = limit;
+        self.search.limit = limit.map(|limit| offset + limit);
+        self
+    }
+
+    /// At most `n` hits read, whatever the page (an export's bound).
+    pub fn at_most(mut self, n: usize) -> Request {
+        self.search.limit = Some(n);
+        self
+    }
+
+    /// `n` values listed per facet (None: all of them).
+    pub fn facets(mut self, n: Option<usize>) -> Request {
+        self.search.facet_limit = n;
+        self
+    }
+
+    pub fn passage(mut self, passage: PassageOptions) -> Request {
+        self.passage = passage;
+        self
+    }
+}
+
+/// A concordance as asked: the search whose sections are read, the characters each side of a
+/// match, the order, and the most lines shown (None: all).
+#[derive(Debug, Clone)]
+pub struct KwicRequest {
+    pub request: Request,
+    pub width: usize,
+    pub sort: KwicSort,
+    pub lines: Option<usize>,
+}
+
+impl KwicRequest {
+    /// The concordance of `hits` (the sections its search found), in order, cut to `lines`,
+    /// and how many lines there were before the cut. `check` runs between hits: the server
+    /// stops there when the request's time is up or its client has gone.
+    pub fn lines<E>(
+        &self,
+        hits: &[Hit],
+        mut check: impl FnMut() -> std::result::Result<(), E>,
+    ) -> std::result::Result<(Vec<KwicLine>, usize), E> {
+        let terms: Vec<&str> = self.request.terms.iter().map(String::as_str).collect();
+        let mut lines = Vec::new();
+        for hit in hits {
+            check()?;
+            let of_hit = kwic::lines(std::slice::from_ref(hit), &terms, self.width, self.sort);
+            lines.extend(of_hit);
+        }
+        check()?;
+        kwic::sort_lines(&mut lines, self.sort);
+        let all = lines.len();
+        lines.truncate(self.lines.unwrap_or(all));
+        Ok((lines, all))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(asker: Asker, pairs: &[(&str, &str)]) -> Params {
+        let pairs = pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        Params::new(asker, pairs)
+    }
+
+    #[test]
+    fn the_command_line_and_the_api_read_filters_alike_but_name_them_their_way() {
+        let pairs = [
+            ("type", "不足"),
+            ("year", "2020..2023"),
+            ("region", " /河南省 "),
+        ];
+        let expected = Filters::default()
+            .with("type", "shortcomings")
+            .and_then(|f| f.with("year", "2020..2023"))
+            .map(|mut f| {
+                f.regions = vec!["/河南省".into()];
+                f
+            })
+            .expect("valid filters");
+        for asker in [Asker::Cli, Asker::Api("/api/search")] {
+            assert_eq!(params(asker, &pairs).filters().expect("valid"), expected);
+        }
+        // (asker, the message starts with)
+        let rows = [
+            (Asker::Cli, "未知的章节类型“intro”"),
+            (Asker::Api("/api/search"), "type: 未知的章节类型“intro”"),
+        ];
+        for (asker, start) in rows {
+            let message = params(asker, &[("type", "intro")])
+                .filters()
+                .expect_err("unknown type")
+                .to_string();
+            assert!(message.starts_with(start), "{asker:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn stats_need_a_query_or_on_the_command_line_a_filter() {
+        let cli = params(Asker::Cli, &[("province", "河南")]).stats(10);
+        let queries = cli.expect("filters alone").queries;
+        assert_eq!(queries.len(), 1);
+        assert_eq!(queries[0].1, Query::All);
+        let api = params(Asker::Api("/api/stats"), &[("province", "河南")]).stats(10);
+        let message = api.expect_err("no query").to_string();
+        assert!(message.starts_with("q is missing"), "{message}");
+        let many = vec![("compare", "a"); 3];
+        let message = params(Asker::Cli, &many).stats(2).expect_err("too many");
+        assert!(
+            message.to_string().contains("compares at most 2"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_page_reads_the_hits_before_it() {
+        let request = Request::new("a".into(), Query::All, Filters::default(), Lang::Zh)
+            .page(40, Some(20))
+            .facets(Some(5));
+        assert_eq!((request.offset, request.limit), (40, Some(20)));
+        assert_eq!(request.search.limit, Some(60));
+        assert_eq!(request.search.facet_limit, Some(5));
+        assert_eq!(request.clone().at_most(10).search.limit, Some(10));
+    }
+}
