@@ -14,13 +14,15 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fazhi_search::export::kwic::{self, KwicSort};
+use fazhi_search::export::panel::PanelOptions;
 use fazhi_search::export::summary;
 use fazhi_search::export::{self, Format, PassageOptions, RenderOptions};
 use fazhi_search::index::schema::Values;
 use fazhi_search::index::{self, writer};
 use fazhi_search::region::Level;
 use fazhi_search::search::{
-    self, Dimension, Engine, FacetKey, Filters, HitReads, SearchRequest, StatsRequest,
+    self, Codebook, Dimension, Engine, FacetKey, Filters, HitReads, Measure, PanelRequest,
+    SearchRequest, StatsRequest,
 };
 use fazhi_search::serve::{self, ServeConfig};
 use fazhi_search::{Error, Lang, Query, SectionType};
@@ -54,9 +56,12 @@ enum Command {
     Kwic(KwicArgs),
     /// A search page in the browser, with facets, trends and exports, and its JSON API.
     Serve(ServeArgs),
+    /// A dataset for quantitative research: a codebook's concepts counted in every report
+    /// (or added up into a balanced panel, e.g. every town × every year).
+    Panel(PanelArgs),
 }
 
-const SUBCOMMANDS: [&str; 5] = ["search", "stats", "kwic", "serve", "help"];
+const SUBCOMMANDS: [&str; 6] = ["search", "stats", "kwic", "serve", "panel", "help"];
 
 // The ranges of the number options (README, "Reliability: the index"): wide enough for any
 // use, narrow enough that no value can exhaust memory or overflow arithmetic.
@@ -363,6 +368,34 @@ struct ServeArgs {
     allow_hosts: Vec<String>,
 }
 
+#[derive(Args, Debug)]
+struct PanelArgs {
+    /// The codebook: a tab-separated file with a header line and a line per concept — name,
+    /// query, types (section types to look in; empty for all), description (docs/codebook.md).
+    codebook: PathBuf,
+    /// Add the reports up into a balanced panel by one or two report facets, e.g. town,year:
+    /// every town × every year, with the number of reports in each cell.
+    #[arg(long)]
+    by: Option<String>,
+    /// A row per report (or unit) and concept, instead of a column per concept.
+    #[arg(long)]
+    long: bool,
+    /// Count the occurrences of each concept's terms (as kwic lists them) instead of its
+    /// matching sections.
+    #[arg(long)]
+    occurrences: bool,
+    /// Start a CSV with one `#` line: the codebook, the filters and the index's fingerprint
+    /// (an XLSX always carries them in its codebook sheet).
+    #[arg(long)]
+    provenance: bool,
+    #[command(flatten)]
+    source: Source,
+    #[command(flatten)]
+    filters: FilterArgs,
+    #[command(flatten)]
+    output: Output,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Color {
     Auto,
@@ -393,6 +426,10 @@ enum Job {
         color: bool,
     },
     Serve(ServeConfig),
+    Panel {
+        request: PanelRequest,
+        options: PanelOptions,
+    },
 }
 
 /// Hits shown on a terminal unless --limit or --all says otherwise.
@@ -410,7 +447,9 @@ impl Job {
                 HitReads::Scattered
             }
             Job::Stats { .. } => HitReads::Scattered,
-            Job::Search { .. } | Job::Kwic { .. } | Job::Serve(_) => HitReads::Dense,
+            Job::Search { .. } | Job::Kwic { .. } | Job::Serve(_) | Job::Panel { .. } => {
+                HitReads::Dense
+            }
         }
     }
 }
@@ -549,6 +588,34 @@ impl Config {
                 };
                 (job, args.source, args.output)
             }
+            Command::Panel(args) => {
+                let codebook = Codebook::read(&args.codebook, lang)?;
+                // A panel is data: CSV unless a format or a file's name says otherwise.
+                let format = match (&args.output.format, &args.output.output) {
+                    (None, None) => Format::Csv,
+                    _ => args.output.format()?,
+                };
+                let request = PanelRequest {
+                    codebook,
+                    filters: args.filters.into_filters(lang)?,
+                    measure: if args.occurrences {
+                        Measure::Occurrences
+                    } else {
+                        Measure::Sections
+                    },
+                    by: match &args.by {
+                        Some(by) => Dimension::parse_list(by)?,
+                        None => Vec::new(),
+                    },
+                };
+                let options = PanelOptions {
+                    format,
+                    long: args.long,
+                    provenance: args.provenance,
+                    lang,
+                };
+                (Job::Panel { request, options }, args.source, args.output)
+            }
             Command::Serve(args) => {
                 return Ok(Config {
                     job: Job::Serve(ServeConfig {
@@ -569,6 +636,7 @@ impl Config {
         let format = match &job {
             Job::Search { render, .. } => render.format,
             Job::Stats { format, .. } | Job::Kwic { format, .. } => *format,
+            Job::Panel { options, .. } => options.format,
             Job::Serve(_) => Format::Text,
         };
         Ok(Config {
@@ -810,6 +878,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("fazhi-query: {message}");
             }
             Ok(found(all > 0))
+        }
+        Job::Panel { request, options } => {
+            let panel = export::panel::compute(&engine, request)?;
+            deliver(&config, |out| export::panel::write(out, &panel, *options))?;
+            if panel.left_out > 0 {
+                let names: Vec<&str> = panel.by.iter().map(|f| f.label(lang)).collect();
+                let (n, facet) = (panel.left_out.to_string(), names.join("/"));
+                let note = lang.fill("msg.panel_left_out", &[("n", &n), ("facet", &facet)]);
+                eprintln!("fazhi-query: {note}");
+            }
+            if let Some(path) = &config.output {
+                let rows = export::panel::row_count(&panel, options.long).to_string();
+                let reports = panel.reports.len().to_string();
+                let concepts = panel.codebook.concepts.len().to_string();
+                let file = path.display().to_string();
+                let wrote = lang.fill(
+                    "msg.panel_wrote",
+                    &[
+                        ("rows", &rows),
+                        ("reports", &reports),
+                        ("concepts", &concepts),
+                        ("file", &file),
+                    ],
+                );
+                eprintln!("fazhi-query: {wrote}");
+            }
+            if !panel.any_match() {
+                let reports = panel.reports.len().to_string();
+                let none = lang.fill("msg.panel_none", &[("reports", &reports)]);
+                eprintln!("fazhi-query: {none}");
+            }
+            Ok(found(panel.any_match()))
         }
         Job::Serve(serve_config) => {
             serve::run(ManuallyDrop::into_inner(engine), serve_config.clone())?;
