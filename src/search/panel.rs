@@ -233,13 +233,22 @@ impl Engine {
         for (c, concept) in concepts.iter().enumerate() {
             let keep_docs = request.measure == Measure::Occurrences;
             let found = count(self.concept_query(concept, &request.filters)?, keep_docs)?;
-            for counts in found {
-                let per_report = match request.measure {
-                    Measure::Sections => counts.per_report.clone(),
-                    Measure::Occurrences => {
-                        self.occurrences(&searcher, &maps, &counts, &|t| occurrences(c, t))?
-                    }
-                };
+            let per_segment: Vec<Vec<u32>> = match request.measure {
+                Measure::Sections => found.iter().map(|c| c.per_report.clone()).collect(),
+                // The segments' sections are read from the document store on the search
+                // threads, one segment each.
+                Measure::Occurrences => self.handle.index.search_executor().map(
+                    |counts: &Counts| {
+                        self.occurrences(&searcher, &maps, counts, &|t| occurrences(c, t))
+                            .map_err(|e| match e {
+                                Error::Engine(e) => e,
+                                other => tantivy::TantivyError::InternalError(other.to_string()),
+                            })
+                    },
+                    found.iter(),
+                )?,
+            };
+            for (counts, per_report) in found.iter().zip(per_segment) {
                 for (r, n) in per_report.into_iter().enumerate() {
                     if n == 0 {
                         continue;
