@@ -186,8 +186,13 @@ fn parse_header<'a>(cells: &[&str]) -> std::result::Result<Vec<&'a str>, String>
             })
             .ok_or_else(|| {
                 let known: Vec<&str> = COLUMNS.iter().map(|(k, _)| *k).collect();
+                let tabs = if cell.contains([',', ';']) {
+                    " (columns are separated by tabs, not commas)"
+                } else {
+                    ""
+                };
                 format!(
-                    "unknown column {cell:?}; the header names the columns: {}",
+                    "unknown column {cell:?}{tabs}; the header names the columns: {}",
                     known.join(", ")
                 )
             })?;
@@ -320,6 +325,10 @@ mod tests {
         // (codebook, what the message says)
         let rows = [
             ("name\tquery\tweight\n", "line 1: unknown column \"weight\""),
+            (
+                "name,query\n",
+                "(columns are separated by tabs, not commas)",
+            ),
             (
                 "name\tdescription\n",
                 "line 1: the header has no query column",
