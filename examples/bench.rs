@@ -56,6 +56,9 @@ struct Args {
     /// Measure only the exports (building the index if it is missing).
     #[arg(long)]
     exports_only: bool,
+    /// Measure only the panel of a 30-concept codebook (building the index if it is missing).
+    #[arg(long)]
+    panel_only: bool,
     /// Another fazhi-query binary (an older build) whose exports are measured beside this
     /// one's, taking turns, on the same index.
     #[arg(long)]
@@ -353,6 +356,137 @@ fn bench_exports(args: &Args, root: &Path, index: &Path, query_bin: &Path) -> an
     Ok(())
 }
 
+/// The bench's codebook: 30 concepts of the reports' own vocabulary — single terms, synonyms
+/// with OR, exclusions, and concepts looked for in one section type.
+const PANEL_CONCEPTS: [(&str, &str, &str); 30] = [
+    ("法律顾问", "法律顾问 OR 公职律师", ""),
+    ("合法性审查", "合法性审查 OR 合法性审核", ""),
+    ("行政复议", "行政复议", ""),
+    ("出庭应诉", "行政机关负责人出庭应诉 OR 出庭应诉", ""),
+    ("普法", "普法 -培训", ""),
+    ("依法治", "依法治", ""),
+    ("法治", "法治", ""),
+    ("合同", "合同", ""),
+    ("行政执法", "行政执法", ""),
+    ("执法不足", "行政执法", "shortcomings"),
+    ("规范性文件", "规范性文件", ""),
+    ("重大决策", "重大决策 OR 重大行政决策", ""),
+    ("法律援助", "法律援助", ""),
+    ("人民调解", "人民调解 OR 调解", ""),
+    ("矛盾纠纷", "矛盾纠纷", ""),
+    ("宪法", "宪法", ""),
+    ("民法典", "民法典", ""),
+    ("培训", "培训 OR 学习", ""),
+    ("考核", "考核", ""),
+    ("监督", "监督 -执法监督", ""),
+    ("执法监督", "执法监督", ""),
+    ("信访", "信访", ""),
+    ("清单", "权责清单 OR 责任清单", ""),
+    ("法治宣传", "法治宣传", ""),
+    ("示范", "示范", ""),
+    ("队伍", "队伍", "shortcomings"),
+    ("意识", "意识 OR 认识", "shortcomings"),
+    ("计划普法", "普法", "plans"),
+    ("党委", "党委 OR 党政主要负责人", "leadership"),
+    ("网格", "网格", ""),
+];
+
+/// A panel of 30 concepts over every report: in process (p50 of 3) by report and by
+/// town × year, with occurrences once; and `fazhi-query panel` as a user runs it, to CSV and
+/// XLSX.
+fn bench_panel(root: &Path, index: &Path, query_bin: &Path) -> anyhow::Result<()> {
+    let mut tsv = String::from("name\tquery\ttypes\tdescription\n");
+    for (name, query, types) in PANEL_CONCEPTS {
+        tsv.push_str(&format!("{name}\t{query}\t{types}\t\n"));
+    }
+    let book_path = root.join("codebook.tsv");
+    std::fs::write(&book_path, &tsv)?;
+    let book = search::Codebook::read(&book_path, Default::default())?;
+    let engine = Engine::open(index)?;
+    let request = |measure, by: &[&str]| search::PanelRequest {
+        codebook: book.clone(),
+        filters: Filters::default(),
+        measure,
+        by: by
+            .iter()
+            .filter_map(|n| search::FacetKey::named(n))
+            .collect(),
+    };
+    println!(
+        "A panel of {} concepts (`fazhi-query panel codebook.tsv`, one pass over the index per concept):\n",
+        PANEL_CONCEPTS.len()
+    );
+    println!("| panel | rows | wall |\n|---|---|---|");
+    for (name, measure, by, reps) in [
+        (
+            "by report, matching sections, in process (p50 of 3)",
+            search::Measure::Sections,
+            &[][..],
+            3,
+        ),
+        (
+            "by town × year, in process (p50 of 3)",
+            search::Measure::Sections,
+            &["town", "year"][..],
+            3,
+        ),
+        (
+            "by report, occurrences, in process",
+            search::Measure::Occurrences,
+            &[][..],
+            1,
+        ),
+    ] {
+        let req = request(measure, by);
+        let mut samples = Vec::new();
+        let mut rows = 0;
+        for _ in 0..reps {
+            let t = Instant::now();
+            let panel = export::panel::compute(&engine, &req)?;
+            samples.push(t.elapsed());
+            rows = if by.is_empty() {
+                panel.reports.len()
+            } else {
+                panel.units.len()
+            };
+        }
+        println!(
+            "| {name} | {} | {} |",
+            thousands(rows),
+            ms(percentiles(samples)[0])
+        );
+    }
+    drop(engine);
+    for format in ["csv", "xlsx"] {
+        let out = root.join(format!("panel.{format}"));
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            let run = run_measured(
+                Command::new(query_bin)
+                    .arg("panel")
+                    .arg(&book_path)
+                    .arg("--index")
+                    .arg(index)
+                    .arg("-o")
+                    .arg(&out),
+            )?;
+            if !run.ok {
+                bail!("fazhi-query panel failed to write {}", out.display());
+            }
+            runs.push(run);
+        }
+        let _ = std::fs::remove_file(&out);
+        runs.sort_by_key(|r| r.wall);
+        let run = &runs[runs.len() / 2];
+        println!(
+            "| `fazhi-query panel codebook.tsv -o panel.{format}`, one process (p50 of 3) | — | {} |",
+            ms(run.wall)
+        );
+    }
+    println!();
+    Ok(())
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -512,10 +646,13 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         thousands(n),
         raw as f64 / 1e6
     );
-    if args.exports_only {
+    if args.exports_only || args.panel_only {
         if !index.join("meta.json").is_file() {
             eprintln!("indexing {n} reports");
             build_index(index_bin, &corpus, &index)?;
+        }
+        if args.panel_only {
+            return bench_panel(&root, &index, query_bin);
         }
         return bench_exports(args, &root, &index, query_bin);
     }
@@ -685,6 +822,7 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
     );
 
     bench_exports(args, &root, &index, query_bin)?;
+    bench_panel(&root, &index, query_bin)?;
 
     // Recall, and the alternatives.
     let texts: Vec<(String, String)> = files

@@ -1,5 +1,6 @@
 //! fazhi-query: search the indexed reports (`search`, the default), count matches by group
-//! (`stats`), list every occurrence in context (`kwic`), serve the search page (`serve`), read one report (`show`).
+//! (`stats`), list every occurrence in context (`kwic`), serve the search page (`serve`), read one report (`show`),
+//! code every report by a codebook (`panel`).
 //!
 //! Exit codes: 0 something matched, 1 nothing matched, 2 an error (a malformed
 //! query, a missing or outdated index, an unwritable output file). A closed pipe (`| head`)
@@ -22,5 +23,6 @@ fn main() -> ExitCode {
         Command::Kwic(args) => cli::kwic(args, lang),
         Command::Serve(args) => cli::serve(args, lang),
         Command::Show(args) => cli::show(args, lang),
+        Command::Panel(args) => cli::panel(args, lang),
     })
 }

@@ -10,13 +10,16 @@ use crate::SectionType;
 use crate::error::Error;
 use crate::error::Result;
 use crate::export::kwic;
+use crate::export::panel::PanelOptions;
 use crate::export::report::ShowOptions;
 use crate::export::{Format, PassageOptions, RenderOptions, summary};
 use crate::index::schema::Values;
 use crate::lang::Lang;
 use crate::region::Level;
 use crate::request::{Asker, KwicRequest, Params, Request, filter_names};
-use crate::search::{self, FacetKey, HitReads, Query, StatsRequest};
+use crate::search::{
+    self, Codebook, Dimension, FacetKey, HitReads, Measure, PanelRequest, Query, StatsRequest,
+};
 use crate::serve::{self, ServeConfig};
 
 /// Search rule-of-law reports (法治政府建设年度报告) by keyword and phrase, with facets;
@@ -51,9 +54,13 @@ pub enum Command {
     /// A whole report as indexed: metadata, table of contents, text; FILE:LINE (a hit's
     /// citation line) starts at that section.
     Show(ShowArgs),
+    /// A dataset for quantitative research: a codebook's concepts counted in every report
+    /// (or added up into a balanced panel, e.g. every town × every year).
+    Panel(PanelArgs),
 }
 
-pub(super) const SUBCOMMANDS: [&str; 6] = ["search", "stats", "kwic", "serve", "show", "help"];
+pub(super) const SUBCOMMANDS: [&str; 7] =
+    ["search", "stats", "kwic", "serve", "show", "panel", "help"];
 
 // The ranges of the number options (README, "Reliability: the index"): wide enough for any
 // use, narrow enough that no value can exhaust memory or overflow arithmetic.
@@ -408,6 +415,66 @@ impl ShowArgs {
     }
 }
 
+/// `panel`: a codebook's concepts counted per report or per unit.
+#[derive(Args, Debug)]
+pub struct PanelArgs {
+    /// The codebook: a tab-separated file with a header line and a line per concept — name,
+    /// query, types (section types to look in; empty for all), description (docs/codebook.md).
+    codebook: PathBuf,
+    /// Add the reports up into a balanced panel by one or two report facets, e.g. town,year:
+    /// every town × every year, with the number of reports in each cell.
+    #[arg(long)]
+    by: Option<String>,
+    /// A row per report (or unit) and concept, instead of a column per concept.
+    #[arg(long)]
+    long: bool,
+    /// Count the occurrences of each concept's terms (as kwic lists them) instead of its
+    /// matching sections.
+    #[arg(long)]
+    occurrences: bool,
+    /// Start a CSV with one `#` line: the codebook, the filters and the index's fingerprint
+    /// (an XLSX always carries them in its codebook sheet).
+    #[arg(long)]
+    provenance: bool,
+    #[command(flatten)]
+    pub(super) scope: Scope,
+}
+
+impl PanelArgs {
+    /// Every matching section of every concept is counted, block after block.
+    pub(super) const HIT_READS: HitReads = HitReads::Dense;
+
+    /// The codebook read and checked, the filters and the output, before the index is opened.
+    pub(super) fn request(&self, lang: Lang) -> Result<(PanelRequest, PanelOptions)> {
+        let codebook = Codebook::read(&self.codebook, lang)?;
+        let output = &self.scope.output;
+        // A panel is data: CSV unless a format or a file's name says otherwise.
+        let format = match (&output.format, &output.output) {
+            (None, None) => Format::Csv,
+            _ => output.format()?,
+        };
+        let request = PanelRequest {
+            codebook,
+            filters: self.scope.filters.params(lang, Vec::new()).filters()?,
+            measure: match self.occurrences {
+                true => Measure::Occurrences,
+                false => Measure::Sections,
+            },
+            by: match &self.by {
+                Some(by) => Dimension::parse_list(by)?,
+                None => Vec::new(),
+            },
+        };
+        let options = PanelOptions {
+            format,
+            long: self.long,
+            provenance: self.provenance,
+            lang,
+        };
+        Ok((request, options))
+    }
+}
+
 /// Hits shown on a terminal unless --limit or --all says otherwise.
 const DEFAULT_LIMIT: usize = 10;
 
@@ -489,6 +556,7 @@ impl Command {
             Command::Kwic(_) => KwicArgs::HIT_READS,
             Command::Serve(_) => ServeArgs::HIT_READS,
             Command::Show(_) => ShowArgs::HIT_READS,
+            Command::Panel(_) => PanelArgs::HIT_READS,
         }
     }
 }

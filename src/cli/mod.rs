@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-pub use args::{Cli, Command, KwicArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs};
+pub use args::{Cli, Command, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs};
 
 use crate::export::{self, kwic, summary};
 use crate::index::{self, writer};
@@ -190,6 +190,41 @@ pub fn show(args: ShowArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `panel`: a codebook's concepts counted in every report, or added up into a balanced panel.
+pub fn panel(args: PanelArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
+    let lang = language(lang)?;
+    let (request, options) = args.request(lang)?;
+    let session = Session::new(&args.scope, options.format.is_binary(), lang)?;
+    let engine = session.engine(PanelArgs::HIT_READS)?;
+    let panel = export::panel::compute(&engine, &request)?;
+    session.deliver(|out| export::panel::write(out, &panel, options))?;
+    if panel.left_out > 0 {
+        let names: Vec<&str> = panel.by.iter().map(|f| f.label(lang)).collect();
+        let (n, facet) = (panel.left_out.to_string(), names.join("/"));
+        say(&lang.fill("msg.panel_left_out", &[("n", &n), ("facet", &facet)]));
+    }
+    if let Some(path) = &session.output {
+        let rows = export::panel::row_count(&panel, options.long).to_string();
+        let reports = panel.reports.len().to_string();
+        let concepts = panel.codebook.concepts.len().to_string();
+        let file = path.display().to_string();
+        say(&lang.fill(
+            "msg.panel_wrote",
+            &[
+                ("rows", &rows),
+                ("reports", &reports),
+                ("concepts", &concepts),
+                ("file", &file),
+            ],
+        ));
+    }
+    if !panel.any_match() {
+        let reports = panel.reports.len().to_string();
+        say(&lang.fill("msg.panel_none", &[("reports", &reports)]));
+    }
+    Ok(found(panel.any_match()))
+}
+
 /// Where a command reads the index and writes its answer.
 struct Session {
     index: PathBuf,
@@ -258,7 +293,10 @@ impl Session {
             false => crate::explain::Marks::Plain,
         };
         let shown = path.display().to_string();
-        let mut out = format!("\n{}\n", self.lang.fill("show.as_read", &[("file", &shown)]));
+        let mut out = format!(
+            "\n{}\n",
+            self.lang.fill("show.as_read", &[("file", &shown)])
+        );
         let mut text = Vec::new();
         crate::explain::text_as_read(&path, marks, &mut text)?;
         out.push_str(&String::from_utf8_lossy(&text));

@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod kwic;
+pub mod panel;
 pub mod passage;
 pub mod report;
 pub mod stats;

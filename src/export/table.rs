@@ -268,8 +268,8 @@ pub fn check_xlsx_rows(rows: usize) -> Result<()> {
     Ok(())
 }
 
-/// An XLSX workbook of one worksheet written a row at a time, in rust_xlsxwriter's constant
-/// memory mode: each row goes to a temporary file as it comes, and the workbook is zipped into
+/// An XLSX workbook of one worksheet (or several, one after another: [`XlsxRows::next_sheet`])
+/// written a row at a time, in rust_xlsxwriter's constant memory mode: each row goes to a temporary file as it comes, and the workbook is zipped into
 /// another, then copied out, so that a sheet of a million rows costs no more memory than one.
 /// A header row in bold, frozen; column widths that fit the widest cell (counted as the rows
 /// pass); long text wrapped; numbers as numbers.
@@ -278,6 +278,8 @@ pub struct XlsxRows {
     columns: Vec<Column>,
     widths: Vec<usize>,
     rows: u32,
+    /// The worksheet being written.
+    sheet: usize,
     formats: XlsxFormats,
 }
 
@@ -295,22 +297,13 @@ fn xlsx_error(e: XlsxError) -> Error {
 impl XlsxRows {
     pub fn start(sheet: &str, columns: &[Column]) -> Result<XlsxRows> {
         let mut book = Workbook::new();
-        let header = CellFormat::new().set_bold().set_align(FormatAlign::Top);
-        let worksheet = book
-            .add_worksheet_with_constant_memory()
-            .map_err(xlsx_error)?;
-        worksheet.set_name(sheet_name(sheet)).map_err(xlsx_error)?;
-        for (c, column) in columns.iter().enumerate() {
-            worksheet
-                .write_string_with_format(0, c as u16, &column.name, &header)
-                .map_err(xlsx_error)?;
-        }
-        worksheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+        add_sheet(&mut book, sheet, columns)?;
         Ok(XlsxRows {
             book,
             widths: columns.iter().map(|c| c.name.width()).collect(),
             columns: columns.to_vec(),
             rows: 0,
+            sheet: 0,
             formats: XlsxFormats {
                 top: CellFormat::new().set_align(FormatAlign::Top),
                 wrapped: CellFormat::new()
@@ -326,12 +319,26 @@ impl XlsxRows {
         })
     }
 
+    /// Ends the worksheet being written and starts another, whose rows come next.
+    pub fn next_sheet(&mut self, sheet: &str, columns: &[Column]) -> Result<()> {
+        self.set_widths()?;
+        add_sheet(&mut self.book, sheet, columns)?;
+        self.sheet += 1;
+        self.widths = columns.iter().map(|c| c.name.width()).collect();
+        self.columns = columns.to_vec();
+        self.rows = 0;
+        Ok(())
+    }
+
     pub fn row(&mut self, row: &[Cell]) -> Result<()> {
         check_xlsx_rows(self.rows as usize + 1)?;
         self.rows += 1;
         let r = self.rows;
         let f = &self.formats;
-        let sheet = self.book.worksheet_from_index(0).map_err(xlsx_error)?;
+        let sheet = self
+            .book
+            .worksheet_from_index(self.sheet)
+            .map_err(xlsx_error)?;
         for (c, (cell, column)) in row.iter().zip(&self.columns).enumerate() {
             if column.kind != ColumnKind::Wrapped {
                 let width = &mut self.widths[c];
@@ -362,9 +369,12 @@ impl XlsxRows {
         Ok(())
     }
 
-    /// Sets the column widths and writes the workbook to `out`.
-    pub fn finish(mut self, out: &mut dyn Write) -> Result<()> {
-        let sheet = self.book.worksheet_from_index(0).map_err(xlsx_error)?;
+    /// Sets the column widths of the worksheet being written.
+    fn set_widths(&mut self) -> Result<()> {
+        let sheet = self
+            .book
+            .worksheet_from_index(self.sheet)
+            .map_err(xlsx_error)?;
         for (c, (column, width)) in self.columns.iter().zip(&self.widths).enumerate() {
             let width = match column.kind {
                 ColumnKind::Wrapped => WRAPPED_WIDTH,
@@ -374,6 +384,12 @@ impl XlsxRows {
                 .set_column_width(c as u16, width as f64 + 2.0)
                 .map_err(xlsx_error)?;
         }
+        Ok(())
+    }
+
+    /// Sets the column widths and writes the workbook to `out`.
+    pub fn finish(mut self, out: &mut dyn Write) -> Result<()> {
+        self.set_widths()?;
         let mut zipped = tempfile::tempfile().map_err(|e| {
             Error::Usage(format!(
                 "cannot make the spreadsheet: no temporary file in {}: {e}",
@@ -387,6 +403,23 @@ impl XlsxRows {
         copied.map_err(|e| Error::Usage(format!("cannot write the spreadsheet: {e}")))?;
         Ok(())
     }
+}
+
+/// Adds a worksheet named `sheet` (as Excel accepts it) whose header row names `columns`, in
+/// bold and frozen.
+fn add_sheet(book: &mut Workbook, sheet: &str, columns: &[Column]) -> Result<()> {
+    let header = CellFormat::new().set_bold().set_align(FormatAlign::Top);
+    let worksheet = book
+        .add_worksheet_with_constant_memory()
+        .map_err(xlsx_error)?;
+    worksheet.set_name(sheet_name(sheet)).map_err(xlsx_error)?;
+    for (c, column) in columns.iter().enumerate() {
+        worksheet
+            .write_string_with_format(0, c as u16, &column.name, &header)
+            .map_err(xlsx_error)?;
+    }
+    worksheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    Ok(())
 }
 
 /// A worksheet name Excel accepts: at most 31 characters, none of []:*?/\.

@@ -477,7 +477,7 @@ fn bits(word: u64) -> impl Iterator<Item = u32> {
 }
 
 /// The documents in a set of bits, in order.
-fn documents(set: &[u64]) -> impl Iterator<Item = DocId> + '_ {
+pub(crate) fn documents(set: &[u64]) -> impl Iterator<Item = DocId> + '_ {
     set.iter().enumerate().flat_map(|(i, &word)| {
         let base = (i as DocId) << 6;
         bits(word).map(move |b| base + b)
@@ -485,7 +485,7 @@ fn documents(set: &[u64]) -> impl Iterator<Item = DocId> + '_ {
 }
 
 /// How many of the documents `from..to` are in a set of bits (those past its end are not).
-fn ones(bits: &[u64], from: DocId, to: DocId) -> u32 {
+pub(crate) fn ones(bits: &[u64], from: DocId, to: DocId) -> u32 {
     let to = u64::from(to).min(bits.len() as u64 * 64);
     let from = u64::from(from);
     if from >= to {

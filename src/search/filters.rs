@@ -89,6 +89,14 @@ impl Filters {
         self.facets.is_empty() && self.regions.is_empty()
     }
 
+    /// The range a range facet (the year) is filtered to, if it is.
+    pub fn range(&self, facet: FacetKey) -> Option<(u64, u64)> {
+        match self.facets.get(&facet)? {
+            FacetFilter::Range(from, to) => Some((*from, *to)),
+            FacetFilter::AnyOf(_) => None,
+        }
+    }
+
     /// The active filters as a reader reads them: `湖北省, 2024, shortcomings` ("" for none).
     pub fn describe(&self) -> String {
         self.describe_in(Lang::En)

@@ -8,8 +8,10 @@
 //! normalised text contains it.
 //! The jieba words inside the term only add to the score.
 
+pub mod codebook;
 pub mod collector;
 mod filters;
+pub mod panel;
 pub mod query;
 mod report;
 pub mod stats;
@@ -40,8 +42,10 @@ use crate::index::{IndexHandle, check};
 use crate::normalize::normalize;
 use crate::report::ReportMeta;
 use crate::sections::{MAX_SHOWN_BYTES, MAX_SHOWN_POINTS};
+pub use codebook::{Codebook, Concept};
 use collector::{Match, Tally, TallyCollector};
 pub use filters::{FacetFilter, Filters, did_you_mean, parse_range};
+pub use panel::{Measure, Panel, PanelRequest};
 pub use query::{Query, parse};
 pub use report::{IndexedReport, IndexedSection};
 pub use stats::{Dimension, StatsRow, StatsTable};

@@ -18,16 +18,16 @@ use tempfile::TempDir;
 
 use crate::util::{copy_seeds, corpus_dir, index, parse_corpus, run};
 
-struct Staged {
+pub(crate) struct Staged {
     /// The corpus and the index.
-    dirs: (TempDir, TempDir),
-    engine: Engine,
+    pub(crate) dirs: (TempDir, TempDir),
+    pub(crate) engine: Engine,
     reports: Vec<Report>,
 }
 
 /// 120 synthetic reports indexed 60 at a time; with the second 60, 6 of the first are changed
 /// and 4 removed.
-fn staged() -> &'static Staged {
+pub(crate) fn staged() -> &'static Staged {
     static STAGED: OnceLock<Staged> = OnceLock::new();
     STAGED.get_or_init(|| {
         let pool = TempDir::new().expect("temp dir");

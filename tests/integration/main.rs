@@ -11,6 +11,7 @@ mod integrity;
 mod lang;
 mod layers;
 mod oneline;
+mod panel;
 mod places;
 mod poison;
 mod property;
