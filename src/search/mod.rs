@@ -14,18 +14,22 @@ pub mod query;
 pub mod stats;
 mod steady;
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
     Query as TantivyQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::store::StoreReader;
+use tantivy::{
+    DocAddress, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
+};
 
 use crate::error::{Error, Result};
 use crate::heading::point_ordinal_at;
@@ -270,6 +274,7 @@ const DENSE_BLOCKS: usize = 100;
 pub struct Engine {
     handle: IndexHandle,
     reader: IndexReader,
+    reads: HitReads,
     /// The facets' index-wide numbering, made by the first search that counts facets.
     facet_maps: OnceLock<Arc<FacetMaps>>,
     /// Each segment's columns of report metadata, opened when a hit first comes from it (the
@@ -316,6 +321,7 @@ impl Engine {
         Ok(Engine {
             handle,
             reader,
+            reads,
             facet_maps: OnceLock::new(),
             hit_columns: (0..segments).map(|_| OnceLock::new()).collect(),
         })
@@ -433,9 +439,21 @@ impl Engine {
                         let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
                         Ok(Made::Facets(facets, sizes))
                     }
-                    Part::Hit(m) => self
-                        .hit(&searcher, &maps, m, under)
-                        .map(|h| Made::Hit(Box::new(h))),
+                    Part::Hit(m) => {
+                        // A page of a search that reads hits densely goes through the engine's
+                        // block cache (a server's next page of the query shares its blocks);
+                        // else a hit decompresses its block once, for it and the section after
+                        // it (a point it leads), and keeps nothing: a page of hits read once,
+                        // or the first of an export, which reads the rest in the store's order.
+                        let store = match (self.reads, request.limit) {
+                            (HitReads::Dense, Some(limit)) if limit <= HIT_RUN => {
+                                Store::Shared(&searcher)
+                            }
+                            _ => Store::own(&searcher),
+                        };
+                        self.hit(&store, &maps, m, under)
+                            .map(|h| Made::Hit(Box::new(h)))
+                    }
                 })
             },
             parts,
@@ -485,8 +503,11 @@ impl Engine {
         let made = self.handle.index.search_executor().map(
             |run: &[(usize, &Match)]| {
                 // In the store's order a report's hits come together: its metadata is read
-                // once for them (a few look-ups in the fast columns' dictionaries each).
+                // once for them (a few look-ups in the fast columns' dictionaries each). The
+                // run's blocks are decompressed once each, by readers of its own that keep
+                // the last ones: the engine's cache is left to pages of hits.
                 let mut last: Option<(u32, u64, ReportMeta)> = None;
+                let store = Store::own(&ranked.searcher);
                 run.iter()
                     .map(|&(rank, m)| {
                         let (searcher, maps) = (&ranked.searcher, &*ranked.maps);
@@ -501,7 +522,7 @@ impl Engine {
                                 meta
                             }
                         };
-                        let hit = self.hit_of_report(searcher, maps, m, ranked.under, meta)?;
+                        let hit = self.hit_of_report(&store, maps, m, ranked.under, meta)?;
                         Ok((rank, make(hit)))
                     })
                     .collect::<Result<Vec<(usize, T)>>>()
@@ -689,27 +710,23 @@ impl Engine {
     /// A hit: its report's place and year from the report table, its section type and line as
     /// the collector read them, its other metadata from the fast columns, its text and headings
     /// from the document store (the only fields stored per section).
-    fn hit(
-        &self,
-        searcher: &Searcher,
-        maps: &FacetMaps,
-        m: &Match,
-        under: SubSections,
-    ) -> Result<Hit> {
-        let meta = self.report_meta(searcher, maps, m)?;
-        self.hit_of_report(searcher, maps, m, under, meta)
+    fn hit(&self, store: &Store, maps: &FacetMaps, m: &Match, under: SubSections) -> Result<Hit> {
+        let meta = self.report_meta(store.searcher(), maps, m)?;
+        self.hit_of_report(store, maps, m, under, meta)
     }
 
     /// A hit whose report's metadata is known (read for another hit of the same report).
     fn hit_of_report(
         &self,
-        searcher: &Searcher,
+        store: &Store,
         maps: &FacetMaps,
         m: &Match,
         under: SubSections,
         meta: ReportMeta,
     ) -> Result<Hit> {
-        let doc: TantivyDocument = searcher.doc(m.address)?;
+        let searcher = store.searcher();
+        let columns = self.hit_columns(searcher, m)?;
+        let doc = store.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
             doc.get_first(field)
@@ -724,7 +741,7 @@ impl Engine {
             // A bare heading shows every section under it; a section a list of inline points
             // follows shows them (what it matched on, `Section::visible`).
             let points_only = !is_heading_only(&text, &headings);
-            text = self.with_sub_sections(searcher, m, &headings, text, points_only)?;
+            text = self.with_sub_sections(store, columns, m, &headings, text, points_only)?;
         }
         Ok(Hit {
             meta,
@@ -734,7 +751,7 @@ impl Engine {
                 .unwrap_or_default(),
             headings,
             line: m.line,
-            nth_on_line: nth_on_line(searcher, m)?,
+            nth_on_line: nth_on_line(searcher, columns, m),
             text,
             score: m.score,
         })
@@ -775,14 +792,15 @@ impl Engine {
     /// headings extend its own.
     fn with_sub_sections(
         &self,
-        searcher: &Searcher,
+        store: &Store,
+        columns: &SegmentColumns,
         m: &Match,
         headings: &[String],
         mut text: String,
         points_only: bool,
     ) -> Result<String> {
-        let segment = searcher.segment_reader(m.address.segment_ord);
-        let keys = segment.fast_fields().u64("report_key")?;
+        let segment = store.searcher().segment_reader(m.address.segment_ord);
+        let keys = &columns.keys;
         let alive = segment.alive_bitset();
         let f = &self.handle.fields;
         let mut added = 0;
@@ -793,8 +811,7 @@ impl Engine {
             if keys.first(doc_id) != Some(m.report_key) {
                 break;
             }
-            let address = tantivy::DocAddress::new(m.address.segment_ord, doc_id);
-            let doc: TantivyDocument = searcher.doc(address)?;
+            let doc = store.doc(DocAddress::new(m.address.segment_ord, doc_id))?;
             let stored = |field| doc.get_first(field).and_then(|v| v.as_str());
             let sub: Vec<String> = stored(f.headings)
                 .and_then(|h| serde_json::from_str(h).ok())
@@ -822,10 +839,9 @@ impl Engine {
 /// A hit's place among the sections of its report that start on its line, as
 /// `crate::sections::nth_on_lines` numbers them: a report's sections are adjacent in their
 /// segment, in reading order, so those are the documents next to it with its line.
-fn nth_on_line(searcher: &Searcher, m: &Match) -> Result<Option<u64>> {
+fn nth_on_line(searcher: &Searcher, columns: &SegmentColumns, m: &Match) -> Option<u64> {
     let segment = searcher.segment_reader(m.address.segment_ord);
-    let fast = segment.fast_fields();
-    let (keys, lines) = (fast.u64("report_key")?, fast.u64("line")?);
+    let (keys, lines) = (&columns.keys, &columns.lines);
     let alive = segment.alive_bitset();
     let same = |doc: u32| {
         alive.is_none_or(|a| a.is_alive(doc))
@@ -835,7 +851,7 @@ fn nth_on_line(searcher: &Searcher, m: &Match) -> Result<Option<u64>> {
     let doc = m.address.doc_id;
     let before = (0..doc).rev().take_while(|&d| same(d)).count() as u64;
     let after = doc + 1 < segment.max_doc() && same(doc + 1);
-    Ok((before > 0 || after).then_some(before + 1))
+    (before > 0 || after).then_some(before + 1)
 }
 
 /// Whether a heading-only hit brings the text of the sections under it.
@@ -858,11 +874,14 @@ fn is_heading_only(text: &str, headings: &[String]) -> bool {
 }
 
 /// The columns of one segment that a hit's report metadata is read from (its facet values
-/// come from the report table, its section type and line from the collector).
+/// come from the report table, its section type and line from the collector), and those that
+/// place a hit among its neighbours (its report's sections are adjacent).
 struct SegmentColumns {
     file: Option<StrColumn>,
     title: Option<StrColumn>,
     published: Option<StrColumn>,
+    keys: Column<u64>,
+    lines: Column<u64>,
 }
 
 impl SegmentColumns {
@@ -872,7 +891,63 @@ impl SegmentColumns {
             file: fast.str("file")?,
             title: fast.str("title")?,
             published: fast.str("published")?,
+            keys: fast.u64("report_key")?,
+            lines: fast.u64("line")?,
         })
+    }
+}
+
+/// Where a search thread reads stored sections from.
+enum Store<'s> {
+    /// The searcher's readers, which keep decompressed blocks as [`HitReads`] says.
+    Shared(&'s Searcher),
+    /// Readers of its own, one per segment as it is first read, each keeping the blocks it
+    /// last decompressed ([`OWN_BLOCKS`]): a hit and the section after it (a point it leads)
+    /// are nearly always in one block, and a run of hits in the store's order reads each block
+    /// once. Its blocks are freed with it.
+    Own(&'s Searcher, Vec<OnceCell<StoreReader>>),
+}
+
+/// The blocks a [`Store::Own`] keeps per segment: the one being read, and the one before (a
+/// section's next may start the next block).
+const OWN_BLOCKS: usize = 2;
+
+impl<'s> Store<'s> {
+    fn own(searcher: &'s Searcher) -> Store<'s> {
+        let segments = searcher.segment_readers().len();
+        Store::Own(searcher, (0..segments).map(|_| OnceCell::new()).collect())
+    }
+
+    fn searcher(&self) -> &'s Searcher {
+        match self {
+            Store::Shared(searcher) | Store::Own(searcher, _) => searcher,
+        }
+    }
+
+    fn doc(&self, address: DocAddress) -> Result<TantivyDocument> {
+        let Store::Own(searcher, readers) = self else {
+            return Ok(self.searcher().doc(address)?);
+        };
+        let segment = address.segment_ord as usize;
+        let (Some(once), Some(reader)) = (
+            readers.get(segment),
+            searcher.segment_readers().get(segment),
+        ) else {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "no segment {segment} in the index"
+            ))
+            .into());
+        };
+        let store = match once.get() {
+            Some(store) => store,
+            None => {
+                let opened = reader
+                    .get_store_reader(OWN_BLOCKS)
+                    .map_err(tantivy::TantivyError::from)?;
+                once.get_or_init(|| opened)
+            }
+        };
+        Ok(store.get(address.doc_id)?)
     }
 }
 
