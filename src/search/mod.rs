@@ -190,7 +190,7 @@ pub struct Ranked {
     pub total_reports: usize,
     pub facets: Facets,
     pub facet_sizes: FacetSizes,
-    /// The first page of hits, read with the facets.
+    /// The hits of a search of a page or less, read with the facets.
     first: Option<Vec<Hit>>,
     /// The ranked matches whose hits are still to be read.
     matches: std::vec::IntoIter<Match>,
@@ -238,7 +238,7 @@ impl Ranked {
         window: usize,
         make: impl Fn(Hit) -> T + Sync,
     ) -> Result<Option<Vec<T>>> {
-        // The first page is empty only when there is no hit at all.
+        // The first page is read with the facets, or not at all (a search of more hits).
         if let Some(first) = self.first.take()
             && !first.is_empty()
         {
@@ -429,7 +429,12 @@ impl Engine {
             Facets(Facets, FacetSizes),
             Hit(Box<Hit>),
         }
-        let page = tally.matches.len().min(HIT_RUN);
+        // A search of more hits than a page reads them all in the store's order, a window at a
+        // time: a page read first, in rank order, would decompress a block per hit again.
+        let page = match request.limit {
+            Some(limit) if limit <= HIT_RUN => tally.matches.len(),
+            _ => 0,
+        };
         let parts =
             std::iter::once(Part::Facets).chain(tally.matches[..page].iter().map(Part::Hit));
         let made = self.handle.index.search_executor().map(
@@ -440,16 +445,12 @@ impl Engine {
                         Ok(Made::Facets(facets, sizes))
                     }
                     Part::Hit(m) => {
-                        // A page of a search that reads hits densely goes through the engine's
-                        // block cache (a server's next page of the query shares its blocks);
-                        // else a hit decompresses its block once, for it and the section after
-                        // it (a point it leads), and keeps nothing: a page of hits read once,
-                        // or the first of an export, which reads the rest in the store's order.
-                        let store = match (self.reads, request.limit) {
-                            (HitReads::Dense, Some(limit)) if limit <= HIT_RUN => {
-                                Store::Shared(&searcher)
-                            }
-                            _ => Store::own(&searcher),
+                        // Through the engine's block cache when it keeps blocks (a server's
+                        // next query may share them); else a hit decompresses its block once,
+                        // for it and the section after it (a point it leads), and keeps nothing.
+                        let store = match self.reads {
+                            HitReads::Dense => Store::Shared(&searcher),
+                            HitReads::Scattered => Store::own(&searcher),
                         };
                         self.hit(&store, &maps, m, under)
                             .map(|h| Made::Hit(Box::new(h)))
