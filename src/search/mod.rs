@@ -1027,20 +1027,28 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
         };
         let map = maps.map(f);
         // Largest count first, then by value: global ordinals are in value order, a parent's
-        // after the value's own (a missing parent first). The key is made once per value.
+        // after the value's own (a missing parent first), looked up only to break a tie.
         let nonzero = counts[f.index()].iter().enumerate().filter_map(|(v, &n)| {
             let g = ordinal(v as u32).filter(|&g| n > 0 && map.has_label(g))?;
-            let mut key = [g, 0, 0, 0];
-            for (k, at) in key[1..].iter_mut().zip(&of_parents) {
+            Some((v as u32, n, g))
+        });
+        let parent_key = |&(v, _, _): &(u32, u32, u32)| {
+            let mut key = [0; 3];
+            for (k, at) in key.iter_mut().zip(&of_parents) {
                 *k = at
-                    .and_then(|at| reports.at(v as u32, at))
+                    .and_then(|at| reports.at(v, at))
                     .unwrap_or(NONE)
                     .wrapping_add(1);
             }
-            Some(((std::cmp::Reverse(n), key), v as u32))
-        });
-        let (kept, size) = top(nonzero, limit, |&(key, _)| key);
-        let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|((n, _), v)| (v, n.0)).collect();
+            key
+        };
+        let (kept, size) = top(
+            nonzero,
+            limit,
+            |&(_, n, g)| (std::cmp::Reverse(n), g),
+            parent_key,
+        );
+        let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|(v, n, _)| (v, n)).collect();
         if f.spec().order == Order::Value {
             kept.sort_unstable_by_key(|&(v, _)| ordinal(v));
         }
@@ -1062,25 +1070,74 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     (PerFacet(lists), PerFacet(sizes))
 }
 
-/// The `limit` least items by `key` (all when None), sorted by it, and how many items there
-/// were. Only the head is sorted: a facet of thousands of towns lists a hundred.
-fn top<T, K: Ord>(
+/// The `limit` least items by `key`, then `tie` (all when None), sorted by them, and how many
+/// items there were. The kept ones are a bounded heap: a facet of thousands of towns lists a
+/// hundred, and an item its key alone ranks out is passed over without its `tie` made (a
+/// town's parents are looked up only when its count and name tie with the last one kept).
+fn top<T, K: Ord, L: Ord>(
     items: impl Iterator<Item = T>,
     limit: Option<usize>,
     key: impl Fn(&T) -> K,
+    tie: impl Fn(&T) -> L,
 ) -> (Vec<T>, usize) {
-    let mut all: Vec<T> = items.collect();
-    let offered = all.len();
-    match limit {
-        Some(0) => all.clear(),
-        Some(limit) if limit < offered => {
-            all.select_nth_unstable_by_key(limit - 1, &key);
-            all.truncate(limit);
+    /// An item under its key and tie-breaker, ordered by them alone.
+    struct Kept<K, L, T>(K, L, T);
+    impl<K: Ord, L: Ord, T> Ord for Kept<K, L, T> {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            (&self.0, &self.1).cmp(&(&other.0, &other.1))
         }
-        _ => {}
     }
-    all.sort_unstable_by_key(key);
-    (all, offered)
+    impl<K: Ord, L: Ord, T> PartialOrd for Kept<K, L, T> {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl<K: Ord, L: Ord, T> PartialEq for Kept<K, L, T> {
+        fn eq(&self, other: &Self) -> bool {
+            self.cmp(other).is_eq()
+        }
+    }
+    impl<K: Ord, L: Ord, T> Eq for Kept<K, L, T> {}
+
+    let mut offered = 0;
+    let Some(limit) = limit else {
+        let mut all: Vec<Kept<K, L, T>> = items
+            .map(|t| {
+                offered += 1;
+                Kept(key(&t), tie(&t), t)
+            })
+            .collect();
+        all.sort_unstable();
+        return (all.into_iter().map(|Kept(_, _, t)| t).collect(), offered);
+    };
+    // The worst kept item on top.
+    let mut heap: std::collections::BinaryHeap<Kept<K, L, T>> =
+        std::collections::BinaryHeap::with_capacity(limit + 1);
+    for item in items {
+        offered += 1;
+        let k = key(&item);
+        let l = match heap.peek() {
+            _ if limit == 0 => continue,
+            Some(worst) if heap.len() == limit => match k.cmp(&worst.0) {
+                std::cmp::Ordering::Greater => continue,
+                std::cmp::Ordering::Equal => {
+                    let l = tie(&item);
+                    if l >= worst.1 {
+                        continue;
+                    }
+                    l
+                }
+                std::cmp::Ordering::Less => tie(&item),
+            },
+            _ => tie(&item),
+        };
+        if heap.len() == limit {
+            heap.pop();
+        }
+        heap.push(Kept(k, l, item));
+    }
+    let kept = heap.into_sorted_vec();
+    (kept.into_iter().map(|Kept(_, _, t)| t).collect(), offered)
 }
 
 #[cfg(test)]
@@ -1135,7 +1192,7 @@ mod tests {
             Some(500),
             Some(600),
         ] {
-            let (got, count) = top(items.iter().copied(), limit, key);
+            let (got, count) = top(items.iter().copied(), limit, key, |_| ());
             let head: Vec<(u32, u32)> = sorted
                 .iter()
                 .copied()
@@ -1144,7 +1201,32 @@ mod tests {
             assert_eq!(got, head, "limit {limit:?}");
             assert_eq!(count, items.len(), "limit {limit:?}");
         }
-        assert_eq!(top(std::iter::empty::<u32>(), Some(3), |&n| n), (vec![], 0));
+        assert_eq!(
+            top(std::iter::empty::<u32>(), Some(3), |&n| n, |_| ()),
+            (vec![], 0)
+        );
+        // Ties on the key broken by the tie-breaker, made only for items the key cannot place.
+        let items: Vec<(u32, u32)> = (0..300u32).map(|i| (i % 7, 1_000 - i)).collect();
+        let made = std::cell::Cell::new(0);
+        let tie = |&(_, t): &(u32, u32)| {
+            made.set(made.get() + 1);
+            t
+        };
+        for limit in [Some(1), Some(10), Some(50), None] {
+            made.set(0);
+            let (got, count) = top(items.iter().copied(), limit, |&(k, _)| k, tie);
+            let mut sorted = items.clone();
+            sorted.sort();
+            sorted.truncate(limit.unwrap_or(usize::MAX));
+            assert_eq!((got, count), (sorted, items.len()), "limit {limit:?}");
+            if limit == Some(1) {
+                assert!(
+                    made.get() < items.len() / 2,
+                    "{} tie-breakers made",
+                    made.get()
+                );
+            }
+        }
     }
 
     #[test]
