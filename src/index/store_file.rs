@@ -118,3 +118,38 @@ impl Directory for StoreReadDirectory {
         self.mapped.watch(callback)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_file_is_read_by_range_and_other_files_are_mapped() {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        std::fs::write(dir.path().join("a.store"), &bytes).expect("write");
+        std::fs::write(dir.path().join("a.idx"), &bytes).expect("write");
+        let directory = StoreReadDirectory::open(dir.path()).expect("open");
+        for name in ["a.store", "a.idx"] {
+            let file = directory.open_read(Path::new(name)).expect(name);
+            assert_eq!(file.len(), bytes.len(), "{name}");
+            let read = file.slice(4_000..4_100).read_bytes().expect(name);
+            assert_eq!(read.as_slice(), &bytes[4_000..4_100], "{name}");
+            assert!(
+                file.slice(0..0).read_bytes().expect(name).is_empty(),
+                "{name}"
+            );
+        }
+        let handle = directory
+            .get_file_handle(Path::new("a.store"))
+            .expect("a.store");
+        assert!(
+            handle.read_bytes(9_990..10_010).is_err(),
+            "a range past the end is an error, not a panic"
+        );
+        assert!(matches!(
+            directory.get_file_handle(Path::new("missing.store")),
+            Err(OpenReadError::FileDoesNotExist(_))
+        ));
+    }
+}
