@@ -8,6 +8,8 @@
 //! cargo build --release --bins --examples
 //! cargo run --release --example bench -- --sizes 1000,20000,100000
 //! cargo run --release --example bench -- --sizes 20000 --exports-only --before OLD/fazhi-query
+//! cargo run --release --example bench -- --sizes 20000 --queries-only \
+//!     --before OLD/fazhi-query --before-index OLD-INDEX
 //! ```
 //!
 //! It prints Markdown tables (the figures in BENCHMARKS.md come from it). Corpora are generated
@@ -59,10 +61,18 @@ struct Args {
     /// Measure only the panel of a 30-concept codebook (building the index if it is missing).
     #[arg(long)]
     panel_only: bool,
-    /// Another fazhi-query binary (an older build) whose exports are measured beside this
-    /// one's, taking turns, on the same index.
+    /// Measure only the queries, in process and per process (building the index if it is
+    /// missing).
+    #[arg(long)]
+    queries_only: bool,
+    /// Another fazhi-query binary (an older build) whose exports, and per-process queries, are
+    /// measured beside this one's, taking turns.
     #[arg(long)]
     before: Option<PathBuf>,
+    /// The index `--before` reads (an older build may need an index of its own schema, built
+    /// from the same corpus); default: this build's.
+    #[arg(long)]
+    before_index: Option<PathBuf>,
 }
 
 /// One query's measurements.
@@ -75,6 +85,8 @@ struct Row {
     count_p50: Duration,
     /// Wall time of each run as a new process.
     process: Vec<Duration>,
+    /// The same, of the `--before` binary, in the same rounds.
+    before: Vec<Duration>,
 }
 
 impl Row {
@@ -295,6 +307,147 @@ fn bench_big_line(
     }
     println!();
     Ok(())
+}
+
+/// The nine queries at one size: in process (`--reps` each, and counting only) and per process
+/// (`--process-reps` rounds over all of them, with `--before`'s binary taking turns with this
+/// one when given); prints their tables and returns their measurements.
+fn bench_queries(
+    args: &Args,
+    engine: &Engine,
+    index: &Path,
+    query_bin: &Path,
+) -> anyhow::Result<Vec<Row>> {
+    let mut all = Vec::new();
+    let mut all_counts = Vec::new();
+    let mut rows = Vec::new();
+    for q in &QUERIES {
+        let req = request(q, Some(10))?;
+        let first = engine.search(&req)?;
+        let mut samples = Vec::with_capacity(args.reps);
+        for _ in 0..args.reps {
+            let t = Instant::now();
+            let r = engine.search(&req)?;
+            samples.push(t.elapsed());
+            std::hint::black_box(r);
+        }
+        all.extend(samples.iter().copied());
+        let [p50, _, p99] = percentiles(samples.clone());
+        // The floor: finding the matches, nothing else.
+        let mut count_samples = Vec::with_capacity(args.reps);
+        for _ in 0..args.reps {
+            let t = Instant::now();
+            let n = engine.count(&req.query, &req.filters)?;
+            count_samples.push(t.elapsed());
+            std::hint::black_box(n);
+        }
+        all_counts.extend(count_samples.iter().copied());
+        let [count_p50, _, _] = percentiles(count_samples);
+        rows.push(Row {
+            query: q,
+            sections: first.total_sections,
+            reports: first.total_reports,
+            p50,
+            p99,
+            count_p50,
+            process: Vec::new(),
+            before: Vec::new(),
+        });
+    }
+    // One process per query: start, open, search, facets, print. Run in rounds over all the
+    // queries, so that the machine's drift falls on every query alike, and with the floor of
+    // any process measured in the same rounds: one that does nothing, and this binary's start.
+    // With `--before`, the older binary takes turns with this one on every query, which goes
+    // first alternating from round to round.
+    let before = args
+        .before
+        .as_deref()
+        .map(|bin| (bin, args.before_index.as_deref().unwrap_or(index)));
+    let mut idle = Vec::new();
+    let mut start_only = Vec::new();
+    for round in 0..args.process_reps {
+        idle.push(run_measured(&mut Command::new("true"))?.wall);
+        start_only.push(run_measured(Command::new(query_bin).arg("--version"))?.wall);
+        for row in &mut rows {
+            let mut this = || -> anyhow::Result<()> {
+                let run = run_measured(&mut query_process(query_bin, index, row.query))?;
+                row.process.push(run.wall);
+                Ok(())
+            };
+            match before {
+                Some((bin, before_index)) => {
+                    let run = || run_measured(&mut query_process(bin, before_index, row.query));
+                    if round % 2 == 0 {
+                        this()?;
+                        row.before.push(run()?.wall);
+                    } else {
+                        row.before.push(run()?.wall);
+                        this()?;
+                    }
+                }
+                None => this()?,
+            }
+        }
+    }
+    let [p50, p95, p99] = percentiles(all);
+    let proc_all: Vec<Duration> = rows.iter().flat_map(|r| r.process.clone()).collect();
+    let [pp50, pp95, pp99] = percentiles(proc_all);
+    println!(
+        "| query | filters | sections | reports | in-process p50 | p99 | per process p50 | count only p50 |\n|---|---|---|---|---|---|---|---|"
+    );
+    for row in &rows {
+        println!(
+            "| {} `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            row.query.name,
+            row.query.query,
+            row.query.args.join(" "),
+            thousands(row.sections),
+            thousands(row.reports),
+            ms(row.p50),
+            ms(row.p99),
+            ms(row.process_p50()),
+            ms(row.count_p50)
+        );
+    }
+    println!(
+        "\nAll queries, top 10 with facet counts over all matches: in-process p50 {} / p95 {} / p99 {}; per process (start + open + search + facets + JSON) p50 {} / p95 {} / p99 {}.\n",
+        ms(p50),
+        ms(p95),
+        ms(p99),
+        ms(pp50),
+        ms(pp95),
+        ms(pp99)
+    );
+    if let Some((bin, _)) = before {
+        println!(
+            "Per process, this build and `{}` taking turns ({} rounds):\n\n| query | filters | before p50 | this build p50 | this ÷ before |\n|---|---|---|---|---|",
+            bin.display(),
+            args.process_reps
+        );
+        for row in &rows {
+            let old = percentiles(row.before.clone())[0];
+            println!(
+                "| {} `{}` | {} | {} | {} | {:.2} |",
+                row.query.name,
+                row.query.query,
+                row.query.args.join(" "),
+                ms(old),
+                ms(row.process_p50()),
+                row.process_p50().as_secs_f64() / old.as_secs_f64()
+            );
+        }
+        println!();
+    }
+    println!(
+        "The floor — counting the matching sections, without ranking, facets or reading a hit: in-process p50 {} over all queries.\n",
+        ms(percentiles(all_counts)[0])
+    );
+    println!(
+        "The floor of a process, in the same rounds: one that does nothing (`true`) p50 {}; `fazhi-query --version` (this binary's start, no index) p50 {}.\n",
+        ms(percentiles(idle)[0]),
+        ms(percentiles(start_only)[0])
+    );
+    Ok(rows)
 }
 
 /// The term whose every hit is exported: about 2.6 hits per report.
@@ -646,13 +799,16 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         thousands(n),
         raw as f64 / 1e6
     );
-    if args.exports_only || args.panel_only {
+    if args.exports_only || args.queries_only || args.panel_only {
         if !index.join("meta.json").is_file() {
             eprintln!("indexing {n} reports");
             build_index(index_bin, &corpus, &index)?;
         }
         if args.panel_only {
             return bench_panel(&root, &index, query_bin);
+        }
+        if args.queries_only {
+            return bench_queries(args, &Engine::open(&index)?, &index, query_bin).map(|_| ());
         }
         return bench_exports(args, &root, &index, query_bin);
     }
@@ -709,95 +865,9 @@ fn bench_size(args: &Args, n: usize, index_bin: &Path, query_bin: &Path) -> anyh
         restore.wall.as_secs_f64().min(reindex.wall.as_secs_f64())
     );
 
-    // Queries in process.
     let engine = Engine::open(&index)?;
     println!("{}\n", space_breakdown(&engine, raw)?);
-    let mut all = Vec::new();
-    let mut all_counts = Vec::new();
-    let mut rows = Vec::new();
-    for q in &QUERIES {
-        let req = request(q, Some(10))?;
-        let first = engine.search(&req)?;
-        let mut samples = Vec::with_capacity(args.reps);
-        for _ in 0..args.reps {
-            let t = Instant::now();
-            let r = engine.search(&req)?;
-            samples.push(t.elapsed());
-            std::hint::black_box(r);
-        }
-        all.extend(samples.iter().copied());
-        let [p50, _, p99] = percentiles(samples.clone());
-        // The floor: finding the matches, nothing else.
-        let mut count_samples = Vec::with_capacity(args.reps);
-        for _ in 0..args.reps {
-            let t = Instant::now();
-            let n = engine.count(&req.query, &req.filters)?;
-            count_samples.push(t.elapsed());
-            std::hint::black_box(n);
-        }
-        all_counts.extend(count_samples.iter().copied());
-        let [count_p50, _, _] = percentiles(count_samples);
-        rows.push(Row {
-            query: q,
-            sections: first.total_sections,
-            reports: first.total_reports,
-            p50,
-            p99,
-            count_p50,
-            process: Vec::new(),
-        });
-    }
-    // One process per query: start, open, search, facets, print. Run in rounds over all the
-    // queries, so that the machine's drift falls on every query alike, and with the floor of
-    // any process measured in the same rounds: one that does nothing, and this binary's start.
-    let mut idle = Vec::new();
-    let mut start_only = Vec::new();
-    for _ in 0..args.process_reps {
-        idle.push(run_measured(&mut Command::new("true"))?.wall);
-        start_only.push(run_measured(Command::new(query_bin).arg("--version"))?.wall);
-        for row in &mut rows {
-            let run = run_measured(&mut query_process(query_bin, &index, row.query))?;
-            row.process.push(run.wall);
-        }
-    }
-    let [p50, p95, p99] = percentiles(all);
-    let proc_all: Vec<Duration> = rows.iter().flat_map(|r| r.process.clone()).collect();
-    let [pp50, pp95, pp99] = percentiles(proc_all);
-    println!(
-        "| query | filters | sections | reports | in-process p50 | p99 | per process p50 | count only p50 |\n|---|---|---|---|---|---|---|---|"
-    );
-    for row in &rows {
-        println!(
-            "| {} `{}` | {} | {} | {} | {} | {} | {} | {} |",
-            row.query.name,
-            row.query.query,
-            row.query.args.join(" "),
-            thousands(row.sections),
-            thousands(row.reports),
-            ms(row.p50),
-            ms(row.p99),
-            ms(row.process_p50()),
-            ms(row.count_p50)
-        );
-    }
-    println!(
-        "\nAll queries, top 10 with facet counts over all matches: in-process p50 {} / p95 {} / p99 {}; per process (start + open + search + facets + JSON) p50 {} / p95 {} / p99 {}.\n",
-        ms(p50),
-        ms(p95),
-        ms(p99),
-        ms(pp50),
-        ms(pp95),
-        ms(pp99)
-    );
-    println!(
-        "The floor — counting the matching sections, without ranking, facets or reading a hit: in-process p50 {} over all queries.\n",
-        ms(percentiles(all_counts)[0])
-    );
-    println!(
-        "The floor of a process, in the same rounds: one that does nothing (`true`) p50 {}; `fazhi-query --version` (this binary's start, no index) p50 {}.\n",
-        ms(percentiles(idle)[0]),
-        ms(percentiles(start_only)[0])
-    );
+    let rows = bench_queries(args, &engine, &index, query_bin)?;
 
     // Export of 10,000 passages.
     let req = request(&QUERIES[4], Some(10_000))?;

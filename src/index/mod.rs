@@ -8,6 +8,7 @@ pub mod emit;
 pub mod facets;
 pub mod folder;
 pub mod schema;
+mod store_file;
 pub mod tokenizer;
 pub mod writer;
 
@@ -69,7 +70,10 @@ impl IndexHandle {
             reason,
         };
         let (index, metas) = check::guard(path, || {
-            let index = Index::open_in_dir(path).map_err(|e| damaged(e.to_string()))?;
+            // The document store is read, not mapped (`store_file`): an export reads all of it.
+            let index = store_file::StoreReadDirectory::open(path)
+                .and_then(Index::open)
+                .map_err(|e| damaged(e.to_string()))?;
             let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
             Ok((index, metas))
         })?;

@@ -17,17 +17,19 @@ mod report;
 pub mod stats;
 mod steady;
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
     Query as TantivyQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::store::StoreReader;
 use tantivy::{
     DocAddress, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
 };
@@ -194,7 +196,7 @@ pub struct Ranked {
     pub total_reports: usize,
     pub facets: Facets,
     pub facet_sizes: FacetSizes,
-    /// The first page of hits, read with the facets.
+    /// The hits of a search of a page or less, read with the facets.
     first: Option<Vec<Hit>>,
     /// The ranked matches whose hits are still to be read.
     matches: std::vec::IntoIter<Match>,
@@ -242,7 +244,7 @@ impl Ranked {
         window: usize,
         make: impl Fn(Hit) -> T + Sync,
     ) -> Result<Option<Vec<T>>> {
-        // The first page is empty only when there is no hit at all.
+        // The first page is read with the facets, or not at all (a search of more hits).
         if let Some(first) = self.first.take()
             && !first.is_empty()
         {
@@ -278,6 +280,7 @@ const DENSE_BLOCKS: usize = 100;
 pub struct Engine {
     handle: IndexHandle,
     reader: IndexReader,
+    reads: HitReads,
     /// The facets' index-wide numbering, made by the first search that counts facets.
     facet_maps: OnceLock<Arc<FacetMaps>>,
     /// Each segment's columns of report metadata, opened when a hit first comes from it (the
@@ -324,6 +327,7 @@ impl Engine {
         Ok(Engine {
             handle,
             reader,
+            reads,
             facet_maps: OnceLock::new(),
             hit_columns: (0..segments).map(|_| OnceLock::new()).collect(),
         })
@@ -431,7 +435,12 @@ impl Engine {
             Facets(Facets, FacetSizes),
             Hit(Box<Hit>),
         }
-        let page = tally.matches.len().min(HIT_RUN);
+        // A search of more hits than a page reads them all in the store's order, a window at a
+        // time: a page read first, in rank order, would decompress a block per hit again.
+        let page = match request.limit {
+            Some(limit) if limit <= HIT_RUN => tally.matches.len(),
+            _ => 0,
+        };
         let parts =
             std::iter::once(Part::Facets).chain(tally.matches[..page].iter().map(Part::Hit));
         let made = self.handle.index.search_executor().map(
@@ -441,9 +450,17 @@ impl Engine {
                         let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
                         Ok(Made::Facets(facets, sizes))
                     }
-                    Part::Hit(m) => self
-                        .hit(&searcher, &maps, m, under)
-                        .map(|h| Made::Hit(Box::new(h))),
+                    Part::Hit(m) => {
+                        // Through the engine's block cache when it keeps blocks (a server's
+                        // next query may share them); else a hit decompresses its block once,
+                        // for it and the section after it (a point it leads), and keeps nothing.
+                        let store = match self.reads {
+                            HitReads::Dense => Store::Shared(&searcher),
+                            HitReads::Scattered => Store::own(&searcher),
+                        };
+                        self.hit(&store, &maps, m, under)
+                            .map(|h| Made::Hit(Box::new(h)))
+                    }
                 })
             },
             parts,
@@ -493,8 +510,11 @@ impl Engine {
         let made = self.handle.index.search_executor().map(
             |run: &[(usize, &Match)]| {
                 // In the store's order a report's hits come together: its metadata is read
-                // once for them (a few look-ups in the fast columns' dictionaries each).
+                // once for them (a few look-ups in the fast columns' dictionaries each). The
+                // run's blocks are decompressed once each, by readers of its own that keep
+                // the last ones: the engine's cache is left to pages of hits.
                 let mut last: Option<(u32, u64, ReportMeta)> = None;
+                let store = Store::own(&ranked.searcher);
                 run.iter()
                     .map(|&(rank, m)| {
                         let (searcher, maps) = (&ranked.searcher, &*ranked.maps);
@@ -509,7 +529,7 @@ impl Engine {
                                 meta
                             }
                         };
-                        let hit = self.hit_of_report(searcher, maps, m, ranked.under, meta)?;
+                        let hit = self.hit_of_report(&store, maps, m, ranked.under, meta)?;
                         Ok((rank, make(hit)))
                     })
                     .collect::<Result<Vec<(usize, T)>>>()
@@ -697,27 +717,23 @@ impl Engine {
     /// A hit: its report's place and year from the report table, its section type and line as
     /// the collector read them, its other metadata from the fast columns, its text and headings
     /// from the document store (the only fields stored per section).
-    fn hit(
-        &self,
-        searcher: &Searcher,
-        maps: &FacetMaps,
-        m: &Match,
-        under: SubSections,
-    ) -> Result<Hit> {
-        let meta = self.report_meta(searcher, maps, m.address)?;
-        self.hit_of_report(searcher, maps, m, under, meta)
+    fn hit(&self, store: &Store, maps: &FacetMaps, m: &Match, under: SubSections) -> Result<Hit> {
+        let meta = self.report_meta(store.searcher(), maps, m.address)?;
+        self.hit_of_report(store, maps, m, under, meta)
     }
 
     /// A hit whose report's metadata is known (read for another hit of the same report).
     fn hit_of_report(
         &self,
-        searcher: &Searcher,
+        store: &Store,
         maps: &FacetMaps,
         m: &Match,
         under: SubSections,
         meta: ReportMeta,
     ) -> Result<Hit> {
-        let doc: TantivyDocument = searcher.doc(m.address)?;
+        let searcher = store.searcher();
+        let columns = self.hit_columns(searcher, m.address)?;
+        let doc = store.doc(m.address)?;
         let f = &self.handle.fields;
         let stored = |field| {
             doc.get_first(field)
@@ -732,7 +748,7 @@ impl Engine {
             // A bare heading shows every section under it; a section a list of inline points
             // follows shows them (what it matched on, `Section::visible`).
             let points_only = !is_heading_only(&text, &headings);
-            text = self.with_sub_sections(searcher, m, &headings, text, points_only)?;
+            text = self.with_sub_sections(store, columns, m, &headings, text, points_only)?;
         }
         Ok(Hit {
             meta,
@@ -742,7 +758,7 @@ impl Engine {
                 .unwrap_or_default(),
             headings,
             line: m.line,
-            nth_on_line: nth_on_line(searcher, m)?,
+            nth_on_line: nth_on_line(searcher, columns, m),
             text,
             score: m.score,
         })
@@ -788,14 +804,15 @@ impl Engine {
     /// headings extend its own.
     fn with_sub_sections(
         &self,
-        searcher: &Searcher,
+        store: &Store,
+        columns: &SegmentColumns,
         m: &Match,
         headings: &[String],
         mut text: String,
         points_only: bool,
     ) -> Result<String> {
-        let segment = searcher.segment_reader(m.address.segment_ord);
-        let keys = segment.fast_fields().u64("report_key")?;
+        let segment = store.searcher().segment_reader(m.address.segment_ord);
+        let keys = &columns.keys;
         let alive = segment.alive_bitset();
         let f = &self.handle.fields;
         let mut added = 0;
@@ -806,8 +823,7 @@ impl Engine {
             if keys.first(doc_id) != Some(m.report_key) {
                 break;
             }
-            let address = tantivy::DocAddress::new(m.address.segment_ord, doc_id);
-            let doc: TantivyDocument = searcher.doc(address)?;
+            let doc = store.doc(DocAddress::new(m.address.segment_ord, doc_id))?;
             let stored = |field| doc.get_first(field).and_then(|v| v.as_str());
             let sub: Vec<String> = stored(f.headings)
                 .and_then(|h| serde_json::from_str(h).ok())
@@ -835,10 +851,9 @@ impl Engine {
 /// A hit's place among the sections of its report that start on its line, as
 /// `crate::sections::nth_on_lines` numbers them: a report's sections are adjacent in their
 /// segment, in reading order, so those are the documents next to it with its line.
-fn nth_on_line(searcher: &Searcher, m: &Match) -> Result<Option<u64>> {
+fn nth_on_line(searcher: &Searcher, columns: &SegmentColumns, m: &Match) -> Option<u64> {
     let segment = searcher.segment_reader(m.address.segment_ord);
-    let fast = segment.fast_fields();
-    let (keys, lines) = (fast.u64("report_key")?, fast.u64("line")?);
+    let (keys, lines) = (&columns.keys, &columns.lines);
     let alive = segment.alive_bitset();
     let same = |doc: u32| {
         alive.is_none_or(|a| a.is_alive(doc))
@@ -848,7 +863,7 @@ fn nth_on_line(searcher: &Searcher, m: &Match) -> Result<Option<u64>> {
     let doc = m.address.doc_id;
     let before = (0..doc).rev().take_while(|&d| same(d)).count() as u64;
     let after = doc + 1 < segment.max_doc() && same(doc + 1);
-    Ok((before > 0 || after).then_some(before + 1))
+    (before > 0 || after).then_some(before + 1)
 }
 
 /// Whether a heading-only hit brings the text of the sections under it.
@@ -871,11 +886,14 @@ fn is_heading_only(text: &str, headings: &[String]) -> bool {
 }
 
 /// The columns of one segment that a hit's report metadata is read from (its facet values
-/// come from the report table, its section type and line from the collector).
+/// come from the report table, its section type and line from the collector), and those that
+/// place a hit among its neighbours (its report's sections are adjacent).
 struct SegmentColumns {
     file: Option<StrColumn>,
     title: Option<StrColumn>,
     published: Option<StrColumn>,
+    keys: Column<u64>,
+    lines: Column<u64>,
 }
 
 impl SegmentColumns {
@@ -885,7 +903,63 @@ impl SegmentColumns {
             file: fast.str("file")?,
             title: fast.str("title")?,
             published: fast.str("published")?,
+            keys: fast.u64("report_key")?,
+            lines: fast.u64("line")?,
         })
+    }
+}
+
+/// Where a search thread reads stored sections from.
+enum Store<'s> {
+    /// The searcher's readers, which keep decompressed blocks as [`HitReads`] says.
+    Shared(&'s Searcher),
+    /// Readers of its own, one per segment as it is first read, each keeping the blocks it
+    /// last decompressed ([`OWN_BLOCKS`]): a hit and the section after it (a point it leads)
+    /// are nearly always in one block, and a run of hits in the store's order reads each block
+    /// once. Its blocks are freed with it.
+    Own(&'s Searcher, Vec<OnceCell<StoreReader>>),
+}
+
+/// The blocks a [`Store::Own`] keeps per segment: the one being read, and the one before (a
+/// section's next may start the next block).
+const OWN_BLOCKS: usize = 2;
+
+impl<'s> Store<'s> {
+    fn own(searcher: &'s Searcher) -> Store<'s> {
+        let segments = searcher.segment_readers().len();
+        Store::Own(searcher, (0..segments).map(|_| OnceCell::new()).collect())
+    }
+
+    fn searcher(&self) -> &'s Searcher {
+        match self {
+            Store::Shared(searcher) | Store::Own(searcher, _) => searcher,
+        }
+    }
+
+    fn doc(&self, address: DocAddress) -> Result<TantivyDocument> {
+        let Store::Own(searcher, readers) = self else {
+            return Ok(self.searcher().doc(address)?);
+        };
+        let segment = address.segment_ord as usize;
+        let (Some(once), Some(reader)) = (
+            readers.get(segment),
+            searcher.segment_readers().get(segment),
+        ) else {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "no segment {segment} in the index"
+            ))
+            .into());
+        };
+        let store = match once.get() {
+            Some(store) => store,
+            None => {
+                let opened = reader
+                    .get_store_reader(OWN_BLOCKS)
+                    .map_err(tantivy::TantivyError::from)?;
+                once.get_or_init(|| opened)
+            }
+        };
+        Ok(store.get(address.doc_id)?)
     }
 }
 
@@ -964,20 +1038,28 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
         };
         let map = maps.map(f);
         // Largest count first, then by value: global ordinals are in value order, a parent's
-        // after the value's own (a missing parent first). The key is made once per value.
+        // after the value's own (a missing parent first), looked up only to break a tie.
         let nonzero = counts[f.index()].iter().enumerate().filter_map(|(v, &n)| {
             let g = ordinal(v as u32).filter(|&g| n > 0 && map.has_label(g))?;
-            let mut key = [g, 0, 0, 0];
-            for (k, at) in key[1..].iter_mut().zip(&of_parents) {
+            Some((v as u32, n, g))
+        });
+        let parent_key = |&(v, _, _): &(u32, u32, u32)| {
+            let mut key = [0; 3];
+            for (k, at) in key.iter_mut().zip(&of_parents) {
                 *k = at
-                    .and_then(|at| reports.at(v as u32, at))
+                    .and_then(|at| reports.at(v, at))
                     .unwrap_or(NONE)
                     .wrapping_add(1);
             }
-            Some(((std::cmp::Reverse(n), key), v as u32))
-        });
-        let (kept, size) = top(nonzero, limit, |&(key, _)| key);
-        let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|((n, _), v)| (v, n.0)).collect();
+            key
+        };
+        let (kept, size) = top(
+            nonzero,
+            limit,
+            |&(_, n, g)| (std::cmp::Reverse(n), g),
+            parent_key,
+        );
+        let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|(v, n, _)| (v, n)).collect();
         if f.spec().order == Order::Value {
             kept.sort_unstable_by_key(|&(v, _)| ordinal(v));
         }
@@ -999,25 +1081,74 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     (PerFacet(lists), PerFacet(sizes))
 }
 
-/// The `limit` least items by `key` (all when None), sorted by it, and how many items there
-/// were. Only the head is sorted: a facet of thousands of towns lists a hundred.
-fn top<T, K: Ord>(
+/// The `limit` least items by `key`, then `tie` (all when None), sorted by them, and how many
+/// items there were. The kept ones are a bounded heap: a facet of thousands of towns lists a
+/// hundred, and an item its key alone ranks out is passed over without its `tie` made (a
+/// town's parents are looked up only when its count and name tie with the last one kept).
+fn top<T, K: Ord, L: Ord>(
     items: impl Iterator<Item = T>,
     limit: Option<usize>,
     key: impl Fn(&T) -> K,
+    tie: impl Fn(&T) -> L,
 ) -> (Vec<T>, usize) {
-    let mut all: Vec<T> = items.collect();
-    let offered = all.len();
-    match limit {
-        Some(0) => all.clear(),
-        Some(limit) if limit < offered => {
-            all.select_nth_unstable_by_key(limit - 1, &key);
-            all.truncate(limit);
+    /// An item under its key and tie-breaker, ordered by them alone.
+    struct Kept<K, L, T>(K, L, T);
+    impl<K: Ord, L: Ord, T> Ord for Kept<K, L, T> {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            (&self.0, &self.1).cmp(&(&other.0, &other.1))
         }
-        _ => {}
     }
-    all.sort_unstable_by_key(key);
-    (all, offered)
+    impl<K: Ord, L: Ord, T> PartialOrd for Kept<K, L, T> {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl<K: Ord, L: Ord, T> PartialEq for Kept<K, L, T> {
+        fn eq(&self, other: &Self) -> bool {
+            self.cmp(other).is_eq()
+        }
+    }
+    impl<K: Ord, L: Ord, T> Eq for Kept<K, L, T> {}
+
+    let mut offered = 0;
+    let Some(limit) = limit else {
+        let mut all: Vec<Kept<K, L, T>> = items
+            .map(|t| {
+                offered += 1;
+                Kept(key(&t), tie(&t), t)
+            })
+            .collect();
+        all.sort_unstable();
+        return (all.into_iter().map(|Kept(_, _, t)| t).collect(), offered);
+    };
+    // The worst kept item on top.
+    let mut heap: std::collections::BinaryHeap<Kept<K, L, T>> =
+        std::collections::BinaryHeap::with_capacity(limit + 1);
+    for item in items {
+        offered += 1;
+        let k = key(&item);
+        let l = match heap.peek() {
+            _ if limit == 0 => continue,
+            Some(worst) if heap.len() == limit => match k.cmp(&worst.0) {
+                std::cmp::Ordering::Greater => continue,
+                std::cmp::Ordering::Equal => {
+                    let l = tie(&item);
+                    if l >= worst.1 {
+                        continue;
+                    }
+                    l
+                }
+                std::cmp::Ordering::Less => tie(&item),
+            },
+            _ => tie(&item),
+        };
+        if heap.len() == limit {
+            heap.pop();
+        }
+        heap.push(Kept(k, l, item));
+    }
+    let kept = heap.into_sorted_vec();
+    (kept.into_iter().map(|Kept(_, _, t)| t).collect(), offered)
 }
 
 #[cfg(test)]
@@ -1072,7 +1203,7 @@ mod tests {
             Some(500),
             Some(600),
         ] {
-            let (got, count) = top(items.iter().copied(), limit, key);
+            let (got, count) = top(items.iter().copied(), limit, key, |_| ());
             let head: Vec<(u32, u32)> = sorted
                 .iter()
                 .copied()
@@ -1081,7 +1212,32 @@ mod tests {
             assert_eq!(got, head, "limit {limit:?}");
             assert_eq!(count, items.len(), "limit {limit:?}");
         }
-        assert_eq!(top(std::iter::empty::<u32>(), Some(3), |&n| n), (vec![], 0));
+        assert_eq!(
+            top(std::iter::empty::<u32>(), Some(3), |&n| n, |_| ()),
+            (vec![], 0)
+        );
+        // Ties on the key broken by the tie-breaker, made only for items the key cannot place.
+        let items: Vec<(u32, u32)> = (0..300u32).map(|i| (i % 7, 1_000 - i)).collect();
+        let made = std::cell::Cell::new(0);
+        let tie = |&(_, t): &(u32, u32)| {
+            made.set(made.get() + 1);
+            t
+        };
+        for limit in [Some(1), Some(10), Some(50), None] {
+            made.set(0);
+            let (got, count) = top(items.iter().copied(), limit, |&(k, _)| k, tie);
+            let mut sorted = items.clone();
+            sorted.sort();
+            sorted.truncate(limit.unwrap_or(usize::MAX));
+            assert_eq!((got, count), (sorted, items.len()), "limit {limit:?}");
+            if limit == Some(1) {
+                assert!(
+                    made.get() < items.len() / 2,
+                    "{} tie-breakers made",
+                    made.get()
+                );
+            }
+        }
     }
 
     #[test]
