@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::mem::ManuallyDrop;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -134,15 +134,12 @@ impl FilterArgs {
         }
     }
 
-    /// The filters; section types and levels by key or by name in either language, a refusal
-    /// in `lang`.
-    fn into_filters(self, lang: Lang) -> fazhi_search::Result<Filters> {
+    /// The filters; section types and levels by key or by name in either language.
+    fn into_filters(self) -> fazhi_search::Result<Filters> {
         let mut filters = Filters::default();
         for (option, values) in self.0 {
             match FacetKey::named(option) {
-                Some(facet) => values
-                    .iter()
-                    .try_for_each(|v| filters.add_in(facet, v, lang))?,
+                Some(facet) => values.iter().try_for_each(|v| filters.add(facet, v))?,
                 None => filters.regions = values,
             }
         }
@@ -451,7 +448,7 @@ impl Config {
         };
         let (job, source, output) = match cli.command {
             Command::Search(args) => {
-                let filters = args.filters.into_filters(lang)?;
+                let filters = args.filters.into_filters()?;
                 let (text, query) = if !args.query.is_empty() {
                     parse_query(&args.query)?
                 } else if !filters.is_empty() {
@@ -493,7 +490,7 @@ impl Config {
                 (Job::Search { request, render }, args.source, args.output)
             }
             Command::Stats(args) => {
-                let filters = args.filters.into_filters(lang)?;
+                let filters = args.filters.into_filters()?;
                 let mut queries = Vec::new();
                 if !args.query.is_empty() {
                     queries.push(parse_query(&args.query)?);
@@ -537,7 +534,7 @@ impl Config {
                     terms: terms_of(&query),
                     request: SearchRequest {
                         query,
-                        filters: args.filters.into_filters(lang)?,
+                        filters: args.filters.into_filters()?,
                         limit: None,
                         facet_limit: Some(0),
                     },
@@ -556,6 +553,7 @@ impl Config {
                         deadline: std::time::Duration::from_secs(args.deadline),
                         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
                         allowed_hosts: args.allow_hosts,
+                        lang,
                     }),
                     index: args.source.index(),
                     explicit_index: args.source.index.is_some(),
@@ -666,31 +664,61 @@ fn command_after_options(args: &[std::ffi::OsString]) -> Option<usize> {
 
 /// `fazhi-query sats`: an ASCII word a letter or two from a command is a typo, not a search
 /// (a Chinese word is always a search).
-fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
+fn mistyped_command(args: &[std::ffi::OsString], lang: Lang) -> Option<String> {
     let first = args.get(1)?.to_str()?;
     if SUBCOMMANDS.contains(&first) {
         return None;
     }
     let name = search::did_you_mean(first, &SUBCOMMANDS)?;
-    Some(format!(
-        "unknown command {first:?}; did you mean {name}? (to search for the word, write \
-         fazhi-query search {first})"
-    ))
+    Some(lang.fill("err.mistyped_command", &[("word", first), ("name", name)]))
+}
+
+/// The language of the command line before it is parsed (`--lang en`, `--lang=en`), else
+/// FAZHI_LANG's, else Chinese: for the messages of a command line that does not parse.
+fn lang_of_args(args: &[std::ffi::OsString]) -> Lang {
+    let words: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    let given = words.iter().enumerate().find_map(|(i, word)| match *word {
+        "--lang" => words.get(i + 1).copied(),
+        _ => word.strip_prefix("--lang="),
+    });
+    match given {
+        Some(code) => code.parse().unwrap_or_default(),
+        None => Lang::from_env().unwrap_or_default(),
+    }
+}
+
+/// An error as its reader reads it: what the program was doing, then the library's message
+/// in `lang` (which names its own cause).
+fn error_text(err: &anyhow::Error, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<Error>() {
+            parts.push(e.message(lang));
+            break;
+        }
+        parts.push(cause.to_string());
+    }
+    lang.fill(
+        "msg.error",
+        &[("message", &parts.join(lang.pick("：", ": ")))],
+    )
 }
 
 fn main() -> ExitCode {
     // A panic inside the engine (a damaged file) is reported as damage, not as its panic text.
     fazhi_search::index::check::quiet_engine_panics();
     let args = exclusions_as_not(std::env::args_os());
-    if let Some(message) = mistyped_command(&args) {
-        eprintln!("fazhi-query: error: {message}");
+    let lang = lang_of_args(&args);
+    if let Some(message) = mistyped_command(&args, lang) {
+        let message = lang.fill("msg.error", &[("message", &message)]);
+        eprintln!("fazhi-query: {message}");
         return ExitCode::from(2);
     }
     let cli = Cli::parse_from(default_command(args));
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("fazhi-query: error: {err:#}");
+            eprintln!("fazhi-query: {}", error_text(&err, lang));
             ExitCode::from(2)
         }
     }
@@ -699,7 +727,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_cli(cli)?;
     if config.binary && config.output.is_none() && io::stdout().is_terminal() {
-        anyhow::bail!("xlsx is a binary file: write it with -o FILE.xlsx");
+        anyhow::bail!(config.lang.label("err.xlsx_terminal").to_string());
     }
     ensure_index(&config)?;
     // Never dropped: the process ends when the answer is written, and the kernel reclaims the
@@ -826,18 +854,20 @@ fn deliver(
 ) -> anyhow::Result<()> {
     match &config.output {
         Some(path) => {
-            let file =
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let file = File::create(path).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
             let mut out = BufWriter::new(file);
             write(&mut out)
                 .and_then(|_| out.flush())
-                .map_err(|e| not_written(e, || format!("cannot write {}", path.display())))
+                .map_err(|e| not_written(e, path))
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
             match write(&mut out).and_then(|_| out.flush()) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(not_written(e, || "cannot write to standard output".into())),
+                Err(e) => Err(not_written(e, Path::new("standard output"))),
                 Ok(()) => Ok(()),
             }
         }
@@ -846,10 +876,14 @@ fn deliver(
 
 /// An error of writing the answer: the index's own error when reading it failed midway (an
 /// export reads hits as it writes), else the output's, saying where.
-fn not_written(e: io::Error, what: impl FnOnce() -> String) -> anyhow::Error {
+fn not_written(e: io::Error, path: &Path) -> anyhow::Error {
     match e.downcast::<fazhi_search::Error>() {
         Ok(read) => read.into(),
-        Err(e) => anyhow::Error::new(e).context(what()),
+        Err(source) => Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into(),
     }
 }
 
@@ -868,11 +902,13 @@ fn ensure_index(config: &Config) -> anyhow::Result<()> {
     );
     eprintln!("fazhi-query: {note}");
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let index_config =
-        writer::IndexConfig::new(config.corpus.clone(), config.index.clone(), threads);
-    let progress = writer::progress_bar(false);
+    let index_config = writer::IndexConfig {
+        lang,
+        ..writer::IndexConfig::new(config.corpus.clone(), config.index.clone(), threads)
+    };
+    let progress = writer::progress_bar(false, lang);
     let summary = writer::update(&index_config, &progress)
-        .with_context(|| format!("indexing {}", config.corpus.display()))?;
+        .with_context(|| lang.fill("msg.indexing", &[("corpus", &corpus)]))?;
     progress.finish_and_clear();
     for skipped in &summary.skipped {
         let (file, reason) = (skipped.file.to_string(), skipped.reason.to_string());

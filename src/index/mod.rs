@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, engine_detail};
 use schema::{Fields, SCHEMA_VERSION, Stamp};
 use tokenizer::{BIGRAMS, ChineseBigramTokenizer, ChineseWordTokenizer, WORDS};
 
@@ -69,8 +69,8 @@ impl IndexHandle {
             reason,
         };
         let (index, metas) = check::guard(path, || {
-            let index = Index::open_in_dir(path).map_err(|e| damaged(e.to_string()))?;
-            let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
+            let index = Index::open_in_dir(path).map_err(|e| damaged(engine_detail(&e)))?;
+            let metas = index.load_metas().map_err(|e| damaged(engine_detail(&e)))?;
             Ok((index, metas))
         })?;
         let stamp = Stamp::of(&metas);

@@ -59,6 +59,24 @@ pub fn lang_of(uri: &Uri) -> Lang {
         .unwrap_or_default()
 }
 
+/// Checks the query string of `/api/facets`, which takes only `lang`: any other parameter is
+/// refused, as on every endpoint.
+pub fn facets_request(uri: &Uri) -> Result<(), ApiError> {
+    let endpoint = "/api/facets";
+    let pairs = query_pairs(uri.query().unwrap_or_default())?;
+    if let Some((name, _)) = pairs
+        .iter()
+        .find(|(name, _)| !COMMON_KEYS.contains(&name.as_str()))
+    {
+        return Err(ApiError::bad_request(format!(
+            "unknown parameter {name:?}; {endpoint} takes {}",
+            COMMON_KEYS.join(", ")
+        )));
+    }
+    Params { endpoint, pairs }.lang()?;
+    Ok(())
+}
+
 /// The query string as name–value pairs, in order, repeats kept.
 pub struct Params {
     endpoint: &'static str,
@@ -168,7 +186,8 @@ impl Params {
     /// The filters, one parameter per facet of the table (its option: `type`, `year`…) and
     /// `region`.
     fn filters(&self) -> Result<Filters, ApiError> {
-        let language = self.lang()?;
+        // A bad `lang` is named before the filters (whose messages are in it).
+        self.lang()?;
         let mut filters = Filters::default();
         for facet in FacetKey::all() {
             let option = facet.option();
@@ -179,18 +198,13 @@ impl Params {
             };
             for value in values {
                 filters
-                    .add_in(facet, value, language)
-                    .map_err(|e| match facet.spec().values {
-                        Values::Range => ApiError::from(e),
-                        _ => ApiError::bad_request(format!("{option}: {e}")),
-                    })?;
+                    .add(facet, value)
+                    .map_err(|e| ApiError::from(e).about(option))?;
             }
         }
+        // An empty region is refused by the search, as an empty filter is.
         let regions = self.values("region").into_iter().map(str::trim);
-        filters.regions = regions
-            .filter(|v| !v.is_empty())
-            .map(String::from)
-            .collect();
+        filters.regions = regions.map(String::from).collect();
         Ok(filters)
     }
 
