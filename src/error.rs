@@ -80,7 +80,8 @@ pub enum Error {
     /// An index another schema version wrote: rebuild it.
     SchemaVersion {
         path: PathBuf,
-        found: String,
+        /// Which program and version built it.
+        found: Text,
         expected: u32,
     },
 

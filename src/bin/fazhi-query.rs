@@ -456,11 +456,7 @@ impl Config {
                     // score alike, and ties rank in that order).
                     (String::new(), Query::All)
                 } else {
-                    return Err(Error::Usage(
-                        "give a query, a filter or both: fazhi-query 法律顾问, \
-                         fazhi-query --type shortcomings --province 河南"
-                            .into(),
-                    ));
+                    return Err(Error::Usage(fazhi_search::lang::both("err.no_query", &[])));
                 };
                 let format = args.output.format()?;
                 let render = RenderOptions {
@@ -503,11 +499,10 @@ impl Config {
                     queries.push((String::new(), Query::All));
                 }
                 if queries.is_empty() {
-                    return Err(Error::Usage(
-                        "stats needs a query or a filter: fazhi-query stats 法律顾问 --by year, \
-                         --compare 法律顾问 公职律师, or stats --by year --province 河南"
-                            .into(),
-                    ));
+                    return Err(Error::Usage(fazhi_search::lang::both(
+                        "err.stats_no_query",
+                        &[],
+                    )));
                 }
                 if let Some(chart) = &args.chart {
                     // Fail before the work, not after it.

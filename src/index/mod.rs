@@ -17,6 +17,7 @@ use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings};
 
 use crate::error::{Error, Result, engine_detail};
+use crate::lang::both;
 use schema::{Fields, SCHEMA_VERSION, Stamp};
 use tokenizer::{BIGRAMS, ChineseBigramTokenizer, ChineseWordTokenizer, WORDS};
 
@@ -79,14 +80,20 @@ impl IndexHandle {
             Some(s) => {
                 return Err(Error::SchemaVersion {
                     path: path.to_path_buf(),
-                    found: format!("{} (schema version {})", s.writer, s.schema_version),
+                    found: both(
+                        "err.schema_writer",
+                        &[
+                            ("writer", &s.writer),
+                            ("version", &s.schema_version.to_string()),
+                        ],
+                    ),
                     expected: SCHEMA_VERSION,
                 });
             }
             None => {
                 return Err(Error::SchemaVersion {
                     path: path.to_path_buf(),
-                    found: "another program or an unknown version".into(),
+                    found: both("err.schema_foreign", &[]),
                     expected: SCHEMA_VERSION,
                 });
             }

@@ -679,7 +679,7 @@ fn bad_input_is_a_400_with_a_message() {
             &[("q", QUERY), ("limit", "100000")],
             "up to 100",
         ),
-        ("/api/search", &[("q", &long)], "上限为 1000"),
+        ("/api/search", &[("q", &long)], "the limit is 1000"),
         (
             "/api/search",
             &[("q", QUERY), ("year", "abc"), ("lang", "en")],
