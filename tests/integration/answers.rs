@@ -206,7 +206,7 @@ fn filters_alone_list_every_section_that_passes_them_by_report_and_line() {
         (
             &["stats", "--by", "year"],
             2,
-            "stats needs a query or a filter",
+            "stats 需要检索词或筛选条件",
         ),
     ];
     check_rows(dir, &rows);
