@@ -565,7 +565,7 @@ mod tests {
                     found: both("err.schema_writer", &[("writer", "x"), ("version", "3")]),
                     expected: 11,
                 },
-                "idx 处的索引由 x（第 3 版索引）建立，而本程序读取第 11 版索引：请用 fazhi-index 重建索引",
+                "idx 处的索引由 x（第 3 版索引） 建立，而本程序读取第 11 版索引：请用 fazhi-index 重建索引",
                 "the index at idx was built by x (schema version 3); this program reads schema version 11: rebuild the index with fazhi-index",
             ),
             (

@@ -203,11 +203,7 @@ fn filters_alone_list_every_section_that_passes_them_by_report_and_line() {
             "2023,2,2,",
         ),
         (&["search"], 2, "请给出检索词、筛选条件或两者"),
-        (
-            &["stats", "--by", "year"],
-            2,
-            "stats 需要检索词或筛选条件",
-        ),
+        (&["stats", "--by", "year"], 2, "stats 需要检索词或筛选条件"),
     ];
     check_rows(dir, &rows);
     let out = run(
