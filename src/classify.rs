@@ -55,11 +55,11 @@ impl SectionType {
     }
 
     /// The type a user means: its key, its name in either language, or a unique part of it
-    /// (`shortcomings`, `存在的不足`, `不足`, `short`); else an error in `lang` that lists the
-    /// types. The strict key (`FromStr`) is for the schema files.
-    pub fn parse_named(text: &str, lang: Lang) -> Result<SectionType> {
+    /// (`shortcomings`, `存在的不足`, `不足`, `short`); else an error that lists the types.
+    /// The strict key (`FromStr`) is for the schema files.
+    pub fn parse_named(text: &str) -> Result<SectionType> {
         let keys = SectionType::ALL.map(SectionType::as_str);
-        lang::resolve(text, "type.", &keys, lang, "type")?.parse()
+        lang::resolve(text, "type.", &keys, "type")?.parse()
     }
 }
 
@@ -78,10 +78,13 @@ impl FromStr for SectionType {
             .find(|t| t.as_str() == s)
             .ok_or_else(|| {
                 let valid: Vec<&str> = SectionType::ALL.iter().map(|t| t.as_str()).collect();
-                Error::Usage(format!(
-                    "unknown section type {s:?}; valid types: {}",
-                    valid.join(", ")
-                ))
+                Error::Usage(
+                    format!(
+                        "unknown section type {s:?}; valid types: {}",
+                        valid.join(", ")
+                    )
+                    .into(),
+                )
             })
     }
 }
@@ -228,13 +231,11 @@ mod tests {
             ("lead", Leadership),
         ];
         for (text, expected) in rows {
-            for lang in [Lang::Zh, Lang::En] {
-                assert_eq!(
-                    SectionType::parse_named(text, lang).ok(),
-                    Some(expected),
-                    "{text}"
-                );
-            }
+            assert_eq!(
+                SectionType::parse_named(text).ok(),
+                Some(expected),
+                "{text}"
+            );
         }
         let names: Vec<(&str, &str)> = SectionType::ALL
             .iter()

@@ -16,6 +16,7 @@ use regex::Regex;
 
 use crate::error::{Error, Result};
 use crate::heading;
+use crate::ingest::labelled_value;
 
 /// A line of cleaned text and the 1-based line of the source file where it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,9 +327,14 @@ fn visible_chars(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
+/// `发布机构: 沈丘县 北杨集镇人民政府` (with a colon: the rest of the line up to the next label,
+/// spaces kept), or in a site's header row `发布机构 利通区上桥镇 责任部门 …` (no colon: the word
+/// after it).
 static HEADER_ISSUER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"发布机构\s*[:：]?\s*(?:来源\s*[:：]\s*)?([^\s:：]+)").expect("static regex")
+    Regex::new(r"发布机构\s*[:：]\s*(?:来源\s*[:：]\s*)?([^:：\n]+)").expect("static regex")
 });
+static HEADER_ISSUER_ROW: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"发布机构\s+([^\s:：]+)").expect("static regex"));
 static HEADER_TITLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^标题\s*[:：]\s*(.+)$").expect("static regex"));
 static HEADER_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -349,7 +355,8 @@ impl CleanText {
                 .filter(|t| !t.is_empty());
         }
         if self.header_issuer.is_none() {
-            self.header_issuer = HEADER_ISSUER.captures(text).map(|c| c[1].to_string());
+            self.header_issuer = labelled_value(&HEADER_ISSUER, text)
+                .or_else(|| HEADER_ISSUER_ROW.captures(text).map(|c| c[1].to_string()));
         }
         if self.header_date.is_none() {
             self.header_date = HEADER_DATE.captures(text).map(|c| c[1].to_string());
@@ -712,6 +719,24 @@ mod tests {
                 "标题: 某镇报告\n{header}\n==== 正文 ====\n正文第一句。"
             ));
             assert_eq!(c.header_issuer.as_deref(), Some("某镇人民政府"), "{header}");
+        }
+        // A name with a space in it is whole; an ASCII colon after 来源 is a colon too; the
+        // next field's label is not part of the name.
+        for (header, issuer) in [
+            (
+                "发布机构: 沈丘县 北杨集镇人民政府",
+                "沈丘县 北杨集镇人民政府",
+            ),
+            ("发布机构：来源: 某镇人民政府", "某镇人民政府"),
+            (
+                "发布机构: 某镇人民政府 发布时间: 2024-01-17",
+                "某镇人民政府",
+            ),
+        ] {
+            let c = clean(&format!(
+                "标题: 某镇报告\n{header}\n==== 正文 ====\n正文第一句。"
+            ));
+            assert_eq!(c.header_issuer.as_deref(), Some(issuer), "{header}");
         }
     }
 

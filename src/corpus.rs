@@ -5,20 +5,19 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::lang::both;
 
 /// The corpus is a folder with at least one file somewhere inside it; else an error saying
 /// which of the three it is instead.
 pub fn check(corpus: &Path) -> Result<()> {
-    let bad = |reason: &str| Error::BadInput {
+    let bad = |key: &str| Error::BadInput {
         path: corpus.to_path_buf(),
-        reason: reason.to_string(),
+        reason: both(key, &[]),
     };
     let metadata = match std::fs::metadata(corpus) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(bad(
-                "no such folder; give the folder of reports with --corpus DIR",
-            ));
+            return Err(bad("err.corpus_missing"));
         }
         Err(source) => {
             return Err(Error::Read {
@@ -28,9 +27,7 @@ pub fn check(corpus: &Path) -> Result<()> {
         }
     };
     if !metadata.is_dir() {
-        return Err(bad(
-            "is a file, not a folder; put the reports in a folder and give it with --corpus DIR",
-        ));
+        return Err(bad("err.corpus_file"));
     }
     let any_file = walkdir::WalkDir::new(corpus)
         .follow_links(true)
@@ -38,7 +35,7 @@ pub fn check(corpus: &Path) -> Result<()> {
         .filter_map(|entry| entry.ok())
         .any(|entry| entry.file_type().is_file());
     if !any_file {
-        return Err(bad("the folder holds no files; put the reports in it"));
+        return Err(bad("err.corpus_empty"));
     }
     Ok(())
 }

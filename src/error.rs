@@ -1,68 +1,99 @@
 //! The library's one error type. Every variant says which file or input it concerns and,
 //! where there is one, what the person running the tool can do about it.
+//!
+//! The library does not know who reads a message: an error carries its facts (a path, a
+//! value) and, for free-form reasons, a [`Text`] in both languages. Its words are in
+//! `index_schema/labels.tsv` (keys `err.*`); `src/lang.rs` puts them together
+//! (`Error::message(lang)`, and `Display`, which is the English).
 
 use std::path::PathBuf;
 
+/// A message in both interface languages, for the reader's language to be picked when it is
+/// shown (`crate::lang` builds one from a label: `both(key, values)`). A text with no
+/// translation (the engine's own detail) is the same in both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Text {
+    /// Words that read the same in both languages (a name, an engine's detail).
+    pub fn plain(text: impl Into<String>) -> Text {
+        let en = text.into();
+        Text { zh: en.clone(), en }
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text::plain(text)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text::plain(text)
+    }
+}
+
+/// The English, as `Display` of [`Error`] is.
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
 /// Everything that can go wrong in fazhi-search, with messages a person can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Error {
-    #[error("cannot read {path}: {source}")]
+    /// `cannot read PATH: …`.
     Read {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
 
-    #[error("cannot write {path}: {source}")]
+    /// `cannot write PATH: …`.
     Write {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
 
-    #[error("{path}: {reason}")]
-    BadInput { path: PathBuf, reason: String },
+    /// An input file or folder that is not what it must be: `PATH: reason`.
+    BadInput { path: PathBuf, reason: Text },
 
     /// Why a corpus file is not read as a report (its format, its size, what its reader found
     /// in it): the file is skipped and the run goes on. A reader sees only the bytes; the line
     /// that reports the file names it ("skipped a.pdf: …").
-    #[error("{0}")]
-    Unreadable(String),
+    Unreadable(Text),
 
-    #[error("index_schema/{file}, line {line}: {reason}")]
+    /// A row of a table in `index_schema/` (for whoever edits it: English only).
     SchemaData {
         file: &'static str,
         line: usize,
         reason: String,
     },
 
-    #[error("no index at {path}: build it with `fazhi-index --corpus DIR --index {path}`")]
+    /// No index where one is read: how to build it.
     NoIndex { path: PathBuf },
 
-    #[error(
-        "the index at {path} was built by {found}; this program reads schema version {expected}: \
-         rebuild the index with fazhi-index"
-    )]
+    /// An index another schema version wrote: rebuild it.
     SchemaVersion {
         path: PathBuf,
-        found: String,
+        /// Which program and version built it.
+        found: Text,
         expected: u32,
     },
 
-    #[error(
-        "the index at {path} is busy: another fazhi-index run is writing it; wait for it to finish"
-    )]
+    /// Another fazhi-index run holds the index's lock.
     IndexBusy { path: PathBuf },
 
-    #[error("the index at {path} cannot be used ({reason}): rebuild the index with fazhi-index")]
+    /// The index cannot be opened (its schema is not ours): `reason` is the engine's detail.
     CorruptIndex { path: PathBuf, reason: String },
 
     /// A file of the index is not what fazhi-index wrote and verified (a checksum mismatch, a
     /// missing file, meta.json disagreeing with a segment): nothing is answered from it.
-    #[error(
-        "the index at {path} is damaged (file {file}: {reason}): \
-         rebuild the index with fazhi-index --rebuild"
-    )]
+    /// `reason` is the detail, shown after the advice to rebuild.
     Damaged {
         path: PathBuf,
         file: String,
@@ -70,31 +101,64 @@ pub enum Error {
     },
 
     /// `--index` names a folder fazhi-index must not write into.
-    #[error("--index {path}: {reason}")]
-    IndexFolder { path: PathBuf, reason: String },
+    IndexFolder { path: PathBuf, reason: Text },
 
-    #[error("malformed query: {message}\n  {query}\n  {caret}")]
+    /// A malformed query, with a caret under the place.
     Query {
-        message: String,
+        message: Text,
         query: String,
         caret: String,
     },
 
-    #[error("{0}")]
-    Usage(String),
+    /// A value or option the user gave that cannot be used, and what to give instead.
+    Usage(Text),
 
-    #[error("cannot serve on {addr}: {source}; choose another address with --addr")]
+    /// The server's address cannot be bound.
     Serve {
         addr: std::net::SocketAddr,
-        #[source]
         source: std::io::Error,
     },
 
-    #[error("cannot draw the chart: {0}")]
+    /// Drawing a chart failed (a font, the image): English detail.
     Chart(String),
 
-    #[error("search engine error: {0}")]
-    Engine(#[from] tantivy::TantivyError),
+    /// The search engine's own error.
+    Engine(tantivy::TantivyError),
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Read { source, .. } | Error::Write { source, .. } => Some(source),
+            Error::Serve { source, .. } => Some(source),
+            Error::Engine(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Error {
+        Error::Engine(e)
+    }
+}
+
+/// The search engine's error in plain words, for the end of a message: a damaged file's
+/// comment without the engine's debug dress (`Data corrupted: 'Data corruption (in file
+/// \`"x"\`): …'`), an I/O error as the system words it.
+pub fn engine_detail(error: &tantivy::TantivyError) -> String {
+    match error {
+        tantivy::TantivyError::DataCorruption(corruption) => {
+            let text = format!("{corruption:?}");
+            let comment = text
+                .split_once("): ")
+                .or_else(|| text.split_once(": "))
+                .map_or(text.as_str(), |(_, comment)| comment);
+            comment.trim().trim_end_matches('.').to_string()
+        }
+        tantivy::TantivyError::IoError(io) => io.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The value named `name` among `choices`, or a usage error that lists them:
@@ -106,12 +170,35 @@ pub fn choose<T: Copy>(name: &str, choices: &[(&'static str, T)], what: &str) ->
         .map(|(_, value)| *value)
         .ok_or_else(|| {
             let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            Error::Usage(format!(
-                "{what} {name:?}; choose one of {}",
-                names.join(", ")
-            ))
+            Error::Usage(format!("{what} {name:?}; choose one of {}", names.join(", ")).into())
         })
 }
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_errors_in_plain_words() {
+        let corrupt = tantivy::TantivyError::DataCorruption(tantivy::error::DataCorruption::new(
+            "meta.json".into(),
+            "Meta file cannot be deserialized. EOF while parsing".into(),
+        ));
+        let detail = engine_detail(&corrupt);
+        assert_eq!(
+            detail,
+            "Meta file cannot be deserialized. EOF while parsing"
+        );
+        assert!(
+            !detail.contains("DataCorruption") && !detail.contains('`'),
+            "{detail}"
+        );
+        let comment_only = tantivy::TantivyError::DataCorruption(
+            tantivy::error::DataCorruption::comment_only("bad footer"),
+        );
+        assert_eq!(engine_detail(&comment_only), "bad footer");
+    }
+}

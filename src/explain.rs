@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::clean::{CleanText, Dropped, RuleKind, clean};
 use crate::date::iso_date;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Text};
 use crate::ingest::worker::{self, Isolation, WorkerSlot};
 use crate::ingest::{self, CorpusFile, Extracted};
 use crate::report::{self, Report};
@@ -49,11 +49,11 @@ pub fn text_as_read(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()
 /// cap, the risky formats in a worker process, so that a file that crashes its reader is
 /// named, not the end of this one.
 fn read(path: &Path) -> Result<(String, Extracted)> {
-    let bad = |reason: String| Error::BadInput {
+    let bad = |reason: Text| Error::BadInput {
         path: path.to_path_buf(),
         reason,
     };
-    let (bytes, _, _) = ingest::read_file(path).map_err(|e| bad(e.to_string()))?;
+    let (bytes, _, _) = ingest::read_file(path).map_err(|e| bad(e.text()))?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -62,9 +62,10 @@ fn read(path: &Path) -> Result<(String, Extracted)> {
         path: path.to_path_buf(),
         rel: name.clone(),
     };
-    let format = ingest::format_of_file(&file).map_err(|e| bad(e.to_string()))?;
+    let format = ingest::format_of_file(&file).map_err(|e| bad(e.text()))?;
     let mut slot = WorkerSlot::for_isolation(&Isolation::beside_this_program());
-    let extracted = worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.reason))?;
+    let extracted =
+        worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.reason.into()))?;
     Ok((name, extracted))
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Text};
 
 /// The language of what a person reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -91,7 +91,7 @@ impl Lang {
             Ok(value) if !value.trim().is_empty() => value
                 .trim()
                 .parse()
-                .map_err(|e: Error| Error::Usage(format!("FAZHI_LANG: {e}"))),
+                .map_err(|e: Error| Error::Usage(format!("FAZHI_LANG: {e}").into())),
             _ => Ok(Lang::default()),
         }
     }
@@ -106,6 +106,128 @@ impl FromStr for Lang {
             "English" | "english" => Ok(Lang::En),
             _ => crate::error::choose(s, &Lang::ALL, "unknown language"),
         }
+    }
+}
+
+/// The label `key` in both languages, each with its `{name}`s filled in: a message the
+/// library makes before it knows who reads it ([`Text`]).
+pub fn both(key: &str, values: &[(&str, &str)]) -> Text {
+    each(|lang| lang.fill(key, values))
+}
+
+/// The message `text` makes in each language.
+pub fn each(text: impl Fn(Lang) -> String) -> Text {
+    Text {
+        zh: text(Lang::Zh),
+        en: text(Lang::En),
+    }
+}
+
+impl Text {
+    /// The words in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
+}
+
+impl Error {
+    /// The message in `lang`: the label `err.*` of its kind with its facts filled in.
+    pub fn message(&self, lang: Lang) -> String {
+        let path = |p: &std::path::Path| p.display().to_string();
+        match self {
+            Error::Read { path: p, source } => lang.fill(
+                "err.read",
+                &[("path", &path(p)), ("detail", &source.to_string())],
+            ),
+            Error::Write { path: p, source } => lang.fill(
+                "err.write",
+                &[("path", &path(p)), ("detail", &source.to_string())],
+            ),
+            Error::BadInput { path: p, reason } => {
+                format!("{}{}{}", path(p), lang.pick("：", ": "), reason.get(lang))
+            }
+            Error::Unreadable(reason) | Error::Usage(reason) => reason.get(lang).to_string(),
+            Error::SchemaData { file, line, reason } => lang.fill(
+                "err.schema_data",
+                &[
+                    ("file", file),
+                    ("line", &line.to_string()),
+                    ("reason", reason),
+                ],
+            ),
+            Error::NoIndex { path: p } => lang.fill("err.no_index", &[("path", &path(p))]),
+            Error::SchemaVersion {
+                path: p,
+                found,
+                expected,
+            } => lang.fill(
+                "err.schema_version",
+                &[
+                    ("path", &path(p)),
+                    ("found", found.get(lang)),
+                    ("expected", &expected.to_string()),
+                ],
+            ),
+            Error::IndexBusy { path: p } => lang.fill("err.busy", &[("path", &path(p))]),
+            Error::CorruptIndex { path: p, reason } => {
+                lang.fill("err.corrupt", &[("path", &path(p)), ("reason", reason)])
+            }
+            Error::Damaged {
+                path: p,
+                file,
+                reason,
+            } => lang.fill(
+                "err.damaged",
+                &[("path", &path(p)), ("file", file), ("reason", reason)],
+            ),
+            Error::IndexFolder { path: p, reason } => lang.fill(
+                "err.index_folder",
+                &[("path", &path(p)), ("reason", reason.get(lang))],
+            ),
+            Error::Query {
+                message,
+                query,
+                caret,
+            } => format!(
+                "{}\n  {query}\n  {caret}",
+                lang.fill("err.query", &[("message", message.get(lang))])
+            ),
+            Error::Serve { addr, source } => lang.fill(
+                "err.serve",
+                &[("addr", &addr.to_string()), ("detail", &source.to_string())],
+            ),
+            Error::Chart(detail) => lang.fill("err.chart", &[("detail", detail)]),
+            Error::Engine(e) => {
+                lang.fill("err.engine", &[("detail", &crate::error::engine_detail(e))])
+            }
+        }
+    }
+}
+
+impl Error {
+    /// The error of the parameter `name`, as the API says it: its message begins with the name,
+    /// unless it already does (`type: unknown section type "x"…`, `year="abc": …`).
+    pub fn about(self, name: &str) -> Error {
+        let prefix = format!("{name}=");
+        Error::Usage(each(|lang| {
+            let message = self.message(lang);
+            match message.starts_with(&prefix) {
+                true => message,
+                false => format!("{name}: {message}"),
+            }
+        }))
+    }
+
+    /// The message in both languages, for an error that becomes the reason of another.
+    pub fn text(&self) -> Text {
+        each(|lang| self.message(lang))
+    }
+}
+
+/// The English message ([`Error::message`]).
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Lang::En))
     }
 }
 
@@ -179,15 +301,9 @@ impl Labels {
 /// Which of `keys` (the rows `{prefix}{key}` of the table: `type.shortcomings`, …) the user
 /// means by `text`: a key, a name in either language or a listed alias; else the one key whose
 /// Chinese name or alias contains `text` (不足, 举措), or whose key or English name starts with
-/// it (short). None, or several, is a usage error in `lang` that lists the choices. `kind`
-/// (`type`, `level`) names the error's labels.
-pub fn resolve<'k>(
-    text: &str,
-    prefix: &str,
-    keys: &[&'k str],
-    lang: Lang,
-    kind: &str,
-) -> Result<&'k str> {
+/// it (short). None, or several, is a usage error (in both languages) that lists the choices.
+/// `kind` (`type`, `level`) names the error's labels.
+pub fn resolve<'k>(text: &str, prefix: &str, keys: &[&'k str], kind: &str) -> Result<&'k str> {
     let labels = Labels::embedded();
     let wanted = text.trim();
     let lower = wanted.to_lowercase();
@@ -215,7 +331,9 @@ pub fn resolve<'k>(
                     }))
         })
         .collect();
-    let named = |keys: &[&str]| -> String {
+    // In Chinese the names a reader types, with their keys; in English the keys, which are
+    // the English a reader types.
+    let named = |keys: &[&str], lang: Lang| -> String {
         let names: Vec<String> = keys
             .iter()
             .map(|key| match lang {
@@ -227,14 +345,18 @@ pub fn resolve<'k>(
     };
     match partial[..] {
         [key] => Ok(key),
-        [] => Err(Error::Usage(lang.fill(
-            &format!("error.unknown_{kind}"),
-            &[("value", wanted), ("choices", &named(keys))],
-        ))),
-        _ => Err(Error::Usage(lang.fill(
-            &format!("error.ambiguous_{kind}"),
-            &[("value", wanted), ("choices", &named(&partial))],
-        ))),
+        [] => Err(Error::Usage(each(|lang| {
+            lang.fill(
+                &format!("error.unknown_{kind}"),
+                &[("value", wanted), ("choices", &named(keys, lang))],
+            )
+        }))),
+        _ => Err(Error::Usage(each(|lang| {
+            lang.fill(
+                &format!("error.ambiguous_{kind}"),
+                &[("value", wanted), ("choices", &named(&partial, lang))],
+            )
+        }))),
     }
 }
 
@@ -336,7 +458,7 @@ mod tests {
         let labels = Labels::embedded();
         let mut used = 0;
         for (path, text) in &files {
-            for call in [".label(\"", ".fill(\"", ".fill(&format!(\""] {
+            for call in [".label(\"", ".fill(\"", ".fill(&format!(\"", "both(\""] {
                 for piece in text.split(call).skip(1) {
                     let key = &piece[..piece.find('"').expect("a closing quote")];
                     let keys: Vec<String> = if key.contains("{kind}") {
@@ -348,6 +470,26 @@ mod tests {
                         vec![key.to_string()]
                     };
                     for key in keys {
+                        used += 1;
+                        assert!(
+                            labels.rows.contains_key(key.as_str()),
+                            "{path} uses the key {key:?}, which labels.tsv lacks"
+                        );
+                    }
+                }
+            }
+            // Keys passed through a helper (`bad("err.corpus_missing")`, `error(…, "query.…")`).
+            for prefix in ["\"err.", "\"query."] {
+                for piece in text.split(prefix).skip(1) {
+                    let key = format!(
+                        "{}{}",
+                        &prefix[1..],
+                        &piece[..piece.find('"').expect("a closing quote")]
+                    );
+                    if key.ends_with('.') || key.contains('{') {
+                        continue;
+                    }
+                    {
                         used += 1;
                         assert!(
                             labels.rows.contains_key(key.as_str()),
@@ -404,6 +546,74 @@ mod tests {
         assert_eq!(Lang::Zh.section_type("unknown"), "unknown");
     }
 
+    #[test]
+    fn errors_in_both_languages_with_their_facts_filled_in() {
+        let io = || std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let rows: Vec<(Error, &str, &str)> = vec![
+            (
+                Error::Damaged {
+                    path: "idx".into(),
+                    file: "meta.json".into(),
+                    reason: "checksum mismatch".into(),
+                },
+                "idx 处的索引已损坏（文件 meta.json），请用 fazhi-index --rebuild 重建索引：checksum mismatch",
+                "the index at idx is damaged (file meta.json): rebuild the index with fazhi-index --rebuild: checksum mismatch",
+            ),
+            (
+                Error::NoIndex { path: "idx".into() },
+                "idx 处没有索引：请用 `fazhi-index --corpus DIR --index idx` 建立",
+                "no index at idx: build it with `fazhi-index --corpus DIR --index idx`",
+            ),
+            (
+                Error::Read {
+                    path: "a.txt".into(),
+                    source: io(),
+                },
+                "无法读取 a.txt：denied",
+                "cannot read a.txt: denied",
+            ),
+            (
+                Error::SchemaVersion {
+                    path: "idx".into(),
+                    found: both("err.schema_writer", &[("writer", "x"), ("version", "3")]),
+                    expected: 11,
+                },
+                "idx 处的索引由 x（第 3 版索引） 建立，而本程序读取第 11 版索引：请用 fazhi-index 重建索引",
+                "the index at idx was built by x (schema version 3); this program reads schema version 11: rebuild the index with fazhi-index",
+            ),
+            (
+                Error::BadInput {
+                    path: "corpus".into(),
+                    reason: both("err.corpus_empty", &[]),
+                },
+                "corpus：文件夹里没有文件；请把报告放进去",
+                "corpus: the folder holds no files; put the reports in it",
+            ),
+            (
+                Error::Query {
+                    message: Text::plain("x"),
+                    query: "\"法".into(),
+                    caret: "^".into(),
+                },
+                "检索式有误：x\n  \"法\n  ^",
+                "malformed query: x\n  \"法\n  ^",
+            ),
+            (Error::Usage(Text::plain("same")), "same", "same"),
+        ];
+        for (error, zh, en) in rows {
+            assert_eq!(error.message(Lang::Zh), zh);
+            assert_eq!(error.message(Lang::En), en);
+            assert_eq!(error.to_string(), en, "Display is the English");
+            assert_eq!(
+                error.text(),
+                Text {
+                    zh: zh.into(),
+                    en: en.into()
+                }
+            );
+        }
+    }
+
     const TYPES: [&str; 6] = [
         "overview",
         "measures",
@@ -434,7 +644,7 @@ mod tests {
             ("", None),
         ];
         for (text, expected) in rows {
-            let got = resolve(text, "type.", &TYPES, Lang::Zh, "type").ok();
+            let got = resolve(text, "type.", &TYPES, "type").ok();
             assert_eq!(got, expected, "--type {text:?}");
         }
         let levels = ["town", "county", "department", "other"];
@@ -447,7 +657,7 @@ mod tests {
             ("其他", Some("other")),
             ("火星", None),
         ] {
-            let got = resolve(text, "level.", &levels, Lang::Zh, "level").ok();
+            let got = resolve(text, "level.", &levels, "level").ok();
             assert_eq!(got, expected, "--level {text:?}");
         }
     }
@@ -476,9 +686,9 @@ mod tests {
             (Lang::En, "o", ["ambiguous", "overview, other"]),
         ];
         for (lang, text, parts) in rows {
-            let err = resolve(text, "type.", &TYPES, lang, "type")
+            let err = resolve(text, "type.", &TYPES, "type")
                 .expect_err(text)
-                .to_string();
+                .message(lang);
             for part in parts {
                 assert!(err.contains(part), "{lang:?} {text}: {err}");
             }

@@ -436,10 +436,9 @@ impl std::str::FromStr for Level {
             .find(|l| l.as_str() == s)
             .ok_or_else(|| {
                 let valid: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
-                Error::Usage(format!(
-                    "unknown level {s:?}; valid levels: {}",
-                    valid.join(", ")
-                ))
+                Error::Usage(
+                    format!("unknown level {s:?}; valid levels: {}", valid.join(", ")).into(),
+                )
             })
     }
 }
@@ -548,9 +547,9 @@ fn short_name(name: &str) -> Option<&str> {
 }
 
 /// The level a user means (`town`, `乡镇`, `dep`), as [`crate::lang::resolve`] reads it.
-pub fn parse_level(text: &str, lang: crate::lang::Lang) -> Result<Level> {
+pub fn parse_level(text: &str) -> Result<Level> {
     let keys = Level::ALL.map(Level::as_str);
-    crate::lang::resolve(text, "level.", &keys, lang, "level")?.parse()
+    crate::lang::resolve(text, "level.", &keys, "level")?.parse()
 }
 
 #[cfg(test)]

@@ -83,11 +83,12 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
         .or_else(|| cleaned.header_title.clone())
         .or_else(|| find_title(&cleaned.lines))
         .or_else(|| title_from_file_name(file));
+    // The first of the page's, the header's and the signature's that normalises to a name.
     let issuer = hints
         .issuer
         .as_deref()
-        .or(cleaned.header_issuer.as_deref())
         .and_then(normalize_issuer)
+        .or_else(|| cleaned.header_issuer.as_deref().and_then(normalize_issuer))
         .or_else(|| {
             find_issuer(&cleaned.lines)
                 .as_deref()
@@ -236,19 +237,36 @@ fn find_issuer(lines: &[Line]) -> Option<String> {
         .map(String::from)
 }
 
-/// An issuing body's name as the issuer facet counts it: without a label before it (来源：), spaces,
-/// a date after it or punctuation around it, brackets full-width (中共某县委员会（县委）), so that
-/// one body written several ways is one value. None when nothing is left.
+/// An issuing body's name as the issuer facet counts it: without the labels before it
+/// (`发布机构：来源: `, either colon), a field after it (`发布时间：…`), spaces, a date after it
+/// or punctuation around it, brackets full-width (中共某县委员会（县委）), so that one body
+/// written several ways is one value. A name written in parts (`沈丘县 北杨集镇人民政府`) is
+/// whole: the parts up to the first that completes a body's name, or all of them. None when
+/// nothing is left.
 pub fn normalize_issuer(name: &str) -> Option<String> {
-    let name = name.trim();
-    let name = ["来源", "发布机构", "发布单位", "发文机关"]
+    let mut name = name.trim();
+    while let Some(rest) = ["来源", "发布机构", "发布单位", "发文机关"]
         .iter()
-        .find_map(|label| name.strip_prefix(label)?.strip_prefix([':', '：']))
-        .unwrap_or(name);
-    let name: String = split_dated(name)
+        .find_map(|label| {
+            name.strip_prefix(label)?
+                .trim_start()
+                .strip_prefix([':', '：'])
+        })
+    {
+        name = rest.trim_start();
+    }
+    // Another field's label (`发布时间：…`) ends the name.
+    let parts: Vec<&str> = name
+        .split_whitespace()
+        .take_while(|part| !part.contains([':', '：']))
+        .collect();
+    let whole = (1..=parts.len())
+        .map(|n| parts[..n].concat())
+        .find(|joined| ISSUER.is_match(split_dated(joined).0))
+        .unwrap_or_else(|| parts.concat());
+    let name: String = split_dated(&whole)
         .0
         .chars()
-        .filter(|c| !c.is_whitespace())
         .map(|c| match c {
             '(' => '（',
             ')' => '）',
@@ -602,6 +620,20 @@ mod tests {
             ("某某管理委员会2024年2月1日", Some("某某管理委员会")),
             ("上桥镇人民政府，", Some("上桥镇人民政府")),
             (" ：", None),
+            // A name written in parts is whole, up to the part that completes it.
+            (
+                "发布机构: 沈丘县 北杨集镇人民政府",
+                Some("沈丘县北杨集镇人民政府"),
+            ),
+            (
+                "沈丘县 北杨集镇人民政府 分享到",
+                Some("沈丘县北杨集镇人民政府"),
+            ),
+            ("吴忠市 利通区 上桥镇", Some("吴忠市利通区上桥镇")),
+            // Labels with either colon, one after another; the next field is not the name.
+            ("发布机构：来源: 某镇人民政府", Some("某镇人民政府")),
+            ("来源 : 睢县司法局", Some("睢县司法局")),
+            ("某镇人民政府 发布时间：2024-01-17", Some("某镇人民政府")),
         ];
         for (written, expected) in rows {
             assert_eq!(

@@ -67,10 +67,13 @@ impl Params {
     pub fn single(&self, name: &str) -> Result<Option<&str>> {
         let values = self.values(name);
         if values.len() > 1 {
-            return Err(Error::Usage(format!(
-                "{name} is given more than once; {} takes one {name}",
-                self.who()
-            )));
+            return Err(Error::Usage(
+                format!(
+                    "{name} is given more than once; {} takes one {name}",
+                    self.who()
+                )
+                .into(),
+            ));
         }
         Ok(values.first().copied())
     }
@@ -82,13 +85,12 @@ impl Params {
         };
         match text.trim().parse::<usize>() {
             Ok(n) if n <= max => Ok(n),
-            Ok(_) => Err(Error::Usage(format!(
-                "{name}={text}: {} takes {name} up to {max}",
-                self.who()
-            ))),
-            Err(_) => Err(Error::Usage(format!(
-                "{name}={text:?}: write a whole number from 0 to {max}"
-            ))),
+            Ok(_) => Err(Error::Usage(
+                format!("{name}={text}: {} takes {name} up to {max}", self.who()).into(),
+            )),
+            Err(_) => Err(Error::Usage(
+                format!("{name}={text:?}: write a whole number from 0 to {max}").into(),
+            )),
         }
     }
 
@@ -97,9 +99,9 @@ impl Params {
         match self.single(name)? {
             None | Some("false" | "0") => Ok(false),
             Some("true" | "1" | "") => Ok(true),
-            Some(other) => Err(Error::Usage(format!(
-                "{name}={other:?}: write true or false"
-            ))),
+            Some(other) => Err(Error::Usage(
+                format!("{name}={other:?}: write true or false").into(),
+            )),
         }
     }
 
@@ -107,7 +109,9 @@ impl Params {
     pub fn lang(&self) -> Result<Lang> {
         match self.single("lang")?.map(str::trim) {
             None | Some("") => Ok(Lang::default()),
-            Some(text) => text.parse().map_err(|e| Error::Usage(format!("lang: {e}"))),
+            Some(text) => text
+                .parse()
+                .map_err(|e| Error::Usage(format!("lang: {e}").into())),
         }
     }
 
@@ -115,9 +119,9 @@ impl Params {
     /// command line's parser says the query is empty.
     pub fn parse_query(&self, name: &str, text: &str) -> Result<(String, Query)> {
         if self.asker != Asker::Cli && text.trim().is_empty() {
-            return Err(Error::Usage(format!(
-                "{name} is missing: give a query, e.g. {name}=法律顾问"
-            )));
+            return Err(Error::Usage(
+                format!("{name} is missing: give a query, e.g. {name}=法律顾问").into(),
+            ));
         }
         Ok((text.to_string(), search::parse(text)?))
     }
@@ -131,7 +135,8 @@ impl Params {
     /// `region`; section types and levels by key or by name in either language, a refusal in
     /// the request's `lang`. A range is given once.
     pub fn filters(&self) -> Result<Filters> {
-        let lang = self.lang()?;
+        // A bad `lang` is named before the filters (whose messages are in it).
+        self.lang()?;
         let mut filters = Filters::default();
         for facet in FacetKey::all() {
             let option = facet.option();
@@ -140,19 +145,15 @@ impl Params {
                 _ => self.values(option),
             };
             for value in values {
-                filters.add_in(facet, value, lang).map_err(|e| {
-                    match (self.asker, facet.spec().values, e) {
-                        (Asker::Api(_), Values::Range, e) | (Asker::Cli, _, e) => e,
-                        (Asker::Api(_), _, e) => Error::Usage(format!("{option}: {e}")),
-                    }
+                filters.add(facet, value).map_err(|e| match self.asker {
+                    Asker::Api(_) => e.about(option),
+                    Asker::Cli => e,
                 })?;
             }
         }
+        // An empty region is refused by the search, as an empty filter is.
         let regions = self.values("region").into_iter().map(str::trim);
-        filters.regions = regions
-            .filter(|v| !v.is_empty())
-            .map(String::from)
-            .collect();
+        filters.regions = regions.map(String::from).collect();
         Ok(filters)
     }
 
@@ -182,17 +183,23 @@ impl Params {
             queries.push(self.parse_query("compare", text)?);
         }
         if let (Asker::Api(endpoint), true) = (self.asker, queries.is_empty()) {
-            return Err(Error::Usage(format!(
-                "q is missing: give a query (q=法律顾问) or several to compare \
+            return Err(Error::Usage(
+                format!(
+                    "q is missing: give a query (q=法律顾问) or several to compare \
                  (compare=法律顾问&compare=公职律师) to {endpoint}"
-            )));
+                )
+                .into(),
+            ));
         }
         if queries.len() > max_compare {
-            return Err(Error::Usage(format!(
-                "{} queries; {} compares at most {max_compare}",
-                queries.len(),
-                self.who()
-            )));
+            return Err(Error::Usage(
+                format!(
+                    "{} queries; {} compares at most {max_compare}",
+                    queries.len(),
+                    self.who()
+                )
+                .into(),
+            ));
         }
         let filters = self.filters()?;
         if queries.is_empty() && !filters.is_empty() {
@@ -200,11 +207,7 @@ impl Params {
             queries.push((String::new(), Query::All));
         }
         if queries.is_empty() {
-            return Err(Error::Usage(
-                "stats needs a query or a filter: fazhi-query stats 法律顾问 --by year, \
-                 --compare 法律顾问 公职律师, or stats --by year --province 河南"
-                    .into(),
-            ));
+            return Err(Error::Usage(crate::lang::both("err.stats_no_query", &[])));
         }
         Ok(StatsRequest {
             queries,

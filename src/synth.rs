@@ -260,8 +260,7 @@ pub fn corpus(
 ) -> crate::Result<impl Iterator<Item = (String, String)> + '_> {
     if !pool.is_usable() {
         return Err(crate::Error::Usage(
-            "the source reports lack sections of some part (overview, measures, shortcomings or plans)".into(),
-        ));
+            "the source reports lack sections of some part (overview, measures, shortcomings or plans)".into()));
     }
     let mut rng = Rng::new(seed);
     Ok((0..n).map(move |i| report(pool, i, &mut rng)))

@@ -18,6 +18,7 @@ use fazhi_search::index::folder;
 use fazhi_search::index::writer::{
     IndexConfig, IndexSummary, MAX_THREADS, progress_bar, rebuild, update,
 };
+use fazhi_search::{Error, Lang};
 
 /// Index a folder of rule-of-law reports (法治政府建设年度报告) for fazhi-query.
 #[derive(Parser, Debug)]
@@ -57,6 +58,9 @@ struct Args {
     /// Follow symbolic links that lead out of the corpus folder (loops are still not walked).
     #[arg(long)]
     follow_links: bool,
+    /// Language of what it prints: zh (中文) or en [default: $FAZHI_LANG, else zh].
+    #[arg(long, value_name = "zh|en")]
+    lang: Option<Lang>,
     /// Internal: read files sent on standard input and answer their text on standard output
     /// (how fazhi-index parses PDF, HTML and .docx files in a process of their own).
     #[arg(long, hide = true)]
@@ -83,30 +87,66 @@ fn main() -> ExitCode {
             Err(_) => ExitCode::from(2),
         };
     }
-    match run(&args) {
+    let lang = match args.lang.map_or_else(Lang::from_env, Ok) {
+        Ok(lang) => lang,
+        Err(err) => {
+            eprintln!("fazhi-index: {}", error_text(&err.into(), Lang::default()));
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args, lang) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("fazhi-index: error: {err:#}");
+            eprintln!("fazhi-index: {}", error_text(&err, lang));
             ExitCode::from(2)
         }
     }
 }
 
-fn emit(args: &Args) -> anyhow::Result<ExitCode> {
+/// An error as its reader reads it: what the program was doing, then the library's message
+/// in `lang` (which names its own cause).
+fn error_text(err: &anyhow::Error, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<Error>() {
+            parts.push(e.message(lang));
+            break;
+        }
+        parts.push(cause.to_string());
+    }
+    lang.fill(
+        "msg.error",
+        &[("message", &parts.join(lang.pick("：", ": ")))],
+    )
+}
+
+fn emit(args: &Args, lang: Lang) -> anyhow::Result<ExitCode> {
+    let written = || {
+        args.output
+            .clone()
+            .unwrap_or_else(|| "standard output".into())
+    };
     let mut out: Box<dyn std::io::Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let (sections, skipped) = emit_ndjson(&args.corpus, &mut out)?;
-    out.flush().context("cannot write the output")?;
+    out.flush().map_err(|source| Error::Write {
+        path: written(),
+        source,
+    })?;
     for s in &skipped {
-        eprintln!("fazhi-index: warning: skipped {}: {}", s.file, s.reason);
+        let warning = lang.fill("msg.skipped", &[("file", &s.file), ("reason", &s.reason)]);
+        eprintln!("fazhi-index: {warning}");
     }
     if !args.quiet {
-        eprintln!("fazhi-index: emitted {sections} sections");
+        let emitted = lang.fill("idx.emitted", &[("sections", &sections.to_string())]);
+        eprintln!("fazhi-index: {emitted}");
     }
     Ok(if sections == 0 {
         ExitCode::from(2)
@@ -116,32 +156,40 @@ fn emit(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// `--check`: every file of the index verified; what is damaged, named.
-fn check_index(args: &Args) -> anyhow::Result<ExitCode> {
+fn check_index(args: &Args, lang: Lang) -> anyhow::Result<ExitCode> {
     let verdict = check::check(&args.index)?;
+    let index = args.index.display().to_string();
     if verdict.damage.is_empty() {
         if !args.quiet {
-            println!(
-                "The index at {} is sound: {} files verified, {} segments consistent with meta.json.",
-                args.index.display(),
-                verdict.files,
-                verdict.segments
+            let sound = lang.fill(
+                "idx.sound",
+                &[
+                    ("index", &index),
+                    ("files", &verdict.files.to_string()),
+                    ("segments", &verdict.segments.to_string()),
+                ],
             );
+            println!("{sound}");
         }
         return Ok(ExitCode::SUCCESS);
     }
     for d in &verdict.damage {
-        eprintln!("fazhi-index: damaged: {}: {}", d.file, d.reason);
+        let damaged = lang.fill(
+            "idx.damaged_file",
+            &[("file", &d.file), ("reason", &d.reason)],
+        );
+        eprintln!("fazhi-index: {damaged}");
     }
+    let n = verdict.damage.len().to_string();
+    let message = lang.fill("idx.damaged", &[("index", &index), ("n", &n)]);
     eprintln!(
-        "fazhi-index: error: the index at {} is damaged ({} findings above): rebuild the index \
-         with fazhi-index --rebuild",
-        args.index.display(),
-        verdict.damage.len()
+        "fazhi-index: {}",
+        lang.fill("msg.error", &[("message", &message)])
     );
     Ok(ExitCode::from(2))
 }
 
-fn run(args: &Args) -> anyhow::Result<ExitCode> {
+fn run(args: &Args, lang: Lang) -> anyhow::Result<ExitCode> {
     if let Some(file) = &args.explain {
         let marks = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
             Marks::Color
@@ -152,128 +200,137 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if args.check {
-        return check_index(args);
+        return check_index(args, lang);
     }
     fazhi_search::corpus::check(&args.corpus)?;
     if args.emit.is_some() {
-        return emit(args);
+        return emit(args, lang);
     }
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
     });
     let config = IndexConfig {
         follow_links: args.follow_links,
+        lang,
         ..IndexConfig::new(args.corpus.clone(), args.index.clone(), threads)
     };
-    let progress = progress_bar(args.quiet);
+    let progress = progress_bar(args.quiet, lang);
     let run = if args.rebuild { rebuild } else { update };
-    let summary = run(&config, &progress).with_context(|| {
-        format!(
-            "indexing {} into {}",
-            config.corpus.display(),
-            config.index.display()
-        )
-    })?;
+    let (corpus, index) = (config.corpus.display(), config.index.display());
+    let (corpus, index) = (corpus.to_string(), index.to_string());
+    let summary = run(&config, &progress)
+        .with_context(|| lang.fill("idx.into", &[("corpus", &corpus), ("index", &index)]))?;
     progress.finish_and_clear();
     if args.verbose {
         for (file, how) in &summary.read {
-            eprintln!("fazhi-index: read {file} ({how})");
+            eprintln!(
+                "fazhi-index: {}",
+                lang.fill("idx.read", &[("file", file), ("how", how)])
+            );
         }
     }
-    print_summary(&summary, &config, args.quiet);
+    print_summary(&summary, &config, args.quiet, lang);
     if summary.totals.reports == 0 {
+        let message = lang.fill("idx.none", &[("corpus", &corpus)]);
         eprintln!(
-            "fazhi-index: error: no report could be indexed from {}",
-            config.corpus.display()
+            "fazhi-index: {}",
+            lang.fill("msg.error", &[("message", &message)])
         );
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool) {
+fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool, lang: Lang) {
+    let index = config.index.display().to_string();
+    let count = |n: usize| n.to_string();
     for skipped in &s.skipped {
-        eprintln!(
-            "fazhi-index: warning: skipped {}: {}",
-            skipped.file, skipped.reason
+        let warning = lang.fill(
+            "msg.skipped",
+            &[("file", &skipped.file), ("reason", &skipped.reason)],
         );
+        eprintln!("fazhi-index: {warning}");
     }
     for (file, share) in &s.chrome_heavy {
-        eprintln!(
-            "fazhi-index: warning: {file} lost {:.0}% of its text to site chrome; see what was dropped with fazhi-index --explain {}",
-            share * 100.0,
-            config.corpus.join(file).display()
+        let share = format!("{:.0}", share * 100.0);
+        let path = config.corpus.join(file).display().to_string();
+        let warning = lang.fill(
+            "idx.chrome",
+            &[("file", file), ("share", &share), ("path", &path)],
         );
+        eprintln!("fazhi-index: {warning}");
     }
     if let Some(reason) = &s.rebuilt {
-        eprintln!("fazhi-index: rebuilt the index from scratch: {reason}");
+        let rebuilt = lang.fill("idx.rebuilt", &[("reason", reason.get(lang))]);
+        eprintln!("fazhi-index: {rebuilt}");
     }
     if !s.left_alone.is_empty() {
-        eprintln!(
-            "fazhi-index: warning: {} holds files fazhi-index did not write, left alone: {}",
-            config.index.display(),
-            folder::listing(&s.left_alone)
-        );
+        let files = folder::listing(&s.left_alone);
+        let warning = lang.fill("idx.left_alone", &[("index", &index), ("files", &files)]);
+        eprintln!("fazhi-index: {warning}");
     }
     if s.orphans_removed > 0 && !quiet {
-        eprintln!(
-            "fazhi-index: removed {} files no commit used (left by a run that was stopped)",
-            s.orphans_removed
-        );
+        let removed = lang.fill("idx.orphans", &[("n", &count(s.orphans_removed))]);
+        eprintln!("fazhi-index: {removed}");
     }
     if quiet {
         return;
     }
     let t = &s.totals;
     if s.committed {
-        println!(
-            "Indexed {}: {} added, {} updated, {} removed, {} unchanged.",
-            config.index.display(),
-            s.added,
-            s.updated,
-            s.removed,
-            s.unchanged
-        );
+        let values = [
+            ("index", index.clone()),
+            ("added", count(s.added)),
+            ("updated", count(s.updated)),
+            ("removed", count(s.removed)),
+            ("unchanged", count(s.unchanged)),
+        ];
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        println!("{}", lang.fill("idx.indexed", &values));
     } else {
-        println!(
-            "The index at {} is up to date ({} files unchanged).",
-            config.index.display(),
-            s.unchanged
-        );
+        let unchanged = count(s.unchanged);
+        let values = [("index", index.as_str()), ("unchanged", &unchanged)];
+        println!("{}", lang.fill("idx.up_to_date", &values));
     }
-    let years: Vec<String> = t.years.iter().map(|(y, n)| format!("{y} ({n})")).collect();
-    println!(
-        "The index holds {} reports, {} sections, {} towns; years: {}.",
-        t.reports,
-        t.sections,
-        t.towns,
-        if years.is_empty() {
-            "none".to_string()
-        } else {
-            years.join(", ")
-        }
-    );
+    let years: Vec<String> = t
+        .years
+        .iter()
+        .map(|(y, n)| lang.fill("idx.year", &[("year", &y.to_string()), ("n", &count(*n))]))
+        .collect();
+    let years = if years.is_empty() {
+        lang.label("idx.years_none").to_string()
+    } else {
+        years.join(lang.pick("，", ", "))
+    };
+    let (reports, sections, towns) = (count(t.reports), count(t.sections), count(t.towns));
+    let holds = [
+        ("reports", reports.as_str()),
+        ("sections", &sections),
+        ("towns", &towns),
+        ("years", &years),
+    ];
+    println!("{}", lang.fill("idx.holds", &holds));
     if !s.skipped.is_empty() {
-        println!("{} files skipped (reasons above).", s.skipped.len());
+        let n = count(s.skipped.len());
+        println!("{}", lang.fill("idx.skipped_count", &[("n", &n)]));
     }
     if !s.chrome_heavy.is_empty() {
-        println!(
-            "{} files lost more than a fifth of their text to site chrome (warnings above).",
-            s.chrome_heavy.len()
-        );
+        let n = count(s.chrome_heavy.len());
+        println!("{}", lang.fill("idx.chrome_count", &[("n", &n)]));
     }
+    let list = |files: &[String]| files.join(lang.pick("、", ", "));
     if !t.without_town.is_empty() {
+        let (n, files) = (count(t.without_town.len()), list(&t.without_town));
         println!(
-            "{} reports have no town (county-level or not found in the gazetteer): {}",
-            t.without_town.len(),
-            t.without_town.join(", ")
+            "{}",
+            lang.fill("idx.no_town", &[("n", &n), ("files", &files)])
         );
     }
     if !t.without_year.is_empty() {
+        let (n, files) = (count(t.without_year.len()), list(&t.without_year));
         println!(
-            "{} reports have no year: {}",
-            t.without_year.len(),
-            t.without_year.join(", ")
+            "{}",
+            lang.fill("idx.no_year", &[("n", &n), ("files", &files)])
         );
     }
 }

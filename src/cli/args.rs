@@ -517,11 +517,7 @@ impl SearchArgs {
             // alike, and ties rank in that order).
             (String::new(), Query::All)
         } else {
-            return Err(Error::Usage(
-                "give a query, a filter or both: fazhi-query 法律顾问, \
-                 fazhi-query --type shortcomings --province 河南"
-                    .into(),
-            ));
+            return Err(Error::Usage(crate::lang::both("err.no_query", &[])));
         };
         let format = self.scope.output.format()?;
         let passage = PassageOptions {
@@ -609,12 +605,13 @@ impl ServeArgs {
     /// The server's pages and exports read hits in every pattern.
     pub(super) const HIT_READS: HitReads = HitReads::Dense;
 
-    pub(super) fn config(&self) -> ServeConfig {
+    pub(super) fn config(&self, lang: Lang) -> ServeConfig {
         ServeConfig {
             addr: self.addr,
             deadline: std::time::Duration::from_secs(self.deadline),
             idle_timeout: std::time::Duration::from_secs(self.idle_timeout),
             allowed_hosts: self.allow_hosts.clone(),
+            lang,
         }
     }
 }

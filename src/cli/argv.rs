@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 
 use super::args::{Cli, SUBCOMMANDS};
+use crate::lang::Lang;
 use crate::search;
 
 /// `-培训` and `-(普法 OR 宣传)` are exclusions, not options: no option starts with anything but an
@@ -90,16 +91,27 @@ fn command_after_options(args: &[OsString]) -> Option<usize> {
 
 /// `fazhi-query sats`: an ASCII word a letter or two from a command is a typo, not a search
 /// (a Chinese word is always a search).
-pub(super) fn mistyped_command(args: &[OsString]) -> Option<String> {
+pub(super) fn mistyped_command(args: &[OsString], lang: Lang) -> Option<String> {
     let first = args.get(1)?.to_str()?;
     if SUBCOMMANDS.contains(&first) {
         return None;
     }
     let name = search::did_you_mean(first, &SUBCOMMANDS)?;
-    Some(format!(
-        "unknown command {first:?}; did you mean {name}? (to search for the word, write \
-         fazhi-query search {first})"
-    ))
+    Some(lang.fill("err.mistyped_command", &[("word", first), ("name", name)]))
+}
+
+/// The language of the command line before it is parsed (`--lang en`, `--lang=en`), else
+/// FAZHI_LANG's, else Chinese: for the messages of a command line that does not parse.
+pub(super) fn lang_of_args(args: &[OsString]) -> Lang {
+    let words: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    let given = words.iter().enumerate().find_map(|(i, word)| match *word {
+        "--lang" => words.get(i + 1).copied(),
+        _ => word.strip_prefix("--lang="),
+    });
+    match given {
+        Some(code) => code.parse().unwrap_or_default(),
+        None => Lang::from_env().unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]
@@ -146,10 +158,12 @@ mod tests {
 
     #[test]
     fn a_mistyped_command_is_not_a_search() {
-        let message = mistyped_command(&argv(&["sats", "法治"])).unwrap_or_default();
+        let message = mistyped_command(&argv(&["sats", "法治"]), Lang::En).unwrap_or_default();
         assert!(message.contains("did you mean stats?"), "{message}");
+        let message = mistyped_command(&argv(&["sats", "法治"]), Lang::Zh).unwrap_or_default();
+        assert!(message.contains("是否想用 stats"), "{message}");
         for words in [&["stats", "法治"][..], &["法治"], &["quantum"]] {
-            assert_eq!(mistyped_command(&argv(words)), None, "{words:?}");
+            assert_eq!(mistyped_command(&argv(words), Lang::Zh), None, "{words:?}");
         }
     }
 }

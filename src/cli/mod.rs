@@ -15,7 +15,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::mem::ManuallyDrop;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -35,19 +35,39 @@ pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<Cli, ExitCode> {
     // A panic inside the engine (a damaged file) is reported as damage, not as its panic text.
     index::check::quiet_engine_panics();
     let argv = argv::exclusions_as_not(argv);
-    if let Some(message) = argv::mistyped_command(&argv) {
-        eprintln!("fazhi-query: error: {message}");
+    let lang = argv::lang_of_args(&argv);
+    if let Some(message) = argv::mistyped_command(&argv, lang) {
+        say(&lang.fill("msg.error", &[("message", &message)]));
         return Err(ExitCode::from(2));
     }
     Ok(Cli::parse_from(argv::default_command(argv)))
 }
 
-/// A command's exit code; its error said on standard error, exit code 2.
-pub fn exit(outcome: anyhow::Result<ExitCode>) -> ExitCode {
+/// A command's exit code; its error said on standard error in the reader's language (`--lang`,
+/// else FAZHI_LANG's, else Chinese), exit code 2.
+pub fn exit(outcome: anyhow::Result<ExitCode>, lang: Option<Lang>) -> ExitCode {
     outcome.unwrap_or_else(|err| {
-        eprintln!("fazhi-query: error: {err:#}");
+        let lang = language(lang).unwrap_or_default();
+        say(&error_text(&err, lang));
         ExitCode::from(2)
     })
+}
+
+/// An error as its reader reads it: what the program was doing, then the library's message
+/// in `lang` (which names its own cause).
+fn error_text(err: &anyhow::Error, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<crate::Error>() {
+            parts.push(e.message(lang));
+            break;
+        }
+        parts.push(cause.to_string());
+    }
+    lang.fill(
+        "msg.error",
+        &[("message", &parts.join(lang.pick("：", ": ")))],
+    )
 }
 
 /// `--lang`, else `$FAZHI_LANG`, else Chinese.
@@ -157,7 +177,7 @@ pub fn serve(args: ServeArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
         lang,
     };
     let engine = session.engine(ServeArgs::HIT_READS)?;
-    crate::serve::run(ManuallyDrop::into_inner(engine), args.config())?;
+    crate::serve::run(ManuallyDrop::into_inner(engine), args.config(lang))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -174,7 +194,7 @@ pub fn show(args: ShowArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
         lang,
     };
     let engine = session.engine(ShowArgs::HIT_READS)?;
-    let (report, start) = export::report::open(&engine, &args.place, lang)?;
+    let (report, start) = export::report::open(&engine, &args.place)?;
     let options = export::report::ShowOptions { start, ..options };
     // Read before anything is written: a file gone from the corpus is an error alone.
     let as_read = match args.chrome {
@@ -241,7 +261,7 @@ impl Session {
     fn new(scope: &Scope, binary: bool, lang: Lang) -> anyhow::Result<Session> {
         let (source, output) = (&scope.source, scope.output.output.clone());
         if binary && output.is_none() && io::stdout().is_terminal() {
-            anyhow::bail!("xlsx is a binary file: write it with -o FILE.xlsx");
+            anyhow::bail!(lang.label("err.xlsx_terminal").to_string());
         }
         Ok(Session {
             index: source.index(),
@@ -266,18 +286,20 @@ impl Session {
     fn deliver(&self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
         match &self.output {
             Some(path) => {
-                let file = File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?;
+                let file = File::create(path).map_err(|source| crate::Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
                 let mut out = BufWriter::new(file);
                 write(&mut out)
                     .and_then(|_| out.flush())
-                    .map_err(|e| not_written(e, || format!("cannot write {}", path.display())))
+                    .map_err(|e| not_written(e, path))
             }
             None => {
                 let mut out = BufWriter::new(io::stdout().lock());
                 match write(&mut out).and_then(|_| out.flush()) {
                     Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                    Err(e) => Err(not_written(e, || "cannot write to standard output".into())),
+                    Err(e) => Err(not_written(e, Path::new("standard output"))),
                     Ok(()) => Ok(()),
                 }
             }
@@ -317,10 +339,13 @@ impl Session {
             &[("index", &index_path), ("corpus", &corpus)],
         ));
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let config = writer::IndexConfig::new(self.corpus.clone(), self.index.clone(), threads);
-        let progress = writer::progress_bar(false);
+        let config = writer::IndexConfig {
+            lang,
+            ..writer::IndexConfig::new(self.corpus.clone(), self.index.clone(), threads)
+        };
+        let progress = writer::progress_bar(false, lang);
         let summary = writer::update(&config, &progress)
-            .with_context(|| format!("indexing {}", self.corpus.display()))?;
+            .with_context(|| lang.fill("msg.indexing", &[("corpus", &corpus)]))?;
         progress.finish_and_clear();
         for skipped in &summary.skipped {
             let (file, reason) = (skipped.file.to_string(), skipped.reason.to_string());
@@ -338,10 +363,14 @@ impl Session {
 
 /// An error of writing the answer: the index's own error when reading it failed midway (an
 /// export reads hits as it writes), else the output's, saying where.
-fn not_written(e: io::Error, what: impl FnOnce() -> String) -> anyhow::Error {
+fn not_written(e: io::Error, path: &Path) -> anyhow::Error {
     match e.downcast::<crate::Error>() {
         Ok(read) => read.into(),
-        Err(e) => anyhow::Error::new(e).context(what()),
+        Err(source) => crate::Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into(),
     }
 }
 

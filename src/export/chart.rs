@@ -39,6 +39,7 @@ use resvg::usvg::{self, fontdb};
 
 use crate::Result;
 use crate::error::Error;
+use crate::lang::both;
 use crate::search::stats::SMALL_N;
 
 /// At most this many series are drawn; the rest are counted in the legend.
@@ -224,9 +225,9 @@ impl ImageFormat {
             .find(|(name, _)| Some(*name) == extension.as_deref())
             .map(|(_, format)| *format)
             .ok_or_else(|| {
-                Error::Usage(format!(
-                    "cannot tell the chart format of {}: name the file .svg or .png",
-                    path.display()
+                Error::Usage(both(
+                    "err.chart_format",
+                    &[("file", &path.display().to_string())],
                 ))
             })
     }
@@ -261,9 +262,7 @@ struct Plan<'a> {
 impl<'a> Plan<'a> {
     fn of(chart: &'a Chart) -> Result<Plan<'a>> {
         if chart.series.iter().all(|s| s.points.is_empty()) {
-            return Err(Error::Usage(
-                "nothing to chart: the table has no series with data points".to_string(),
-            ));
+            return Err(Error::Usage(both("err.chart_empty", &[])));
         }
         let kept = largest_series(&chart.series);
         let hidden = chart.series.len() - kept.len();
@@ -953,9 +952,9 @@ fn check_scale(scale: f32) -> Result<()> {
     if scale.is_finite() && (0.1..=8.0).contains(&scale) {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
-            "PNG scale must be between 0.1 and 8 (1 or 2 are usual), not {scale}"
-        )))
+        Err(Error::Usage(
+            format!("PNG scale must be between 0.1 and 8 (1 or 2 are usual), not {scale}").into(),
+        ))
     }
 }
 
@@ -1444,7 +1443,7 @@ mod tests {
             for result in [chart.to_svg().map(|_| ()), chart.to_png(1.0).map(|_| ())] {
                 match result {
                     Err(Error::Usage(m)) => {
-                        assert!(m.starts_with("nothing to chart"), "{what}: {m}")
+                        assert!(m.en.starts_with("nothing to chart"), "{what}: {m}")
                     }
                     other => panic!("{what}: {other:?}"),
                 }
@@ -1650,7 +1649,9 @@ mod tests {
         for name in ["chart.pdf", "chart"] {
             let path = dir.path().join(name);
             match chart.write_file(&path) {
-                Err(Error::Usage(m)) => assert!(m.contains(".svg") && m.contains(".png"), "{m}"),
+                Err(Error::Usage(m)) => {
+                    assert!(m.en.contains(".svg") && m.zh.contains(".png"), "{m}")
+                }
                 other => panic!("{name}: {other:?}"),
             }
             assert!(!path.exists(), "{name} should not be written");

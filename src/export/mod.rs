@@ -20,7 +20,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::lang::Lang;
+use crate::lang::{Lang, both};
 use crate::report::ReportMeta;
 use crate::search::{Engine, FacetKey, Hit, Ranked, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
@@ -75,10 +75,13 @@ impl Format {
         }
         extension.parse().map_err(|_| {
             let names: Vec<String> = Format::ALL.iter().map(|(n, _)| format!(".{n}")).collect();
-            Error::Usage(format!(
-                "{}: no writer for .{extension} files; name the file {} or .txt (or give --format)",
-                path.display(),
-                names.join(", ")
+            Error::Usage(both(
+                "err.no_writer",
+                &[
+                    ("file", &path.display().to_string()),
+                    ("extension", &extension),
+                    ("choices", &names.join(", ")),
+                ],
             ))
         })
     }
@@ -748,7 +751,14 @@ fn write_text(
 
 /// The facet lines under a text search, in order; each is labelled with its facet's name in
 /// `index_schema/facets.tsv`.
-pub const TEXT_FACETS: [&str; 5] = ["year", "section_type", "province", "level", "town"];
+pub const TEXT_FACETS: [&str; 6] = [
+    "year",
+    "section_type",
+    "province",
+    "level",
+    "issuer",
+    "town",
+];
 
 /// A facet line's label: `年份：`, `year:`.
 fn facet_line_label(facet: FacetKey, lang: Lang) -> String {

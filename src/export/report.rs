@@ -67,7 +67,7 @@ impl Place {
 /// The report `arg` names (`FILE`, `FILE:LINE`, `FILE:LINE#N`, as a hit's citation line writes
 /// it) and the id of the section to start at; an error that says what the index has instead
 /// when it names no report, or a place the report does not have.
-pub fn open(engine: &Engine, arg: &str, lang: Lang) -> Result<(IndexedReport, Option<usize>)> {
+pub fn open(engine: &Engine, arg: &str) -> Result<(IndexedReport, Option<usize>)> {
     for place in Place::readings(arg) {
         let Some(report) = engine.report(&place.file)? else {
             continue;
@@ -77,14 +77,18 @@ pub fn open(engine: &Engine, arg: &str, lang: Lang) -> Result<(IndexedReport, Op
         };
         let Some(section) = report.section_at(line, place.nth) else {
             let (line, file) = (line.to_string(), place.file.clone());
-            return Err(Error::Usage(
-                lang.fill("show.no_place", &[("line", &line), ("file", &file)]),
-            ));
+            return Err(Error::Usage(crate::lang::both(
+                "show.no_place",
+                &[("line", &line), ("file", &file)],
+            )));
         };
         let id = section.id;
         return Ok((report, Some(id)));
     }
-    Err(Error::Usage(lang.fill("show.not_found", &[("file", arg)])))
+    Err(Error::Usage(crate::lang::both(
+        "show.not_found",
+        &[("file", arg)],
+    )))
 }
 
 /// How to show a report.
@@ -220,9 +224,10 @@ pub fn format(format: Format) -> Result<Format> {
                 .iter()
                 .find(|(_, f)| *f == other)
                 .map_or("?", |(n, _)| n);
-            Err(Error::Usage(format!(
-                "show writes text, md or json, not {name}: give --format text, md or json"
-            )))
+            Err(Error::Usage(
+                format!("show writes text, md or json, not {name}: give --format text, md or json")
+                    .into(),
+            ))
         }
     }
 }

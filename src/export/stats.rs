@@ -13,7 +13,7 @@ use super::table::{Cell, Column, ColumnKind, Table};
 use super::{Format, write_xlsx};
 use crate::error::{Error, Result};
 use crate::index::schema::{Shape, Values};
-use crate::lang::Lang;
+use crate::lang::{Lang, both};
 use crate::search::{Dimension, Filters, StatsRow, StatsTable};
 
 /// How a share is shown: marked for a reader (text, Markdown) or as a number beside a
@@ -57,13 +57,15 @@ pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells, lang: La
         columns.push(column("small_n", ColumnKind::Text));
     }
     columns.push(column("matching_sections", ColumnKind::Int));
-    let cells = |r: &StatsRow| -> Vec<Cell> {
+    // A total's group reads 全部 / All.
+    let cells = |r: &StatsRow, total: bool| -> Vec<Cell> {
         let mut row = Vec::with_capacity(columns.len());
         if compare {
             row.push(Cell::text(&r.query));
         }
         for (value, dim) in r.group.iter().zip(&stats.by) {
             row.push(match (dim, value.parse::<u64>()) {
+                _ if total => Cell::text(lang.label("stats.all")),
                 (_, _) if value.is_empty() => Cell::Empty,
                 (d, Ok(number)) if d.spec().shape == Shape::Number => Cell::Int(number),
                 (d, _) if d.spec().values == Values::SectionTypes => {
@@ -87,9 +89,9 @@ pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells, lang: La
         row.push(Cell::Int(r.matching_sections as u64));
         row
     };
-    let mut rows: Vec<Vec<Cell>> = stats.rows.iter().map(cells).collect();
+    let mut rows: Vec<Vec<Cell>> = stats.rows.iter().map(|r| cells(r, false)).collect();
     if with_totals {
-        rows.extend(stats.totals.iter().map(cells));
+        rows.extend(stats.totals.iter().map(|r| cells(r, true)));
     }
     Table {
         sheet: "stats".into(),
@@ -157,12 +159,13 @@ pub fn write(
     }
 }
 
-/// A JSON Lines row names its groups: {"query":…,"year":"2023","province":"河南省",…}.
+/// A JSON Lines row names its groups: {"query":…,"year":"2023","province":"河南省",…}; a
+/// missing value is null.
 #[derive(Serialize)]
 struct JsonlRow<'a> {
     query: &'a str,
     #[serde(flatten)]
-    group: std::collections::BTreeMap<&'static str, &'a str>,
+    group: std::collections::BTreeMap<&'static str, Option<&'a str>>,
     matching_reports: usize,
     reports: usize,
     share: Option<f64>,
@@ -177,7 +180,7 @@ impl<'a> JsonlRow<'a> {
             group: by
                 .iter()
                 .zip(&row.group)
-                .map(|(d, v)| (d.name(), v.as_str()))
+                .map(|(d, v)| (d.name(), Some(v.as_str()).filter(|v| !v.is_empty())))
                 .collect(),
             matching_reports: row.matching_reports,
             reports: row.reports,
@@ -197,9 +200,9 @@ pub fn check_chart_path(path: &Path) -> Result<()> {
         .map(str::to_ascii_lowercase);
     match extension.as_deref() {
         Some("svg" | "png") => Ok(()),
-        _ => Err(Error::Usage(format!(
-            "--chart {}: name a .svg or .png file",
-            path.display()
+        _ => Err(Error::Usage(both(
+            "err.chart_file",
+            &[("file", &path.display().to_string())],
         ))),
     }
 }

@@ -10,6 +10,7 @@ use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
 use unicode_width::UnicodeWidthStr;
 
 use crate::error::{Error, Result};
+use crate::lang::both;
 
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -260,9 +261,12 @@ impl<W: Write> CsvRows<W> {
 /// Whether `rows` rows (and a header) fit in one worksheet.
 pub fn check_xlsx_rows(rows: usize) -> Result<()> {
     if rows >= MAX_XLSX_ROWS {
-        return Err(Error::Usage(format!(
-            "{rows} rows do not fit in one worksheet (at most {}): narrow the query or use --format csv",
-            MAX_XLSX_ROWS - 1
+        return Err(Error::Usage(both(
+            "err.xlsx_rows",
+            &[
+                ("rows", &rows.to_string()),
+                ("max", &(MAX_XLSX_ROWS - 1).to_string()),
+            ],
         )));
     }
     Ok(())
@@ -291,7 +295,7 @@ struct XlsxFormats {
 }
 
 fn xlsx_error(e: XlsxError) -> Error {
-    Error::Usage(format!("cannot make the spreadsheet: {e}"))
+    Error::Usage(format!("cannot make the spreadsheet: {e}").into())
 }
 
 impl XlsxRows {
@@ -391,16 +395,19 @@ impl XlsxRows {
     pub fn finish(mut self, out: &mut dyn Write) -> Result<()> {
         self.set_widths()?;
         let mut zipped = tempfile::tempfile().map_err(|e| {
-            Error::Usage(format!(
-                "cannot make the spreadsheet: no temporary file in {}: {e}",
-                std::env::temp_dir().display()
-            ))
+            Error::Usage(
+                format!(
+                    "cannot make the spreadsheet: no temporary file in {}: {e}",
+                    std::env::temp_dir().display()
+                )
+                .into(),
+            )
         })?;
         self.book.save_to_writer(&mut zipped).map_err(xlsx_error)?;
         let copied = zipped
             .seek(SeekFrom::Start(0))
             .and_then(|_| io::copy(&mut zipped, out));
-        copied.map_err(|e| Error::Usage(format!("cannot write the spreadsheet: {e}")))?;
+        copied.map_err(|e| Error::Usage(format!("cannot write the spreadsheet: {e}").into()))?;
         Ok(())
     }
 }

@@ -617,7 +617,7 @@ fn write_seal(path: &Path, inspection: &Inspection) -> Result<()> {
         meta_crc32: inspection.meta_crc32,
         files,
     };
-    let text = serde_json::to_vec_pretty(&seal).map_err(|e| Error::Usage(e.to_string()))?;
+    let text = serde_json::to_vec_pretty(&seal).map_err(|e| Error::Usage(e.to_string().into()))?;
     let aside = path.join(format!("{SEAL_FILE}.tmp"));
     let target = path.join(SEAL_FILE);
     let write = |p: &PathBuf, r: std::io::Result<()>| {

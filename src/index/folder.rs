@@ -18,8 +18,9 @@ use tantivy::directory::{DirectoryLock, INDEX_WRITER_LOCK, Lock, META_LOCK, Mmap
 use super::check::SEAL_FILE;
 use super::facets::CACHE_FILE;
 use super::schema::Stamp;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Text};
 use crate::ingest::poisoned;
+use crate::lang::both;
 
 /// The marker of a folder fazhi-index made.
 pub const MARKER_FILE: &str = "fazhi-index.txt";
@@ -50,30 +51,23 @@ pub enum Folder {
 /// Whether fazhi-index may write an index at `index` for `corpus`: refuses an index inside the
 /// corpus, a corpus inside the index, and a folder with files that is not ours.
 pub fn claim(corpus: &Path, index: &Path) -> Result<Folder> {
-    let refuse = |reason: String| Error::IndexFolder {
+    let refuse = |key: &str| Error::IndexFolder {
         path: index.to_path_buf(),
-        reason,
+        reason: both(key, &[("corpus", &corpus.display().to_string())]),
     };
     let (c, i) = (resolved(corpus), resolved(index));
     if i.starts_with(&c) {
-        return Err(refuse(format!(
-            "the index would be inside the corpus {} (fazhi-index would read its own files as \
-             reports, and a rebuild would delete reports); choose a folder outside it",
-            corpus.display()
-        )));
+        return Err(refuse("err.index_in_corpus"));
     }
     if c.starts_with(&i) {
-        return Err(refuse(format!(
-            "the corpus {} is inside this folder; choose a folder of its own for the index",
-            corpus.display()
-        )));
+        return Err(refuse("err.corpus_in_index"));
     }
     folder(index)
 }
 
 /// What `index` is, or an error when it holds files and is not ours.
 pub fn folder(index: &Path) -> Result<Folder> {
-    let refuse = |reason: String| Error::IndexFolder {
+    let refuse = |reason: Text| Error::IndexFolder {
         path: index.to_path_buf(),
         reason,
     };
@@ -81,7 +75,7 @@ pub fn folder(index: &Path) -> Result<Folder> {
         return Ok(Folder::New);
     }
     if !index.is_dir() {
-        return Err(refuse("not a folder".into()));
+        return Err(refuse(both("err.index_not_folder", &[])));
     }
     if is_ours(index) {
         return Ok(Folder::Ours);
@@ -90,10 +84,9 @@ pub fn folder(index: &Path) -> Result<Folder> {
     if names.is_empty() {
         return Ok(Folder::New);
     }
-    Err(refuse(format!(
-        "the folder holds files fazhi-index did not write ({}) and is not a fazhi-search index; \
-         give --index a new or empty folder",
-        listing(&names)
+    Err(refuse(both(
+        "err.index_foreign",
+        &[("files", &listing(&names))],
     )))
 }
 

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, engine_detail};
+use crate::lang::both;
 use schema::{Fields, SCHEMA_VERSION, Stamp};
 use tokenizer::{BIGRAMS, ChineseBigramTokenizer, ChineseWordTokenizer, WORDS};
 
@@ -73,8 +74,8 @@ impl IndexHandle {
             // The document store is read, not mapped (`store_file`): an export reads all of it.
             let index = store_file::StoreReadDirectory::open(path)
                 .and_then(Index::open)
-                .map_err(|e| damaged(e.to_string()))?;
-            let metas = index.load_metas().map_err(|e| damaged(e.to_string()))?;
+                .map_err(|e| damaged(engine_detail(&e)))?;
+            let metas = index.load_metas().map_err(|e| damaged(engine_detail(&e)))?;
             Ok((index, metas))
         })?;
         let stamp = Stamp::of(&metas);
@@ -83,14 +84,20 @@ impl IndexHandle {
             Some(s) => {
                 return Err(Error::SchemaVersion {
                     path: path.to_path_buf(),
-                    found: format!("{} (schema version {})", s.writer, s.schema_version),
+                    found: both(
+                        "err.schema_writer",
+                        &[
+                            ("writer", &s.writer),
+                            ("version", &s.schema_version.to_string()),
+                        ],
+                    ),
                     expected: SCHEMA_VERSION,
                 });
             }
             None => {
                 return Err(Error::SchemaVersion {
                     path: path.to_path_buf(),
-                    found: "another program or an unknown version".into(),
+                    found: both("err.schema_foreign", &[]),
                     expected: SCHEMA_VERSION,
                 });
             }

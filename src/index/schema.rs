@@ -21,8 +21,9 @@ use crate::lang::Lang;
 /// for reports above towns, chrome cut beside prose instead of whole lines, format characters
 /// and line breaks inside text dropped by normalisation, long sections cut into parts; 10: `issuer`
 /// a normalised keyword facet, a section leading inline points indexed with their text, every
-/// default-ignorable code point dropped).
-pub const SCHEMA_VERSION: u32 = 10;
+/// default-ignorable code point dropped; 11: an issuer written in parts or after two labels
+/// read whole).
+pub const SCHEMA_VERSION: u32 = 11;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 const FACETS_TSV: &str = include_str!("../../index_schema/facets.tsv");

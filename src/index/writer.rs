@@ -27,10 +27,11 @@ use super::backlog::{Backlog, SectionDoc};
 use super::check;
 use super::folder::{self, Folder};
 use super::schema::{Fields, Stamp};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Text};
 use crate::ingest::poisoned::{self, Mark, Poisoned};
 use crate::ingest::worker::{self, Isolation, WorkerSlot};
 use crate::ingest::{self, CorpusFile, Skipped};
+use crate::lang::{Lang, both};
 use crate::normalize::normalize;
 use crate::report::{self, Report};
 
@@ -45,6 +46,8 @@ pub struct IndexConfig {
     pub follow_links: bool,
     /// Where PDF, HTML and .docx files are parsed.
     pub isolation: Isolation,
+    /// The language of the progress bar's words.
+    pub lang: Lang,
 }
 
 impl IndexConfig {
@@ -57,6 +60,7 @@ impl IndexConfig {
             threads,
             follow_links: false,
             isolation: Isolation::beside_this_program(),
+            lang: Lang::default(),
         }
     }
 }
@@ -80,7 +84,7 @@ pub struct IndexSummary {
     /// shows what was dropped.
     pub chrome_heavy: Vec<(String, f64)>,
     /// Why the existing index was rebuilt from scratch, if it was.
-    pub rebuilt: Option<String>,
+    pub rebuilt: Option<Text>,
     /// False when nothing had changed and no commit was made.
     pub committed: bool,
     /// Files in the index folder that fazhi-index did not write, left alone when it started over.
@@ -145,7 +149,7 @@ fn update_with(
     let claimed = folder::claim(&config.corpus, &config.index)?;
     if start_over && claimed == Folder::Ours {
         summary.left_alone = folder::clear(&config.index)?;
-        summary.rebuilt = Some("asked for with --rebuild".into());
+        summary.rebuilt = Some(both("msg.rebuilt.asked", &[]));
     }
     let handle = open_or_create(&config.index, &mut summary)?;
     let mut writer: IndexWriter<SectionDoc> = handle
@@ -241,9 +245,9 @@ fn update_with(
         }
     }
     if summary.added + summary.updated + summary.removed > 0 || summary.rebuilt.is_some() {
-        progress.set_message("committing");
-        let stamp =
-            serde_json::to_string(&Stamp::current()).map_err(|e| Error::Usage(e.to_string()))?;
+        progress.set_message(config.lang.label("msg.committing").to_string());
+        let stamp = serde_json::to_string(&Stamp::current())
+            .map_err(|e| Error::Usage(e.to_string().into()))?;
         let mut prepared = writer
             .prepare_commit()
             .map_err(|e| write_error(&config.index, e))?;
@@ -299,7 +303,7 @@ fn open_or_create(path: &Path, summary: &mut IndexSummary) -> Result<IndexHandle
         return IndexHandle::create(path);
     }
     if folder::never_committed(path) {
-        summary.rebuilt = Some("no run had committed to it yet".into());
+        summary.rebuilt = Some(both("msg.rebuilt.uncommitted", &[]));
         summary.left_alone = folder::clear(path)?;
         return IndexHandle::create(path);
     }
@@ -310,7 +314,7 @@ fn open_or_create(path: &Path, summary: &mut IndexSummary) -> Result<IndexHandle
             Ok(handle)
         }
         Err(e @ (Error::SchemaVersion { .. } | Error::CorruptIndex { .. })) => {
-            summary.rebuilt = Some(e.to_string());
+            summary.rebuilt = Some(e.text());
             summary.left_alone = folder::clear(path)?;
             IndexHandle::create(path)
         }
@@ -666,13 +670,17 @@ fn schema_data_hash() -> u64 {
         .fold(fnv1a(FNV_OFFSET, version.as_bytes()), |h, d| fnv1a(h, d))
 }
 
-/// A progress bar on standard error when it is a terminal; a hidden one otherwise.
-pub fn progress_bar(quiet: bool) -> ProgressBar {
+/// A progress bar on standard error when it is a terminal, in `lang`; a hidden one otherwise.
+pub fn progress_bar(quiet: bool, lang: Lang) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} files  {wide_msg}")
+    let template = format!(
+        "{{spinner}} [{{bar:30}}] {}  {{wide_msg}}",
+        lang.label("msg.progress")
+    );
+    let style = ProgressStyle::with_template(&template)
         .map(|s| s.progress_chars("=> "))
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);

@@ -17,7 +17,8 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     let not_docx = |e: &dyn std::fmt::Display| {
         Error::Unreadable(format!(
             "not a valid .docx ({e}); if it is an old .doc renamed, open it in Word or WPS and save as .docx"
-        ))
+        )
+.into())
     };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_docx(&e))?;
     let part = archive
@@ -27,7 +28,8 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted> {
         Error::Unreadable(format!(
             "too large when unpacked: its text part (word/document.xml) inflates to more than {} MB",
             MAX_XML_BYTES / (1024 * 1024)
-        ))
+        )
+.into())
     };
     // The declared size can lie; the read below is held to the limit whatever it says.
     if part.size() > MAX_XML_BYTES {

@@ -75,9 +75,26 @@ static PAGE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:发布时间|发布日期|发文日期|日期)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
         .expect("static regex")
 });
+/// `来源：…` or `发布机构：…` on the page: the text up to the next label's colon, a second label
+/// (`发布机构：来源: …`) skipped; [`labelled_value`] cuts off the next label's name.
 static PAGE_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:来源|发布机构)\s*[:：]\s*([\p{Han}（）()]{2,30})").expect("static regex")
+    Regex::new(r"(?:来源|发布机构)\s*[:：]\s*(?:来源\s*[:：]\s*)?([\p{Han}（）()][^:：]{1,59})")
+        .expect("static regex")
 });
+
+/// The value `pattern` captures (group 1) in `text`, without the name of the label that follows
+/// it (`沈丘县 北杨集镇人民政府 发布时间：…` → `沈丘县 北杨集镇人民政府`); spaces inside the value
+/// are kept for the issuer's normalisation to read (`report::normalize_issuer`).
+pub fn labelled_value(pattern: &Regex, text: &str) -> Option<String> {
+    let value = pattern.captures(text)?.get(1)?;
+    let mut found = value.as_str().trim_end();
+    if text[value.end()..].starts_with([':', '：']) {
+        found = found
+            .rsplit_once(char::is_whitespace)
+            .map_or(found, |(before, _)| before.trim_end());
+    }
+    (!found.is_empty()).then(|| found.to_string())
+}
 
 pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     let (html, encoding) = decode(bytes)?;
@@ -101,7 +118,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     let hints = Hints {
         title: page_title(&page),
         issuer: meta(&page, &["ContentSource", "source"])
-            .or_else(|| PAGE_SOURCE.captures(&page_text).map(|c| c[1].to_string())),
+            .or_else(|| labelled_value(&PAGE_SOURCE, &page_text)),
         published: meta(
             &page,
             &[

@@ -7,6 +7,7 @@
 
 mod docx;
 mod html;
+pub use html::labelled_value;
 pub mod pdf;
 pub mod poisoned;
 pub mod text;
@@ -127,22 +128,25 @@ fn format_of(path: &Path) -> Result<FileFormat> {
         return Ok(*format);
     }
     if let Some((_, advice)) = LEGACY.iter().find(|(e, _)| *e == ext) {
-        return Err(Error::Unreadable(format!(
-            ".{ext} cannot be read: {advice}"
-        )));
+        return Err(Error::Unreadable(
+            format!(".{ext} cannot be read: {advice}").into(),
+        ));
     }
     let known: Vec<String> = FORMATS.iter().map(|(e, _)| format!(".{e}")).collect();
-    Err(Error::Unreadable(if ext.is_empty() {
-        format!(
-            "no file extension; reports are read from {}",
-            known.join(", ")
-        )
-    } else {
-        format!(
-            "unsupported format .{ext}; reports are read from {}",
-            known.join(", ")
-        )
-    }))
+    Err(Error::Unreadable(
+        if ext.is_empty() {
+            format!(
+                "no file extension; reports are read from {}",
+                known.join(", ")
+            )
+        } else {
+            format!(
+                "unsupported format .{ext}; reports are read from {}",
+                known.join(", ")
+            )
+        }
+        .into(),
+    ))
 }
 
 /// Lists the candidate files under `root`, sorted by path, with the entries that could not be
@@ -228,15 +232,13 @@ fn link_inside(real_root: &Path, link: &Path) -> Result<bool> {
         let to = std::fs::read_link(link)
             .map(|t| escape_name(t.as_os_str().as_encoded_bytes()))
             .unwrap_or_default();
-        Error::Unreadable(format!(
-            "a symbolic link to {to} that cannot be followed ({e})"
-        ))
+        Error::Unreadable(format!("a symbolic link to {to} that cannot be followed ({e})").into())
     })?;
     let shown = escape_name(target.as_os_str().as_encoded_bytes());
     if !target.starts_with(real_root) {
-        return Err(Error::Unreadable(format!(
-            "a symbolic link to {shown}, outside the corpus (use --follow-links)"
-        )));
+        return Err(Error::Unreadable(
+            format!("a symbolic link to {shown}, outside the corpus (use --follow-links)").into(),
+        ));
     }
     if target.is_dir() {
         let parent = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
@@ -247,8 +249,8 @@ fn link_inside(real_root: &Path, link: &Path) -> Result<bool> {
                 format!(
                     "a symbolic link to the folder {shown} inside the corpus, read there; not followed"
                 )
-            },
-        ));
+            }
+.into()));
     }
     Ok(target.is_file())
 }
@@ -306,14 +308,17 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128)> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(O_NONBLOCK);
     }
-    let cannot_read = |e: std::io::Error| Error::Unreadable(format!("cannot read: {e}"));
+    let cannot_read = |e: std::io::Error| Error::Unreadable(format!("cannot read: {e}").into());
     let file = options.open(path).map_err(cannot_read)?;
     let meta = file.metadata().map_err(cannot_read)?;
     if !meta.is_file() {
-        return Err(Error::Unreadable(format!(
-            "not a regular file ({}); only files are read",
-            kind_of(&meta.file_type())
-        )));
+        return Err(Error::Unreadable(
+            format!(
+                "not a regular file ({}); only files are read",
+                kind_of(&meta.file_type())
+            )
+            .into(),
+        ));
     }
     let size = meta.len();
     if size > MAX_FILE_BYTES {
@@ -335,11 +340,14 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128)> {
 }
 
 fn too_large(size: u64) -> Error {
-    Error::Unreadable(format!(
-        "too large: {} MB; files up to {} MB are read",
-        size / (1024 * 1024),
-        MAX_FILE_BYTES / (1024 * 1024)
-    ))
+    Error::Unreadable(
+        format!(
+            "too large: {} MB; files up to {} MB are read",
+            size / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )
+        .into(),
+    )
 }
 
 fn kind_of(t: &std::fs::FileType) -> &'static str {

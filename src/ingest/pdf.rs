@@ -15,7 +15,11 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     }));
     let text = match result {
         Ok(Ok(text)) => text,
-        Ok(Err(e)) => return Err(Error::Unreadable(format!("not a readable PDF ({e})"))),
+        Ok(Err(e)) => {
+            return Err(Error::Unreadable(
+                format!("not a readable PDF ({e})").into(),
+            ));
+        }
         Err(_) => {
             return Err(Error::Unreadable(
                 "not a readable PDF (the PDF reader failed on its structure)".into(),

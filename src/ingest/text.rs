@@ -38,11 +38,14 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
     };
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
     if had_errors {
-        return Err(Error::Unreadable(format!(
-            "not readable as text: the bytes are not valid {} (the most likely encoding); \
+        return Err(Error::Unreadable(
+            format!(
+                "not readable as text: the bytes are not valid {} (the most likely encoding); \
              save the file as UTF-8",
-            encoding.name()
-        )));
+                encoding.name()
+            )
+            .into(),
+        ));
     }
     let total = text.chars().count().max(1);
     let control = text
@@ -50,9 +53,9 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
         .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
         .count();
     if control as f64 / total as f64 > MAX_CONTROL_SHARE {
-        return Err(Error::Unreadable(format!(
-            "binary data, not text ({control} control characters)"
-        )));
+        return Err(Error::Unreadable(
+            format!("binary data, not text ({control} control characters)").into(),
+        ));
     }
     Ok((text.into_owned(), encoding.name()))
 }

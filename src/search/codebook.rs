@@ -105,7 +105,8 @@ impl Codebook {
             reason: format!(
                 "not UTF-8 text (byte {}): save the codebook as UTF-8 tab-separated text",
                 e.utf8_error().valid_up_to()
-            ),
+            )
+            .into(),
         })?;
         Codebook::parse(&text, path, lang)
     }
@@ -114,7 +115,7 @@ impl Codebook {
     pub fn parse(text: &str, path: &Path, lang: Lang) -> Result<Codebook> {
         let bad = |line: usize, reason: String| Error::BadInput {
             path: path.to_path_buf(),
-            reason: format!("line {line}: {reason}"),
+            reason: format!("line {line}: {reason}").into(),
         };
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let mut header: Option<Vec<&str>> = None;
@@ -241,7 +242,7 @@ fn concept(
     if query.is_empty() {
         return Err(format!("the concept {name:?} has no query"));
     }
-    let parsed = parse(query).map_err(|e| e.to_string())?;
+    let parsed = parse(query).map_err(|e| e.message(lang))?;
     if parsed == Query::All {
         return Err(format!("the query of {name:?} matches every section"));
     }
@@ -251,7 +252,7 @@ fn concept(
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let kind = SectionType::parse_named(part, lang).map_err(|e| e.to_string())?;
+        let kind = SectionType::parse_named(part).map_err(|e| e.message(lang))?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }

@@ -20,10 +20,10 @@ use tantivy::query::{
 use tantivy::schema::{Facet, Field, IndexRecordOption, Schema};
 
 use crate::classify::SectionType;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Text};
 use crate::index::facets::{FacetMaps, OrdinalMap};
 use crate::index::schema::{FacetKey, Sidebar, Values};
-use crate::lang::Lang;
+use crate::lang::{Lang, both, each};
 
 /// What a match must have for one facet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,28 +44,22 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// Adds a value of `facet` as its option takes it: trimmed (an empty one adds nothing), a
-    /// vocabulary's name or alias as its name, a range parsed (a second range replaces the first).
+    /// Adds a value of `facet` as its option takes it: trimmed, a vocabulary's name or alias
+    /// (in either language: 存在的不足, 不足, `shortcomings`) as its key, a range parsed (a
+    /// second range replaces the first). An empty value is an error naming the option: a
+    /// filter left blank by mistake must not silently widen the search.
     pub fn add(&mut self, facet: FacetKey, value: &str) -> Result<()> {
-        self.add_in(facet, value, Lang::default())
-    }
-
-    /// [`Filters::add`] with a value a reader of `lang` writes: a section type or level by its
-    /// key or its name in either language (存在的不足, 不足, `shortcomings`), a refusal in `lang`.
-    pub fn add_in(&mut self, facet: FacetKey, value: &str, lang: Lang) -> Result<()> {
         let value = value.trim();
         let canonical = match facet.spec().values {
-            _ if value.is_empty() => return Ok(()),
+            _ if value.is_empty() => return Err(empty_value(facet.option())),
             Values::Range => {
                 let (from, to) = parse_range(facet.option(), value)?;
                 self.facets.insert(facet, FacetFilter::Range(from, to));
                 return Ok(());
             }
             Values::Prefix => value.to_string(),
-            Values::SectionTypes => SectionType::parse_named(value, lang)?.as_str().to_string(),
-            Values::Levels => crate::region::parse_level(value, lang)?
-                .as_str()
-                .to_string(),
+            Values::SectionTypes => SectionType::parse_named(value)?.as_str().to_string(),
+            Values::Levels => crate::region::parse_level(value)?.as_str().to_string(),
         };
         let entry = self
             .facets
@@ -79,8 +73,9 @@ impl Filters {
 
     /// These filters and `value` for the facet named `name` (or its option: `type`).
     pub fn with(mut self, name: &str, value: &str) -> Result<Filters> {
-        let facet = FacetKey::named(name)
-            .ok_or_else(|| Error::Usage(format!("no facet {name:?} in index_schema/facets.tsv")))?;
+        let facet = FacetKey::named(name).ok_or_else(|| {
+            Error::Usage(format!("no facet {name:?} in index_schema/facets.tsv").into())
+        })?;
         self.add(facet, value)?;
         Ok(self)
     }
@@ -159,7 +154,7 @@ impl Filters {
                             Values::Prefix => {
                                 let pattern = format!("{}.*", regex::escape(v));
                                 Box::new(RegexQuery::from_pattern(&pattern, field).map_err(
-                                    |e| Error::Usage(format!("filter value {v:?}: {e}")),
+                                    |e| Error::Usage(format!("filter value {v:?}: {e}").into()),
                                 )?)
                             }
                             _ => Box::new(TermQuery::new(
@@ -177,9 +172,8 @@ impl Filters {
                 .regions
                 .iter()
                 .map(|r| -> Result<Box<dyn TantivyQuery>> {
-                    let facet = Facet::from_text(r).map_err(|_| {
-                        Error::Usage(format!("--region {r:?}: write a path like /河南省/商丘市"))
-                    })?;
+                    let facet = Facet::from_text(r)
+                        .map_err(|_| Error::Usage(both("err.region", &[("value", r)])))?;
                     let term = Term::from_facet(region, &facet);
                     Ok(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
                 })
@@ -193,11 +187,7 @@ impl Filters {
 /// Parses `2023` or `2020..2023` (either end may be left open: `2020..`, `..2023`), the value
 /// of the range option `option`.
 pub fn parse_range(option: &str, text: &str) -> Result<(u64, u64)> {
-    let bad = || {
-        Error::Usage(format!(
-            "--{option} {text:?}: write a year (2023) or a range (2020..2023)"
-        ))
-    };
+    let bad = || Error::Usage(both("err.year", &[("option", option), ("value", text)]));
     let year = |s: &str| -> Result<Option<u64>> {
         let s = s.trim();
         if s.is_empty() {
@@ -210,8 +200,14 @@ pub fn parse_range(option: &str, text: &str) -> Result<(u64, u64)> {
             let from = year(from)?.unwrap_or(0);
             let to = year(to)?.unwrap_or(u64::MAX);
             if from > to {
-                return Err(Error::Usage(format!(
-                    "--{option} {text:?}: the range is empty ({from} > {to})"
+                return Err(Error::Usage(both(
+                    "err.empty_range",
+                    &[
+                        ("option", option),
+                        ("value", text),
+                        ("from", &from.to_string()),
+                        ("to", &to.to_string()),
+                    ],
                 )));
             }
             Ok((from, to))
@@ -252,24 +248,37 @@ pub(crate) fn check(
                     }
                     .describe();
                     let near: Vec<String> = near.iter().map(u64::to_string).collect();
-                    return Err(no_match(option, &shown, &near));
+                    return Err(no_match(option, &shown, |_| near.clone()));
                 }
             }
             (FacetFilter::AnyOf(values), Values::Prefix) => {
                 // The search matches a value that is or starts with the one asked for.
                 if let Some(value) = values.iter().find(|v| !has_prefix(map, v)) {
-                    return Err(no_match(option, value, &nearest(value, labels(map))));
+                    let near = nearest(value, labels(map));
+                    return Err(no_match(option, value, |_| near.clone()));
                 }
             }
-            (FacetFilter::AnyOf(values), _) => {
+            (FacetFilter::AnyOf(values), kind) => {
                 if let Some(value) = values.iter().find(|v| !labels(map).any(|l| l == *v)) {
-                    let all: Vec<String> = labels(map).map(String::from).collect();
-                    return Err(no_match(option, value, &all));
+                    // A section type or level as a reader writes it: 县级（county）, county.
+                    let named = |lang: Lang, key: &str| match (kind, lang) {
+                        (Values::SectionTypes, Lang::Zh) => {
+                            format!("{}（{key}）", lang.section_type(key))
+                        }
+                        (Values::Levels, Lang::Zh) => format!("{}（{key}）", lang.level(key)),
+                        _ => key.to_string(),
+                    };
+                    let all = |lang: Lang| labels(map).map(|l| named(lang, l)).collect();
+                    let value = each(|lang| named(lang, value));
+                    return Err(no_match_named(option, &value, all));
                 }
             }
         }
     }
     for path in &filters.regions {
+        if path.trim().is_empty() {
+            return Err(empty_value("region"));
+        }
         let found = Facet::from_text(path)
             .ok()
             .map(|facet| Term::from_facet(region, &facet))
@@ -289,21 +298,37 @@ pub(crate) fn check(
                 .into_iter()
                 .map(|p| format!("/{p}"))
                 .collect();
-            return Err(no_match("region", path, &tops));
+            return Err(no_match("region", path, |_| tops.clone()));
         }
     }
     Ok(())
 }
 
-fn no_match(option: &str, value: &str, nearest: &[String]) -> Error {
-    let listed = if nearest.is_empty() {
-        "the index has none".to_string()
-    } else {
-        format!("the index has {}", nearest.join(", "))
-    };
-    Error::Usage(format!(
-        "--{option} {value:?} matches no report in the index; {listed}"
-    ))
+/// `--{option} "{value}" matches no report in the index; the index has …`, the values the
+/// index has (in `lang`) listed.
+fn no_match(option: &str, value: &str, nearest: impl Fn(Lang) -> Vec<String>) -> Error {
+    no_match_named(option, &Text::plain(value), nearest)
+}
+
+fn no_match_named(option: &str, value: &Text, nearest: impl Fn(Lang) -> Vec<String>) -> Error {
+    Error::Usage(each(|lang| {
+        let near = nearest(lang);
+        let value = value.get(lang);
+        if near.is_empty() {
+            lang.fill("err.no_match.none", &[("option", option), ("value", value)])
+        } else {
+            let listed = near.join(lang.pick("、", ", "));
+            lang.fill(
+                "err.no_match",
+                &[("option", option), ("value", value), ("nearest", &listed)],
+            )
+        }
+    }))
+}
+
+/// `--{option} ""`: a filter given no value.
+fn empty_value(option: &str) -> Error {
+    Error::Usage(both("err.empty_value", &[("option", option)]))
 }
 
 /// The map's values that are not empty, in order.

@@ -321,7 +321,7 @@ impl Engine {
             .try_into()
             .map_err(|e: tantivy::TantivyError| Error::CorruptIndex {
                 path: path.to_path_buf(),
-                reason: e.to_string(),
+                reason: crate::error::engine_detail(&e),
             })?;
         let segments = reader.searcher().segment_readers().len();
         Ok(Engine {
@@ -678,7 +678,7 @@ impl Engine {
                 // Every character of a text starts a pair (the last one with the end mark).
                 let pattern = format!("(?s){}.", regex::escape(c.encode_utf8(&mut [0; 4])));
                 let pairs = RegexQuery::from_pattern(&pattern, f.text_bigrams)
-                    .map_err(|e| Error::Usage(format!("term {text:?}: {e}")))?;
+                    .map_err(|e| Error::Usage(format!("term {text:?}: {e}").into()))?;
                 Box::new(pairs)
             }
             _ => {

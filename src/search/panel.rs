@@ -374,26 +374,35 @@ fn reports_in(counts: &[Counts]) -> usize {
 /// One or two report facets, neither within the other.
 fn check_by(by: &[FacetKey]) -> Result<()> {
     if by.len() > super::stats::MAX_BY {
-        return Err(Error::Usage(format!(
-            "a panel is by one or two facets, e.g. --by town,year; not {}",
-            by.len()
-        )));
+        return Err(Error::Usage(
+            format!(
+                "a panel is by one or two facets, e.g. --by town,year; not {}",
+                by.len()
+            )
+            .into(),
+        ));
     }
     if let Some(f) = by.iter().find(|f| f.spec().scope != Scope::Report) {
-        return Err(Error::Usage(format!(
-            "--by {}: a panel's units are reports' places, years or issuers, and {} is a \
+        return Err(Error::Usage(
+            format!(
+                "--by {}: a panel's units are reports' places, years or issuers, and {} is a \
              section's; give a concept section types in the codebook instead",
-            f.name(),
-            f.name()
-        )));
+                f.name(),
+                f.name()
+            )
+            .into(),
+        ));
     }
     for &f in by {
         if let Some(&inner) = by.iter().find(|g| g.parents().contains(&f)) {
-            return Err(Error::Usage(format!(
-                "--by: a {} is within its {}, which its columns already show; name one of them",
-                inner.name(),
-                f.name()
-            )));
+            return Err(Error::Usage(
+                format!(
+                    "--by: a {} is within its {}, which its columns already show; name one of them",
+                    inner.name(),
+                    f.name()
+                )
+                .into(),
+            ));
         }
     }
     Ok(())
@@ -471,7 +480,7 @@ fn units(
                 "--by {}: {} values make more than {MAX_UNITS} rows; narrow the panel with filters",
                 names.join(","),
                 sizes.join(" × ")
-            )));
+            ).into()));
         }
     }
     let positions: Vec<HashMap<&Vec<String>, usize>> = dims

@@ -11,7 +11,8 @@
 //! Every term matches as an exact substring of the normalised section text. Full-width
 //! （） and “” are ordinary text, so `村（居）法律顾问` is one term.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Text};
+use crate::lang::{Lang, both};
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,14 +62,17 @@ enum Tok {
 /// Parses a query, or says what is wrong and where.
 pub fn parse(input: &str) -> Result<Query> {
     if input.chars().count() > MAX_QUERY_CHARS {
-        return Err(Error::Usage(format!(
-            "the query is {} characters long; the limit is {MAX_QUERY_CHARS}",
-            input.chars().count()
+        return Err(Error::Usage(both(
+            "query.too_long",
+            &[
+                ("n", &input.chars().count().to_string()),
+                ("max", &MAX_QUERY_CHARS.to_string()),
+            ],
         )));
     }
     let tokens = lex(input)?;
     if tokens.is_empty() {
-        return Err(error(input, 0, "the query is empty"));
+        return Err(error(input, 0, "query.empty"));
     }
     let mut parser = Parser {
         input,
@@ -79,9 +83,9 @@ pub fn parse(input: &str) -> Result<Query> {
     let query = parser.or()?;
     if let Some((at, tok)) = parser.tokens.get(parser.pos) {
         let what = if *tok == Tok::Close {
-            "a ')' that closes nothing"
+            "query.close_nothing"
         } else {
-            "unexpected text"
+            "query.unexpected"
         };
         return Err(error(input, *at, what));
     }
@@ -106,11 +110,11 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>> {
             let start = i;
             let end = (i + 1..chars.len()).find(|&j| chars[j] == '"');
             let Some(end) = end else {
-                return Err(error(input, start, "this quote is never closed"));
+                return Err(error(input, start, "query.unclosed_quote"));
             };
             let phrase: String = chars[start + 1..end].iter().collect();
             if phrase.trim().is_empty() {
-                return Err(error(input, start, "an empty phrase"));
+                return Err(error(input, start, "query.empty_phrase"));
             }
             tokens.push((start, Tok::Phrase(phrase)));
             i = end + 1;
@@ -180,12 +184,8 @@ impl Parser<'_> {
             }
         }
         match parts.len() {
-            0 if self.peek() == Some(&Tok::Or) => Err(error(
-                self.input,
-                self.at(),
-                "OR and AND need a term on each side",
-            )),
-            0 => Err(error(self.input, self.at(), "expected a term here")),
+            0 if self.peek() == Some(&Tok::Or) => Err(error(self.input, self.at(), "query.or_and")),
+            0 => Err(error(self.input, self.at(), "query.expected_term")),
             1 => Ok(parts.remove(0)),
             _ => Ok(Query::And(parts)),
         }
@@ -199,7 +199,7 @@ impl Parser<'_> {
                 self.peek(),
                 None | Some(Tok::Close) | Some(Tok::Or) | Some(Tok::And)
             ) {
-                return Err(error(self.input, at, "NOT (or -) needs a term after it"));
+                return Err(error(self.input, at, "query.not_needs_term"));
             }
             self.descend(at)?;
             let inner = self.unary()?;
@@ -212,7 +212,7 @@ impl Parser<'_> {
     fn descend(&mut self, at: usize) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(error(self.input, at, "nested too deeply"));
+            return Err(error(self.input, at, "query.too_deep"));
         }
         Ok(())
     }
@@ -220,7 +220,7 @@ impl Parser<'_> {
     fn primary(&mut self) -> Result<Query> {
         let at = self.at();
         let Some((_, tok)) = self.tokens.get(self.pos).cloned() else {
-            return Err(error(self.input, at, "expected a term here"));
+            return Err(error(self.input, at, "query.expected_term"));
         };
         self.pos += 1;
         match tok {
@@ -228,29 +228,40 @@ impl Parser<'_> {
             Tok::Open => {
                 self.descend(at)?;
                 if self.peek() == Some(&Tok::Close) {
-                    return Err(error(self.input, at, "empty parentheses"));
+                    return Err(error(self.input, at, "query.empty_parens"));
                 }
                 let inner = self.or()?;
                 if self.peek() != Some(&Tok::Close) {
-                    return Err(error(self.input, at, "this '(' is never closed"));
+                    return Err(error(self.input, at, "query.unclosed_paren"));
                 }
                 self.pos += 1;
                 self.depth -= 1;
                 Ok(inner)
             }
-            Tok::Close => Err(error(self.input, at, "a ')' that closes nothing")),
-            Tok::Or | Tok::And => Err(error(self.input, at, "OR and AND need a term on each side")),
-            Tok::Not => Err(error(self.input, at, "NOT (or -) needs a term after it")),
+            Tok::Close => Err(error(self.input, at, "query.close_nothing")),
+            Tok::Or | Tok::And => Err(error(self.input, at, "query.or_and")),
+            Tok::Not => Err(error(self.input, at, "query.not_needs_term")),
         }
     }
 }
 
-/// A query error pointing at character `at` of `input`.
-fn error(input: &str, at: usize, message: &str) -> Error {
+/// A query error pointing at character `at` of `input`; `what` is the label (`query.*`) that
+/// says what is wrong there.
+fn error(input: &str, at: usize, what: &str) -> Error {
     let width: usize = input.chars().take(at).map(display_width).sum();
     let shown: String = input.chars().filter(|c| !c.is_control()).collect();
+    let at = (at + 1).to_string();
+    let message = |lang: Lang| {
+        lang.fill(
+            "err.query_at",
+            &[("message", lang.label(what)), ("at", &at)],
+        )
+    };
     Error::Query {
-        message: format!("{message} (at character {})", at + 1),
+        message: Text {
+            zh: message(Lang::Zh),
+            en: message(Lang::En),
+        },
         query: shown,
         caret: format!("{}^", " ".repeat(width)),
     }
@@ -327,13 +338,24 @@ mod tests {
             ("", "empty", 0),
             ("NOT", "needs a term", 0),
         ];
+        // In Chinese too, every message a label of its own (never the key).
+        let chinese = [
+            ("\"法律顾问", "引号没有闭合（第 1 个字符处）"),
+            ("普法)", "这个“)”没有对应的“(”（第 3 个字符处）"),
+            ("", "检索式为空"),
+        ];
+        for (input, zh) in chinese {
+            let err = parse(input).expect_err(input);
+            assert!(err.message(Lang::Zh).contains(zh), "{input:?}: {err:?}");
+            assert!(err.message(Lang::Zh).starts_with("检索式有误："), "{err:?}");
+        }
         for (input, message, caret_chars) in rows {
             match parse(input) {
                 Err(Error::Query {
                     message: m, caret, ..
                 }) => {
                     assert!(
-                        m.contains(message),
+                        m.en.contains(message) && !m.zh.contains("query."),
                         "{input:?}: message {m:?} should say {message:?}"
                     );
                     let caret_col = caret.chars().count() - 1;

@@ -19,6 +19,7 @@ use super::collector::Tally;
 use crate::error::{Error, Result};
 use crate::index::facets::{FacetMaps, NONE};
 use crate::index::schema::{FacetKey, Order, Scope};
+use crate::lang::both;
 
 /// What reports are grouped by: a facet.
 pub type Dimension = FacetKey;
@@ -32,22 +33,23 @@ impl FacetKey {
         let mut dims = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let dim = FacetKey::named(part).ok_or_else(|| {
-                Error::Usage(format!(
-                    "cannot group by {part:?}; choose from {}",
-                    FacetKey::names()
+                Error::Usage(both(
+                    "err.by_unknown",
+                    &[("value", part), ("choices", &FacetKey::names())],
                 ))
             })?;
             if dims.contains(&dim) {
-                return Err(Error::Usage(format!(
-                    "--by {text:?}: {part} is named twice"
+                return Err(Error::Usage(both(
+                    "err.by_twice",
+                    &[("value", text), ("part", part)],
                 )));
             }
             dims.push(dim);
         }
         if dims.is_empty() || dims.len() > MAX_BY {
-            return Err(Error::Usage(format!(
-                "--by {text:?}: name one or two of {}, e.g. --by year,province",
-                FacetKey::names()
+            return Err(Error::Usage(both(
+                "err.by_count",
+                &[("value", text), ("choices", &FacetKey::names())],
             )));
         }
         Ok(dims)
@@ -66,7 +68,9 @@ pub struct StatsRow {
     /// The query, as written (several when comparing).
     pub query: String,
     /// The group's value for each dimension, in the order asked; "" where a report has none
-    /// (no town for a county-level report, a year the report does not name).
+    /// (no town for a county-level report, a year the report does not name), null in JSON as
+    /// in a hit's; [`TOTAL_GROUP`] in a total's row.
+    #[serde(serialize_with = "groups_json")]
     pub group: Vec<String>,
     /// Reports in the group with at least one matching section.
     pub matching_reports: usize,
@@ -79,6 +83,20 @@ pub struct StatsRow {
     /// wherever it is shown.
     pub small_n: bool,
     pub matching_sections: usize,
+}
+
+/// The group of a total's row in JSON (`"group": ["all"]`): stable ASCII in both languages;
+/// a text table shows it as 全部 / All.
+pub const TOTAL_GROUP: &str = "all";
+
+/// A group's values as JSON: a missing value is null.
+fn groups_json<S: serde::Serializer>(group: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = serializer.serialize_seq(Some(group.len()))?;
+    for value in group {
+        seq.serialize_element(&Some(value.as_str()).filter(|v| !v.is_empty()))?;
+    }
+    seq.end()
 }
 
 /// A share from fewer reports than this is marked as resting on too few (a chart draws it
@@ -159,7 +177,7 @@ impl StatsTable {
             rows.extend(these);
             totals.push(row(
                 query,
-                vec!["全部".to_string(); by.len()],
+                vec![TOTAL_GROUP.to_string(); by.len()],
                 matched.reports,
                 population.reports,
                 matched.total,

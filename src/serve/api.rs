@@ -108,8 +108,12 @@ fn search_page(engine: &Engine, request: &Request, stop: &Stop) -> Result<Vec<u8
 
 /// `GET /api/facets`: the facet table of `index_schema/facets.tsv`, in its order, from which
 /// the page builds its filters and sidebar.
-pub async fn facets() -> Response {
-    json(serde_json::to_vec_pretty(FacetKey::specs()).unwrap_or_default())
+pub async fn facets(uri: Uri) -> Result<Response, ApiError> {
+    let lang = params::lang_of(&uri);
+    params::facets_request(&uri).map_err(|e| e.in_lang(lang))?;
+    Ok(json(
+        serde_json::to_vec_pretty(FacetKey::specs()).unwrap_or_default(),
+    ))
 }
 
 /// `GET /api/stats`: the stats table, as `fazhi-query stats --format json` writes it.

@@ -4,9 +4,12 @@
 
 use std::sync::LazyLock;
 
+use axum::http::Uri;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+
+use crate::lang::Lang;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -27,9 +30,18 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-pub async fn index() -> Response {
-    asset("text/html; charset=utf-8", INDEX_HTML)
+/// The page; for a request in English (`?lang=en`, or a server started with `--lang en`)
+/// marked so, and the script starts in English unless its reader chose Chinese.
+pub async fn index(uri: Uri) -> Response {
+    match super::params::lang_of(&uri) {
+        Lang::Zh => asset("text/html; charset=utf-8", INDEX_HTML),
+        Lang::En => asset("text/html; charset=utf-8", INDEX_HTML_EN.as_str()),
+    }
 }
+
+/// The page with `<html lang="en">`, which the script reads as its first language.
+static INDEX_HTML_EN: LazyLock<String> =
+    LazyLock::new(|| INDEX_HTML.replacen("<html lang=\"zh-CN\">", "<html lang=\"en\">", 1));
 
 /// The label groups of `labels.tsv` the page reads, by the name the script knows them by.
 const PAGE_LABELS: [(&str, &str); 5] = [

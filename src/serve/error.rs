@@ -1,6 +1,6 @@
-//! API errors: a status and a message a person can act on, sent as `{"error": "…"}`. Bad
-//! input is a 4xx naming the parameter and what it accepts; only a failure of the server
-//! itself is a 500.
+//! API errors: a status and a message a person can act on, sent as `{"error": "…"}` in the
+//! request's language (`lang`, else the server's `--lang`, else Chinese). Bad input is a 4xx
+//! naming the parameter and what it accepts; only a failure of the server itself is a 500.
 
 use axum::Json;
 use std::time::Duration;
@@ -10,17 +10,17 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::error::Error;
-use crate::lang::Lang;
+use crate::error::{Error, Text};
+use crate::lang::{Lang, both};
 
 /// What went wrong with a request.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    message: String,
-    /// The message in Chinese, for the server's own messages (deadline, busy): sent instead
-    /// of `message` to a request in Chinese, the default ([`ApiError::in_lang`]).
-    zh: Option<String>,
+    /// The message in both languages; [`ApiError::in_lang`] picks the request's.
+    text: Text,
+    /// The language the answer is in: Chinese until [`ApiError::in_lang`] says otherwise.
+    lang: Lang,
 }
 
 #[derive(Serialize)]
@@ -29,19 +29,20 @@ struct ErrorBody<'a> {
 }
 
 impl ApiError {
-    pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            zh: None,
-            message: message.into(),
-        }
+    /// A 400 with `message`: words the same in both languages (a [`Text`] for both).
+    pub fn bad_request(message: impl Into<Text>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message.into())
     }
 
-    pub fn internal(message: impl Into<String>) -> ApiError {
+    pub fn internal(message: impl Into<Text>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message.into())
+    }
+
+    fn new(status: StatusCode, text: Text) -> ApiError {
         ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            zh: None,
-            message: message.into(),
+            status,
+            text,
+            lang: Lang::default(),
         }
     }
 
@@ -61,39 +62,27 @@ impl ApiError {
 
     /// A 503 whose message is the label `key` of `index_schema/labels.tsv`, in both languages.
     fn unavailable(key: &str, values: &[(&str, &str)]) -> ApiError {
-        ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            message: Lang::En.fill(key, values),
-            zh: Some(Lang::Zh.fill(key, values)),
-        }
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, both(key, values))
     }
 
-    /// The error as a request in `lang` reads it: the server's own messages in Chinese unless
-    /// English was asked for.
+    /// The error as a request in `lang` reads it.
     pub fn in_lang(mut self, lang: Lang) -> ApiError {
-        if let (Lang::Zh, Some(zh)) = (lang, self.zh.take()) {
-            self.message = zh;
-        }
+        self.lang = lang;
         self
     }
 
     /// `/api/report?file=…` names no report of the index (a path is never opened: `../x`, an
     /// absolute path or a file the index does not hold are all simply not there).
     pub fn no_report(file: &str) -> ApiError {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            message: Lang::En.fill("serve.no_report", &[("file", file)]),
-            zh: Some(Lang::Zh.fill("serve.no_report", &[("file", file)])),
-        }
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            both("serve.no_report", &[("file", file)]),
+        )
     }
 
     /// A `Host` this server does not answer to (DNS rebinding).
     pub fn misdirected(message: String) -> ApiError {
-        ApiError {
-            status: StatusCode::MISDIRECTED_REQUEST,
-            zh: None,
-            message,
-        }
+        ApiError::new(StatusCode::MISDIRECTED_REQUEST, message.into())
     }
 
     #[cfg(test)]
@@ -101,8 +90,9 @@ impl ApiError {
         self.status
     }
 
+    /// The message in the language of the request.
     pub fn message(&self) -> &str {
-        &self.message
+        self.text.get(self.lang)
     }
 }
 
@@ -114,9 +104,12 @@ fn seconds(limit: Duration) -> String {
 impl From<Error> for ApiError {
     fn from(error: Error) -> ApiError {
         match error {
-            Error::Usage(message) => ApiError::bad_request(as_parameter(&message)),
-            Error::Query { .. } => ApiError::bad_request(error.to_string()),
-            other => ApiError::internal(other.to_string()),
+            Error::Usage(message) => ApiError::bad_request(Text {
+                zh: as_parameter(&message.zh),
+                en: as_parameter(&message.en),
+            }),
+            Error::Query { .. } => ApiError::bad_request(error.text()),
+            other => ApiError::internal(other.text()),
         }
     }
 }
@@ -130,10 +123,10 @@ impl From<std::io::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status == StatusCode::INTERNAL_SERVER_ERROR {
-            eprintln!("fazhi-query: error: {}", self.message);
+            eprintln!("fazhi-query: error: {}", self.message());
         }
         let body = ErrorBody {
-            error: &self.message,
+            error: self.message(),
         };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
@@ -160,24 +153,21 @@ fn as_parameter(message: &str) -> String {
 
 /// Every path the router does not know; nothing is looked up on disk.
 pub async fn not_found(uri: Uri) -> ApiError {
-    ApiError {
-        status: StatusCode::NOT_FOUND,
-        zh: None,
-        message: format!(
-            "nothing at {}: the search page is /, a report is read at /report, the API is \
-             /api/search, /api/report, /api/stats, /api/kwic, /api/export and /api/chart.svg",
-            uri.path()
-        ),
-    }
+    let lang = super::params::lang_of(&uri);
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        both("serve.not_found", &[("path", uri.path())]),
+    )
+    .in_lang(lang)
 }
 
 /// The server only reads.
-pub async fn method_not_allowed(method: Method) -> impl IntoResponse {
-    let error = ApiError {
-        status: StatusCode::METHOD_NOT_ALLOWED,
-        zh: None,
-        message: format!("{method} is not allowed: this server only reads; use GET"),
-    };
+pub async fn method_not_allowed(method: Method, uri: Uri) -> impl IntoResponse {
+    let error = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        both("serve.method", &[("method", method.as_str())]),
+    )
+    .in_lang(super::params::lang_of(&uri));
     ([(ALLOW, "GET, HEAD")], error)
 }
 
@@ -207,12 +197,7 @@ mod tests {
         ];
         for (error, zh, en) in rows {
             let (zh_error, en_error) = (
-                ApiError {
-                    zh: error.zh.clone(),
-                    message: error.message.clone(),
-                    status: error.status,
-                }
-                .in_lang(Lang::Zh),
+                ApiError::new(error.status, error.text.clone()).in_lang(Lang::Zh),
                 error.in_lang(Lang::En),
             );
             assert!(zh_error.message().contains(zh), "{}", zh_error.message());
@@ -221,6 +206,37 @@ mod tests {
         // Other messages are as they are in both.
         let other = ApiError::bad_request("q is missing").in_lang(Lang::Zh);
         assert_eq!(other.message(), "q is missing");
+        // The library's in the request's language, the option named as a parameter.
+        let library = || {
+            ApiError::from(Error::Usage(both(
+                "err.empty_value",
+                &[("option", "province")],
+            )))
+        };
+        assert!(
+            library()
+                .in_lang(Lang::Zh)
+                .message()
+                .starts_with("province=\"\"：值为空"),
+            "{:?}",
+            library()
+        );
+        assert!(
+            library()
+                .in_lang(Lang::En)
+                .message()
+                .starts_with("province=\"\": the value is empty"),
+            "{:?}",
+            library()
+        );
+        let about = |e: Error, name: &str| ApiError::from(e.about(name));
+        let empty = Error::Usage(both("err.empty_value", &[("option", "province")]));
+        assert_eq!(about(empty, "province").message(), library().message());
+        let unknown = about(Error::Usage("unknown section type".into()), "type");
+        assert_eq!(
+            unknown.in_lang(Lang::En).message(),
+            "type: unknown section type"
+        );
     }
 
     #[test]

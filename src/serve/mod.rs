@@ -35,16 +35,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::middleware::{from_fn_with_state, map_response};
+use axum::middleware::{from_fn_with_state, map_request_with_state, map_response};
 use axum::response::Response;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
 use crate::error::{Error, Result};
+use crate::lang::Lang;
 use crate::search::Engine;
 
 pub use listen::{MAX_CONNECTIONS, SHUTDOWN_GRACE};
@@ -61,6 +63,9 @@ pub struct ServeConfig {
     pub idle_timeout: Duration,
     /// Names besides the address and the loopback names that the server answers to.
     pub allowed_hosts: Vec<String>,
+    /// The language of a request that does not say (`lang=`), and of the page until its
+    /// reader chooses: `--lang`/`FAZHI_LANG` of `fazhi-query serve`.
+    pub lang: Lang,
 }
 
 /// The seconds `--deadline` takes: by default, and the range.
@@ -114,13 +119,15 @@ async fn serve(engine: Arc<Engine>, config: ServeConfig) -> Result<()> {
     // handler was installed would kill the process instead.
     let stop = interrupted();
     eprintln!("fazhi-query: serving http://{bound}/ (Ctrl-C to stop)");
-    listen::serve(listener, router(app, hosts), config.idle_timeout, stop).await;
+    let router = router(app, hosts, config.lang);
+    listen::serve(listener, router, config.idle_timeout, stop).await;
     Ok(())
 }
 
 /// The routes: the page's assets, the API, JSON errors for everything else; a request for
-/// another host is refused before any of them.
-fn router(app: App, hosts: host::Hosts) -> Router {
+/// another host is refused before any of them. A request that names no language is answered
+/// in `lang`.
+fn router(app: App, hosts: host::Hosts, lang: Lang) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/app.js", get(assets::script))
@@ -138,9 +145,34 @@ fn router(app: App, hosts: host::Hosts) -> Router {
         .route("/api/chart.svg", get(api::chart))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(map_request_with_state(lang, default_lang))
         .layer(from_fn_with_state(Arc::new(hosts), host::check))
         .layer(map_response(security_headers))
         .with_state(app)
+}
+
+/// Adds `lang=` to a request that names no language, when the server's is not the default
+/// (Chinese): every handler reads the language from the query string.
+async fn default_lang(State(lang): State<Lang>, mut request: Request) -> Request {
+    if lang == Lang::default() {
+        return request;
+    }
+    let uri = request.uri();
+    let query = uri.query().unwrap_or_default();
+    let named = query
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("lang"));
+    if !named {
+        let joined = if query.is_empty() {
+            format!("{}?lang={}", uri.path(), lang.code())
+        } else {
+            format!("{}?{query}&lang={}", uri.path(), lang.code())
+        };
+        if let Ok(rewritten) = joined.parse() {
+            *request.uri_mut() = rewritten;
+        }
+    }
+    request
 }
 
 async fn security_headers(mut response: Response) -> Response {

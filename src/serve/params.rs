@@ -54,6 +54,24 @@ pub fn lang_of(uri: &Uri) -> Lang {
         .unwrap_or_default()
 }
 
+/// Checks the query string of `/api/facets`, which takes only `lang`: any other parameter is
+/// refused, as on every endpoint.
+pub fn facets_request(uri: &Uri) -> Result<(), ApiError> {
+    let endpoint = "/api/facets";
+    let pairs = query_pairs(uri.query().unwrap_or_default())?;
+    if let Some((name, _)) = pairs
+        .iter()
+        .find(|(name, _)| !COMMON_KEYS.contains(&name.as_str()))
+    {
+        return Err(ApiError::bad_request(format!(
+            "unknown parameter {name:?}; {endpoint} takes {}",
+            COMMON_KEYS.join(", ")
+        )));
+    }
+    Params::new(Asker::Api(endpoint), pairs).lang()?;
+    Ok(())
+}
+
 /// Reads the query string of `uri` for `endpoint`, which takes the parameters `keys` and the
 /// filters; any other name is an error (a misspelt filter must not silently widen the
 /// search), and so are too many parameters or too long a value.

@@ -224,7 +224,7 @@ mod tests {
                     .await
                     .expect_err("stopped");
                 assert_eq!(error.status().as_u16(), 503, "{error:?}");
-                assert!(error.message().contains("raise --deadline"), "{error:?}");
+                assert!(error.message().contains("调高 --deadline"), "{error:?}");
             }
             let quick = limits.blocking(limits.deadline(), |_| Ok(7)).await;
             assert_eq!(quick.ok(), Some(7), "threads are free again");
@@ -287,7 +287,7 @@ mod tests {
             let refused = limits.export().await.expect_err("no slot");
             assert_eq!(refused.status().as_u16(), 503);
             assert!(
-                refused.message().contains("too many exports"),
+                refused.message().contains("同时进行的导出过多"),
                 "{refused:?}"
             );
             held.pop();

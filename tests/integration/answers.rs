@@ -40,35 +40,27 @@ fn a_filter_value_the_index_does_not_have_is_an_error_naming_the_nearest() {
         (
             &["法律顾问", "--province", "火星"],
             2,
-            "--province \"火星\" matches no report in the index; the index has",
+            "--province “火星” 在索引中没有匹配的报告；索引中有：",
         ),
         (&["法律顾问", "--province", "北京"], 2, "湖北省"),
         (
             &["法律顾问", "--town", "和南"],
             2,
-            "--town \"和南\" matches no report",
+            "--town “和南” 在索引中没有匹配的报告",
         ),
-        (
-            &["法律顾问", "--county", "火星县"],
-            2,
-            "--county \"火星县\"",
-        ),
-        (
-            &["法律顾问", "--year", "2030"],
-            2,
-            "the index has 2023, 2024",
-        ),
-        (&["法律顾问", "--year", "2030.."], 2, "--year \"2030..\""),
+        (&["法律顾问", "--county", "火星县"], 2, "--county “火星县”"),
+        (&["法律顾问", "--year", "2030"], 2, "索引中有：2023、2024"),
+        (&["法律顾问", "--year", "2030.."], 2, "--year “2030..”"),
         (
             &["法律顾问", "--level", "county"],
             2,
-            "--level \"county\" matches no report in the index; the index has town",
+            "--level “县级（county）” 在索引中没有匹配的报告；索引中有：乡镇（town）",
         ),
         (&["法律顾问", "--region", "/河南/商丘市"], 2, "/河南省"),
         (
             &["stats", "法律顾问", "--province", "火星"],
             2,
-            "--province \"火星\"",
+            "--province “火星”",
         ),
         // A value the index has, with no match for this query: a real absence.
         (
@@ -109,14 +101,14 @@ fn a_section_type_the_index_does_not_have_is_an_error() {
         (
             &["--type", "other"],
             2,
-            "--type \"other\" matches no report in the index; the index has leadership, measures",
+            "--type “其他（other）” 在索引中没有匹配的报告；索引中有：第一责任人职责（leadership）、主要举措和成效（measures）",
         ),
         (
             &["法治", "--type", "shortcomings"],
             0,
             "（筛选：存在的不足）",
         ),
-        (&["法治", "--province", "河南"], 2, "the index has 天津市"),
+        (&["法治", "--province", "河南"], 2, "索引中有：天津市"),
     ];
     check_rows(dir, &rows);
 }
@@ -127,12 +119,12 @@ fn the_api_answers_400_naming_the_parameter() {
     let rows: [(&[(&str, &str)], &str); 3] = [
         (
             &[("q", "法律顾问"), ("province", "火星")],
-            "province=\"火星\"",
+            "province=“火星”",
         ),
-        (&[("q", "法律顾问"), ("year", "2030")], "year=\"2030\""),
+        (&[("q", "法律顾问"), ("year", "2030")], "year=“2030”"),
         (
             &[("q", "法律顾问"), ("level", "county")],
-            "level=\"county\"",
+            "level=“县级（county）”",
         ),
     ];
     for (params, says) in rows {
@@ -148,7 +140,11 @@ fn an_output_file_gets_the_format_its_name_promises_and_every_hit() {
     let workspace = indexed_workspace();
     let dir = workspace.path();
     let rows: [(&[&str], i32, &str); 4] = [
-        (&["法治", "-o", "hits.docx"], 2, "no writer for .docx files"),
+        (
+            &["法治", "-o", "hits.docx"],
+            2,
+            "hits.docx：不能写 .docx 文件",
+        ),
         (&["法治", "-o", "hits.pdf"], 2, ".csv, .md, .xlsx"),
         (
             &["法治", "-o", "all.csv"],
@@ -206,12 +202,8 @@ fn filters_alone_list_every_section_that_passes_them_by_report_and_line() {
             0,
             "2023,2,2,",
         ),
-        (&["search"], 2, "give a query, a filter or both"),
-        (
-            &["stats", "--by", "year"],
-            2,
-            "stats needs a query or a filter",
-        ),
+        (&["search"], 2, "请给出检索词、筛选条件或两者"),
+        (&["stats", "--by", "year"], 2, "stats 需要检索词或筛选条件"),
     ];
     check_rows(dir, &rows);
     let out = run(
@@ -255,10 +247,7 @@ fn an_explicit_index_is_never_built_from_the_corpus() {
     let workspace = TempDir::new().expect("temp dir");
     let dir = workspace.path();
     copy_seeds(&dir.join("corpus"));
-    check_rows(
-        dir,
-        &[(&["--index", "indx", "法治"], 2, "no index at indx")],
-    );
+    check_rows(dir, &[(&["--index", "indx", "法治"], 2, "indx 处没有索引")]);
     assert!(
         !dir.join("indx").exists(),
         "no index built at the mistyped path"
@@ -327,12 +316,8 @@ fn the_first_messages_a_user_reads() {
             0,
             "1 份报告中有 1 个章节匹配“不足及原因”",
         ),
-        (
-            &["sats"],
-            2,
-            "unknown command \"sats\"; did you mean stats?",
-        ),
-        (&["kwik", "法治"], 2, "did you mean kwic?"),
+        (&["sats"], 2, "未知的命令“sats”；是否想用 stats？"),
+        (&["kwik", "法治"], 2, "是否想用 kwic？"),
         (&["法治", "--color", "never"], 0, "5 份报告中有 94 个章节"),
         (&["kwic", "量子计算"], 1, "没有出现“量子计算”的地方"),
         (
@@ -343,7 +328,7 @@ fn the_first_messages_a_user_reads() {
     ];
     check_rows(workspace.path(), &rows);
     let empty = TempDir::new().expect("temp dir");
-    check_rows(empty.path(), &[(&["法治"], 2, "no index at ./index")]);
+    check_rows(empty.path(), &[(&["法治"], 2, "./index 处没有索引")]);
 }
 
 #[test]
@@ -353,9 +338,9 @@ fn a_corpus_that_is_no_folder_of_reports_is_refused_before_anything_is_made() {
     std::fs::create_dir(dir.join("empty")).expect("mkdir");
     std::fs::write(dir.join("report.txt"), "报告").expect("write");
     let rows = [
-        ("missing", "missing: no such folder"),
-        ("report.txt", "report.txt: is a file, not a folder"),
-        ("empty", "empty: the folder holds no files"),
+        ("missing", "missing：没有这个文件夹"),
+        ("report.txt", "report.txt：这是文件而不是文件夹"),
+        ("empty", "empty：文件夹里没有文件"),
     ];
     for (corpus, says) in rows {
         let out = run("fazhi-index", dir, &["--corpus", corpus, "--index", "idx"]);

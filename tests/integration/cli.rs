@@ -30,12 +30,12 @@ fn index_then_query_then_reindex_unchanged() {
     let out = run("fazhi-index", dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let summary = stdout(&out);
-    assert!(summary.contains("5 added"), "{summary}");
+    assert!(summary.contains("新增 5 个"), "{summary}");
     assert!(
-        summary.contains("5 reports") && summary.contains("5 towns"),
+        summary.contains("5 份报告") && summary.contains("5 个乡镇"),
         "{summary}"
     );
-    assert!(summary.contains("2023 (4), 2024 (1)"), "{summary}");
+    assert!(summary.contains("2023（4 份），2024（1 份）"), "{summary}");
 
     let out = run("fazhi-query", dir.path(), &["法律顾问", "--color", "never"]);
     assert_eq!(out.status.code(), Some(0));
@@ -56,7 +56,7 @@ fn index_then_query_then_reindex_unchanged() {
     let out = run("fazhi-index", dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        stdout(&out).contains("up to date (5 files unchanged)"),
+        stdout(&out).contains("已是最新（5 个文件未变）"),
         "{}",
         stdout(&out)
     );
@@ -89,7 +89,7 @@ fn changed_added_and_removed_files_are_updated() {
     let out = run("fazhi-index", dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("1 added, 1 updated, 1 removed, 3 unchanged"),
+        stdout(&out).contains("新增 1 个，更新 1 个，删除 1 个，未变 3 个"),
         "{}",
         stdout(&out)
     );
@@ -132,15 +132,23 @@ fn exit_codes() {
     let rows: [(&[&str], i32, &str); 8] = [
         (&["法律顾问"], 0, ""),
         (&["量子计算机"], 1, ""),
-        (&["\"法律顾问"], 2, "this quote is never closed"),
-        (&["(普法", "OR", "宣传"], 2, "this '(' is never closed"),
-        (&["普法)"], 2, "a ')' that closes nothing"),
+        (
+            &["\"法律顾问"],
+            2,
+            "检索式有误：引号没有闭合（第 1 个字符处）",
+        ),
+        (&["(普法", "OR", "宣传"], 2, "这个“(”没有闭合"),
+        (&["普法)"], 2, "这个“)”没有对应的“(”"),
         (
             &["普法", "--type", "mesures"],
             2,
             "未知的章节类型“mesures”；可选：总体情况（overview）、主要举措和成效（measures）",
         ),
-        (&["普法", "--year", "2023..2020"], 2, "the range is empty"),
+        (
+            &["普法", "--year", "2023..2020"],
+            2,
+            "范围为空（2023 > 2020）",
+        ),
         (&["普法", "--format", "xml"], 2, "choose one of text, json"),
     ];
     for (args, code, message) in rows {
@@ -167,7 +175,7 @@ fn missing_index_and_corpus_is_a_clear_error() {
     let out = run("fazhi-query", dir.path(), &["普法"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no index at ./index: build it with `fazhi-index"),
+        stderr(&out).contains("./index 处没有索引：请用 `fazhi-index"),
         "{}",
         stderr(&out)
     );
@@ -475,14 +483,15 @@ fn index_of_another_version_says_rebuild() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("schema version 0") && err.contains("rebuild the index with fazhi-index"),
+        err.contains("fazhi-search 0.0.1（第 0 版索引）")
+            && err.contains("请用 fazhi-index 重建索引"),
         "{err}"
     );
 
     let out = run("fazhi-index", dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("rebuilt the index from scratch"),
+        stderr(&out).contains("已从头重建索引："),
         "{}",
         stderr(&out)
     );
@@ -505,7 +514,7 @@ fn a_foreign_tantivy_index_says_rebuild() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("another program") && err.contains("rebuild the index with fazhi-index"),
+        err.contains("其他程序或未知版本") && err.contains("请用 fazhi-index 重建索引"),
         "{err}"
     );
 }
@@ -516,8 +525,19 @@ fn corrupt_index_says_rebuild() {
     std::fs::write(dir.path().join("index/meta.json"), "{ not json").expect("write");
     let out = run("fazhi-query", dir.path(), &["普法"]);
     assert_eq!(out.status.code(), Some(2));
+    // Which file, and what to do, in plain words; the engine's detail after them.
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("rebuild the index with fazhi-index"),
+        err.contains("./index 处的索引已损坏（文件 meta.json），请用 fazhi-index --rebuild 重建索引：Meta file cannot be deserialized"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Data corrupted") && !err.contains("Data corruption"),
+        "{err}"
+    );
+    let out = run("fazhi-query", dir.path(), &["普法", "--lang", "en"]);
+    assert!(
+        stderr(&out).contains("the index at ./index is damaged (file meta.json): rebuild the index with fazhi-index --rebuild: Meta file"),
         "{}",
         stderr(&out)
     );
@@ -530,7 +550,11 @@ fn a_second_writer_is_told_the_index_is_busy() {
     let writer: tantivy::IndexWriter = handle.index.writer(15_000_000).expect("first writer");
     let out = run("fazhi-index", dir.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("is busy"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("正被另一个 fazhi-index 进程写入，请等它结束"),
+        "{}",
+        stderr(&out)
+    );
     drop(writer);
     assert_eq!(
         run("fazhi-query", dir.path(), &["普法"]).status.code(),

@@ -587,7 +587,7 @@ fn a_file_mostly_chrome_is_warned_about() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let warnings: Vec<String> = stderr(&out)
         .lines()
-        .filter(|l| l.contains("site chrome"))
+        .filter(|l| l.contains("网站页面框架"))
         .map(String::from)
         .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -597,7 +597,7 @@ fn a_file_mostly_chrome_is_warned_about() {
         warnings[0]
     );
     assert!(
-        stdout(&out).contains("1 files lost more than a fifth of their text to site chrome"),
+        stdout(&out).contains("1 个文件有超过五分之一的文字是网站页面框架"),
         "{}",
         stdout(&out)
     );

@@ -93,7 +93,7 @@ fn every_format_and_encoding_is_searchable() {
         ("report.pdf", "PDF"),
     ] {
         let said = err.lines().any(|l| {
-            l.contains(&format!("read {file} ("))
+            l.contains(&format!("已读取 {file}（"))
                 && (l.contains(how) || (how.contains("gb18030") && l.contains("GBK")))
         });
         assert!(
@@ -101,7 +101,7 @@ fn every_format_and_encoding_is_searchable() {
             "--verbose should say how {file} was read ({how}): {err}"
         );
     }
-    assert!(!err.contains("skipped"), "{err}");
+    assert!(!err.contains("已跳过"), "{err}");
     for (term, file, section_type) in [
         ("甲一号词", "gb18030.txt", "measures"),
         ("乙二号词", "utf16le.txt", "measures"),
@@ -245,7 +245,7 @@ fn junk_is_named_and_the_rest_indexed() {
         ("dangling.txt", "No such file"),
     ];
     for (file, reason) in expect_skip {
-        let line = err.lines().find(|l| l.contains(&format!("skipped {file}")));
+        let line = err.lines().find(|l| l.contains(&format!("已跳过 {file}")));
         let line = line.unwrap_or_else(|| panic!("no line names {file}: {err}"));
         assert!(
             line.contains(reason),
@@ -257,7 +257,7 @@ fn junk_is_named_and_the_rest_indexed() {
         assert_eq!(total(corpus.path(), term).0, 1, "{term} is indexed");
     }
     assert!(
-        stdout(&out).contains("have no town"),
+        stdout(&out).contains("没有乡镇"),
         "unknown places are listed: {}",
         stdout(&out)
     );
@@ -296,11 +296,11 @@ fn nothing_indexable_is_an_error() {
     let out = run("fazhi-index", corpus.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no report could be indexed"),
+        stderr(&out).contains("中没有一份报告能建立索引"),
         "{}",
         stderr(&out)
     );
-    assert!(stderr(&out).contains("skipped old.doc"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("已跳过 old.doc"), "{}", stderr(&out));
 }
 
 #[test]
@@ -312,7 +312,7 @@ fn an_index_that_cannot_be_written_is_an_error() {
     let out = run("fazhi-index", corpus.path(), &["--index", "blocker/index"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("cannot write blocker/index"), "{err}");
+    assert!(err.contains("无法写入 blocker/index"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
 
@@ -410,7 +410,7 @@ fn hostile_queries_get_results_or_a_message() {
         assert!(!err.contains("panicked"), "{q:?}: {err}");
         if code == Some(2) {
             assert!(
-                err.contains("fazhi-query: error:"),
+                err.contains("fazhi-query: 错误："),
                 "{q:?}: a message, not silence: {err}"
             );
         }

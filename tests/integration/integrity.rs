@@ -152,7 +152,7 @@ fn a_damaged_index_is_refused_named_and_rebuilt_never_answered_from() {
                 "{what}: {args:?} answered: {err}"
             );
             assert!(
-                err.contains("is damaged")
+                err.contains("处的索引已损坏")
                     && err.contains(file)
                     && err.contains("fazhi-index --rebuild"),
                 "{what}: {args:?}: {err}"
@@ -168,7 +168,7 @@ fn a_damaged_index_is_refused_named_and_rebuilt_never_answered_from() {
             stderr(&check)
         );
         assert!(
-            stderr(&check).contains("damaged:") && stderr(&check).contains(file),
+            stderr(&check).contains("已损坏：") && stderr(&check).contains(file),
             "{what}: --check must name {file}: {}",
             stderr(&check)
         );
@@ -196,7 +196,7 @@ fn a_damaged_index_is_refused_named_and_rebuilt_never_answered_from() {
         let check = run("fazhi-index", dir.path(), &["--check"]);
         assert_eq!(check.status.code(), Some(0), "{what}: {}", stderr(&check));
         assert!(
-            stdout(&check).contains("is sound"),
+            stdout(&check).contains("处的索引完好"),
             "{what}: {}",
             stdout(&check)
         );
@@ -225,7 +225,7 @@ fn a_damaged_facet_file_is_named_by_the_check_never_used_and_rewritten() {
     let check = run("fazhi-index", dir.path(), &["--check"]);
     assert_eq!(check.status.code(), Some(2), "{}", stderr(&check));
     assert!(
-        stderr(&check).contains("facet-ordinals.bin: checksum mismatch"),
+        stderr(&check).contains("facet-ordinals.bin：checksum mismatch"),
         "{}",
         stderr(&check)
     );
@@ -287,14 +287,24 @@ fn fazhi_index_never_writes_into_or_around_the_corpus_nor_into_a_foreign_folder(
     let uuid = "0123456789abcdef0123456789abcdef";
     // (what, --index relative to the workspace, files put in it first, what the refusal says)
     let rows: [(&str, &str, &[&str], &str); 6] = [
-        ("the corpus itself", "corpus", &[], "inside the corpus"),
+        (
+            "the corpus itself",
+            "corpus",
+            &[],
+            "位于语料文件夹 corpus 之内",
+        ),
         (
             "a folder in the corpus",
             "corpus/index",
             &[],
-            "inside the corpus",
+            "位于语料文件夹 corpus 之内",
         ),
-        ("a folder holding the corpus", ".", &[], "the corpus"),
+        (
+            "a folder holding the corpus",
+            ".",
+            &[],
+            "语料文件夹 corpus 位于这个文件夹之内",
+        ),
         (
             "a folder of files named like an index's",
             "other",
@@ -304,15 +314,15 @@ fn fazhi_index_never_writes_into_or_around_the_corpus_nor_into_a_foreign_folder(
                 "0123456789abcdef0123456789abcdef.idx",
                 "x.lock",
             ],
-            "did not write",
+            "不是 fazhi-index 写入的文件",
         ),
         (
             "a folder of notes",
             "other",
             &["notes.txt"],
-            "did not write",
+            "不是 fazhi-index 写入的文件",
         ),
-        ("a file", "file.txt", &[], "not a folder"),
+        ("a file", "file.txt", &[], "--index file.txt：不是文件夹"),
     ];
     for (what, index, files, says) in rows {
         for rebuild in [false, true] {
@@ -375,7 +385,7 @@ fn a_rebuild_deletes_only_what_fazhi_index_wrote_and_names_the_rest() {
         }
         let err = stderr(&out);
         assert!(
-            err.contains("left alone") && foreign.iter().all(|f| err.contains(f)),
+            err.contains("未作改动") && foreign.iter().all(|f| err.contains(f)),
             "{err}"
         );
     }
@@ -436,7 +446,11 @@ fn orphan_segment_files_are_removed_by_the_next_run() {
 
     let out = run("fazhi-index", dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("removed 2 files"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("已删除 2 个没有任何提交使用的文件"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(names(&index), before);
     only_committed_files(&index);
 }
@@ -680,7 +694,7 @@ fn a_change_that_keeps_size_and_time_is_found_by_the_check_and_a_panic_becomes_a
     let check = run("fazhi-index", dir.path(), &["--check"]);
     assert_eq!(check.status.code(), Some(2), "{}", stderr(&check));
     assert!(
-        stderr(&check).contains(".fast: checksum mismatch"),
+        stderr(&check).contains(".fast：checksum mismatch"),
         "{}",
         stderr(&check)
     );
@@ -709,7 +723,11 @@ fn a_rebuild_of_an_index_another_run_is_writing_says_busy_and_deletes_nothing() 
     let before = snapshot(&index);
     let out = run("fazhi-index", dir.path(), &["--rebuild"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("is busy"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("正被另一个 fazhi-index 进程写入"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(snapshot(&index), before, "nothing was deleted");
     drop(writer);
     let out = run("fazhi-index", dir.path(), &["--rebuild"]);
@@ -745,7 +763,7 @@ fn a_store_that_no_longer_decompresses_is_a_refusal_that_says_rebuild() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "refused, not answered: {err}");
     assert!(
-        err.contains("damaged") && err.contains("--rebuild"),
+        err.contains("已损坏") && err.contains("--rebuild"),
         "names the damage and the way out: {err}"
     );
 }
@@ -856,7 +874,7 @@ fn flipped_keeping_size_and_time(below_the_file_system: bool) {
                     "{ext} {args:?}: an answer from the damaged index is the sound one"
                 ),
                 Some(2) => assert!(
-                    err.contains("damaged") && err.contains("--rebuild"),
+                    err.contains("已损坏") && err.contains("--rebuild"),
                     "{ext} {args:?}: refused as damaged: {err}"
                 ),
                 other => panic!("{ext} {args:?}: exit {other:?}: {err}"),

@@ -55,6 +55,7 @@ fn chinese_by_default_english_on_request() {
                 "  年份：",
                 "  章节类型：",
                 "  发布主体：     乡镇 (",
+                "  发布机构：     ",
                 "主要举措和成效",
             ],
             &["sections in", "section type:", "measures"],
@@ -68,6 +69,7 @@ fn chinese_by_default_english_on_request() {
                 "  year:",
                 "  section type:  measures (",
                 "  issued by:     town (",
+                "  issuer:        ",
             ],
             &["份报告", "章节类型", "主要举措和成效"],
         ),
@@ -352,4 +354,237 @@ fn text_on_a_terminal_wraps_under_the_hit_and_between_facet_entries() {
             );
         }
     }
+}
+
+/// fazhi-query's or fazhi-index's exit code and standard error, in `dir`.
+fn refusal(bin: &str, dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = run(bin, dir, args);
+    (out.status.code(), stderr(&out))
+}
+
+#[test]
+fn library_errors_in_the_language_asked_for() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    // (command line, what it says in Chinese, what it says with --lang en)
+    let rows: [(&[&str], &str, &str); 8] = [
+        (
+            &["\"法律顾问"],
+            "fazhi-query: 错误：检索式有误：引号没有闭合（第 1 个字符处）",
+            "fazhi-query: error: malformed query: this quote is never closed (at character 1)",
+        ),
+        (
+            &["法律顾问", "--province", "火星"],
+            "--province “火星” 在索引中没有匹配的报告；索引中有：",
+            "--province \"火星\" matches no report in the index; the index has ",
+        ),
+        (
+            &["法律顾问", "--year", "abc"],
+            "--year “abc”：请写年份（2023）或年份范围（2020..2023）",
+            "--year \"abc\": write a year (2023) or a range (2020..2023)",
+        ),
+        (
+            &["法律顾问", "--index", "nowhere"],
+            "nowhere 处没有索引：请用 `fazhi-index --corpus DIR --index nowhere` 建立",
+            "no index at nowhere: build it with `fazhi-index --corpus DIR --index nowhere`",
+        ),
+        // An empty filter value is refused, naming the option.
+        (
+            &["法律顾问", "--province", ""],
+            "--province \"\"：值为空；请写出一个值，或去掉 --province",
+            "--province \"\": the value is empty; write a value or leave --province out",
+        ),
+        (
+            &["法律顾问", "--region", " "],
+            "--region \"\"：值为空",
+            "--region \"\": the value is empty",
+        ),
+        (
+            &["stats", "法律顾问", "--by", "decade"],
+            "不能按“decade”分组；可选：",
+            "cannot group by \"decade\"; choose from ",
+        ),
+        (
+            &["sats", "法律顾问"],
+            "未知的命令“sats”；是否想用 stats？",
+            "unknown command \"sats\"; did you mean stats?",
+        ),
+    ];
+    for (args, zh, en) in rows {
+        let (code, said) = refusal("fazhi-query", dir, args);
+        assert_eq!(code, Some(2), "{args:?}: {said}");
+        assert!(said.contains(zh), "{args:?} in Chinese: {said}");
+        assert!(
+            !said.contains(en),
+            "{args:?} in Chinese says the English: {said}"
+        );
+        let english: Vec<&str> = args.iter().copied().chain(["--lang", "en"]).collect();
+        let (code, said) = refusal("fazhi-query", dir, &english);
+        assert_eq!(code, Some(2), "{english:?}: {said}");
+        assert!(said.contains(en), "{english:?}: {said}");
+    }
+    // A level the index lacks lists the levels a reader can type, in the reader's language.
+    let (code, said) = refusal("fazhi-query", dir, &["法律顾问", "--level", "部"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("--level “部门（department）” 在索引中没有匹配的报告；索引中有：")
+            && said.contains("乡镇（town）"),
+        "{said}"
+    );
+    let (_, said) = refusal(
+        "fazhi-query",
+        dir,
+        &["法律顾问", "--level", "部", "--lang", "en"],
+    );
+    assert!(
+        said.contains("--level \"department\" matches no report in the index; the index has ")
+            && said.contains("town"),
+        "{said}"
+    );
+}
+
+#[test]
+fn fazhi_index_speaks_the_language_asked_for() {
+    let dir = TempDir::new().expect("temp dir");
+    copy_seeds(&dir.path().join("corpus"));
+    let out = run("fazhi-index", dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("已更新索引 index：新增 "), "{said}");
+    assert!(
+        said.contains("索引中有 ") && said.contains(" 份报告、"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("Indexed") && !said.contains("reports"),
+        "{said}"
+    );
+    let out = run("fazhi-index", dir.path(), &["--lang", "en"]);
+    let said = stdout(&out);
+    assert!(
+        said.contains("The index at index is up to date (") && said.contains("The index holds "),
+        "{said}"
+    );
+    let mut env = Command::new(env!("CARGO_BIN_EXE_fazhi-index"));
+    let out = env
+        .current_dir(dir.path())
+        .env("FAZHI_LANG", "en")
+        .arg("--check")
+        .output()
+        .expect("runs");
+    assert!(
+        stdout(&out).contains("The index at index is sound: "),
+        "{}",
+        stdout(&out)
+    );
+    let (code, said) = refusal("fazhi-index", dir.path(), &["--check"]);
+    assert_eq!(code, Some(0), "{said}");
+    // Its errors too.
+    let rows: [(&[&str], &str, &str); 2] = [
+        (
+            &["--corpus", "missing"],
+            "fazhi-index: 错误：missing：没有这个文件夹；请用 --corpus DIR 指定存放报告的文件夹",
+            "fazhi-index: error: missing: no such folder; give the folder of reports with --corpus DIR",
+        ),
+        (
+            &["--corpus", "corpus", "--index", "corpus/index"],
+            "索引会位于语料文件夹 corpus 之内",
+            "the index would be inside the corpus corpus",
+        ),
+    ];
+    for (args, zh, en) in rows {
+        let (code, said) = refusal("fazhi-index", dir.path(), args);
+        assert_eq!(code, Some(2), "{args:?}: {said}");
+        assert!(said.contains(zh), "{args:?}: {said}");
+        let english: Vec<&str> = args.iter().copied().chain(["--lang", "en"]).collect();
+        let (_, said) = refusal("fazhi-index", dir.path(), &english);
+        assert!(said.contains(en), "{english:?}: {said}");
+    }
+}
+
+#[test]
+fn the_total_row_is_a_label_in_text_and_all_in_json() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    let zh = query(dir, &["stats", "法律顾问", "--by", "year"], None);
+    let total = zh
+        .lines()
+        .find(|l| l.starts_with("全部"))
+        .unwrap_or_default();
+    assert!(!total.is_empty(), "{zh}");
+    let en = query(
+        dir,
+        &["stats", "法律顾问", "--by", "year", "--lang", "en"],
+        None,
+    );
+    assert!(
+        en.lines().any(|l| l.trim_start().starts_with("All ")),
+        "{en}"
+    );
+    assert!(!en.contains("全部"), "{en}");
+    let json: Value = serde_json::from_str(&query(
+        dir,
+        &[
+            "stats",
+            "法律顾问",
+            "--by",
+            "year,issuer",
+            "--format",
+            "json",
+        ],
+        None,
+    ))
+    .expect("json");
+    assert_eq!(
+        json["totals"][0]["group"],
+        serde_json::json!(["all", "all"])
+    );
+    // A report without an issuer is null, as in a hit.
+    let rows = json["rows"].as_array().expect("rows");
+    assert!(
+        rows.iter()
+            .all(|r| r["group"][1] != "" && r["group"][0] != ""),
+        "no empty strings: {json}"
+    );
+}
+
+#[test]
+fn the_server_answers_in_its_own_language_unless_asked() {
+    let server = Server::start_with(test_index(), &["--lang", "en"], &[], None);
+    let error = |params: &[(&str, &str)]| {
+        let reply = server.get(&target("/api/search", params));
+        assert_eq!(reply.status, 400, "{}", reply.text());
+        reply.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let said = error(&[("q", "法治"), ("type", "intro")]);
+    assert!(said.contains("unknown section type \"intro\""), "{said}");
+    let said = error(&[("q", "法治"), ("type", "intro"), ("lang", "zh")]);
+    assert!(said.contains("未知的章节类型“intro”"), "{said}");
+    // The page starts in the server's language.
+    let page = server.get("/").text();
+    assert!(page.contains("<html lang=\"en\">"), "{}", &page[..100]);
+    let page = server.get("/?lang=zh").text();
+    assert!(page.contains("<html lang=\"zh-CN\">"), "{}", &page[..100]);
+    // An unknown path in it too.
+    let reply = server.get("/nowhere");
+    assert_eq!(reply.status, 404);
+    assert!(
+        reply.text().contains("nothing at /nowhere"),
+        "{}",
+        reply.text()
+    );
+    drop(server);
+    // The default server answers in Chinese.
+    let server = Server::start(test_index());
+    let reply = server.get("/nowhere");
+    assert!(
+        reply.text().contains("/nowhere 处什么也没有"),
+        "{}",
+        reply.text()
+    );
+    let page = server.get("/").text();
+    assert!(page.contains("<html lang=\"zh-CN\">"), "{}", &page[..100]);
 }

@@ -648,8 +648,17 @@ fn a_chart_drawn_for_the_page_width_keeps_its_text_size() {
 fn bad_input_is_a_400_with_a_message() {
     let server = server();
     let long = "法".repeat(5000);
-    let rows: [(&str, Params, &str); 15] = [
-        ("/api/search", &[("q", "\"法律")], "malformed query"),
+    let rows: [(&str, Params, &str); 20] = [
+        (
+            "/api/search",
+            &[("q", "\"法律")],
+            "检索式有误：引号没有闭合",
+        ),
+        (
+            "/api/search",
+            &[("q", "\"法律"), ("lang", "en")],
+            "malformed query",
+        ),
         (
             "/api/search",
             &[("q", QUERY), ("type", "intro"), ("lang", "en")],
@@ -663,7 +672,7 @@ fn bad_input_is_a_400_with_a_message() {
         (
             "/api/stats",
             &[("q", QUERY), ("by", "decade")],
-            "cannot group by",
+            "不能按“decade”分组",
         ),
         (
             "/api/search",
@@ -673,8 +682,30 @@ fn bad_input_is_a_400_with_a_message() {
         ("/api/search", &[("q", &long)], "the limit is 1000"),
         (
             "/api/search",
-            &[("q", QUERY), ("year", "abc")],
-            "write a year",
+            &[("q", QUERY), ("year", "abc"), ("lang", "en")],
+            "year=\"abc\": write a year",
+        ),
+        // An empty filter value is refused, naming the parameter.
+        (
+            "/api/search",
+            &[("q", QUERY), ("province", "")],
+            "province=\"\"：值为空",
+        ),
+        (
+            "/api/stats",
+            &[("q", QUERY), ("type", " "), ("lang", "en")],
+            "type=\"\": the value is empty",
+        ),
+        (
+            "/api/search",
+            &[("q", QUERY), ("region", "")],
+            "region=\"\"：值为空",
+        ),
+        // The facet table takes only lang, as every endpoint refuses what it does not take.
+        (
+            "/api/facets",
+            &[("yaer", "2023")],
+            "unknown parameter \"yaer\"",
         ),
         (
             "/api/search",

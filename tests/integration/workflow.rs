@@ -428,18 +428,14 @@ fn workflow_errors_and_empty_answers() {
         (
             &["stats", "法律顾问", "--chart", "trend.gif"],
             2,
-            "name a .svg or .png file",
+            "--chart trend.gif：请写 .svg 或 .png 文件",
         ),
         (
             &["stats", "法律顾问", "--by", "decade"],
             2,
-            "choose from town, province, city, county, year",
+            "不能按“decade”分组；可选：town, province, city, county, year",
         ),
-        (
-            &["stats", "--by", "year"],
-            2,
-            "stats needs a query or a filter",
-        ),
+        (&["stats", "--by", "year"], 2, "stats 需要检索词或筛选条件"),
         (
             &["kwic", "法律顾问", "--sort", "sideways"],
             2,

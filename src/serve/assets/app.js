@@ -63,17 +63,20 @@ function el(tag, className, text) {
 let lang = readLang();
 
 /// `?lang=en` or `?lang=zh` in the address (a shared link), else the choice remembered from
-/// the toggle, else Chinese.
+/// the toggle, else the server's (`<html lang="en">` from `fazhi-query serve --lang en`), else
+/// Chinese.
 function readLang() {
   const asked = new URLSearchParams(location.search).get('lang');
   if (asked === 'en' || asked === 'zh') {
     remember(asked);
     return asked;
   }
+  const server = document.documentElement.lang === 'en' ? 'en' : 'zh';
   try {
-    return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+    const remembered = localStorage.getItem(LANG_KEY);
+    return remembered === 'en' || remembered === 'zh' ? remembered : server;
   } catch (_) {
-    return 'zh';
+    return server;
   }
 }
 
