@@ -554,7 +554,7 @@ fn bench_panel(root: &Path, index: &Path, query_bin: &Path) -> anyhow::Result<()
     }
     let book_path = root.join("codebook.tsv");
     std::fs::write(&book_path, &tsv)?;
-    let book = search::Codebook::read(&book_path, Default::default())?;
+    let book = search::Codebook::read(&book_path)?;
     let engine = Engine::open(index)?;
     let request = |measure, by: &[&str]| search::PanelRequest {
         codebook: book.clone(),

@@ -206,12 +206,13 @@ impl Error {
 
 impl Error {
     /// The error of the parameter `name`, as the API says it: its message begins with the name,
-    /// unless it already does (`type: unknown section type "x"…`, `year="abc": …`).
+    /// unless it already does (`type: unknown section type "x"…`; `--year "abc": …`, which the
+    /// server writes `year="abc": …`).
     pub fn about(self, name: &str) -> Error {
-        let prefix = format!("{name}=");
+        let named = [format!("{name}="), format!("--{name} ")];
         Error::Usage(each(|lang| {
             let message = self.message(lang);
-            match message.starts_with(&prefix) {
+            match named.iter().any(|n| message.starts_with(n.as_str())) {
                 true => message,
                 false => format!("{name}: {message}"),
             }

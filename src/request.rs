@@ -361,7 +361,7 @@ mod tests {
             let message = params(asker, &[("type", "intro")])
                 .filters()
                 .expect_err("unknown type")
-                .to_string();
+                .message(Lang::Zh);
             assert!(message.starts_with(start), "{asker:?}: {message}");
         }
     }

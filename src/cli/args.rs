@@ -446,7 +446,7 @@ impl PanelArgs {
 
     /// The codebook read and checked, the filters and the output, before the index is opened.
     pub(super) fn request(&self, lang: Lang) -> Result<(PanelRequest, PanelOptions)> {
-        let codebook = Codebook::read(&self.codebook, lang)?;
+        let codebook = Codebook::read(&self.codebook)?;
         let output = &self.scope.output;
         // A panel is data: CSV unless a format or a file's name says otherwise.
         let format = match (&output.format, &output.output) {

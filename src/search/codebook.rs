@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use super::query::{Query, parse};
 use crate::classify::SectionType;
-use crate::error::{Error, Result};
-use crate::lang::Lang;
+use crate::error::{Error, Result, Text};
+use crate::lang::{Lang, both, each};
 
 /// One concept: what is counted, and where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -94,28 +94,33 @@ const RESERVED: [&str; 13] = [
 
 impl Codebook {
     /// Reads and checks the codebook at `path`; a section type may be named in either
-    /// language, a refusal is in `lang`.
-    pub fn read(path: &Path, lang: Lang) -> Result<Codebook> {
+    /// language, a refusal says what is wrong in both.
+    pub fn read(path: &Path) -> Result<Codebook> {
         let bytes = std::fs::read(path).map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
         let text = String::from_utf8(bytes).map_err(|e| Error::BadInput {
             path: path.to_path_buf(),
-            reason: format!(
-                "not UTF-8 text (byte {}): save the codebook as UTF-8 tab-separated text",
-                e.utf8_error().valid_up_to()
-            )
-            .into(),
+            reason: both(
+                "codebook.not_utf8",
+                &[("byte", &e.utf8_error().valid_up_to().to_string())],
+            ),
         })?;
-        Codebook::parse(&text, path, lang)
+        Codebook::parse(&text, path)
     }
 
     /// Parses a codebook's text; `path` names it in errors.
-    pub fn parse(text: &str, path: &Path, lang: Lang) -> Result<Codebook> {
-        let bad = |line: usize, reason: String| Error::BadInput {
+    pub fn parse(text: &str, path: &Path) -> Result<Codebook> {
+        let bad = |line: usize, reason: Text| Error::BadInput {
             path: path.to_path_buf(),
-            reason: format!("line {line}: {reason}").into(),
+            reason: each(|lang| {
+                let line = line.to_string();
+                lang.fill(
+                    "codebook.line",
+                    &[("line", &line), ("reason", reason.get(lang))],
+                )
+            }),
         };
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let mut header: Option<Vec<&str>> = None;
@@ -132,15 +137,10 @@ impl Codebook {
                 continue;
             };
             if cells.len() > columns.len() {
-                return Err(bad(
-                    line,
-                    format!(
-                        "{} cells, but the header names {} columns ({})",
-                        cells.len(),
-                        columns.len(),
-                        columns.join(", ")
-                    ),
-                ));
+                let (n, of) = (cells.len().to_string(), columns.len().to_string());
+                let names = columns.join(", ");
+                let values = [("cells", &*n), ("columns", &*of), ("names", &*names)];
+                return Err(bad(line, both("codebook.cells", &values)));
             }
             let cell = |key: &str| -> &str {
                 columns
@@ -150,7 +150,7 @@ impl Codebook {
                     .copied()
                     .unwrap_or("")
             };
-            let concept = concept(cell("name"), cell("query"), cell("types"), lang, &concepts)
+            let concept = concept(cell("name"), cell("query"), cell("types"), &concepts)
                 .map_err(|reason| bad(line, reason))?;
             concepts.push(Concept {
                 description: cell("description").to_string(),
@@ -161,10 +161,7 @@ impl Codebook {
         if concepts.is_empty() {
             return Err(Error::BadInput {
                 path: path.to_path_buf(),
-                reason:
-                    "no concept: write a header line (name<TAB>query<TAB>types<TAB>description) \
-                         and a line per concept"
-                        .into(),
+                reason: both("codebook.none", &[]),
             });
         }
         Ok(Codebook {
@@ -175,7 +172,7 @@ impl Codebook {
 }
 
 /// The keys of a header line's columns, or why it is not one.
-fn parse_header<'a>(cells: &[&str]) -> std::result::Result<Vec<&'a str>, String> {
+fn parse_header<'a>(cells: &[&str]) -> std::result::Result<Vec<&'a str>, Text> {
     let mut keys: Vec<&'a str> = Vec::new();
     for cell in cells {
         let lower = cell.to_lowercase();
@@ -187,18 +184,18 @@ fn parse_header<'a>(cells: &[&str]) -> std::result::Result<Vec<&'a str>, String>
             })
             .ok_or_else(|| {
                 let known: Vec<&str> = COLUMNS.iter().map(|(k, _)| *k).collect();
-                let tabs = if cell.contains([',', ';']) {
-                    " (columns are separated by tabs, not commas)"
-                } else {
-                    ""
-                };
-                format!(
-                    "unknown column {cell:?}{tabs}; the header names the columns: {}",
-                    known.join(", ")
-                )
+                let known = known.join(", ");
+                each(|lang| {
+                    let tabs = match cell.contains([',', ';']) {
+                        true => lang.pick("", " ").to_string() + lang.label("codebook.tabs"),
+                        false => String::new(),
+                    };
+                    let values = [("cell", *cell), ("tabs", &*tabs), ("known", &*known)];
+                    lang.fill("codebook.unknown_column", &values)
+                })
             })?;
         if keys.contains(&key) {
-            return Err(format!("the column {key} is named twice"));
+            return Err(both("codebook.twice", &[("key", key)]));
         }
         keys.push(key);
     }
@@ -206,10 +203,7 @@ fn parse_header<'a>(cells: &[&str]) -> std::result::Result<Vec<&'a str>, String>
         .iter()
         .find(|(key, required)| *required && !keys.contains(key))
     {
-        return Err(format!(
-            "the header has no {missing} column: the first line names the columns, e.g. \
-             name<TAB>query<TAB>types<TAB>description"
-        ));
+        return Err(both("codebook.missing", &[("missing", missing)]));
     }
     Ok(keys)
 }
@@ -219,32 +213,30 @@ fn concept(
     name: &str,
     query: &str,
     types: &str,
-    lang: Lang,
     before: &[Concept],
-) -> std::result::Result<Concept, String> {
+) -> std::result::Result<Concept, Text> {
     if name.is_empty() {
-        return Err("the concept has no name".into());
+        return Err(both("codebook.no_name", &[]));
     }
     if let Some(first) = before.iter().find(|c| c.name == name) {
-        return Err(format!(
-            "the concept {name:?} is already named on line {}",
-            first.line
+        let line = first.line.to_string();
+        return Err(both(
+            "codebook.named_before",
+            &[("name", name), ("line", &line)],
         ));
     }
     let reserved = RESERVED
         .iter()
         .any(|key| *key == name || Lang::Zh.column(key) == name || Lang::En.column(key) == name);
     if reserved {
-        return Err(format!(
-            "{name:?} is a column of the panel itself; give the concept another name"
-        ));
+        return Err(both("codebook.reserved", &[("name", name)]));
     }
     if query.is_empty() {
-        return Err(format!("the concept {name:?} has no query"));
+        return Err(both("codebook.no_query", &[("name", name)]));
     }
-    let parsed = parse(query).map_err(|e| e.message(lang))?;
+    let parsed = parse(query).map_err(|e| e.text())?;
     if parsed == Query::All {
-        return Err(format!("the query of {name:?} matches every section"));
+        return Err(both("codebook.all", &[("name", name)]));
     }
     let mut kinds: Vec<SectionType> = Vec::new();
     for part in types
@@ -252,7 +244,7 @@ fn concept(
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let kind = SectionType::parse_named(part).map_err(|e| e.message(lang))?;
+        let kind = SectionType::parse_named(part).map_err(|e| e.text())?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -274,7 +266,7 @@ mod tests {
     const HEADER: &str = "name\tquery\ttypes\tdescription\n";
 
     fn parsed(text: &str) -> Result<Codebook> {
-        Codebook::parse(text, Path::new("codebook.tsv"), Lang::En)
+        Codebook::parse(text, Path::new("codebook.tsv"))
     }
 
     #[test]
@@ -378,9 +370,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("gbk.tsv");
         std::fs::write(&path, b"name\tquery\n\xb7\xa8\t\xb7\xa8\n").expect("write");
-        let message = Codebook::read(&path, Lang::En)
-            .expect_err("GBK")
-            .to_string();
+        let message = Codebook::read(&path).expect_err("GBK").to_string();
         assert!(message.contains("not UTF-8"), "{message}");
     }
 }

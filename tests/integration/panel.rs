@@ -9,7 +9,7 @@ use std::path::Path;
 
 use fazhi_search::export::kwic::{self, KwicSort};
 use fazhi_search::search::{Codebook, FacetKey, Measure, Panel, PanelRequest, StatsRequest};
-use fazhi_search::{Filters, Lang, SearchRequest};
+use fazhi_search::{Filters, SearchRequest};
 use proptest::prelude::*;
 use tempfile::TempDir;
 
@@ -39,7 +39,7 @@ fn codebook_text(rows: &[(String, String, String)]) -> String {
 }
 
 fn codebook(rows: &[(String, String, String)]) -> Codebook {
-    Codebook::parse(&codebook_text(rows), Path::new("random.tsv"), Lang::Zh).expect("a codebook")
+    Codebook::parse(&codebook_text(rows), Path::new("random.tsv")).expect("a codebook")
 }
 
 fn panel(book: Codebook, filters: &Filters, measure: Measure, by: &[&str]) -> Panel {
@@ -352,7 +352,7 @@ fn the_csv_is_plain_unless_provenance_is_asked() {
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     let expected = panel(
-        Codebook::read(Path::new(&book), Lang::Zh).expect("codebook"),
+        Codebook::read(Path::new(&book)).expect("codebook"),
         &Filters::default(),
         Measure::Sections,
         &[],
@@ -419,7 +419,7 @@ fn the_workbook_has_the_panel_the_codebook_and_the_summary() {
     let mut workbook: Xlsx<_> = calamine::open_workbook(&out).expect("a workbook");
     assert_eq!(workbook.sheet_names(), ["面板", "代码本", "概况"]);
     let expected = panel(
-        Codebook::read(Path::new(&book), Lang::Zh).expect("codebook"),
+        Codebook::read(Path::new(&book)).expect("codebook"),
         &Filters::default(),
         Measure::Sections,
         &["town", "year"],
@@ -498,12 +498,15 @@ fn json_lines_and_long_rows() {
 fn a_bad_codebook_is_refused_with_its_line() {
     let (dir, good, index) = files();
     let rows = [
-        ("name\tquery\tweight\n", "line 1: unknown column"),
+        ("name\tquery\tweight\n", "第 1 行：未知的列“weight”"),
         (
             "name\tquery\n法律顾问\t法律顾问\nb\t(普法 OR\n",
-            "line 3: malformed query",
+            "第 3 行：检索式有误",
         ),
-        ("name\tquery\ttypes\na\t普法\t不存在的部分\n", "line 2:"),
+        (
+            "name\tquery\ttypes\na\t普法\t不存在的部分\n",
+            "第 2 行：未知的章节类型",
+        ),
     ];
     for (text, expected) in rows {
         let book = dir.path().join("bad.tsv");

@@ -265,7 +265,7 @@ fn a_file_that_is_not_a_report_key_is_a_404() {
         ("/api/report", "file is missing"),
         ("/api/report?file=", "file is missing"),
         (&*format!("/api/report?file={seed}&year=2023"), "no filter"),
-        (&*format!("/api/report?file={seed}&q=%22"), "quote"),
+        (&*format!("/api/report?file={seed}&q=%22"), "引号没有闭合"),
         (
             &*format!("/api/report?file={seed}&file={seed}"),
             "more than once",
@@ -394,7 +394,7 @@ fn show_refuses_what_it_cannot_show() {
         (vec!["show", "nope.txt"], "索引中没有报告 nope.txt"),
         (vec!["show", &format!("{seed}:9#7")], "没有第9行的这一节"),
         (vec!["show", seed, "--format", "csv"], "text, md or json"),
-        (vec!["show", seed, "--query", "\"法律"], "quote"),
+        (vec!["show", seed, "--query", "\"法律"], "引号没有闭合"),
     ] {
         let args: Vec<&str> = args.into_iter().chain(["--index", index]).collect();
         let out = run("fazhi-query", Path::new("."), &args);

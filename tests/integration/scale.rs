@@ -56,7 +56,7 @@ fn emitted_sections_match_the_quickwit_and_opensearch_definitions() {
         .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
         .collect();
     assert_eq!(docs.len(), 159, "every section of the bundled corpus");
-    assert!(stderr(&out).contains("emitted 159 sections"));
+    assert!(stderr(&out).contains("已输出 159 个章节"));
     let kinds = emitted_kinds(&docs);
     let words = docs[0]["text_words"].as_str().expect("words");
     assert!(
