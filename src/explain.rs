@@ -121,7 +121,7 @@ fn write_explanation(
     writeln!(out, "== sections ({}) ==", report.sections.len())?;
     for s in &report.sections {
         let depth = s.headings.len().max(1);
-        let label = s.headings.last().map_or("(preamble)", String::as_str);
+        let label = safe(s.headings.last().map_or("(preamble)", String::as_str));
         writeln!(
             out,
             "{:indent$}{label} [{}] line {}, {} characters",
@@ -153,18 +153,34 @@ fn write_marked_text(
             if start >= end || end > line.len() {
                 continue;
             }
-            out.write_all(&line.as_bytes()[at..start])?;
-            let cut = &line[start..end];
+            out.write_all(safe(&line[at..start]).as_bytes())?;
+            let cut = safe(&line[start..end]);
             match marks {
                 Marks::Plain => write!(out, "[-{cut}-]{{{}}}", d.rule)?,
                 Marks::Color => write!(out, "\x1b[9;31m{cut}\x1b[0m\x1b[2m{{{}}}\x1b[0m", d.rule)?,
             }
             at = end;
         }
-        out.write_all(&line.as_bytes()[at..])?;
+        out.write_all(safe(&line[at..]).as_bytes())?;
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// Text of a report for a terminal: control characters (ESC, CR, BEL…, which could move the
+/// cursor, retitle the window or hide what precedes them) shown as `\x1B`, as everywhere.
+fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if c.is_control() && c != '\t' => ingest::escape_control(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Each metadata value and where it came from.
@@ -191,7 +207,7 @@ fn write_metadata(
             other => other.to_string(),
         };
         let source = source_of(key, &shown, extracted, cleaned);
-        writeln!(out, "{key}: {shown}  ← {source}")?;
+        writeln!(out, "{key}: {}  ← {source}", safe(&shown))?;
     }
     Ok(())
 }
@@ -247,6 +263,25 @@ mod tests {
         assert_eq!(
             shown,
             "    1 | [-当前位置：首页 > 政务公开-]{breadcrumb} 2023年，某镇依法行政。\n    2 | [-扫一扫在手机打开当前页-]{mobile-qr}\n"
+        );
+    }
+
+    #[test]
+    fn a_reports_control_characters_reach_no_terminal() {
+        // ESC could recolour or retitle, CR hide what precedes it: shown as \x1B and \x0D.
+        let text = "当前位置：首页 > 政务公开 某镇\x1b[31m依法\r行政\u{85}。\t完";
+        let cleaned = clean(text);
+        let mut out = Vec::new();
+        write_marked_text(text, &cleaned.dropped, Marks::Color, &mut out).expect("write");
+        let shown = String::from_utf8(out).expect("UTF-8");
+        let ours = shown
+            .replace("\x1b[9;31m", "")
+            .replace("\x1b[0m", "")
+            .replace("\x1b[2m", "");
+        assert!(!ours.contains(['\x1b', '\r', '\u{85}']), "{shown:?}");
+        assert!(
+            ours.contains("某镇\\x1B[31m依法\\x0D行政\\u{85}。\t完"),
+            "{shown:?}"
         );
     }
 }

@@ -53,11 +53,21 @@ pub(super) fn default_command(mut args: Vec<OsString>) -> Vec<OsString> {
 
 /// Where the first word that is not an option or an option's value is, when it names a command.
 fn command_after_options(args: &[OsString]) -> Option<usize> {
+    let at = first_word(args)?;
+    let word = args[at].to_string_lossy();
+    let command = SUBCOMMANDS.contains(&word.as_ref()) && word != "help";
+    command.then_some(at)
+}
+
+/// Where the first word that is not an option or an option's value is (none after `--`).
+fn first_word(args: &[OsString]) -> Option<usize> {
     use clap::CommandFactory;
     let cli = Cli::command();
-    // Options are read as the commands declare them: one that takes a value skips the next word.
+    // Options are read as the commands declare them (and the global ones, `--lang`, as the
+    // program does): one that takes a value skips the next word.
     let takes_value = |option: &str| {
-        cli.get_subcommands().any(|command| {
+        let commands = std::iter::once(&cli).chain(cli.get_subcommands());
+        commands.into_iter().any(|command| {
             command.get_arguments().any(|arg| {
                 let named = match option.strip_prefix("--") {
                     Some(long) => arg.get_long() == Some(long),
@@ -77,8 +87,7 @@ fn command_after_options(args: &[OsString]) -> Option<usize> {
             return None;
         }
         if !word.starts_with('-') || word.len() == 1 {
-            let command = SUBCOMMANDS.contains(&word.as_ref()) && word != "help";
-            return command.then_some(at);
+            return Some(at);
         }
         at += if !word.contains('=') && takes_value(&word) {
             2
@@ -92,7 +101,7 @@ fn command_after_options(args: &[OsString]) -> Option<usize> {
 /// `fazhi-query sats`: an ASCII word a letter or two from a command is a typo, not a search
 /// (a Chinese word is always a search).
 pub(super) fn mistyped_command(args: &[OsString], lang: Lang) -> Option<String> {
-    let first = args.get(1)?.to_str()?;
+    let first = args.get(first_word(args)?)?.to_str()?;
     if SUBCOMMANDS.contains(&first) {
         return None;
     }
@@ -162,7 +171,23 @@ mod tests {
         assert!(message.contains("did you mean stats?"), "{message}");
         let message = mistyped_command(&argv(&["sats", "法治"]), Lang::Zh).unwrap_or_default();
         assert!(message.contains("是否想用 stats"), "{message}");
-        for words in [&["stats", "法治"][..], &["法治"], &["quantum"]] {
+        // After options too (`--index i sats`), whatever value they take (`--lang en`).
+        for words in [
+            &["--index", "i", "sats"][..],
+            &["--lang", "en", "sats", "法治"],
+        ] {
+            let message = mistyped_command(&argv(words), Lang::En).unwrap_or_default();
+            assert!(
+                message.contains("did you mean stats?"),
+                "{words:?}: {message}"
+            );
+        }
+        for words in [
+            &["stats", "法治"][..],
+            &["法治"],
+            &["quantum"],
+            &["--index", "stats"],
+        ] {
             assert_eq!(mistyped_command(&argv(words), Lang::Zh), None, "{words:?}");
         }
     }

@@ -381,7 +381,7 @@ mod tests {
     #[test]
     fn a_page_of_hits_keeps_no_decompressed_block() {
         // (the command line after the program name, how its hits fall into blocks)
-        let rows: [(&[&str], HitReads); 9] = [
+        let rows: [(&[&str], HitReads); 11] = [
             (&["法律顾问"], HitReads::Scattered),
             (
                 &["search", "--limit", "100", "法律顾问"],
@@ -398,6 +398,12 @@ mod tests {
                 HitReads::Scattered,
             ),
             (&["--color", "never", "kwic", "法律顾问"], HitReads::Dense),
+            // A global option's value is not the command (`--lang en stats` counts).
+            (
+                &["--lang", "en", "stats", "--by", "year", "法律顾问"],
+                HitReads::Scattered,
+            ),
+            (&["--lang", "zh", "show", "a.txt"], HitReads::Dense),
         ];
         for (args, expected) in rows {
             let argv = std::iter::once("fazhi-query")

@@ -394,6 +394,13 @@ fn show_refuses_what_it_cannot_show() {
         (vec!["show", "nope.txt"], "索引中没有报告 nope.txt"),
         (vec!["show", &format!("{seed}:9#7")], "没有第9行的这一节"),
         (vec!["show", seed, "--format", "csv"], "text, md or json"),
+        // A report with a place that is not one: the place is named, not the report.
+        (vec!["show", &format!("{seed}:0")], "“0”不是它的位置"),
+        (vec!["show", &format!("{seed}:9#x")], "“9#x”不是它的位置"),
+        (
+            vec!["show", &format!("{seed}：9")],
+            "在索引中，但“9”不是它的位置",
+        ),
         (vec!["show", seed, "--query", "\"法律"], "引号没有闭合"),
     ] {
         let args: Vec<&str> = args.into_iter().chain(["--index", index]).collect();
