@@ -87,13 +87,13 @@ pub fn open(engine: &Engine, arg: &str) -> Result<(IndexedReport, Option<usize>)
     }
     // A report with a place that is not a line (`:0`, `:abc`, `#`, a full-width colon): say so,
     // not that the report is missing.
-    if let Some((file, at)) = arg.rsplit_once([':', '：']) {
-        if engine.report(file)?.is_some() {
-            return Err(Error::Usage(crate::lang::both(
-                "show.bad_place",
-                &[("file", file), ("at", at)],
-            )));
-        }
+    if let Some((file, at)) = arg.rsplit_once([':', '：'])
+        && engine.report(file)?.is_some()
+    {
+        return Err(Error::Usage(crate::lang::both(
+            "show.bad_place",
+            &[("file", file), ("at", at)],
+        )));
     }
     Err(Error::Usage(crate::lang::both(
         "show.not_found",
