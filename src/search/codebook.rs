@@ -238,6 +238,10 @@ fn concept(
     if parsed == Query::All {
         return Err(both("codebook.all", &[("name", name)]));
     }
+    // `-培训` alone would count every section without the word as mentioning the concept.
+    if parsed.positive_terms().is_empty() {
+        return Err(both("codebook.only_exclusions", &[("name", name)]));
+    }
     let mut kinds: Vec<SectionType> = Vec::new();
     for part in types
         .split([',', '，', '、', ';', '；', ' '])
@@ -345,6 +349,10 @@ mod tests {
                 "line 2: the concept \"a\" has no query",
             ),
             ("name\tquery\na\tb\tc\n", "line 2: 3 cells"),
+            (
+                "name\tquery\n排除\t-培训 NOT 宣传\n",
+                "line 2: the query of \"排除\" only excludes",
+            ),
             (
                 "name\tquery\n年份\t法律\n",
                 "line 2: \"年份\" is a column of the panel",

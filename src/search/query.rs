@@ -224,6 +224,11 @@ impl Parser<'_> {
         };
         self.pos += 1;
         match tok {
+            // `a or b`, `a | b`, `a 或 b` mean OR to whoever writes them, and as words they
+            // would silently match almost nothing: said, with how to write either meaning.
+            Tok::Word(w) if OPERATOR_WORDS.contains(&w.to_lowercase().as_str()) => {
+                Err(error(self.input, at, "query.operator_word"))
+            }
             Tok::Word(w) | Tok::Phrase(w) => Ok(Query::Text(w)),
             Tok::Open => {
                 self.descend(at)?;
@@ -244,6 +249,10 @@ impl Parser<'_> {
         }
     }
 }
+
+/// Words that read as operators but are not the query language's (which are `OR`, `AND`, `NOT`
+/// and `-`): searched for, they must be quoted.
+const OPERATOR_WORDS: [&str; 8] = ["or", "and", "not", "|", "||", "&&", "或", "或者"];
 
 /// A query error pointing at character `at` of `input`; `what` is the label (`query.*`) that
 /// says what is wrong there.
@@ -316,7 +325,8 @@ mod tests {
             ("村（居）法律顾问", t("村（居）法律顾问")),
             ("2021-2025", t("2021-2025")),
             ("“关键少数”", t("“关键少数”")),
-            ("or", t("or")),
+            // Lowercase or is an error (malformed_queries_say_where); quoted, a word.
+            ("\"or\"", t("or")),
             ("普法 -", And(vec![t("普法"), t("-")])),
             ("　全角空格　分开", And(vec![t("全角空格"), t("分开")])),
         ];
@@ -337,6 +347,11 @@ mod tests {
             ("\"\"", "empty phrase", 0),
             ("", "empty", 0),
             ("NOT", "needs a term", 0),
+            // An operator written as a word would be searched for: said, at the word.
+            ("法律顾问 or 公职律师", "write OR in capitals", 5),
+            ("法律顾问 | 公职律师", "write OR in capitals", 5),
+            ("法律顾问 或 公职律师", "write OR in capitals", 5),
+            ("a and b", "write OR in capitals", 2),
         ];
         // In Chinese too, every message a label of its own (never the key).
         let chinese = [
@@ -366,6 +381,18 @@ mod tests {
                 other => panic!("{input:?} should be malformed, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn an_operator_word_in_quotes_is_searched_for() {
+        assert_eq!(
+            parse("法律顾问 \"或\"").expect("quoted"),
+            And(vec![Text("法律顾问".into()), Text("或".into())])
+        );
+        assert_eq!(
+            parse("法律顾问或").expect("part of a word"),
+            Text("法律顾问或".into())
+        );
     }
 
     #[test]
