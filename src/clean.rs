@@ -678,6 +678,39 @@ mod tests {
     }
 
     #[test]
+    fn the_text_as_read_keeps_each_dropped_span_in_its_place() {
+        let text =
+            "当前位置：首页 > 政务公开 2023年，某镇依法行政。\r\n正文。\r\n扫一扫在手机打开当前页";
+        let c = clean(text);
+        let kept = AsRead::of(text, &c).expect("something was dropped");
+        assert_eq!(
+            kept.text,
+            "当前位置：首页 > 政务公开 2023年，某镇依法行政。\n正文。\n扫一扫在手机打开当前页"
+        );
+        let spans: Vec<(usize, &str, &str)> = kept
+            .spans()
+            .into_iter()
+            .map(|(line, _, text, rule)| (line, text, rule))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                (1, "当前位置：首页 > 政务公开", "breadcrumb"),
+                (3, "扫一扫在手机打开当前页", "mobile-qr")
+            ]
+        );
+        let json = serde_json::to_string(&kept).expect("JSON");
+        assert!(json.contains(r#""dropped":[[1,0,"#), "{json}");
+        let back: AsRead = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, kept);
+        assert_eq!(
+            AsRead::of("正文。", &clean("正文。")),
+            None,
+            "nothing dropped, nothing kept"
+        );
+    }
+
+    #[test]
     fn dropped_spans_name_their_line_and_text() {
         let text = "标题: 某镇报告\n\n2023年，某镇依法行政。扫一扫在手机打开当前页\r\n正文。";
         let c = clean(text);

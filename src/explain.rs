@@ -32,23 +32,10 @@ pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
     written(write_explanation(&extracted, &cleaned, &report, marks, out))
 }
 
-/// Reads `path` as an index run would and writes its text as read, every span cleaning
-/// dropped marked with its rule (struck through on a terminal): what `fazhi-query show
-/// --chrome` adds, so that a reader can check that nothing of the article was lost.
-pub fn text_as_read(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
-    let (_, extracted) = read(path)?;
-    let cleaned = clean(&extracted.text);
-    written(write_marked_text(
-        &extracted.text,
-        &cleaned.dropped,
-        marks,
-        out,
-    ))
-}
-
 /// Writes `text` (a report's text as read, as the index keeps it) with every span of `spans`
-/// — (1-based line, byte range within the line, rule), in source order — marked as
-/// [`text_as_read`] marks it: what `fazhi-query show --chrome` adds, read from the index.
+/// — (1-based line, byte range within the line, rule), in source order — marked as the
+/// explanation marks it: what `fazhi-query show --chrome` adds, read from the index, so that
+/// a reader can check that nothing of the article was lost.
 pub fn write_as_read(
     text: &str,
     spans: &[(usize, Range<usize>, &str)],
