@@ -167,6 +167,12 @@ function tocEntry(section) {
   if (section.highlights.length) link.classList.add('has-match');
   link.addEventListener('click', (event) => {
     event.preventDefault();
+    // Reading the text as read: the section's first line there.
+    const asRead = $('as-read').hidden ? null : $(`as-read-line-${section.line}`);
+    if (asRead) {
+      asRead.scrollIntoView({ block: 'start' });
+      return;
+    }
     target(section, true);
   });
   item.append(link);
