@@ -13,6 +13,7 @@ use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::heading;
@@ -53,6 +54,53 @@ pub struct Dropped {
     pub kind: RuleKind,
     /// The rule's name in `index_schema/boilerplate.tsv`.
     pub rule: Arc<str>,
+}
+
+/// A report's text as read and every span cleaning dropped from it, kept in the index (for a
+/// report that dropped something) so that a reader can check, without the source file, that
+/// nothing of the article was lost. Stored as compact JSON: `{"text": …, "dropped": [[line,
+/// start, end, rule], …]}`, start and end byte offsets within the line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsRead {
+    /// The text as read, its lines joined by `\n` (a `\r` before it left off).
+    pub text: String,
+    /// Every dropped span, in source order: 1-based line, byte range within the line, rule.
+    pub dropped: Vec<(usize, usize, usize, String)>,
+}
+
+impl AsRead {
+    /// The spans `cleaned` dropped from `text`, with the text they cut from; None when cleaning
+    /// dropped nothing (nothing is kept then).
+    pub fn of(text: &str, cleaned: &CleanText) -> Option<AsRead> {
+        if cleaned.dropped.is_empty() {
+            return None;
+        }
+        let lines: Vec<&str> = text
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .collect();
+        Some(AsRead {
+            text: lines.join("\n"),
+            dropped: cleaned
+                .dropped
+                .iter()
+                .map(|d| (d.line, d.bytes.start, d.bytes.end, d.rule.to_string()))
+                .collect(),
+        })
+    }
+
+    /// Each dropped span as (line, byte range within it, the text cut, rule); a span that does
+    /// not fit its line (a damaged index) is left out.
+    pub fn spans(&self) -> Vec<(usize, Range<usize>, &str, &str)> {
+        let lines: Vec<&str> = self.text.split('\n').collect();
+        self.dropped
+            .iter()
+            .filter_map(|(line, start, end, rule)| {
+                let text = lines.get(line.checked_sub(1)?)?.get(*start..*end)?;
+                Some((*line, *start..*end, text, rule.as_str()))
+            })
+            .collect()
+    }
 }
 
 /// How a rule of `index_schema/boilerplate.tsv` cuts (the file's header says each in full).
@@ -627,6 +675,39 @@ mod tests {
                 "every character of {line:?} is kept or accounted for"
             );
         }
+    }
+
+    #[test]
+    fn the_text_as_read_keeps_each_dropped_span_in_its_place() {
+        let text =
+            "当前位置：首页 > 政务公开 2023年，某镇依法行政。\r\n正文。\r\n扫一扫在手机打开当前页";
+        let c = clean(text);
+        let kept = AsRead::of(text, &c).expect("something was dropped");
+        assert_eq!(
+            kept.text,
+            "当前位置：首页 > 政务公开 2023年，某镇依法行政。\n正文。\n扫一扫在手机打开当前页"
+        );
+        let spans: Vec<(usize, &str, &str)> = kept
+            .spans()
+            .into_iter()
+            .map(|(line, _, text, rule)| (line, text, rule))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                (1, "当前位置：首页 > 政务公开", "breadcrumb"),
+                (3, "扫一扫在手机打开当前页", "mobile-qr")
+            ]
+        );
+        let json = serde_json::to_string(&kept).expect("JSON");
+        assert!(json.contains(r#""dropped":[[1,0,"#), "{json}");
+        let back: AsRead = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, kept);
+        assert_eq!(
+            AsRead::of("正文。", &clean("正文。")),
+            None,
+            "nothing dropped, nothing kept"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! [`clean`] and [`report::parse`] as an index run, so what it shows is what is indexed.
 
 use std::io::Write;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::clean::{CleanText, Dropped, RuleKind, clean};
@@ -31,18 +32,17 @@ pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
     written(write_explanation(&extracted, &cleaned, &report, marks, out))
 }
 
-/// Reads `path` as an index run would and writes its text as read, every span cleaning
-/// dropped marked with its rule (struck through on a terminal): what `fazhi-query show
-/// --chrome` adds, so that a reader can check that nothing of the article was lost.
-pub fn text_as_read(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
-    let (_, extracted) = read(path)?;
-    let cleaned = clean(&extracted.text);
-    written(write_marked_text(
-        &extracted.text,
-        &cleaned.dropped,
-        marks,
-        out,
-    ))
+/// Writes `text` (a report's text as read, as the index keeps it) with every span of `spans`
+/// — (1-based line, byte range within the line, rule), in source order — marked as the
+/// explanation marks it: what `fazhi-query show --chrome` adds, read from the index, so that
+/// a reader can check that nothing of the article was lost.
+pub fn write_as_read(
+    text: &str,
+    spans: &[(usize, Range<usize>, &str)],
+    marks: Marks,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    write_marked(text, spans, marks, out)
 }
 
 /// The file's name and its text, read as an index run reads: a regular file within the size
@@ -142,22 +142,35 @@ fn write_marked_text(
     marks: Marks,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut spans = dropped.iter().peekable();
+    let spans: Vec<(usize, Range<usize>, &str)> = dropped
+        .iter()
+        .map(|d| (d.line, d.bytes.clone(), &*d.rule))
+        .collect();
+    write_marked(text, &spans, marks, out)
+}
+
+fn write_marked(
+    text: &str,
+    spans: &[(usize, Range<usize>, &str)],
+    marks: Marks,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut spans = spans.iter().peekable();
     for (i, raw) in text.split('\n').enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         let number = i + 1;
         write!(out, "{number:>5} | ")?;
         let mut at = 0;
-        while let Some(d) = spans.next_if(|d| d.line == number) {
-            let (start, end) = (d.bytes.start.max(at), d.bytes.end);
+        while let Some((_, bytes, rule)) = spans.next_if(|d| d.0 == number) {
+            let (start, end) = (bytes.start.max(at), bytes.end);
             if start >= end || end > line.len() {
                 continue;
             }
             out.write_all(safe(&line[at..start]).as_bytes())?;
             let cut = safe(&line[start..end]);
             match marks {
-                Marks::Plain => write!(out, "[-{cut}-]{{{}}}", d.rule)?,
-                Marks::Color => write!(out, "\x1b[9;31m{cut}\x1b[0m\x1b[2m{{{}}}\x1b[0m", d.rule)?,
+                Marks::Plain => write!(out, "[-{cut}-]{{{rule}}}")?,
+                Marks::Color => write!(out, "\x1b[9;31m{cut}\x1b[0m\x1b[2m{{{rule}}}\x1b[0m")?,
             }
             at = end;
         }

@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::classify::TypeRules;
-use crate::clean::{CleanText, Line, clean};
+use crate::clean::{AsRead, CleanText, Line, clean};
 use crate::date::{iso_date, last_date};
 use crate::heading::parse_heading;
 use crate::ingest::Hints;
@@ -44,6 +44,9 @@ pub struct Report {
     /// ([`CleanText::chrome_share`]): a file that loses much is worth a look with `--explain`.
     #[serde(skip)]
     pub chrome_share: f64,
+    /// The text as read with what cleaning dropped from it; None when nothing was dropped.
+    #[serde(skip)]
+    pub as_read: Option<AsRead>,
 }
 
 /// How many lines from the top the title may start at, or end at.
@@ -156,6 +159,7 @@ pub fn parse(file: &str, text: &str, hints: &Hints) -> Report {
         },
         sections,
         chrome_share: cleaned.chrome_share(),
+        as_read: AsRead::of(text, &cleaned),
     }
 }
 

@@ -375,8 +375,8 @@ pub struct ShowArgs {
     /// Mark the matches of this query in the text (colour on a terminal, ** in md).
     #[arg(long, short)]
     query: Option<String>,
-    /// Then the text as read from the report's file in --corpus, the spans cleaning dropped as
-    /// site chrome struck through (the index does not keep them: read now, from the file).
+    /// Then the report's text as read, the spans cleaning dropped as site chrome struck through
+    /// (kept in the index: the corpus is not read).
     #[arg(long)]
     pub(super) chrome: bool,
     #[command(flatten)]

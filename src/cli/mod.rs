@@ -26,7 +26,7 @@ pub use args::{Cli, Command, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArg
 use crate::export::{self, kwic, summary};
 use crate::index::{self, writer};
 use crate::lang::Lang;
-use crate::search::{Engine, HitReads};
+use crate::search::{Engine, HitReads, IndexedReport};
 use args::Scope;
 
 /// The command line, read: help, a version or a malformed option is printed by clap, which
@@ -196,11 +196,7 @@ pub fn show(args: ShowArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let engine = session.engine(ShowArgs::HIT_READS)?;
     let (report, start) = export::report::open(&engine, &args.place)?;
     let options = export::report::ShowOptions { start, ..options };
-    // Read before anything is written: a file gone from the corpus is an error alone.
-    let as_read = match args.chrome {
-        true => Some(session.as_read(&report.meta.file, options.color)?),
-        false => None,
-    };
+    let as_read = args.chrome.then(|| session.as_read(&report, options.color));
     session.deliver(|out| {
         export::report::write(out, &report, &options, format)?;
         as_read
@@ -306,23 +302,32 @@ impl Session {
         }
     }
 
-    /// `show --chrome`: the report's file in the corpus as read, dropped chrome marked, under
-    /// a line that says where it was read from.
-    fn as_read(&self, file: &str, color: bool) -> anyhow::Result<Vec<u8>> {
-        let path = self.corpus.join(file);
+    /// `show --chrome`: the report's text as read, dropped chrome marked, under a line that
+    /// names its file; read from the index (which keeps it for a report that dropped
+    /// something), never from the corpus.
+    fn as_read(&self, report: &IndexedReport, color: bool) -> Vec<u8> {
         let marks = match color {
             true => crate::explain::Marks::Color,
             false => crate::explain::Marks::Plain,
         };
-        let shown = path.display().to_string();
-        let mut out = format!(
-            "\n{}\n",
-            self.lang.fill("show.as_read", &[("file", &shown)])
-        );
-        let mut text = Vec::new();
-        crate::explain::text_as_read(&path, marks, &mut text)?;
-        out.push_str(&String::from_utf8_lossy(&text));
-        Ok(out.into_bytes())
+        // The file named as before, where the indexer read it.
+        let file = self.corpus.join(&report.meta.file).display().to_string();
+        let mut out = format!("\n{}\n", self.lang.fill("show.as_read", &[("file", &file)]));
+        let Some(text) = &report.as_read else {
+            out.push_str(self.lang.label("show.nothing_dropped"));
+            out.push('\n');
+            return out.into_bytes();
+        };
+        let spans: Vec<(usize, std::ops::Range<usize>, &str)> = report
+            .dropped
+            .iter()
+            .map(|d| (d.line as usize, d.bytes.clone(), d.rule.as_str()))
+            .collect();
+        let mut marked = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = crate::explain::write_as_read(text, &spans, marks, &mut marked);
+        out.push_str(&String::from_utf8_lossy(&marked));
+        out.into_bytes()
     }
 
     /// On a fresh checkout there is a corpus and no index yet: build it first, saying so.

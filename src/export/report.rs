@@ -17,7 +17,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::report::ReportMeta;
-use crate::search::{Engine, IndexedReport, IndexedSection};
+use crate::search::{DroppedSpan, Engine, IndexedReport, IndexedSection};
 
 /// Where a `show` argument points: a report's file, and maybe a line (and the section's place
 /// on it) as a hit's citation line writes them: `a/b.txt`, `a/b.txt:12`, `a/b.txt:12#2`.
@@ -141,6 +141,12 @@ pub struct ReportView<'a> {
     /// Matches of the query in the whole report.
     pub matches: usize,
     pub sections: Vec<ShownSection<'a>>,
+    /// Every span cleaning dropped from the text as read (site chrome, header rows), in source
+    /// order: empty when nothing was dropped.
+    pub dropped: &'a [DroppedSpan],
+    /// The text as read, lines joined by `\n`, that `dropped` points into (line, character
+    /// columns); null when nothing was dropped.
+    pub as_read: Option<&'a str>,
 }
 
 /// The `show` argument of a section: `FILE:LINE`, `FILE:LINE#N`.
@@ -174,6 +180,8 @@ impl<'a> ReportView<'a> {
             start: options.start,
             matches: sections.iter().map(|s| s.highlights.len()).sum(),
             sections,
+            dropped: &report.dropped,
+            as_read: report.as_read.as_deref(),
         }
     }
 }

@@ -166,6 +166,7 @@ pub struct Fields {
     pub text_words: Field,
     pub report_key: Field,
     pub fingerprint: Field,
+    pub as_read: Field,
 }
 
 impl Fields {
@@ -196,6 +197,7 @@ impl Fields {
             text_words: get("text_words")?,
             report_key: get("report_key")?,
             fingerprint: get("fingerprint")?,
+            as_read: get("as_read")?,
         })
     }
 }

@@ -511,6 +511,15 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             // Once per report: the column then holds one value per report, not per section.
             if i == 0 {
                 doc.add_u64(f.fingerprint, fingerprint);
+                // What cleaning dropped, for reading the report as it was read: only a report
+                // that dropped something pays for it.
+                if let Some(json) = report
+                    .as_read
+                    .as_ref()
+                    .and_then(|a| serde_json::to_string(a).ok())
+                {
+                    doc.add_text(f.as_read, json);
+                }
             }
             doc
         })

@@ -49,7 +49,7 @@ use collector::{Match, Tally, TallyCollector};
 pub use filters::{FacetFilter, Filters, did_you_mean, parse_range};
 pub use panel::{Measure, Panel, PanelRequest};
 pub use query::{Query, parse};
-pub use report::{IndexedReport, IndexedSection};
+pub use report::{DroppedSpan, IndexedReport, IndexedSection};
 pub use stats::{Dimension, StatsRow, StatsTable};
 use steady::SteadySeek;
 

@@ -10,6 +10,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, TantivyDocument, Term};
 
 use super::{Engine, column_text};
+use crate::clean::AsRead;
 use crate::error::Result;
 use crate::index::check;
 use crate::report::ReportMeta;
@@ -21,6 +22,51 @@ pub struct IndexedReport {
     #[serde(flatten)]
     pub meta: ReportMeta,
     pub sections: Vec<IndexedSection>,
+    /// Every span cleaning dropped from the text as read (site chrome, header rows), in source
+    /// order; empty when nothing was dropped.
+    pub dropped: Vec<DroppedSpan>,
+    /// The text as read, lines joined by `\n`, where the dropped spans sit; only when
+    /// something was dropped.
+    pub as_read: Option<String>,
+}
+
+/// A span of the text as read that cleaning dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DroppedSpan {
+    /// The rule of `index_schema/boilerplate.tsv` that dropped it.
+    pub rule: String,
+    /// The text dropped.
+    pub text: String,
+    /// 1-based line of the text as read (of the source file).
+    pub line: u64,
+    /// Where the span starts and ends in its line, in characters from 0.
+    pub start: usize,
+    pub end: usize,
+    /// The same, in bytes of the line.
+    #[serde(skip)]
+    pub bytes: std::ops::Range<usize>,
+}
+
+impl DroppedSpan {
+    fn of(as_read: &AsRead) -> Vec<DroppedSpan> {
+        let lines: Vec<&str> = as_read.text.split('\n').collect();
+        as_read
+            .spans()
+            .into_iter()
+            .map(|(line, bytes, text, rule)| {
+                let whole = lines[line - 1];
+                let start = whole[..bytes.start].chars().count();
+                DroppedSpan {
+                    rule: rule.to_string(),
+                    text: text.to_string(),
+                    line: line as u64,
+                    start,
+                    end: start + text.chars().count(),
+                    bytes,
+                }
+            })
+            .collect()
+    }
 }
 
 /// One section of an [`IndexedReport`].
@@ -89,6 +135,7 @@ impl Engine {
         let maps = self.facet_maps(&searcher)?;
         let meta = self.report_meta(&searcher, &maps, first)?;
         let mut sections = Vec::with_capacity(addresses.len());
+        let mut as_read: Option<AsRead> = None;
         // One segment in practice; the columns are opened once per segment all the same.
         for run in addresses.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
             let fast = searcher.segment_reader(run[0].segment_ord).fast_fields();
@@ -96,6 +143,9 @@ impl Engine {
             for address in run {
                 let doc: TantivyDocument = searcher.doc(*address)?;
                 let stored = |field| doc.get_first(field).and_then(|v| v.as_str());
+                if as_read.is_none() {
+                    as_read = stored(f.as_read).and_then(|j| serde_json::from_str(j).ok());
+                }
                 sections.push(IndexedSection {
                     id: sections.len() + 1,
                     headings: stored(f.headings)
@@ -112,6 +162,12 @@ impl Engine {
         for (section, nth) in sections.iter_mut().zip(nth_on_lines(&lines)) {
             section.nth_on_line = nth.map(|n| n as u64);
         }
-        Ok(Some(IndexedReport { meta, sections }))
+        let dropped = as_read.as_ref().map(DroppedSpan::of).unwrap_or_default();
+        Ok(Some(IndexedReport {
+            meta,
+            sections,
+            dropped,
+            as_read: as_read.map(|a| a.text),
+        }))
     }
 }

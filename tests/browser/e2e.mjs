@@ -1,7 +1,7 @@
 // End-to-end test of `fazhi-query serve` in Debian's headless Chromium, as a user works with the
 // page: type a query and see hits, click a facet and see the filtered count, go back, download
-// a CSV, read a hit in its whole report (section, matches, next/previous, citation, back), open
-// a bookmarked search, read a report that contains <script> as text, use a phone, switch to
+// a CSV, read a hit in its whole report (section, matches, next/previous, citation, back), show
+// the site chrome cleaning dropped struck through, open a bookmarked search, read a report that contains <script> as text, use a phone, switch to
 // English.
 //
 //   node e2e.mjs BASE_URL SCREENSHOT.png                    the whole test (needs an index with
@@ -250,6 +250,36 @@ step('opens a report from a link, and says so for a file that is not one', async
   await page.goto(`${base}/report?file=${encodeURIComponent('../corpus/script.txt')}`);
   await page.waitForSelector('#report[data-state="error"]');
   check(/索引中没有报告/.test(await page.textContent('#error')), 'no message for a file outside the index');
+  await page.close();
+});
+
+step('shows the site chrome cleaning dropped, struck through, and hides it again', async ({ context }) => {
+  const page = await context.newPage();
+  // A bundled report that lost a breadcrumb and a footer to cleaning.
+  await page.goto(`${base}/report?file=004_e1b441fd9463275d.txt`);
+  await page.waitForSelector('#report[data-state="done"]');
+  const toggle = page.locator('#show-dropped');
+  check(await page.locator('#dropped-row').isVisible(), 'no toggle for the dropped chrome');
+  check(/显示删去的网页框架/.test(await page.textContent('#dropped-row')), 'the toggle is not labelled');
+  check(!(await page.locator('#as-read').isVisible()), 'the text as read is shown before the toggle');
+  await toggle.check();
+  await page.waitForSelector('#as-read:not([hidden])');
+  check(!(await page.locator('#report-text').isVisible()), 'the text as indexed is still shown');
+  const struck = page.locator('#as-read del.dropped', { hasText: '扫一扫在手机打开当前页' });
+  check((await struck.count()) === 1, 'the dropped footer is not struck through');
+  const style = await struck.evaluate((node) => getComputedStyle(node).textDecorationLine);
+  check(style.includes('line-through'), `the dropped footer is not struck through: ${style}`);
+  check(
+    /mobile-qr/.test(await struck.locator('xpath=following-sibling::span[1]').textContent()),
+    'the rule is not named beside the dropped text',
+  );
+  await toggle.uncheck();
+  check(await page.locator('#report-text').isVisible(), 'the text as indexed is not back');
+  check(!(await page.locator('#as-read').isVisible()), 'the text as read stays');
+  // A report that dropped nothing has no toggle.
+  await page.goto(`${base}/report?file=script.txt`);
+  await page.waitForSelector('#report[data-state="done"]');
+  check(!(await page.locator('#dropped-row').isVisible()), 'a toggle for a report that dropped nothing');
   await page.close();
 });
 

@@ -453,15 +453,137 @@ fn show_chrome_marks_what_cleaning_dropped_from_the_file_as_read() {
         "{as_read}"
     );
     assert!(as_read.contains("法律顾问制度得到落实。"), "{as_read}");
-    // The index alone cannot show it: not in JSON, and a file gone from the corpus is named.
+    // Not in JSON (which carries `dropped` without being asked); and read from the index
+    // alone: the corpus deleted, the same text as read comes back.
     let json = show(&["--chrome", "--format", "json"]);
     assert_eq!(json.status.code(), Some(2));
     assert!(stderr(&json).contains("--chrome"), "{}", stderr(&json));
-    let gone = show(&["--chrome", "--corpus", "/nonexistent-corpus"]);
-    assert_eq!(gone.status.code(), Some(2));
-    assert!(stderr(&gone).contains("chrome.txt"), "{}", stderr(&gone));
-    assert!(
-        stdout(&gone).is_empty(),
-        "nothing is written before the error"
+    std::fs::remove_dir_all(corpus.path()).expect("delete the corpus");
+    let gone = show(&["--chrome", "--corpus", corpus_arg]);
+    assert!(gone.status.success(), "{}", stderr(&gone));
+    assert_eq!(
+        stdout(&gone),
+        printed,
+        "the text as read comes from the index"
     );
+}
+
+/// A web page and a crawled text with site chrome, and a report without any.
+const CHROME_PAGE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>某镇2023年法治政府建设情况报告_某县人民政府网</title></head>
+<body><div class="main"><div id="zoom"><div class="crumb">当前位置：首页 &gt; 政务公开 &gt; 法治政府建设</div>
+<div class="share">分享到：微信 微博 QQ空间</div><p>当前位置：首页 &gt; 政务公开</p><p>某镇2023年法治政府建设情况报告</p><p>一、总体情况</p><p>2023年，某镇法律顾问制度得到落实，依法行政水平不断提高。</p><p>二、存在的问题</p><p>执法人员的法治意识还需增强。扫一扫在手机打开当前页</p><div class="footer">主办单位：某县人民政府办公室 网站标识码：1234567890</div></div></div></body></html>"#;
+const CHROME_CRAWL: &str = "标题: 某乡关于2023年度法治政府建设情况的报告\n发布时间: 2024-01-17 09:30\n发布机构: 某县人民政府\n==== 正文 ====\n\
+     当前位置： 首页政务公开法治政府建设 某乡关于2023年度法治政府建设情况的报告 时间：2024-01-17 09:30 【字体：大 中 小】 一、总体情况 2023年，某乡落实法律顾问制度。 来源：某县人民政府 附件下载\n\
+     二、下一步打算\n继续推进依法行政。\n扫一扫在手机打开当前页\n";
+const NO_CHROME: &str = "某村2023年法治政府建设情况报告\n一、总体情况\n2023年，某村依法行政。\n";
+
+/// The text as read marked as `fazhi-index --explain` marks it, from what `/api/report` gives.
+fn marked_as_read(report: &Value) -> String {
+    let text = report["as_read"].as_str().expect("as_read");
+    let dropped = report["dropped"].as_array().expect("dropped");
+    let mut out = String::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut at = 0;
+        out.push_str(&format!("{:>5} | ", i + 1));
+        for d in dropped.iter().filter(|d| d["line"] == i + 1) {
+            let (start, end) = (
+                d["start"].as_u64().unwrap() as usize,
+                d["end"].as_u64().unwrap() as usize,
+            );
+            let cut: String = chars[start..end].iter().collect();
+            assert_eq!(cut, d["text"].as_str().expect("text"), "{d}");
+            out.extend(&chars[at..start]);
+            out.push_str(&format!(
+                "[-{cut}-]{{{}}}",
+                d["rule"].as_str().expect("rule")
+            ));
+            at = end;
+        }
+        out.extend(&chars[at..]);
+        out.push('\n');
+    }
+    out
+}
+
+/// `/api/report` gives what cleaning dropped from each report, from the index alone: the same
+/// spans, with the same rules, in the same places as `fazhi-index --explain` shows them
+/// reading the source file; and the kept text and the dropped spans together are the whole
+/// visible text as read, in order.
+#[test]
+fn the_api_gives_what_cleaning_dropped_as_explain_shows_it() {
+    let corpus = crate::util::temp_corpus(&[
+        ("site/page.html", CHROME_PAGE.as_bytes()),
+        ("crawl.txt", CHROME_CRAWL.as_bytes()),
+        ("plain.txt", NO_CHROME.as_bytes()),
+    ]);
+    let index = tempfile::TempDir::new().expect("temp dir");
+    crate::util::index(corpus.path(), index.path());
+    let explained: Vec<(&str, String)> = ["site/page.html", "crawl.txt"]
+        .into_iter()
+        .map(|file| {
+            let out = run("fazhi-index", corpus.path(), &["--explain", file]);
+            assert!(out.status.success(), "{file}: {}", stderr(&out));
+            let text = stdout(&out);
+            let (_, rest) = text
+                .split_once("== text as read; dropped spans marked [-like this-]{rule} ==\n")
+                .unwrap_or_else(|| panic!("{file}: no text as read:\n{text}"));
+            let (marked, _) = rest.split_once("\n== metadata ==").expect("metadata");
+            (file, marked.to_string())
+        })
+        .collect();
+    drop(corpus);
+    let server = Server::start(index.path());
+    for (file, marked) in &explained {
+        let reply = server.get(&format!("/api/report?file={}", encode(file)));
+        assert_eq!(reply.status, 200, "{file}: {}", reply.text());
+        let got = reply.json();
+        let dropped = got["dropped"].as_array().expect("dropped");
+        assert!(dropped.len() >= 2, "{file}: {dropped:?}");
+        assert_eq!(
+            &marked_as_read(&got),
+            marked,
+            "{file}: the API's spans are --explain's"
+        );
+        for rule in ["breadcrumb", "mobile-qr"] {
+            assert!(
+                dropped.iter().any(|d| d["rule"] == rule),
+                "{file} dropped {rule}: {dropped:?}"
+            );
+        }
+        // Kept and dropped, in order, are the visible text as read.
+        let visible = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let mut lines: Vec<Vec<char>> = got["as_read"]
+            .as_str()
+            .expect("as_read")
+            .split('\n')
+            .map(|l| l.chars().collect())
+            .collect();
+        for d in dropped.iter().rev() {
+            let line = &mut lines[d["line"].as_u64().unwrap() as usize - 1];
+            let (start, end) = (
+                d["start"].as_u64().unwrap() as usize,
+                d["end"].as_u64().unwrap() as usize,
+            );
+            line.drain(start..end);
+        }
+        let left: String = lines
+            .iter()
+            .map(|l| l.iter().collect::<String>() + "\n")
+            .collect();
+        let kept: String = got["sections"]
+            .as_array()
+            .expect("sections")
+            .iter()
+            .map(|s| s["text"].as_str().expect("text"))
+            .collect();
+        assert_eq!(
+            visible(&left),
+            visible(&kept),
+            "{file}: nothing else was lost"
+        );
+    }
+    let plain = server.get("/api/report?file=plain.txt").json();
+    assert_eq!(plain["dropped"], serde_json::json!([]));
+    assert_eq!(plain["as_read"], Value::Null);
 }

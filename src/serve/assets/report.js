@@ -3,7 +3,8 @@
 // copy-citation button, its table of contents with the section types as coloured tags, and its
 // whole text with every match of the query marked (the API's character ranges: the same
 // comparison the search matched with), the hit's section marked and scrolled into view, and
-// next / previous match with a count. A search hit links here with `#line-L` (or `#line-L.N`
+// next / previous match with a count; where cleaning dropped site chrome, a toggle shows the
+// text as read with the dropped spans struck through in place (also from the index). A search hit links here with `#line-L` (or `#line-L.N`
 // for the Nth section on line L), which the page turns into the section's `#section-N`. Text
 // only ever reaches the page through textContent, never as HTML.
 'use strict';
@@ -145,6 +146,7 @@ function render() {
   $('matchbar').hidden = !wanted.q;
   showCitation();
   countMatches();
+  renderAsRead(report);
 }
 
 function tag(type) {
@@ -165,6 +167,12 @@ function tocEntry(section) {
   if (section.highlights.length) link.classList.add('has-match');
   link.addEventListener('click', (event) => {
     event.preventDefault();
+    // Reading the text as read: the section's first line there.
+    const asRead = $('as-read').hidden ? null : $(`as-read-line-${section.line}`);
+    if (asRead) {
+      asRead.scrollIntoView({ block: 'start' });
+      return;
+    }
     target(section, true);
   });
   item.append(link);
@@ -200,6 +208,51 @@ function marked(text, ranges) {
   }
   if (at < chars.length) nodes.push(document.createTextNode(chars.slice(at).join('')));
   return nodes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The text as read, with what cleaning dropped struck through
+
+/// The text as read, line by line, every span cleaning dropped struck through in its place with
+/// the rule that dropped it (the API's `dropped`: line, [start, end) in Unicode characters);
+/// the toggle is offered only when something was dropped.
+function renderAsRead(report) {
+  const dropped = report.dropped || [];
+  const has = dropped.length > 0 && typeof report.as_read === 'string';
+  $('dropped-row').hidden = !has;
+  if (!has) {
+    $('as-read-lines').replaceChildren();
+    showDropped(false);
+    return;
+  }
+  const lines = report.as_read.split('\n').map((line, i) => {
+    const item = el('li');
+    item.id = `as-read-line-${i + 1}`;
+    item.value = i + 1;
+    const chars = Array.from(line);
+    let at = 0;
+    for (const span of dropped.filter((d) => d.line === i + 1)) {
+      if (span.start < at || span.end <= span.start) continue;
+      if (span.start > at) item.append(document.createTextNode(chars.slice(at, span.start).join('')));
+      const cut = el('del', 'dropped', chars.slice(span.start, span.end).join(''));
+      cut.title = span.rule;
+      item.append(cut, el('span', 'rule', `{${span.rule}}`));
+      at = span.end;
+    }
+    if (at < chars.length) item.append(document.createTextNode(chars.slice(at).join('')));
+    return item;
+  });
+  $('as-read-lines').replaceChildren(...lines);
+  showDropped($('show-dropped').checked);
+}
+
+/// Shows the text as read in place of the text as indexed, or back.
+function showDropped(on) {
+  $('show-dropped').checked = on;
+  $('as-read').hidden = !on;
+  $('report-text').hidden = on;
+  $('matchbar').hidden = on || !wanted.q;
+  $('report').dataset.view = on ? 'as-read' : 'text';
 }
 
 /// Marks `section` as the one being read (in the text and the table of contents), puts it in
@@ -363,6 +416,7 @@ function start() {
   $('prev-match').addEventListener('click', () => step(-1));
   $('next-match').addEventListener('click', () => step(1));
   $('copy-citation').addEventListener('click', copyCitation);
+  $('show-dropped').addEventListener('change', (event) => showDropped(event.target.checked));
   load();
 }
 
