@@ -92,10 +92,20 @@ pub async fn icon() -> Response {
     asset("image/svg+xml", FAVICON_SVG)
 }
 
-/// `/report?file=…&q=…#section-N`: the page reads the report from `/api/report`.
-pub async fn report_page() -> Response {
-    asset("text/html; charset=utf-8", REPORT_HTML)
+/// `/report?file=…&q=…#section-N`: the page reads the report from `/api/report`; marked English
+/// as the search page is (`?lang=en`, or a server started with `--lang en`).
+pub async fn report_page(uri: Uri) -> Response {
+    match super::params::lang_of(&uri) {
+        Lang::Zh => asset("text/html; charset=utf-8", REPORT_HTML),
+        Lang::En => asset("text/html; charset=utf-8", REPORT_HTML_EN.as_str()),
+    }
 }
+
+static REPORT_HTML_EN: LazyLock<String> = LazyLock::new(|| {
+    REPORT_HTML
+        .replacen("<html lang=\"zh-CN\">", "<html lang=\"en\">", 1)
+        .replacen("<title>报告全文</title>", "<title>Report</title>", 1)
+});
 
 pub async fn report_script() -> Response {
     asset("text/javascript; charset=utf-8", REPORT_SCRIPT.as_str())

@@ -568,6 +568,11 @@ fn the_server_answers_in_its_own_language_unless_asked() {
     assert!(page.contains("<html lang=\"en\">"), "{}", &page[..100]);
     let page = server.get("/?lang=zh").text();
     assert!(page.contains("<html lang=\"zh-CN\">"), "{}", &page[..100]);
+    // The report page too (a shared /report link opens in the server's language).
+    let page = server.get("/report?file=a.txt").text();
+    assert!(page.contains("<html lang=\"en\">"), "{}", &page[..100]);
+    let page = server.get("/report?file=a.txt&lang=zh").text();
+    assert!(page.contains("<html lang=\"zh-CN\">"), "{}", &page[..100]);
     // An unknown path in it too.
     let reply = server.get("/nowhere");
     assert_eq!(reply.status, 404);

@@ -31,10 +31,14 @@ let lang = readLang();
 function readLang() {
   const asked = params.get('lang');
   if (asked === 'en' || asked === 'zh') return asked;
+  // The server's language (`<html lang="en">` from `fazhi-query serve --lang en`) unless the
+  // reader chose one with the search page's toggle.
+  const server = document.documentElement.lang === 'en' ? 'en' : 'zh';
   try {
-    return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+    const remembered = localStorage.getItem(LANG_KEY);
+    return remembered === 'en' || remembered === 'zh' ? remembered : server;
   } catch (_) {
-    return 'zh';
+    return server;
   }
 }
 
