@@ -313,10 +313,7 @@ fn write_text(out: &mut dyn Write, view: &ReportView, options: &ShowOptions) -> 
     }
     for shown in view.sections.iter().filter(|s| s.section.id >= start) {
         let s = shown.section;
-        let path = match s.headings.is_empty() {
-            true => lang.label("hit.preamble").to_string(),
-            false => s.headings.join(" › "),
-        };
+        let path = heading_path(s, lang);
         writeln!(
             out,
             "\n§{} {} · {} · {}",
@@ -376,10 +373,7 @@ fn write_md(out: &mut dyn Write, view: &ReportView, lang: Lang) -> io::Result<()
     }
     for shown in view.sections.iter().filter(|s| s.section.id >= start) {
         let s = shown.section;
-        let path = match s.headings.is_empty() {
-            true => lang.label("hit.preamble").to_string(),
-            false => s.headings.join(" › "),
-        };
+        let path = heading_path(s, lang);
         writeln!(
             out,
             "\n### §{} {}\n\n*{} · `{}`*\n",
@@ -448,6 +442,14 @@ fn byte_ranges(text: &str, chars: &[(usize, usize)]) -> Vec<(usize, usize)> {
         .iter()
         .filter_map(|&(s, e)| Some((*starts.get(s)?, *starts.get(e)?)))
         .collect()
+}
+
+/// A section's heading path as the reader reads it (the preamble's name where it has none).
+fn heading_path(s: &IndexedSection, lang: Lang) -> String {
+    match s.headings.is_empty() {
+        true => lang.label("hit.preamble").to_string(),
+        false => s.headings.join(" › "),
+    }
 }
 
 #[cfg(test)]
