@@ -6,7 +6,7 @@
 //! `index_schema/labels.tsv` (keys `err.*`); `src/lang.rs` puts them together
 //! (`Error::message(lang)`, and `Display`, which is the English).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A message in both interface languages, for the reader's language to be picked when it is
 /// shown (`crate::lang` builds one from a label: `both(key, values)`). A text with no
@@ -143,6 +143,54 @@ impl From<tantivy::TantivyError> for Error {
     }
 }
 
+/// The fazhi-index command that builds an index again, as the person who ran into it would
+/// type it: the `--corpus` and `--index` they gave, the defaults left out. A message about a
+/// damaged or outdated index ends with it ([`Error::message_with`](crate::Error)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rebuild {
+    corpus: Option<PathBuf>,
+    index: Option<PathBuf>,
+}
+
+impl Rebuild {
+    /// The corpus and the index a command used; the defaults (`corpus`, `index`) are left out.
+    pub fn new(corpus: &Path, index: &Path) -> Rebuild {
+        let given = |path: &Path, default: &str| {
+            let bare = path.strip_prefix(".").unwrap_or(path);
+            (bare != Path::new(default)).then(|| path.to_path_buf())
+        };
+        Rebuild {
+            corpus: given(corpus, "corpus"),
+            index: given(index, "index"),
+        }
+    }
+
+    /// `fazhi-index --corpus C --index I`, with `--rebuild` when it must start over; a path a
+    /// shell would split or expand quoted.
+    pub fn command(&self, from_scratch: bool) -> String {
+        let mut line = String::from("fazhi-index");
+        for (option, path) in [("--corpus", &self.corpus), ("--index", &self.index)] {
+            if let Some(path) = path {
+                line.push_str(&format!(" {option} {}", shell_word(path)));
+            }
+        }
+        if from_scratch {
+            line.push_str(" --rebuild");
+        }
+        line
+    }
+}
+
+/// `path` as one shell word: as it is when only safe characters make it, else single-quoted.
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let safe = |c: char| c.is_alphanumeric() || "_-./,:+@%".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        return text;
+    }
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 /// The search engine's error in plain words, for the end of a message: a damaged file's
 /// comment without the engine's debug dress (`Data corrupted: 'Data corruption (in file
 /// \`"x"\`): …'`), an I/O error as the system words it.
@@ -200,5 +248,31 @@ mod tests {
             tantivy::error::DataCorruption::comment_only("bad footer"),
         );
         assert_eq!(engine_detail(&comment_only), "bad footer");
+    }
+
+    #[test]
+    fn the_rebuild_command_repeats_the_folders_given() {
+        // (corpus, index, from scratch, the command)
+        let rows = [
+            ("corpus", "index", true, "fazhi-index --rebuild"),
+            ("corpus", "./index", false, "fazhi-index"),
+            ("./corpus", "idx", true, "fazhi-index --index idx --rebuild"),
+            (
+                "/data/报告",
+                "index",
+                false,
+                "fazhi-index --corpus /data/报告",
+            ),
+            (
+                "my reports",
+                "it's",
+                true,
+                "fazhi-index --corpus 'my reports' --index 'it'\\''s' --rebuild",
+            ),
+        ];
+        for (corpus, index, from_scratch, expected) in rows {
+            let rebuild = Rebuild::new(Path::new(corpus), Path::new(index));
+            assert_eq!(rebuild.command(from_scratch), expected, "{corpus} {index}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use crate::error::{Error, Result, Text};
+use crate::error::{Error, Rebuild, Result, Text};
 
 /// The language of what a person reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -131,8 +131,14 @@ impl Text {
 }
 
 impl Error {
-    /// The message in `lang`: the label `err.*` of its kind with its facts filled in.
+    /// The message in `lang`: the label `err.*` of its kind with its facts filled in. A
+    /// damaged or outdated index is to be rebuilt with `fazhi-index` over the default folders.
     pub fn message(&self, lang: Lang) -> String {
+        self.message_with(lang, &Rebuild::default())
+    }
+
+    /// [`Error::message`], a damaged or outdated index to be rebuilt with `rebuild`'s folders.
+    pub fn message_with(&self, lang: Lang, rebuild: &Rebuild) -> String {
         let path = |p: &std::path::Path| p.display().to_string();
         match self {
             Error::Read { path: p, source } => lang.fill(
@@ -166,11 +172,20 @@ impl Error {
                     ("path", &path(p)),
                     ("found", found.get(lang)),
                     ("expected", &expected.to_string()),
+                    ("command", &rebuild.command(false)),
                 ],
             ),
             Error::IndexBusy { path: p } => lang.fill("err.busy", &[("path", &path(p))]),
             Error::CorruptIndex { path: p, reason } => {
-                lang.fill("err.corrupt", &[("path", &path(p)), ("reason", reason)])
+                let command = rebuild.command(true);
+                lang.fill(
+                    "err.corrupt",
+                    &[
+                        ("path", &path(p)),
+                        ("command", &command),
+                        ("reason", reason),
+                    ],
+                )
             }
             Error::Damaged {
                 path: p,
@@ -178,7 +193,12 @@ impl Error {
                 reason,
             } => lang.fill(
                 "err.damaged",
-                &[("path", &path(p)), ("file", file), ("reason", reason)],
+                &[
+                    ("path", &path(p)),
+                    ("file", file),
+                    ("command", &rebuild.command(true)),
+                    ("reason", reason),
+                ],
             ),
             Error::IndexFolder { path: p, reason } => lang.fill(
                 "err.index_folder",

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
-    let lang = parsed.lang;
+    let (lang, rebuild) = (parsed.lang, parsed.command.rebuild());
     let outcome = match parsed.command {
         Command::Search(args) => cli::search(args, lang),
         Command::Stats(args) => cli::stats(args, lang),
@@ -25,5 +25,5 @@ fn main() -> ExitCode {
         Command::Show(args) => cli::show(args, lang),
         Command::Panel(args) => cli::panel(args, lang),
     };
-    cli::exit(outcome, lang)
+    cli::exit(outcome, lang, &rebuild)
 }

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::SectionType;
 use crate::error::Error;
-use crate::error::Result;
+use crate::error::{Rebuild, Result};
 use crate::export::kwic;
 use crate::export::panel::PanelOptions;
 use crate::export::report::ShowOptions;
@@ -100,6 +100,22 @@ impl Source {
         self.index
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX))
+    }
+}
+
+impl Command {
+    /// How to rebuild the index this command reads, should it be damaged or outdated.
+    pub fn rebuild(&self) -> Rebuild {
+        let source = match self {
+            Command::Search(SearchArgs { scope, .. })
+            | Command::Stats(StatsArgs { scope, .. })
+            | Command::Kwic(KwicArgs { scope, .. })
+            | Command::Panel(PanelArgs { scope, .. }) => &scope.source,
+            Command::Serve(ServeArgs { source, .. }) | Command::Show(ShowArgs { source, .. }) => {
+                source
+            }
+        };
+        Rebuild::new(&source.corpus, &source.index())
     }
 }
 

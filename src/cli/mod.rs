@@ -10,6 +10,7 @@
 
 mod args;
 mod argv;
+pub mod indexer;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -23,6 +24,7 @@ use clap::Parser;
 
 pub use args::{Cli, Command, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs};
 
+use crate::error::Rebuild;
 use crate::export::{self, kwic, summary};
 use crate::index::{self, writer};
 use crate::lang::Lang;
@@ -44,22 +46,23 @@ pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<Cli, ExitCode> {
 }
 
 /// A command's exit code; its error said on standard error in the reader's language (`--lang`,
-/// else FAZHI_LANG's, else Chinese), exit code 2.
-pub fn exit(outcome: anyhow::Result<ExitCode>, lang: Option<Lang>) -> ExitCode {
+/// else FAZHI_LANG's, else Chinese), exit code 2. A damaged or outdated index is to be rebuilt
+/// with `rebuild`.
+pub fn exit(outcome: anyhow::Result<ExitCode>, lang: Option<Lang>, rebuild: &Rebuild) -> ExitCode {
     outcome.unwrap_or_else(|err| {
         let lang = language(lang).unwrap_or_default();
-        say(&error_text(&err, lang));
+        say(&error_text(&err, lang, rebuild));
         ExitCode::from(2)
     })
 }
 
 /// An error as its reader reads it: what the program was doing, then the library's message
 /// in `lang` (which names its own cause).
-fn error_text(err: &anyhow::Error, lang: Lang) -> String {
+fn error_text(err: &anyhow::Error, lang: Lang, rebuild: &Rebuild) -> String {
     let mut parts = Vec::new();
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<crate::Error>() {
-            parts.push(e.message(lang));
+            parts.push(e.message_with(lang, rebuild));
             break;
         }
         parts.push(cause.to_string());

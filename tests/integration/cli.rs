@@ -543,6 +543,33 @@ fn corrupt_index_says_rebuild() {
     );
 }
 
+/// The advice to rebuild a damaged index repeats the folders the command was given: with the
+/// default folders `fazhi-index --rebuild` would rebuild another index than the one damaged.
+#[test]
+fn the_rebuild_advice_names_the_folders_used() {
+    let dir = indexed_workspace();
+    std::fs::rename(dir.path().join("index"), dir.path().join("my index")).expect("rename");
+    std::fs::write(dir.path().join("my index/meta.json"), "{ not json").expect("write");
+    let rows: [(&str, &[&str]); 4] = [
+        ("fazhi-query", &["--index", "my index", "普法"]),
+        (
+            "fazhi-query",
+            &["stats", "--index", "my index", "--lang", "en", "普法"],
+        ),
+        ("fazhi-index", &["--index", "my index"]),
+        ("fazhi-index", &["--index", "my index", "--check"]),
+    ];
+    for (bin, args) in rows {
+        let out = run(bin, dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{bin} {args:?}");
+        assert!(
+            stderr(&out).contains("fazhi-index --index 'my index' --rebuild"),
+            "{bin} {args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 #[test]
 fn a_second_writer_is_told_the_index_is_busy() {
     let dir = indexed_workspace();
