@@ -974,40 +974,41 @@ pub(crate) fn md_cell(cell: &str) -> String {
         .replace(['\r', '\n'], "<br>")
 }
 
+/// The columns of a Markdown table of hits: where and when, the section, the passage with its
+/// matches in bold, and the citation to paste.
+const MD_COLUMNS: [(&str, ColumnKind); 8] = [
+    ("town", ColumnKind::Text),
+    ("county", ColumnKind::Text),
+    ("province", ColumnKind::Text),
+    ("year", ColumnKind::Int),
+    ("section_type", ColumnKind::Text),
+    ("headings", ColumnKind::Wrapped),
+    ("passage", ColumnKind::Wrapped),
+    ("citation", ColumnKind::Wrapped),
+];
+
 fn write_md(
     out: &mut dyn Write,
     records: &mut dyn Iterator<Item = io::Result<Record>>,
     lang: Lang,
 ) -> io::Result<()> {
-    let columns = [
-        "town",
-        "county",
-        "province",
-        "year",
-        "section_type",
-        "headings",
-        "passage",
-        "citation",
-    ]
-    .map(|key| lang.column(key));
-    writeln!(out, "| {} |", columns.join(" | "))?;
-    writeln!(out, "|{}", "---|".repeat(columns.len()))?;
+    let columns: Vec<Column> = MD_COLUMNS
+        .iter()
+        .map(|(key, kind)| Column::new(lang.column(key), *kind))
+        .collect();
+    let mut md = table::MdRows::start(out, &columns)?;
     for r in records {
         let r = r?;
-        let passage = marked(&r.passage, &r.highlights, "**", "**");
-        let year = r.meta.year.map(|y| y.to_string()).unwrap_or_default();
-        let cells = [
-            or_dash(&r.meta.town).to_string(),
-            or_dash(&r.meta.county).to_string(),
-            or_dash(&r.meta.province).to_string(),
-            year,
-            type_name(&r.section_type, lang).to_string(),
-            r.headings.join(" / "),
-            passage,
-            r.citation.clone(),
-        ];
-        let cells: Vec<String> = cells.iter().map(|c| md_cell(c)).collect();
-        writeln!(out, "| {} |", cells.join(" | "))?;
+        md.row(&[
+            Cell::opt(&r.meta.town),
+            Cell::opt(&r.meta.county),
+            Cell::opt(&r.meta.province),
+            Cell::opt_int(r.meta.year.map(u64::from)),
+            Cell::text(type_name(&r.section_type, lang)),
+            Cell::text(r.headings.join(HEADINGS_JOIN)),
+            Cell::text(marked(&r.passage, &r.highlights, "**", "**")),
+            Cell::text(r.citation.clone()),
+        ])?;
     }
     Ok(())
 }

@@ -109,24 +109,9 @@ impl Table {
 
     /// A Markdown table.
     pub fn write_md(&self, out: &mut dyn Write) -> io::Result<()> {
-        let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
-        writeln!(out, "| {} |", names.join(" | "))?;
-        let rule: Vec<&str> = self
-            .columns
-            .iter()
-            .map(|c| match c.kind {
-                ColumnKind::Text | ColumnKind::Wrapped => "---",
-                _ => "---:",
-            })
-            .collect();
-        writeln!(out, "| {} |", rule.join(" | "))?;
+        let mut md = MdRows::start(out, &self.columns)?;
         for row in &self.rows {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&self.columns)
-                .map(|(cell, column)| super::md_cell(&Table::plain(cell, column.kind)))
-                .collect();
-            writeln!(out, "| {} |", cells.join(" | "))?;
+            md.row(row)?;
         }
         Ok(())
     }
@@ -255,6 +240,42 @@ impl<W: Write> CsvRows<W> {
     /// Flushes the rows and gives the output back.
     pub fn into_inner(self) -> io::Result<W> {
         self.csv.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// A Markdown table, written a row at a time: the header and the rule (numbers aligned right),
+/// then each row as it comes, a cell that would break the table escaped ([`super::md_cell`]);
+/// an empty cell stays empty.
+pub struct MdRows<'a> {
+    out: &'a mut dyn Write,
+    kinds: Vec<ColumnKind>,
+}
+
+impl<'a> MdRows<'a> {
+    pub fn start(out: &'a mut dyn Write, columns: &[Column]) -> io::Result<MdRows<'a>> {
+        let names: Vec<String> = columns.iter().map(|c| super::md_cell(&c.name)).collect();
+        writeln!(out, "| {} |", names.join(" | "))?;
+        let rule: Vec<&str> = columns
+            .iter()
+            .map(|c| match c.kind {
+                ColumnKind::Text | ColumnKind::Wrapped => "---",
+                _ => "---:",
+            })
+            .collect();
+        writeln!(out, "| {} |", rule.join(" | "))?;
+        Ok(MdRows {
+            out,
+            kinds: columns.iter().map(|c| c.kind).collect(),
+        })
+    }
+
+    pub fn row(&mut self, row: &[Cell]) -> io::Result<()> {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&self.kinds)
+            .map(|(cell, kind)| super::md_cell(&Table::plain(cell, *kind)))
+            .collect();
+        writeln!(self.out, "| {} |", cells.join(" | "))
     }
 }
 
