@@ -1003,7 +1003,7 @@ fn write_md(
             Cell::opt(&r.meta.town),
             Cell::opt(&r.meta.county),
             Cell::opt(&r.meta.province),
-            Cell::opt_int(r.meta.year.map(u64::from)),
+            Cell::opt_int(r.meta.year),
             Cell::text(type_name(&r.section_type, lang)),
             Cell::text(r.headings.join(HEADINGS_JOIN)),
             Cell::text(marked(&r.passage, &r.highlights, "**", "**")),
