@@ -461,7 +461,7 @@ impl<E: Borrow<Engine>> Iterator for RecordStream<E> {
 }
 
 /// A record as the row `format` (CSV or JSON Lines) writes for it.
-fn row_bytes(record: &Record, format: Format, lang: Lang) -> Vec<u8> {
+pub(crate) fn row_bytes(record: &Record, format: Format, lang: Lang) -> Vec<u8> {
     let mut out = Vec::with_capacity(2 * (record.passage.len() + record.citation.len()) + 512);
     match format {
         Format::Csv => csv_row(&mut out, record, lang),
@@ -542,6 +542,30 @@ fn push_csv(out: &mut Vec<u8>, text: &str, quoted: bool) {
     }
 }
 
+/// What a CSV or JSON Lines export writes before its rows: the CSV's byte-order mark and header
+/// (column names in `lang`); nothing for JSON Lines.
+pub fn rows_header(format: Format, lang: Lang) -> Vec<u8> {
+    let mut out = Vec::new();
+    if format == Format::Csv {
+        // Writing into memory cannot fail.
+        let _ = table::CsvRows::start(&mut out, &record_columns(lang)).and_then(|csv| csv.finish());
+    }
+    out
+}
+
+impl<E: Borrow<Engine>> RecordStream<E> {
+    /// The next hit as the row `format` (CSV or JSON Lines, after [`rows_header`]) writes for
+    /// it, made on the search thread that read it: what `-o hits.csv` writes, and what the
+    /// server streams in chunks.
+    pub fn next_row(&mut self, format: Format, lang: Lang) -> Option<io::Result<Vec<u8>>> {
+        self.rows = Some((format, lang));
+        Some(self.next_piece()?.map(|piece| match piece {
+            Piece::Row(row) => row,
+            Piece::Record(record) => row_bytes(&record, format, lang),
+        }))
+    }
+}
+
 /// Writes the rows of a CSV or JSON Lines export as they come; returns how many.
 fn write_rows<E: Borrow<Engine>>(
     out: &mut dyn Write,
@@ -549,17 +573,10 @@ fn write_rows<E: Borrow<Engine>>(
     format: Format,
     lang: Lang,
 ) -> io::Result<usize> {
-    let columns = record_columns(lang);
-    if format == Format::Csv {
-        table::CsvRows::start(&mut *out, &columns)?.finish()?;
-    }
-    stream.rows = Some((format, lang));
+    out.write_all(&rows_header(format, lang))?;
     let mut written = 0;
-    while let Some(piece) = stream.next_piece() {
-        match piece? {
-            Piece::Row(row) => out.write_all(&row)?,
-            Piece::Record(record) => out.write_all(&row_bytes(&record, format, lang))?,
-        }
+    while let Some(row) = stream.next_row(format, lang) {
+        out.write_all(&row?)?;
         written += 1;
     }
     Ok(written)

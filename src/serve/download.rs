@@ -5,7 +5,7 @@
 //! workbook written a row at a time to a temporary file and then sent (it is bounded by
 //! [`MAX_EXPORT_HITS`]). Each download holds one of the export slots until it has been sent or
 //! abandoned. Hits are read and rows written by the same code as the command line's exports
-//! ([`RecordStream`], [`CsvRows`], [`XlsxRows`]).
+//! ([`RecordStream::next_row`], [`rows_header`], [`XlsxRows`]): the same bytes as `-o`.
 
 use std::future::Future;
 use std::io;
@@ -23,14 +23,14 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::error::ApiError;
 use super::params::{ExportFormat, ExportParams, MAX_EXPORT_HITS};
 use super::work::{Deadline, Limits, Stop};
-use crate::export::table::{CsvRows, XlsxRows};
-use crate::export::{Record, RecordStream, record_columns, record_row};
+use crate::export::table::XlsxRows;
+use crate::export::{Format, RecordStream, record_columns, record_row, rows_header};
 use crate::lang::Lang;
 use crate::search::{Engine, Ranked};
 
 /// Hits per streamed chunk.
 const CHUNK_HITS: usize = 200;
-/// A chunk is closed once its passages reach this many bytes: with whole sections of a few
+/// A chunk is closed once its rows reach this many bytes: with whole sections of a few
 /// megabytes, 200 hits would make a chunk of hundreds.
 const CHUNK_BYTES: usize = 1 << 20;
 /// The most characters of the query that go into the file name.
@@ -80,12 +80,7 @@ pub async fn response(
         }
         ExportFormat::Csv | ExportFormat::Jsonl => Body::from_stream(Download {
             limits: Arc::clone(limits),
-            chunks: Some(Chunks {
-                records: Box::new(records),
-                format,
-                lang,
-                started: false,
-            }),
+            chunks: Some(Chunks::new(records, rows_format(format), lang)),
             next: None,
             _slot: slot,
         }),
@@ -188,52 +183,47 @@ fn attachment(query: &str, extension: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"fazhi-search\""))
 }
 
-/// The records of a download, in rank order.
-type Records = Box<dyn Iterator<Item = io::Result<Record>> + Send>;
+/// The command line's format of a streamed download.
+fn rows_format(format: ExportFormat) -> Format {
+    match format {
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Jsonl => Format::Jsonl,
+        ExportFormat::Xlsx => Format::Xlsx,
+    }
+}
 
-/// The rows of a CSV or JSON Lines export, [`CHUNK_HITS`] at a time or fewer when their
-/// passages pass [`CHUNK_BYTES`] (a hit is never split). The CSV's byte-order mark and header
-/// come once, in the first chunk (which an export without hits also sends).
+/// The rows of a download, in rank order: the bytes `fazhi-query -o` writes for each hit.
+type Rows = Box<dyn Iterator<Item = io::Result<Vec<u8>>> + Send>;
+
+/// The rows of a CSV or JSON Lines export, [`CHUNK_HITS`] at a time or fewer when they pass
+/// [`CHUNK_BYTES`] (a hit is never split). The CSV's byte-order mark and header come once, in
+/// the first chunk (which an export without hits also sends).
 struct Chunks {
-    records: Records,
-    format: ExportFormat,
-    /// The language of the CSV's column names.
-    lang: Lang,
-    started: bool,
+    /// What the first chunk starts with ([`rows_header`]); `None` once it is sent.
+    header: Option<Vec<u8>>,
+    rows: Rows,
 }
 
 impl Chunks {
+    fn new(mut records: RecordStream<Arc<Engine>>, format: Format, lang: Lang) -> Chunks {
+        Chunks {
+            header: Some(rows_header(format, lang)),
+            rows: Box::new(std::iter::from_fn(move || records.next_row(format, lang))),
+        }
+    }
+
     fn next_chunk(&mut self, stop: &Stop) -> Result<Option<Bytes>, ApiError> {
-        let first = !self.started;
-        self.started = true;
-        let columns = record_columns(self.lang);
-        let mut csv = match (self.format, first) {
-            (ExportFormat::Jsonl, _) => None,
-            (_, true) => Some(CsvRows::start(Vec::new(), &columns)?),
-            (_, false) => Some(CsvRows::rows(Vec::new(), &columns)),
-        };
-        let mut jsonl = Vec::new();
-        let (mut hits, mut bytes) = (0, 0);
-        while hits < CHUNK_HITS && bytes < CHUNK_BYTES {
-            let Some(record) = self.records.next() else {
+        let first = self.header.is_some();
+        let mut out = self.header.take().unwrap_or_default();
+        let mut hits = 0;
+        while hits < CHUNK_HITS && out.len() < CHUNK_BYTES {
+            let Some(row) = self.rows.next() else {
                 break;
             };
             stop.check()?;
-            let record = record?;
+            out.extend_from_slice(&row?);
             hits += 1;
-            bytes += record.passage.len() + record.citation.len();
-            match &mut csv {
-                Some(csv) => csv.row(&record_row(&record, self.lang))?,
-                None => {
-                    serde_json::to_writer(&mut jsonl, &record).map_err(io::Error::from)?;
-                    jsonl.push(b'\n');
-                }
-            }
         }
-        let out = match csv {
-            Some(csv) => csv.into_inner()?,
-            None => jsonl,
-        };
         if hits == 0 && !first {
             return Ok(None);
         }
@@ -244,15 +234,20 @@ impl Chunks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::{PassageOptions, records_table};
+    use crate::export::{PassageOptions, Record, records_table, row_bytes};
     use crate::report::ReportMeta;
     use crate::search::Hit;
 
-    fn records(hits: Vec<Hit>, passage: PassageOptions) -> Records {
-        Box::new(
-            hits.into_iter()
-                .map(move |hit| Ok(Record::new(&hit, &["法律顾问"], passage))),
-        )
+    /// The chunks of a download of `hits`, their rows made as the command line makes them.
+    fn stream(hits: Vec<Hit>, passage: PassageOptions, format: Format) -> Chunks {
+        let rows = hits.into_iter().map(move |hit| {
+            let record = Record::new(&hit, &["法律顾问"], passage);
+            Ok(row_bytes(&record, format, Lang::Zh))
+        });
+        Chunks {
+            header: Some(rows_header(format, Lang::Zh)),
+            rows: Box::new(rows),
+        }
     }
 
     fn hit(n: usize) -> Hit {
@@ -272,13 +267,8 @@ mod tests {
         }
     }
 
-    fn chunks(n: usize, format: ExportFormat) -> Vec<Bytes> {
-        let mut stream = Chunks {
-            records: records((0..n).map(hit).collect(), PassageOptions::default()),
-            format,
-            lang: Lang::Zh,
-            started: false,
-        };
+    fn chunks(n: usize, format: Format) -> Vec<Bytes> {
+        let mut stream = stream((0..n).map(hit).collect(), PassageOptions::default(), format);
         let limits = Limits::new(std::time::Duration::from_secs(600));
         let stop = limits.stop();
         std::iter::from_fn(|| stream.next_chunk(&stop).expect("a chunk")).collect()
@@ -287,7 +277,7 @@ mod tests {
     #[test]
     fn streamed_csv_is_the_whole_csv() {
         for n in [0, 1, CHUNK_HITS, CHUNK_HITS + 1, 3 * CHUNK_HITS + 7] {
-            let streamed: Vec<u8> = chunks(n, ExportFormat::Csv).concat();
+            let streamed: Vec<u8> = chunks(n, Format::Csv).concat();
             let terms = ["法律顾问"];
             let records: Vec<Record> = (0..n)
                 .map(|i| Record::new(&hit(i), &terms, PassageOptions::default()))
@@ -298,7 +288,7 @@ mod tests {
                 .expect("csv");
             assert_eq!(streamed, whole, "{n} hits");
             assert_eq!(
-                chunks(n, ExportFormat::Csv).len(),
+                chunks(n, Format::Csv).len(),
                 n.div_ceil(CHUNK_HITS).max(1),
                 "chunks for {n} hits"
             );
@@ -316,14 +306,9 @@ mod tests {
             ..PassageOptions::default()
         };
         let one = Record::new(&big(0), &["法律顾问"], full);
-        let per_chunk = CHUNK_BYTES.div_ceil(one.passage.len() + one.citation.len());
+        let per_chunk = CHUNK_BYTES.div_ceil(row_bytes(&one, Format::Jsonl, Lang::Zh).len());
         assert!(per_chunk < 20, "{per_chunk} big sections to a chunk");
-        let mut stream = Chunks {
-            records: records((0..20).map(big).collect(), full),
-            format: ExportFormat::Jsonl,
-            lang: Lang::Zh,
-            started: false,
-        };
+        let mut stream = stream((0..20).map(big).collect(), full, Format::Jsonl);
         let stop = Limits::new(std::time::Duration::from_secs(600)).stop();
         let lines: Vec<usize> = std::iter::from_fn(|| stream.next_chunk(&stop).expect("a chunk"))
             .map(|chunk| chunk.iter().filter(|b| **b == b'\n').count())
@@ -335,7 +320,7 @@ mod tests {
     #[test]
     fn streamed_jsonl_has_a_line_per_hit() {
         for n in [0, 1, CHUNK_HITS + 1] {
-            let text = String::from_utf8(chunks(n, ExportFormat::Jsonl).concat()).expect("utf-8");
+            let text = String::from_utf8(chunks(n, Format::Jsonl).concat()).expect("utf-8");
             assert_eq!(text.lines().count(), n, "{n} hits");
         }
     }

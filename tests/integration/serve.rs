@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::util::{copy_seeds, index, run, stderr, temp_corpus};
+use crate::util::{copy_seeds, index, multiply_corpus, run, stderr, temp_corpus};
 
 /// The report whose text must come back as text.
 pub const SCRIPT_REPORT: &str = "测试镇人民政府\n关于2023年度法治政府建设情况的报告\n\
@@ -566,6 +566,79 @@ fn exports_are_downloads_of_every_hit() {
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.body.clone())).expect("a workbook");
     let sheet = book.worksheet_range("hits").expect("the hits sheet");
     assert_eq!(sheet.height(), total + 1, "a header and a row per hit");
+}
+
+/// A streamed download is the file `fazhi-query -o` writes for the same query, filters and
+/// passage options, byte for byte: the server and the command line write rows with the same
+/// code (and a download of more than one chunk joins its chunks into that file).
+#[test]
+fn a_download_is_the_file_the_command_line_writes() {
+    // The seeds three times over: more hits than one chunk holds.
+    let corpus = temp_corpus(&[]);
+    copy_seeds(corpus.path());
+    multiply_corpus(corpus.path(), 2, |i| format!("\n四、法治工作第{i}项\n"));
+    let index_dir = TempDir::new().expect("temp dir");
+    index(corpus.path(), index_dir.path());
+    let server = Server::start(index_dir.path());
+    // (the API's parameters, the command line's options, the file it writes)
+    let rows: [(Params, &[&str], &str); 4] = [
+        (&[("q", "法治"), ("format", "csv")], &["法治"], "hits.csv"),
+        (
+            &[("q", "法治 OR 工作"), ("format", "jsonl")],
+            &["法治 OR 工作"],
+            "hits.jsonl",
+        ),
+        (
+            &[
+                ("q", QUERY),
+                ("format", "csv"),
+                ("year", "2023"),
+                ("context", "5"),
+            ],
+            &[QUERY, "--year", "2023", "--context", "5"],
+            "hits.csv",
+        ),
+        (
+            &[
+                ("q", "制度"),
+                ("format", "csv"),
+                ("type", "measures"),
+                ("full", "1"),
+                ("lang", "en"),
+            ],
+            &["制度", "--type", "measures", "--full", "--lang", "en"],
+            "hits.csv",
+        ),
+    ];
+    let mut chunked = false;
+    for (params, args, file) in rows {
+        let reply = server.get(&target("/api/export", params));
+        assert_eq!(reply.status, 200, "{params:?}: {}", reply.text());
+        let cwd = TempDir::new().expect("temp dir");
+        let index = index_dir.path().to_string_lossy().into_owned();
+        let mut all = args.to_vec();
+        all.extend(["--all", "--index", &index, "-o", file]);
+        let out = run("fazhi-query", cwd.path(), &all);
+        assert_eq!(out.status.code(), Some(0), "{all:?}: {}", stderr(&out));
+        let written = std::fs::read(cwd.path().join(file)).expect("the file written");
+        assert!(written.len() > 3, "{all:?} wrote nothing");
+        assert!(
+            reply.body == written,
+            "{params:?}: the download ({} bytes) is not what {all:?} writes ({} bytes)",
+            reply.body.len(),
+            written.len()
+        );
+        let hits: usize = reply
+            .header("x-exported-sections")
+            .unwrap_or("0")
+            .parse()
+            .expect("a count");
+        chunked |= hits > 200;
+    }
+    assert!(
+        chunked,
+        "one of the downloads takes more than one chunk (200 hits)"
+    );
 }
 
 #[test]
