@@ -1,5 +1,6 @@
 //! The page's files, compiled into the binary: served from memory by fixed routes, so no
-//! request ever names a file on disk. The script starts with the labels it shares with the
+//! request ever names a file on disk. Both pages load `common.js` (the language, the words,
+//! making elements) before their own script; it starts with the labels the pages share with the
 //! command line (section types, levels, the summary), made from `index_schema/labels.tsv`.
 
 use std::sync::LazyLock;
@@ -12,6 +13,7 @@ use serde_json::{Map, Value, json};
 use crate::lang::Lang;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
+const COMMON_JS: &str = include_str!("assets/common.js");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
@@ -52,11 +54,9 @@ const PAGE_LABELS: [(&str, &str); 5] = [
     ("summary", "summary."),
 ];
 
-/// `const LABELS = {"zh": {"types": {"overview": "总体情况", …}, …}, "en": {…}};` and the script.
-static SCRIPT: LazyLock<String> = LazyLock::new(|| with_labels(APP_JS));
-
-/// The report page's script, with the same labels.
-static REPORT_SCRIPT: LazyLock<String> = LazyLock::new(|| with_labels(REPORT_JS));
+/// `const LABELS = {"zh": {"types": {"overview": "总体情况", …}, …}, "en": {…}};` and the
+/// helpers both pages' scripts use.
+static COMMON_SCRIPT: LazyLock<String> = LazyLock::new(|| with_labels(COMMON_JS));
 
 /// `script` with the labels line before it.
 fn with_labels(script: &str) -> String {
@@ -80,8 +80,13 @@ fn with_labels(script: &str) -> String {
     )
 }
 
+/// What both pages' scripts share, loaded before them.
+pub async fn common_script() -> Response {
+    asset("text/javascript; charset=utf-8", COMMON_SCRIPT.as_str())
+}
+
 pub async fn script() -> Response {
-    asset("text/javascript; charset=utf-8", SCRIPT.as_str())
+    asset("text/javascript; charset=utf-8", APP_JS)
 }
 
 pub async fn style() -> Response {
@@ -108,7 +113,7 @@ static REPORT_HTML_EN: LazyLock<String> = LazyLock::new(|| {
 });
 
 pub async fn report_script() -> Response {
-    asset("text/javascript; charset=utf-8", REPORT_SCRIPT.as_str())
+    asset("text/javascript; charset=utf-8", REPORT_JS)
 }
 
 pub async fn report_style() -> Response {
@@ -129,15 +134,15 @@ mod tests {
     fn page_runs_only(html: &str, script: &str) {
         let page = html.to_ascii_lowercase();
         let scripts: Vec<&str> = page.split("<script").skip(1).collect();
-        assert_eq!(scripts.len(), 1, "one script tag");
-        assert!(
-            scripts[0]
-                .trim_start()
-                .starts_with(&format!("src=\"{script}\"")),
-            "{}",
-            scripts[0]
-        );
-        assert!(scripts[0].contains("></script>"), "the script tag is empty");
+        assert_eq!(scripts.len(), 2, "common.js and the page's script");
+        for (tag, src) in scripts.iter().zip(["/common.js", script]) {
+            assert!(
+                tag.trim_start()
+                    .starts_with(&format!("src=\"{src}\" defer")),
+                "{tag}"
+            );
+            assert!(tag.contains("></script>"), "the script tag is empty");
+        }
         for handler in [
             " onclick=",
             " onload=",
@@ -151,7 +156,7 @@ mod tests {
 
     #[test]
     fn the_script_starts_with_the_shared_labels() {
-        let script = SCRIPT.as_str();
+        let script = COMMON_SCRIPT.as_str();
         let (first, rest) = script
             .split_once("\nconst LABELS = ")
             .expect("the labels line");
@@ -174,7 +179,7 @@ mod tests {
         for (lang, group, key, text) in rows {
             assert_eq!(labels[lang][group][key], text, "{lang} {group} {key}");
         }
-        assert!(script.ends_with(APP_JS));
+        assert!(script.ends_with(COMMON_JS));
     }
 
     /// Every word the page asks for (`t('…')` in the script, `data-i18n…` in the page) is in
@@ -186,7 +191,7 @@ mod tests {
             .map(|(key, _, _)| *key)
             .collect();
         let mut used = Vec::new();
-        for script in [APP_JS, REPORT_JS] {
+        for script in [COMMON_JS, APP_JS, REPORT_JS] {
             let pieces: Vec<&str> = script.split("t('").collect();
             for (before, piece) in pieces.iter().zip(&pieces[1..]) {
                 // `t('x')`, not `get('x')`.
@@ -251,8 +256,13 @@ mod tests {
             "document.write",
             "eval(",
         ] {
-            assert!(!APP_JS.contains(sink), "app.js uses {sink}");
-            assert!(!REPORT_JS.contains(sink), "report.js uses {sink}");
+            for (name, script) in [
+                ("common.js", COMMON_JS),
+                ("app.js", APP_JS),
+                ("report.js", REPORT_JS),
+            ] {
+                assert!(!script.contains(sink), "{name} uses {sink}");
+            }
         }
     }
 }

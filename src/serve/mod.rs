@@ -2,9 +2,9 @@
 //! by every request, the page's HTML, script and style compiled into the binary.
 //!
 //! ```text
-//! /                 the search page (app.js, app.css, favicon.svg beside it)
+//! /                 the search page (common.js, app.js, app.css, favicon.svg beside it)
 //! /api/search       ranked hits with facets      = fazhi-query search --format json
-//! /report           one report to read (report.js, report.css beside it)
+//! /report           one report to read (common.js, report.js, report.css beside it)
 //! /api/report       a whole report from the index = fazhi-query show FILE --format json
 //! /api/stats        counts per group             = fazhi-query stats --format json
 //! /api/kwic         occurrences in context       = fazhi-query kwic --format json
@@ -130,6 +130,7 @@ async fn serve(engine: Arc<Engine>, config: ServeConfig) -> Result<()> {
 fn router(app: App, hosts: host::Hosts, lang: Lang) -> Router {
     Router::new()
         .route("/", get(assets::index))
+        .route("/common.js", get(assets::common_script))
         .route("/app.js", get(assets::script))
         .route("/app.css", get(assets::style))
         .route("/favicon.svg", get(assets::icon))

@@ -231,13 +231,13 @@ fn a_section_type_by_its_chinese_name_or_a_part_of_it() {
 #[test]
 fn the_server_speaks_the_language_asked_for() {
     let server = Server::start(test_index());
-    // The page's script carries the shared labels in both languages.
-    let script = server.get("/app.js").text();
+    // The pages' shared script carries the shared labels in both languages.
+    let script = server.get("/common.js").text();
     for label in [
         "\"shortcomings\":\"存在的不足\"",
         "\"shortcomings\":\"Shortcomings\"",
     ] {
-        assert!(script.contains(label), "app.js lacks {label}");
+        assert!(script.contains(label), "common.js lacks {label}");
     }
     // Exports: Chinese column names by default, the JSON keys in English.
     let rows = [

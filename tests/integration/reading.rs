@@ -284,7 +284,7 @@ fn the_report_page_is_served() {
     let page = server.get("/report?file=script.txt");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("/report.js"), "{}", page.text());
-    for asset in ["/report.js", "/report.css"] {
+    for asset in ["/common.js", "/report.js", "/report.css"] {
         assert_eq!(server.get(asset).status, 200, "{asset}");
     }
 }

@@ -920,12 +920,14 @@ fn the_page_runs_only_its_own_script() {
         );
         assert!(script.contains("></script>"), "an inline script: {script}");
     }
-    for asset in ["/app.js", "/app.css", "/favicon.svg"] {
+    for asset in ["/common.js", "/app.js", "/app.css", "/favicon.svg"] {
         let reply = server.get(asset);
         assert_eq!(reply.status, 200, "{asset}");
         assert!(reply.header("content-security-policy").is_some(), "{asset}");
     }
-    assert!(!server.get("/app.js").text().contains("innerHTML"));
+    for script in ["/common.js", "/app.js"] {
+        assert!(!server.get(script).text().contains("innerHTML"), "{script}");
+    }
 }
 
 #[test]

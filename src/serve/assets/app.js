@@ -3,7 +3,7 @@
 // page through textContent (matches wrapped in <mark> from the API's character ranges), never
 // as HTML. The language is Chinese unless `?lang=en` or the toggle (remembered) says English;
 // section types, levels and the summary come from LABELS (index_schema/labels.tsv), which the
-// server puts before this script.
+// server puts before common.js, loaded before this script.
 'use strict';
 
 const PAGE_HITS = 20;
@@ -42,70 +42,18 @@ function facetLabel(option) {
   const facet = facetOf(option);
   return facet ? facet[lang] : t(option);
 }
-const LANG_KEY = 'fazhi-lang';
+// The page's words are in LABELS[lang].page (index_schema/labels.tsv, page.*), put before
+// common.js (the language, t, fill, el, marked) by the server with the section types, levels
+// and summary.
 
-// The page's words are in LABELS[lang].page (index_schema/labels.tsv, page.*), put before this
-// script by the server with the section types, levels and summary.
-
-const $ = (id) => document.getElementById(id);
-
-/// Element `tag` with a class and text (text only ever as textContent).
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Language
-
-let lang = readLang();
-
-/// `?lang=en` or `?lang=zh` in the address (a shared link), else the choice remembered from
-/// the toggle, else the server's (`<html lang="en">` from `fazhi-query serve --lang en`), else
-/// Chinese.
-function readLang() {
-  const asked = new URLSearchParams(location.search).get('lang');
-  if (asked === 'en' || asked === 'zh') {
-    remember(asked);
-    return asked;
-  }
-  const server = document.documentElement.lang === 'en' ? 'en' : 'zh';
-  try {
-    const remembered = localStorage.getItem(LANG_KEY);
-    return remembered === 'en' || remembered === 'zh' ? remembered : server;
-  } catch (_) {
-    return server;
-  }
-}
-
-function remember(choice) {
-  try {
-    localStorage.setItem(LANG_KEY, choice);
-  } catch (_) {
-    // A private window may refuse storage; the choice then lasts until the page is left.
-  }
-}
-
-function t(key) {
-  return LABELS[lang].page[key];
-}
-
-function typeName(type) {
-  return LABELS[lang].types[type] || type;
-}
+// A language asked for in the address (a shared link) is remembered, as the toggle's choice is.
+if (new URLSearchParams(location.search).get('lang') === lang) remember(lang);
 
 /// A facet or filter value as shown: section types and levels by name, places as they are.
 function valueName(key, value) {
   if (key === 'type') return typeName(value);
-  if (key === 'level') return LABELS[lang].levels[value] || value;
+  if (key === 'level') return levelName(value);
   return value;
-}
-
-/// A label of LABELS with its `{name}`s filled.
-function fill(text, values) {
-  return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
 }
 
 /// `5 份报告中有 9 个章节匹配“法律顾问”`, `9 sections in 5 reports match 法律顾问`.
@@ -120,23 +68,8 @@ function summaryText(query, sections, reports) {
 }
 
 function applyLang() {
-  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+  translatePage();
   document.title = t('title');
-  for (const node of document.querySelectorAll('[data-i18n]')) {
-    node.textContent = t(node.dataset.i18n);
-  }
-  for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
-    node.placeholder = t(node.dataset.i18nPlaceholder);
-  }
-  for (const node of document.querySelectorAll('[data-i18n-label]')) {
-    node.setAttribute('aria-label', t(node.dataset.i18nLabel));
-  }
-  for (const node of document.querySelectorAll('[data-i18n-alt]')) {
-    node.alt = t(node.dataset.i18nAlt);
-  }
-  const toggle = $('lang');
-  toggle.textContent = lang === 'en' ? '中文' : 'English';
-  toggle.lang = lang === 'en' ? 'zh-CN' : 'en';
 }
 
 function toggleLang() {
@@ -360,21 +293,6 @@ function leaveForReport() {
 function restoreScroll() {
   const state = history.state;
   if (state && typeof state.scroll === 'number') window.scrollTo(0, state.scroll);
-}
-
-/// Text nodes and <mark>s for `text` with `ranges` ([start, end) in Unicode characters).
-function marked(text, ranges) {
-  const chars = Array.from(text);
-  const nodes = [];
-  let at = 0;
-  for (const [start, end] of ranges) {
-    if (start < at || end <= start) continue;
-    if (start > at) nodes.push(document.createTextNode(chars.slice(at, start).join('')));
-    nodes.push(el('mark', null, chars.slice(start, end).join('')));
-    at = end;
-  }
-  if (at < chars.length) nodes.push(document.createTextNode(chars.slice(at).join('')));
-  return nodes;
 }
 
 function renderPager(state, total) {

@@ -6,67 +6,17 @@
 // next / previous match with a count; where cleaning dropped site chrome, a toggle shows the
 // text as read with the dropped spans struck through in place (also from the index). A search hit links here with `#line-L` (or `#line-L.N`
 // for the Nth section on line L), which the page turns into the section's `#section-N`. Text
-// only ever reaches the page through textContent, never as HTML.
+// only ever reaches the page through textContent, never as HTML. The language, the words and
+// the helpers it shares with the search page are in common.js, loaded before it.
 'use strict';
 
-const LANG_KEY = 'fazhi-lang';
 /// Where the search page that opened a report was (its address), for the back link.
 const RESULTS_KEY = 'fazhi-results';
 /// The width from which the table of contents stands open beside the text (report.css).
 const WIDE = '(min-width: 900px)';
 
-const $ = (id) => document.getElementById(id);
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
 const params = new URLSearchParams(location.search);
 const wanted = { file: params.get('file') || '', q: (params.get('q') || '').trim() };
-let lang = readLang();
-
-function readLang() {
-  const asked = params.get('lang');
-  if (asked === 'en' || asked === 'zh') return asked;
-  // The server's language (`<html lang="en">` from `fazhi-query serve --lang en`) unless the
-  // reader chose one with the search page's toggle.
-  const server = document.documentElement.lang === 'en' ? 'en' : 'zh';
-  try {
-    const remembered = localStorage.getItem(LANG_KEY);
-    return remembered === 'en' || remembered === 'zh' ? remembered : server;
-  } catch (_) {
-    return server;
-  }
-}
-
-function t(key) {
-  return LABELS[lang].page[key];
-}
-
-function fill(text, values) {
-  return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
-}
-
-function typeName(type) {
-  return LABELS[lang].types[type] || type;
-}
-
-function applyLang() {
-  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
-  for (const node of document.querySelectorAll('[data-i18n]')) {
-    node.textContent = t(node.dataset.i18n);
-  }
-  for (const node of document.querySelectorAll('[data-i18n-label]')) {
-    node.setAttribute('aria-label', t(node.dataset.i18nLabel));
-  }
-  const toggle = $('lang');
-  toggle.textContent = lang === 'en' ? '中文' : 'English';
-  toggle.lang = lang === 'en' ? 'zh-CN' : 'en';
-}
-
 // ---------------------------------------------------------------------------------------------
 // The report
 
@@ -132,7 +82,7 @@ function render() {
     ['county', report.county],
     ['city', report.city],
     ['province', report.province],
-    ['level', LABELS[lang].levels[report.level] || report.level],
+    ['level', levelName(report.level)],
     ['year', report.year],
     ['issuer', report.issuer],
     ['published', report.published],
@@ -197,21 +147,6 @@ function sectionNode(section) {
   body.append(...marked(section.text, section.highlights));
   node.append(heading, where, body);
   return node;
-}
-
-/// Text nodes and <mark>s for `text` with `ranges` ([start, end) in Unicode characters).
-function marked(text, ranges) {
-  const chars = Array.from(text);
-  const nodes = [];
-  let at = 0;
-  for (const [start, end] of ranges) {
-    if (start < at || end <= start) continue;
-    if (start > at) nodes.push(document.createTextNode(chars.slice(at, start).join('')));
-    nodes.push(el('mark', null, chars.slice(start, end).join('')));
-    at = end;
-  }
-  if (at < chars.length) nodes.push(document.createTextNode(chars.slice(at).join('')));
-  return nodes;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,12 +332,8 @@ function cameFromResults() {
 
 function toggleLang() {
   lang = lang === 'en' ? 'zh' : 'en';
-  try {
-    localStorage.setItem(LANG_KEY, lang);
-  } catch (_) {
-    // The choice then lasts as long as the page.
-  }
-  applyLang();
+  remember(lang);
+  translatePage();
   if (shown.report) {
     const section = shown.target;
     const current = shown.current;
@@ -413,7 +344,7 @@ function toggleLang() {
 }
 
 function start() {
-  applyLang();
+  translatePage();
   $('back').href = resultsUrl();
   $('back').addEventListener('click', goBack);
   $('lang').addEventListener('click', toggleLang);
