@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, schema_rows};
 use crate::lang::{self, Lang};
 
 /// The part of a rule-of-law report a section belongs to.
@@ -101,15 +101,9 @@ impl TypeRules {
     /// Parses rules in the format of `index_schema/section_types.tsv`.
     pub fn parse(data: &str) -> Result<Self> {
         let mut rules = Vec::new();
-        for (i, row) in data.lines().enumerate() {
-            if row.trim().is_empty() || row.starts_with('#') {
-                continue;
-            }
-            let bad = |reason: String| Error::SchemaData {
-                file: "section_types.tsv",
-                line: i + 1,
-                reason,
-            };
+        for row in schema_rows("section_types.tsv", data) {
+            let bad = |reason: String| row.bad(reason);
+            let row = row.text;
             let (name, keywords) = row
                 .split_once('\t')
                 .ok_or_else(|| bad("expected `type<TAB>keyword|keyword…`".into()))?;

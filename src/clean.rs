@@ -15,7 +15,7 @@ use std::sync::{Arc, LazyLock};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Result, schema_rows};
 use crate::heading;
 use crate::ingest::labelled_value;
 
@@ -196,15 +196,9 @@ impl Boilerplate {
     /// Parses the rules in the format of `index_schema/boilerplate.tsv`.
     pub fn parse(data: &str) -> Result<Self> {
         let mut rules = Vec::new();
-        for (i, row) in data.lines().enumerate() {
-            if row.trim().is_empty() || row.starts_with('#') {
-                continue;
-            }
-            let bad = |reason: String| Error::SchemaData {
-                file: "boilerplate.tsv",
-                line: i + 1,
-                reason,
-            };
+        for row in schema_rows("boilerplate.tsv", data) {
+            let bad = |reason: String| row.bad(reason);
+            let row = row.text;
             let mut columns = row.splitn(3, '\t');
             let (Some(kind), Some(name), Some(pattern)) =
                 (columns.next(), columns.next(), columns.next())

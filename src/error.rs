@@ -191,6 +191,39 @@ fn shell_word(path: &Path) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
+/// A row of a table in `index_schema/`, with where it stands, to name in an error.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaRow<'a> {
+    pub file: &'static str,
+    /// From 1.
+    pub line: usize,
+    pub text: &'a str,
+}
+
+impl SchemaRow<'_> {
+    /// The row refused, for `reason`: [`Error::SchemaData`] naming the file and the line.
+    pub fn bad(&self, reason: impl Into<String>) -> Error {
+        Error::SchemaData {
+            file: self.file,
+            line: self.line,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The rows of `data`, the table `file` of `index_schema/`: blank lines and `#` comments
+/// skipped.
+pub fn schema_rows<'a>(file: &'static str, data: &'a str) -> impl Iterator<Item = SchemaRow<'a>> {
+    data.lines()
+        .enumerate()
+        .filter(|(_, row)| !row.trim().is_empty() && !row.starts_with('#'))
+        .map(move |(i, text)| SchemaRow {
+            file,
+            line: i + 1,
+            text,
+        })
+}
+
 /// The search engine's error in plain words, for the end of a message: a damaged file's
 /// comment without the engine's debug dress (`Data corrupted: 'Data corruption (in file
 /// \`"x"\`): …'`), an I/O error as the system words it.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use crate::error::{Error, Rebuild, Result, Text};
+use crate::error::{Error, Rebuild, Result, Text, schema_rows};
 
 /// The language of what a person reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -276,15 +276,9 @@ impl Labels {
             rows: HashMap::new(),
             order: Vec::new(),
         };
-        for (i, row) in data.lines().enumerate() {
-            if row.trim().is_empty() || row.starts_with('#') {
-                continue;
-            }
-            let bad = |reason: &str| Error::SchemaData {
-                file: "labels.tsv",
-                line: i + 1,
-                reason: reason.to_string(),
-            };
+        for row in schema_rows("labels.tsv", data) {
+            let bad = |reason: &str| row.bad(reason);
+            let row = row.text;
             let fields: Vec<&'static str> = row.split('\t').collect();
             let (key, zh, en) = match fields[..] {
                 [key, zh, en] | [key, zh, en, _] => (key, zh, en),

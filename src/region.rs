@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, schema_rows};
 
 /// A report's place. `None` means unknown, never a guess.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -179,15 +179,9 @@ impl Gazetteer {
     /// a row names must be in the gazetteer, in the province (and city) the row gives.
     pub fn with_aliases(mut self, data: &str) -> Result<Self> {
         let mut aliases = Vec::new();
-        for (i, row) in data.lines().enumerate() {
-            if row.trim().is_empty() || row.starts_with('#') {
-                continue;
-            }
-            let bad = |reason: String| Error::SchemaData {
-                file: "aliases.tsv",
-                line: i + 1,
-                reason,
-            };
+        for row in schema_rows("aliases.tsv", data) {
+            let bad = |reason: String| row.bad(reason);
+            let row = row.text;
             let cols: Vec<&str> = row.split('\t').collect();
             let (name, province, city, county) = match cols[..] {
                 [name, province, city, county, ..] => (name, province, city, county),
@@ -459,15 +453,9 @@ impl LevelRules {
     /// Parses rules in the format of `index_schema/levels.tsv`.
     pub fn parse(data: &str) -> Result<LevelRules> {
         let mut rules = Vec::new();
-        for (i, row) in data.lines().enumerate() {
-            if row.trim().is_empty() || row.starts_with('#') {
-                continue;
-            }
-            let bad = |reason: String| Error::SchemaData {
-                file: "levels.tsv",
-                line: i + 1,
-                reason,
-            };
+        for row in schema_rows("levels.tsv", data) {
+            let bad = |reason: String| row.bad(reason);
+            let row = row.text;
             let cols: Vec<&str> = row.split('\t').collect();
             let [suffix, level, ..] = cols[..] else {
                 return Err(bad("expected `suffix<TAB>level<TAB>why`".into()));

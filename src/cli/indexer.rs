@@ -132,9 +132,7 @@ fn index(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     if args.emit.is_some() {
         return emit(args, lang);
     }
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
-    });
+    let threads = args.threads.unwrap_or_else(super::default_threads);
     let config = IndexConfig {
         follow_links: args.follow_links,
         lang,

@@ -29,7 +29,7 @@ use crate::export::{self, kwic, summary};
 use crate::index::{self, writer};
 use crate::lang::Lang;
 use crate::search::{Engine, HitReads, IndexedReport};
-use args::Scope;
+use args::{Scope, Source};
 
 /// The command line, read: help, a version or a malformed option is printed by clap, which
 /// exits; a mistyped command (`fazhi-query sats`) is said here, and its exit code returned.
@@ -172,13 +172,7 @@ pub fn kwic(args: KwicArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
 /// `serve`: the search page and its JSON API, until stopped.
 pub fn serve(args: ServeArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = language(lang)?;
-    let session = Session {
-        index: args.source.index(),
-        explicit_index: args.source.index.is_some(),
-        corpus: args.source.corpus.clone(),
-        output: None,
-        lang,
-    };
+    let session = Session::of(&args.source, None, lang);
     let engine = session.engine(ServeArgs::HIT_READS)?;
     crate::serve::run(ManuallyDrop::into_inner(engine), args.config(lang))?;
     Ok(ExitCode::SUCCESS)
@@ -189,13 +183,7 @@ pub fn serve(args: ServeArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
 pub fn show(args: ShowArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = language(lang)?;
     let (options, format) = args.request(lang)?;
-    let session = Session {
-        index: args.source.index(),
-        explicit_index: args.source.index.is_some(),
-        corpus: args.source.corpus.clone(),
-        output: args.output.output.clone(),
-        lang,
-    };
+    let session = Session::of(&args.source, args.output.output.clone(), lang);
     let engine = session.engine(ShowArgs::HIT_READS)?;
     let (report, start) = export::report::open(&engine, &args.place)?;
     let options = export::report::ShowOptions { start, ..options };
@@ -258,17 +246,22 @@ struct Session {
 impl Session {
     /// The session of a command with these options; a binary answer is refused on a terminal.
     fn new(scope: &Scope, binary: bool, lang: Lang) -> anyhow::Result<Session> {
-        let (source, output) = (&scope.source, scope.output.output.clone());
+        let output = scope.output.output.clone();
         if binary && output.is_none() && io::stdout().is_terminal() {
             anyhow::bail!(lang.label("err.xlsx_terminal").to_string());
         }
-        Ok(Session {
+        Ok(Session::of(&scope.source, output, lang))
+    }
+
+    /// The session of the index `source` names, writing to `output` (else standard output).
+    fn of(source: &Source, output: Option<PathBuf>, lang: Lang) -> Session {
+        Session {
             index: source.index(),
             explicit_index: source.index.is_some(),
             corpus: source.corpus.clone(),
             output,
             lang,
-        })
+        }
     }
 
     /// The engine over the index (built first on a fresh checkout), tuned for how the command
@@ -346,10 +339,9 @@ impl Session {
             "msg.auto_index",
             &[("index", &index_path), ("corpus", &corpus)],
         ));
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let config = writer::IndexConfig {
             lang,
-            ..writer::IndexConfig::new(self.corpus.clone(), self.index.clone(), threads)
+            ..writer::IndexConfig::new(self.corpus.clone(), self.index.clone(), default_threads())
         };
         let progress = writer::progress_bar(false, lang);
         let summary = writer::update(&config, &progress)
@@ -367,6 +359,11 @@ impl Session {
         ));
         Ok(())
     }
+}
+
+/// Indexing threads when none are asked for: one a CPU core, at most [`writer::MAX_THREADS`].
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(writer::MAX_THREADS))
 }
 
 /// An error of writing the answer: the index's own error when reading it failed midway (an

@@ -103,12 +103,7 @@ pub fn rows<'a>(
     long: bool,
     lang: Lang,
 ) -> Box<dyn Iterator<Item = Vec<Cell>> + 'a> {
-    let names: Vec<&'a str> = panel
-        .codebook
-        .concepts
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
+    let names = panel.codebook.names();
     let spread = move |head: Vec<Cell>, values: Vec<Cell>| -> Vec<Vec<Cell>> {
         if !long {
             let mut row = head;
@@ -475,12 +470,7 @@ fn value(v: impl serde::Serialize) -> Json {
 /// `reports`), then `concepts` (name → count, in the codebook's order) or, long, `concept` and
 /// `value`.
 fn json_rows<'a>(panel: &'a Panel, long: bool) -> Box<dyn Iterator<Item = Json> + 'a> {
-    let names: Vec<&'a str> = panel
-        .codebook
-        .concepts
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
+    let names = panel.codebook.names();
     let spread = move |head: Vec<(String, Json)>, values: Vec<Json>| -> Vec<Json> {
         if long {
             return names

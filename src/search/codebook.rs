@@ -93,6 +93,11 @@ const RESERVED: [&str; 13] = [
 ];
 
 impl Codebook {
+    /// The concepts' names, in the codebook's order.
+    pub fn names(&self) -> Vec<&str> {
+        self.concepts.iter().map(|c| c.name.as_str()).collect()
+    }
+
     /// Reads and checks the codebook at `path`; a section type may be named in either
     /// language, a refusal says what is wrong in both.
     pub fn read(path: &Path) -> Result<Codebook> {
