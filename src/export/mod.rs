@@ -885,7 +885,7 @@ pub const TABLE_COLUMNS: [(&str, ColumnKind); 16] = [
 ];
 
 /// The worksheet of an XLSX export of hits.
-const HITS_SHEET: &str = "hits";
+pub const HITS_SHEET: &str = "hits";
 
 /// Hits as a table: one row per hit, the citation fields typed (the year a number); column
 /// names, section types and levels in `lang`.

@@ -24,7 +24,7 @@ use super::error::ApiError;
 use super::params::{ExportFormat, ExportParams, MAX_EXPORT_HITS};
 use super::work::{Deadline, Limits, Stop};
 use crate::export::table::XlsxRows;
-use crate::export::{Format, RecordStream, record_columns, record_row, rows_header};
+use crate::export::{Format, HITS_SHEET, RecordStream, record_columns, record_row, rows_header};
 use crate::lang::Lang;
 use crate::search::{Engine, Ranked};
 
@@ -93,7 +93,7 @@ fn workbook(
     lang: Lang,
     stop: &Stop,
 ) -> Result<Vec<u8>, ApiError> {
-    let mut book = XlsxRows::start("hits", &record_columns(lang))?;
+    let mut book = XlsxRows::start(HITS_SHEET, &record_columns(lang))?;
     for record in records {
         stop.check()?;
         book.row(&record_row(&record?, lang))?;
