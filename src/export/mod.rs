@@ -147,20 +147,9 @@ impl Record {
         }
     }
 
+    /// The record of a hit that is kept (a page of hits in memory).
     pub fn new(hit: &Hit, terms: &[&str], options: PassageOptions) -> Record {
-        let Passage { text, highlights } = passage(&hit.text, terms, options);
-        Record {
-            highlight_chars: char_ranges(&text, &highlights),
-            citation: citation(hit),
-            meta: hit.meta.clone(),
-            section_type: hit.section_type.clone(),
-            headings: hit.headings.clone(),
-            line: hit.line,
-            nth_on_line: hit.nth_on_line,
-            passage: text,
-            score: hit.score,
-            highlights,
-        }
+        Record::of(hit.clone(), terms, options)
     }
 }
 
