@@ -104,7 +104,7 @@ impl FromStr for Lang {
         match s {
             "中文" | "zh-CN" | "zh-cn" => Ok(Lang::Zh),
             "English" | "english" => Ok(Lang::En),
-            _ => crate::error::choose(s, &Lang::ALL, "unknown language"),
+            _ => choose(s, &Lang::ALL, "choose.lang"),
         }
     }
 }
@@ -361,6 +361,22 @@ pub fn resolve<'k>(text: &str, prefix: &str, keys: &[&'k str], kind: &str) -> Re
     }
 }
 
+/// The value named `name` among `choices`, or a usage error in both languages that lists them:
+/// the label `key` with `{value}` and `{choices}` filled in (`choose.format`: 未知的格式“xml”；
+/// 可选：text、json…).
+pub fn choose<T: Copy>(name: &str, choices: &[(&'static str, T)], key: &str) -> Result<T> {
+    match choices.iter().find(|(n, _)| *n == name) {
+        Some((_, value)) => Ok(*value),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            Err(Error::Usage(each(|lang| {
+                let choices = names.join(lang.pick("、", ", "));
+                lang.fill(key, &[("value", name), ("choices", &choices)])
+            })))
+        }
+    }
+}
+
 /// The rows of the label table whose key starts with `prefix`, in file order, as (the rest of
 /// the key, 中文, English): `rows("type.")` gives `("overview", "总体情况", "Overview")`, ….
 /// The page gets its section types, levels and summary from here.
@@ -480,7 +496,7 @@ mod tests {
                 }
             }
             // Keys passed through a helper (`bad("err.corpus_missing")`, `error(…, "query.…")`).
-            for prefix in ["\"err.", "\"query."] {
+            for prefix in ["\"err.", "\"query.", "\"param.", "\"choose."] {
                 for piece in text.split(prefix).skip(1) {
                     let key = format!(
                         "{}{}",

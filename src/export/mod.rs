@@ -58,7 +58,7 @@ impl FromStr for Format {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Format, Error> {
-        crate::error::choose(s, &Format::ALL, "unknown format")
+        crate::lang::choose(s, &Format::ALL, "choose.format")
     }
 }
 

@@ -262,13 +262,16 @@ fn a_file_that_is_not_a_report_key_is_a_404() {
     );
     // Asked wrongly: a 400 that says what to write.
     for (target, says) in [
-        ("/api/report", "file is missing"),
-        ("/api/report?file=", "file is missing"),
-        (&*format!("/api/report?file={seed}&year=2023"), "no filter"),
+        ("/api/report", "缺少 file"),
+        ("/api/report?file=", "缺少 file"),
+        (
+            &*format!("/api/report?file={seed}&year=2023"),
+            "不接受筛选条件",
+        ),
         (&*format!("/api/report?file={seed}&q=%22"), "引号没有闭合"),
         (
             &*format!("/api/report?file={seed}&file={seed}"),
-            "more than once",
+            "给了不止一次",
         ),
     ] {
         let reply = server.get(target);

@@ -314,12 +314,12 @@ fn only_the_names_of_the_server_are_answered() {
 fn a_parameter_that_is_not_utf8_is_a_400_that_names_it() {
     let server = Server::start(test_index());
     let rows = [
-        ("/api/search?q=%B7%A8%D6%CE", "q is not valid UTF-8"),
+        ("/api/search?q=%B7%A8%D6%CE", "q 不是有效的 UTF-8"),
         (
             "/api/stats?q=%E6%B3%95&province=%BA%D3%C4%CF",
-            "province is not valid UTF-8",
+            "province 不是有效的 UTF-8",
         ),
-        ("/api/export?q=%B7%A8", "q is not valid UTF-8"),
+        ("/api/export?q=%B7%A8&lang=en", "q is not valid UTF-8"),
     ];
     for (path, says) in rows {
         let reply = server.get(path);
