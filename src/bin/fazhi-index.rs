@@ -141,7 +141,7 @@ fn emit(args: &Args, lang: Lang) -> anyhow::Result<ExitCode> {
         source,
     })?;
     for s in &skipped {
-        let warning = lang.fill("msg.skipped", &[("file", &s.file), ("reason", &s.reason)]);
+        let warning = s.message(lang);
         eprintln!("fazhi-index: {warning}");
     }
     if !args.quiet {
@@ -245,10 +245,7 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool, lang: Lang
     let index = config.index.display().to_string();
     let count = |n: usize| n.to_string();
     for skipped in &s.skipped {
-        let warning = lang.fill(
-            "msg.skipped",
-            &[("file", &skipped.file), ("reason", &skipped.reason)],
-        );
+        let warning = skipped.message(lang);
         eprintln!("fazhi-index: {warning}");
     }
     for (file, share) in &s.chrome_heavy {

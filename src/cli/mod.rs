@@ -353,8 +353,7 @@ impl Session {
             .with_context(|| lang.fill("msg.indexing", &[("corpus", &corpus)]))?;
         progress.finish_and_clear();
         for skipped in &summary.skipped {
-            let (file, reason) = (skipped.file.to_string(), skipped.reason.to_string());
-            say(&lang.fill("msg.skipped", &[("file", &file), ("reason", &reason)]));
+            say(&skipped.message(lang));
         }
         let reports = summary.totals.reports.to_string();
         let sections = summary.totals.sections.to_string();

@@ -593,3 +593,56 @@ fn the_server_answers_in_its_own_language_unless_asked() {
     let page = server.get("/").text();
     assert!(page.contains("<html lang=\"zh-CN\">"), "{}", &page[..100]);
 }
+
+/// Why a corpus file is skipped, in the reader's language: the reasons cross the worker process
+/// and the index writer as text and are read back, a reason inside a reason too.
+#[test]
+fn skipped_files_are_named_with_their_reason_in_the_readers_language() {
+    let dir = crate::util::temp_corpus(&[
+        ("corpus/old.doc", b"\xd0\xcf\x11\xe0 binary"),
+        ("corpus/photo.jpg", b"\xff\xd8\xff"),
+        ("corpus/blank.txt", b"  \n"),
+        (
+            "corpus/good.txt",
+            "某镇2023年法治政府建设年度报告\n一、工作开展情况\n照常索引的报告。\n".as_bytes(),
+        ),
+    ]);
+    // (fazhi-index's options, the warnings say, they never say)
+    let rows: [(&[&str], &[&str], &[&str]); 2] = [
+        (
+            &["--rebuild"],
+            &[
+                "警告：已跳过 old.doc：无法读取 .doc：这是旧的二进制 Word 文档；请用 Word 或 WPS 打开并另存为 .docx",
+                "警告：已跳过 photo.jpg：不支持的格式 .jpg；只读取 .txt",
+                "警告：已跳过 blank.txt：没有文字：文件为空或只有空白",
+            ],
+            &["cannot be read", "unsupported", "no text"],
+        ),
+        (
+            &["--rebuild", "--lang", "en"],
+            &[
+                "warning: skipped old.doc: .doc cannot be read: an old binary Word document",
+                "warning: skipped photo.jpg: unsupported format .jpg; reports are read from .txt",
+                "warning: skipped blank.txt: no text: the file is empty",
+            ],
+            &["已跳过", "无法读取"],
+        ),
+    ];
+    for (args, says, never) in rows {
+        let out = run("fazhi-index", dir.path(), args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        for fragment in says {
+            assert!(
+                err.contains(fragment),
+                "{args:?} should say {fragment:?}:\n{err}"
+            );
+        }
+        for fragment in never {
+            assert!(
+                !err.contains(fragment),
+                "{args:?} says {fragment:?}:\n{err}"
+            );
+        }
+    }
+}
