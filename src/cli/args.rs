@@ -213,11 +213,12 @@ pub struct Output {
 }
 
 impl Output {
-    /// The format asked for, or the one the output file's extension names, or text.
-    fn format(&self) -> Result<Format> {
+    /// The format asked for, or the one the output file's extension names, or text; one
+    /// that `command` does not write is refused with those it does.
+    fn format(&self, command: &str, writes: &[Format]) -> Result<Format> {
         match (&self.format, &self.output) {
-            (Some(name), _) => name.parse(),
-            (None, Some(path)) => Format::of_file(path),
+            (Some(name), _) => Format::named(name, command, writes),
+            (None, Some(path)) => Format::of_file(path, command, writes),
             (None, None) => Ok(Format::Text),
         }
     }
@@ -385,6 +386,9 @@ pub struct ShowArgs {
     pub(super) output: Output,
 }
 
+/// What `show` writes.
+const SHOW_FORMATS: [Format; 3] = [Format::Text, Format::Md, Format::Json];
+
 impl ShowArgs {
     /// A report's sections are read in order, block after block.
     pub(super) const HIT_READS: HitReads = HitReads::Dense;
@@ -398,11 +402,9 @@ impl ShowArgs {
             }
             None => (String::new(), Vec::new()),
         };
-        let format = self.output.format()?;
+        let format = self.output.format("show", &SHOW_FORMATS)?;
         if self.chrome && format == Format::Json {
-            return Err(Error::Usage(
-                "--chrome shows the text as read in text or md, not json".into(),
-            ));
+            return Err(Error::Usage(crate::lang::both("err.chrome_json", &[])));
         }
         let options = ShowOptions {
             terms,
@@ -451,7 +453,7 @@ impl PanelArgs {
         // A panel is data: CSV unless a format or a file's name says otherwise.
         let format = match (&output.format, &output.output) {
             (None, None) => Format::Csv,
-            _ => output.format()?,
+            _ => output.format("panel", &Format::EVERY)?,
         };
         let request = PanelRequest {
             codebook,
@@ -519,7 +521,7 @@ impl SearchArgs {
         } else {
             return Err(Error::Usage(crate::lang::both("err.no_query", &[])));
         };
-        let format = self.scope.output.format()?;
+        let format = self.scope.output.format("search", &Format::EVERY)?;
         let passage = PassageOptions {
             context: self.context,
             full: self.full,
@@ -574,7 +576,7 @@ impl StatsArgs {
         if let Some(chart) = &self.chart {
             crate::export::stats::check_chart_path(chart)?;
         }
-        Ok((request, self.scope.output.format()?))
+        Ok((request, self.scope.output.format("stats", &Format::EVERY)?))
     }
 }
 
@@ -586,7 +588,7 @@ impl KwicArgs {
     /// file is touched.
     pub(super) fn request(&self, lang: Lang) -> Result<(KwicRequest, Format, bool)> {
         let (text, query) = parse_query(&self.query)?;
-        let format = self.scope.output.format()?;
+        let format = self.scope.output.format("kwic", &Format::EVERY)?;
         let p = self
             .scope
             .filters

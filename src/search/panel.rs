@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::index::check;
 use crate::index::facets::{FacetMaps, SegmentReports};
 use crate::index::schema::{FacetKey, SCHEMA_VERSION, Scope, Shape};
+use crate::lang::both;
 use crate::report::ReportMeta;
 
 /// What a concept's cell counts.
@@ -374,35 +375,21 @@ fn reports_in(counts: &[Counts]) -> usize {
 /// One or two report facets, neither within the other.
 fn check_by(by: &[FacetKey]) -> Result<()> {
     if by.len() > super::stats::MAX_BY {
-        return Err(Error::Usage(
-            format!(
-                "a panel is by one or two facets, e.g. --by town,year; not {}",
-                by.len()
-            )
-            .into(),
-        ));
+        let n = by.len().to_string();
+        return Err(Error::Usage(both("err.panel_by_count", &[("n", &n)])));
     }
     if let Some(f) = by.iter().find(|f| f.spec().scope != Scope::Report) {
-        return Err(Error::Usage(
-            format!(
-                "--by {}: a panel's units are reports' places, years or issuers, and {} is a \
-             section's; give a concept section types in the codebook instead",
-                f.name(),
-                f.name()
-            )
-            .into(),
-        ));
+        return Err(Error::Usage(both(
+            "err.panel_by_section",
+            &[("name", f.name())],
+        )));
     }
     for &f in by {
         if let Some(&inner) = by.iter().find(|g| g.parents().contains(&f)) {
-            return Err(Error::Usage(
-                format!(
-                    "--by: a {} is within its {}, which its columns already show; name one of them",
-                    inner.name(),
-                    f.name()
-                )
-                .into(),
-            ));
+            return Err(Error::Usage(both(
+                "err.panel_by_within",
+                &[("inner", inner.name()), ("outer", f.name())],
+            )));
         }
     }
     Ok(())
@@ -476,11 +463,11 @@ fn units(
         _ => {
             let names: Vec<&str> = by.iter().map(|f| f.name()).collect();
             let sizes: Vec<String> = dims.iter().map(|d| d.len().to_string()).collect();
-            return Err(Error::Usage(format!(
-                "--by {}: {} values make more than {MAX_UNITS} rows; narrow the panel with filters",
-                names.join(","),
-                sizes.join(" × ")
-            ).into()));
+            let (by, sizes, max) = (names.join(","), sizes.join(" × "), MAX_UNITS.to_string());
+            return Err(Error::Usage(both(
+                "err.panel_too_big",
+                &[("by", &by), ("sizes", &sizes), ("max", &max)],
+            )));
         }
     }
     let positions: Vec<HashMap<&Vec<String>, usize>> = dims

@@ -149,7 +149,11 @@ fn exit_codes() {
             2,
             "范围为空（2023 > 2020）",
         ),
-        (&["普法", "--format", "xml"], 2, "choose one of text, json"),
+        (
+            &["普法", "--format", "xml"],
+            2,
+            "--format xml：search 只能写 text、json",
+        ),
     ];
     for (args, code, message) in rows {
         let out = run("fazhi-query", dir.path(), args);

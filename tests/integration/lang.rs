@@ -646,3 +646,80 @@ fn skipped_files_are_named_with_their_reason_in_the_readers_language() {
         }
     }
 }
+
+/// A command's refusals of its own options in the reader's language; an output file's
+/// extension is refused with the formats that command writes, never one it then refuses.
+#[test]
+fn refusals_of_a_commands_options_in_both_languages() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    std::fs::write(dir.join("codebook.tsv"), "name\tquery\n顾问\t法律顾问\n").expect("codebook");
+    let show = "script.txt";
+    // (arguments, the Chinese error says, the English one says, neither says)
+    let rows: [(&[&str], &str, &str, &str); 9] = [
+        (
+            &["kwic", "法律顾问", "--sort", "sideways"],
+            "不能按“sideways”排序；可选：town、year、right、left",
+            "cannot sort by \"sideways\"; choose one of town, year, right, left",
+            "",
+        ),
+        (
+            &["panel", "codebook.tsv", "--by", "type"],
+            "--by section_type：面板的单位是报告的地区、年份或发布机构",
+            "--by section_type: a panel's units are reports' places",
+            "",
+        ),
+        (
+            &["panel", "codebook.tsv", "--by", "county,town"],
+            "--by：town 位于它的 county 之内",
+            "--by: a town is within its county",
+            "",
+        ),
+        (
+            &["show", show, "--format", "xlsx"],
+            "--format xlsx：show 只能写 text、md、json",
+            "--format xlsx: show writes text, md, json",
+            "",
+        ),
+        (
+            &["show", show, "-o", "a.xlsx"],
+            "a.xlsx：show 不能写 .xlsx 文件；请把文件名写成 .txt、.md、.json",
+            "a.xlsx: show has no writer for .xlsx files; name the file .txt, .md, .json",
+            ".csv",
+        ),
+        (
+            &["show", show, "--chrome", "--format", "json"],
+            "--chrome 以 text 或 md 显示读取的原文，不能用 json",
+            "--chrome shows the text as read in text or md, not json",
+            "",
+        ),
+        (
+            &["法律顾问", "-o", "a.docx"],
+            "a.docx：search 不能写 .docx 文件；请把文件名写成 .txt、.json、.jsonl、.csv、.md、.xlsx",
+            "a.docx: search has no writer for .docx files; name the file .txt, .json, .jsonl",
+            "",
+        ),
+        (
+            &["kwic", "法律顾问", "-o", "a.pdf"],
+            "a.pdf：kwic 不能写 .pdf 文件",
+            "a.pdf: kwic has no writer for .pdf files",
+            "",
+        ),
+        (
+            &["stats", "法律顾问", "--format", "xml"],
+            "--format xml：stats 只能写 text、json、jsonl、csv、md、xlsx",
+            "--format xml: stats writes text, json, jsonl, csv, md, xlsx",
+            "",
+        ),
+    ];
+    for (args, zh, en, never) in rows {
+        let english: Vec<&str> = args.iter().copied().chain(["--lang", "en"]).collect();
+        for (args, says) in [(args, zh), (&english[..], en)] {
+            let out = run("fazhi-query", dir, args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains(says), "{args:?} should say {says:?}:\n{err}");
+            assert!(never.is_empty() || !err.contains(never), "{args:?}: {err}");
+        }
+    }
+}

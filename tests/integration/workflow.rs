@@ -439,7 +439,7 @@ fn workflow_errors_and_empty_answers() {
         (
             &["kwic", "法律顾问", "--sort", "sideways"],
             2,
-            "choose one of town, year",
+            "不能按“sideways”排序；可选：town、year",
         ),
         (&["stats", "不存在的词语"], 1, ""),
         (&["kwic", "不存在的词语"], 1, ""),
