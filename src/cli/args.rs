@@ -14,7 +14,7 @@ use crate::export::panel::PanelOptions;
 use crate::export::report::ShowOptions;
 use crate::export::{Format, PassageOptions, RenderOptions, summary};
 use crate::index::schema::Values;
-use crate::lang::Lang;
+use crate::lang::{Lang, both};
 use crate::region::Level;
 use crate::request::{Asker, KwicRequest, Params, Request, filter_names};
 use crate::search::{
@@ -75,9 +75,25 @@ const MAX_WIDTH: usize = 1_000;
 /// `kwic --limit`.
 const MAX_KWIC_LINES: usize = 100_000_000;
 
-/// A number option's parser: a value outside `min..=max` is refused with the range.
-fn ranged(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
-    clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
+/// A number option's parser: a value outside `min..=max` is refused with the range, in both
+/// languages (`src/cli/help.rs` says it in the reader's).
+fn ranged<T>(min: T, max: T) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + PartialOrd + Copy + ToString + Send + Sync + 'static,
+{
+    move |text: &str| -> Result<T> {
+        let (low, high) = (min.to_string(), max.to_string());
+        let values = [
+            ("value", text),
+            ("min", low.as_str()),
+            ("max", high.as_str()),
+        ];
+        match text.trim().parse::<T>() {
+            Ok(n) if n >= min && n <= max => Ok(n),
+            Ok(_) => Err(Error::Usage(both("clap.range", &values))),
+            Err(_) => Err(Error::Usage(both("clap.number", &values))),
+        }
+    }
 }
 
 /// Where the index is.
@@ -109,26 +125,38 @@ impl Source {
 pub struct FilterArgs(Vec<(&'static str, Vec<String>)>);
 
 impl FilterArgs {
-    /// The help line of an option.
-    fn help(option: &str) -> String {
+    /// The help line of an option, in `lang`.
+    pub(super) fn help(option: &str, lang: Lang) -> String {
         let Some(facet) = FacetKey::named(option) else {
-            return "Only this region path, /province/city/county/town (e.g. /河南省/商丘市); \
-                    repeatable"
-                .into();
+            return lang.label("help.filter.region").to_string();
         };
-        let name = facet.label(Lang::En).to_lowercase();
-        let among = |names: &[&str]| format!("Only this {name}: {}; repeatable", names.join(", "));
+        let name = match lang {
+            Lang::Zh => facet.label(lang).to_string(),
+            Lang::En => facet.label(lang).to_lowercase(),
+        };
+        let among = |names: &[&str]| {
+            let choices = names.join(lang.pick("、", ", "));
+            lang.fill(
+                "help.filter.among",
+                &[("name", &name), ("choices", &choices)],
+            )
+        };
         match facet.spec().values {
-            Values::Prefix => {
-                format!("Only this {name} (or one whose name starts with it); repeatable")
-            }
-            Values::Range => format!("Only this {name}, or range: 2023, 2020..2023, 2020.."),
+            Values::Prefix => lang.fill("help.filter.prefix", &[("name", &name)]),
+            Values::Range => lang.fill("help.filter.range", &[("name", &name)]),
             Values::SectionTypes => {
                 among(&SectionType::ALL.map(SectionType::as_str))
-                    + " (or its Chinese name or a part of it: 存在的不足, 不足, 举措, 计划)"
+                    + lang.pick(
+                        "（或其中文名称或其一部分：存在的不足、不足、举措、计划）",
+                        " (or its Chinese name or a part of it: 存在的不足, 不足, 举措, 计划)",
+                    )
             }
             Values::Levels => {
-                among(&Level::ALL.map(Level::as_str)) + " (or 乡镇, 县级, 部门, 其他)"
+                among(&Level::ALL.map(Level::as_str))
+                    + lang.pick(
+                        "（或 乡镇、县级、部门、其他）",
+                        " (or 乡镇, 县级, 部门, 其他)",
+                    )
             }
         }
     }
@@ -176,7 +204,7 @@ impl Args for FilterArgs {
             };
             let arg = clap::Arg::new(option)
                 .long(option)
-                .help(FilterArgs::help(option));
+                .help(FilterArgs::help(option, Lang::En));
             command.arg(arg.action(action))
         })
     }
@@ -281,10 +309,11 @@ pub struct SearchArgs {
 pub struct FacetLimit(pub Option<usize>);
 
 impl std::str::FromStr for FacetLimit {
-    type Err = String;
+    type Err = Error;
 
-    fn from_str(text: &str) -> Result<FacetLimit, String> {
-        let out_of_range = || format!("{text} is not in 0..={MAX_FACETS}, nor all");
+    fn from_str(text: &str) -> Result<FacetLimit, Error> {
+        let max = MAX_FACETS.to_string();
+        let values = [("value", text), ("max", max.as_str())];
         match text.trim() {
             "all" => Ok(FacetLimit(None)),
             n if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() => n
@@ -292,10 +321,8 @@ impl std::str::FromStr for FacetLimit {
                 .ok()
                 .filter(|n| *n <= MAX_FACETS)
                 .map(|n| FacetLimit(Some(n)))
-                .ok_or_else(out_of_range),
-            _ => Err(format!(
-                "{text:?}: write a number of values (0..={MAX_FACETS}), or all"
-            )),
+                .ok_or_else(|| Error::Usage(both("err.facets_range", &values))),
+            _ => Err(Error::Usage(both("err.facets", &values))),
         }
     }
 }
@@ -347,12 +374,12 @@ pub struct ServeArgs {
     pub(super) addr: std::net::SocketAddr,
     /// Seconds one request's work may take before it is stopped with a 503 (1 to 600).
     #[arg(long, value_name = "SECONDS", default_value_t = serve::DEFAULT_DEADLINE_SECS,
-          value_parser = clap::value_parser!(u64).range(1..=serve::MAX_DEADLINE_SECS))]
+          value_parser = ranged(1, serve::MAX_DEADLINE_SECS))]
     pub(super) deadline: u64,
     /// Seconds a client may take to send a request, keep an unused connection open or leave an
     /// answer unread before it is disconnected (1 to 600).
     #[arg(long, value_name = "SECONDS", default_value_t = serve::DEFAULT_IDLE_SECS,
-          value_parser = clap::value_parser!(u64).range(1..=serve::MAX_IDLE_SECS))]
+          value_parser = ranged(1, serve::MAX_IDLE_SECS))]
     pub(super) idle_timeout: u64,
     /// Also answer requests for this host name (behind a proxy or a DNS name); repeatable.
     /// Others than the address, localhost, 127.0.0.1 and [::1] are refused (DNS rebinding).

@@ -10,6 +10,7 @@
 
 mod args;
 mod argv;
+mod help;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -19,7 +20,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
 
 pub use args::{Cli, Command, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs};
 
@@ -29,8 +29,9 @@ use crate::lang::Lang;
 use crate::search::{Engine, HitReads, IndexedReport};
 use args::Scope;
 
-/// The command line, read: help, a version or a malformed option is printed by clap, which
-/// exits; a mistyped command (`fazhi-query sats`) is said here, and its exit code returned.
+/// The command line, read: help and a version are printed by clap (help in the reader's
+/// language); a malformed option or a mistyped command (`fazhi-query sats`) is said here, in
+/// the reader's language, and the exit code returned.
 pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<Cli, ExitCode> {
     // A panic inside the engine (a damaged file) is reported as damage, not as its panic text.
     index::check::quiet_engine_panics();
@@ -40,7 +41,19 @@ pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<Cli, ExitCode> {
         say(&lang.fill("msg.error", &[("message", &message)]));
         return Err(ExitCode::from(2));
     }
-    Ok(Cli::parse_from(argv::default_command(argv)))
+    let matches = help::command(lang).try_get_matches_from(argv::default_command(argv));
+    let parsed = matches.and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    parsed.map_err(|error| match help::error_text(&error, lang) {
+        Some(text) => {
+            eprintln!("fazhi-query: {text}");
+            ExitCode::from(2)
+        }
+        None => {
+            // Help or a version, on standard output.
+            let _ = error.print();
+            ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(0))
+        }
+    })
 }
 
 /// A command's exit code; its error said on standard error in the reader's language (`--lang`,
@@ -414,7 +427,8 @@ mod tests {
                 .chain(args.iter().copied())
                 .map(OsString::from);
             let argv = argv::default_command(argv::exclusions_as_not(argv));
-            let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let cli = <Cli as clap::Parser>::try_parse_from(argv)
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
             assert_eq!(cli.command.hit_reads(), expected, "{args:?}");
         }
     }

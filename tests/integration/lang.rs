@@ -156,7 +156,7 @@ fn chinese_by_default_english_on_request() {
     let bad = run("fazhi-query", dir, &["--lang", "fr", "法律顾问"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(
-        stderr(&bad).contains("choose one of zh, en"),
+        stderr(&bad).contains("--lang <zh|en> 的值“fr”无效：未知的语言“fr”；可选：zh、en"),
         "{}",
         stderr(&bad)
     );

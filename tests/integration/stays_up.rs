@@ -337,9 +337,12 @@ fn the_bounds_of_the_server_have_a_range() {
     let cwd = TempDir::new().expect("temp dir");
     let index = test_index().to_string_lossy().into_owned();
     let rows: [(&[&str], &str); 4] = [
-        (&["--deadline", "0"], "0 is not in 1..=600"),
-        (&["--deadline", "601"], "601 is not in 1..=600"),
-        (&["--idle-timeout", "0"], "0 is not in 1..=600"),
+        (&["--deadline", "0"], "“0”不在 1 到 600 之间"),
+        (
+            &["--deadline", "601", "--lang", "en"],
+            "601 is not in 1..=600",
+        ),
+        (&["--idle-timeout", "0"], "“0”不在 1 到 600 之间"),
         (&["--deadline", "18446744073709551616"], "--deadline"),
     ];
     for (args, says) in rows {
