@@ -124,7 +124,7 @@ fn emit(args: &Args, lang: Lang) -> anyhow::Result<ExitCode> {
     let written = || {
         args.output
             .clone()
-            .unwrap_or_else(|| "standard output".into())
+            .unwrap_or_else(|| lang.label("msg.stdout").into())
     };
     let mut out: Box<dyn std::io::Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -196,7 +196,7 @@ fn run(args: &Args, lang: Lang) -> anyhow::Result<ExitCode> {
         } else {
             Marks::Plain
         };
-        explain(file, marks, &mut std::io::stdout().lock())?;
+        explain(file, marks, lang, &mut std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.check {

@@ -308,7 +308,7 @@ impl Session {
                 let mut out = BufWriter::new(io::stdout().lock());
                 match write(&mut out).and_then(|_| out.flush()) {
                     Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                    Err(e) => Err(not_written(e, Path::new("standard output"))),
+                    Err(e) => Err(not_written(e, Path::new(self.lang.label("msg.stdout")))),
                     Ok(()) => Ok(()),
                 }
             }
