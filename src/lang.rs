@@ -50,11 +50,23 @@ impl Lang {
         }
     }
 
-    /// The label of `key` with each `{name}` replaced by its value.
+    /// The label of `key` with each `{name}` replaced by its value, and each `{name|one|other}`
+    /// by `one` when the value of `name` is 1, else `other` (English plurals: `{n} {n|report|
+    /// reports}` reads `1 report`, `2 reports`).
     pub fn fill(self, key: &str, values: &[(&str, &str)]) -> String {
         let mut text = self.label(key).to_string();
         for (name, value) in values {
             text = text.replace(&format!("{{{name}}}"), value);
+            let plural = format!("{{{name}|");
+            while let Some(start) = text.find(&plural) {
+                let Some(end) = text[start..].find('}').map(|e| start + e) else {
+                    break;
+                };
+                let forms = &text[start + plural.len()..end];
+                let (one, other) = forms.split_once('|').unwrap_or((forms, forms));
+                let form = if value.trim() == "1" { one } else { other };
+                text = format!("{}{form}{}", &text[..start], &text[end + 1..]);
+            }
         }
         text
     }
@@ -497,6 +509,8 @@ mod tests {
                 .split('{')
                 .skip(1)
                 .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                // A plural (`{n|report|reports}`) names `n`.
+                .map(|n| n.split('|').next().unwrap_or_default().to_string())
                 .collect();
             names.sort();
             names.dedup();
@@ -610,6 +624,66 @@ mod tests {
         for l in crate::region::Level::ALL {
             let key = format!("level.{}", l.as_str());
             assert!(labels.rows.contains_key(key.as_str()), "{key}");
+        }
+    }
+
+    #[test]
+    fn english_plurals_follow_the_count() {
+        // (label, values, English, Chinese)
+        let rows: [(&str, &[(&str, &str)], &str, &str); 6] = [
+            (
+                "msg.indexed",
+                &[("reports", "1"), ("sections", "1")],
+                "indexed 1 report (1 section)",
+                "已索引 1 份报告（1 个章节）",
+            ),
+            (
+                "msg.indexed",
+                &[("reports", "2"), ("sections", "0")],
+                "indexed 2 reports (0 sections)",
+                "已索引 2 份报告（0 个章节）",
+            ),
+            (
+                "idx.skipped_count",
+                &[("n", "1")],
+                "1 file skipped (reason above).",
+                "跳过了 1 个文件（原因见上）。",
+            ),
+            (
+                "idx.skipped_count",
+                &[("n", "3")],
+                "3 files skipped (reasons above).",
+                "跳过了 3 个文件（原因见上）。",
+            ),
+            (
+                "msg.panel_none",
+                &[("reports", "1")],
+                "no concept of the codebook occurs in the 1 report",
+                "代码本中的概念在 1 份报告中均未出现",
+            ),
+            (
+                "msg.wrote",
+                &[("written", "1"), ("all", "1"), ("file", "a.csv")],
+                "wrote 1 of 1 matching section to a.csv",
+                "已将 1 个匹配章节中的 1 个写入 a.csv",
+            ),
+        ];
+        for (key, values, en, zh) in rows {
+            assert_eq!(Lang::En.fill(key, values), en, "{key} {values:?}");
+            assert_eq!(Lang::Zh.fill(key, values), zh, "{key} {values:?}");
+        }
+        // No label is left with a plural unfilled.
+        for key in &Labels::embedded().order {
+            let en = Lang::En.label(key);
+            for piece in en.split('{').skip(1) {
+                let inner = piece.split('}').next().unwrap_or_default();
+                if let Some((name, forms)) = inner.split_once('|') {
+                    assert!(
+                        !name.is_empty() && forms.contains('|'),
+                        "{key}: {{{inner}}}"
+                    );
+                }
+            }
         }
     }
 

@@ -289,8 +289,8 @@ pub struct SearchArgs {
     /// every hit).
     #[arg(long, value_parser = ranged(0, MAX_HITS))]
     pub(super) limit: Option<usize>,
-    /// Show every hit.
-    #[arg(long)]
+    /// Show every hit (not with --limit: which of the two would win is not for us to guess).
+    #[arg(long, conflicts_with = "limit")]
     pub(super) all: bool,
     /// Values listed per facet (town, county, …), the largest counts first: 0 to 100000, or
     /// `all`. The output also says how many values each facet has.

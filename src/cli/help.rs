@@ -221,7 +221,12 @@ mod tests {
     #[test]
     fn clap_errors_in_the_readers_language() {
         // (the command line after the program name, Chinese says, English says)
-        let rows: [(&[&str], &str, &str); 7] = [
+        let rows: [(&[&str], &str, &str); 8] = [
+            (
+                &["search", "法治", "--all", "--limit", "5"],
+                "--all 不能与 --limit <LIMIT> 同时使用",
+                "the argument '--all' cannot be used with --limit <LIMIT>",
+            ),
             (
                 &["search", "法治", "--bogus"],
                 "错误：未知的选项“--bogus”",

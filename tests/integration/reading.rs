@@ -396,7 +396,10 @@ fn show_refuses_what_it_cannot_show() {
     for (args, says) in [
         (vec!["show", "nope.txt"], "索引中没有报告 nope.txt"),
         (vec!["show", &format!("{seed}:9#7")], "没有第9行的这一节"),
-        (vec!["show", seed, "--format", "csv"], "show 只能写 text、md、json"),
+        (
+            vec!["show", seed, "--format", "csv"],
+            "show 只能写 text、md、json",
+        ),
         // A report with a place that is not one: the place is named, not the report.
         (vec!["show", &format!("{seed}:0")], "“0”不是它的位置"),
         (vec!["show", &format!("{seed}:9#x")], "“9#x”不是它的位置"),
