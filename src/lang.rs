@@ -629,8 +629,9 @@ mod tests {
 
     #[test]
     fn english_plurals_follow_the_count() {
-        // (label, values, English, Chinese)
-        let rows: [(&str, &[(&str, &str)], &str, &str); 6] = [
+        /// (label, values, English, Chinese)
+        type Row<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+        let rows: [Row; 6] = [
             (
                 "msg.indexed",
                 &[("reports", "1"), ("sections", "1")],

@@ -499,6 +499,7 @@ impl PanelArgs {
             long: self.long,
             provenance: self.provenance,
             lang,
+            bom: output.output.is_some() || !io::stdout().is_terminal(),
         };
         Ok((request, options))
     }

@@ -247,7 +247,11 @@ pub fn panel(args: PanelArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
             ],
         ));
     }
-    if !panel.any_match() {
+    if panel.reports.is_empty() {
+        // No report to count in: not a finding about the concepts.
+        let filters = crate::export::summary::filters(&request.filters, lang);
+        say(&lang.fill("msg.panel_no_reports", &[("filters", &filters)]));
+    } else if !panel.any_match() {
         let reports = panel.reports.len().to_string();
         say(&lang.fill("msg.panel_none", &[("reports", &reports)]));
     }

@@ -723,3 +723,79 @@ fn refusals_of_a_commands_options_in_both_languages() {
         }
     }
 }
+
+/// A panel says why it is empty or refused, in the reader's language: no report passes the
+/// filters is not "no concept appears"; a year span a panel cannot list row by row is refused,
+/// not replaced by the years the data has.
+#[test]
+fn a_panel_says_why_it_is_empty_or_refused() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    std::fs::write(dir.join("codebook.tsv"), "name\tquery\n顾问\t法律顾问\n").expect("codebook");
+    std::fs::write(
+        dir.join("nothing.tsv"),
+        "name\tquery\n无\t不存在的词语组合\n",
+    )
+    .expect("codebook");
+    // (arguments, exit code, Chinese says, English says, neither says)
+    let rows: [(&[&str], i32, &str, &str, &str); 3] = [
+        (
+            &[
+                "panel",
+                "codebook.tsv",
+                "--province",
+                "河南",
+                "--year",
+                "2024",
+            ],
+            1,
+            "没有报告符合筛选条件（河南，2024）：面板是空的",
+            "no report passes the filters (河南, 2024): the panel is empty",
+            "occurs",
+        ),
+        (
+            &["panel", "nothing.tsv"],
+            1,
+            "代码本中的概念在 5 份报告中均未出现",
+            "no concept of the codebook occurs in the 5 reports",
+            "passes the filters",
+        ),
+        (
+            &["panel", "codebook.tsv", "--by", "year", "--year", "1..3000"],
+            2,
+            "--year 1..3000：面板按年份分组时每年一行，这个范围跨度超过 1000 年",
+            "--year 1..3000: a panel by year has a row a year, and this range spans more than 1000",
+            "\n2023",
+        ),
+    ];
+    for (args, code, zh, en, never) in rows {
+        let english: Vec<&str> = args.iter().copied().chain(["--lang", "en"]).collect();
+        for (args, says) in [(args, zh), (&english[..], en)] {
+            let out = run("fazhi-query", dir, args);
+            let said = format!("{}{}", stdout(&out), stderr(&out));
+            assert_eq!(out.status.code(), Some(code), "{args:?}: {said}");
+            assert!(said.contains(says), "{args:?} should say {says:?}:\n{said}");
+            assert!(!said.contains(never), "{args:?} says {never:?}:\n{said}");
+        }
+    }
+    // The CSV's byte-order mark is for a spreadsheet: in a file or a pipe, not on a terminal.
+    let piped = run("fazhi-query", dir, &["panel", "codebook.tsv"]);
+    assert!(stdout(&piped).starts_with('\u{feff}'), "{}", stdout(&piped));
+    if std::path::Path::new("/usr/bin/script").exists() {
+        let command = format!("{} panel codebook.tsv", env!("CARGO_BIN_EXE_fazhi-query"));
+        let out = Command::new("/usr/bin/script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(dir)
+            .env_remove("FAZHI_LANG")
+            .output()
+            .expect("script runs");
+        let text = stdout(&out);
+        assert!(text.contains("file,") || text.contains("文件,"), "{text}");
+        assert!(
+            !text.contains('\u{feff}'),
+            "no byte-order mark on a terminal: {text:?}"
+        );
+    } else {
+        eprintln!("a_panel_says_why…: the terminal part skipped (no /usr/bin/script)");
+    }
+}
