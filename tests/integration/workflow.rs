@@ -295,7 +295,9 @@ fn stats_kwic_and_charts_from_the_command_line() {
         [
             "年份,提及报告数,报告数 n,占比,样本过少,匹配章节数",
             "2023,4,4,1.0000,true,15",
-            "2024,1,1,1.0000,true,1"
+            "2024,1,1,1.0000,true,1",
+            // The totals, as the text table ends with them.
+            "全部,5,5,1.0000,false,16"
         ]
     );
 
@@ -318,7 +320,16 @@ fn stats_kwic_and_charts_from_the_command_line() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rows = sheet(&dir.join("stats.xlsx"), "stats");
     assert_eq!(text(&rows[0][0]), "检索式");
-    assert_eq!(rows.len() - 1, 2 * 4, "two queries × four provinces");
+    assert_eq!(
+        rows.len() - 1,
+        2 * 4 + 2,
+        "two queries × four provinces, and a total per query"
+    );
+    assert_eq!(
+        text(&rows[rows.len() - 1][1]),
+        "全部",
+        "the totals come last"
+    );
     assert!(
         rows[1..]
             .iter()
