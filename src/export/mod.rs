@@ -793,6 +793,10 @@ fn write_text(
                 let more = (size - entries.len()).to_string();
                 entries.push(lang.fill("facet.more", &[("n", &more)]));
             }
+            if entries.is_empty() {
+                // No match has a value here (no issuer given): no line, not an empty one.
+                continue;
+            }
             let line = wrap::entries(
                 &facet_line_label(key, lang),
                 FACET_LABEL_WIDTH,

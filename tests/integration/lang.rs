@@ -45,7 +45,28 @@ fn chinese_by_default_english_on_request() {
     let dir = workspace.path();
     let search = ["法律顾问", "--color", "never", "--limit", "2"];
     let en: Vec<&str> = ["--lang", "en"].iter().chain(&search).copied().collect();
-    let rows: [Row; 9] = [
+    let rows: [Row; 11] = [
+        // A facet no match has a value of (no issuer given) has no line, not an empty one.
+        (
+            &["法律顾问", "--town", "保安镇", "--limit", "0"],
+            None,
+            &["1 份报告中有 4 个章节", "  乡镇街道：     保安镇 (4)"],
+            &["发布机构"],
+        ),
+        (
+            &[
+                "法律顾问",
+                "--town",
+                "保安镇",
+                "--limit",
+                "0",
+                "--lang",
+                "en",
+            ],
+            None,
+            &["4 sections in 1 report match", "  town:"],
+            &["issuer"],
+        ),
         (
             &search,
             None,
