@@ -103,7 +103,7 @@ impl Lang {
             Ok(value) if !value.trim().is_empty() => value
                 .trim()
                 .parse()
-                .map_err(|e: Error| Error::Usage(format!("FAZHI_LANG: {e}").into())),
+                .map_err(|e: Error| e.about("FAZHI_LANG")),
             _ => Ok(Lang::default()),
         }
     }
