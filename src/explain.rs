@@ -13,6 +13,7 @@ use crate::date::iso_date;
 use crate::error::{Error, Result, Text};
 use crate::ingest::worker::{self, Isolation, WorkerSlot};
 use crate::ingest::{self, CorpusFile, Extracted};
+use crate::lang::Lang;
 use crate::report::{self, Report};
 
 /// How dropped text is marked.
@@ -24,12 +25,26 @@ pub enum Marks {
     Color,
 }
 
-/// Reads `path` as an index run would and writes the explanation to `out`.
-pub fn explain(path: &Path, marks: Marks, out: &mut dyn Write) -> Result<()> {
+/// Reads `path` as an index run would and writes the explanation to `out`, in `lang`.
+pub fn explain(path: &Path, marks: Marks, lang: Lang, out: &mut dyn Write) -> Result<()> {
     let (name, extracted) = read(path)?;
     let cleaned = clean(&extracted.text);
     let report = report::parse(&name, &extracted.text, &extracted.hints);
-    written(write_explanation(&extracted, &cleaned, &report, marks, out))
+    let explanation = Explanation {
+        extracted: &extracted,
+        cleaned: &cleaned,
+        report: &report,
+        lang,
+    };
+    written(explanation.write(marks, out), lang)
+}
+
+/// What is explained, and in which language.
+struct Explanation<'a> {
+    extracted: &'a Extracted,
+    cleaned: &'a CleanText,
+    report: &'a Report,
+    lang: Lang,
 }
 
 /// Writes `text` (a report's text as read, as the index keeps it) with every span of `spans`
@@ -64,75 +79,107 @@ fn read(path: &Path) -> Result<(String, Extracted)> {
     };
     let format = ingest::format_of_file(&file).map_err(|e| bad(e.text()))?;
     let mut slot = WorkerSlot::for_isolation(&Isolation::beside_this_program());
-    let extracted =
-        worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.reason.into()))?;
+    let extracted = worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.text()))?;
     Ok((name, extracted))
 }
 
 /// A write to standard output: a closed pipe (`| head`) is a reader who has seen enough, not
 /// an error.
-fn written(result: std::io::Result<()>) -> Result<()> {
+fn written(result: std::io::Result<()>, lang: Lang) -> Result<()> {
     match result {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|source| Error::Write {
-            path: "standard output".into(),
+            path: lang.label("msg.stdout").into(),
             source,
         }),
     }
 }
 
-fn write_explanation(
-    extracted: &Extracted,
-    cleaned: &CleanText,
-    report: &Report,
-    marks: Marks,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    writeln!(out, "file: {}", report.meta.file)?;
-    writeln!(out, "read as: {}", extracted.describe())?;
-    let header: usize = cleaned
-        .dropped
-        .iter()
-        .filter(|d| d.kind == RuleKind::Header)
-        .map(|d| d.chars)
-        .sum();
-    writeln!(
-        out,
-        "characters (not white space): {}; dropped as chrome: {} ({:.1}%); header rows: {}",
-        cleaned.source_chars,
-        cleaned.chrome_chars(),
-        cleaned.chrome_share() * 100.0,
-        header
-    )?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "== text as read; dropped spans marked {} ==",
-        match marks {
-            Marks::Plain => "[-like this-]{rule}",
-            Marks::Color => "in red with their rule",
-        }
-    )?;
-    write_marked_text(&extracted.text, &cleaned.dropped, marks, out)?;
-    writeln!(out)?;
-    writeln!(out, "== metadata ==")?;
-    write_metadata(extracted, cleaned, report, out)?;
-    writeln!(out)?;
-    writeln!(out, "== sections ({}) ==", report.sections.len())?;
-    for s in &report.sections {
-        let depth = s.headings.len().max(1);
-        let label = safe(s.headings.last().map_or("(preamble)", String::as_str));
+impl Explanation<'_> {
+    fn write(&self, marks: Marks, out: &mut dyn Write) -> std::io::Result<()> {
+        let (extracted, cleaned, report, lang) =
+            (self.extracted, self.cleaned, self.report, self.lang);
+        let line = |key: &str, values: &[(&str, &str)]| lang.fill(key, values);
         writeln!(
             out,
-            "{:indent$}{label} [{}] line {}, {} characters",
-            "",
-            s.section_type.as_str(),
-            s.line,
-            s.text.chars().count(),
-            indent = 2 * (depth - 1)
+            "{}",
+            line("explain.file", &[("file", &report.meta.file)])
         )?;
+        writeln!(
+            out,
+            "{}",
+            line("explain.read_as", &[("how", &self.read_as())])
+        )?;
+        let header: usize = cleaned
+            .dropped
+            .iter()
+            .filter(|d| d.kind == RuleKind::Header)
+            .map(|d| d.chars)
+            .sum();
+        let counts = [
+            ("chars", cleaned.source_chars.to_string()),
+            ("chrome", cleaned.chrome_chars().to_string()),
+            ("share", format!("{:.1}", cleaned.chrome_share() * 100.0)),
+            ("header", header.to_string()),
+        ];
+        let counts: Vec<(&str, &str)> = counts.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        writeln!(out, "{}", line("explain.chars", &counts))?;
+        writeln!(out)?;
+        let heading = match marks {
+            Marks::Plain => "explain.text_plain",
+            Marks::Color => "explain.text_color",
+        };
+        writeln!(out, "{}", lang.label(heading))?;
+        write_marked_text(&extracted.text, &cleaned.dropped, marks, out)?;
+        writeln!(out)?;
+        writeln!(out, "{}", lang.label("explain.metadata"))?;
+        self.write_metadata(out)?;
+        writeln!(out)?;
+        let n = report.sections.len().to_string();
+        writeln!(out, "{}", line("explain.sections", &[("n", &n)]))?;
+        for s in &report.sections {
+            let depth = s.headings.len().max(1);
+            let preamble = lang.label("explain.preamble");
+            let label = safe(s.headings.last().map_or(preamble, String::as_str));
+            let (number, chars) = (s.line.to_string(), s.text.chars().count().to_string());
+            let values = [
+                ("label", &*label),
+                // In English the key, as --type and the JSON write it.
+                (
+                    "type",
+                    lang.pick(
+                        lang.section_type(s.section_type.as_str()),
+                        s.section_type.as_str(),
+                    ),
+                ),
+                ("line", &number),
+                ("chars", &chars),
+            ];
+            let indent = 2 * (depth - 1);
+            writeln!(out, "{:indent$}{}", "", line("explain.section", &values))?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// The file's format (and encoding) in the reader's language.
+    fn read_as(&self) -> String {
+        let format = self.format_name();
+        match self.extracted.encoding {
+            Some(encoding) => self.lang.fill(
+                "explain.encoding",
+                &[("format", &format), ("encoding", encoding)],
+            ),
+            None => format,
+        }
+    }
+
+    fn format_name(&self) -> String {
+        match self.extracted.format {
+            Some(ingest::FileFormat::Text) => self.lang.label("explain.format.text").to_string(),
+            Some(other) => other.name().to_string(),
+            None => "?".to_string(),
+        }
+    }
 }
 
 /// Every source line with its number, dropped spans marked with the rule that dropped them.
@@ -197,68 +244,68 @@ fn safe(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Each metadata value and where it came from.
-fn write_metadata(
-    extracted: &Extracted,
-    cleaned: &CleanText,
-    report: &Report,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let meta = serde_json::to_value(&report.meta).unwrap_or_default();
-    let Some(fields) = meta.as_object() else {
-        return Ok(());
-    };
-    for (key, value) in fields {
-        if key == "file" {
-            continue;
-        }
-        let shown = match value {
-            serde_json::Value::Null => {
-                writeln!(out, "{key}: (not found)")?;
+impl Explanation<'_> {
+    /// Each metadata value and where it came from; a value not found says so.
+    fn write_metadata(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let lang = self.lang;
+        let meta = serde_json::to_value(&self.report.meta).unwrap_or_default();
+        let Some(fields) = meta.as_object() else {
+            return Ok(());
+        };
+        for (key, value) in fields {
+            if key == "file" {
                 continue;
             }
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let source = source_of(key, &shown, extracted, cleaned);
-        writeln!(out, "{key}: {}  ← {source}", safe(&shown))?;
+            let name = format!("{}{}", lang.column(key), lang.pick("：", ": "));
+            let shown = match value {
+                serde_json::Value::Null => {
+                    writeln!(out, "{name}{}", lang.label("explain.not_found"))?;
+                    continue;
+                }
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let source = self.source_of(key, &shown);
+            let shown = match key.as_str() {
+                "level" if lang == Lang::Zh => lang.level(&shown).to_string(),
+                _ => shown,
+            };
+            writeln!(out, "{name}{}  ← {source}", safe(&shown))?;
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-/// Where a metadata value came from, told from the candidates each source offered.
-fn source_of(key: &str, value: &str, extracted: &Extracted, cleaned: &CleanText) -> String {
-    let hints = &extracted.hints;
-    let format = extracted.format.map_or("file", |f| f.name());
-    let same = |candidate: Option<&String>| candidate.is_some_and(|c| c == value);
-    let same_issuer = |candidate: Option<&String>| {
-        candidate
-            .and_then(|c| crate::report::normalize_issuer(c))
-            .as_deref()
-            == Some(value)
-    };
-    let same_date =
-        |candidate: Option<&String>| candidate.and_then(|c| iso_date(c)).as_deref() == Some(value);
-    match key {
-        "title" if same(hints.title.as_ref()) => format!("the {format} file's own title"),
-        "title" if same(cleaned.header_title.as_ref()) => "header row 标题".into(),
-        "title" => "title line near the top of the text".into(),
-        "issuer" if same_issuer(hints.issuer.as_ref()) => {
-            format!("the {format} file's source field")
-        }
-        "issuer" if same_issuer(cleaned.header_issuer.as_ref()) => "header row 发布机构".into(),
-        "issuer" => "signature (or first line) of the text".into(),
-        "published" if same_date(hints.published.as_ref()) => {
-            format!("the {format} file's date field")
-        }
-        "published" if same_date(cleaned.header_date.as_ref()) => {
-            "header row (发布时间/生成日期)".into()
-        }
-        "published" => "signature date".into(),
-        "year" => "title, else the opening's year words, else the publication date".into(),
-        "town" | "county" | "city" | "province" => {
-            "gazetteer (index_schema/towns.tsv), by the names in title, issuer and signature".into()
-        }
-        _ => "report parser".into(),
+    /// Where a metadata value came from, told from the candidates each source offered.
+    fn source_of(&self, key: &str, value: &str) -> String {
+        let (hints, cleaned, lang) = (&self.extracted.hints, self.cleaned, self.lang);
+        let format = self.format_name();
+        let same = |candidate: Option<&String>| candidate.is_some_and(|c| c == value);
+        let same_issuer = |candidate: Option<&String>| {
+            candidate
+                .and_then(|c| crate::report::normalize_issuer(c))
+                .as_deref()
+                == Some(value)
+        };
+        let same_date = |candidate: Option<&String>| {
+            candidate.and_then(|c| iso_date(c)).as_deref() == Some(value)
+        };
+        let key = match key {
+            "title" if same(hints.title.as_ref()) => "explain.src.title_file",
+            "title" if same(cleaned.header_title.as_ref()) => "explain.src.title_header",
+            "title" => "explain.src.title_line",
+            "issuer" if same_issuer(hints.issuer.as_ref()) => "explain.src.issuer_file",
+            "issuer" if same_issuer(cleaned.header_issuer.as_ref()) => "explain.src.issuer_header",
+            "issuer" => "explain.src.issuer_text",
+            "published" if same_date(hints.published.as_ref()) => "explain.src.published_file",
+            "published" if same_date(cleaned.header_date.as_ref()) => {
+                "explain.src.published_header"
+            }
+            "published" => "explain.src.published_text",
+            "year" => "explain.src.year",
+            "town" | "county" | "city" | "province" => "explain.src.place",
+            _ => "explain.src.parser",
+        };
+        lang.fill(key, &[("format", &format)])
     }
 }
 

@@ -50,11 +50,23 @@ impl Lang {
         }
     }
 
-    /// The label of `key` with each `{name}` replaced by its value.
+    /// The label of `key` with each `{name}` replaced by its value, and each `{name|one|other}`
+    /// by `one` when the value of `name` is 1, else `other` (English plurals: `{n} {n|report|
+    /// reports}` reads `1 report`, `2 reports`).
     pub fn fill(self, key: &str, values: &[(&str, &str)]) -> String {
         let mut text = self.label(key).to_string();
         for (name, value) in values {
             text = text.replace(&format!("{{{name}}}"), value);
+            let plural = format!("{{{name}|");
+            while let Some(start) = text.find(&plural) {
+                let Some(end) = text[start..].find('}').map(|e| start + e) else {
+                    break;
+                };
+                let forms = &text[start + plural.len()..end];
+                let (one, other) = forms.split_once('|').unwrap_or((forms, forms));
+                let form = if value.trim() == "1" { one } else { other };
+                text = format!("{}{form}{}", &text[..start], &text[end + 1..]);
+            }
         }
         text
     }
@@ -91,7 +103,7 @@ impl Lang {
             Ok(value) if !value.trim().is_empty() => value
                 .trim()
                 .parse()
-                .map_err(|e: Error| Error::Usage(format!("FAZHI_LANG: {e}").into())),
+                .map_err(|e: Error| e.about("FAZHI_LANG")),
             _ => Ok(Lang::default()),
         }
     }
@@ -104,7 +116,7 @@ impl FromStr for Lang {
         match s {
             "中文" | "zh-CN" | "zh-cn" => Ok(Lang::Zh),
             "English" | "english" => Ok(Lang::En),
-            _ => crate::error::choose(s, &Lang::ALL, "unknown language"),
+            _ => choose(s, &Lang::ALL, "choose.lang"),
         }
     }
 }
@@ -375,6 +387,99 @@ pub fn resolve<'k>(text: &str, prefix: &str, keys: &[&'k str], kind: &str) -> Re
     }
 }
 
+/// A message that crossed a boundary as its English words (a reason a corpus file is skipped:
+/// from a worker process, through the index writer, from the list of files a reader crashed
+/// on) read back into both languages: the label under `prefix` (`skip.`) whose English it is,
+/// each of its `{name}`s read back too (a reason inside a reason). Words no label made stay as
+/// they are, in both.
+pub fn reread(text: &str, prefix: &str) -> Text {
+    type Templates = Vec<(&'static str, regex::Regex)>;
+    static TEMPLATES: LazyLock<std::sync::Mutex<HashMap<String, std::sync::Arc<Templates>>>> =
+        LazyLock::new(Default::default);
+    let templates = {
+        let mut cache = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = cache.entry(prefix.to_string()).or_insert_with(|| {
+            let labels = Labels::embedded();
+            let mut templates: Vec<(usize, &'static str, regex::Regex)> = labels
+                .order
+                .iter()
+                .filter(|key| key.starts_with(prefix))
+                .filter_map(|key| {
+                    let en = labels.rows[key].en;
+                    let (pattern, literal) = template_pattern(en);
+                    let regex = regex::Regex::new(&pattern).ok()?;
+                    // A template that is only placeholders would match anything.
+                    (literal > 0).then_some((literal, *key, regex))
+                })
+                .collect();
+            // The most specific first: "not a readable PDF (the PDF reader failed…)" before
+            // "not a readable PDF ({detail})".
+            templates.sort_by_key(|(literal, _, _)| std::cmp::Reverse(*literal));
+            std::sync::Arc::new(templates.into_iter().map(|(_, k, r)| (k, r)).collect())
+        });
+        std::sync::Arc::clone(entry)
+    };
+    for (key, regex) in templates.iter() {
+        let Some(found) = regex.captures(text) else {
+            continue;
+        };
+        let values: Vec<(&str, Text)> = regex
+            .capture_names()
+            .flatten()
+            .filter_map(|group| {
+                let value = found.name(group)?.as_str();
+                let name = group.split_once('_').map_or(group, |(name, _)| name);
+                Some((name, reread(value, prefix)))
+            })
+            .collect();
+        return each(|lang| {
+            let filled: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.get(lang))).collect();
+            lang.fill(key, &filled)
+        });
+    }
+    Text::plain(text)
+}
+
+/// The regular expression that matches what the English `template` fills in (each `{name}` a
+/// group `name_i`), and how many of its characters are literal.
+fn template_pattern(template: &str) -> (String, usize) {
+    let mut pattern = String::from("^");
+    let mut literal = 0;
+    let mut rest = template;
+    let mut i = 0;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        let name = &rest[open + 1..close];
+        pattern.push_str(&regex::escape(&rest[..open]));
+        literal += rest[..open].chars().count();
+        pattern.push_str(&format!("(?P<{name}_{i}>.+?)"));
+        i += 1;
+        rest = &rest[close + 1..];
+    }
+    pattern.push_str(&regex::escape(rest));
+    literal += rest.chars().count();
+    pattern.push('$');
+    (pattern, literal)
+}
+
+/// The value named `name` among `choices`, or a usage error in both languages that lists them:
+/// the label `key` with `{value}` and `{choices}` filled in (`choose.format`: 未知的格式“xml”；
+/// 可选：text、json…).
+pub fn choose<T: Copy>(name: &str, choices: &[(&'static str, T)], key: &str) -> Result<T> {
+    match choices.iter().find(|(n, _)| *n == name) {
+        Some((_, value)) => Ok(*value),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            Err(Error::Usage(each(|lang| {
+                let choices = names.join(lang.pick("、", ", "));
+                lang.fill(key, &[("value", name), ("choices", &choices)])
+            })))
+        }
+    }
+}
+
 /// The rows of the label table whose key starts with `prefix`, in file order, as (the rest of
 /// the key, 中文, English): `rows("type.")` gives `("overview", "总体情况", "Overview")`, ….
 /// The page gets its section types, levels and summary from here.
@@ -418,6 +523,8 @@ mod tests {
                 .split('{')
                 .skip(1)
                 .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                // A plural (`{n|report|reports}`) names `n`.
+                .map(|n| n.split('|').next().unwrap_or_default().to_string())
                 .collect();
             names.sort();
             names.dedup();
@@ -494,7 +601,7 @@ mod tests {
                 }
             }
             // Keys passed through a helper (`bad("err.corpus_missing")`, `error(…, "query.…")`).
-            for prefix in ["\"err.", "\"query."] {
+            for prefix in ["\"err.", "\"query.", "\"param.", "\"choose.", "\"skip."] {
                 for piece in text.split(prefix).skip(1) {
                     let key = format!(
                         "{}{}",
@@ -531,6 +638,67 @@ mod tests {
         for l in crate::region::Level::ALL {
             let key = format!("level.{}", l.as_str());
             assert!(labels.rows.contains_key(key.as_str()), "{key}");
+        }
+    }
+
+    #[test]
+    fn english_plurals_follow_the_count() {
+        /// (label, values, English, Chinese)
+        type Row<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+        let rows: [Row; 6] = [
+            (
+                "msg.indexed",
+                &[("reports", "1"), ("sections", "1")],
+                "indexed 1 report (1 section)",
+                "已索引 1 份报告（1 个章节）",
+            ),
+            (
+                "msg.indexed",
+                &[("reports", "2"), ("sections", "0")],
+                "indexed 2 reports (0 sections)",
+                "已索引 2 份报告（0 个章节）",
+            ),
+            (
+                "idx.skipped_count",
+                &[("n", "1")],
+                "1 file skipped (reason above).",
+                "跳过了 1 个文件（原因见上）。",
+            ),
+            (
+                "idx.skipped_count",
+                &[("n", "3")],
+                "3 files skipped (reasons above).",
+                "跳过了 3 个文件（原因见上）。",
+            ),
+            (
+                "msg.panel_none",
+                &[("reports", "1")],
+                "no concept of the codebook occurs in the 1 report",
+                "代码本中的概念在 1 份报告中均未出现",
+            ),
+            (
+                "msg.wrote",
+                &[("written", "1"), ("all", "1"), ("file", "a.csv")],
+                "wrote 1 of 1 matching section to a.csv",
+                "已将 1 个匹配章节中的 1 个写入 a.csv",
+            ),
+        ];
+        for (key, values, en, zh) in rows {
+            assert_eq!(Lang::En.fill(key, values), en, "{key} {values:?}");
+            assert_eq!(Lang::Zh.fill(key, values), zh, "{key} {values:?}");
+        }
+        // No label is left with a plural unfilled.
+        for key in &Labels::embedded().order {
+            let en = Lang::En.label(key);
+            for piece in en.split('{').skip(1) {
+                let inner = piece.split('}').next().unwrap_or_default();
+                if let Some((name, forms)) = inner.split_once('|') {
+                    assert!(
+                        !name.is_empty() && forms.contains('|'),
+                        "{key}: {{{inner}}}"
+                    );
+                }
+            }
         }
     }
 
@@ -627,6 +795,62 @@ mod tests {
                 }
             );
         }
+    }
+
+    /// Every reason a file is skipped reads back from its English into its Chinese, whatever
+    /// its values (a reason inside another too).
+    #[test]
+    fn every_skip_reason_reads_back_from_its_english() {
+        let labels = Labels::embedded();
+        let keys: Vec<&str> = labels
+            .order
+            .iter()
+            .copied()
+            .filter(|k| k.starts_with("skip."))
+            .collect();
+        assert!(keys.len() > 20, "{keys:?}");
+        for key in keys {
+            let en = labels.rows[key].en;
+            let values: Vec<(&str, &str)> = ["reason", "detail", "to", "kind", "ext", "formats"]
+                .iter()
+                .map(|n| (*n, "X-1 (y)"))
+                .chain([
+                    ("size", "130"),
+                    ("max", "128"),
+                    ("n", "7"),
+                    ("encoding", "GBK"),
+                ])
+                .chain([
+                    ("reader", "PDF"),
+                    ("secs", "1.5"),
+                    ("mb", "512"),
+                    ("exe", "/x"),
+                ])
+                .chain([("how", "killed")])
+                .collect();
+            let filled = both(key, &values);
+            let read = reread(&filled.en, "skip.");
+            let expected_zh = filled
+                .zh
+                .replace("killed", Lang::Zh.label("skip.how.killed"));
+            assert_eq!(read.en, filled.en, "{key}: {en}");
+            assert_eq!(read.zh, expected_zh, "{key}: {en}");
+        }
+        let nested = both(
+            "skip.kept",
+            &[("reason", &both("skip.pdf_no_text", &[]).en)],
+        );
+        assert_eq!(
+            reread(&nested.en, "skip.").zh,
+            nested.zh.replace(
+                "a PDF with no text layer (a scan?): run OCR on it and index the result",
+                Lang::Zh.label("skip.pdf_no_text"),
+            )
+        );
+        assert_eq!(
+            reread("whatever the system said", "skip.").zh,
+            "whatever the system said"
+        );
     }
 
     const TYPES: [&str; 6] = [

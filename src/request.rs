@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::export::PassageOptions;
 use crate::export::kwic::{self, KwicLine, KwicSort};
 use crate::index::schema::Values;
-use crate::lang::Lang;
+use crate::lang::{Lang, both};
 use crate::search::{self, Dimension, FacetKey, Filters, Hit, Query, SearchRequest, StatsRequest};
 
 /// Who asks: the command line, or an endpoint of the API (named in its messages).
@@ -55,6 +55,23 @@ impl Params {
         }
     }
 
+    /// The parameter `name` as its asker writes it: `limit` on the API, `--limit` on the
+    /// command line.
+    fn named(&self, name: &str) -> String {
+        match self.asker {
+            Asker::Cli => format!("--{name}"),
+            Asker::Api(_) => name.to_string(),
+        }
+    }
+
+    /// A usage error: the label `key` with the parameter's name, who asks, and `values`.
+    fn refuse(&self, key: &str, name: &str, values: &[(&str, &str)]) -> Error {
+        let (name, who) = (self.named(name), self.who());
+        let mut all = vec![("name", name.as_str()), ("who", who)];
+        all.extend_from_slice(values);
+        Error::Usage(both(key, &all))
+    }
+
     pub fn values(&self, name: &str) -> Vec<&str> {
         self.pairs
             .iter()
@@ -67,13 +84,7 @@ impl Params {
     pub fn single(&self, name: &str) -> Result<Option<&str>> {
         let values = self.values(name);
         if values.len() > 1 {
-            return Err(Error::Usage(
-                format!(
-                    "{name} is given more than once; {} takes one {name}",
-                    self.who()
-                )
-                .into(),
-            ));
+            return Err(self.refuse("param.once", name, &[]));
         }
         Ok(values.first().copied())
     }
@@ -83,14 +94,12 @@ impl Params {
         let Some(text) = self.single(name)? else {
             return Ok(default);
         };
+        let max_text = max.to_string();
+        let values = [("value", text), ("max", max_text.as_str())];
         match text.trim().parse::<usize>() {
             Ok(n) if n <= max => Ok(n),
-            Ok(_) => Err(Error::Usage(
-                format!("{name}={text}: {} takes {name} up to {max}", self.who()).into(),
-            )),
-            Err(_) => Err(Error::Usage(
-                format!("{name}={text:?}: write a whole number from 0 to {max}").into(),
-            )),
+            Ok(_) => Err(self.refuse("param.max", name, &values)),
+            Err(_) => Err(self.refuse("param.number", name, &values)),
         }
     }
 
@@ -99,9 +108,7 @@ impl Params {
         match self.single(name)? {
             None | Some("false" | "0") => Ok(false),
             Some("true" | "1" | "") => Ok(true),
-            Some(other) => Err(Error::Usage(
-                format!("{name}={other:?}: write true or false").into(),
-            )),
+            Some(other) => Err(self.refuse("param.flag", name, &[("value", other)])),
         }
     }
 
@@ -111,7 +118,16 @@ impl Params {
             None | Some("") => Ok(Lang::default()),
             Some(text) => text
                 .parse()
-                .map_err(|e| Error::Usage(format!("lang: {e}").into())),
+                .map_err(|e: Error| e.about(&self.named("lang"))),
+        }
+    }
+
+    /// The error of the parameter `name`: on the API its message begins with the name
+    /// ([`Error::about`]); the command line's messages name their options already.
+    fn about(&self, name: &str, error: Error) -> Error {
+        match self.asker {
+            Asker::Api(_) => error.about(name),
+            Asker::Cli => error,
         }
     }
 
@@ -119,9 +135,7 @@ impl Params {
     /// command line's parser says the query is empty.
     pub fn parse_query(&self, name: &str, text: &str) -> Result<(String, Query)> {
         if self.asker != Asker::Cli && text.trim().is_empty() {
-            return Err(Error::Usage(
-                format!("{name} is missing: give a query, e.g. {name}=法律顾问").into(),
-            ));
+            return Err(self.refuse("param.missing", name, &[]));
         }
         Ok((text.to_string(), search::parse(text)?))
     }
@@ -145,10 +159,9 @@ impl Params {
                 _ => self.values(option),
             };
             for value in values {
-                filters.add(facet, value).map_err(|e| match self.asker {
-                    Asker::Api(_) => e.about(option),
-                    Asker::Cli => e,
-                })?;
+                filters
+                    .add(facet, value)
+                    .map_err(|e| self.about(option, e))?;
             }
         }
         // An empty region is refused by the search, as an empty filter is.
@@ -182,24 +195,12 @@ impl Params {
         for text in self.values("compare") {
             queries.push(self.parse_query("compare", text)?);
         }
-        if let (Asker::Api(endpoint), true) = (self.asker, queries.is_empty()) {
-            return Err(Error::Usage(
-                format!(
-                    "q is missing: give a query (q=法律顾问) or several to compare \
-                 (compare=法律顾问&compare=公职律师) to {endpoint}"
-                )
-                .into(),
-            ));
+        if let (Asker::Api(_), true) = (self.asker, queries.is_empty()) {
+            return Err(self.refuse("param.stats_missing", "q", &[]));
         }
         if queries.len() > max_compare {
-            return Err(Error::Usage(
-                format!(
-                    "{} queries; {} compares at most {max_compare}",
-                    queries.len(),
-                    self.who()
-                )
-                .into(),
-            ));
+            let (n, max) = (queries.len().to_string(), max_compare.to_string());
+            return Err(self.refuse("param.compare_max", "compare", &[("n", &n), ("max", &max)]));
         }
         let filters = self.filters()?;
         if queries.is_empty() && !filters.is_empty() {
@@ -212,7 +213,8 @@ impl Params {
         Ok(StatsRequest {
             queries,
             filters,
-            by: Dimension::parse_list(self.single("by")?.unwrap_or("year"))?,
+            by: Dimension::parse_list(self.single("by")?.unwrap_or("year"))
+                .map_err(|e| self.about("by", e))?,
         })
     }
 }
@@ -373,8 +375,9 @@ mod tests {
         assert_eq!(queries.len(), 1);
         assert_eq!(queries[0].1, Query::All);
         let api = params(Asker::Api("/api/stats"), &[("province", "河南")]).stats(10);
-        let message = api.expect_err("no query").to_string();
-        assert!(message.starts_with("q is missing"), "{message}");
+        let message = api.expect_err("no query");
+        assert!(message.to_string().starts_with("q is missing"), "{message}");
+        assert!(message.message(Lang::Zh).starts_with("缺少 q"), "{message}");
         let many = vec![("compare", "a"); 3];
         let message = params(Asker::Cli, &many).stats(2).expect_err("too many");
         assert!(

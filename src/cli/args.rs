@@ -14,7 +14,7 @@ use crate::export::panel::PanelOptions;
 use crate::export::report::ShowOptions;
 use crate::export::{Format, PassageOptions, RenderOptions, summary};
 use crate::index::schema::Values;
-use crate::lang::Lang;
+use crate::lang::{Lang, both};
 use crate::region::Level;
 use crate::request::{Asker, KwicRequest, Params, Request, filter_names};
 use crate::search::{
@@ -75,9 +75,25 @@ const MAX_WIDTH: usize = 1_000;
 /// `kwic --limit`.
 const MAX_KWIC_LINES: usize = 100_000_000;
 
-/// A number option's parser: a value outside `min..=max` is refused with the range.
-fn ranged(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
-    clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
+/// A number option's parser: a value outside `min..=max` is refused with the range, in both
+/// languages (`src/cli/help.rs` says it in the reader's).
+fn ranged<T>(min: T, max: T) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + PartialOrd + Copy + ToString + Send + Sync + 'static,
+{
+    move |text: &str| -> Result<T> {
+        let (low, high) = (min.to_string(), max.to_string());
+        let values = [
+            ("value", text),
+            ("min", low.as_str()),
+            ("max", high.as_str()),
+        ];
+        match text.trim().parse::<T>() {
+            Ok(n) if n >= min && n <= max => Ok(n),
+            Ok(_) => Err(Error::Usage(both("clap.range", &values))),
+            Err(_) => Err(Error::Usage(both("clap.number", &values))),
+        }
+    }
 }
 
 /// Where the index is.
@@ -125,26 +141,38 @@ impl Command {
 pub struct FilterArgs(Vec<(&'static str, Vec<String>)>);
 
 impl FilterArgs {
-    /// The help line of an option.
-    fn help(option: &str) -> String {
+    /// The help line of an option, in `lang`.
+    pub(super) fn help(option: &str, lang: Lang) -> String {
         let Some(facet) = FacetKey::named(option) else {
-            return "Only this region path, /province/city/county/town (e.g. /河南省/商丘市); \
-                    repeatable"
-                .into();
+            return lang.label("help.filter.region").to_string();
         };
-        let name = facet.label(Lang::En).to_lowercase();
-        let among = |names: &[&str]| format!("Only this {name}: {}; repeatable", names.join(", "));
+        let name = match lang {
+            Lang::Zh => facet.label(lang).to_string(),
+            Lang::En => facet.label(lang).to_lowercase(),
+        };
+        let among = |names: &[&str]| {
+            let choices = names.join(lang.pick("、", ", "));
+            lang.fill(
+                "help.filter.among",
+                &[("name", &name), ("choices", &choices)],
+            )
+        };
         match facet.spec().values {
-            Values::Prefix => {
-                format!("Only this {name} (or one whose name starts with it); repeatable")
-            }
-            Values::Range => format!("Only this {name}, or range: 2023, 2020..2023, 2020.."),
+            Values::Prefix => lang.fill("help.filter.prefix", &[("name", &name)]),
+            Values::Range => lang.fill("help.filter.range", &[("name", &name)]),
             Values::SectionTypes => {
                 among(&SectionType::ALL.map(SectionType::as_str))
-                    + " (or its Chinese name or a part of it: 存在的不足, 不足, 举措, 计划)"
+                    + lang.pick(
+                        "（或其中文名称或其一部分：存在的不足、不足、举措、计划）",
+                        " (or its Chinese name or a part of it: 存在的不足, 不足, 举措, 计划)",
+                    )
             }
             Values::Levels => {
-                among(&Level::ALL.map(Level::as_str)) + " (or 乡镇, 县级, 部门, 其他)"
+                among(&Level::ALL.map(Level::as_str))
+                    + lang.pick(
+                        "（或 乡镇、县级、部门、其他）",
+                        " (or 乡镇, 县级, 部门, 其他)",
+                    )
             }
         }
     }
@@ -192,7 +220,7 @@ impl Args for FilterArgs {
             };
             let arg = clap::Arg::new(option)
                 .long(option)
-                .help(FilterArgs::help(option));
+                .help(FilterArgs::help(option, Lang::En));
             command.arg(arg.action(action))
         })
     }
@@ -229,11 +257,12 @@ pub struct Output {
 }
 
 impl Output {
-    /// The format asked for, or the one the output file's extension names, or text.
-    fn format(&self) -> Result<Format> {
+    /// The format asked for, or the one the output file's extension names, or text; one
+    /// that `command` does not write is refused with those it does.
+    fn format(&self, command: &str, writes: &[Format]) -> Result<Format> {
         match (&self.format, &self.output) {
-            (Some(name), _) => name.parse(),
-            (None, Some(path)) => Format::of_file(path),
+            (Some(name), _) => Format::named(name, command, writes),
+            (None, Some(path)) => Format::of_file(path, command, writes),
             (None, None) => Ok(Format::Text),
         }
     }
@@ -276,8 +305,8 @@ pub struct SearchArgs {
     /// every hit).
     #[arg(long, value_parser = ranged(0, MAX_HITS))]
     pub(super) limit: Option<usize>,
-    /// Show every hit.
-    #[arg(long)]
+    /// Show every hit (not with --limit: which of the two would win is not for us to guess).
+    #[arg(long, conflicts_with = "limit")]
     pub(super) all: bool,
     /// Values listed per facet (town, county, …), the largest counts first: 0 to 100000, or
     /// `all`. The output also says how many values each facet has.
@@ -296,10 +325,11 @@ pub struct SearchArgs {
 pub struct FacetLimit(pub Option<usize>);
 
 impl std::str::FromStr for FacetLimit {
-    type Err = String;
+    type Err = Error;
 
-    fn from_str(text: &str) -> Result<FacetLimit, String> {
-        let out_of_range = || format!("{text} is not in 0..={MAX_FACETS}, nor all");
+    fn from_str(text: &str) -> Result<FacetLimit, Error> {
+        let max = MAX_FACETS.to_string();
+        let values = [("value", text), ("max", max.as_str())];
         match text.trim() {
             "all" => Ok(FacetLimit(None)),
             n if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() => n
@@ -307,10 +337,8 @@ impl std::str::FromStr for FacetLimit {
                 .ok()
                 .filter(|n| *n <= MAX_FACETS)
                 .map(|n| FacetLimit(Some(n)))
-                .ok_or_else(out_of_range),
-            _ => Err(format!(
-                "{text:?}: write a number of values (0..={MAX_FACETS}), or all"
-            )),
+                .ok_or_else(|| Error::Usage(both("err.facets_range", &values))),
+            _ => Err(Error::Usage(both("err.facets", &values))),
         }
     }
 }
@@ -362,12 +390,12 @@ pub struct ServeArgs {
     pub(super) addr: std::net::SocketAddr,
     /// Seconds one request's work may take before it is stopped with a 503 (1 to 600).
     #[arg(long, value_name = "SECONDS", default_value_t = serve::DEFAULT_DEADLINE_SECS,
-          value_parser = clap::value_parser!(u64).range(1..=serve::MAX_DEADLINE_SECS))]
+          value_parser = ranged(1, serve::MAX_DEADLINE_SECS))]
     pub(super) deadline: u64,
     /// Seconds a client may take to send a request, keep an unused connection open or leave an
     /// answer unread before it is disconnected (1 to 600).
     #[arg(long, value_name = "SECONDS", default_value_t = serve::DEFAULT_IDLE_SECS,
-          value_parser = clap::value_parser!(u64).range(1..=serve::MAX_IDLE_SECS))]
+          value_parser = ranged(1, serve::MAX_IDLE_SECS))]
     pub(super) idle_timeout: u64,
     /// Also answer requests for this host name (behind a proxy or a DNS name); repeatable.
     /// Others than the address, localhost, 127.0.0.1 and [::1] are refused (DNS rebinding).
@@ -401,6 +429,9 @@ pub struct ShowArgs {
     pub(super) output: Output,
 }
 
+/// What `show` writes.
+const SHOW_FORMATS: [Format; 3] = [Format::Text, Format::Md, Format::Json];
+
 impl ShowArgs {
     /// A report's sections are read in order, block after block.
     pub(super) const HIT_READS: HitReads = HitReads::Dense;
@@ -414,11 +445,9 @@ impl ShowArgs {
             }
             None => (String::new(), Vec::new()),
         };
-        let format = self.output.format()?;
+        let format = self.output.format("show", &SHOW_FORMATS)?;
         if self.chrome && format == Format::Json {
-            return Err(Error::Usage(
-                "--chrome shows the text as read in text or md, not json".into(),
-            ));
+            return Err(Error::Usage(crate::lang::both("err.chrome_json", &[])));
         }
         let options = ShowOptions {
             terms,
@@ -467,7 +496,7 @@ impl PanelArgs {
         // A panel is data: CSV unless a format or a file's name says otherwise.
         let format = match (&output.format, &output.output) {
             (None, None) => Format::Csv,
-            _ => output.format()?,
+            _ => output.format("panel", &Format::EVERY)?,
         };
         let request = PanelRequest {
             codebook,
@@ -486,6 +515,7 @@ impl PanelArgs {
             long: self.long,
             provenance: self.provenance,
             lang,
+            bom: output.output.is_some() || !io::stdout().is_terminal(),
         };
         Ok((request, options))
     }
@@ -535,7 +565,7 @@ impl SearchArgs {
         } else {
             return Err(Error::Usage(crate::lang::both("err.no_query", &[])));
         };
-        let format = self.scope.output.format()?;
+        let format = self.scope.output.format("search", &Format::EVERY)?;
         let passage = PassageOptions {
             context: self.context,
             full: self.full,
@@ -590,7 +620,7 @@ impl StatsArgs {
         if let Some(chart) = &self.chart {
             crate::export::stats::check_chart_path(chart)?;
         }
-        Ok((request, self.scope.output.format()?))
+        Ok((request, self.scope.output.format("stats", &Format::EVERY)?))
     }
 }
 
@@ -602,7 +632,7 @@ impl KwicArgs {
     /// file is touched.
     pub(super) fn request(&self, lang: Lang) -> Result<(KwicRequest, Format, bool)> {
         let (text, query) = parse_query(&self.query)?;
-        let format = self.scope.output.format()?;
+        let format = self.scope.output.format("kwic", &Format::EVERY)?;
         let p = self
             .scope
             .filters

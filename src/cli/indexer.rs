@@ -122,7 +122,7 @@ fn index(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         } else {
             Marks::Plain
         };
-        explain(file, marks, &mut std::io::stdout().lock())?;
+        explain(file, marks, lang, &mut std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.check {
@@ -164,7 +164,7 @@ fn emit(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     let written = || {
         args.output
             .clone()
-            .unwrap_or_else(|| "standard output".into())
+            .unwrap_or_else(|| lang.label("msg.stdout").into())
     };
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -181,7 +181,7 @@ fn emit(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         source,
     })?;
     for s in &skipped {
-        say(&lang.fill("msg.skipped", &[("file", &s.file), ("reason", &s.reason)]));
+        say(&s.message(lang));
     }
     if !args.quiet {
         say(&lang.fill("idx.emitted", &[("sections", &sections.to_string())]));
@@ -231,10 +231,7 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, args: &IndexArgs, lang:
     let index = config.index.display().to_string();
     let count = |n: usize| n.to_string();
     for skipped in &s.skipped {
-        say(&lang.fill(
-            "msg.skipped",
-            &[("file", &skipped.file), ("reason", &skipped.reason)],
-        ));
+        say(&skipped.message(lang));
     }
     for (file, share) in &s.chrome_heavy {
         let share = format!("{:.0}", share * 100.0);

@@ -10,6 +10,7 @@
 
 mod args;
 mod argv;
+mod help;
 pub mod indexer;
 
 use std::ffi::OsString;
@@ -20,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
 
 pub use args::{Cli, Command, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs};
 
@@ -31,8 +31,9 @@ use crate::lang::Lang;
 use crate::search::{Engine, HitReads, IndexedReport};
 use args::{Scope, Source};
 
-/// The command line, read: help, a version or a malformed option is printed by clap, which
-/// exits; a mistyped command (`fazhi-query sats`) is said here, and its exit code returned.
+/// The command line, read: help and a version are printed by clap (help in the reader's
+/// language); a malformed option or a mistyped command (`fazhi-query sats`) is said here, in
+/// the reader's language, and the exit code returned.
 pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<Cli, ExitCode> {
     // A panic inside the engine (a damaged file) is reported as damage, not as its panic text.
     index::check::quiet_engine_panics();
@@ -42,7 +43,19 @@ pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<Cli, ExitCode> {
         say(&lang.fill("msg.error", &[("message", &message)]));
         return Err(ExitCode::from(2));
     }
-    Ok(Cli::parse_from(argv::default_command(argv)))
+    let matches = help::command(lang).try_get_matches_from(argv::default_command(argv));
+    let parsed = matches.and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    parsed.map_err(|error| match help::error_text(&error, lang) {
+        Some(text) => {
+            eprintln!("fazhi-query: {text}");
+            ExitCode::from(2)
+        }
+        None => {
+            // Help or a version, on standard output.
+            let _ = error.print();
+            ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(0))
+        }
+    })
 }
 
 /// A command's exit code; its error said on standard error in the reader's language (`--lang`,
@@ -225,7 +238,11 @@ pub fn panel(args: PanelArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
             ],
         ));
     }
-    if !panel.any_match() {
+    if panel.reports.is_empty() {
+        // No report to count in: not a finding about the concepts.
+        let filters = crate::export::summary::filters(&request.filters, lang);
+        say(&lang.fill("msg.panel_no_reports", &[("filters", &filters)]));
+    } else if !panel.any_match() {
         let reports = panel.reports.len().to_string();
         say(&lang.fill("msg.panel_none", &[("reports", &reports)]));
     }
@@ -291,7 +308,7 @@ impl Session {
                 let mut out = BufWriter::new(io::stdout().lock());
                 match write(&mut out).and_then(|_| out.flush()) {
                     Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                    Err(e) => Err(not_written(e, Path::new("standard output"))),
+                    Err(e) => Err(not_written(e, Path::new(self.lang.label("msg.stdout")))),
                     Ok(()) => Ok(()),
                 }
             }
@@ -348,8 +365,7 @@ impl Session {
             .with_context(|| lang.fill("msg.indexing", &[("corpus", &corpus)]))?;
         progress.finish_and_clear();
         for skipped in &summary.skipped {
-            let (file, reason) = (skipped.file.to_string(), skipped.reason.to_string());
-            say(&lang.fill("msg.skipped", &[("file", &file), ("reason", &reason)]));
+            say(&skipped.message(lang));
         }
         let reports = summary.totals.reports.to_string();
         let sections = summary.totals.sections.to_string();
@@ -415,7 +431,8 @@ mod tests {
                 .chain(args.iter().copied())
                 .map(OsString::from);
             let argv = argv::default_command(argv::exclusions_as_not(argv));
-            let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let cli = <Cli as clap::Parser>::try_parse_from(argv)
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
             assert_eq!(cli.command.hit_reads(), expected, "{args:?}");
         }
     }

@@ -64,7 +64,7 @@ impl FromStr for KwicSort {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<KwicSort> {
-        crate::error::choose(s, &KwicSort::ALL, "cannot sort by")
+        crate::lang::choose(s, &KwicSort::ALL, "choose.sort")
     }
 }
 

@@ -20,7 +20,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::lang::{Lang, both};
+use crate::lang::{Lang, each};
 use crate::report::ReportMeta;
 use crate::search::{Engine, FacetKey, Hit, Ranked, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
@@ -58,32 +58,89 @@ impl FromStr for Format {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Format, Error> {
-        crate::error::choose(s, &Format::ALL, "unknown format")
+        crate::lang::choose(s, &Format::ALL, "choose.format")
     }
 }
 
 impl Format {
+    /// Every format: what search, stats, kwic and panel write.
+    pub const EVERY: [Format; 6] = [
+        Format::Text,
+        Format::Json,
+        Format::Jsonl,
+        Format::Csv,
+        Format::Md,
+        Format::Xlsx,
+    ];
+
+    /// The name `--format` takes (`text`, `xlsx`).
+    pub fn name(self) -> &'static str {
+        Format::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("text", |(n, _)| n)
+    }
+
     /// The format a file's name promises: its extension (`.txt`, `.text` or none: text), or an
-    /// error that lists the formats — `hits.docx` is never plain text under a Word name.
-    pub fn of_file(path: &std::path::Path) -> Result<Format, Error> {
+    /// error that lists the extensions of the formats `command` `writes` — `hits.docx` is never
+    /// plain text under a Word name, and `show -o a.xlsx` is not offered.
+    pub fn of_file(
+        path: &std::path::Path,
+        command: &str,
+        writes: &[Format],
+    ) -> Result<Format, Error> {
         let Some(extension) = path.extension() else {
             return Ok(Format::Text);
         };
         let extension = extension.to_string_lossy().to_ascii_lowercase();
-        if extension == "txt" {
-            return Ok(Format::Text);
+        let format = match extension.as_str() {
+            "txt" => Some(Format::Text),
+            other => other.parse().ok(),
+        };
+        match format {
+            Some(format) if writes.contains(&format) => Ok(format),
+            _ => {
+                let names: Vec<String> = writes
+                    .iter()
+                    .map(|f| match f {
+                        Format::Text => ".txt".to_string(),
+                        other => format!(".{}", other.name()),
+                    })
+                    .collect();
+                let file = path.display().to_string();
+                Err(Error::Usage(each(|lang| {
+                    lang.fill(
+                        "err.no_writer",
+                        &[
+                            ("file", &file),
+                            ("command", command),
+                            ("extension", &extension),
+                            ("choices", &names.join(lang.pick("、", ", "))),
+                        ],
+                    )
+                })))
+            }
         }
-        extension.parse().map_err(|_| {
-            let names: Vec<String> = Format::ALL.iter().map(|(n, _)| format!(".{n}")).collect();
-            Error::Usage(both(
-                "err.no_writer",
+    }
+
+    /// The format `--format name` asks for, when `command` `writes` it: an unknown name, or
+    /// one the command does not write (`show --format xlsx`), is refused with those it does.
+    pub fn named(name: &str, command: &str, writes: &[Format]) -> Result<Format, Error> {
+        let asked = Format::ALL.iter().find(|(n, _)| *n == name);
+        if let Some((_, format)) = asked.filter(|(_, f)| writes.contains(f)) {
+            return Ok(*format);
+        }
+        let names: Vec<&str> = writes.iter().map(|f| f.name()).collect();
+        Err(Error::Usage(each(|lang| {
+            lang.fill(
+                "err.cannot_write",
                 &[
-                    ("file", &path.display().to_string()),
-                    ("extension", &extension),
-                    ("choices", &names.join(", ")),
+                    ("format", name),
+                    ("command", command),
+                    ("choices", &names.join(lang.pick("、", ", "))),
                 ],
-            ))
-        })
+            )
+        })))
     }
 }
 
@@ -741,6 +798,10 @@ fn write_text(
             if size > entries.len() {
                 let more = (size - entries.len()).to_string();
                 entries.push(lang.fill("facet.more", &[("n", &more)]));
+            }
+            if entries.is_empty() {
+                // No match has a value here (no issuer given): no line, not an empty one.
+                continue;
             }
             let line = wrap::entries(
                 &facet_line_label(key, lang),

@@ -27,6 +27,9 @@ pub struct PanelOptions {
     /// The provenance as a `#` line before a CSV's header.
     pub provenance: bool,
     pub lang: Lang,
+    /// A CSV starts with a byte-order mark (for Excel and WPS): not on a terminal, where it
+    /// shows as a stray character.
+    pub bom: bool,
 }
 
 /// Counts the panel: occurrences as `kwic` finds them ([`find`]), one line each.
@@ -189,7 +192,9 @@ pub fn write(out: &mut dyn Write, panel: &Panel, options: PanelOptions) -> io::R
     match options.format {
         Format::Csv => {
             // Excel and WPS read a CSV without a byte-order mark as the local code page.
-            out.write_all("\u{FEFF}".as_bytes())?;
+            if options.bom {
+                out.write_all("\u{FEFF}".as_bytes())?;
+            }
             if options.provenance {
                 writeln!(out, "{}", provenance(panel, lang))?;
             }

@@ -119,8 +119,8 @@ fn has_marks(stats: &StatsTable) -> bool {
         .any(|r| r.small_n && r.share.is_some())
 }
 
-/// Writes the table in `format` (text and Markdown end with the totals, and with the footnote
-/// when a share is marked).
+/// Writes the table in `format` (text, Markdown, CSV and XLSX end with the totals; text and
+/// Markdown with the footnote when a share is marked).
 pub fn write(
     out: &mut dyn Write,
     stats: &StatsTable,
@@ -143,8 +143,9 @@ pub fn write(
             table(stats, true, ShareCells::Marked, lang).write_md(out)?;
             footnote(out)
         }
-        Format::Csv => table(stats, false, ShareCells::Numbers, lang).write_csv(out),
-        Format::Xlsx => write_xlsx(out, &table(stats, false, ShareCells::Numbers, lang)),
+        // A spreadsheet ends with the totals too (their group reads 全部 / All).
+        Format::Csv => table(stats, true, ShareCells::Numbers, lang).write_csv(out),
+        Format::Xlsx => write_xlsx(out, &table(stats, true, ShareCells::Numbers, lang)),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, stats)?;
             writeln!(out)
@@ -494,6 +495,15 @@ mod tests {
                 false,
             ),
         ];
+        // Every table ends with its totals, the CSV too.
+        let mut with_total = three_sizes();
+        with_total.totals = vec![row("法律顾问", &["all"], 7, 11)];
+        let csv = written(&with_total, Format::Csv);
+        let last = csv.lines().last().unwrap_or_default();
+        assert_eq!(
+            last, "All,7,11,0.6364,false,14",
+            "the total row of the CSV: {csv}"
+        );
         for (format, lines, footnote) in cases {
             let text = written(&s, format);
             for line in lines {

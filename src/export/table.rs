@@ -316,7 +316,8 @@ struct XlsxFormats {
 }
 
 fn xlsx_error(e: XlsxError) -> Error {
-    Error::Usage(format!("cannot make the spreadsheet: {e}").into())
+    let detail = e.to_string();
+    Error::Usage(crate::lang::both("err.xlsx_make", &[("detail", &detail)]))
 }
 
 impl XlsxRows {
@@ -416,19 +417,20 @@ impl XlsxRows {
     pub fn finish(mut self, out: &mut dyn Write) -> Result<()> {
         self.set_widths()?;
         let mut zipped = tempfile::tempfile().map_err(|e| {
-            Error::Usage(
-                format!(
-                    "cannot make the spreadsheet: no temporary file in {}: {e}",
-                    std::env::temp_dir().display()
-                )
-                .into(),
-            )
+            let (dir, detail) = (std::env::temp_dir().display().to_string(), e.to_string());
+            Error::Usage(crate::lang::both(
+                "err.xlsx_temp",
+                &[("dir", &dir), ("detail", &detail)],
+            ))
         })?;
         self.book.save_to_writer(&mut zipped).map_err(xlsx_error)?;
         let copied = zipped
             .seek(SeekFrom::Start(0))
             .and_then(|_| io::copy(&mut zipped, out));
-        copied.map_err(|e| Error::Usage(format!("cannot write the spreadsheet: {e}").into()))?;
+        copied.map_err(|e| {
+            let detail = e.to_string();
+            Error::Usage(crate::lang::both("err.xlsx_write", &[("detail", &detail)]))
+        })?;
         Ok(())
     }
 }

@@ -9,27 +9,22 @@ use quick_xml::events::Event;
 use super::{Extracted, Hints};
 use crate::error::{Error, Result};
 use crate::heading::parse_heading;
+use crate::lang::both;
 
 /// The most text a document part may inflate to (a zip bomb stops here).
 const MAX_XML_BYTES: u64 = 256 * 1024 * 1024;
 
 pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     let not_docx = |e: &dyn std::fmt::Display| {
-        Error::Unreadable(format!(
-            "not a valid .docx ({e}); if it is an old .doc renamed, open it in Word or WPS and save as .docx"
-        )
-.into())
+        Error::Unreadable(both("skip.not_docx", &[("detail", &e.to_string())]))
     };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_docx(&e))?;
     let part = archive
         .by_name("word/document.xml")
         .map_err(|e| not_docx(&e))?;
     let too_large = || {
-        Error::Unreadable(format!(
-            "too large when unpacked: its text part (word/document.xml) inflates to more than {} MB",
-            MAX_XML_BYTES / (1024 * 1024)
-        )
-.into())
+        let max = (MAX_XML_BYTES / (1024 * 1024)).to_string();
+        Error::Unreadable(both("skip.docx_too_large", &[("max", &max)]))
     };
     // The declared size can lie; the read below is held to the limit whatever it says.
     if part.size() > MAX_XML_BYTES {

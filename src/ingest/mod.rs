@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
+use crate::lang::{Lang, both, each, reread};
 
 /// A file found under the corpus root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +34,18 @@ pub struct CorpusFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub file: String,
+    /// The reason's English: it crosses the worker process and the index writer as text;
+    /// [`Skipped::message`] reads it back in the reader's language.
     pub reason: String,
+}
+
+impl Skipped {
+    /// The warning in `lang`: `警告：已跳过 a.pdf：PDF 没有文字层（扫描件？）…`.
+    pub fn message(&self, lang: Lang) -> String {
+        let reason = reread(&self.reason, "skip.");
+        let values = [("file", self.file.as_str()), ("reason", reason.get(lang))];
+        lang.fill("msg.skipped", &values)
+    }
 }
 
 /// What a file says about its report beside its text (an HTML page's <title>, its publication
@@ -100,24 +112,8 @@ pub const FORMATS: [(&str, FileFormat); 8] = [
     ("pdf", FileFormat::Pdf),
 ];
 
-/// Binary office formats that cannot be read, and what to do about them.
-const LEGACY: [(&str, &str); 6] = [
-    (
-        "doc",
-        "an old binary Word document: open it in Word or WPS and save it as .docx",
-    ),
-    ("wps", "a WPS document: open it in WPS and save it as .docx"),
-    ("wpt", "a WPS template: open it in WPS and save it as .docx"),
-    (
-        "dot",
-        "an old Word template: open it in Word or WPS and save it as .docx",
-    ),
-    (
-        "rtf",
-        "rich text: open it in Word or WPS and save it as .docx",
-    ),
-    ("ofd", "an OFD document: export it to PDF or .docx"),
-];
+/// Binary office formats that cannot be read; what to do about each is the label `skip.{ext}`.
+const LEGACY: [&str; 6] = ["doc", "wps", "wpt", "dot", "rtf", "ofd"];
 
 fn format_of(path: &Path) -> Result<FileFormat> {
     let ext = path
@@ -127,26 +123,16 @@ fn format_of(path: &Path) -> Result<FileFormat> {
     if let Some((_, format)) = FORMATS.iter().find(|(e, _)| *e == ext) {
         return Ok(*format);
     }
-    if let Some((_, advice)) = LEGACY.iter().find(|(e, _)| *e == ext) {
-        return Err(Error::Unreadable(
-            format!(".{ext} cannot be read: {advice}").into(),
-        ));
+    if LEGACY.contains(&ext.as_str()) {
+        return Err(Error::Unreadable(both(&format!("skip.{ext}"), &[])));
     }
     let known: Vec<String> = FORMATS.iter().map(|(e, _)| format!(".{e}")).collect();
-    Err(Error::Unreadable(
-        if ext.is_empty() {
-            format!(
-                "no file extension; reports are read from {}",
-                known.join(", ")
-            )
-        } else {
-            format!(
-                "unsupported format .{ext}; reports are read from {}",
-                known.join(", ")
-            )
-        }
-        .into(),
-    ))
+    let formats = known.join(", ");
+    Err(Error::Unreadable(if ext.is_empty() {
+        both("skip.no_extension", &[("formats", &formats)])
+    } else {
+        both("skip.unsupported", &[("ext", &ext), ("formats", &formats)])
+    }))
 }
 
 /// Lists the candidate files under `root`, sorted by path, with the entries that could not be
@@ -175,7 +161,7 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
                     .path()
                     .map_or_else(|| root.display().to_string(), |p| relative(root, p));
                 let reason = if err.loop_ancestor().is_some() {
-                    "symbolic link loop; not followed".to_string()
+                    both("skip.link_loop", &[]).en
                 } else {
                     err.io_error()
                         .map_or_else(|| err.to_string(), |e| e.to_string())
@@ -203,10 +189,7 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
             // A FIFO, socket or device: never opened (reading it could block the run).
             skipped.push(Skipped {
                 file: relative(root, path),
-                reason: format!(
-                    "not a regular file ({}); only files are read",
-                    kind_of(&entry.file_type())
-                ),
+                reason: not_a_file(&entry.file_type()).to_string(),
             });
             continue;
         }
@@ -232,25 +215,28 @@ fn link_inside(real_root: &Path, link: &Path) -> Result<bool> {
         let to = std::fs::read_link(link)
             .map(|t| escape_name(t.as_os_str().as_encoded_bytes()))
             .unwrap_or_default();
-        Error::Unreadable(format!("a symbolic link to {to} that cannot be followed ({e})").into())
+        let detail = e.to_string();
+        Error::Unreadable(both(
+            "skip.link_broken",
+            &[("to", &to), ("detail", &detail)],
+        ))
     })?;
     let shown = escape_name(target.as_os_str().as_encoded_bytes());
     if !target.starts_with(real_root) {
-        return Err(Error::Unreadable(
-            format!("a symbolic link to {shown}, outside the corpus (use --follow-links)").into(),
-        ));
+        return Err(Error::Unreadable(both(
+            "skip.link_outside",
+            &[("to", &shown)],
+        )));
     }
     if target.is_dir() {
         let parent = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
         return Err(Error::Unreadable(
             if parent.is_some_and(|p| p.starts_with(&target)) {
-                "symbolic link loop; not followed".to_string()
+                both("skip.link_loop", &[])
             } else {
-                format!(
-                    "a symbolic link to the folder {shown} inside the corpus, read there; not followed"
-                )
-            }
-.into()));
+                both("skip.link_folder", &[("to", &shown)])
+            },
+        ));
     }
     Ok(target.is_file())
 }
@@ -280,9 +266,7 @@ pub fn extract_format(format: FileFormat, bytes: &[u8]) -> Result<Extracted> {
     };
     extracted.format = Some(format);
     if extracted.text.trim().is_empty() {
-        return Err(Error::Unreadable(
-            "no text: the file is empty or holds only white space".into(),
-        ));
+        return Err(Error::Unreadable(both("skip.empty", &[])));
     }
     Ok(extracted)
 }
@@ -308,17 +292,13 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128)> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(O_NONBLOCK);
     }
-    let cannot_read = |e: std::io::Error| Error::Unreadable(format!("cannot read: {e}").into());
+    let cannot_read = |e: std::io::Error| {
+        Error::Unreadable(both("skip.cannot_read", &[("detail", &e.to_string())]))
+    };
     let file = options.open(path).map_err(cannot_read)?;
     let meta = file.metadata().map_err(cannot_read)?;
     if !meta.is_file() {
-        return Err(Error::Unreadable(
-            format!(
-                "not a regular file ({}); only files are read",
-                kind_of(&meta.file_type())
-            )
-            .into(),
-        ));
+        return Err(not_a_file(&meta.file_type()));
     }
     let size = meta.len();
     if size > MAX_FILE_BYTES {
@@ -340,31 +320,35 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, u64, i128)> {
 }
 
 fn too_large(size: u64) -> Error {
-    Error::Unreadable(
-        format!(
-            "too large: {} MB; files up to {} MB are read",
-            size / (1024 * 1024),
-            MAX_FILE_BYTES / (1024 * 1024)
-        )
-        .into(),
-    )
+    let (size, max) = (size / (1024 * 1024), MAX_FILE_BYTES / (1024 * 1024));
+    let (size, max) = (size.to_string(), max.to_string());
+    Error::Unreadable(both("skip.too_large", &[("size", &size), ("max", &max)]))
 }
 
+/// A FIFO, a device, a socket or a folder where a file was expected.
+fn not_a_file(t: &std::fs::FileType) -> Error {
+    let kind = both(&format!("skip.kind.{}", kind_of(t)), &[]);
+    Error::Unreadable(each(|lang| {
+        lang.fill("skip.not_file", &[("kind", kind.get(lang))])
+    }))
+}
+
+/// The key of a file type's name (`skip.kind.fifo`).
 fn kind_of(t: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         if t.is_fifo() {
-            return "a FIFO";
+            return "fifo";
         }
         if t.is_char_device() || t.is_block_device() {
-            return "a device";
+            return "device";
         }
         if t.is_socket() {
-            return "a socket";
+            return "socket";
         }
     }
-    if t.is_dir() { "a folder" } else { "not a file" }
+    if t.is_dir() { "folder" } else { "other" }
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -413,6 +397,101 @@ pub fn escape_control(out: &mut String, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reason crosses the worker and the index writer as its English; the warning reads it
+    /// back in the reader's language, a reason inside a reason too.
+    #[test]
+    fn skip_reasons_in_both_languages() {
+        let crashed = worker_crash_reason();
+        let kept = format!("{crashed}; its previously indexed version is kept");
+        let earlier = poisoned_reason(&crashed);
+        // (the reason's English as the code makes it, the Chinese warning says)
+        let rows: Vec<(String, &str)> = vec![
+            (
+                format_of(Path::new("a.doc")).expect_err("doc").to_string(),
+                "无法读取 .doc：这是旧的二进制 Word 文档",
+            ),
+            (
+                format_of(Path::new("a.xyz")).expect_err("xyz").to_string(),
+                "不支持的格式 .xyz；只读取 .txt",
+            ),
+            (
+                format_of(Path::new("README"))
+                    .expect_err("none")
+                    .to_string(),
+                "没有扩展名",
+            ),
+            (
+                too_large(200 * 1024 * 1024).to_string(),
+                "文件过大：200 MB；只读取 128 MB 以内的文件",
+            ),
+            (
+                extract_format(FileFormat::Text, b"  \n")
+                    .expect_err("blank")
+                    .to_string(),
+                "没有文字：文件为空或只有空白",
+            ),
+            (
+                extract_format(FileFormat::Text, b"a\0b\xff")
+                    .expect_err("nul")
+                    .to_string(),
+                "是二进制数据而不是文本",
+            ),
+            (
+                extract_format(FileFormat::Docx, b"not a zip")
+                    .expect_err("docx")
+                    .to_string(),
+                "不是有效的 .docx（",
+            ),
+            (
+                extract_format(FileFormat::Pdf, b"not a pdf")
+                    .expect_err("pdf")
+                    .to_string(),
+                "不是可读的 PDF",
+            ),
+            (
+                crashed.clone(),
+                "PDF 读取器在这个文件上崩溃（栈溢出或中止）",
+            ),
+            (kept, "崩溃（栈溢出或中止）；保留它先前索引的版本"),
+            (earlier, "崩溃（栈溢出或中止）（上一次运行时；文件此后未变"),
+            (
+                "not read: the run stopped early".into(),
+                "未读取：运行提前停止",
+            ),
+            (
+                "no text left after removing site boilerplate".into(),
+                "去掉网站框架文字后没有剩下正文",
+            ),
+            // Words no label made stay as they are.
+            (
+                "Permission denied (os error 13)".into(),
+                "Permission denied (os error 13)",
+            ),
+        ];
+        for (reason, zh) in rows {
+            let skipped = Skipped {
+                file: "a.pdf".into(),
+                reason: reason.clone(),
+            };
+            let (in_zh, in_en) = (skipped.message(Lang::Zh), skipped.message(Lang::En));
+            assert!(
+                in_zh.starts_with("警告：已跳过 a.pdf：") && in_zh.contains(zh),
+                "{reason:?} in Chinese: {in_zh}"
+            );
+            assert_eq!(in_en, format!("warning: skipped a.pdf: {reason}"));
+        }
+    }
+
+    fn worker_crash_reason() -> String {
+        use std::os::unix::process::ExitStatusExt;
+        let status = std::process::ExitStatus::from_raw(6);
+        worker::crashed_for_test("PDF", status).reason
+    }
+
+    fn poisoned_reason(reason: &str) -> String {
+        crate::lang::both("skip.earlier", &[("reason", reason)]).en
+    }
 
     #[test]
     fn discovers_supported_files_and_names_the_rest() {

@@ -4,6 +4,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::Extracted;
 use crate::error::{Error, Result};
+use crate::lang::both;
 
 pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     // pdf-extract panics on some malformed files; a bad PDF must cost one file, not the run.
@@ -16,20 +17,17 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted> {
     let text = match result {
         Ok(Ok(text)) => text,
         Ok(Err(e)) => {
-            return Err(Error::Unreadable(
-                format!("not a readable PDF ({e})").into(),
-            ));
+            return Err(Error::Unreadable(both(
+                "skip.pdf",
+                &[("detail", &e.to_string())],
+            )));
         }
         Err(_) => {
-            return Err(Error::Unreadable(
-                "not a readable PDF (the PDF reader failed on its structure)".into(),
-            ));
+            return Err(Error::Unreadable(both("skip.pdf_broken", &[])));
         }
     };
     if text.chars().filter(|c| !c.is_whitespace()).count() == 0 {
-        return Err(Error::Unreadable(
-            "a PDF with no text layer (a scan?): run OCR on it and index the result".into(),
-        ));
+        return Err(Error::Unreadable(both("skip.pdf_no_text", &[])));
     }
     Ok(Extracted {
         text,

@@ -75,9 +75,7 @@ impl Poisoned {
             return None;
         }
         self.remember(file, mark, reason);
-        Some(format!(
-            "{reason} in an earlier run (unchanged since; it is read again when it changes)"
-        ))
+        Some(crate::lang::both("skip.earlier", &[("reason", reason)]).en)
     }
 
     /// Puts `file` on the list for the next run.

@@ -7,6 +7,7 @@ use encoding_rs::{Encoding, UTF_8};
 
 use super::Extracted;
 use crate::error::{Error, Result};
+use crate::lang::both;
 
 /// Share of control characters above which "text" is binary data with a .txt name.
 const MAX_CONTROL_SHARE: f64 = 0.01;
@@ -27,9 +28,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
         None if std::str::from_utf8(bytes).is_ok() => (UTF_8, bytes),
         None => {
             if bytes.contains(&0) {
-                return Err(Error::Unreadable(
-                    "binary data, not text (NUL bytes and no UTF-16 byte-order mark)".into(),
-                ));
+                return Err(Error::Unreadable(both("skip.binary_nul", &[])));
             }
             let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
             detector.feed(bytes, true);
@@ -38,14 +37,10 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
     };
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
     if had_errors {
-        return Err(Error::Unreadable(
-            format!(
-                "not readable as text: the bytes are not valid {} (the most likely encoding); \
-             save the file as UTF-8",
-                encoding.name()
-            )
-            .into(),
-        ));
+        return Err(Error::Unreadable(both(
+            "skip.not_encoded",
+            &[("encoding", encoding.name())],
+        )));
     }
     let total = text.chars().count().max(1);
     let control = text
@@ -53,9 +48,10 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
         .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
         .count();
     if control as f64 / total as f64 > MAX_CONTROL_SHARE {
-        return Err(Error::Unreadable(
-            format!("binary data, not text ({control} control characters)").into(),
-        ));
+        return Err(Error::Unreadable(both(
+            "skip.binary_control",
+            &[("n", &control.to_string())],
+        )));
     }
     Ok((text.into_owned(), encoding.name()))
 }

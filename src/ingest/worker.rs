@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Extracted, FileFormat, Hints};
 use crate::error::Error;
+use crate::lang::both;
 
 /// How long one file may take to be read, by default.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -98,6 +99,13 @@ impl Failure {
             reason: reason.into(),
             poison: false,
         }
+    }
+}
+
+impl Failure {
+    /// The reason in both languages, read back from its English ([`crate::lang::reread`]).
+    pub fn text(&self) -> crate::error::Text {
+        crate::lang::reread(&self.reason, "skip.")
     }
 }
 
@@ -198,10 +206,9 @@ pub fn serve(input: impl Read, output: impl Write) -> std::io::Result<()> {
             },
             // The reason crosses to the parent as text: the one place ingest's error is a string.
             Ok(Err(error)) => Reply::Refused(error.to_string()),
-            Err(_) => Reply::Refused(format!(
-                "the {} reader failed on this file (an internal error)",
-                reader_name(format)
-            )),
+            Err(_) => {
+                Reply::Refused(both("skip.reader_failed", &[("reader", reader_name(format))]).en)
+            }
         };
         let json = serde_json::to_vec(&reply)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
@@ -236,15 +243,15 @@ impl Worker {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| {
-                Failure::refused(format!(
-                    "cannot start a parsing worker ({}): {e}",
-                    exe.display()
-                ))
+                let (exe, detail) = (exe.display().to_string(), e.to_string());
+                Failure::refused(
+                    both("skip.worker_start", &[("exe", &exe), ("detail", &detail)]).en,
+                )
             })?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(Failure::refused("cannot talk to a parsing worker"));
+            return Err(Failure::refused(both("skip.worker_talk", &[]).en));
         };
         let (send, replies) = mpsc::channel();
         // A thread per worker reads its replies, so that the parent can wait with a deadline.
@@ -331,7 +338,7 @@ impl WorkerSlot {
         let mut worker = worker;
         if (bytes.len() as u64) >= MAX_FRAME {
             self.worker = Some(worker);
-            return Err(Failure::refused("too large to read"));
+            return Err(Failure::refused(both("skip.frame_too_large", &[]).en));
         }
         let sent = write_frame(&mut worker.stdin, &[&[format_code(format)], bytes]);
         let started = Instant::now();
@@ -349,10 +356,10 @@ impl WorkerSlot {
                 if started.elapsed() > self.limits.time {
                     worker.stop();
                     break Err(Failure {
-                        reason: format!(
-                            "the {reader} reader took longer than {} s on this file; stopped",
-                            self.limits.time.as_secs_f64()
-                        ),
+                        reason: {
+                            let secs = self.limits.time.as_secs_f64().to_string();
+                            both("skip.timeout", &[("reader", reader), ("secs", &secs)]).en
+                        },
                         poison: true,
                     });
                 }
@@ -362,11 +369,10 @@ impl WorkerSlot {
                 {
                     worker.stop();
                     break Err(Failure {
-                        reason: format!(
-                            "the {reader} reader needed more than {} MB of memory for this file; \
-                             stopped",
-                            self.limits.memory / (1024 * 1024)
-                        ),
+                        reason: {
+                            let mb = (self.limits.memory / (1024 * 1024)).to_string();
+                            both("skip.memory", &[("reader", reader), ("mb", &mb)]).en
+                        },
                         poison: true,
                     });
                 }
@@ -375,7 +381,8 @@ impl WorkerSlot {
         let (frame, worker) = outcome?;
         self.worker = Some(worker);
         let reply: Reply = serde_json::from_slice(&frame).map_err(|e| {
-            Failure::refused(format!("the {reader} reader's answer was unreadable ({e})"))
+            let detail = e.to_string();
+            Failure::refused(both("skip.answer", &[("reader", reader), ("detail", &detail)]).en)
         })?;
         match reply {
             Reply::Refused(reason) => Err(Failure::refused(reason)),
@@ -400,6 +407,11 @@ impl WorkerSlot {
     }
 }
 
+#[cfg(test)]
+pub(super) fn crashed_for_test(reader: &str, status: std::process::ExitStatus) -> Failure {
+    crashed(reader, Some(status))
+}
+
 fn crashed(reader: &str, status: Option<std::process::ExitStatus>) -> Failure {
     #[cfg(unix)]
     let signal = {
@@ -409,14 +421,14 @@ fn crashed(reader: &str, status: Option<std::process::ExitStatus>) -> Failure {
     #[cfg(not(unix))]
     let signal: Option<i32> = status.map(|_| 0);
     let how = match signal {
-        Some(6) => "stack overflow or abort".to_string(),
-        Some(9) => "killed".to_string(),
-        Some(11) => "memory fault".to_string(),
-        Some(s) => format!("signal {s}"),
-        None => "it exited".to_string(),
+        Some(6) => both("skip.how.abort", &[]),
+        Some(9) => both("skip.how.killed", &[]),
+        Some(11) => both("skip.how.fault", &[]),
+        Some(s) => both("skip.how.signal", &[("n", &s.to_string())]),
+        None => both("skip.how.exited", &[]),
     };
     Failure {
-        reason: format!("the {reader} reader crashed ({how}) on this file"),
+        reason: both("skip.crashed", &[("reader", reader), ("how", &how.en)]).en,
         poison: true,
     }
 }

@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::index::check;
 use crate::index::facets::{FacetMaps, SegmentReports};
 use crate::index::schema::{FacetKey, SCHEMA_VERSION, Scope, Shape};
+use crate::lang::both;
 use crate::report::ReportMeta;
 
 /// What a concept's cell counts.
@@ -197,6 +198,7 @@ impl Engine {
         occurrences: &(dyn Fn(usize, &str) -> u32 + Sync),
     ) -> Result<Panel> {
         check_by(&request.by)?;
+        check_span(&request.by, &request.filters)?;
         self.check_filters(&request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
@@ -374,35 +376,50 @@ fn reports_in(counts: &[Counts]) -> usize {
 /// One or two report facets, neither within the other.
 fn check_by(by: &[FacetKey]) -> Result<()> {
     if by.len() > super::stats::MAX_BY {
-        return Err(Error::Usage(
-            format!(
-                "a panel is by one or two facets, e.g. --by town,year; not {}",
-                by.len()
-            )
-            .into(),
-        ));
+        let n = by.len().to_string();
+        return Err(Error::Usage(both("err.panel_by_count", &[("n", &n)])));
     }
     if let Some(f) = by.iter().find(|f| f.spec().scope != Scope::Report) {
-        return Err(Error::Usage(
-            format!(
-                "--by {}: a panel's units are reports' places, years or issuers, and {} is a \
-             section's; give a concept section types in the codebook instead",
-                f.name(),
-                f.name()
-            )
-            .into(),
-        ));
+        return Err(Error::Usage(both(
+            "err.panel_by_section",
+            &[("name", f.name())],
+        )));
     }
     for &f in by {
         if let Some(&inner) = by.iter().find(|g| g.parents().contains(&f)) {
-            return Err(Error::Usage(
-                format!(
-                    "--by: a {} is within its {}, which its columns already show; name one of them",
-                    inner.name(),
-                    f.name()
-                )
-                .into(),
-            ));
+            return Err(Error::Usage(both(
+                "err.panel_by_within",
+                &[("inner", inner.name()), ("outer", f.name())],
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A panel by a number facet (year) has a row for every number of the range its filter names
+/// (an open end: the index's first or last); a range wider than [`MAX_NUMBER_SPAN`] is refused,
+/// not silently replaced by the years the data has.
+fn check_span(by: &[FacetKey], filters: &Filters) -> Result<()> {
+    for &f in by.iter().filter(|f| f.spec().shape == Shape::Number) {
+        let Some((from, to)) = filters.range(f) else {
+            continue;
+        };
+        let open = from == 0 || to == u64::MAX;
+        if !open && to - from >= MAX_NUMBER_SPAN {
+            let (from, to, max) = (
+                from.to_string(),
+                to.to_string(),
+                MAX_NUMBER_SPAN.to_string(),
+            );
+            return Err(Error::Usage(both(
+                "err.panel_span",
+                &[
+                    ("option", f.option()),
+                    ("from", &from),
+                    ("to", &to),
+                    ("max", &max),
+                ],
+            )));
         }
     }
     Ok(())
@@ -419,10 +436,14 @@ fn dimension(f: FacetKey, filters: &Filters, keys: &[Option<Vec<String>>]) -> Ve
         let (Some(&low), Some(&high)) = (numbers.iter().min(), numbers.iter().max()) else {
             return Vec::new();
         };
-        // A range the filters name in full is the panel's, also where no report falls.
+        // A range the filters name is the panel's, also where no report falls; an open end is
+        // the data's (a wider range is refused by `check_span`).
         let (low, high) = match filters.range(f) {
-            Some((from, to)) if to.saturating_sub(from) < MAX_NUMBER_SPAN => (from, to),
-            _ => (low, high),
+            Some((from, to)) => (
+                if from == 0 { low } else { from },
+                if to == u64::MAX { high } else { to },
+            ),
+            None => (low, high),
         };
         return (low..=high).map(|n| vec![n.to_string()]).collect();
     }
@@ -476,11 +497,11 @@ fn units(
         _ => {
             let names: Vec<&str> = by.iter().map(|f| f.name()).collect();
             let sizes: Vec<String> = dims.iter().map(|d| d.len().to_string()).collect();
-            return Err(Error::Usage(format!(
-                "--by {}: {} values make more than {MAX_UNITS} rows; narrow the panel with filters",
-                names.join(","),
-                sizes.join(" × ")
-            ).into()));
+            let (by, sizes, max) = (names.join(","), sizes.join(" × "), MAX_UNITS.to_string());
+            return Err(Error::Usage(both(
+                "err.panel_too_big",
+                &[("by", &by), ("sizes", &sizes), ("max", &max)],
+            )));
         }
     }
     let positions: Vec<HashMap<&Vec<String>, usize>> = dims
@@ -670,5 +691,35 @@ mod tests {
         for (by, ok) in rows {
             assert_eq!(check_by(&named(by)).is_ok(), ok, "{by:?}");
         }
+    }
+
+    #[test]
+    fn a_panel_by_year_over_a_span_wider_than_a_thousand_years_is_refused() {
+        let year = [FacetKey::named("year").expect("year")];
+        // (--year, accepted)
+        let rows = [
+            ("2020..2023", true),
+            ("2020..", true),
+            ("..2023", true),
+            ("1024..2023", true),
+            ("1..3000", false),
+            ("1000..2000", false),
+        ];
+        for (range, ok) in rows {
+            let filters = Filters::default().with("year", range).expect("a range");
+            let checked = check_span(&year, &filters);
+            assert_eq!(checked.is_ok(), ok, "--year {range}");
+            if let Err(e) = checked {
+                let (zh, en) = (e.message(crate::lang::Lang::Zh), e.to_string());
+                assert!(zh.contains("跨度超过 1000 年"), "{zh}");
+                assert!(en.contains("spans more than 1000"), "{en}");
+            }
+        }
+        let by_town = [FacetKey::named("town").expect("town")];
+        let wide = Filters::default().with("year", "1..3000").expect("a range");
+        assert!(
+            check_span(&by_town, &wide).is_ok(),
+            "only a panel by year has a row a year"
+        );
     }
 }

@@ -150,15 +150,17 @@ impl StatsTable {
     ) -> StatsTable {
         let mut rows = Vec::new();
         let mut totals = Vec::new();
-        let groups: Vec<(&[u32; 2], Vec<String>)> =
-            population.groups.keys().map(|k| (k, label(k))).collect();
+        let groups: Vec<([u32; 2], Vec<String>)> = group_keys(by, population)
+            .into_iter()
+            .map(|k| (k, label(&k)))
+            .collect();
         let by_value = by.first().is_some_and(|f| f.spec().order == Order::Value);
         for (query, matched) in queries {
             let mut these: Vec<(u32, StatsRow)> = groups
                 .iter()
                 .map(|(key, group)| {
-                    let found = matched.groups.get(*key).copied().unwrap_or_default();
-                    let size = population.groups.get(*key).map_or(0, |g| g.0);
+                    let found = matched.groups.get(key).copied().unwrap_or_default();
+                    let size = population.groups.get(key).map_or(0, |g| g.0);
                     (key[0], row(query, group.clone(), found.0, size, found.1))
                 })
                 .collect();
@@ -190,6 +192,32 @@ impl StatsTable {
             totals,
         }
     }
+}
+
+/// The most groups a table by two facets lists: every value of the first × every value of the
+/// second, an empty pair too (0 of 0, no share), up to this many; beyond it only the pairs that
+/// have a report.
+pub const MAX_CROSS_GROUPS: usize = 1_000_000;
+
+/// The groups of a table: the population's; by two facets, every pair of the values each has,
+/// so that a pair with no report reads 0 of 0 (—) rather than being left out.
+fn group_keys(by: &[FacetKey], population: &Tally) -> Vec<[u32; 2]> {
+    let mut keys: Vec<[u32; 2]> = population.groups.keys().copied().collect();
+    if by.len() == 2 {
+        let mut firsts: Vec<u32> = keys.iter().map(|k| k[0]).collect();
+        let mut seconds: Vec<u32> = keys.iter().map(|k| k[1]).collect();
+        for values in [&mut firsts, &mut seconds] {
+            values.sort_unstable();
+            values.dedup();
+        }
+        if firsts.len().saturating_mul(seconds.len()) <= MAX_CROSS_GROUPS {
+            keys = firsts
+                .iter()
+                .flat_map(|&a| seconds.iter().map(move |&b| [a, b]))
+                .collect();
+        }
+    }
+    keys
 }
 
 fn row(
@@ -294,6 +322,43 @@ mod tests {
         );
         let total = &table.totals[0];
         assert_eq!((total.matching_reports, total.reports), (2, 7));
+    }
+
+    /// By two facets, every pair of their values is a group: a pair with no report reads 0 of
+    /// 0 (no share), never left out.
+    #[test]
+    fn a_table_by_two_facets_lists_every_pair() {
+        let tally = |groups: &[([u32; 2], usize)]| Tally {
+            groups: groups.iter().map(|&(k, r)| (k, (r, r))).collect::<Groups>(),
+            reports: groups.iter().map(|g| g.1).sum(),
+            ..Tally::default()
+        };
+        // Years 0 (2023) and 1 (2024) × provinces 0 (河南) and 1 (天津): 天津 2023 and 河南
+        // 2024 have no report.
+        let population = tally(&[([0, 0], 2), ([1, 1], 1)]);
+        let by = ["year", "province"].map(|n| FacetKey::named(n).expect(n));
+        let names = |key: &[u32; 2]| {
+            vec![
+                ["2023", "2024"][key[0] as usize].to_string(),
+                ["河南", "天津"][key[1] as usize].to_string(),
+            ]
+        };
+        let table = StatsTable::assemble(&by, &[("q".into(), tally(&[]))], &population, names);
+        let mut got: Vec<(String, usize, Option<f64>)> = table
+            .rows
+            .iter()
+            .map(|r| (r.group.join(" "), r.reports, r.share))
+            .collect();
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            got,
+            [
+                ("2023 天津".to_string(), 0, None),
+                ("2023 河南".to_string(), 2, Some(0.0)),
+                ("2024 天津".to_string(), 1, Some(0.0)),
+                ("2024 河南".to_string(), 0, None),
+            ]
+        );
     }
 
     #[test]

@@ -38,6 +38,11 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message.into())
     }
 
+    /// A 500: the server itself failed; `detail` is the system's words.
+    pub fn failed(detail: String) -> ApiError {
+        ApiError::internal(both("param.internal", &[("detail", &detail)]))
+    }
+
     fn new(status: StatusCode, text: Text) -> ApiError {
         ApiError {
             status,
@@ -81,8 +86,8 @@ impl ApiError {
     }
 
     /// A `Host` this server does not answer to (DNS rebinding).
-    pub fn misdirected(message: String) -> ApiError {
-        ApiError::new(StatusCode::MISDIRECTED_REQUEST, message.into())
+    pub fn misdirected(message: Text) -> ApiError {
+        ApiError::new(StatusCode::MISDIRECTED_REQUEST, message)
     }
 
     #[cfg(test)]
@@ -116,7 +121,7 @@ impl From<Error> for ApiError {
 
 impl From<std::io::Error> for ApiError {
     fn from(error: std::io::Error) -> ApiError {
-        ApiError::internal(format!("cannot write the answer: {error}"))
+        ApiError::failed(format!("cannot write the answer: {error}"))
     }
 }
 
@@ -138,17 +143,43 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The library's messages name command-line options (`--year "abc": write a year…`); the
-/// API's name its parameters (`year="abc": write a year…`).
+/// The library's messages name command-line options (`--year "abc": write a year…`, `…leave
+/// --province out`); the API's name its parameters (`year="abc": write a year…`, `…leave
+/// province out`). An option that is no parameter (the server's own `--deadline`) stays.
 fn as_parameter(message: &str) -> String {
     let option = message
         .strip_prefix("--")
         .and_then(|rest| rest.split_once(' '))
-        .filter(|(name, _)| name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
-    match option {
+        .filter(|(name, _)| is_parameter(name));
+    let message = match option {
         Some((name, rest)) => format!("{name}={rest}"),
         None => message.to_string(),
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message.as_str();
+    while let Some(at) = rest.find("--") {
+        let after = &rest[at + 2..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '-' || c == '_'))
+            .unwrap_or(after.len());
+        out.push_str(&rest[..at]);
+        if !is_parameter(&after[..end]) {
+            out.push_str("--");
+        }
+        out.push_str(&after[..end]);
+        rest = &after[end..];
     }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `name` is a parameter of some endpoint: a filter, or one of the others.
+fn is_parameter(name: &str) -> bool {
+    const OTHERS: [&str; 13] = [
+        "q", "compare", "by", "limit", "offset", "context", "full", "facets", "sort", "width",
+        "format", "file", "lang",
+    ];
+    OTHERS.contains(&name) || crate::request::filter_names().any(|f| f == name)
 }
 
 /// Every path the router does not know; nothing is looked up on disk.
@@ -204,8 +235,8 @@ mod tests {
             assert!(en_error.message().contains(en), "{}", en_error.message());
         }
         // Other messages are as they are in both.
-        let other = ApiError::bad_request("q is missing").in_lang(Lang::Zh);
-        assert_eq!(other.message(), "q is missing");
+        let other = ApiError::bad_request("same in both").in_lang(Lang::Zh);
+        assert_eq!(other.message(), "same in both");
         // The library's in the request's language, the option named as a parameter.
         let library = || {
             ApiError::from(Error::Usage(both(
@@ -252,6 +283,18 @@ mod tests {
             ),
             ("cannot group by \"decade\"", "cannot group by \"decade\""),
             ("--Weird message", "--Weird message"),
+            // An option named inside a message is the parameter too; the server's own stays.
+            (
+                "--province \"\": the value is empty; write a value or leave --province out",
+                "province=\"\": the value is empty; write a value or leave province out",
+            ),
+            (
+                "province=\"\"：值为空；请写出一个值，或去掉 --province",
+                "province=\"\"：值为空；请写出一个值，或去掉 province",
+            ),
+            ("--by \"x\": e.g. --by year", "by=\"x\": e.g. by year"),
+            ("stopped; raise --deadline", "stopped; raise --deadline"),
+            ("a -- b --", "a -- b --"),
         ];
         for (library, api) in rows {
             assert_eq!(as_parameter(library), api, "rewriting {library:?}");

@@ -63,10 +63,10 @@ impl Hosts {
 
     fn refusal(&self, host: &str) -> ApiError {
         let name = split_port(host).map_or(host, |(name, _)| name);
-        ApiError::misdirected(format!(
-            "this server does not answer to the name {host:?} (it listens on {}); if that name \
-             is meant to reach it, start it with --allow-host {name}",
-            self.listening
+        let addr = self.listening.to_string();
+        ApiError::misdirected(crate::lang::both(
+            "param.host",
+            &[("host", host), ("addr", &addr), ("name", name)],
         ))
     }
 }
@@ -97,6 +97,7 @@ pub async fn check(State(hosts): State<Arc<Hosts>>, request: Request, next: Next
         .iter()
         .map(|value| value.to_str().unwrap_or("(not text)").to_string())
         .chain(request.uri().authority().map(|a| a.as_str().to_string()));
+    let lang = super::params::lang_of(request.uri());
     let mut refused = None;
     for host in named {
         if !hosts.accepts(&host) {
@@ -105,7 +106,7 @@ pub async fn check(State(hosts): State<Arc<Hosts>>, request: Request, next: Next
         }
     }
     match refused {
-        Some(host) => hosts.refusal(&host).into_response(),
+        Some(host) => hosts.refusal(&host).in_lang(lang).into_response(),
         None => next.run(request).await,
     }
 }

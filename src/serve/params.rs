@@ -10,7 +10,7 @@ use super::error::ApiError;
 use crate::export::Format;
 use crate::export::chart::FIT_WIDTHS;
 use crate::export::kwic;
-use crate::lang::Lang;
+use crate::lang::{Lang, both, each};
 use crate::request::{Asker, KwicRequest, Params, Request, filter_names};
 use crate::search::{self, StatsRequest};
 
@@ -47,9 +47,12 @@ const COMMON_KEYS: [&str; 1] = ["lang"];
 /// The `lang` of a request, for its error messages: Chinese unless `lang=en` (a malformed
 /// query string is reported by the endpoint's own reading).
 pub fn lang_of(uri: &Uri) -> Lang {
-    query_pairs(uri.query().unwrap_or_default())
-        .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(name, _)| name == "lang"))
+    // Each pair on its own: another value that is not UTF-8 is refused in this language.
+    let query = uri.query().unwrap_or_default();
+    query
+        .split('&')
+        .filter_map(|pair| query_pairs(pair).ok()?.pop())
+        .find(|(name, _)| name == "lang")
         .and_then(|(_, value)| value.trim().parse().ok())
         .unwrap_or_default()
 }
@@ -63,13 +66,21 @@ pub fn facets_request(uri: &Uri) -> Result<(), ApiError> {
         .iter()
         .find(|(name, _)| !COMMON_KEYS.contains(&name.as_str()))
     {
-        return Err(ApiError::bad_request(format!(
-            "unknown parameter {name:?}; {endpoint} takes {}",
-            COMMON_KEYS.join(", ")
-        )));
+        return Err(unknown_parameter(name, endpoint, &COMMON_KEYS));
     }
     Params::new(Asker::Api(endpoint), pairs).lang()?;
     Ok(())
+}
+
+/// `name` is no parameter of `endpoint`, which takes `names`.
+fn unknown_parameter(name: &str, endpoint: &str, names: &[&str]) -> ApiError {
+    ApiError::bad_request(each(|lang| {
+        let names = names.join(lang.pick("、", ", "));
+        lang.fill(
+            "param.unknown",
+            &[("name", name), ("who", endpoint), ("names", &names)],
+        )
+    }))
 }
 
 /// Reads the query string of `uri` for `endpoint`, which takes the parameters `keys` and the
@@ -78,9 +89,10 @@ pub fn facets_request(uri: &Uri) -> Result<(), ApiError> {
 pub(super) fn read(uri: &Uri, endpoint: &'static str, keys: &[&str]) -> Result<Params, ApiError> {
     let pairs = query_pairs(uri.query().unwrap_or_default())?;
     if pairs.len() > MAX_PARAMS {
-        return Err(ApiError::bad_request(format!(
-            "{} parameters; {endpoint} takes at most {MAX_PARAMS}",
-            pairs.len()
+        let (n, max) = (pairs.len().to_string(), MAX_PARAMS.to_string());
+        return Err(ApiError::bad_request(both(
+            "param.too_many",
+            &[("n", &n), ("who", endpoint), ("max", &max)],
         )));
     }
     let known = |name: &str| {
@@ -90,18 +102,19 @@ pub(super) fn read(uri: &Uri, endpoint: &'static str, keys: &[&str]) -> Result<P
         let mut all: Vec<&str> = keys.to_vec();
         filter_names().for_each(|k| all.push(k));
         all.extend(COMMON_KEYS);
-        return Err(ApiError::bad_request(format!(
-            "unknown parameter {name:?}; {endpoint} takes {}",
-            all.join(", ")
-        )));
+        return Err(unknown_parameter(name, endpoint, &all));
     }
     if let Some((name, value)) = pairs
         .iter()
         .find(|(_, value)| value.chars().count() > MAX_VALUE_CHARS)
     {
-        return Err(ApiError::bad_request(format!(
-            "{name} is {} characters long; the limit is {MAX_VALUE_CHARS}",
-            value.chars().count()
+        let (n, max) = (
+            value.chars().count().to_string(),
+            MAX_VALUE_CHARS.to_string(),
+        );
+        return Err(ApiError::bad_request(both(
+            "param.too_long",
+            &[("name", name), ("n", &n), ("max", &max)],
         )));
     }
     Ok(Params::new(Asker::Api(endpoint), pairs))
@@ -116,16 +129,10 @@ fn query_pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = String::from_utf8(form_decode(name)).map_err(|_| {
-                ApiError::bad_request(
-                    "a parameter name is not valid UTF-8: encode it as UTF-8".to_string(),
-                )
-            })?;
-            let value = String::from_utf8(form_decode(value)).map_err(|_| {
-                ApiError::bad_request(format!(
-                    "{name} is not valid UTF-8: encode it as UTF-8 (%E6%B3%95 for 法)"
-                ))
-            })?;
+            let name = String::from_utf8(form_decode(name))
+                .map_err(|_| ApiError::bad_request(both("param.name_utf8", &[])))?;
+            let value = String::from_utf8(form_decode(value))
+                .map_err(|_| ApiError::bad_request(both("param.value_utf8", &[("name", &name)])))?;
             Ok((name, value))
         })
         .collect()
@@ -189,8 +196,15 @@ pub fn chart_request(uri: &Uri) -> Result<(StatsRequest, Option<u32>), ApiError>
         Some(_) => match p.number("width", 0, most as usize)? as u32 {
             width if width >= least => Some(width),
             width => {
-                return Err(ApiError::bad_request(format!(
-                    "width={width}: {endpoint} draws charts from {least} to {most} pixels wide"
+                let (value, least, most) = (width.to_string(), least.to_string(), most.to_string());
+                return Err(ApiError::bad_request(both(
+                    "param.width",
+                    &[
+                        ("value", &value),
+                        ("who", endpoint),
+                        ("least", &least),
+                        ("most", &most),
+                    ],
                 )));
             }
         },
@@ -218,13 +232,11 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    const NAMES: &str = "csv, xlsx or jsonl";
-
     fn parse(text: &str) -> Result<ExportFormat, ApiError> {
         let unknown = || {
-            ApiError::bad_request(format!(
-                "format={text:?}: /api/export writes {}",
-                ExportFormat::NAMES
+            ApiError::bad_request(both(
+                "param.export_format",
+                &[("value", text), ("who", "/api/export")],
             ))
         };
         match text.parse::<Format>().map_err(|_| unknown())? {
@@ -332,43 +344,106 @@ mod tests {
         assert_eq!(p.search.filters, expected);
     }
 
+    /// Each refusal in Chinese (no `lang`) and in English (`lang=en`), naming the parameter
+    /// as the API names it, never the command line's option (`--province`).
     #[test]
-    fn bad_parameters_say_what_to_do() {
+    fn bad_parameters_say_what_to_do_in_the_readers_language() {
         let long = "法".repeat(MAX_VALUE_CHARS + 1);
-        let rows: [(&str, &str); 15] = [
-            ("", "q is missing"),
-            ("q=+", "q is missing"),
-            ("q=%22a", "malformed query"),
-            ("q=a&limit=101", "limit up to 100"),
-            ("q=a&offset=10001", "offset up to 10000"),
-            ("q=a&limit=-1", "whole number"),
-            ("q=a&year=abc", "year=\\\"abc\\\""),
-            ("q=a&year=2023&year=2024", "more than once"),
-            ("q=a&type=intro&lang=en", "valid types"),
+        let too_long = format!("q={long}");
+        // (query string, the Chinese message contains, the English one contains)
+        let rows: [(&str, &str, &str); 17] = [
+            ("", "缺少 q：请给出检索词", "q is missing"),
+            ("q=+", "缺少 q", "q is missing"),
+            ("q=%22a", "检索式有误", "malformed query"),
+            (
+                "q=a&limit=101",
+                "limit=101：/api/search 的 limit 最大为 100",
+                "limit up to 100",
+            ),
+            (
+                "q=a&offset=10001",
+                "offset 最大为 10000",
+                "offset up to 10000",
+            ),
+            (
+                "q=a&limit=-1",
+                "limit=\"-1\"：请写 0 到 100 之间的整数",
+                "whole number",
+            ),
+            ("q=a&year=abc", "year=“abc”：请写年份", "year=\"abc\""),
+            (
+                "q=a&year=2023&year=2024",
+                "year 给了不止一次",
+                "more than once",
+            ),
             (
                 "q=a&type=intro",
-                "未知的章节类型“intro”；可选：总体情况（overview）",
+                "type: 未知的章节类型“intro”；可选：总体情况（overview）",
+                "valid types",
             ),
-            ("q=a&type=o", "章节类型“o”不明确"),
-            ("q=a&lang=fr", "lang: unknown language"),
+            ("q=a&type=o", "章节类型“o”不明确", "is ambiguous"),
             (
-                "q=a&level=village&lang=en",
+                "q=a&lang=fr",
+                "lang: 未知的语言“fr”；可选：zh、en",
+                "lang: unknown language",
+            ),
+            (
+                "q=a&level=village",
+                "未知的发布主体",
                 "valid levels: town, county, department, other",
             ),
-            ("q=a&yaer=2023", "unknown parameter"),
-            ("q=a&full=yes", "true or false"),
+            (
+                "q=a&yaer=2023",
+                "未知的参数“yaer”；/api/search 接受：q、limit",
+                "unknown parameter \"yaer\"",
+            ),
+            (
+                "q=a&full=yes",
+                "full=\"yes\"：请写 true 或 false",
+                "true or false",
+            ),
+            (
+                "q=a&province=",
+                "province=\"\"：值为空；请写出一个值，或去掉 province",
+                "leave province out",
+            ),
+            (
+                &too_long,
+                "q 有 1001 个字符，上限为 1000",
+                "the limit is 1000",
+            ),
+            (
+                "q=a&facets=x",
+                "facets=\"x\"：请写",
+                "facets=\"x\": write a whole number",
+            ),
         ];
-        for (query, expected) in rows {
-            match search(query) {
-                Ok(_) => panic!("{query:?} was accepted"),
-                Err(message) => assert!(
-                    message.contains(expected),
-                    "{query:?}: {message} does not say {expected:?}"
-                ),
+        for (query, zh, en) in rows {
+            for (lang, expected) in [("", zh), ("&lang=en", en)] {
+                // A bad lang is its own refusal, in Chinese.
+                let lang = if query.contains("lang=") { "" } else { lang };
+                let expected = if query.contains("lang=") {
+                    zh
+                } else {
+                    expected
+                };
+                let message = match search_request(&uri(&format!("{query}{lang}"))) {
+                    Ok(_) => panic!("{query:?} was accepted"),
+                    Err(e) => e.in_lang(params_lang(lang)).message().to_string(),
+                };
+                assert!(
+                    message.contains(expected) && !message.contains("--"),
+                    "{query}{lang}: {message} does not say {expected:?}"
+                );
             }
         }
-        let too_long = search(&format!("q={long}")).err().unwrap_or_default();
-        assert!(too_long.contains("the limit is 1000"), "{too_long}");
+    }
+
+    fn params_lang(suffix: &str) -> Lang {
+        match suffix {
+            "" => Lang::Zh,
+            _ => Lang::En,
+        }
     }
 
     #[test]
@@ -389,7 +464,7 @@ mod tests {
             ("%B7%A8=1", Err("a parameter name is not valid UTF-8")),
         ];
         for (query, expected) in rows {
-            let got = query_pairs(query).map_err(|e| e.message().to_string());
+            let got = query_pairs(query).map_err(|e| e.in_lang(Lang::En).message().to_string());
             match (got, expected) {
                 (Ok(pairs), Ok(want)) => {
                     let pairs: Vec<(&str, &str)> = pairs
@@ -412,7 +487,7 @@ mod tests {
             let uri: Uri = format!("/api/export?q=a&{q}").parse().expect("uri");
             ExportParams::read(&uri)
                 .map(|p| p.format)
-                .map_err(|e| format!("{e:?}"))
+                .map_err(|e| e.in_lang(Lang::En).message().to_string())
         };
         assert_eq!(read(""), Ok(ExportFormat::Csv));
         assert_eq!(read("format=xlsx"), Ok(ExportFormat::Xlsx));

@@ -37,8 +37,9 @@ impl ReportParams {
             .filter(|k| !params.values(k).is_empty())
             .collect();
         if let Some(first) = filters.first() {
-            return Err(ApiError::bad_request(format!(
-                "{first}: /api/report takes file, q and lang, no filter"
+            return Err(ApiError::bad_request(crate::lang::both(
+                "param.report_filter",
+                &[("name", first), ("who", "/api/report")],
             )));
         }
         let lang: Lang = params.lang()?;
@@ -46,9 +47,10 @@ impl ReportParams {
             .single("file")?
             .filter(|f| !f.is_empty())
             .ok_or_else(|| {
-                ApiError::bad_request(
-                    "file is missing: /api/report?file=… takes a hit's file field",
-                )
+                ApiError::bad_request(crate::lang::both(
+                    "param.report_file",
+                    &[("who", "/api/report")],
+                ))
             })?
             .to_string();
         let query = params.single("q")?.unwrap_or_default().trim().to_string();

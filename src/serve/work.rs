@@ -118,7 +118,7 @@ impl Limits {
         {
             Ok(Ok(permit)) => permit,
             Ok(Err(closed)) => {
-                return Err(ApiError::internal(format!("no search thread: {closed}")));
+                return Err(ApiError::failed(format!("no search thread: {closed}")));
             }
             Err(_) => return Err(ApiError::busy(deadline.limit)),
         };
@@ -128,7 +128,7 @@ impl Limits {
         });
         match timeout_at(deadline.at, running).await {
             Ok(Ok(answer)) => answer,
-            Ok(Err(e)) => Err(ApiError::internal(format!("the search failed: {e}"))),
+            Ok(Err(e)) => Err(ApiError::failed(format!("the search failed: {e}"))),
             Err(_) => Err(ApiError::deadline(deadline.limit)),
         }
     }
@@ -170,7 +170,7 @@ impl Limits {
         Arc::clone(&self.export_threads)
             .acquire_owned()
             .await
-            .map_err(|closed| ApiError::internal(format!("no export thread: {closed}")))
+            .map_err(|closed| ApiError::failed(format!("no export thread: {closed}")))
     }
 
     /// A stop for work run outside [`Limits::blocking`] (unit tests of the work).
@@ -187,7 +187,7 @@ impl Limits {
     pub async fn export(&self) -> Result<OwnedSemaphorePermit, ApiError> {
         match timeout(EXPORT_WAIT, Arc::clone(&self.exports).acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
-            Ok(Err(closed)) => Err(ApiError::internal(format!("no export slot: {closed}"))),
+            Ok(Err(closed)) => Err(ApiError::failed(format!("no export slot: {closed}"))),
             Err(_) => Err(ApiError::too_many_exports(MAX_EXPORTS)),
         }
     }

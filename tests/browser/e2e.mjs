@@ -179,6 +179,14 @@ step('reads a hit in its report: section, matches, next/previous, citation, back
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   await page.goto(base);
   await search(page, QUERY);
+  // Each card cites its place as the command line does: file:line, and #N for the Nth
+  // section on a line.
+  const answer = await page.request.get(`${base}/api/search?q=${encodeURIComponent(QUERY)}&limit=100`);
+  const cited = new Set(
+    (await answer.json()).hits.map((h) => `${h.file}:${h.line}${h.nth_on_line ? `#${h.nth_on_line}` : ''}`),
+  );
+  const shown = (await page.locator('li.hit .file').allTextContents()).map((s) => s.trim());
+  check(shown.length > 0 && shown.every((s) => cited.has(s)), `the cards cite ${shown}, the API ${[...cited]}`);
   const card = page.locator('li.hit').nth(2);
   await card.scrollIntoViewIfNeeded();
   const place = (await card.locator('.file').textContent()).trim();

@@ -143,9 +143,9 @@ fn an_output_file_gets_the_format_its_name_promises_and_every_hit() {
         (
             &["法治", "-o", "hits.docx"],
             2,
-            "hits.docx：不能写 .docx 文件",
+            "hits.docx：search 不能写 .docx 文件",
         ),
-        (&["法治", "-o", "hits.pdf"], 2, ".csv, .md, .xlsx"),
+        (&["法治", "-o", "hits.pdf"], 2, ".csv、.md、.xlsx"),
         (
             &["法治", "-o", "all.csv"],
             0,

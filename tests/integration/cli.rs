@@ -149,7 +149,11 @@ fn exit_codes() {
             2,
             "范围为空（2023 > 2020）",
         ),
-        (&["普法", "--format", "xml"], 2, "choose one of text, json"),
+        (
+            &["普法", "--format", "xml"],
+            2,
+            "--format xml：search 只能写 text、json",
+        ),
     ];
     for (args, code, message) in rows {
         let out = run("fazhi-query", dir.path(), args);
@@ -647,5 +651,61 @@ fn binaries_are_position_independent() {
         // e_type: 2 is an executable at a fixed address, 3 a position-independent one.
         let e_type = u16::from_le_bytes([header[16], header[17]]);
         assert_eq!(e_type, 3, "{bin} is not a position-independent executable");
+    }
+}
+
+/// The exit codes README's table documents, command by command: 0 found, 1 nothing found, 2 an
+/// error.
+#[test]
+fn each_command_exits_as_the_readme_says() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    std::fs::write(dir.join("codebook.tsv"), "name\tquery\n顾问\t法律顾问\n").expect("codebook");
+    std::fs::write(dir.join("none.tsv"), "name\tquery\n无\t不存在的词语组合\n").expect("codebook");
+    let seed = "001_d55687dd8b7cad87.txt";
+    // (program, arguments, exit code)
+    let rows: [(&str, &[&str], i32); 22] = [
+        ("fazhi-query", &["法律顾问"], 0),
+        ("fazhi-query", &["不存在的词语组合"], 1),
+        ("fazhi-query", &["\"法律顾问"], 2),
+        ("fazhi-query", &["法律顾问", "--province", "火星"], 2),
+        ("fazhi-query", &["stats", "法律顾问"], 0),
+        ("fazhi-query", &["stats", "不存在的词语组合"], 1),
+        ("fazhi-query", &["stats", "法律顾问", "--by", "decade"], 2),
+        ("fazhi-query", &["kwic", "法律顾问"], 0),
+        ("fazhi-query", &["kwic", "不存在的词语组合"], 1),
+        ("fazhi-query", &["kwic", "法律顾问", "--sort", "x"], 2),
+        ("fazhi-query", &["show", seed], 0),
+        ("fazhi-query", &["show", "nope.txt"], 2),
+        ("fazhi-query", &["panel", "codebook.tsv"], 0),
+        ("fazhi-query", &["panel", "none.tsv"], 1),
+        (
+            "fazhi-query",
+            &[
+                "panel",
+                "codebook.tsv",
+                "--province",
+                "河南",
+                "--year",
+                "2024",
+            ],
+            1,
+        ),
+        ("fazhi-query", &["panel", "missing.tsv"], 2),
+        ("fazhi-query", &["--help"], 0),
+        ("fazhi-query", &["--bogus"], 2),
+        ("fazhi-index", &[], 0),
+        ("fazhi-index", &["--check"], 0),
+        ("fazhi-index", &["--explain", &format!("corpus/{seed}")], 0),
+        ("fazhi-index", &["--corpus", "nowhere"], 2),
+    ];
+    for (program, args, code) in rows {
+        let out = run(program, dir, args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{program} {args:?}: {}",
+            stderr(&out)
+        );
     }
 }

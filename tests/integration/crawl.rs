@@ -526,7 +526,11 @@ fn explain_shows_what_was_dropped_and_where_metadata_came_from() {
             ]),
         ),
     ]);
-    let out = run("fazhi-index", corpus.path(), &["--explain", "crawl.txt"]);
+    let out = run(
+        "fazhi-index",
+        corpus.path(),
+        &["--explain", "crawl.txt", "--lang", "en"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     for said in [
@@ -546,18 +550,44 @@ fn explain_shows_what_was_dropped_and_where_metadata_came_from() {
             "--explain should say {said:?}:\n{text}"
         );
     }
+    // Chinese by default.
+    let out = run("fazhi-index", corpus.path(), &["--explain", "crawl.txt"]);
+    let text = stdout(&out);
+    for said in [
+        "读取方式：文本，UTF-8",
+        "字符数（不含空白）：",
+        "== 读取的原文；删去的片段标为 [-像这样-]{rule} ==",
+        "[-标题: 关于2023年度法治政府建设情况的报告-]{crawler-row}",
+        "发布日期：2024-01-17  ← 表头行（发布时间/生成日期）",
+        "发布机构：某县人民政府  ← 表头行“发布机构”",
+        "== 元数据 ==",
+        "== 章节（",
+        "[主要举措和成效] 第 ",
+    ] {
+        assert!(
+            text.contains(said),
+            "--explain should say {said:?}:\n{text}"
+        );
+    }
+    for never in ["read as", "metadata", "[measures]", "← header row"] {
+        assert!(!text.contains(never), "--explain says {never:?}:\n{text}");
+    }
     for (file, read_as) in [
-        ("page.html", "read as: HTML"),
-        ("report.docx", "read as: Word .docx"),
-        ("report.pdf", "read as: PDF"),
+        ("page.html", "读取方式：HTML"),
+        ("report.docx", "读取方式：Word .docx"),
+        ("report.pdf", "读取方式：PDF"),
     ] {
         let out = run("fazhi-index", corpus.path(), &["--explain", file]);
         assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
         let text = stdout(&out);
         assert!(text.contains(read_as), "{file}:\n{text}");
-        assert!(text.contains("== sections"), "{file}:\n{text}");
+        assert!(text.contains("== 章节（"), "{file}:\n{text}");
     }
-    let out = run("fazhi-index", corpus.path(), &["--explain", "report.pdf"]);
+    let out = run(
+        "fazhi-index",
+        corpus.path(),
+        &["--explain", "report.pdf", "--lang", "en"],
+    );
     assert!(
         stdout(&out).contains("[-扫一扫在手机打开当前页-]{mobile-qr}"),
         "{}",

@@ -233,15 +233,15 @@ fn junk_is_named_and_the_rest_indexed() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
     let expect_skip = [
-        ("empty.txt", "no text"),
-        ("blank.txt", "no text"),
-        ("random.txt", "binary data"),
-        ("broken.docx", "not a valid .docx"),
-        ("scan.pdf", "no text layer"),
-        ("old.doc", "save it as .docx"),
-        ("old.wps", "save it as .docx"),
-        ("photo.jpg", "unsupported format .jpg"),
-        ("loop", "symbolic link loop"),
+        ("empty.txt", "没有文字"),
+        ("blank.txt", "没有文字"),
+        ("random.txt", "二进制数据"),
+        ("broken.docx", "不是有效的 .docx"),
+        ("scan.pdf", "没有文字层"),
+        ("old.doc", "另存为 .docx"),
+        ("old.wps", "另存为 .docx"),
+        ("photo.jpg", "不支持的格式 .jpg"),
+        ("loop", "符号链接形成循环"),
         ("dangling.txt", "No such file"),
     ];
     for (file, reason) in expect_skip {

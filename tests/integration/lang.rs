@@ -45,7 +45,28 @@ fn chinese_by_default_english_on_request() {
     let dir = workspace.path();
     let search = ["法律顾问", "--color", "never", "--limit", "2"];
     let en: Vec<&str> = ["--lang", "en"].iter().chain(&search).copied().collect();
-    let rows: [Row; 9] = [
+    let rows: [Row; 11] = [
+        // A facet no match has a value of (no issuer given) has no line, not an empty one.
+        (
+            &["法律顾问", "--town", "保安镇", "--limit", "0"],
+            None,
+            &["1 份报告中有 4 个章节", "  乡镇街道：     保安镇 (4)"],
+            &["发布机构"],
+        ),
+        (
+            &[
+                "法律顾问",
+                "--town",
+                "保安镇",
+                "--limit",
+                "0",
+                "--lang",
+                "en",
+            ],
+            None,
+            &["4 sections in 1 report match", "  town:"],
+            &["issuer"],
+        ),
         (
             &search,
             None,
@@ -156,7 +177,7 @@ fn chinese_by_default_english_on_request() {
     let bad = run("fazhi-query", dir, &["--lang", "fr", "法律顾问"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(
-        stderr(&bad).contains("choose one of zh, en"),
+        stderr(&bad).contains("--lang <zh|en> 的值“fr”无效：未知的语言“fr”；可选：zh、en"),
         "{}",
         stderr(&bad)
     );
@@ -592,4 +613,210 @@ fn the_server_answers_in_its_own_language_unless_asked() {
     );
     let page = server.get("/").text();
     assert!(page.contains("<html lang=\"zh-CN\">"), "{}", &page[..100]);
+}
+
+/// Why a corpus file is skipped, in the reader's language: the reasons cross the worker process
+/// and the index writer as text and are read back, a reason inside a reason too.
+#[test]
+fn skipped_files_are_named_with_their_reason_in_the_readers_language() {
+    let dir = crate::util::temp_corpus(&[
+        ("corpus/old.doc", b"\xd0\xcf\x11\xe0 binary"),
+        ("corpus/photo.jpg", b"\xff\xd8\xff"),
+        ("corpus/blank.txt", b"  \n"),
+        (
+            "corpus/good.txt",
+            "某镇2023年法治政府建设年度报告\n一、工作开展情况\n照常索引的报告。\n".as_bytes(),
+        ),
+    ]);
+    // (fazhi-index's options, the warnings say, they never say)
+    let rows: [(&[&str], &[&str], &[&str]); 2] = [
+        (
+            &["--rebuild"],
+            &[
+                "警告：已跳过 old.doc：无法读取 .doc：这是旧的二进制 Word 文档；请用 Word 或 WPS 打开并另存为 .docx",
+                "警告：已跳过 photo.jpg：不支持的格式 .jpg；只读取 .txt",
+                "警告：已跳过 blank.txt：没有文字：文件为空或只有空白",
+            ],
+            &["cannot be read", "unsupported", "no text"],
+        ),
+        (
+            &["--rebuild", "--lang", "en"],
+            &[
+                "warning: skipped old.doc: .doc cannot be read: an old binary Word document",
+                "warning: skipped photo.jpg: unsupported format .jpg; reports are read from .txt",
+                "warning: skipped blank.txt: no text: the file is empty",
+            ],
+            &["已跳过", "无法读取"],
+        ),
+    ];
+    for (args, says, never) in rows {
+        let out = run("fazhi-index", dir.path(), args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        for fragment in says {
+            assert!(
+                err.contains(fragment),
+                "{args:?} should say {fragment:?}:\n{err}"
+            );
+        }
+        for fragment in never {
+            assert!(
+                !err.contains(fragment),
+                "{args:?} says {fragment:?}:\n{err}"
+            );
+        }
+    }
+}
+
+/// A command's refusals of its own options in the reader's language; an output file's
+/// extension is refused with the formats that command writes, never one it then refuses.
+#[test]
+fn refusals_of_a_commands_options_in_both_languages() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    std::fs::write(dir.join("codebook.tsv"), "name\tquery\n顾问\t法律顾问\n").expect("codebook");
+    let show = "script.txt";
+    // (arguments, the Chinese error says, the English one says, neither says)
+    let rows: [(&[&str], &str, &str, &str); 9] = [
+        (
+            &["kwic", "法律顾问", "--sort", "sideways"],
+            "不能按“sideways”排序；可选：town、year、right、left",
+            "cannot sort by \"sideways\"; choose one of town, year, right, left",
+            "",
+        ),
+        (
+            &["panel", "codebook.tsv", "--by", "type"],
+            "--by section_type：面板的单位是报告的地区、年份或发布机构",
+            "--by section_type: a panel's units are reports' places",
+            "",
+        ),
+        (
+            &["panel", "codebook.tsv", "--by", "county,town"],
+            "--by：town 位于它的 county 之内",
+            "--by: a town is within its county",
+            "",
+        ),
+        (
+            &["show", show, "--format", "xlsx"],
+            "--format xlsx：show 只能写 text、md、json",
+            "--format xlsx: show writes text, md, json",
+            "",
+        ),
+        (
+            &["show", show, "-o", "a.xlsx"],
+            "a.xlsx：show 不能写 .xlsx 文件；请把文件名写成 .txt、.md、.json",
+            "a.xlsx: show has no writer for .xlsx files; name the file .txt, .md, .json",
+            ".csv",
+        ),
+        (
+            &["show", show, "--chrome", "--format", "json"],
+            "--chrome 以 text 或 md 显示读取的原文，不能用 json",
+            "--chrome shows the text as read in text or md, not json",
+            "",
+        ),
+        (
+            &["法律顾问", "-o", "a.docx"],
+            "a.docx：search 不能写 .docx 文件；请把文件名写成 .txt、.json、.jsonl、.csv、.md、.xlsx",
+            "a.docx: search has no writer for .docx files; name the file .txt, .json, .jsonl",
+            "",
+        ),
+        (
+            &["kwic", "法律顾问", "-o", "a.pdf"],
+            "a.pdf：kwic 不能写 .pdf 文件",
+            "a.pdf: kwic has no writer for .pdf files",
+            "",
+        ),
+        (
+            &["stats", "法律顾问", "--format", "xml"],
+            "--format xml：stats 只能写 text、json、jsonl、csv、md、xlsx",
+            "--format xml: stats writes text, json, jsonl, csv, md, xlsx",
+            "",
+        ),
+    ];
+    for (args, zh, en, never) in rows {
+        let english: Vec<&str> = args.iter().copied().chain(["--lang", "en"]).collect();
+        for (args, says) in [(args, zh), (&english[..], en)] {
+            let out = run("fazhi-query", dir, args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains(says), "{args:?} should say {says:?}:\n{err}");
+            assert!(never.is_empty() || !err.contains(never), "{args:?}: {err}");
+        }
+    }
+}
+
+/// A panel says why it is empty or refused, in the reader's language: no report passes the
+/// filters is not "no concept appears"; a year span a panel cannot list row by row is refused,
+/// not replaced by the years the data has.
+#[test]
+fn a_panel_says_why_it_is_empty_or_refused() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    std::fs::write(dir.join("codebook.tsv"), "name\tquery\n顾问\t法律顾问\n").expect("codebook");
+    std::fs::write(
+        dir.join("nothing.tsv"),
+        "name\tquery\n无\t不存在的词语组合\n",
+    )
+    .expect("codebook");
+    // (arguments, exit code, Chinese says, English says, neither says)
+    let rows: [(&[&str], i32, &str, &str, &str); 3] = [
+        (
+            &[
+                "panel",
+                "codebook.tsv",
+                "--province",
+                "河南",
+                "--year",
+                "2024",
+            ],
+            1,
+            "没有报告符合筛选条件（河南，2024）：面板是空的",
+            "no report passes the filters (河南, 2024): the panel is empty",
+            "occurs",
+        ),
+        (
+            &["panel", "nothing.tsv"],
+            1,
+            "代码本中的概念在 5 份报告中均未出现",
+            "no concept of the codebook occurs in the 5 reports",
+            "passes the filters",
+        ),
+        (
+            &["panel", "codebook.tsv", "--by", "year", "--year", "1..3000"],
+            2,
+            "--year 1..3000：面板按年份分组时每年一行，这个范围跨度超过 1000 年",
+            "--year 1..3000: a panel by year has a row a year, and this range spans more than 1000",
+            "\n2023",
+        ),
+    ];
+    for (args, code, zh, en, never) in rows {
+        let english: Vec<&str> = args.iter().copied().chain(["--lang", "en"]).collect();
+        for (args, says) in [(args, zh), (&english[..], en)] {
+            let out = run("fazhi-query", dir, args);
+            let said = format!("{}{}", stdout(&out), stderr(&out));
+            assert_eq!(out.status.code(), Some(code), "{args:?}: {said}");
+            assert!(said.contains(says), "{args:?} should say {says:?}:\n{said}");
+            assert!(!said.contains(never), "{args:?} says {never:?}:\n{said}");
+        }
+    }
+    // The CSV's byte-order mark is for a spreadsheet: in a file or a pipe, not on a terminal.
+    let piped = run("fazhi-query", dir, &["panel", "codebook.tsv"]);
+    assert!(stdout(&piped).starts_with('\u{feff}'), "{}", stdout(&piped));
+    if std::path::Path::new("/usr/bin/script").exists() {
+        let command = format!("{} panel codebook.tsv", env!("CARGO_BIN_EXE_fazhi-query"));
+        let out = Command::new("/usr/bin/script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(dir)
+            .env_remove("FAZHI_LANG")
+            .output()
+            .expect("script runs");
+        let text = stdout(&out);
+        assert!(text.contains("file,") || text.contains("文件,"), "{text}");
+        assert!(
+            !text.contains('\u{feff}'),
+            "no byte-order mark on a terminal: {text:?}"
+        );
+    } else {
+        eprintln!("a_panel_says_why…: the terminal part skipped (no /usr/bin/script)");
+    }
 }

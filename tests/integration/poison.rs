@@ -69,7 +69,7 @@ fn a_pdf_that_crashes_its_reader_is_named_skipped_and_not_retried_until_it_chang
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "the run goes on: {err}");
     assert!(
-        err.contains("已跳过 selfdraw.pdf：the PDF reader crashed"),
+        err.contains("已跳过 selfdraw.pdf：PDF 读取器在这个文件上崩溃"),
         "the file is named with the reason: {err}"
     );
     assert_eq!(reports_with(&dir.path().join("index"), "照常索引"), 1);
@@ -79,8 +79,8 @@ fn a_pdf_that_crashes_its_reader_is_named_skipped_and_not_retried_until_it_chang
 
     let again = stderr(&run("fazhi-index", dir.path(), &[]));
     assert!(
-        again.contains("已跳过 selfdraw.pdf：the PDF reader crashed")
-            && again.contains("in an earlier run (unchanged since"),
+        again.contains("已跳过 selfdraw.pdf：PDF 读取器在这个文件上崩溃")
+            && again.contains("（上一次运行时；文件此后未变"),
         "the next run does not try it again: {again}"
     );
 
@@ -89,7 +89,7 @@ fn a_pdf_that_crashes_its_reader_is_named_skipped_and_not_retried_until_it_chang
     std::fs::write(dir.path().join("corpus/selfdraw.pdf"), changed).expect("write");
     let after_change = stderr(&run("fazhi-index", dir.path(), &[]));
     assert!(
-        after_change.contains("已跳过 selfdraw.pdf") && !after_change.contains("earlier run"),
+        after_change.contains("已跳过 selfdraw.pdf") && !after_change.contains("上一次运行时"),
         "a changed file is tried again: {after_change}"
     );
 }
@@ -109,7 +109,7 @@ fn a_pdf_its_reader_panics_on_is_one_line_naming_it() {
     assert_eq!(out.status.code(), Some(0), "the run goes on: {err}");
     let named: Vec<&str> = err.lines().filter(|l| l.contains("panics.pdf")).collect();
     assert!(
-        matches!(named[..], [line] if line.contains("已跳过 panics.pdf：not a readable PDF")),
+        matches!(named[..], [line] if line.contains("已跳过 panics.pdf：不是可读的 PDF")),
         "one line names the file: {err}"
     );
     assert!(
@@ -321,10 +321,10 @@ fn links_out_of_the_corpus_are_named_and_not_followed_unless_asked() {
     ] {
         let line = err
             .lines()
-            .find(|l| l.contains(&format!("已跳过 {name}：a symbolic link to ")))
+            .find(|l| l.contains(&format!("已跳过 {name}：指向语料之外 ")))
             .unwrap_or_else(|| panic!("{name} is named: {err}"));
         assert!(
-            line.contains(target) && line.contains("outside the corpus (use --follow-links)"),
+            line.contains(target) && line.contains("的符号链接（要读取它请用 --follow-links）"),
             "{line}"
         );
     }
@@ -448,7 +448,7 @@ fn emitting_ndjson_reads_the_risky_formats_in_a_worker_too() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "the export goes on: {err}");
     assert!(
-        err.contains("selfdraw.pdf") && err.contains("the PDF reader crashed"),
+        err.contains("selfdraw.pdf") && err.contains("PDF 读取器在这个文件上崩溃"),
         "the file is named with the reason: {err}"
     );
     let emitted = std::fs::read_to_string(dir.path().join("sections.ndjson")).expect("written");
@@ -469,7 +469,7 @@ fn explaining_a_file_that_crashes_its_reader_names_it() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "an error, not an abort: {err}");
     assert!(
-        err.contains("selfdraw.pdf") && err.contains("the PDF reader crashed"),
+        err.contains("selfdraw.pdf") && err.contains("PDF 读取器在这个文件上崩溃"),
         "the file is named with the reason: {err}"
     );
 }

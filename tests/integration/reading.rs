@@ -262,13 +262,16 @@ fn a_file_that_is_not_a_report_key_is_a_404() {
     );
     // Asked wrongly: a 400 that says what to write.
     for (target, says) in [
-        ("/api/report", "file is missing"),
-        ("/api/report?file=", "file is missing"),
-        (&*format!("/api/report?file={seed}&year=2023"), "no filter"),
+        ("/api/report", "缺少 file"),
+        ("/api/report?file=", "缺少 file"),
+        (
+            &*format!("/api/report?file={seed}&year=2023"),
+            "不接受筛选条件",
+        ),
         (&*format!("/api/report?file={seed}&q=%22"), "引号没有闭合"),
         (
             &*format!("/api/report?file={seed}&file={seed}"),
-            "more than once",
+            "给了不止一次",
         ),
     ] {
         let reply = server.get(target);
@@ -393,7 +396,10 @@ fn show_refuses_what_it_cannot_show() {
     for (args, says) in [
         (vec!["show", "nope.txt"], "索引中没有报告 nope.txt"),
         (vec!["show", &format!("{seed}:9#7")], "没有第9行的这一节"),
-        (vec!["show", seed, "--format", "csv"], "text, md or json"),
+        (
+            vec!["show", seed, "--format", "csv"],
+            "show 只能写 text、md、json",
+        ),
         // A report with a place that is not one: the place is named, not the report.
         (vec!["show", &format!("{seed}:0")], "“0”不是它的位置"),
         (vec!["show", &format!("{seed}:9#x")], "“9#x”不是它的位置"),
@@ -522,7 +528,11 @@ fn the_api_gives_what_cleaning_dropped_as_explain_shows_it() {
     let explained: Vec<(&str, String)> = ["site/page.html", "crawl.txt"]
         .into_iter()
         .map(|file| {
-            let out = run("fazhi-index", corpus.path(), &["--explain", file]);
+            let out = run(
+                "fazhi-index",
+                corpus.path(),
+                &["--explain", file, "--lang", "en"],
+            );
             assert!(out.status.success(), "{file}: {}", stderr(&out));
             let text = stdout(&out);
             let (_, rest) = text

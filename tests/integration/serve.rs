@@ -671,8 +671,8 @@ fn a_chart_drawn_for_the_page_width_keeps_its_text_size() {
     let rows: [(&str, u16, &str); 4] = [
         ("332", 200, r#"width="332""#),
         ("540", 200, r#"width="540""#),
-        ("100", 400, "from 280 to 2400"),
-        ("wide", 400, "whole number"),
+        ("100", 400, "宽 280 到 2400 像素"),
+        ("wide", 400, "请写 0 到 2400 之间的整数"),
     ];
     for (width, status, says) in rows {
         let params = [
@@ -717,120 +717,171 @@ fn a_chart_drawn_for_the_page_width_keeps_its_text_size() {
     }
 }
 
+/// Each refusal asked without `lang` (Chinese) and with `lang=en` (English): a 400 whose
+/// message is in the reader's language and names the parameter, never the command line's
+/// option (`--province`).
 #[test]
-fn bad_input_is_a_400_with_a_message() {
+fn bad_input_is_a_400_with_a_message_in_the_readers_language() {
     let server = server();
     let long = "法".repeat(5000);
-    let rows: [(&str, Params, &str); 20] = [
+    // (endpoint, parameters, the Chinese message says, the English one says)
+    let rows: [(&str, Params, &str, &str); 22] = [
         (
             "/api/search",
             &[("q", "\"法律")],
             "检索式有误：引号没有闭合",
-        ),
-        (
-            "/api/search",
-            &[("q", "\"法律"), ("lang", "en")],
             "malformed query",
-        ),
-        (
-            "/api/search",
-            &[("q", QUERY), ("type", "intro"), ("lang", "en")],
-            "valid types",
         ),
         (
             "/api/search",
             &[("q", QUERY), ("type", "intro")],
             "未知的章节类型“intro”；可选：总体情况（overview）",
+            "valid types",
         ),
         (
             "/api/stats",
             &[("q", QUERY), ("by", "decade")],
             "不能按“decade”分组",
+            "cannot group by \"decade\"",
         ),
         (
             "/api/search",
             &[("q", QUERY), ("limit", "100000")],
-            "up to 100",
+            "limit=100000：/api/search 的 limit 最大为 100",
+            "limit=100000: /api/search takes limit up to 100",
         ),
-        ("/api/search", &[("q", &long)], "the limit is 1000"),
         (
             "/api/search",
-            &[("q", QUERY), ("year", "abc"), ("lang", "en")],
+            &[("q", &long)],
+            "q 有 5000 个字符，上限为 1000",
+            "the limit is 1000",
+        ),
+        (
+            "/api/search",
+            &[("q", QUERY), ("year", "abc")],
+            "year=“abc”：请写年份",
             "year=\"abc\": write a year",
         ),
         // An empty filter value is refused, naming the parameter.
         (
             "/api/search",
             &[("q", QUERY), ("province", "")],
-            "province=\"\"：值为空",
+            "province=\"\"：值为空；请写出一个值，或去掉 province",
+            "province=\"\": the value is empty; write a value or leave province out",
         ),
         (
             "/api/stats",
-            &[("q", QUERY), ("type", " "), ("lang", "en")],
+            &[("q", QUERY), ("type", " ")],
+            "type=\"\"：值为空",
             "type=\"\": the value is empty",
         ),
         (
             "/api/search",
             &[("q", QUERY), ("region", "")],
             "region=\"\"：值为空",
+            "region=\"\": the value is empty",
+        ),
+        // A value the index does not have.
+        (
+            "/api/search",
+            &[("q", QUERY), ("province", "火星")],
+            "province=“火星” 在索引中没有匹配的报告",
+            "province=\"火星\" matches no report in the index",
         ),
         // The facet table takes only lang, as every endpoint refuses what it does not take.
         (
             "/api/facets",
             &[("yaer", "2023")],
+            "未知的参数“yaer”；/api/facets 接受：lang",
             "unknown parameter \"yaer\"",
         ),
         (
             "/api/search",
             &[("q", QUERY), ("offset", "20000")],
+            "offset 最大为 10000",
             "up to 10000",
         ),
-        ("/api/search", &[], "q is missing"),
+        ("/api/search", &[], "缺少 q", "q is missing"),
+        (
+            "/api/stats",
+            &[("province", "河南")],
+            "缺少 q：请给 /api/stats 一个检索词",
+            "q is missing: give a query",
+        ),
         (
             "/api/search",
             &[("q", QUERY), ("facets", "60000")],
+            "facets 最大为 50000",
             "up to 50000",
         ),
         (
             "/api/search",
             &[("q", QUERY), ("yaer", "2023")],
+            "未知的参数",
             "unknown parameter",
         ),
-        ("/api/kwic", &[("q", QUERY), ("width", "1000")], "up to 100"),
+        (
+            "/api/search",
+            &[("q", QUERY), ("full", "yes")],
+            "请写 true 或 false",
+            "write true or false",
+        ),
+        (
+            "/api/kwic",
+            &[("q", QUERY), ("width", "1000")],
+            "width 最大为 100",
+            "up to 100",
+        ),
         (
             "/api/kwic",
             &[("q", QUERY), ("sort", "length")],
-            "cannot sort by",
+            "不能按“length”排序；可选：town、year",
+            "cannot sort by \"length\"",
         ),
         (
             "/api/export",
             &[("q", QUERY), ("format", "md")],
+            "只能写 csv、xlsx 或 jsonl",
             "csv, xlsx or jsonl",
         ),
         (
             "/api/chart.svg",
             &[("q", QUERY), ("region", "河南")],
             "region=",
+            "region=",
+        ),
+        (
+            "/api/report",
+            &[("province", "河南")],
+            "province：/api/report 只接受 file、q 和 lang",
+            "province: /api/report takes file, q and lang",
         ),
     ];
-    for (path, params, says) in rows {
-        let reply = server.get(&target(path, params));
-        assert_eq!(reply.status, 400, "{path} {params:?}: {}", reply.text());
-        assert!(
-            reply
-                .header("content-type")
+    for (path, params, zh, en) in rows {
+        let english: Vec<(&str, &str)> = params.iter().copied().chain([("lang", "en")]).collect();
+        for (params, says) in [(params, zh), (&english[..], en)] {
+            let reply = server.get(&target(path, params));
+            assert_eq!(reply.status, 400, "{path} {params:?}: {}", reply.text());
+            assert!(
+                reply
+                    .header("content-type")
+                    .unwrap_or_default()
+                    .starts_with("application/json"),
+                "{path} {params:?}"
+            );
+            let message = reply.json()["error"]
+                .as_str()
                 .unwrap_or_default()
-                .starts_with("application/json"),
-            "{path} {params:?}"
-        );
-        let message = reply.json()["error"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        assert!(
-            message.contains(says),
-            "{path} {params:?}: {message:?} does not say {says:?}"
-        );
+                .to_string();
+            assert!(
+                message.contains(says),
+                "{path} {params:?}: {message:?} does not say {says:?}"
+            );
+            assert!(
+                !message.contains("--"),
+                "{path} {params:?}: {message:?} names a command-line option"
+            );
+        }
     }
 }
 

@@ -314,12 +314,12 @@ fn only_the_names_of_the_server_are_answered() {
 fn a_parameter_that_is_not_utf8_is_a_400_that_names_it() {
     let server = Server::start(test_index());
     let rows = [
-        ("/api/search?q=%B7%A8%D6%CE", "q is not valid UTF-8"),
+        ("/api/search?q=%B7%A8%D6%CE", "q 不是有效的 UTF-8"),
         (
             "/api/stats?q=%E6%B3%95&province=%BA%D3%C4%CF",
-            "province is not valid UTF-8",
+            "province 不是有效的 UTF-8",
         ),
-        ("/api/export?q=%B7%A8", "q is not valid UTF-8"),
+        ("/api/export?q=%B7%A8&lang=en", "q is not valid UTF-8"),
     ];
     for (path, says) in rows {
         let reply = server.get(path);
@@ -337,9 +337,12 @@ fn the_bounds_of_the_server_have_a_range() {
     let cwd = TempDir::new().expect("temp dir");
     let index = test_index().to_string_lossy().into_owned();
     let rows: [(&[&str], &str); 4] = [
-        (&["--deadline", "0"], "0 is not in 1..=600"),
-        (&["--deadline", "601"], "601 is not in 1..=600"),
-        (&["--idle-timeout", "0"], "0 is not in 1..=600"),
+        (&["--deadline", "0"], "“0”不在 1 到 600 之间"),
+        (
+            &["--deadline", "601", "--lang", "en"],
+            "601 is not in 1..=600",
+        ),
+        (&["--idle-timeout", "0"], "“0”不在 1 到 600 之间"),
         (&["--deadline", "18446744073709551616"], "--deadline"),
     ];
     for (args, says) in rows {

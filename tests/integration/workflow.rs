@@ -115,9 +115,20 @@ fn stats_equal_counting_the_parsed_reports_by_hand() {
                     by: by.to_vec(),
                 };
                 let table = s.engine.stats(&request).expect("stats");
+                // By two facets, every pair of their values is a row: those with no report
+                // (0 of 0) are the pairs the count by hand does not list.
+                if by.len() == 2 {
+                    let distinct = |i: usize| {
+                        let values: std::collections::BTreeSet<&String> =
+                            table.rows.iter().map(|r| &r.group[i]).collect();
+                        values.len()
+                    };
+                    assert_eq!(table.rows.len(), distinct(0) * distinct(1), "{term} {by:?}");
+                }
                 let got: Counts = table
                     .rows
                     .iter()
+                    .filter(|r| r.reports > 0)
                     .map(|r| {
                         (
                             r.group.clone(),
@@ -128,6 +139,10 @@ fn stats_equal_counting_the_parsed_reports_by_hand() {
                 let expected = by_hand(&s.reports, term, by, province);
                 assert_eq!(got, expected, "{term} --by {by:?} --province {province:?}");
                 for r in &table.rows {
+                    if r.reports == 0 {
+                        assert_eq!((r.matching_reports, r.share), (0, None), "0 of 0: {r:?}");
+                        continue;
+                    }
                     let share = r.matching_reports as f64 / r.reports as f64;
                     let got = r.share.expect("every listed group has reports");
                     assert!((got - share).abs() < 1e-12, "share of {r:?}");
@@ -295,7 +310,9 @@ fn stats_kwic_and_charts_from_the_command_line() {
         [
             "年份,提及报告数,报告数 n,占比,样本过少,匹配章节数",
             "2023,4,4,1.0000,true,15",
-            "2024,1,1,1.0000,true,1"
+            "2024,1,1,1.0000,true,1",
+            // The totals, as the text table ends with them.
+            "全部,5,5,1.0000,false,16"
         ]
     );
 
@@ -318,7 +335,16 @@ fn stats_kwic_and_charts_from_the_command_line() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rows = sheet(&dir.join("stats.xlsx"), "stats");
     assert_eq!(text(&rows[0][0]), "检索式");
-    assert_eq!(rows.len() - 1, 2 * 4, "two queries × four provinces");
+    assert_eq!(
+        rows.len() - 1,
+        2 * 4 + 2,
+        "two queries × four provinces, and a total per query"
+    );
+    assert_eq!(
+        text(&rows[rows.len() - 1][1]),
+        "全部",
+        "the totals come last"
+    );
     assert!(
         rows[1..]
             .iter()
@@ -439,7 +465,7 @@ fn workflow_errors_and_empty_answers() {
         (
             &["kwic", "法律顾问", "--sort", "sideways"],
             2,
-            "choose one of town, year",
+            "不能按“sideways”排序；可选：town、year",
         ),
         (&["stats", "不存在的词语"], 1, ""),
         (&["kwic", "不存在的词语"], 1, ""),

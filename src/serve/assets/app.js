@@ -258,11 +258,18 @@ function card(hit) {
   const source = el('div', 'source');
   source.append(
     el('span', 'title', `《${hit.title || t('untitled')}》`),
-    el('span', 'file', `${hit.file}:${hit.line}`),
+    el('span', 'file', citedPlace(hit)),
     readLink(hit),
   );
   item.append(meta, path, passage, source);
   return item;
+}
+
+/// Where the hit is, as the command line's citation line writes it: `a.txt:21`, `a.txt:21#2`
+/// for the second section on a line (what `fazhi-query show` takes).
+function citedPlace(hit) {
+  const nth = hit.nth_on_line ? `#${hit.nth_on_line}` : '';
+  return `${hit.file}:${hit.line}${nth}`;
 }
 
 /// The link that opens the hit's whole report at its section (report.js reads `#line-L.N`),
