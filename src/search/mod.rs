@@ -1029,18 +1029,23 @@ fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, Fac
     for f in FacetKey::all() {
         let parents = f.parents();
         let reports = &maps.reports;
-        let own = reports.column(f);
         let of_parents: Vec<Option<usize>> = parents.iter().map(|&p| reports.column(p)).collect();
-        // A value's global ordinal: the value itself, or for a facet with parents its row's.
+        // A value's global ordinal: the value itself, or for a facet with parents its row's
+        // (read along the table's column of it: this runs for every value counted).
+        let own = reports.column(f).map(|c| reports.column_of_rows(c));
         let ordinal = |v: u32| match parents {
             [] => Some(v),
-            _ => reports.at(v, own?),
+            _ => own?.get(v as usize).map(|b| u32::from_le_bytes(*b)),
         };
         let map = maps.map(f);
+        let labelled = map.labelled();
         // Largest count first, then by value: global ordinals are in value order, a parent's
         // after the value's own (a missing parent first), looked up only to break a tie.
         let nonzero = counts[f.index()].iter().enumerate().filter_map(|(v, &n)| {
-            let g = ordinal(v as u32).filter(|&g| n > 0 && map.has_label(g))?;
+            if n == 0 {
+                return None;
+            }
+            let g = ordinal(v as u32).filter(|&g| labelled.has(g))?;
             Some((v as u32, n, g))
         });
         let parent_key = |&(v, _, _): &(u32, u32, u32)| {
