@@ -426,7 +426,7 @@ impl Engine {
         )?;
         // The facets and the first page of hits are made on the search threads, which are idle
         // by now: the facets walk every counted place, and each hit decompresses its block of
-        // the document store (64 KiB of zstd).
+        // the document store (64 KiB of LZ4).
         enum Part<'a> {
             Facets,
             Hit(&'a Match),
