@@ -206,9 +206,8 @@ fn common(c: char) -> Option<Common> {
         '）' => Common::Char(')'),
         '！' => Common::Char('!'),
         '？' => Common::Char('?'),
-        '。' | '、' | '“' | '”' | '‘' | '’' | '《' | '》' | '【' | '】' | '—' | '·' | '〔' | '〕' => {
-            Common::Char(c)
-        }
+        '。' | '、' | '“' | '”' | '‘' | '’' | '《' | '》' | '【' | '】' | '—' | '·' | '〔'
+        | '〕' => Common::Char(c),
         ' ' | '\n' | '\r' | '\t' | '\u{3000}' => Common::White,
         _ => return None,
     })
@@ -247,11 +246,19 @@ mod tests {
                         "{c:?} is white space: {nfkc:?}"
                     );
                     let breaks = |x: char| matches!(x, '\n' | '\r');
-                    assert_eq!(breaks(c), breaks(nfkc[0]), "{c:?} breaks a line as it folds");
+                    assert_eq!(
+                        breaks(c),
+                        breaks(nfkc[0]),
+                        "{c:?} breaks a line as it folds"
+                    );
                 }
             }
         }
-        assert_eq!(checked, 26 + 7 + 14 + 5, "every row of the table was checked");
+        assert_eq!(
+            checked,
+            26 + 7 + 14 + 5,
+            "every row of the table was checked"
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ use tantivy::query::{
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::store::StoreReader;
 use tantivy::{
-    DocAddress, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
 };
 
 use crate::error::{Error, Result};
@@ -515,16 +515,24 @@ impl Engine {
                 // the last ones: the engine's cache is left to pages of hits.
                 let mut last: Option<(u32, u64, ReportMeta)> = None;
                 let store = Store::own(&ranked.searcher);
+                let (searcher, maps) = (&ranked.searcher, &*ranked.maps);
+                // The run's reports' texts, each column's dictionary read once, in order.
+                let mut texts = self
+                    .run_texts(searcher, run.iter().map(|(_, m)| *m))
+                    .map_err(engine_error)?
+                    .into_iter();
                 run.iter()
                     .map(|&(rank, m)| {
-                        let (searcher, maps) = (&ranked.searcher, &*ranked.maps);
                         let segment = m.address.segment_ord;
                         let meta = match &last {
                             Some((s, key, meta)) if *s == segment && *key == m.report_key => {
                                 meta.clone()
                             }
                             _ => {
-                                let meta = self.report_meta(searcher, maps, m.address)?;
+                                let meta = match texts.next() {
+                                    Some(texts) => self.report_meta_of(maps, m.address, texts),
+                                    None => self.report_meta(searcher, maps, m.address)?,
+                                };
                                 last = Some((segment, m.report_key, meta.clone()));
                                 meta
                             }
@@ -533,10 +541,7 @@ impl Engine {
                         Ok((rank, make(hit)))
                     })
                     .collect::<Result<Vec<(usize, T)>>>()
-                    .map_err(|e| match e {
-                        Error::Engine(e) => e,
-                        other => tantivy::TantivyError::InternalError(other.to_string()),
-                    })
+                    .map_err(engine_error)
             },
             runs,
         )?;
@@ -774,6 +779,59 @@ impl Engine {
     ) -> Result<ReportMeta> {
         let columns = self.hit_columns(searcher, address)?;
         let doc_id = address.doc_id;
+        let texts = ReportTexts {
+            file: column_text(&columns.file, doc_id)?.unwrap_or_default(),
+            title: column_text(&columns.title, doc_id)?,
+            published: column_text(&columns.published, doc_id)?,
+        };
+        Ok(self.report_meta_of(maps, address, texts))
+    }
+
+    /// The texts of the reports of `hits` (in the store's order), in that order, one for each
+    /// change of report: each column's dictionary is read once for all of them, along its
+    /// sorted values, where a look-up per report decodes its dictionary block from the start
+    /// (most of an export's reading of metadata). The same values as [`Engine::report_meta`].
+    fn run_texts<'m>(
+        &self,
+        searcher: &Searcher,
+        hits: impl Iterator<Item = &'m Match>,
+    ) -> Result<Vec<ReportTexts>> {
+        // The first hit of each report, by segment.
+        let mut firsts: Vec<DocAddress> = Vec::new();
+        let mut last: Option<(u32, u64)> = None;
+        for m in hits {
+            let report = (m.address.segment_ord, m.report_key);
+            if last != Some(report) {
+                firsts.push(m.address);
+                last = Some(report);
+            }
+        }
+        let mut out = Vec::with_capacity(firsts.len());
+        for segment in firsts.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+            let columns = self.hit_columns(searcher, segment[0])?;
+            let docs: Vec<DocId> = segment.iter().map(|a| a.doc_id).collect();
+            let files = column_texts(&columns.file, &docs)?;
+            let titles = column_texts(&columns.title, &docs)?;
+            let published = column_texts(&columns.published, &docs)?;
+            out.extend(files.into_iter().zip(titles).zip(published).map(
+                |((file, title), published)| ReportTexts {
+                    file: file.unwrap_or_default(),
+                    title,
+                    published,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// A report's metadata from its texts and its row of the report table.
+    fn report_meta_of(
+        &self,
+        maps: &FacetMaps,
+        address: DocAddress,
+        texts: ReportTexts,
+    ) -> ReportMeta {
+        let doc_id = address.doc_id;
         // The report's facet values, from its row of the report table.
         let row = maps.reports.report(address.segment_ord, doc_id);
         let facet = |name: &str| -> Option<String> {
@@ -781,9 +839,9 @@ impl Engine {
                 .filter(|l| !l.is_empty())
                 .map(String::from)
         };
-        Ok(ReportMeta {
-            file: column_text(&columns.file, doc_id)?.unwrap_or_default(),
-            title: column_text(&columns.title, doc_id)?,
+        ReportMeta {
+            file: texts.file,
+            title: texts.title,
             town: facet("town"),
             county: facet("county"),
             city: facet("city"),
@@ -793,8 +851,8 @@ impl Engine {
                 .unwrap_or_default(),
             year: facet("year").and_then(|y| y.parse().ok()),
             issuer: facet("issuer"),
-            published: column_text(&columns.published, doc_id)?,
-        })
+            published: texts.published,
+        }
     }
 
     /// A section that is only its heading (`二、存在的不足及原因`, its points in the sections
@@ -961,6 +1019,57 @@ impl<'s> Store<'s> {
         };
         Ok(store.get(address.doc_id)?)
     }
+}
+
+/// An error of ours as the engine's, to cross the search executor.
+fn engine_error(e: Error) -> tantivy::TantivyError {
+    match e {
+        Error::Engine(e) => e,
+        other => tantivy::TantivyError::InternalError(other.to_string()),
+    }
+}
+
+/// A report's texts kept in the fast columns rather than the report table.
+struct ReportTexts {
+    file: String,
+    title: Option<String>,
+    published: Option<String>,
+}
+
+/// [`column_text`] of each of `docs` (of one segment), the column's dictionary read once along
+/// the sorted values wanted.
+fn column_texts(column: &Option<StrColumn>, docs: &[DocId]) -> Result<Vec<Option<String>>> {
+    let mut out: Vec<Option<String>> = vec![None; docs.len()];
+    let Some(column) = column else {
+        return Ok(out);
+    };
+    let mut wanted: Vec<(u64, usize)> = docs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &doc)| Some((column.term_ords(doc).next()?, i)))
+        .collect();
+    wanted.sort_unstable();
+    let ords: Vec<u64> = wanted.iter().map(|&(ord, _)| ord).collect();
+    let mut places = wanted.iter().map(|&(_, i)| i);
+    let mut valid = true;
+    let all_found = column
+        .dictionary()
+        .sorted_ords_to_term_cb(&ords, |bytes| {
+            let Some(i) = places.next() else { return };
+            match std::str::from_utf8(bytes) {
+                Ok(text) => out[i] = Some(text.to_string()),
+                Err(_) => valid = false,
+            }
+        })
+        .map_err(tantivy::TantivyError::from)?;
+    if all_found && valid {
+        return Ok(out);
+    }
+    // A value missing or not text (a damaged dictionary): each looked up alone, as one hit's
+    // would be, for the same answer or the same error.
+    docs.iter()
+        .map(|&doc| column_text(&Some(column.clone()), doc))
+        .collect()
 }
 
 /// A document's value in a string column, if it has one.
