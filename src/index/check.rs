@@ -31,8 +31,8 @@
 //! record and skip the reading. So such damage at rest (while the machine was off, or an index
 //! restored below the file system) is refused from the first query after the machine starts;
 //! damage that happens while the machine runs, after the first query, is found by the first
-//! query of the next boot, by `fazhi-index --check`, or on the next run. Where there is no boot
-//! id or no private folder, every open verifies them.
+//! query of the next boot or by `fazhi-index --check`. Where there is no boot id or no private
+//! folder, every open verifies them.
 //!
 use std::cell::Cell;
 use std::collections::HashMap;
