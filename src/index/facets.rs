@@ -689,25 +689,22 @@ impl ReportTable {
             .unwrap_or_default()
     }
 
-    /// Adds the sections counted by row into counts per report facet, by the value each
-    /// counts under (its global ordinal; for a facet with parents, its group: a row number).
-    /// `counts` holds an array per facet of the table, sized by [`ReportTable::values`]. The
-    /// table is kept a column after another, so each facet is one pass along two arrays.
-    pub(crate) fn add_rows(&self, by_row: &[u32], counts: &mut [Vec<u32>]) {
-        for f in FacetKey::all() {
-            let (Some(at), Some(counts)) = (self.layout.counted_at(f), counts.get_mut(f.index()))
-            else {
-                continue;
-            };
-            for (&n, value) in by_row.iter().zip(self.column_of_rows(at)) {
-                if let Some(count) = counts.get_mut(u32::from_le_bytes(*value) as usize) {
-                    *count += n;
-                }
+    /// Adds the sections counted by row into the counts of report facet `facet`, by the value
+    /// each row counts under (its global ordinal; for a facet with parents, its group: a row
+    /// number); `counts` is sized by [`ReportTable::values`], and a facet not per report adds
+    /// nothing. The table is kept a column after another, so this is one pass along two arrays.
+    pub(crate) fn add_rows_of(&self, facet: FacetKey, by_row: &[u32], counts: &mut [u32]) {
+        let Some(at) = self.layout.counted_at(facet) else {
+            return;
+        };
+        for (&n, value) in by_row.iter().zip(self.column_of_rows(at)) {
+            if let Some(count) = counts.get_mut(u32::from_le_bytes(*value) as usize) {
+                *count += n;
             }
         }
     }
 
-    /// The value report facet `facet` counts row `row` under (see [`ReportTable::add_rows`]).
+    /// The value report facet `facet` counts row `row` under (see [`ReportTable::add_rows_of`]).
     pub(crate) fn counted(&self, row: u32, facet: FacetKey) -> Option<u32> {
         self.at(row, self.layout.counted_at(facet)?)
     }

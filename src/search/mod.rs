@@ -427,12 +427,13 @@ impl Engine {
         // The facets and the first page of hits are made on the search threads, which are idle
         // by now: the facets walk every counted place, and each hit decompresses its block of
         // the document store (64 KiB of LZ4).
+        // Each facet is a part of its own, so that both threads count and list facets.
         enum Part<'a> {
-            Facets,
+            Facet(FacetKey),
             Hit(&'a Match),
         }
         enum Made {
-            Facets(Facets, FacetSizes),
+            Facet(FacetKey, Vec<FacetCount>, usize),
             Hit(Box<Hit>),
         }
         // A search of more hits than a page reads them all in the store's order, a window at a
@@ -441,14 +442,16 @@ impl Engine {
             Some(limit) if limit <= HIT_RUN => tally.matches.len(),
             _ => 0,
         };
-        let parts =
-            std::iter::once(Part::Facets).chain(tally.matches[..page].iter().map(Part::Hit));
+        let parts = FacetKey::all()
+            .map(Part::Facet)
+            .chain(tally.matches[..page].iter().map(Part::Hit));
         let made = self.handle.index.search_executor().map(
             |part| {
                 Ok(match part {
-                    Part::Facets => {
-                        let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
-                        Ok(Made::Facets(facets, sizes))
+                    Part::Facet(f) => {
+                        let counts = tally.count(f, &maps);
+                        let (list, size) = facet_list(f, &counts, &maps, request.facet_limit);
+                        Ok(Made::Facet(f, list, size))
                     }
                     Part::Hit(m) => {
                         // Through the engine's block cache when it keeps blocks (a server's
@@ -466,16 +469,23 @@ impl Engine {
             parts,
         )?;
         let mut first = Vec::with_capacity(page);
-        let mut counted = None;
+        // The executor gives the parts back in order: the facets in the table's order.
+        let (mut lists, mut sizes) = (Vec::new(), Vec::new());
         for made in made {
             match made? {
-                Made::Facets(facets, sizes) => counted = Some((facets, sizes)),
+                Made::Facet(f, list, size) => {
+                    lists.push((f, list));
+                    sizes.push((f, size));
+                }
                 Made::Hit(hit) => first.push(*hit),
             }
         }
-        let (facets, facet_sizes) = counted.ok_or_else(|| {
-            tantivy::TantivyError::InternalError("the facets were not counted".into())
-        })?;
+        if lists.len() != FacetKey::all().count() {
+            return Err(
+                tantivy::TantivyError::InternalError("the facets were not counted".into()).into(),
+            );
+        }
+        let (facets, facet_sizes) = (PerFacet(lists), PerFacet(sizes));
         let mut matches = tally.matches;
         let len = matches.len();
         matches.drain(..page);
@@ -1130,69 +1140,68 @@ fn filter(q: impl TantivyQuery) -> Box<dyn TantivyQuery> {
     Box::new(ConstScoreQuery::new(Box::new(q), 0.0))
 }
 
-/// The listed values of every facet, and how many each has.
-fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, FacetSizes) {
-    let counts = tally.counts(maps);
-    let mut lists = Vec::new();
-    let mut sizes = Vec::new();
-    for f in FacetKey::all() {
-        let parents = f.parents();
-        let reports = &maps.reports;
-        let of_parents: Vec<Option<usize>> = parents.iter().map(|&p| reports.column(p)).collect();
-        // A value's global ordinal: the value itself, or for a facet with parents its row's
-        // (read along the table's column of it: this runs for every value counted).
-        let own = reports.column(f).map(|c| reports.column_of_rows(c));
-        let ordinal = |v: u32| match parents {
-            [] => Some(v),
-            _ => own?.get(v as usize).map(|b| u32::from_le_bytes(*b)),
-        };
-        let map = maps.map(f);
-        let labelled = map.labelled();
-        // Largest count first, then by value: global ordinals are in value order, a parent's
-        // after the value's own (a missing parent first), looked up only to break a tie.
-        let nonzero = counts[f.index()].iter().enumerate().filter_map(|(v, &n)| {
-            if n == 0 {
-                return None;
-            }
-            let g = ordinal(v as u32).filter(|&g| labelled.has(g))?;
-            Some((v as u32, n, g))
-        });
-        let parent_key = |&(v, _, _): &(u32, u32, u32)| {
-            let mut key = [0; 3];
-            for (k, at) in key.iter_mut().zip(&of_parents) {
-                *k = at
-                    .and_then(|at| reports.at(v, at))
-                    .unwrap_or(NONE)
-                    .wrapping_add(1);
-            }
-            key
-        };
-        let (kept, size) = top(
-            nonzero,
-            limit,
-            |&(_, n, g)| (std::cmp::Reverse(n), g),
-            parent_key,
-        );
-        let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|(v, n, _)| (v, n)).collect();
-        if f.spec().order == Order::Value {
-            kept.sort_unstable_by_key(|&(v, _)| ordinal(v));
+/// The listed values of facet `f` from its counts ([`Tally::count`]), and how many values it
+/// has.
+fn facet_list(
+    f: FacetKey,
+    counts: &[u32],
+    maps: &FacetMaps,
+    limit: Option<usize>,
+) -> (Vec<FacetCount>, usize) {
+    let parents = f.parents();
+    let reports = &maps.reports;
+    let of_parents: Vec<Option<usize>> = parents.iter().map(|&p| reports.column(p)).collect();
+    // A value's global ordinal: the value itself, or for a facet with parents its row's
+    // (read along the table's column of it: this runs for every value counted).
+    let own = reports.column(f).map(|c| reports.column_of_rows(c));
+    let ordinal = |v: u32| match parents {
+        [] => Some(v),
+        _ => own?.get(v as usize).map(|b| u32::from_le_bytes(*b)),
+    };
+    let map = maps.map(f);
+    let labelled = map.labelled();
+    // Largest count first, then by value: global ordinals are in value order, a parent's
+    // after the value's own (a missing parent first), looked up only to break a tie.
+    let nonzero = counts.iter().enumerate().filter_map(|(v, &n)| {
+        if n == 0 {
+            return None;
         }
-        let list = kept
-            .into_iter()
-            .map(|(v, n)| FacetCount {
-                value: ordinal(v).map_or("", |g| map.label(g)).to_string(),
-                count: n as usize,
-                parents: parents
-                    .iter()
-                    .map(|&p| (p, maps.label(p, v).to_string()))
-                    .filter(|(_, l)| !l.is_empty())
-                    .collect(),
-            })
-            .collect();
-        lists.push((f, list));
-        sizes.push((f, size));
+        let g = ordinal(v as u32).filter(|&g| labelled.has(g))?;
+        Some((v as u32, n, g))
+    });
+    let parent_key = |&(v, _, _): &(u32, u32, u32)| {
+        let mut key = [0; 3];
+        for (k, at) in key.iter_mut().zip(&of_parents) {
+            *k = at
+                .and_then(|at| reports.at(v, at))
+                .unwrap_or(NONE)
+                .wrapping_add(1);
+        }
+        key
+    };
+    let (kept, size) = top(
+        nonzero,
+        limit,
+        |&(_, n, g)| (std::cmp::Reverse(n), g),
+        parent_key,
+    );
+    let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|(v, n, _)| (v, n)).collect();
+    if f.spec().order == Order::Value {
+        kept.sort_unstable_by_key(|&(v, _)| ordinal(v));
     }
-    (PerFacet(lists), PerFacet(sizes))
+    let list = kept
+        .into_iter()
+        .map(|(v, n)| FacetCount {
+            value: ordinal(v).map_or("", |g| map.label(g)).to_string(),
+            count: n as usize,
+            parents: parents
+                .iter()
+                .map(|&p| (p, maps.label(p, v).to_string()))
+                .filter(|(_, l)| !l.is_empty())
+                .collect(),
+        })
+        .collect();
+    (list, size)
 }
 
 /// The `limit` least items by `key`, then `tie` (all when None), sorted by them, and how many
