@@ -1178,7 +1178,7 @@ fn space_breakdown(engine: &Engine, raw: u64) -> anyhow::Result<String> {
         store += segment.store().total().get_bytes();
     }
     let mut parts: Vec<(String, u64)> = per_field.into_iter().collect();
-    parts.push(("stored documents (zstd)".into(), store));
+    parts.push(("stored documents (LZ4)".into(), store));
     parts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     let share = |n: u64| format!("{:.0}%", 100.0 * n as f64 / raw as f64);
     let cells: Vec<String> = parts

@@ -18,10 +18,22 @@
 //! and refuse the index if that fails. Any tool that writes into a file changes its times; a
 //! change that keeps a file's size and puts its modification time back still changes its
 //! status-change time (`ctime`, set by the system, which no program sets back), which the seal
-//! holds too (on Unix). Only damage that bypasses the file system (the disk itself) keeps all
-//! three: [`guard`] turns a panic or an engine error while searching into the same refusal, as
-//! a second line of defence, without the engine's panic text.
-
+//! holds too (on Unix).
+//!
+//! **Damage below the file system** (the disk itself) keeps all three. A changed posting,
+//! position, dictionary or stored byte makes tantivy fail or panic: [`guard`] turns that into the
+//! same refusal, without the engine's panic text. A changed fast-field or field-norm byte
+//! ([`VERIFIED_ON_OPEN`]) would give another number or order without a word, so those files are
+//! verified in full **once per boot of the machine**: the first open of an index under its
+//! present seal in each boot (per user, on Linux) reads their CRC32s and, when they hold, leaves
+//! a record outside the index folder ([`BootRecords`]: the boot id, the seal's CRC32 and the
+//! index's path, in the user's private runtime folder); later opens in the same boot find the
+//! record and skip the reading. So such damage at rest (while the machine was off, or an index
+//! restored below the file system) is refused from the first query after the machine starts;
+//! damage that happens while the machine runs, after the first query, is found by the first
+//! query of the next boot or by `fazhi-index --check`. Where there is no boot id or no private
+//! folder, every open verifies them.
+//!
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -241,13 +253,17 @@ pub fn guard<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 /// Checks the index at `path` before it is searched: the seal when it matches the files (a few
-/// `stat`s), else a full verification. Returns the files known sound.
+/// `stat`s) with the files [`VERIFIED_ON_OPEN`] once per boot, else a full verification.
+/// Returns the files known sound.
 pub fn ensure_sound(path: &Path) -> Result<Known> {
-    if let Some(known) = sealed(path) {
-        // Damage below the file system keeps even a file's ctime. A changed posting, position,
-        // dictionary or stored byte makes tantivy fail or panic (the guard's case); a changed
-        // fast-field or field-norm byte gives another number or order without a word, so
-        // those files (about 7% of the index) are verified on every open.
+    ensure_sound_in(path, BootRecords::here().as_ref())
+}
+
+fn ensure_sound_in(path: &Path, boot: Option<&BootRecords>) -> Result<Known> {
+    if let Some((known, seal_crc32)) = sealed(path) {
+        if boot.is_some_and(|b| b.vouches(path, seal_crc32)) {
+            return Ok(known);
+        }
         let directory = MmapDirectory::open(path).map_err(|e| Error::Damaged {
             path: path.to_path_buf(),
             file: "(the folder)".into(),
@@ -255,7 +271,7 @@ pub fn ensure_sound(path: &Path) -> Result<Known> {
         })?;
         let damage: Vec<Damage> = known
             .keys()
-            .filter(|name| VERIFIED_ON_OPEN.iter().any(|ext| name.ends_with(ext)))
+            .filter(|name| verified_on_open(name))
             .filter_map(|name| {
                 let reason = file_checksum(&directory, name).err()?;
                 Some(Damage {
@@ -265,6 +281,9 @@ pub fn ensure_sound(path: &Path) -> Result<Known> {
             })
             .collect();
         if damage.is_empty() {
+            if let Some(boot) = boot {
+                boot.record(path, seal_crc32);
+            }
             return Ok(known);
         }
         return Err(damaged(path, &damage));
@@ -288,9 +307,10 @@ pub fn ensure_sound(path: &Path) -> Result<Known> {
     Err(damaged(path, &last.unwrap_or_default()))
 }
 
-/// The files the seal vouches for, when the seal matches `meta.json` and every file's size and
-/// time; None otherwise (no seal, an unreadable one, anything changed).
-fn sealed(path: &Path) -> Option<Known> {
+/// The files the seal vouches for and the seal's own CRC32, when the seal matches `meta.json`
+/// and every file's size and time; None otherwise (no seal, an unreadable one, anything
+/// changed).
+fn sealed(path: &Path) -> Option<(Known, u32)> {
     let text = std::fs::read(path.join(SEAL_FILE)).ok()?;
     let seal: Seal = serde_json::from_slice(&text).ok()?;
     let meta = std::fs::read(path.join("meta.json")).ok()?;
@@ -304,7 +324,91 @@ fn sealed(path: &Path) -> Option<Known> {
         }
         known.insert(file.name, file.look);
     }
-    Some(known)
+    Some((known, crc32fast::hash(&text)))
+}
+
+/// Records, outside any index, that this boot of the machine has verified the files
+/// [`VERIFIED_ON_OPEN`] of an index under its present seal (see the module doc). A record is a
+/// small file in the user's private folder, named by the index's path and holding the boot id,
+/// the seal's CRC32 and the path; it vouches only when all three are the same. A record that
+/// cannot be read or written only costs a verification.
+struct BootRecords {
+    boot_id: String,
+    folder: PathBuf,
+}
+
+/// The first line of a record.
+const RECORD_FORMAT: &str = "fazhi-search verified on open 1";
+
+impl BootRecords {
+    /// This boot's records: None without a boot id (not Linux) or a folder only this user can
+    /// write in (then every open verifies).
+    fn here() -> Option<BootRecords> {
+        let boot_id = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+        let boot_id = boot_id.trim();
+        if boot_id.is_empty() {
+            return None;
+        }
+        Some(BootRecords {
+            boot_id: boot_id.to_string(),
+            folder: private_folder()?,
+        })
+    }
+
+    /// The record's file for the index at `path` and what it holds when it vouches for `seal`.
+    fn entry(&self, path: &Path, seal_crc32: u32) -> Option<(PathBuf, Vec<u8>)> {
+        let index = std::fs::canonicalize(path).ok()?;
+        let index = index.as_os_str().as_encoded_bytes();
+        let mut text = format!(
+            "{RECORD_FORMAT}\nboot {}\nseal {seal_crc32:08x}\nindex ",
+            self.boot_id
+        )
+        .into_bytes();
+        text.extend_from_slice(index);
+        text.push(b'\n');
+        let name = format!("{:08x}.verified", crc32fast::hash(index));
+        Some((self.folder.join(name), text))
+    }
+
+    /// Whether this boot verified the index at `path` under the seal whose CRC32 is given.
+    fn vouches(&self, path: &Path, seal_crc32: u32) -> bool {
+        self.entry(path, seal_crc32)
+            .is_some_and(|(file, text)| std::fs::read(file).is_ok_and(|held| held == text))
+    }
+
+    /// Records that this boot verified the index at `path` under the seal given; written aside
+    /// and renamed, so that a concurrent reader sees the old record or the new one.
+    fn record(&self, path: &Path, seal_crc32: u32) {
+        let Some((file, text)) = self.entry(path, seal_crc32) else {
+            return;
+        };
+        let aside = file.with_extension(format!("{}.tmp", std::process::id()));
+        if std::fs::write(&aside, text).is_err() || std::fs::rename(&aside, &file).is_err() {
+            let _ = std::fs::remove_file(&aside);
+        }
+    }
+}
+
+/// This user's private folder for boot records: `$XDG_RUNTIME_DIR/fazhi-search`, else
+/// `fazhi-search-UID` in the temporary folder; used only when it is a folder owned by this user
+/// that no one else can read or write (so no one else can leave a record there).
+#[cfg(target_os = "linux")]
+fn private_folder() -> Option<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let folder = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(runtime) => PathBuf::from(runtime).join("fazhi-search"),
+        None => std::env::temp_dir().join(format!("fazhi-search-{uid}")),
+    };
+    // Already there, most of the time: the check below decides.
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&folder);
+    let meta = std::fs::symlink_metadata(&folder).ok()?;
+    (meta.is_dir() && meta.uid() == uid && meta.mode() & 0o077 == 0).then_some(folder)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn private_folder() -> Option<PathBuf> {
+    None
 }
 
 /// Verifies every file of the index at `path` (`fazhi-index --check`) and, when it is sound,
@@ -313,7 +417,7 @@ fn sealed(path: &Path) -> Option<Known> {
 pub fn check(path: &Path) -> Result<Verdict> {
     let inspection = inspect(path, &Known::new(), Facets::Verify)?;
     if inspection.verdict.damage.is_empty() {
-        write_seal(path, &inspection)?;
+        write_seal(path, &inspection, BootRecords::here().as_ref())?;
     }
     Ok(inspection.verdict)
 }
@@ -326,7 +430,7 @@ pub fn verify_and_seal(path: &Path, known: &Known) -> Result<()> {
     if !inspection.verdict.damage.is_empty() {
         return Err(damaged(path, &inspection.verdict.damage));
     }
-    write_seal(path, &inspection)
+    write_seal(path, &inspection, BootRecords::here().as_ref())
 }
 
 /// A full verification of the index at `path`, reading every file.
@@ -346,6 +450,8 @@ struct Inspection {
     /// Every file of the index as it looked before it was read.
     looks: Known,
     meta_crc32: u32,
+    /// Whether every file [`VERIFIED_ON_OPEN`] was read (none skipped as known).
+    read_all_on_open: bool,
 }
 
 /// The files that make up the segments `segments` (names relative to the index folder).
@@ -383,6 +489,7 @@ fn inspect(path: &Path, known: &Known, facets: Facets) -> Result<Inspection> {
         },
         looks: Known::new(),
         meta_crc32: crc32fast::hash(&meta_bytes),
+        read_all_on_open: true,
     };
     let damage = &mut inspection.verdict.damage;
     let opened = catch_unwind(|| -> tantivy::Result<_> {
@@ -427,6 +534,7 @@ fn inspect(path: &Path, known: &Known, facets: Facets) -> Result<Inspection> {
             inspection.looks.insert(name.to_string(), now);
         }
         if known.get(name) == Some(&now) {
+            inspection.read_all_on_open &= !verified_on_open(name);
             continue;
         }
         inspection.verdict.files += 1;
@@ -493,9 +601,13 @@ fn meta_damage(metas: &tantivy::IndexMeta) -> Vec<Damage> {
     out
 }
 
-/// The segment files verified in full on every open, by their extension: the fast fields and
-/// the field norms (scores).
+/// The segment files verified in full on the first open in each boot, by their extension: the
+/// fast fields and the field norms (scores), where a changed byte gives no error.
 const VERIFIED_ON_OPEN: [&str; 2] = [".fast", ".fieldnorm"];
+
+fn verified_on_open(name: &str) -> bool {
+    VERIFIED_ON_OPEN.iter().any(|ext| name.ends_with(ext))
+}
 
 /// tantivy's footer checksum of one segment file.
 fn segment_file_checksum(index: &Index, name: &str) -> std::result::Result<(), String> {
@@ -602,7 +714,9 @@ fn segment_counts(index: &Index, segment: &SegmentMeta) -> std::result::Result<(
     Ok(())
 }
 
-fn write_seal(path: &Path, inspection: &Inspection) -> Result<()> {
+/// Writes the seal of a sound inspection and, when it read every file [`VERIFIED_ON_OPEN`], the
+/// boot's record that they are verified under it.
+fn write_seal(path: &Path, inspection: &Inspection, boot: Option<&BootRecords>) -> Result<()> {
     let mut files: Vec<SealedFile> = inspection
         .looks
         .iter()
@@ -626,6 +740,154 @@ fn write_seal(path: &Path, inspection: &Inspection) -> Result<()> {
             source,
         })
     };
+    let seal_crc32 = crc32fast::hash(&text);
     write(&aside, std::fs::write(&aside, text))?;
-    write(&target, std::fs::rename(&aside, &target))
+    write(&target, std::fs::rename(&aside, &target))?;
+    if let Some(boot) = boot.filter(|_| inspection.read_all_on_open) {
+        boot.record(path, seal_crc32);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::writer::{IndexConfig, update};
+    use crate::ingest::worker::Isolation;
+
+    /// A sealed index of a few synthetic reports, in `dir/index`.
+    fn sealed_index(dir: &Path) -> PathBuf {
+        let corpus = dir.join("corpus");
+        crate::synth::generate(Path::new("corpus"), &corpus, 6, 3).expect("synthetic corpus");
+        let config = IndexConfig {
+            isolation: Isolation::InProcess,
+            ..IndexConfig::new(corpus, dir.join("index"), 1)
+        };
+        update(&config, &indicatif::ProgressBar::hidden()).expect("the run succeeds");
+        dir.join("index")
+    }
+
+    /// Flips bytes of a `.fast` file and re-seals it as damage below the file system leaves
+    /// an index: the seal vouches for the damaged file. Returns the file's name.
+    fn damage_below_the_file_system(index: &Path) -> String {
+        let text = std::fs::read(index.join(SEAL_FILE)).expect("seal");
+        let mut seal: Seal = serde_json::from_slice(&text).expect("seal json");
+        let entry = seal
+            .files
+            .iter_mut()
+            .find(|f| f.name.ends_with(".fast"))
+            .expect("a .fast file");
+        let file = index.join(&entry.name);
+        let mut bytes = std::fs::read(&file).expect("read");
+        let middle = bytes.len() / 2;
+        for b in &mut bytes[middle..middle + 4] {
+            *b ^= 0xA5;
+        }
+        std::fs::write(&file, bytes).expect("write");
+        entry.look = look(&file).expect("look");
+        let name = entry.name.clone();
+        std::fs::write(
+            index.join(SEAL_FILE),
+            serde_json::to_vec(&seal).expect("json"),
+        )
+        .expect("write seal");
+        name
+    }
+
+    fn records(folder: &Path, boot: &str) -> BootRecords {
+        BootRecords {
+            boot_id: boot.into(),
+            folder: folder.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn a_sound_index_is_verified_once_per_boot_then_vouched_for_by_the_record() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = sealed_index(dir.path());
+        let folder = dir.path().join("records");
+        std::fs::create_dir(&folder).expect("records");
+        let boot = records(&folder, "boot-a");
+        let (_, seal) = sealed(&index).expect("the index is sealed");
+        assert!(
+            !boot.vouches(&index, seal),
+            "no record before the first open"
+        );
+        ensure_sound_in(&index, Some(&boot)).expect("sound");
+        assert!(boot.vouches(&index, seal), "the first open leaves a record");
+        assert!(
+            !records(&folder, "boot-b").vouches(&index, seal),
+            "a record vouches only in its own boot"
+        );
+        assert!(
+            !boot.vouches(&index, seal ^ 1),
+            "a record vouches only under its own seal"
+        );
+    }
+
+    /// Which damage below the file system to a fast-field file is refused, by the record found
+    /// when the index is opened: refused on the first open of a boot, trusted after it (the
+    /// promise in the module doc, and its limit).
+    #[test]
+    fn damage_below_the_file_system_is_refused_on_the_first_open_of_each_boot() {
+        enum Record {
+            None,
+            OfBoot(&'static str),
+            OfAnotherSeal,
+        }
+        let cases: [(&str, Option<&str>, Record, bool); 5] = [
+            ("no record yet in this boot", Some("b"), Record::None, true),
+            (
+                "a record of an earlier boot",
+                Some("b"),
+                Record::OfBoot("a"),
+                true,
+            ),
+            (
+                "a record of this boot under the seal before",
+                Some("b"),
+                Record::OfAnotherSeal,
+                true,
+            ),
+            (
+                "no boot id or private folder: every open verifies",
+                None,
+                Record::None,
+                true,
+            ),
+            (
+                "a record of this boot under this seal (damage after the first open)",
+                Some("b"),
+                Record::OfBoot("b"),
+                false,
+            ),
+        ];
+        for (what, opened_in, record, refused) in cases {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let index = sealed_index(dir.path());
+            let folder = dir.path().join("records");
+            std::fs::create_dir(&folder).expect("records");
+            let (_, seal_before) = sealed(&index).expect("sealed");
+            let file = damage_below_the_file_system(&index);
+            let (_, seal_now) = sealed(&index).expect("the seal vouches for the damaged file");
+            match record {
+                Record::None => {}
+                Record::OfBoot(boot) => records(&folder, boot).record(&index, seal_now),
+                Record::OfAnotherSeal => records(&folder, "b").record(&index, seal_before),
+            }
+            let boot = opened_in.map(|b| records(&folder, b));
+            match ensure_sound_in(&index, boot.as_ref()) {
+                Err(Error::Damaged { file: named, .. }) => {
+                    assert!(refused, "{what}: refused, but the promise is to trust it");
+                    assert_eq!(named, file, "{what}: names the damaged file");
+                    assert!(
+                        boot.is_none_or(|b| !b.vouches(&index, seal_now)),
+                        "{what}: a refusal leaves no record"
+                    );
+                }
+                Err(e) => panic!("{what}: another error: {e:?}"),
+                Ok(_) => assert!(!refused, "{what}: the damaged file was not refused"),
+            }
+        }
+    }
 }

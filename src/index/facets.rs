@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 /// The saved maps, in the index's folder (tantivy leaves files it did not make alone).
 pub const CACHE_FILE: &str = "facet-ordinals.bin";
 /// The first bytes of the file, with its format's version.
-const MAGIC: &[u8] = b"fazhi-search facet ordinals 5\n";
+const MAGIC: &[u8] = b"fazhi-search facet ordinals 6\n";
 
 /// A missing value (a report with no county, say) in global ordinals.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -458,12 +458,34 @@ impl OrdinalMap {
         (global as usize) < self.len() && (global > 0 || self.span(0).is_some_and(|(f, t)| f < t))
     }
 
+    /// [`OrdinalMap::has_label`] for many ordinals, with what it reads read once.
+    pub(crate) fn labelled(&self) -> Labelled {
+        Labelled {
+            len: self.len(),
+            first: self.has_label(0),
+        }
+    }
+
     /// The value of a global ordinal ("" for none).
     pub(crate) fn label(&self, global: u32) -> &str {
         self.span(global)
             .and_then(|(from, to)| self.text.get(from..to))
             .and_then(|bytes| std::str::from_utf8(bytes).ok())
             .unwrap_or("")
+    }
+}
+
+/// Which global ordinals of one map have a value that is not empty ([`OrdinalMap::labelled`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Labelled {
+    len: usize,
+    first: bool,
+}
+
+impl Labelled {
+    /// The same as [`OrdinalMap::has_label`].
+    pub(crate) fn has(self, global: u32) -> bool {
+        (global as usize) < self.len && (global > 0 || self.first)
     }
 }
 
@@ -522,7 +544,8 @@ impl Layout {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ReportTable {
     layout: Layout,
-    /// u32s, `layout.width` per row, rows in sorted order.
+    /// u32s, `layout.width` per row, rows in sorted order, kept a column after another: the
+    /// first column of every row, then the second, and so on.
     rows: OwnedBytes,
     /// Per segment, u32s, [`ENTRY`] per report: first document, row.
     segments: Vec<OwnedBytes>,
@@ -616,11 +639,13 @@ impl ReportTable {
         };
         let entries: Vec<OwnedBytes> = segments.iter().map(|r| le_bytes(&entries(r))).collect();
         let mut flat = Vec::with_capacity(rows.len() * layout.width);
-        for (r, row) in rows.iter().enumerate() {
-            flat.extend_from_slice(row);
-            flat.extend(groups.iter().map(|g| g[r]));
-            flat.resize(flat.len().next_multiple_of(layout.width), NONE);
+        for c in 0..layout.columns.len() {
+            flat.extend(rows.iter().map(|row| row[c]));
         }
+        for group in &groups {
+            flat.extend_from_slice(group);
+        }
+        flat.resize(rows.len() * layout.width, NONE);
         Ok(ReportTable {
             layout,
             rows: le_bytes(&flat),
@@ -631,15 +656,6 @@ impl ReportTable {
     /// The number of rows.
     pub(crate) fn rows(&self) -> usize {
         self.rows.len() / (4 * self.layout.width)
-    }
-
-    /// Every row's u32s, in order.
-    fn all_rows(&self) -> impl Iterator<Item = &[[u8; 4]]> + '_ {
-        self.rows
-            .as_slice()
-            .as_chunks::<4>()
-            .0
-            .chunks_exact(self.layout.width)
     }
 
     /// The global ordinal of report facet `facet` in row `row` (None for a facet that is not
@@ -655,39 +671,42 @@ impl ReportTable {
 
     /// The u32 at `column` of row `row`.
     pub(crate) fn at(&self, row: u32, column: usize) -> Option<u32> {
-        u32_at(
-            &self.rows,
-            (row as usize).checked_mul(self.layout.width)? + column,
-        )
+        let rows = self.rows();
+        let row = row as usize;
+        if row >= rows {
+            return None;
+        }
+        u32_at(&self.rows, column.checked_mul(rows)?.checked_add(row)?)
     }
 
-    /// Adds the sections counted by row into counts per report facet, by the value each
-    /// counts under (its global ordinal; for a facet with parents, its group: a row number).
-    /// `counts` holds an array per facet of the table, sized by [`ReportTable::values`].
-    pub(crate) fn add_rows(&self, by_row: &[u32], counts: &mut [Vec<u32>]) {
-        let at: Vec<(usize, usize)> = FacetKey::all()
-            .filter_map(|f| Some((f.index(), self.layout.counted_at(f)?)))
-            .collect();
-        for (&n, row) in by_row.iter().zip(self.all_rows()) {
-            if n == 0 {
-                continue;
-            }
-            for &(f, i) in &at {
-                let value = u32::from_le_bytes(row[i]);
-                if let Some(count) = counts[f].get_mut(value as usize) {
-                    *count += n;
-                }
+    /// The u32s at `column` of every row, in row order.
+    pub(crate) fn column_of_rows(&self, column: usize) -> &[[u8; 4]] {
+        let rows = self.rows();
+        let all = self.rows.as_slice().as_chunks::<4>().0;
+        column
+            .checked_mul(rows)
+            .and_then(|from| all.get(from..from.checked_add(rows)?))
+            .unwrap_or_default()
+    }
+
+    /// Adds the sections counted by row into the counts of report facet `facet`, by the value
+    /// each row counts under (its global ordinal; for a facet with parents, its group: a row
+    /// number); `counts` is sized by [`ReportTable::values`], and a facet not per report adds
+    /// nothing. The table is kept a column after another, so this is one pass along two arrays.
+    pub(crate) fn add_rows_of(&self, facet: FacetKey, by_row: &[u32], counts: &mut [u32]) {
+        let Some(at) = self.layout.counted_at(facet) else {
+            return;
+        };
+        for (&n, value) in by_row.iter().zip(self.column_of_rows(at)) {
+            if let Some(count) = counts.get_mut(u32::from_le_bytes(*value) as usize) {
+                *count += n;
             }
         }
     }
 
-    /// The value report facet `facet` counts row `row` under (see [`ReportTable::add_rows`]).
+    /// The value report facet `facet` counts row `row` under (see [`ReportTable::add_rows_of`]).
     pub(crate) fn counted(&self, row: u32, facet: FacetKey) -> Option<u32> {
-        let at = self.layout.counted_at(facet)?;
-        u32_at(
-            &self.rows,
-            (row as usize).checked_mul(self.layout.width)? + at,
-        )
+        self.at(row, self.layout.counted_at(facet)?)
     }
 
     /// How many values a facet counts under: its map's, or the rows for a facet with parents.

@@ -22,8 +22,8 @@ use crate::lang::Lang;
 /// and line breaks inside text dropped by normalisation, long sections cut into parts; 10: `issuer`
 /// a normalised keyword facet, a section leading inline points indexed with their text, every
 /// default-ignorable code point dropped; 11: an issuer written in parts or after two labels
-/// read whole).
-pub const SCHEMA_VERSION: u32 = 11;
+/// read whole; 12: stored text compressed with LZ4 instead of zstd).
+pub const SCHEMA_VERSION: u32 = 12;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
 const FACETS_TSV: &str = include_str!("../../index_schema/facets.tsv");

@@ -118,15 +118,22 @@ pub struct Tally {
 impl Tally {
     /// Sections by facet (in the table's order), each an array by the value it counts under:
     /// the global ordinal, or for a facet with parents its group (a report table row).
+    #[cfg(test)]
     pub(crate) fn counts(&self, maps: &FacetMaps) -> Vec<Vec<u32>> {
-        let mut counts: Vec<Vec<u32>> = FacetKey::all()
-            .map(|f| match f.spec().scope {
-                Scope::Report => vec![0; maps.reports.values(f, maps)],
-                Scope::Section => self.sections.clone(),
-            })
-            .collect();
-        maps.reports.add_rows(&self.rows, &mut counts);
-        counts
+        FacetKey::all().map(|f| self.count(f, maps)).collect()
+    }
+
+    /// One facet's array of [`Tally::counts`]: each facet's counts can be made on its own
+    /// thread.
+    pub(crate) fn count(&self, facet: FacetKey, maps: &FacetMaps) -> Vec<u32> {
+        match facet.spec().scope {
+            Scope::Report => {
+                let mut counts = vec![0; maps.reports.values(facet, maps)];
+                maps.reports.add_rows_of(facet, &self.rows, &mut counts);
+                counts
+            }
+            Scope::Section => self.sections.clone(),
+        }
     }
 }
 

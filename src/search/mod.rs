@@ -31,7 +31,7 @@ use tantivy::query::{
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::store::StoreReader;
 use tantivy::{
-    DocAddress, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
 };
 
 use crate::error::{Error, Result};
@@ -426,13 +426,14 @@ impl Engine {
         )?;
         // The facets and the first page of hits are made on the search threads, which are idle
         // by now: the facets walk every counted place, and each hit decompresses its block of
-        // the document store (64 KiB of zstd).
+        // the document store (64 KiB of LZ4).
+        // Each facet is a part of its own, so that both threads count and list facets.
         enum Part<'a> {
-            Facets,
+            Facet(FacetKey),
             Hit(&'a Match),
         }
         enum Made {
-            Facets(Facets, FacetSizes),
+            Facet(FacetKey, Vec<FacetCount>, usize),
             Hit(Box<Hit>),
         }
         // A search of more hits than a page reads them all in the store's order, a window at a
@@ -441,14 +442,16 @@ impl Engine {
             Some(limit) if limit <= HIT_RUN => tally.matches.len(),
             _ => 0,
         };
-        let parts =
-            std::iter::once(Part::Facets).chain(tally.matches[..page].iter().map(Part::Hit));
+        let parts = FacetKey::all()
+            .map(Part::Facet)
+            .chain(tally.matches[..page].iter().map(Part::Hit));
         let made = self.handle.index.search_executor().map(
             |part| {
                 Ok(match part {
-                    Part::Facets => {
-                        let (facets, sizes) = facets(&tally, &maps, request.facet_limit);
-                        Ok(Made::Facets(facets, sizes))
+                    Part::Facet(f) => {
+                        let counts = tally.count(f, &maps);
+                        let (list, size) = facet_list(f, &counts, &maps, request.facet_limit);
+                        Ok(Made::Facet(f, list, size))
                     }
                     Part::Hit(m) => {
                         // Through the engine's block cache when it keeps blocks (a server's
@@ -466,16 +469,23 @@ impl Engine {
             parts,
         )?;
         let mut first = Vec::with_capacity(page);
-        let mut counted = None;
+        // The executor gives the parts back in order: the facets in the table's order.
+        let (mut lists, mut sizes) = (Vec::new(), Vec::new());
         for made in made {
             match made? {
-                Made::Facets(facets, sizes) => counted = Some((facets, sizes)),
+                Made::Facet(f, list, size) => {
+                    lists.push((f, list));
+                    sizes.push((f, size));
+                }
                 Made::Hit(hit) => first.push(*hit),
             }
         }
-        let (facets, facet_sizes) = counted.ok_or_else(|| {
-            tantivy::TantivyError::InternalError("the facets were not counted".into())
-        })?;
+        if lists.len() != FacetKey::all().count() {
+            return Err(
+                tantivy::TantivyError::InternalError("the facets were not counted".into()).into(),
+            );
+        }
+        let (facets, facet_sizes) = (PerFacet(lists), PerFacet(sizes));
         let mut matches = tally.matches;
         let len = matches.len();
         matches.drain(..page);
@@ -515,16 +525,24 @@ impl Engine {
                 // the last ones: the engine's cache is left to pages of hits.
                 let mut last: Option<(u32, u64, ReportMeta)> = None;
                 let store = Store::own(&ranked.searcher);
+                let (searcher, maps) = (&ranked.searcher, &*ranked.maps);
+                // The run's reports' texts, each column's dictionary read once, in order.
+                let mut texts = self
+                    .run_texts(searcher, run.iter().map(|(_, m)| *m))
+                    .map_err(engine_error)?
+                    .into_iter();
                 run.iter()
                     .map(|&(rank, m)| {
-                        let (searcher, maps) = (&ranked.searcher, &*ranked.maps);
                         let segment = m.address.segment_ord;
                         let meta = match &last {
                             Some((s, key, meta)) if *s == segment && *key == m.report_key => {
                                 meta.clone()
                             }
                             _ => {
-                                let meta = self.report_meta(searcher, maps, m.address)?;
+                                let meta = match texts.next() {
+                                    Some(texts) => self.report_meta_of(maps, m.address, texts),
+                                    None => self.report_meta(searcher, maps, m.address)?,
+                                };
                                 last = Some((segment, m.report_key, meta.clone()));
                                 meta
                             }
@@ -533,10 +551,7 @@ impl Engine {
                         Ok((rank, make(hit)))
                     })
                     .collect::<Result<Vec<(usize, T)>>>()
-                    .map_err(|e| match e {
-                        Error::Engine(e) => e,
-                        other => tantivy::TantivyError::InternalError(other.to_string()),
-                    })
+                    .map_err(engine_error)
             },
             runs,
         )?;
@@ -774,6 +789,59 @@ impl Engine {
     ) -> Result<ReportMeta> {
         let columns = self.hit_columns(searcher, address)?;
         let doc_id = address.doc_id;
+        let texts = ReportTexts {
+            file: column_text(&columns.file, doc_id)?.unwrap_or_default(),
+            title: column_text(&columns.title, doc_id)?,
+            published: column_text(&columns.published, doc_id)?,
+        };
+        Ok(self.report_meta_of(maps, address, texts))
+    }
+
+    /// The texts of the reports of `hits` (in the store's order), in that order, one for each
+    /// change of report: each column's dictionary is read once for all of them, along its
+    /// sorted values, where a look-up per report decodes its dictionary block from the start
+    /// (most of an export's reading of metadata). The same values as [`Engine::report_meta`].
+    fn run_texts<'m>(
+        &self,
+        searcher: &Searcher,
+        hits: impl Iterator<Item = &'m Match>,
+    ) -> Result<Vec<ReportTexts>> {
+        // The first hit of each report, by segment.
+        let mut firsts: Vec<DocAddress> = Vec::new();
+        let mut last: Option<(u32, u64)> = None;
+        for m in hits {
+            let report = (m.address.segment_ord, m.report_key);
+            if last != Some(report) {
+                firsts.push(m.address);
+                last = Some(report);
+            }
+        }
+        let mut out = Vec::with_capacity(firsts.len());
+        for segment in firsts.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+            let columns = self.hit_columns(searcher, segment[0])?;
+            let docs: Vec<DocId> = segment.iter().map(|a| a.doc_id).collect();
+            let files = column_texts(&columns.file, &docs)?;
+            let titles = column_texts(&columns.title, &docs)?;
+            let published = column_texts(&columns.published, &docs)?;
+            out.extend(files.into_iter().zip(titles).zip(published).map(
+                |((file, title), published)| ReportTexts {
+                    file: file.unwrap_or_default(),
+                    title,
+                    published,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// A report's metadata from its texts and its row of the report table.
+    fn report_meta_of(
+        &self,
+        maps: &FacetMaps,
+        address: DocAddress,
+        texts: ReportTexts,
+    ) -> ReportMeta {
+        let doc_id = address.doc_id;
         // The report's facet values, from its row of the report table.
         let row = maps.reports.report(address.segment_ord, doc_id);
         let facet = |name: &str| -> Option<String> {
@@ -781,9 +849,9 @@ impl Engine {
                 .filter(|l| !l.is_empty())
                 .map(String::from)
         };
-        Ok(ReportMeta {
-            file: column_text(&columns.file, doc_id)?.unwrap_or_default(),
-            title: column_text(&columns.title, doc_id)?,
+        ReportMeta {
+            file: texts.file,
+            title: texts.title,
             town: facet("town"),
             county: facet("county"),
             city: facet("city"),
@@ -793,8 +861,8 @@ impl Engine {
                 .unwrap_or_default(),
             year: facet("year").and_then(|y| y.parse().ok()),
             issuer: facet("issuer"),
-            published: column_text(&columns.published, doc_id)?,
-        })
+            published: texts.published,
+        }
     }
 
     /// A section that is only its heading (`二、存在的不足及原因`, its points in the sections
@@ -963,6 +1031,57 @@ impl<'s> Store<'s> {
     }
 }
 
+/// An error of ours as the engine's, to cross the search executor.
+fn engine_error(e: Error) -> tantivy::TantivyError {
+    match e {
+        Error::Engine(e) => e,
+        other => tantivy::TantivyError::InternalError(other.to_string()),
+    }
+}
+
+/// A report's texts kept in the fast columns rather than the report table.
+struct ReportTexts {
+    file: String,
+    title: Option<String>,
+    published: Option<String>,
+}
+
+/// [`column_text`] of each of `docs` (of one segment), the column's dictionary read once along
+/// the sorted values wanted.
+fn column_texts(column: &Option<StrColumn>, docs: &[DocId]) -> Result<Vec<Option<String>>> {
+    let mut out: Vec<Option<String>> = vec![None; docs.len()];
+    let Some(column) = column else {
+        return Ok(out);
+    };
+    let mut wanted: Vec<(u64, usize)> = docs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &doc)| Some((column.term_ords(doc).next()?, i)))
+        .collect();
+    wanted.sort_unstable();
+    let ords: Vec<u64> = wanted.iter().map(|&(ord, _)| ord).collect();
+    let mut places = wanted.iter().map(|&(_, i)| i);
+    let mut valid = true;
+    let all_found = column
+        .dictionary()
+        .sorted_ords_to_term_cb(&ords, |bytes| {
+            let Some(i) = places.next() else { return };
+            match std::str::from_utf8(bytes) {
+                Ok(text) => out[i] = Some(text.to_string()),
+                Err(_) => valid = false,
+            }
+        })
+        .map_err(tantivy::TantivyError::from)?;
+    if all_found && valid {
+        return Ok(out);
+    }
+    // A value missing or not text (a damaged dictionary): each looked up alone, as one hit's
+    // would be, for the same answer or the same error.
+    docs.iter()
+        .map(|&doc| column_text(&Some(column.clone()), doc))
+        .collect()
+}
+
 /// A document's value in a string column, if it has one.
 fn column_text(column: &Option<StrColumn>, doc: u32) -> Result<Option<String>> {
     let Some(column) = column else {
@@ -1021,64 +1140,68 @@ fn filter(q: impl TantivyQuery) -> Box<dyn TantivyQuery> {
     Box::new(ConstScoreQuery::new(Box::new(q), 0.0))
 }
 
-/// The listed values of every facet, and how many each has.
-fn facets(tally: &Tally, maps: &FacetMaps, limit: Option<usize>) -> (Facets, FacetSizes) {
-    let counts = tally.counts(maps);
-    let mut lists = Vec::new();
-    let mut sizes = Vec::new();
-    for f in FacetKey::all() {
-        let parents = f.parents();
-        let reports = &maps.reports;
-        let own = reports.column(f);
-        let of_parents: Vec<Option<usize>> = parents.iter().map(|&p| reports.column(p)).collect();
-        // A value's global ordinal: the value itself, or for a facet with parents its row's.
-        let ordinal = |v: u32| match parents {
-            [] => Some(v),
-            _ => reports.at(v, own?),
-        };
-        let map = maps.map(f);
-        // Largest count first, then by value: global ordinals are in value order, a parent's
-        // after the value's own (a missing parent first), looked up only to break a tie.
-        let nonzero = counts[f.index()].iter().enumerate().filter_map(|(v, &n)| {
-            let g = ordinal(v as u32).filter(|&g| n > 0 && map.has_label(g))?;
-            Some((v as u32, n, g))
-        });
-        let parent_key = |&(v, _, _): &(u32, u32, u32)| {
-            let mut key = [0; 3];
-            for (k, at) in key.iter_mut().zip(&of_parents) {
-                *k = at
-                    .and_then(|at| reports.at(v, at))
-                    .unwrap_or(NONE)
-                    .wrapping_add(1);
-            }
-            key
-        };
-        let (kept, size) = top(
-            nonzero,
-            limit,
-            |&(_, n, g)| (std::cmp::Reverse(n), g),
-            parent_key,
-        );
-        let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|(v, n, _)| (v, n)).collect();
-        if f.spec().order == Order::Value {
-            kept.sort_unstable_by_key(|&(v, _)| ordinal(v));
+/// The listed values of facet `f` from its counts ([`Tally::count`]), and how many values it
+/// has.
+fn facet_list(
+    f: FacetKey,
+    counts: &[u32],
+    maps: &FacetMaps,
+    limit: Option<usize>,
+) -> (Vec<FacetCount>, usize) {
+    let parents = f.parents();
+    let reports = &maps.reports;
+    let of_parents: Vec<Option<usize>> = parents.iter().map(|&p| reports.column(p)).collect();
+    // A value's global ordinal: the value itself, or for a facet with parents its row's
+    // (read along the table's column of it: this runs for every value counted).
+    let own = reports.column(f).map(|c| reports.column_of_rows(c));
+    let ordinal = |v: u32| match parents {
+        [] => Some(v),
+        _ => own?.get(v as usize).map(|b| u32::from_le_bytes(*b)),
+    };
+    let map = maps.map(f);
+    let labelled = map.labelled();
+    // Largest count first, then by value: global ordinals are in value order, a parent's
+    // after the value's own (a missing parent first), looked up only to break a tie.
+    let nonzero = counts.iter().enumerate().filter_map(|(v, &n)| {
+        if n == 0 {
+            return None;
         }
-        let list = kept
-            .into_iter()
-            .map(|(v, n)| FacetCount {
-                value: ordinal(v).map_or("", |g| map.label(g)).to_string(),
-                count: n as usize,
-                parents: parents
-                    .iter()
-                    .map(|&p| (p, maps.label(p, v).to_string()))
-                    .filter(|(_, l)| !l.is_empty())
-                    .collect(),
-            })
-            .collect();
-        lists.push((f, list));
-        sizes.push((f, size));
+        let g = ordinal(v as u32).filter(|&g| labelled.has(g))?;
+        Some((v as u32, n, g))
+    });
+    let parent_key = |&(v, _, _): &(u32, u32, u32)| {
+        let mut key = [0; 3];
+        for (k, at) in key.iter_mut().zip(&of_parents) {
+            *k = at
+                .and_then(|at| reports.at(v, at))
+                .unwrap_or(NONE)
+                .wrapping_add(1);
+        }
+        key
+    };
+    let (kept, size) = top(
+        nonzero,
+        limit,
+        |&(_, n, g)| (std::cmp::Reverse(n), g),
+        parent_key,
+    );
+    let mut kept: Vec<(u32, u32)> = kept.into_iter().map(|(v, n, _)| (v, n)).collect();
+    if f.spec().order == Order::Value {
+        kept.sort_unstable_by_key(|&(v, _)| ordinal(v));
     }
-    (PerFacet(lists), PerFacet(sizes))
+    let list = kept
+        .into_iter()
+        .map(|(v, n)| FacetCount {
+            value: ordinal(v).map_or("", |g| map.label(g)).to_string(),
+            count: n as usize,
+            parents: parents
+                .iter()
+                .map(|&p| (p, maps.label(p, v).to_string()))
+                .filter(|(_, l)| !l.is_empty())
+                .collect(),
+        })
+        .collect();
+    (list, size)
 }
 
 /// The `limit` least items by `key`, then `tie` (all when None), sorted by them, and how many

@@ -373,12 +373,12 @@ fn a_stale_facet_file_is_not_used_and_the_next_run_rewrites_it() {
         )
     };
     let before = answer("法律顾问");
-    let current = b"fazhi-search facet ordinals 5\n";
+    let current = b"fazhi-search facet ordinals 6\n";
     assert!(
         good.starts_with(current),
         "the file's format has changed: update this test"
     );
-    let older = [b"fazhi-search facet ordinals 4\n", &good[current.len()..]].concat();
+    let older = [b"fazhi-search facet ordinals 5\n", &good[current.len()..]].concat();
     let mut flipped = good.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x01;

@@ -793,8 +793,10 @@ fn bytes_flipped_keeping_size_and_time_never_give_another_answer_nor_a_panic() {
 }
 
 /// Damage below the file system (the disk itself) keeps even the status-change time; the seal
-/// is made to vouch for the damaged file, as it would then. The engine's panic text never
-/// reaches the user; the fast-field and field-norm files (verified on every open) are refused;
+/// is made to vouch for the damaged file, as it would then (a new seal, so no record of this
+/// boot vouches for it: the first query after the machine starts). The engine's panic text never
+/// reaches the user; the fast-field and field-norm files (verified on the first open in each
+/// boot, `check.rs`) are refused;
 /// elsewhere tantivy usually fails on such bytes, which is a refusal, but a changed posting can
 /// also be read as another one, so an answer from them is not compared (`--check` finds it).
 #[cfg(unix)]
