@@ -1,0 +1,400 @@
+//! Copies: fingerprints of passages and of whole reports, and finding near-copies with them.
+//!
+//! Two questions, two fingerprints:
+//!
+//! - **Is this passage copied?** Towns fill in a county's template: the same paragraph recurs
+//!   with the town's name, the numbers and a comma or two changed. A passage's fingerprint is
+//!   taken over its *copy text* ([`passage_chars`]): the search's own normalisation
+//!   ([`crate::normalize`]), then every place name of the gazetteer masked as one mark, and only
+//!   letters kept (digits, punctuation and spaces dropped). Two passages are copies when their
+//!   copy texts share most of their shingles (runs of [`SHINGLE`] characters).
+//! - **Is this report a copy of another?** The same report saved twice, as `.txt` and `.html`,
+//!   or re-crawled with another header. A report's fingerprint is taken over its normalised
+//!   letters and digits ([`report_chars`]: numbers and places kept — a town's 2022 report that
+//!   repeats its 2021 report with new figures is not the same report), and two reports are
+//!   duplicates when their texts are identical or share at least [`DUPLICATE_SHARE`] of their
+//!   shingles (Jaccard similarity).
+//!
+//! Why MinHash with LSH bands (Broder 1997; Leskovec, Rajaraman & Ullman, *Mining of Massive
+//! Datasets*, ch. 3) and not winnowing (Schleimer, Wilkerson & Aiken 2003): winnowing finds
+//! every shared run of a document, which is what plagiarism detection needs, but it stores
+//! about 2/(w+1) of all shingles per passage and a copy count must then merge long posting
+//! lists. Here the unit is already cut out (a section) and the question is whether two units
+//! are nearly the same, which is exactly what MinHash estimates; LSH turns it into a handful of
+//! exact keys per section ([`BANDS`]), indexed like any term, so that a hit's copies are found
+//! by looking up those keys — the postings of its copies, never a scan of all sections.
+//!
+//! The band curve: a pair with Jaccard similarity `s` shares at least one of [`BANDS`] bands of
+//! [`ROWS`] hashes with probability `1 − (1 − s^ROWS)^BANDS`: 0.999 at s = 0.9, 0.98 at 0.8, 0.89
+//! at 0.7, 0.40 at 0.5 and 0.06 at 0.3. Copies of a template (s ≥ 0.8 on copy text) are found;
+//! passages that only share phrases are not.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::normalize::normalize;
+use crate::region::Gazetteer;
+
+/// Characters per shingle. Five Chinese characters are most often a word and a half: common
+/// runs (推进法治, 依法行政) are shorter, so shared shingles mean shared phrasing.
+pub const SHINGLE: usize = 5;
+/// MinHash values per passage.
+pub const HASHES: usize = BANDS * ROWS;
+/// Bands per passage: the keys indexed for it.
+pub const BANDS: usize = 8;
+/// MinHash values per band.
+pub const ROWS: usize = 4;
+/// The fewest characters of copy text a passage needs to be fingerprinted: a heading or a line
+/// such as 加强学习培训工作 recurs everywhere without being copied from anywhere.
+pub const MIN_PASSAGE_CHARS: usize = 30;
+/// The share of shingles two reports have in common from which they are the same report.
+pub const DUPLICATE_SHARE: f64 = 0.9;
+/// MinHash values per report, 16 bits each (b-bit MinHash: two different values agree by chance
+/// once in 65,536).
+pub const REPORT_HASHES: usize = 64;
+/// MinHash values per band of a report's sketch.
+const REPORT_ROWS: usize = 4;
+
+/// What a place name is masked as in copy text.
+const PLACE_MARK: char = '〇';
+
+/// Every town, county and city name of the gazetteer (and its aliases), longest first.
+static PLACES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let g = Gazetteer::embedded();
+    let mut names: Vec<String> = g
+        .places()
+        .iter()
+        .flat_map(|p| [&p.town, &p.county, &p.city])
+        .chain(g.aliases().iter().map(|a| &a.name))
+        .filter(|n| n.chars().count() >= 2)
+        .map(|n| normalize(n))
+        .collect();
+    names.sort();
+    names.dedup();
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&names)
+        .expect("the gazetteer's names build an automaton")
+});
+
+/// A passage's copy text: normalised, place names masked, letters only.
+pub fn passage_chars(text: &str) -> Vec<char> {
+    let normalized = normalize(text);
+    let mut out = Vec::with_capacity(normalized.len() / 3);
+    let mut at = 0;
+    for m in PLACES.find_iter(&normalized) {
+        out.extend(
+            normalized[at..m.start()]
+                .chars()
+                .filter(|c| c.is_alphabetic()),
+        );
+        out.push(PLACE_MARK);
+        at = m.end();
+    }
+    out.extend(normalized[at..].chars().filter(|c| c.is_alphabetic()));
+    out
+}
+
+/// A report's text for telling duplicates: normalised letters and digits.
+pub fn report_chars(text: &str) -> Vec<char> {
+    normalize(text)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// SplitMix64's finaliser: a stable 64-bit mix (std's hashers may change between releases, and
+/// these values are stored in the index).
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The hash of each shingle of `chars` (one for text shorter than a shingle; none for none).
+fn shingles(chars: &[char]) -> impl Iterator<Item = u64> + '_ {
+    let windows = chars.len().saturating_sub(SHINGLE) + 1;
+    let windows = if chars.is_empty() { 0 } else { windows };
+    (0..windows).map(move |i| {
+        chars[i..(i + SHINGLE).min(chars.len())]
+            .iter()
+            .fold(0x9E37_79B9_7F4A_7C15u64, |h, &c| {
+                mix(h ^ u64::from(c as u32))
+            })
+    })
+}
+
+/// The multipliers and offsets of the MinHash functions, `(a · x + b) >> 32` with `a` odd:
+/// one hash of a shingle, many cheap permutations of it.
+static FUNCTIONS: LazyLock<Vec<(u64, u64)>> = LazyLock::new(|| {
+    (0..HASHES.max(REPORT_HASHES) as u64)
+        .map(|i| (mix(2 * i + 1) | 1, mix(2 * i + 2)))
+        .collect()
+});
+
+/// The `n` MinHash values of a set of shingle hashes (u32::MAX each for an empty set).
+fn minhash(hashes: impl Iterator<Item = u64>, n: usize) -> Vec<u32> {
+    let functions = &FUNCTIONS[..n];
+    let mut mins = vec![u32::MAX; n];
+    for h in hashes {
+        for (m, (a, b)) in mins.iter_mut().zip(functions) {
+            let v = (h.wrapping_mul(*a).wrapping_add(*b) >> 32) as u32;
+            if v < *m {
+                *m = v;
+            }
+        }
+    }
+    mins
+}
+
+/// The band keys of a passage: [`BANDS`] numbers, each standing for [`ROWS`] MinHash values
+/// and its band's number, so that two passages share a key only in the same band. None for a
+/// passage shorter than [`MIN_PASSAGE_CHARS`] of copy text.
+pub fn passage_bands(text: &str) -> Option<[u64; BANDS]> {
+    let chars = passage_chars(text);
+    if chars.len() < MIN_PASSAGE_CHARS {
+        return None;
+    }
+    let mins = minhash(shingles(&chars), HASHES);
+    let mut keys = [0u64; BANDS];
+    for (band, key) in keys.iter_mut().enumerate() {
+        *key = mins[band * ROWS..(band + 1) * ROWS]
+            .iter()
+            .fold(mix(band as u64 + 1), |h, &m| mix(h ^ u64::from(m)));
+    }
+    Some(keys)
+}
+
+/// A report's fingerprint: a hash of its whole text and [`REPORT_HASHES`] 16-bit MinHash
+/// values of its shingles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReportSketch {
+    pub exact: u64,
+    pub mins: [u16; REPORT_HASHES],
+}
+
+/// How many u64s a [`ReportSketch`] packs into ([`ReportSketch::to_words`]).
+pub const SKETCH_WORDS: usize = 1 + REPORT_HASHES / 4;
+
+impl ReportSketch {
+    /// The sketch of a report's text (its sections' text, in order).
+    pub fn of<'a>(texts: impl IntoIterator<Item = &'a str>) -> ReportSketch {
+        let mut chars = Vec::new();
+        for t in texts {
+            chars.extend(report_chars(t));
+        }
+        let exact = chars.iter().fold(0x6A09_E667_F3BC_C908u64, |h, &c| {
+            mix(h ^ u64::from(c as u32))
+        });
+        let full = minhash(shingles(&chars), REPORT_HASHES);
+        let mut mins = [0u16; REPORT_HASHES];
+        for (m, f) in mins.iter_mut().zip(full) {
+            *m = (f >> 16) as u16;
+        }
+        ReportSketch { exact, mins }
+    }
+
+    /// The sketch as u64s, for a number column: the exact hash, then four values a word.
+    pub fn to_words(&self) -> [u64; SKETCH_WORDS] {
+        let mut words = [0u64; SKETCH_WORDS];
+        words[0] = self.exact;
+        for (w, chunk) in words[1..].iter_mut().zip(self.mins.chunks_exact(4)) {
+            *w = chunk
+                .iter()
+                .fold(0u64, |acc, &m| (acc << 16) | u64::from(m));
+        }
+        words
+    }
+
+    /// The sketch [`ReportSketch::to_words`] wrote; None for a wrong number of words.
+    pub fn from_words(words: &[u64]) -> Option<ReportSketch> {
+        let [exact, rest @ ..] = words else {
+            return None;
+        };
+        if rest.len() != REPORT_HASHES / 4 {
+            return None;
+        }
+        let mut mins = [0u16; REPORT_HASHES];
+        for (chunk, w) in mins.chunks_exact_mut(4).zip(rest) {
+            for (i, m) in chunk.iter_mut().enumerate() {
+                *m = (w >> (16 * (3 - i))) as u16;
+            }
+        }
+        Some(ReportSketch {
+            exact: *exact,
+            mins,
+        })
+    }
+
+    /// The estimated share of shingles two reports have in common (1 for identical text).
+    pub fn similarity(&self, other: &ReportSketch) -> f64 {
+        if self.exact == other.exact {
+            return 1.0;
+        }
+        let same = self
+            .mins
+            .iter()
+            .zip(&other.mins)
+            .filter(|(a, b)| a == b)
+            .count();
+        same as f64 / REPORT_HASHES as f64
+    }
+
+    /// True when the two are the same report ([`DUPLICATE_SHARE`]).
+    pub fn duplicates(&self, other: &ReportSketch) -> bool {
+        self.similarity(other) >= DUPLICATE_SHARE
+    }
+}
+
+/// The groups of duplicate reports among `sketches` (two or more each), as their places in the
+/// list, each group in list order and the groups in the order of their first member. Candidates
+/// share an exact hash or a band of [`REPORT_ROWS`] values; a candidate joins a group when it
+/// is a duplicate ([`ReportSketch::duplicates`]) of a member.
+pub fn duplicate_groups(sketches: &[ReportSketch]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..sketches.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+    for (i, s) in sketches.iter().enumerate() {
+        buckets.entry((usize::MAX, s.exact)).or_default().push(i);
+        for (band, rows) in s.mins.chunks_exact(REPORT_ROWS).enumerate() {
+            let key = rows.iter().fold(0u64, |acc, &m| (acc << 16) | u64::from(m));
+            buckets.entry((band, key)).or_default().push(i);
+        }
+    }
+    for members in buckets.values() {
+        let Some((&first, rest)) = members.split_first() else {
+            continue;
+        };
+        for &other in rest {
+            let (a, b) = (root(&mut parent, first), root(&mut parent, other));
+            if a != b && sketches[first].duplicates(&sketches[other]) {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: HashMap<usize, usize> = HashMap::new();
+    for i in 0..sketches.len() {
+        let r = root(&mut parent, i);
+        let g = *group_of.entry(r).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    groups.retain(|g| g.len() > 1);
+    groups
+}
+
+/// Passages' band keys, for finding a passage's near-copies among them: what the index's band
+/// postings do, in memory.
+#[derive(Debug, Default)]
+pub struct PassageTable {
+    keys: HashMap<u64, Vec<usize>>,
+}
+
+impl PassageTable {
+    /// Adds passage number `id` with its band keys.
+    pub fn add(&mut self, id: usize, bands: &[u64; BANDS]) {
+        for &k in bands {
+            self.keys.entry(k).or_default().push(id);
+        }
+    }
+
+    /// The passages that share a band key with `bands`, each once, in order.
+    pub fn near(&self, bands: &[u64; BANDS]) -> Vec<usize> {
+        let mut out: Vec<usize> = bands
+            .iter()
+            .filter_map(|k| self.keys.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_masks_places_and_drops_numbers_and_punctuation() {
+        // (two passages, the same copy text?)
+        let rows = [
+            (
+                "保安镇召开会议12次，开展普法活动23场次。",
+                "城关镇召开会议7次,开展普法活动5场次.",
+                true,
+            ),
+            (
+                "保安镇召开会议12次，开展普法活动23场次。",
+                "保安镇召开会议12次，开展法律援助23场次。",
+                false,
+            ),
+            ("２０２３年，依法行政", "2021年 依法行政", true),
+        ];
+        for (a, b, same) in rows {
+            assert_eq!(passage_chars(a) == passage_chars(b), same, "{a} / {b}");
+        }
+        let masked: String = passage_chars("保安镇召开会议").into_iter().collect();
+        assert_eq!(masked, "〇召开会议");
+    }
+
+    #[test]
+    fn a_template_filled_in_by_another_town_shares_its_bands_and_another_passage_does_not() {
+        let template = "{town}坚持把法治政府建设摆在全局工作的重要位置，成立了以镇长为组长的法治政府建设领导小组，\
+                        全年召开专题会议{n}次，研究解决法治建设重大问题{m}个，将法治建设纳入年度绩效考核。";
+        let a = template
+            .replace("{town}", "保安镇")
+            .replace("{n}", "4")
+            .replace("{m}", "12");
+        let b = template
+            .replace("{town}", "城关镇")
+            .replace("{n}", "6")
+            .replace("{m}", "3")
+            .replace('，', ",");
+        let other = "严格落实行政执法三项制度，全面推行行政执法公示、执法全过程记录和重大执法决定法制审核，\
+                     规范执法行为，执法案卷评查合格率明显提升，群众满意度不断提高。";
+        let (a, b, other) = (
+            passage_bands(&a).expect("long enough"),
+            passage_bands(&b).expect("long enough"),
+            passage_bands(other).expect("long enough"),
+        );
+        assert_eq!(a, b, "the same copy text, the same keys");
+        assert!(a.iter().all(|k| !other.contains(k)), "no key shared");
+        assert_eq!(passage_bands("加强学习培训工作。"), None, "too short");
+    }
+
+    #[test]
+    fn a_sketch_survives_its_words_and_tells_duplicates() {
+        let text: String = (0..200)
+            .map(|i| format!("第{i}项工作依法推进，成效明显。"))
+            .collect();
+        let a = ReportSketch::of([text.as_str()]);
+        assert_eq!(ReportSketch::from_words(&a.to_words()), Some(a));
+        assert_eq!(ReportSketch::from_words(&a.to_words()[1..]), None);
+        let header = format!("来源：政府网站\n{text}");
+        let b = ReportSketch::of(["来源：政府网站", text.as_str()]);
+        assert_eq!(
+            ReportSketch::of([header.as_str()]),
+            b,
+            "line breaks read across"
+        );
+        assert!(a.duplicates(&b), "a short header: {}", a.similarity(&b));
+        let half: String = text.chars().take(text.chars().count() / 2).collect();
+        let c = ReportSketch::of([half.as_str()]);
+        assert!(!a.duplicates(&c), "half the text: {}", a.similarity(&c));
+        let groups = duplicate_groups(&[a, c, b, a]);
+        assert_eq!(groups, vec![vec![0, 2, 3]]);
+    }
+}
