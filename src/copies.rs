@@ -175,8 +175,10 @@ pub struct ReportSketch {
     pub mins: [u16; REPORT_HASHES],
 }
 
+/// MinHash values per word of a packed sketch ([`ReportSketch::to_words`]).
+const PER_WORD: usize = 3;
 /// How many u64s a [`ReportSketch`] packs into ([`ReportSketch::to_words`]).
-pub const SKETCH_WORDS: usize = 1 + REPORT_HASHES / 4;
+pub const SKETCH_WORDS: usize = 1 + REPORT_HASHES.div_ceil(PER_WORD);
 
 impl ReportSketch {
     /// The sketch of a report's text (its sections' text, in order).
@@ -187,7 +189,7 @@ impl ReportSketch {
         }
         let exact = chars.iter().fold(0x6A09_E667_F3BC_C908u64, |h, &c| {
             mix(h ^ u64::from(c as u32))
-        });
+        }) >> 8;
         let full = minhash(shingles(&chars), REPORT_HASHES);
         let mut mins = [0u16; REPORT_HASHES];
         for (m, f) in mins.iter_mut().zip(full) {
@@ -196,34 +198,44 @@ impl ReportSketch {
         ReportSketch { exact, mins }
     }
 
-    /// The sketch as u64s, for a number column: the exact hash, then four values a word.
+    /// The sketch as u64s, for a number column: each word's top byte is its place (a column of
+    /// several values per document need not keep their order), then the 56-bit exact hash or
+    /// three values.
     pub fn to_words(&self) -> [u64; SKETCH_WORDS] {
         let mut words = [0u64; SKETCH_WORDS];
-        words[0] = self.exact;
-        for (w, chunk) in words[1..].iter_mut().zip(self.mins.chunks_exact(4)) {
-            *w = chunk
+        words[0] = self.exact & 0x00FF_FFFF_FFFF_FFFF;
+        for (k, chunk) in self.mins.chunks(PER_WORD).enumerate() {
+            words[k + 1] = chunk
                 .iter()
-                .fold(0u64, |acc, &m| (acc << 16) | u64::from(m));
+                .fold((k as u64 + 1) << 8, |acc, &m| (acc << 16) | u64::from(m))
+                << (16 * (PER_WORD - chunk.len()));
         }
         words
     }
 
-    /// The sketch [`ReportSketch::to_words`] wrote; None for a wrong number of words.
+    /// The sketch [`ReportSketch::to_words`] wrote, its words in any order; None for words that
+    /// are not a whole sketch.
     pub fn from_words(words: &[u64]) -> Option<ReportSketch> {
-        let [exact, rest @ ..] = words else {
+        if words.len() != SKETCH_WORDS {
             return None;
-        };
-        if rest.len() != REPORT_HASHES / 4 {
+        }
+        let mut sorted = words.to_vec();
+        sorted.sort_unstable();
+        if sorted
+            .iter()
+            .enumerate()
+            .any(|(k, w)| (w >> 56) as usize != k)
+        {
             return None;
         }
         let mut mins = [0u16; REPORT_HASHES];
-        for (chunk, w) in mins.chunks_exact_mut(4).zip(rest) {
+        for (chunk, w) in mins.chunks_mut(PER_WORD).zip(&sorted[1..]) {
             for (i, m) in chunk.iter_mut().enumerate() {
-                *m = (w >> (16 * (3 - i))) as u16;
+                *m = (w >> (16 * (PER_WORD - 1 - i))) as u16;
             }
         }
         Some(ReportSketch {
-            exact: *exact,
+            exact: sorted[0],
             mins,
         })
     }
@@ -382,6 +394,9 @@ mod tests {
             .collect();
         let a = ReportSketch::of([text.as_str()]);
         assert_eq!(ReportSketch::from_words(&a.to_words()), Some(a));
+        let mut shuffled = a.to_words();
+        shuffled.reverse();
+        assert_eq!(ReportSketch::from_words(&shuffled), Some(a), "any order");
         assert_eq!(ReportSketch::from_words(&a.to_words()[1..]), None);
         let header = format!("来源：政府网站\n{text}");
         let b = ReportSketch::of(["来源：政府网站", text.as_str()]);

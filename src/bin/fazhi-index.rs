@@ -310,6 +310,9 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, quiet: bool, lang: Lang
         ("years", &years),
     ];
     println!("{}", lang.fill("idx.holds", &holds));
+    for line in s.duplicate_lines(lang) {
+        println!("{line}");
+    }
     if !s.skipped.is_empty() {
         let n = count(s.skipped.len());
         println!("{}", lang.fill("idx.skipped_count", &[("n", &n)]));

@@ -4,6 +4,7 @@
 
 pub(crate) mod backlog;
 pub mod check;
+pub mod copies;
 pub mod emit;
 pub mod facets;
 pub mod folder;

@@ -321,7 +321,7 @@ mod tests {
                 crate::index::schema::SCHEMA_VERSION,
                 crc32fast::hash(COMMON_PAIRS.as_bytes())
             ),
-            (11, 2_482_839_455),
+            (12, 2_482_839_455),
             "index_schema/common_pairs.txt changed: bump SCHEMA_VERSION, then set both here"
         );
     }

@@ -91,13 +91,26 @@ pub struct IndexSummary {
     pub left_alone: Vec<String>,
     /// Segment files no commit referenced (left by killed runs), removed.
     pub orphans_removed: usize,
+    /// The groups of files that hold the same report ([`super::copies`]): each is counted once
+    /// in the totals, as its canonical report.
+    pub duplicates: Vec<super::copies::DuplicateGroup>,
     pub totals: Totals,
+}
+
+impl IndexSummary {
+    /// The summary's lines about duplicate reports, in `lang` (none when there are none).
+    pub fn duplicate_lines(&self, lang: Lang) -> Vec<String> {
+        super::copies::Duplicates::summary_lines(&self.duplicates, lang)
+    }
 }
 
 /// What the index holds after a run.
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
+    /// Reports, each group of duplicates counted once.
     pub reports: usize,
+    /// Files counted as another report (duplicates that are not their group's canonical one).
+    pub duplicate_files: usize,
     pub sections: usize,
     pub towns: usize,
     /// Reports per year covered.
@@ -267,7 +280,9 @@ fn update_with(
     if !folder::never_committed(&config.index) {
         check::verify_and_seal(&config.index, &handle.verified)?;
     }
-    summary.totals = totals(&handle)?;
+    let duplicates = super::copies::Duplicates::of(&searcher)?;
+    summary.totals = totals(&handle, &duplicates.not_counted())?;
+    summary.duplicates = duplicates.groups;
     Ok(summary)
 }
 
@@ -467,6 +482,7 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
     .into_iter()
     .map_while(|p| p.as_deref())
     .collect();
+    let sketch = crate::copies::ReportSketch::of(report.sections.iter().map(|s| s.text.as_str()));
     report
         .sections
         .iter()
@@ -508,9 +524,19 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             doc.add_text(f.text_bigrams, normalize(section.visible()));
             doc.add_text(f.text_words, &normalized);
             doc.add_u64(f.report_key, report_key);
+            // The section's own text, as a hit holds it: its copies are looked up from that.
+            for key in crate::copies::passage_bands(&section.text)
+                .into_iter()
+                .flatten()
+            {
+                doc.add_u64(f.copy_bands, key);
+            }
             // Once per report: the column then holds one value per report, not per section.
             if i == 0 {
                 doc.add_u64(f.fingerprint, fingerprint);
+                for word in sketch.to_words() {
+                    doc.add_u64(f.copy_sketch, word);
+                }
                 // What cleaning dropped, for reading the report as it was read: only a report
                 // that dropped something pays for it.
                 if let Some(json) = report
@@ -537,12 +563,16 @@ fn manifest(handle: &IndexHandle) -> Result<HashMap<String, u64>> {
     Ok(out)
 }
 
-/// What the index holds, per report.
-fn totals(handle: &IndexHandle) -> Result<Totals> {
+/// What the index holds, per report; the files of `not_counted` are left out of the reports,
+/// towns and years (they are another report's duplicates), not out of the sections.
+fn totals(handle: &IndexHandle, not_counted: &HashSet<&str>) -> Result<Totals> {
     let mut reports: BTreeMap<String, (Option<String>, Option<u64>)> = BTreeMap::new();
     let mut sections = 0;
     scan(handle, |row| {
         sections += 1;
+        if not_counted.contains(row.file) {
+            return;
+        }
         reports
             .entry(row.file.to_string())
             // Town and county together name a town (保安镇 is in six counties).
@@ -556,6 +586,7 @@ fn totals(handle: &IndexHandle) -> Result<Totals> {
     })?;
     let mut t = Totals {
         reports: reports.len(),
+        duplicate_files: not_counted.len(),
         sections,
         ..Totals::default()
     };

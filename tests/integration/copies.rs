@@ -219,3 +219,106 @@ fn copied_passages_and_duplicate_reports_are_found_with_precision_and_recall_of_
         "duplicates: precision {precision:.4}, recall {recall:.4}"
     );
 }
+
+/// The index finds the same groups as the truth, counts each once, and a passage's copies are
+/// the reports the truth says hold it; an incremental run that removes a copy updates both.
+#[test]
+fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
+    use fazhi_search::index::copies::{Duplicates, copies_of};
+    use fazhi_search::index::{IndexHandle, writer};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (corpus, truth, index) = (
+        dir.path().join("corpus"),
+        dir.path().join("truth"),
+        dir.path().join("index"),
+    );
+    let options = synth::Options {
+        duplicates: 12,
+        truth: Some(truth.clone()),
+    };
+    synth::generate_with(&corpus_dir(), &corpus, 80, 9, &options).expect("generate");
+    let config = writer::IndexConfig {
+        isolation: fazhi_search::ingest::worker::Isolation::InProcess,
+        ..writer::IndexConfig::new(corpus.clone(), index.clone(), 2)
+    };
+    let hidden = indicatif::ProgressBar::hidden();
+    let summary = writer::update(&config, &hidden).expect("index");
+    let mut truth_groups: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for row in read_tsv(&truth.join("duplicates.tsv")) {
+        truth_groups
+            .entry(row[0].clone())
+            .or_default()
+            .insert(row[1].clone());
+    }
+    let mut found: Vec<BTreeSet<String>> = summary
+        .duplicates
+        .iter()
+        .map(|g| {
+            std::iter::once(g.canonical.clone())
+                .chain(g.copies.iter().cloned())
+                .collect()
+        })
+        .collect();
+    let mut expected: Vec<BTreeSet<String>> = truth_groups.values().cloned().collect();
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected, "the groups are the truth's");
+    assert_eq!(summary.totals.reports, 80, "each group counted once");
+    for g in &summary.duplicates {
+        assert!(
+            !g.canonical.starts_with("dup"),
+            "the original has the shortest path: {g:?}"
+        );
+    }
+    let lines = summary.duplicate_lines(fazhi_search::Lang::default());
+    assert!(
+        lines[0].contains(&format!("{} 组", expected.len())),
+        "{lines:?}"
+    );
+
+    // A passage's copies: the reports the truth says hold its source, but its own.
+    let handle = IndexHandle::open(&index).expect("open");
+    let searcher = handle.index.reader().expect("reader").searcher();
+    let duplicates = Duplicates::of(&searcher).expect("groups");
+    let copied: Vec<Vec<String>> = read_tsv(&truth.join("copies.tsv"));
+    let (file, line) = (&copied[5][0], copied[5][1].parse::<usize>().expect("line"));
+    let source = &copied[5][3];
+    let text = std::fs::read_to_string(corpus.join(file)).expect("report");
+    let parsed = report::parse(file, &text, &Hints::default());
+    let section = parsed
+        .sections
+        .iter()
+        .find(|s| s.line == line)
+        .expect("a section on the passage's line");
+    let holders: BTreeSet<&str> = copied
+        .iter()
+        .filter(|r| &r[3] == source && &r[0] != file)
+        .map(|r| r[0].as_str())
+        .collect();
+    let own = fazhi_search::index::writer::report_key(file);
+    let count = copies_of(
+        &searcher,
+        &handle.fields,
+        &duplicates,
+        &section.text,
+        Some(own),
+    )
+    .expect("look up")
+    .expect("long enough");
+    let found: BTreeSet<&str> = count.files.iter().map(String::as_str).collect();
+    assert_eq!(found, holders, "{}", section.text);
+
+    // Remove one duplicate: its group shrinks or goes, and the next run says so.
+    let gone = &summary.duplicates[0].copies[0];
+    std::fs::remove_file(corpus.join(gone)).expect("remove");
+    let again = writer::update(&config, &hidden).expect("index again");
+    assert_eq!(again.removed, 1);
+    assert!(
+        again
+            .duplicates
+            .iter()
+            .all(|g| !g.copies.contains(gone) && &g.canonical != gone),
+        "{gone} is gone"
+    );
+    assert_eq!(again.totals.reports, 80);
+}

@@ -1,0 +1,306 @@
+//! Copies in the index: the groups of duplicate reports, read from every report's
+//! `copy_sketch`, and a passage's copies in other reports, found by looking its band keys up in
+//! the `copy_bands` postings (see [`crate::copies`] for the fingerprints).
+//!
+//! Nothing here is saved beside the index: the groups are worked out from the reports' sketches
+//! whenever they are needed (one column read, a value a report), and a passage's copies are
+//! postings of the index itself, which a run that adds, changes or removes reports brings up to
+//! date with everything else (a deleted document is never counted). So the counts are right
+//! after any incremental run.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+use tantivy::columnar::StrColumn;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, Searcher, TERMINATED, Term};
+
+use super::schema::Fields;
+use crate::copies::{self, ReportSketch};
+use crate::error::Result;
+use crate::lang::Lang;
+
+/// Copies of one report: the report counted, and the other files that hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateGroup {
+    /// The report counted for the group: the one with the richest metadata, then the shortest
+    /// path, then the first path in byte order.
+    pub canonical: String,
+    /// The other files, in path order.
+    pub copies: Vec<String>,
+}
+
+/// The most groups `fazhi-index`'s summary names one by one.
+pub const MAX_LISTED_GROUPS: usize = 20;
+
+/// A report as the groups are made from it.
+struct Sketched {
+    file: String,
+    key: u64,
+    /// How many of the report's metadata fields are known.
+    richness: usize,
+    sketch: ReportSketch,
+}
+
+/// The report metadata columns counted for richness.
+const META_COLUMNS: [&str; 8] = [
+    "title",
+    "town",
+    "county",
+    "city",
+    "province",
+    "issuer",
+    "published",
+    "level",
+];
+
+fn reports(searcher: &Searcher) -> Result<Vec<Sketched>> {
+    let mut out = Vec::new();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let Some(file) = fast.str("file")? else {
+            continue;
+        };
+        let Some(sketch) = fast.column_opt::<u64>("copy_sketch")? else {
+            continue;
+        };
+        let key = fast.u64("report_key")?;
+        let year = fast.column_opt::<u64>("year")?;
+        let meta: Vec<Option<StrColumn>> = META_COLUMNS
+            .iter()
+            .map(|c| fast.str(c))
+            .collect::<tantivy::Result<_>>()?;
+        let mut name = String::new();
+        let mut words = Vec::with_capacity(copies::SKETCH_WORDS);
+        for doc in segment.doc_ids_alive() {
+            words.clear();
+            words.extend(sketch.values_for_doc(doc));
+            let Some(sketch) = ReportSketch::from_words(&words) else {
+                continue;
+            };
+            let Some(ord) = file.term_ords(doc).next() else {
+                continue;
+            };
+            name.clear();
+            file.ord_to_str(ord, &mut name)
+                .map_err(tantivy::TantivyError::from)?;
+            let richness = meta
+                .iter()
+                .filter(|c| {
+                    c.as_ref()
+                        .is_some_and(|c| c.term_ords(doc).next().is_some())
+                })
+                .count()
+                + usize::from(year.as_ref().is_some_and(|y| y.first(doc).is_some()));
+            out.push(Sketched {
+                file: name.clone(),
+                key: key.first(doc).unwrap_or_default(),
+                richness,
+                sketch,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(out)
+}
+
+/// The groups of duplicate reports in the index, in the order of their canonical reports'
+/// paths.
+pub fn duplicate_groups(searcher: &Searcher) -> Result<Vec<DuplicateGroup>> {
+    Ok(Duplicates::of(searcher)?.groups)
+}
+
+/// The duplicate groups and, for each report of a group, its canonical report's key.
+#[derive(Debug, Default)]
+pub struct Duplicates {
+    pub groups: Vec<DuplicateGroup>,
+    /// Report key → its group's canonical report key, for every report of a group.
+    pub canonical_of: HashMap<u64, u64>,
+    /// Canonical report key → its path.
+    canonical_file: HashMap<u64, String>,
+}
+
+impl Duplicates {
+    pub fn of(searcher: &Searcher) -> Result<Duplicates> {
+        let reports = reports(searcher)?;
+        let sketches: Vec<ReportSketch> = reports.iter().map(|r| r.sketch).collect();
+        let mut out = Duplicates::default();
+        for members in copies::duplicate_groups(&sketches) {
+            let best = members
+                .iter()
+                .copied()
+                .min_by(|&a, &b| {
+                    let (a, b) = (&reports[a], &reports[b]);
+                    b.richness
+                        .cmp(&a.richness)
+                        .then(a.file.chars().count().cmp(&b.file.chars().count()))
+                        .then(a.file.cmp(&b.file))
+                })
+                .expect("a group has members");
+            for &m in &members {
+                out.canonical_of.insert(reports[m].key, reports[best].key);
+            }
+            out.canonical_file
+                .insert(reports[best].key, reports[best].file.clone());
+            let mut copies: Vec<String> = members
+                .iter()
+                .filter(|&&m| m != best)
+                .map(|&m| reports[m].file.clone())
+                .collect();
+            copies.sort();
+            out.groups.push(DuplicateGroup {
+                canonical: reports[best].file.clone(),
+                copies,
+            });
+        }
+        out.groups.sort_by(|a, b| a.canonical.cmp(&b.canonical));
+        Ok(out)
+    }
+
+    /// The report a report is counted as: its canonical report, or itself.
+    pub fn counted_as(&self, key: u64) -> u64 {
+        self.canonical_of.get(&key).copied().unwrap_or(key)
+    }
+
+    /// The files counted as another report (every copy but the canonical one).
+    pub fn not_counted(&self) -> HashSet<&str> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.copies.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The other files of `file`'s group, canonical first; empty for a report in no group.
+    pub fn also_saved_as(&self, file: &str) -> Vec<&str> {
+        self.groups
+            .iter()
+            .find(|g| g.canonical == file || g.copies.iter().any(|c| c == file))
+            .map(|g| {
+                std::iter::once(g.canonical.as_str())
+                    .chain(g.copies.iter().map(String::as_str))
+                    .filter(|f| *f != file)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// What `fazhi-index`'s summary says of the groups: a line each, none when there are none.
+    pub fn summary_lines(groups: &[DuplicateGroup], lang: Lang) -> Vec<String> {
+        if groups.is_empty() {
+            return Vec::new();
+        }
+        let files: usize = groups.iter().map(|g| g.copies.len()).sum();
+        let mut lines = vec![lang.fill(
+            "idx.duplicates",
+            &[
+                ("groups", &groups.len().to_string()),
+                ("files", &files.to_string()),
+            ],
+        )];
+        for g in groups.iter().take(MAX_LISTED_GROUPS) {
+            let copies = g.copies.join(lang.pick("、", ", "));
+            lines.push(lang.fill(
+                "idx.duplicate_group",
+                &[("canonical", &g.canonical), ("copies", &copies)],
+            ));
+        }
+        if groups.len() > MAX_LISTED_GROUPS {
+            let more = (groups.len() - MAX_LISTED_GROUPS).to_string();
+            lines.push(lang.fill("idx.duplicate_more", &[("n", &more)]));
+        }
+        lines
+    }
+}
+
+/// Where a passage is copied: in how many other reports and towns (each group of duplicate
+/// reports counted once, the passage's own group not at all).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CopyCount {
+    pub reports: usize,
+    pub towns: usize,
+    /// The other reports, by path (canonical reports only), in path order.
+    #[serde(skip)]
+    pub files: Vec<String>,
+}
+
+/// The reports other than `own` (a report key) holding a near-copy of `text`: the documents that
+/// share one of its band keys, read from the `copy_bands` postings. None when the passage is too
+/// short to have a fingerprint ([`copies::MIN_PASSAGE_CHARS`]).
+pub fn copies_of(
+    searcher: &Searcher,
+    fields: &Fields,
+    duplicates: &Duplicates,
+    text: &str,
+    own: Option<u64>,
+) -> Result<Option<CopyCount>> {
+    let Some(bands) = copies::passage_bands(text) else {
+        return Ok(None);
+    };
+    let own = own.map(|k| duplicates.counted_as(k));
+    let mut reports: HashMap<u64, (String, Option<String>)> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(fields.copy_bands)?;
+        let mut docs = BTreeSet::new();
+        for key in bands {
+            let term = Term::from_field_u64(fields.copy_bands, key);
+            let Some(mut postings) = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    docs.insert(doc);
+                }
+                doc = postings.advance();
+            }
+        }
+        if docs.is_empty() {
+            continue;
+        }
+        let fast = segment.fast_fields();
+        let key = fast.u64("report_key")?;
+        let file = fast.str("file")?;
+        let town = fast.str("town")?;
+        let county = fast.str("county")?;
+        let read = |column: &Option<StrColumn>, doc| -> Result<Option<String>> {
+            let Some(c) = column else { return Ok(None) };
+            let Some(ord) = c.term_ords(doc).next() else {
+                return Ok(None);
+            };
+            let mut s = String::new();
+            c.ord_to_str(ord, &mut s)
+                .map_err(tantivy::TantivyError::from)?;
+            Ok(Some(s))
+        };
+        let mut seen = HashSet::new();
+        for doc in docs {
+            let Some(k) = key.first(doc) else { continue };
+            let k = duplicates.counted_as(k);
+            if Some(k) == own || !seen.insert(k) || reports.contains_key(&k) {
+                continue;
+            }
+            let name = match duplicates.canonical_file.get(&k) {
+                Some(canonical) => canonical.clone(),
+                None => read(&file, doc)?.unwrap_or_default(),
+            };
+            let place = read(&town, doc)?.map(|t| {
+                format!(
+                    "{t}/{}",
+                    read(&county, doc).ok().flatten().unwrap_or_default()
+                )
+            });
+            reports.insert(k, (name, place));
+        }
+    }
+    let towns: HashSet<&String> = reports.values().filter_map(|(_, t)| t.as_ref()).collect();
+    let mut files: Vec<String> = reports.values().map(|(f, _)| f.clone()).collect();
+    files.sort();
+    Ok(Some(CopyCount {
+        reports: reports.len(),
+        towns: towns.len(),
+        files,
+    }))
+}
