@@ -108,6 +108,9 @@ impl Source {
 #[derive(Debug, Default)]
 pub struct FilterArgs(Vec<(&'static str, Vec<String>)>);
 
+/// The option that counts every copy of a report (`Filters::with_copies`).
+const WITH_COPIES: &str = "with-copies";
+
 impl FilterArgs {
     /// The help line of an option.
     fn help(option: &str) -> String {
@@ -155,7 +158,11 @@ impl clap::FromArgMatches for FilterArgs {
             let values = matches.get_many::<String>(id);
             values.map(|v| v.cloned().collect()).unwrap_or_default()
         };
-        Ok(FilterArgs(filter_names().map(|o| (o, values(o))).collect()))
+        let mut options: Vec<_> = filter_names().map(|o| (o, values(o))).collect();
+        if matches.get_flag(WITH_COPIES) {
+            options.push(("with_copies", vec!["true".into()]));
+        }
+        Ok(FilterArgs(options))
     }
 
     fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
@@ -166,6 +173,14 @@ impl clap::FromArgMatches for FilterArgs {
 
 impl Args for FilterArgs {
     fn augment_args(command: clap::Command) -> clap::Command {
+        let with_copies = clap::Arg::new(WITH_COPIES)
+            .long(WITH_COPIES)
+            .action(clap::ArgAction::SetTrue)
+            .help(
+                "Count every file: a report saved more than once (the same text, or 90% of it) \
+                 is otherwise counted once, as its canonical copy",
+            );
+        let command = command.arg(with_copies);
         filter_names().fold(command, |command, option| {
             // A range is given once; other filters are repeatable.
             let once = FacetKey::named(option).is_some_and(|f| f.spec().values == Values::Range);

@@ -10,18 +10,19 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::columnar::StrColumn;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, Searcher, TERMINATED, Term};
 
 use super::schema::Fields;
+use super::writer::report_key;
 use crate::copies::{self, ReportSketch};
 use crate::error::Result;
 use crate::lang::Lang;
 
 /// Copies of one report: the report counted, and the other files that hold it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateGroup {
     /// The report counted for the group: the one with the richest metadata, then the shortest
     /// path, then the first path in byte order.
@@ -34,12 +35,37 @@ pub struct DuplicateGroup {
 pub const MAX_LISTED_GROUPS: usize = 20;
 
 /// A report as the groups are made from it.
-struct Sketched {
-    file: String,
-    key: u64,
+#[derive(Debug, Clone)]
+pub struct Sketched {
+    pub file: String,
     /// How many of the report's metadata fields are known.
-    richness: usize,
-    sketch: ReportSketch,
+    pub richness: usize,
+    pub sketch: ReportSketch,
+}
+
+impl Sketched {
+    /// A report about to be indexed, with its sketch.
+    pub fn of(report: &crate::report::Report, sketch: ReportSketch) -> Sketched {
+        let m = &report.meta;
+        let known = [
+            &m.title,
+            &m.town,
+            &m.county,
+            &m.city,
+            &m.province,
+            &m.issuer,
+            &m.published,
+        ]
+        .iter()
+        .filter(|v| v.is_some())
+        .count();
+        Sketched {
+            file: m.file.clone(),
+            // The level is always known, as in the index's column.
+            richness: known + 1 + usize::from(m.year.is_some()),
+            sketch,
+        }
+    }
 }
 
 /// The report metadata columns counted for richness.
@@ -54,7 +80,8 @@ const META_COLUMNS: [&str; 8] = [
     "level",
 ];
 
-fn reports(searcher: &Searcher) -> Result<Vec<Sketched>> {
+/// Every report of the index with its sketch, in path order.
+pub fn reports(searcher: &Searcher) -> Result<Vec<Sketched>> {
     let mut out = Vec::new();
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
@@ -64,7 +91,6 @@ fn reports(searcher: &Searcher) -> Result<Vec<Sketched>> {
         let Some(sketch) = fast.column_opt::<u64>("copy_sketch")? else {
             continue;
         };
-        let key = fast.u64("report_key")?;
         let year = fast.column_opt::<u64>("year")?;
         let meta: Vec<Option<StrColumn>> = META_COLUMNS
             .iter()
@@ -94,7 +120,6 @@ fn reports(searcher: &Searcher) -> Result<Vec<Sketched>> {
                 + usize::from(year.as_ref().is_some_and(|y| y.first(doc).is_some()));
             out.push(Sketched {
                 file: name.clone(),
-                key: key.first(doc).unwrap_or_default(),
                 richness,
                 sketch,
             });
@@ -121,10 +146,16 @@ pub struct Duplicates {
 }
 
 impl Duplicates {
+    /// The groups among the index's reports, read from their sketches.
     pub fn of(searcher: &Searcher) -> Result<Duplicates> {
-        let reports = reports(searcher)?;
+        Ok(Duplicates::from_reports(reports(searcher)?))
+    }
+
+    /// The groups among `reports`.
+    pub fn from_reports(mut reports: Vec<Sketched>) -> Duplicates {
+        reports.sort_by(|a, b| a.file.cmp(&b.file));
         let sketches: Vec<ReportSketch> = reports.iter().map(|r| r.sketch).collect();
-        let mut out = Duplicates::default();
+        let mut groups = Vec::new();
         for members in copies::duplicate_groups(&sketches) {
             let best = members
                 .iter()
@@ -137,24 +168,34 @@ impl Duplicates {
                         .then(a.file.cmp(&b.file))
                 })
                 .expect("a group has members");
-            for &m in &members {
-                out.canonical_of.insert(reports[m].key, reports[best].key);
-            }
-            out.canonical_file
-                .insert(reports[best].key, reports[best].file.clone());
             let mut copies: Vec<String> = members
                 .iter()
                 .filter(|&&m| m != best)
                 .map(|&m| reports[m].file.clone())
                 .collect();
             copies.sort();
-            out.groups.push(DuplicateGroup {
+            groups.push(DuplicateGroup {
                 canonical: reports[best].file.clone(),
                 copies,
             });
         }
-        out.groups.sort_by(|a, b| a.canonical.cmp(&b.canonical));
-        Ok(out)
+        Duplicates::from_groups(groups)
+    }
+
+    /// The groups as a commit records them ([`super::schema::Stamp`]).
+    pub fn from_groups(mut groups: Vec<DuplicateGroup>) -> Duplicates {
+        groups.sort_by(|a, b| a.canonical.cmp(&b.canonical));
+        let mut out = Duplicates::default();
+        for g in &groups {
+            let canonical = report_key(&g.canonical);
+            out.canonical_of.insert(canonical, canonical);
+            for c in &g.copies {
+                out.canonical_of.insert(report_key(c), canonical);
+            }
+            out.canonical_file.insert(canonical, g.canonical.clone());
+        }
+        out.groups = groups;
+        out
     }
 
     /// The report a report is counted as: its canonical report, or itself.

@@ -45,6 +45,8 @@ pub struct IndexHandle {
     pub path: PathBuf,
     /// The files verified sound when the index was opened (see [`check`]).
     pub verified: check::Known,
+    /// The groups of duplicate reports its commit records ([`copies`]).
+    pub duplicates: std::sync::Arc<copies::Duplicates>,
 }
 
 /// True when `path` holds an index (of any version).
@@ -80,8 +82,10 @@ impl IndexHandle {
             Ok((index, metas))
         })?;
         let stamp = Stamp::of(&metas);
-        match stamp {
-            Some(s) if s.schema_version == SCHEMA_VERSION => {}
+        let duplicates = match stamp {
+            Some(s) if s.schema_version == SCHEMA_VERSION => {
+                copies::Duplicates::from_groups(s.duplicates)
+            }
             Some(s) => {
                 return Err(Error::SchemaVersion {
                     path: path.to_path_buf(),
@@ -102,7 +106,7 @@ impl IndexHandle {
                     expected: SCHEMA_VERSION,
                 });
             }
-        }
+        };
         let fields =
             Fields::from_schema(&index.schema()).map_err(|reason| Error::CorruptIndex {
                 path: path.to_path_buf(),
@@ -115,6 +119,7 @@ impl IndexHandle {
             fields,
             path: path.to_path_buf(),
             verified,
+            duplicates: std::sync::Arc::new(duplicates),
         })
     }
 
@@ -148,6 +153,7 @@ impl IndexHandle {
             fields,
             path: path.to_path_buf(),
             verified: check::Known::new(),
+            duplicates: Default::default(),
         })
     }
 }

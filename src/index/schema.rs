@@ -502,6 +502,10 @@ impl Serialize for FacetKey {
 pub struct Stamp {
     pub schema_version: u32,
     pub writer: String,
+    /// The groups of duplicate reports in this commit ([`super::copies`]), worked out by the
+    /// run that made it, so that a search knows them without reading every report's sketch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<super::copies::DuplicateGroup>,
 }
 
 impl Stamp {
@@ -509,6 +513,7 @@ impl Stamp {
         Stamp {
             schema_version: SCHEMA_VERSION,
             writer: format!("fazhi-search {}", env!("CARGO_PKG_VERSION")),
+            duplicates: Vec::new(),
         }
     }
 

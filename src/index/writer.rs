@@ -25,8 +25,10 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 use super::IndexHandle;
 use super::backlog::{Backlog, SectionDoc};
 use super::check;
+use super::copies::{Duplicates, Sketched};
 use super::folder::{self, Folder};
 use super::schema::{Fields, Stamp};
+use crate::copies::ReportSketch;
 use crate::error::{Error, Result, Text};
 use crate::ingest::poisoned::{self, Mark, Poisoned};
 use crate::ingest::worker::{self, Isolation, WorkerSlot};
@@ -185,6 +187,8 @@ fn update_with(
     let fields = handle.fields;
     progress.set_length(files.len() as u64);
     let poisoned = Poisoned::load(&config.index);
+    // The sketches of the reports parsed in this run, for the duplicate groups of the commit.
+    let sketched: Mutex<Vec<Sketched>> = Mutex::new(Vec::new());
     let outcomes = parse_in_parallel(
         &files,
         &indexed,
@@ -205,7 +209,11 @@ fn update_with(
                     &report.meta.file,
                 )));
             }
-            let docs = documents(&fields, report, fingerprint);
+            let sketch = ReportSketch::of(report.sections.iter().map(|s| s.text.as_str()));
+            if let Ok(mut all) = sketched.lock() {
+                all.push(Sketched::of(report, sketch));
+            }
+            let docs = documents(&fields, report, fingerprint, &sketch);
             let last = docs.len().saturating_sub(1);
             let mut ticket = Some(backlog.admit());
             batch.extend(docs.into_iter().enumerate().map(|(i, doc)| {
@@ -251,16 +259,29 @@ fn update_with(
         }
     }
     let unreadable: HashSet<&str> = summary.skipped.iter().map(|s| s.file.as_str()).collect();
+    let mut gone: HashSet<&str> = summary.read.iter().map(|(f, _)| f.as_str()).collect();
     for file in indexed.keys() {
         if !seen.contains(file) && !unreadable.contains(file.as_str()) {
             writer.delete_term(Term::from_field_text(fields.file, file));
             summary.removed += 1;
+            gone.insert(file);
         }
     }
+    // The reports the commit holds: those kept from the index as it was, and those parsed.
+    let mut reports: Vec<Sketched> = super::copies::reports(&handle.index.reader()?.searcher())?
+        .into_iter()
+        .filter(|r| !gone.contains(r.file.as_str()))
+        .collect();
+    reports.extend(sketched.into_inner().unwrap_or_default());
+    let duplicates = Duplicates::from_reports(reports);
     if summary.added + summary.updated + summary.removed > 0 || summary.rebuilt.is_some() {
         progress.set_message(config.lang.label("msg.committing").to_string());
-        let stamp = serde_json::to_string(&Stamp::current())
-            .map_err(|e| Error::Usage(e.to_string().into()))?;
+        let stamp = Stamp {
+            duplicates: duplicates.groups.clone(),
+            ..Stamp::current()
+        };
+        let stamp =
+            serde_json::to_string(&stamp).map_err(|e| Error::Usage(e.to_string().into()))?;
         let mut prepared = writer
             .prepare_commit()
             .map_err(|e| write_error(&config.index, e))?;
@@ -280,7 +301,6 @@ fn update_with(
     if !folder::never_committed(&config.index) {
         check::verify_and_seal(&config.index, &handle.verified)?;
     }
-    let duplicates = super::copies::Duplicates::of(&searcher)?;
     summary.totals = totals(&handle, &duplicates.not_counted())?;
     summary.duplicates = duplicates.groups;
     Ok(summary)
@@ -471,7 +491,12 @@ pub fn report_key(file: &str) -> u64 {
 }
 
 /// One document per section.
-fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocument> {
+fn documents(
+    f: &Fields,
+    report: &Report,
+    fingerprint: u64,
+    sketch: &ReportSketch,
+) -> Vec<TantivyDocument> {
     let report_key = report_key(&report.meta.file);
     let region: Vec<&str> = [
         &report.meta.province,
@@ -482,7 +507,6 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
     .into_iter()
     .map_while(|p| p.as_deref())
     .collect();
-    let sketch = crate::copies::ReportSketch::of(report.sections.iter().map(|s| s.text.as_str()));
     report
         .sections
         .iter()

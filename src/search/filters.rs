@@ -41,6 +41,8 @@ pub struct Filters {
     facets: BTreeMap<FacetKey, FacetFilter>,
     /// `/province/city/…` facet paths.
     pub regions: Vec<String>,
+    /// Count every file (`--with-copies`), not each group of duplicate reports once.
+    pub with_copies: bool,
 }
 
 impl Filters {

@@ -26,7 +26,7 @@ use serde::Serialize;
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
-    Query as TantivyQuery, RegexQuery, TermQuery,
+    Query as TantivyQuery, RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::store::StoreReader;
@@ -619,12 +619,24 @@ impl Engine {
     /// The tantivy query for a parsed query with filters.
     fn build(&self, query: &Query, filters: &Filters) -> Result<Box<dyn TantivyQuery>> {
         let main = self.query(query)?;
-        if filters.is_empty() {
+        let copies = &self.handle.duplicates.groups;
+        let uncounted = !filters.with_copies && !copies.is_empty();
+        if filters.is_empty() && !uncounted {
             return Ok(main);
         }
         let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = vec![(Occur::Must, main)];
         let schema = self.handle.index.schema();
         clauses.extend(filters.clauses(&schema, self.handle.fields.region)?);
+        if uncounted {
+            // Each group of duplicate reports counts once, as its canonical report: the other
+            // files' sections match nothing.
+            let file = self.handle.fields.file;
+            let terms = copies
+                .iter()
+                .flat_map(|g| &g.copies)
+                .map(|c| Term::from_field_text(file, c));
+            clauses.push((Occur::MustNot, Box::new(TermSetQuery::new(terms))));
+        }
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 

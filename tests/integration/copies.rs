@@ -276,6 +276,15 @@ fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
         "{lines:?}"
     );
 
+    // A search counts each group once, unless asked to count every file.
+    let engine = fazhi_search::Engine::open(&index).expect("engine");
+    let mut filters = fazhi_search::Filters::default();
+    let all = fazhi_search::Query::All;
+    let reports = |f: &fazhi_search::Filters| engine.report_keys(&all, f).expect("keys").len();
+    assert_eq!(reports(&filters), 80, "each group once");
+    filters.with_copies = true;
+    assert_eq!(reports(&filters), 80 + 12, "--with-copies: every file");
+
     // A passage's copies: the reports the truth says hold its source, but its own.
     let handle = IndexHandle::open(&index).expect("open");
     let searcher = handle.index.reader().expect("reader").searcher();
@@ -321,4 +330,13 @@ fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
         "{gone} is gone"
     );
     assert_eq!(again.totals.reports, 80);
+    let engine = fazhi_search::Engine::open(&index).expect("engine");
+    assert_eq!(
+        engine
+            .report_keys(&all, &fazhi_search::Filters::default())
+            .expect("keys")
+            .len(),
+        80,
+        "the groups the second run recorded"
+    );
 }
