@@ -288,6 +288,10 @@ pub struct SearchArgs {
     /// Show whole sections instead of the matching sentences.
     #[arg(long)]
     pub(super) full: bool,
+    /// Say under each hit in how many other reports (and towns) its text appears nearly
+    /// verbatim: 也见于 N 份报告（M 个乡镇）; in JSON, "copies": {"reports", "towns"}.
+    #[arg(long)]
+    pub(super) copies: bool,
 }
 
 /// `--facets`: a number of values, or `all`.

@@ -143,6 +143,8 @@ pub struct Duplicates {
     pub canonical_of: HashMap<u64, u64>,
     /// Canonical report key → its path.
     canonical_file: HashMap<u64, String>,
+    /// Every file of a group → the group's place in `groups`.
+    group_of: HashMap<String, usize>,
 }
 
 impl Duplicates {
@@ -186,7 +188,11 @@ impl Duplicates {
     pub fn from_groups(mut groups: Vec<DuplicateGroup>) -> Duplicates {
         groups.sort_by(|a, b| a.canonical.cmp(&b.canonical));
         let mut out = Duplicates::default();
-        for g in &groups {
+        for (i, g) in groups.iter().enumerate() {
+            out.group_of.insert(g.canonical.clone(), i);
+            for c in &g.copies {
+                out.group_of.insert(c.clone(), i);
+            }
             let canonical = report_key(&g.canonical);
             out.canonical_of.insert(canonical, canonical);
             for c in &g.copies {
@@ -212,14 +218,15 @@ impl Duplicates {
     }
 
     /// The other files of `file`'s group, canonical first; empty for a report in no group.
-    pub fn also_saved_as(&self, file: &str) -> Vec<&str> {
-        self.groups
-            .iter()
-            .find(|g| g.canonical == file || g.copies.iter().any(|c| c == file))
+    pub fn also_saved_as(&self, file: &str) -> Vec<String> {
+        self.group_of
+            .get(file)
+            .and_then(|&i| self.groups.get(i))
             .map(|g| {
-                std::iter::once(g.canonical.as_str())
-                    .chain(g.copies.iter().map(String::as_str))
+                std::iter::once(&g.canonical)
+                    .chain(&g.copies)
                     .filter(|f| *f != file)
+                    .cloned()
                     .collect()
             })
             .unwrap_or_default()

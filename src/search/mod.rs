@@ -36,6 +36,7 @@ use tantivy::{
 
 use crate::error::{Error, Result};
 use crate::heading::point_ordinal_at;
+pub use crate::index::copies::CopyCount;
 use crate::index::facets::{FacetMaps, NONE};
 pub use crate::index::schema::FacetKey;
 use crate::index::schema::Order;
@@ -93,6 +94,14 @@ pub struct Hit {
     /// The section's full text.
     pub text: String,
     pub score: f32,
+    /// The other files that hold the same report (its group of duplicates, the canonical
+    /// report first when this is a copy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_saved_as: Vec<String>,
+    /// In how many other reports and towns the section's text appears nearly verbatim, when
+    /// asked for ([`Engine::count_copies`]) and the section is long enough to tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies: Option<CopyCount>,
 }
 
 /// A facet value and the number of matching sections that have it.
@@ -287,6 +296,8 @@ pub struct Engine {
     /// reader never reloads, so the segments stay the same). A one-query process opens only
     /// the segments its page of hits comes from, on the threads that read the hits.
     hit_columns: Vec<OnceLock<SegmentColumns>>,
+    /// Whether each hit counts its copies in other reports ([`Engine::count_copies`]).
+    copy_counts: bool,
 }
 
 impl Engine {
@@ -330,6 +341,32 @@ impl Engine {
             reads,
             facet_maps: OnceLock::new(),
             hit_columns: (0..segments).map(|_| OnceLock::new()).collect(),
+            copy_counts: false,
+        })
+    }
+
+    /// Makes every hit count where its text is copied ([`Hit::copies`]): the section's band
+    /// keys looked up in the index, a cost per hit that grows with its copies.
+    pub fn count_copies(&mut self, on: bool) {
+        self.copy_counts = on;
+    }
+
+    /// The groups of duplicate reports the index records.
+    pub fn duplicates(&self) -> &crate::index::copies::Duplicates {
+        &self.handle.duplicates
+    }
+
+    /// The reports other than `own` (a path) holding a near-copy of `text`; None when the
+    /// text is too short to tell ([`crate::copies::MIN_PASSAGE_CHARS`]).
+    pub fn copies_of(&self, text: &str, own: Option<&str>) -> Result<Option<CopyCount>> {
+        check::guard(&self.handle.path, || {
+            crate::index::copies::copies_of(
+                &self.reader.searcher(),
+                &self.handle.fields,
+                &self.handle.duplicates,
+                text,
+                own.map(crate::index::writer::report_key),
+            )
         })
     }
 
@@ -756,6 +793,18 @@ impl Engine {
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
         let mut text = stored(f.text).unwrap_or_default();
+        let copies = if self.copy_counts {
+            crate::index::copies::copies_of(
+                searcher,
+                f,
+                &self.handle.duplicates,
+                &text,
+                Some(crate::index::writer::report_key(&meta.file)),
+            )?
+        } else {
+            None
+        };
+        let also_saved_as = self.handle.duplicates.also_saved_as(&meta.file);
         if under == SubSections::Shown {
             // A bare heading shows every section under it; a section a list of inline points
             // follows shows them (what it matched on, `Section::visible`).
@@ -773,6 +822,8 @@ impl Engine {
             nth_on_line: nth_on_line(searcher, columns, m),
             text,
             score: m.score,
+            also_saved_as,
+            copies,
         })
     }
 
