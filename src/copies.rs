@@ -167,6 +167,52 @@ pub fn passage_bands(text: &str) -> Option<[u64; BANDS]> {
     Some(keys)
 }
 
+/// The share of a passage's shingles that a text holds, on copy text, from which the text
+/// contains the passage nearly verbatim (`fazhi-query copies --passage`).
+pub const CONTAINED_SHARE: f64 = 0.8;
+
+/// The shingles of a text's copy text, as a set.
+pub fn shingle_set(text: &str) -> std::collections::HashSet<u64> {
+    shingles(&passage_chars(text)).collect()
+}
+
+/// The share of `passage`'s shingles that `text` holds (0 for an empty passage).
+pub fn contained_share(
+    passage: &std::collections::HashSet<u64>,
+    text: &std::collections::HashSet<u64>,
+) -> f64 {
+    if passage.is_empty() {
+        return 0.0;
+    }
+    passage.iter().filter(|s| text.contains(s)).count() as f64 / passage.len() as f64
+}
+
+/// The runs of a passage that a search can look for exactly whatever the copy changed: its
+/// normalised text cut at every place name, digit, punctuation mark and space, longest first,
+/// runs of at least [`MIN_RUN_CHARS`] only.
+pub fn exact_runs(passage: &str) -> Vec<String> {
+    let normalized = normalize(passage);
+    let mut cut = String::with_capacity(normalized.len());
+    let mut at = 0;
+    for m in PLACES.find_iter(&normalized) {
+        cut.push_str(&normalized[at..m.start()]);
+        cut.push(' ');
+        at = m.end();
+    }
+    cut.push_str(&normalized[at..]);
+    let mut runs: Vec<String> = cut
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|r| r.chars().count() >= MIN_RUN_CHARS)
+        .map(String::from)
+        .collect();
+    runs.sort_by_key(|r| std::cmp::Reverse(r.chars().count()));
+    runs.dedup();
+    runs
+}
+
+/// The shortest run [`exact_runs`] keeps.
+pub const MIN_RUN_CHARS: usize = 4;
+
 /// A report's fingerprint: a hash of its whole text and [`REPORT_HASHES`] 16-bit MinHash
 /// values of its shingles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -385,6 +431,26 @@ mod tests {
         assert_eq!(a, b, "the same copy text, the same keys");
         assert!(a.iter().all(|k| !other.contains(k)), "no key shared");
         assert_eq!(passage_bands("加强学习培训工作。"), None, "too short");
+    }
+
+    #[test]
+    fn a_passage_is_cut_into_runs_a_copy_keeps() {
+        // (passage, its runs, longest first)
+        let rows: [(&str, &[&str]); 3] = [
+            (
+                "保安镇召开专题会议12次，研究解决法治建设重大问题。",
+                &["研究解决法治建设重大问题", "召开专题会议"],
+            ),
+            ("依法行政，法治", &["依法行政"]),
+            ("12345", &[]),
+        ];
+        for (passage, runs) in rows {
+            assert_eq!(exact_runs(passage), runs, "{passage}");
+        }
+        let a = shingle_set("保安镇召开专题会议12次，研究解决法治建设重大问题。");
+        let b = shingle_set("去年，城关镇召开专题会议3次;研究解决法治建设重大问题。此外");
+        assert_eq!(contained_share(&a, &b), 1.0);
+        assert!(contained_share(&a, &shingle_set("研究解决法治建设重大问题")) < CONTAINED_SHARE);
     }
 
     #[test]

@@ -18,7 +18,8 @@ use crate::lang::Lang;
 use crate::region::Level;
 use crate::request::{Asker, KwicRequest, Params, Request, filter_names};
 use crate::search::{
-    self, Codebook, Dimension, FacetKey, HitReads, Measure, PanelRequest, Query, StatsRequest,
+    self, Codebook, Dimension, FacetKey, Filters, HitReads, Measure, PanelRequest, Query,
+    StatsRequest,
 };
 use crate::serve::{self, ServeConfig};
 
@@ -57,10 +58,53 @@ pub enum Command {
     /// A dataset for quantitative research: a codebook's concepts counted in every report
     /// (or added up into a balanced panel, e.g. every town × every year).
     Panel(PanelArgs),
+    /// Copies: a report's sections found nearly verbatim in other reports (FILE), or every
+    /// report that contains a passage nearly verbatim (--passage "…").
+    Copies(CopiesArgs),
 }
 
-pub(super) const SUBCOMMANDS: [&str; 7] =
-    ["search", "stats", "kwic", "serve", "show", "panel", "help"];
+pub(super) const SUBCOMMANDS: [&str; 8] = [
+    "search", "stats", "kwic", "serve", "show", "panel", "copies", "help",
+];
+
+/// `copies`: a report's copied sections, or a passage's reports.
+#[derive(Args, Debug)]
+pub struct CopiesArgs {
+    /// The report (its path relative to the corpus, as a hit cites it).
+    pub(super) file: Option<String>,
+    /// Instead of a report: the reports that contain this passage nearly verbatim (punctuation,
+    /// place names and numbers aside).
+    #[arg(long)]
+    pub(super) passage: Option<String>,
+    #[command(flatten)]
+    pub(super) scope: Scope,
+}
+
+impl CopiesArgs {
+    /// A report's sections are read in order, block after block.
+    pub(super) const HIT_READS: HitReads = HitReads::Dense;
+
+    /// The report or the passage, the filters and the format, checked before the index is
+    /// opened.
+    pub(super) fn request(&self, lang: Lang) -> Result<(CopiesOf, Filters, Format)> {
+        let format = self.scope.output.format()?;
+        crate::export::copies::check_format(format)?;
+        let filters = self.scope.filters.params(lang, Vec::new()).filters()?;
+        let of = match (&self.file, &self.passage) {
+            (Some(file), None) => CopiesOf::Report(file.clone()),
+            (None, Some(passage)) => CopiesOf::Passage(passage.clone()),
+            _ => return Err(Error::Usage(crate::lang::both("copies.need_one", &[]))),
+        };
+        Ok((of, filters, format))
+    }
+}
+
+/// What `copies` looks for.
+#[derive(Debug, Clone)]
+pub enum CopiesOf {
+    Report(String),
+    Passage(String),
+}
 
 // The ranges of the number options (README, "Reliability: the index"): wide enough for any
 // use, narrow enough that no value can exhaust memory or overflow arithmetic.
@@ -572,6 +616,7 @@ impl Command {
             Command::Serve(_) => ServeArgs::HIT_READS,
             Command::Show(_) => ShowArgs::HIT_READS,
             Command::Panel(_) => PanelArgs::HIT_READS,
+            Command::Copies(_) => CopiesArgs::HIT_READS,
         }
     }
 }

@@ -21,7 +21,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-pub use args::{Cli, Command, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs};
+pub use args::{
+    Cli, Command, CopiesArgs, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs,
+};
 
 use crate::export::{self, kwic, summary};
 use crate::index::{self, writer};
@@ -205,6 +207,29 @@ pub fn show(args: ShowArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
             .map_or(Ok(()), |text| out.write_all(text))
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `copies`: a report's sections found in other reports, or the reports holding a passage.
+pub fn copies(args: CopiesArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
+    let lang = language(lang)?;
+    let (of, filters, format) = args.request(lang)?;
+    let session = Session::new(&args.scope, false, lang)?;
+    let engine = session.engine(CopiesArgs::HIT_READS)?;
+    match of {
+        args::CopiesOf::Report(file) => {
+            let (report, _) = export::report::open(&engine, &file)?;
+            let sections = engine.report_copies(&report)?;
+            let file = report.meta.file.clone();
+            session
+                .deliver(|out| export::copies::write_report(out, &file, &sections, format, lang))?;
+            Ok(found(!sections.is_empty()))
+        }
+        args::CopiesOf::Passage(passage) => {
+            let matches = engine.passage_copies(&passage, &filters)?;
+            session.deliver(|out| export::copies::write_passage(out, &matches, format, lang))?;
+            Ok(found(!matches.is_empty()))
+        }
+    }
 }
 
 /// `panel`: a codebook's concepts counted in every report, or added up into a balanced panel.

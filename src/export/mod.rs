@@ -2,6 +2,7 @@
 //! Markdown tables, every hit with the citation a researcher pastes.
 
 pub mod chart;
+pub mod copies;
 pub mod kwic;
 pub mod panel;
 pub mod passage;

@@ -82,6 +82,12 @@ impl Filters {
         Ok(self)
     }
 
+    /// The same filters, counting every file (`--with-copies`).
+    pub fn every_copy(mut self) -> Filters {
+        self.with_copies = true;
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.facets.is_empty() && self.regions.is_empty()
     }

@@ -10,6 +10,7 @@
 
 pub mod codebook;
 pub mod collector;
+pub mod copies;
 mod filters;
 pub mod panel;
 pub mod query;

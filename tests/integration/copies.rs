@@ -340,3 +340,106 @@ fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
         "the groups the second run recorded"
     );
 }
+
+/// What a reader sees: a hit's copies with `--copies`, a duplicate's other files, `copies FILE`
+/// and `copies --passage` with another town's name, other numbers and other punctuation.
+#[test]
+fn the_command_line_says_where_a_passage_is_copied() {
+    use crate::util::{run, stdout};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = synth::Options {
+        duplicates: 6,
+        truth: Some(dir.path().join("truth")),
+    };
+    synth::generate_with(&corpus_dir(), &dir.path().join("corpus"), 60, 4, &options)
+        .expect("generate");
+    assert_eq!(
+        run("fazhi-index", dir.path(), &["-q"]).status.code(),
+        Some(0)
+    );
+    let copied = read_tsv(&dir.path().join("truth/copies.tsv"));
+    let groups = read_tsv(&dir.path().join("truth/duplicates.tsv"));
+
+    // A passage of a measure, its source held by several reports.
+    let holders = |source: &str| -> BTreeSet<String> {
+        copied
+            .iter()
+            .filter(|r| r[3] == source)
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    let row = copied
+        .iter()
+        .filter(|r| r[3].starts_with("measures/") && r[1] == r[2])
+        .max_by_key(|r| holders(&r[3]).len())
+        .expect("a measure");
+    let (file, line) = (&row[0], row[1].parse::<usize>().expect("line"));
+    let text = std::fs::read_to_string(dir.path().join("corpus").join(file)).expect("report");
+    let passage = text.lines().nth(line - 1).expect("the line");
+
+    // The search: the hit says in how many other reports the section is.
+    let heading: String = passage.chars().skip(3).take(8).collect();
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["--copies", "--all", "--format", "json", &heading],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let hit = v["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .find(|h| h["file"] == file.as_str() && h["line"] == line as u64)
+        .unwrap_or_else(|| panic!("{file}:{line} is a hit of {heading}"));
+    let others = holders(&row[3]).len() - 1;
+    assert_eq!(hit["copies"]["reports"], others as u64, "{hit}");
+    let text_out = stdout(&run("fazhi-query", dir.path(), &["--copies", &heading]));
+    assert!(
+        text_out.contains("也见于 ") && text_out.contains(" 份报告（"),
+        "{text_out}"
+    );
+    let plain = stdout(&run("fazhi-query", dir.path(), &[&heading]));
+    assert!(!plain.contains("也见于"), "only when asked: {plain}");
+
+    // A duplicate's hits say where else the report is saved.
+    let (original, copy) = (&groups[0][0], &groups[1][1]);
+    let out = run("fazhi-query", dir.path(), &["copies", original.as_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::util::stderr(&out));
+    assert!(stdout(&out).contains("也见于"), "{}", stdout(&out));
+    let title: String = std::fs::read_to_string(dir.path().join("corpus").join(original))
+        .expect("original")
+        .lines()
+        .next()
+        .expect("title")
+        .chars()
+        .take(12)
+        .collect();
+    let found = stdout(&run("fazhi-query", dir.path(), &["--all", &title]));
+    assert!(found.contains(&format!("也存为 {copy}")), "{copy}: {found}");
+
+    // The passage with another town, other numbers and a changed comma.
+    let changed: String = passage
+        .replace(|c: char| c.is_ascii_digit(), "7")
+        .replacen('，', "、", 1);
+    let town = fazhi_search::report::parse(file, &text, &Hints::default())
+        .meta
+        .town
+        .expect("a town");
+    let changed = changed.replace(&town, "城关镇");
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["copies", "--passage", &changed, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", crate::util::stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: BTreeSet<String> = v["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .map(|m| m["file"].as_str().expect("file").to_string())
+        .collect();
+    assert_eq!(found, holders(&row[3]), "{changed}");
+    let short = run("fazhi-query", dir.path(), &["copies", "--passage", "12，3"]);
+    assert_eq!(short.status.code(), Some(2));
+}
