@@ -8,7 +8,7 @@
 //! date with everything else (a deleted document is never counted). So the counts are right
 //! after any incremental run.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use tantivy::columnar::StrColumn;
@@ -271,24 +271,35 @@ pub struct CopyCount {
     pub files: Vec<String>,
 }
 
+/// The town a section's report is in, as one number over the whole index (a town's name with
+/// its county's, so that same-named towns differ); None for a report without a town.
+pub type TownOf<'a> = &'a dyn Fn(tantivy::SegmentOrdinal, tantivy::DocId) -> Option<u32>;
+
 /// The reports other than `own` (a report key) holding a near-copy of `text`: the documents that
-/// share one of its band keys, read from the `copy_bands` postings. None when the passage is too
-/// short to have a fingerprint ([`copies::MIN_PASSAGE_CHARS`]).
+/// share one of its band keys, read from the `copy_bands` postings, counted by report (each group
+/// of duplicates once) and by town (`town_of`). The other reports' paths are read only when
+/// `with_files` (a path is a dictionary lookup; a hit's count needs none). None when the passage
+/// is too short to have a fingerprint ([`copies::MIN_PASSAGE_CHARS`]).
 pub fn copies_of(
     searcher: &Searcher,
     fields: &Fields,
     duplicates: &Duplicates,
     text: &str,
     own: Option<u64>,
+    town_of: TownOf,
+    with_files: bool,
 ) -> Result<Option<CopyCount>> {
     let Some(bands) = copies::passage_bands(text) else {
         return Ok(None);
     };
     let own = own.map(|k| duplicates.counted_as(k));
-    let mut reports: HashMap<u64, (String, Option<String>)> = HashMap::new();
-    for segment in searcher.segment_readers() {
+    let mut reports: HashSet<u64> = HashSet::new();
+    let mut towns: HashSet<u32> = HashSet::new();
+    let mut files: Vec<String> = Vec::new();
+    let mut docs = Vec::new();
+    for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
         let inverted = segment.inverted_index(fields.copy_bands)?;
-        let mut docs = BTreeSet::new();
+        docs.clear();
         for key in bands {
             let term = Term::from_field_u64(fields.copy_bands, key);
             let Some(mut postings) = inverted
@@ -300,7 +311,7 @@ pub fn copies_of(
             let mut doc = postings.doc();
             while doc != TERMINATED {
                 if !segment.is_deleted(doc) {
-                    docs.insert(doc);
+                    docs.push(doc);
                 }
                 doc = postings.advance();
             }
@@ -308,47 +319,98 @@ pub fn copies_of(
         if docs.is_empty() {
             continue;
         }
+        docs.sort_unstable();
+        docs.dedup();
         let fast = segment.fast_fields();
         let key = fast.u64("report_key")?;
-        let file = fast.str("file")?;
-        let town = fast.str("town")?;
-        let county = fast.str("county")?;
-        let read = |column: &Option<StrColumn>, doc| -> Result<Option<String>> {
-            let Some(c) = column else { return Ok(None) };
-            let Some(ord) = c.term_ords(doc).next() else {
-                return Ok(None);
-            };
-            let mut s = String::new();
-            c.ord_to_str(ord, &mut s)
-                .map_err(tantivy::TantivyError::from)?;
-            Ok(Some(s))
-        };
-        let mut seen = HashSet::new();
-        for doc in docs {
+        let file = if with_files { fast.str("file")? } else { None };
+        let mut last = None;
+        for &doc in &docs {
             let Some(k) = key.first(doc) else { continue };
-            let k = duplicates.counted_as(k);
-            if Some(k) == own || !seen.insert(k) || reports.contains_key(&k) {
+            // A report's sections are adjacent: most matches repeat the last report.
+            if last == Some(k) {
                 continue;
             }
-            let name = match duplicates.canonical_file.get(&k) {
-                Some(canonical) => canonical.clone(),
-                None => read(&file, doc)?.unwrap_or_default(),
-            };
-            let place = read(&town, doc)?.map(|t| {
-                format!(
-                    "{t}/{}",
-                    read(&county, doc).ok().flatten().unwrap_or_default()
-                )
-            });
-            reports.insert(k, (name, place));
+            last = Some(k);
+            let k = duplicates.counted_as(k);
+            if Some(k) == own || !reports.insert(k) {
+                continue;
+            }
+            if let Some(town) = town_of(ordinal as tantivy::SegmentOrdinal, doc) {
+                towns.insert(town);
+            }
+            if let Some(column) = &file {
+                let name = match duplicates.canonical_file.get(&k) {
+                    Some(canonical) => canonical.clone(),
+                    None => {
+                        let mut name = String::new();
+                        if let Some(ord) = column.term_ords(doc).next() {
+                            column
+                                .ord_to_str(ord, &mut name)
+                                .map_err(tantivy::TantivyError::from)?;
+                        }
+                        name
+                    }
+                };
+                files.push(name);
+            }
         }
     }
-    let towns: HashSet<&String> = reports.values().filter_map(|(_, t)| t.as_ref()).collect();
-    let mut files: Vec<String> = reports.values().map(|(f, _)| f.clone()).collect();
     files.sort();
     Ok(Some(CopyCount {
         reports: reports.len(),
         towns: towns.len(),
         files,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_canonical_report_has_the_richest_metadata_then_the_shortest_path() {
+        let same = ReportSketch::of(["保安镇2023年法治政府建设年度报告。全面推进依法行政。"]);
+        let other =
+            ReportSketch::of(["城关镇2021年度法治建设工作总结：普法宣传，法律顾问全覆盖。"]);
+        let report = |file: &str, richness: usize, sketch| Sketched {
+            file: file.into(),
+            richness,
+            sketch,
+        };
+        // (the reports, the canonical report of the one group, its copies)
+        let rows: [(Vec<Sketched>, &str, &[&str]); 3] = [
+            (
+                vec![report("b.txt", 3, same), report("a.html", 5, same)],
+                "a.html",
+                &["b.txt"],
+            ),
+            (
+                vec![
+                    report("long/name.txt", 4, same),
+                    report("z.txt", 4, same),
+                    report("y.txt", 4, same),
+                    report("x.txt", 4, other),
+                ],
+                "y.txt",
+                &["long/name.txt", "z.txt"],
+            ),
+            (
+                vec![report("一.txt", 4, same), report("ab.txt", 4, same)],
+                "一.txt",
+                &["ab.txt"],
+            ),
+        ];
+        for (reports, canonical, copies) in rows {
+            let d = Duplicates::from_reports(reports);
+            assert_eq!(d.groups.len(), 1, "{canonical}");
+            assert_eq!(d.groups[0].canonical, canonical);
+            assert_eq!(d.groups[0].copies, copies);
+            let key = report_key(canonical);
+            assert!(copies.iter().all(|c| d.counted_as(report_key(c)) == key));
+            assert_eq!(d.also_saved_as(copies[0])[0], canonical);
+            assert_eq!(d.also_saved_as(canonical), copies);
+            assert!(d.also_saved_as("x.txt").is_empty());
+        }
+    }
 }

@@ -357,18 +357,41 @@ impl Engine {
         &self.handle.duplicates
     }
 
-    /// The reports other than `own` (a path) holding a near-copy of `text`; None when the
-    /// text is too short to tell ([`crate::copies::MIN_PASSAGE_CHARS`]).
+    /// The reports other than `own` (a path) holding a near-copy of `text`, with their paths;
+    /// None when the text is too short to tell ([`crate::copies::MIN_PASSAGE_CHARS`]).
     pub fn copies_of(&self, text: &str, own: Option<&str>) -> Result<Option<CopyCount>> {
         check::guard(&self.handle.path, || {
-            crate::index::copies::copies_of(
-                &self.reader.searcher(),
-                &self.handle.fields,
-                &self.handle.duplicates,
-                text,
-                own.map(crate::index::writer::report_key),
-            )
+            let searcher = self.reader.searcher();
+            let maps = self.facet_maps(&searcher)?;
+            self.copies_in(&searcher, &maps, text, own, true)
         })
+    }
+
+    /// [`Engine::copies_of`] with the facet maps at hand, the paths only `with_files`.
+    fn copies_in(
+        &self,
+        searcher: &Searcher,
+        maps: &FacetMaps,
+        text: &str,
+        own: Option<&str>,
+        with_files: bool,
+    ) -> Result<Option<CopyCount>> {
+        // A town is counted by its group in the report table: its name with its parents'.
+        let town = FacetKey::named("town");
+        let town_of = |segment, doc| {
+            let row = maps.reports.report(segment, doc)?;
+            town.and_then(|t| maps.reports.counted(row, t))
+                .filter(|&g| g != crate::index::facets::NONE)
+        };
+        crate::index::copies::copies_of(
+            searcher,
+            &self.handle.fields,
+            &self.handle.duplicates,
+            text,
+            own.map(crate::index::writer::report_key),
+            &town_of,
+            with_files,
+        )
     }
 
     fn facet_maps(&self, searcher: &Searcher) -> Result<Arc<FacetMaps>> {
@@ -795,13 +818,7 @@ impl Engine {
             .unwrap_or_default();
         let mut text = stored(f.text).unwrap_or_default();
         let copies = if self.copy_counts {
-            crate::index::copies::copies_of(
-                searcher,
-                f,
-                &self.handle.duplicates,
-                &text,
-                Some(crate::index::writer::report_key(&meta.file)),
-            )?
+            self.copies_in(searcher, maps, &text, Some(&meta.file), false)?
         } else {
             None
         };

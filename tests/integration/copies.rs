@@ -224,8 +224,7 @@ fn copied_passages_and_duplicate_reports_are_found_with_precision_and_recall_of_
 /// the reports the truth says hold it; an incremental run that removes a copy updates both.
 #[test]
 fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
-    use fazhi_search::index::copies::{Duplicates, copies_of};
-    use fazhi_search::index::{IndexHandle, writer};
+    use fazhi_search::index::writer;
     let dir = tempfile::tempdir().expect("temp dir");
     let (corpus, truth, index) = (
         dir.path().join("corpus"),
@@ -286,9 +285,6 @@ fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
     assert_eq!(reports(&filters), 80 + 12, "--with-copies: every file");
 
     // A passage's copies: the reports the truth says hold its source, but its own.
-    let handle = IndexHandle::open(&index).expect("open");
-    let searcher = handle.index.reader().expect("reader").searcher();
-    let duplicates = Duplicates::of(&searcher).expect("groups");
     let copied: Vec<Vec<String>> = read_tsv(&truth.join("copies.tsv"));
     let (file, line) = (&copied[5][0], copied[5][1].parse::<usize>().expect("line"));
     let source = &copied[5][3];
@@ -304,16 +300,23 @@ fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
         .filter(|r| &r[3] == source && &r[0] != file)
         .map(|r| r[0].as_str())
         .collect();
-    let own = fazhi_search::index::writer::report_key(file);
-    let count = copies_of(
-        &searcher,
-        &handle.fields,
-        &duplicates,
-        &section.text,
-        Some(own),
-    )
-    .expect("look up")
-    .expect("long enough");
+    let count = engine
+        .copies_of(&section.text, Some(file))
+        .expect("look up")
+        .expect("long enough");
+    let towns: BTreeSet<(String, String)> = holders
+        .iter()
+        .map(|h| {
+            let text = std::fs::read_to_string(corpus.join(h)).expect("holder");
+            let meta = report::parse(h, &text, &Hints::default()).meta;
+            (
+                meta.town.unwrap_or_default(),
+                meta.county.unwrap_or_default(),
+            )
+        })
+        .filter(|(town, _)| !town.is_empty())
+        .collect();
+    assert_eq!(count.towns, towns.len(), "towns, by town and county");
     let found: BTreeSet<&str> = count.files.iter().map(String::as_str).collect();
     assert_eq!(found, holders, "{}", section.text);
 
