@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use crate::normalize::normalize;
-use crate::region::Gazetteer;
+use crate::region::place_names;
 
 /// Characters per shingle. Five Chinese characters are most often a word and a half: common
 /// runs (推进法治, 依法行政) are shorter, so shared shingles mean shared phrasing.
@@ -69,14 +69,9 @@ struct Places {
 }
 
 static PLACES: LazyLock<Places> = LazyLock::new(|| {
-    let g = Gazetteer::embedded();
-    let names: HashSet<String> = g
-        .places()
-        .iter()
-        .flat_map(|p| [&p.town, &p.county, &p.city])
-        .chain(g.aliases().iter().map(|a| &a.name))
+    let names: HashSet<String> = place_names()
         .filter(|n| n.chars().count() >= 2)
-        .map(|n| normalize(n))
+        .map(normalize)
         .collect();
     Places {
         ends: names.iter().filter_map(|n| n.chars().next_back()).collect(),
@@ -408,6 +403,7 @@ impl PassageTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::region::Gazetteer;
 
     #[test]
     fn copy_text_masks_places_and_drops_numbers_and_punctuation() {
@@ -464,6 +460,20 @@ mod tests {
         assert_eq!(a, b, "the same copy text, the same keys");
         assert!(a.iter().all(|k| !other.contains(k)), "no key shared");
         assert_eq!(passage_bands("加强学习培训工作。"), None, "too short");
+    }
+
+    #[test]
+    fn the_names_masked_are_the_gazetteers() {
+        let g = Gazetteer::embedded();
+        let from_gazetteer: HashSet<&str> = g
+            .places()
+            .iter()
+            .flat_map(|p| [p.town.as_str(), p.county.as_str(), p.city.as_str()])
+            .chain(g.aliases().iter().map(|a| a.name.as_str()))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let read: HashSet<&str> = place_names().filter(|n| !n.is_empty()).collect();
+        assert_eq!(read, from_gazetteer);
     }
 
     #[test]
