@@ -49,7 +49,7 @@ pub const ROWS: usize = 4;
 pub const MIN_PASSAGE_CHARS: usize = 30;
 /// The share of shingles two reports have in common from which they are the same report.
 pub const DUPLICATE_SHARE: f64 = 0.9;
-/// MinHash values per report, 16 bits each (b-bit MinHash: two different values agree by chance
+/// One-permutation MinHash bins per report, 16 bits each (b-bit MinHash: two different values agree by chance
 /// once in 65,536).
 pub const REPORT_HASHES: usize = 64;
 /// MinHash values per band of a report's sketch.
@@ -65,7 +65,23 @@ const PLACE_MARK: char = '〇';
 struct Places {
     names: HashSet<String>,
     ends: HashSet<char>,
+    /// `ends` for the CJK ideographs, a bit each: most characters of a report are looked up.
+    cjk_ends: Vec<u64>,
     longest: usize,
+}
+
+/// The CJK ideographs the bitmap of [`Places`] covers.
+const CJK: std::ops::RangeInclusive<u32> = 0x4E00..=0x9FFF;
+
+impl Places {
+    fn ends_with(&self, c: char) -> bool {
+        let code = c as u32;
+        if CJK.contains(&code) {
+            let i = (code - CJK.start()) as usize;
+            return self.cjk_ends[i / 64] >> (i % 64) & 1 == 1;
+        }
+        self.ends.contains(&c)
+    }
 }
 
 static PLACES: LazyLock<Places> = LazyLock::new(|| {
@@ -73,8 +89,17 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
         .filter(|n| n.chars().count() >= 2)
         .map(normalize)
         .collect();
+    let ends: HashSet<char> = names.iter().filter_map(|n| n.chars().next_back()).collect();
+    let mut cjk_ends = vec![0u64; (CJK.end() - CJK.start()) as usize / 64 + 1];
+    for &c in &ends {
+        if CJK.contains(&(c as u32)) {
+            let i = (c as u32 - CJK.start()) as usize;
+            cjk_ends[i / 64] |= 1 << (i % 64);
+        }
+    }
     Places {
-        ends: names.iter().filter_map(|n| n.chars().next_back()).collect(),
+        ends,
+        cjk_ends,
         longest: names.iter().map(|n| n.chars().count()).max().unwrap_or(0),
         names,
     }
@@ -88,7 +113,7 @@ fn place_spans(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut free_from = 0;
     for (i, &(at, c)) in chars.iter().enumerate() {
-        if !places.ends.contains(&c) {
+        if !places.ends_with(c) {
             continue;
         }
         let end = at + c.len_utf8();
@@ -105,17 +130,22 @@ fn place_spans(text: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// A letter of copy text: most are CJK ideographs, told without Unicode's tables.
+fn is_letter(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphabetic()
+}
+
 /// A passage's copy text: normalised, place names masked, letters only.
 pub fn passage_chars(text: &str) -> Vec<char> {
     let normalized = normalize(text);
     let mut out = Vec::with_capacity(normalized.len() / 3);
     let mut at = 0;
     for (start, end) in place_spans(&normalized) {
-        out.extend(normalized[at..start].chars().filter(|c| c.is_alphabetic()));
+        out.extend(normalized[at..start].chars().filter(|&c| is_letter(c)));
         out.push(PLACE_MARK);
         at = end;
     }
-    out.extend(normalized[at..].chars().filter(|c| c.is_alphabetic()));
+    out.extend(normalized[at..].chars().filter(|&c| is_letter(c)));
     out
 }
 
@@ -151,7 +181,7 @@ fn shingles(chars: &[char]) -> impl Iterator<Item = u64> + '_ {
 /// The multipliers and offsets of the MinHash functions, `(a · x + b) >> 32` with `a` odd:
 /// one hash of a shingle, many cheap permutations of it.
 static FUNCTIONS: LazyLock<Vec<(u64, u64)>> = LazyLock::new(|| {
-    (0..HASHES.max(REPORT_HASHES) as u64)
+    (0..HASHES as u64)
         .map(|i| (mix(2 * i + 1) | 1, mix(2 * i + 2)))
         .collect()
 });
@@ -255,10 +285,16 @@ impl ReportSketch {
         let exact = chars.iter().fold(0x6A09_E667_F3BC_C908u64, |h, &c| {
             mix(h ^ u64::from(c as u32))
         }) >> 8;
-        let full = minhash(shingles(&chars), REPORT_HASHES);
-        let mut mins = [0u16; REPORT_HASHES];
-        for (m, f) in mins.iter_mut().zip(full) {
-            *m = (f >> 16) as u16;
+        // One-permutation MinHash (Li, Owen & Zhang 2012): each shingle's one hash goes to one of
+        // the bins by its top bits and keeps the least of the rest there — a report is long
+        // enough to fill every bin, and one hash a shingle instead of 64 is most of the cost.
+        let mut mins = [u16::MAX; REPORT_HASHES];
+        for h in shingles(&chars) {
+            let bin = (h >> 58) as usize % REPORT_HASHES;
+            let value = (h >> 16) as u16;
+            if value < mins[bin] {
+                mins[bin] = value;
+            }
         }
         ReportSketch { exact, mins }
     }
