@@ -291,7 +291,8 @@ impl ReportSketch {
         let mut mins = [u16::MAX; REPORT_HASHES];
         for h in shingles(&chars) {
             let bin = (h >> 58) as usize % REPORT_HASHES;
-            let value = (h >> 16) as u16;
+            // u16::MAX marks a bin no shingle fell in.
+            let value = ((h >> 16) as u16).min(u16::MAX - 1);
             if value < mins[bin] {
                 mins[bin] = value;
             }
@@ -346,13 +347,20 @@ impl ReportSketch {
         if self.exact == other.exact {
             return 1.0;
         }
-        let same = self
-            .mins
-            .iter()
-            .zip(&other.mins)
-            .filter(|(a, b)| a == b)
-            .count();
-        same as f64 / REPORT_HASHES as f64
+        // Over the bins a shingle of either fell in: a short report leaves bins empty, and two
+        // empty bins say nothing about the texts.
+        let (mut same, mut filled) = (0, 0);
+        for (a, b) in self.mins.iter().zip(&other.mins) {
+            if *a == u16::MAX && *b == u16::MAX {
+                continue;
+            }
+            filled += 1;
+            same += usize::from(a == b);
+        }
+        if filled == 0 {
+            return 0.0;
+        }
+        same as f64 / filled as f64
     }
 
     /// True when the two are the same report ([`DUPLICATE_SHARE`]).
@@ -556,5 +564,15 @@ mod tests {
         assert!(!a.duplicates(&c), "half the text: {}", a.similarity(&c));
         let groups = duplicate_groups(&[a, c, b, a]);
         assert_eq!(groups, vec![vec![0, 2, 3]]);
+        // Short reports fill few bins; they are told apart by the bins they fill.
+        let short = |n: &str| {
+            ReportSketch::of([format!(
+                "2023年某镇法治政府建设年度报告\n一、总体情况\n法律顾问{n}号。"
+            )
+            .as_str()])
+        };
+        let (one, two) = (short("一"), short("二"));
+        assert!(!one.duplicates(&two), "{}", one.similarity(&two));
+        assert!(one.duplicates(&short("一")));
     }
 }
