@@ -10,6 +10,7 @@
 //! classify   top-level heading → SectionType          (classify::TypeRules)
 //! region     title, signature → town/county/city/province   (region::Gazetteer)
 //! report     all of the above for one file             (report::parse)
+//! copies     fingerprints of passages and reports     (copies::passage_bands, copies::ReportSketch)
 //! index      reports → tantivy documents, one commit   (index::writer::update)
 //! search     query language + filters → ranked hits and facets   (search::Engine)
 //! export     hits → passages, citations, text/json/jsonl/csv/md  (export::write)
@@ -24,6 +25,7 @@
 pub mod classify;
 pub mod clean;
 pub mod cli;
+pub mod copies;
 pub mod corpus;
 pub mod date;
 pub mod error;

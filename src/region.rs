@@ -94,6 +94,23 @@ pub struct Gazetteer {
 
 const TOWNS_TSV: &str = include_str!("../index_schema/towns.tsv");
 const ALIASES_TSV: &str = include_str!("../index_schema/aliases.tsv");
+
+/// Every town, county and city name of `index_schema/towns.tsv` and every name of
+/// `index_schema/aliases.tsv`, as written (repeated), read straight from the tables: for masking
+/// place names ([`crate::copies`]) without building the gazetteer's automata, which a process
+/// that only counts copies does not need.
+pub fn place_names() -> impl Iterator<Item = &'static str> {
+    let rows = |data: &'static str| {
+        data.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| l.split('\t'))
+    };
+    let towns = rows(TOWNS_TSV)
+        .skip(1)
+        .flat_map(|cols| cols.skip(1).take(3));
+    let aliases = rows(ALIASES_TSV).filter_map(|mut cols| cols.next());
+    towns.chain(aliases)
+}
 const LEVELS_TSV: &str = include_str!("../index_schema/levels.tsv");
 /// Town names shorter than this (城区, 林场, 马镇) are too generic to find in free text.
 const MIN_TOWN_NAME_CHARS: usize = 3;

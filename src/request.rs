@@ -167,6 +167,7 @@ impl Params {
         // An empty region is refused by the search, as an empty filter is.
         let regions = self.values("region").into_iter().map(str::trim);
         filters.regions = regions.map(String::from).collect();
+        filters.with_copies = self.flag("with_copies")?;
         Ok(filters)
     }
 

@@ -4,6 +4,14 @@
 //! are drawn from the bundled reports' sections of the same type, renumbered under the statute's
 //! four parts, with the source town's name replaced and the numbers in the text varied. The same
 //! seed always gives the same corpus.
+//!
+//! The generator knows what it copied: [`corpus_with_truth`] gives, with each report, where each
+//! of its passages came from ([`Copied`]), and [`duplicates`] makes copies of whole reports (the
+//! same file under another name, the page saved as HTML in a site's chrome, a re-crawl with a
+//! site's header) recorded as groups. These are the ground truth that copy detection
+//! ([`crate::copies`]) is measured against. The default corpus has no duplicates: they are made
+//! only when asked ([`Options::duplicates`]), from their own random numbers, so the reports of
+//! a seed are the same files whether or not duplicates are asked for.
 
 use std::sync::LazyLock;
 
@@ -139,9 +147,50 @@ const PLANS_HEADINGS: [&str; 3] = [
     "下一年度工作思路",
 ];
 
+/// One passage of a synthetic report and the pool passage it was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// The 1-based line of the report where the passage starts (for the overview: line 1, the
+    /// title, which the preamble section holds with it).
+    pub line: usize,
+    /// The passage's last line.
+    pub last_line: usize,
+    /// The pool passage it was made from, e.g. `measures/12`: passages with the same source
+    /// are copies of each other (identical pool passages share the first one's id).
+    pub source: String,
+}
+
+/// One synthetic report with what it was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synthetic {
+    pub file: String,
+    pub text: String,
+    pub copied: Vec<Copied>,
+}
+
+/// Each pool passage's id: its part and the place of the first passage of the part with the
+/// same text.
+fn source_ids(pool: &SectionPool) -> [Vec<String>; 5] {
+    let ids = |part: &str, units: &[String]| -> Vec<String> {
+        let mut first: std::collections::HashMap<&str, usize> = Default::default();
+        units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| format!("{part}/{}", first.entry(u.as_str()).or_insert(i)))
+            .collect()
+    };
+    [
+        ids("overview", &pool.overview),
+        ids("measures", &pool.measures),
+        ids("shortcomings", &pool.shortcomings),
+        ids("leadership", &pool.leadership),
+        ids("plans", &pool.plans),
+    ]
+}
+
 /// One synthetic report: its file name and text. The pool must be usable
 /// ([`SectionPool::is_usable`]).
-fn report(pool: &SectionPool, index: usize, rng: &mut Rng) -> (String, String) {
+fn report(pool: &SectionPool, ids: &[Vec<String>; 5], index: usize, rng: &mut Rng) -> Synthetic {
     let places: &[Place] = Gazetteer::embedded().places();
     let place = rng.pick(places);
     let year = 2018 + rng.below(8);
@@ -174,29 +223,53 @@ fn report(pool: &SectionPool, index: usize, rng: &mut Rng) -> (String, String) {
             })
             .into_owned()
     };
-    let overview: &String = rng.pick(&pool.overview[..]);
-    out.push_str(&vary(overview, rng));
+    let lines = |out: &String| out.matches('\n').count();
+    let mut copied = Vec::new();
+    let at = rng.below(pool.overview.len());
+    out.push_str(&vary(&pool.overview[at], rng));
     out.push('\n');
+    copied.push(Copied {
+        line: 1,
+        last_line: lines(&out),
+        source: ids[0][at].clone(),
+    });
     let measures = *rng.pick(&MEASURES_HEADINGS[..]);
     let shortcomings = *rng.pick(&SHORTCOMINGS_HEADINGS[..]);
     let plans = *rng.pick(&PLANS_HEADINGS[..]);
-    let mut parts: Vec<(String, &Vec<String>, usize)> = vec![
-        (fill(measures), &pool.measures, 4 + rng.below(5)),
-        (fill(shortcomings), &pool.shortcomings, 2 + rng.below(3)),
+    let mut parts: Vec<(String, &Vec<String>, &Vec<String>, usize)> = vec![
+        (fill(measures), &pool.measures, &ids[1], 4 + rng.below(5)),
+        (
+            fill(shortcomings),
+            &pool.shortcomings,
+            &ids[2],
+            2 + rng.below(3),
+        ),
     ];
     if !pool.leadership.is_empty() {
         parts.push((
             LEADERSHIP_HEADING.to_string(),
             &pool.leadership,
+            &ids[3],
             2 + rng.below(3),
         ));
     }
-    parts.push((fill(plans), &pool.plans, 3 + rng.below(3)));
-    for (i, (heading, units, count)) in parts.iter().enumerate() {
+    parts.push((fill(plans), &pool.plans, &ids[4], 3 + rng.below(3)));
+    for (i, (heading, units, unit_ids, count)) in parts.iter().enumerate() {
         out.push_str(&format!("{}、{heading}\n", CN[i % CN.len()]));
         for j in 0..*count {
-            let unit: &String = rng.pick(&units[..]);
-            out.push_str(&format!("（{}）{}\n", CN[j % CN.len()], vary(unit, rng)));
+            // rng.pick's draw, kept as it was so that a seed's corpus does not change.
+            let at = rng.below(units.len());
+            let line = lines(&out) + 1;
+            out.push_str(&format!(
+                "（{}）{}\n",
+                CN[j % CN.len()],
+                vary(&units[at], rng)
+            ));
+            copied.push(Copied {
+                line,
+                last_line: lines(&out),
+                source: unit_ids[at].clone(),
+            });
         }
     }
     out.push_str(&format!(
@@ -206,7 +279,11 @@ fn report(pool: &SectionPool, index: usize, rng: &mut Rng) -> (String, String) {
         1 + rng.below(28)
     ));
     let file = format!("{index:06}_{}_{year}.txt", place.code);
-    (file, out)
+    Synthetic {
+        file,
+        text: out,
+        copied,
+    }
 }
 
 /// The `.txt` reports of a folder, as (file name, text), to build a [`SectionPool`] from.
@@ -230,6 +307,16 @@ pub fn read_sources(dir: &std::path::Path) -> crate::Result<Vec<(String, String)
     Ok(out)
 }
 
+/// What a run makes besides the reports.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// How many copies of whole reports to add ([`duplicates`]).
+    pub duplicates: usize,
+    /// The folder to write the ground truth to (`copies.tsv`, `duplicates.tsv`), if any: kept
+    /// out of the corpus folder, which is indexed.
+    pub truth: Option<std::path::PathBuf>,
+}
+
 /// Writes `n` synthetic reports for `seed` into `out`, drawn from the reports in `from`;
 /// returns the bytes written.
 pub fn generate(
@@ -238,18 +325,116 @@ pub fn generate(
     n: usize,
     seed: u64,
 ) -> crate::Result<u64> {
+    generate_with(from, out, n, seed, &Options::default())
+}
+
+/// [`generate`], with duplicates and the ground truth as `options` asks.
+///
+/// `copies.tsv` has a row per passage of each report (`file`, `line`, `last_line`, `source`: see
+/// [`Copied`]); `duplicates.tsv` a row per file of each group of copies of one report (`group`,
+/// the original's name, and `file`), the original first.
+pub fn generate_with(
+    from: &std::path::Path,
+    out: &std::path::Path,
+    n: usize,
+    seed: u64,
+    options: &Options,
+) -> crate::Result<u64> {
     let pool = SectionPool::from_texts(&read_sources(from)?);
-    std::fs::create_dir_all(out).map_err(|source| crate::Error::Write {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    let write = |path: std::path::PathBuf, bytes: &[u8]| {
+        std::fs::write(&path, bytes).map_err(|source| crate::Error::Write { path, source })
+    };
+    let mkdir = |dir: &std::path::Path| {
+        std::fs::create_dir_all(dir).map_err(|source| crate::Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })
+    };
+    mkdir(out)?;
+    let copies_of = duplicate_plan(n, options.duplicates, seed);
+    let mut copies_tsv = String::from("file\tline\tlast_line\tsource\n");
+    let mut groups_tsv = String::from("group\tfile\n");
     let mut bytes = 0;
-    for (name, text) in corpus(&pool, n, seed)? {
-        bytes += text.len() as u64;
-        let path = out.join(&name);
-        std::fs::write(&path, text).map_err(|source| crate::Error::Write { path, source })?;
+    for (i, report) in corpus_with_truth(&pool, n, seed)?.enumerate() {
+        bytes += report.text.len() as u64;
+        write(out.join(&report.file), report.text.as_bytes())?;
+        let made: Vec<usize> = (0..copies_of.len())
+            .filter(|&d| copies_of[d] == i)
+            .collect();
+        for d in &made {
+            let (file, text) = duplicate(&report, *d);
+            bytes += text.len() as u64;
+            write(out.join(&file), text.as_bytes())?;
+            if d == &made[0] {
+                groups_tsv.push_str(&format!("{}\t{}\n", report.file, report.file));
+            }
+            groups_tsv.push_str(&format!("{}\t{file}\n", report.file));
+        }
+        if options.truth.is_some() {
+            for c in &report.copied {
+                copies_tsv.push_str(&format!(
+                    "{}\t{}\t{}\t{}\n",
+                    report.file, c.line, c.last_line, c.source
+                ));
+            }
+        }
+    }
+    if let Some(dir) = &options.truth {
+        mkdir(dir)?;
+        write(dir.join("copies.tsv"), copies_tsv.as_bytes())?;
+        write(dir.join("duplicates.tsv"), groups_tsv.as_bytes())?;
     }
     Ok(bytes)
+}
+
+/// For each duplicate to make, the report (its place among the `n`) it copies: drawn from a
+/// generator of its own, so that the reports do not change when duplicates are asked for.
+fn duplicate_plan(n: usize, count: usize, seed: u64) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut rng = Rng::new(seed ^ 0xD0B1_1CA7_E5D0_C5ED);
+    (0..count).map(|_| rng.below(n)).collect()
+}
+
+/// How a duplicate is made, by its number: the same bytes under another name, the page saved as
+/// HTML inside a site's chrome, or a re-crawl with a site's header and footer lines.
+pub const DUPLICATE_KINDS: [&str; 3] = ["copy", "html", "recrawl"];
+
+/// Duplicate number `d` of `report`: its file name and bytes.
+pub fn duplicate(report: &Synthetic, d: usize) -> (String, String) {
+    let stem = report.file.trim_end_matches(".txt");
+    let kind = DUPLICATE_KINDS[d % DUPLICATE_KINDS.len()];
+    let title = report.text.lines().next().unwrap_or_default();
+    match kind {
+        "copy" => (format!("dup{d:05}_{stem}.txt"), report.text.clone()),
+        "html" => {
+            let mut html = format!(
+                "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+                 <body><div class=\"nav\"><a href=\"/\">首页</a> <a href=\"/zwgk\">政务公开</a> \
+                 <a href=\"/zcwj\">政策文件</a> <a href=\"/hdjl\">互动交流</a></div>\n\
+                 <div class=\"article\">\n"
+            );
+            for line in report.text.lines().filter(|l| !l.trim().is_empty()) {
+                html.push_str(&format!("<p>{line}</p>\n"));
+            }
+            html.push_str(
+                "</div>\n<div class=\"footer\"><p>主办单位：人民政府办公室</p>\
+                 <p>网站标识码：1234567890</p></div>\n</body></html>\n",
+            );
+            (format!("dup{d:05}_{stem}.html"), html)
+        }
+        _ => (
+            format!("dup{d:05}_{stem}.txt"),
+            format!(
+                "来源：政府门户网站\n发布时间：2024-0{}-1{} 09:30\n浏览次数：{}\n{}\n【打印本页】【关闭窗口】\n",
+                1 + d % 9,
+                d % 10,
+                100 + d * 7,
+                report.text.trim_end()
+            ),
+        ),
+    }
 }
 
 /// `n` synthetic reports for `seed`, made from `pool`.
@@ -258,21 +443,32 @@ pub fn corpus(
     n: usize,
     seed: u64,
 ) -> crate::Result<impl Iterator<Item = (String, String)> + '_> {
+    Ok(corpus_with_truth(pool, n, seed)?.map(|s| (s.file, s.text)))
+}
+
+/// `n` synthetic reports for `seed`, made from `pool`, with where their passages came from.
+pub fn corpus_with_truth(
+    pool: &SectionPool,
+    n: usize,
+    seed: u64,
+) -> crate::Result<impl Iterator<Item = Synthetic> + '_> {
     if !pool.is_usable() {
         return Err(crate::Error::Usage(
             "the source reports lack sections of some part (overview, measures, shortcomings or plans)".into()));
     }
+    let ids = source_ids(pool);
     let mut rng = Rng::new(seed);
-    Ok((0..n).map(move |i| report(pool, i, &mut rng)))
+    Ok((0..n).map(move |i| report(pool, &ids, i, &mut rng)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const SOURCE: &str = "保安镇2023年法治政府建设年度报告\n2023年，保安镇在大冶市委领导下坚持依法行政，全面推进法治政府建设，法治建设迈出新步伐，取得明显成效，群众满意度持续提升。\n一、工作开展情况\n（一）强化组织领导。成立领导小组，召开会议12次。\n（二）加强普法宣传。开展活动23场次。\n二、存在的不足\n（一）执法力量不足，人员偏少。\n三、党政主要负责人履行推进法治建设第一责任人职责情况\n（一）主要负责人带头学法。\n四、下一步打算\n（一）加强学习培训工作。\n";
+
     fn pool() -> SectionPool {
-        let text = "保安镇2023年法治政府建设年度报告\n2023年，保安镇在大冶市委领导下坚持依法行政，全面推进法治政府建设，法治建设迈出新步伐，取得明显成效，群众满意度持续提升。\n一、工作开展情况\n（一）强化组织领导。成立领导小组，召开会议12次。\n（二）加强普法宣传。开展活动23场次。\n二、存在的不足\n（一）执法力量不足，人员偏少。\n三、党政主要负责人履行推进法治建设第一责任人职责情况\n（一）主要负责人带头学法。\n四、下一步打算\n（一）加强学习培训工作。\n";
-        SectionPool::from_texts(&[("a.txt".into(), text.into())])
+        SectionPool::from_texts(&[("a.txt".into(), SOURCE.into())])
     }
 
     #[test]
@@ -289,6 +485,54 @@ mod tests {
         let c: Vec<_> = corpus(&pool, 20, 8).expect("usable").collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn the_truth_names_each_passage_lines_and_duplicates_leave_the_reports_alone() {
+        let pool = pool();
+        for s in corpus_with_truth(&pool, 30, 2).expect("usable") {
+            let lines: Vec<&str> = s.text.lines().collect();
+            assert_eq!(s.copied[0].line, 1, "the overview is read with the title");
+            for c in &s.copied[1..] {
+                assert!(c.line <= c.last_line && c.last_line <= lines.len(), "{c:?}");
+                assert!(lines[c.line - 1].starts_with('（'), "{c:?}: {}", s.text);
+            }
+            let parts: Vec<&str> = s.copied.iter().map(|c| c.source.as_str()).collect();
+            assert!(parts.iter().all(|p| p.contains('/')), "{parts:?}");
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let source = dir.path().join("source");
+        std::fs::create_dir_all(&source).expect("source");
+        std::fs::write(source.join("a.txt"), SOURCE).expect("write");
+        let (plain, with) = (dir.path().join("plain"), dir.path().join("with"));
+        generate(&source, &plain, 12, 3).expect("plain");
+        let options = Options {
+            duplicates: 6,
+            truth: Some(dir.path().join("truth")),
+        };
+        generate_with(&source, &with, 12, 3, &options).expect("with duplicates");
+        let names = |d: &std::path::Path| -> Vec<String> {
+            let mut n: Vec<String> = std::fs::read_dir(d)
+                .expect("dir")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        let (a, b) = (names(&plain), names(&with));
+        assert_eq!(b.len(), a.len() + 6);
+        for name in &a {
+            assert_eq!(
+                std::fs::read(plain.join(name)).expect("plain"),
+                std::fs::read(with.join(name)).expect("with"),
+                "{name} is the same file"
+            );
+        }
+        let groups = std::fs::read_to_string(dir.path().join("truth/duplicates.tsv"))
+            .expect("duplicates.tsv");
+        for name in b.iter().filter(|n| n.starts_with("dup")) {
+            assert!(groups.contains(&format!("\t{name}\n")), "{name}: {groups}");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cli::serve(args, lang),
         Command::Show(args) => cli::show(args, lang),
         Command::Panel(args) => cli::panel(args, lang),
+        Command::Copies(args) => cli::copies(args, lang),
     };
     cli::exit(outcome, lang, &rebuild)
 }

@@ -18,7 +18,8 @@ use crate::lang::{Lang, both};
 use crate::region::Level;
 use crate::request::{Asker, KwicRequest, Params, Request, filter_names};
 use crate::search::{
-    self, Codebook, Dimension, FacetKey, HitReads, Measure, PanelRequest, Query, StatsRequest,
+    self, Codebook, Dimension, FacetKey, Filters, HitReads, Measure, PanelRequest, Query,
+    StatsRequest,
 };
 use crate::serve::{self, ServeConfig};
 
@@ -57,10 +58,55 @@ pub enum Command {
     /// A dataset for quantitative research: a codebook's concepts counted in every report
     /// (or added up into a balanced panel, e.g. every town × every year).
     Panel(PanelArgs),
+    /// Copies: a report's sections found nearly verbatim in other reports (FILE), or every
+    /// report that contains a passage nearly verbatim (--passage "…").
+    Copies(CopiesArgs),
 }
 
-pub(super) const SUBCOMMANDS: [&str; 7] =
-    ["search", "stats", "kwic", "serve", "show", "panel", "help"];
+pub(super) const SUBCOMMANDS: [&str; 8] = [
+    "search", "stats", "kwic", "serve", "show", "panel", "copies", "help",
+];
+
+/// `copies`: a report's copied sections, or a passage's reports.
+#[derive(Args, Debug)]
+pub struct CopiesArgs {
+    /// The report (its path relative to the corpus, as a hit cites it).
+    pub(super) file: Option<String>,
+    /// Instead of a report: the reports that contain this passage nearly verbatim (punctuation,
+    /// place names and numbers aside).
+    #[arg(long)]
+    pub(super) passage: Option<String>,
+    #[command(flatten)]
+    pub(super) scope: Scope,
+}
+
+impl CopiesArgs {
+    /// A report's sections are read in order, block after block.
+    pub(super) const HIT_READS: HitReads = HitReads::Dense;
+
+    /// The report or the passage, the filters and the format, checked before the index is
+    /// opened.
+    pub(super) fn request(&self, lang: Lang) -> Result<(CopiesOf, Filters, Format)> {
+        let format = self.scope.output.format("copies", &COPIES_FORMATS)?;
+        let filters = self.scope.filters.params(lang, Vec::new()).filters()?;
+        let of = match (&self.file, &self.passage) {
+            (Some(file), None) => CopiesOf::Report(file.clone()),
+            (None, Some(passage)) => CopiesOf::Passage(passage.clone()),
+            _ => return Err(Error::Usage(crate::lang::both("copies.need_one", &[]))),
+        };
+        Ok((of, filters, format))
+    }
+}
+
+/// What `copies` writes.
+const COPIES_FORMATS: [Format; 2] = [Format::Text, Format::Json];
+
+/// What `copies` looks for.
+#[derive(Debug, Clone)]
+pub enum CopiesOf {
+    Report(String),
+    Passage(String),
+}
 
 // The ranges of the number options (README, "Reliability: the index"): wide enough for any
 // use, narrow enough that no value can exhaust memory or overflow arithmetic.
@@ -126,7 +172,8 @@ impl Command {
             Command::Search(SearchArgs { scope, .. })
             | Command::Stats(StatsArgs { scope, .. })
             | Command::Kwic(KwicArgs { scope, .. })
-            | Command::Panel(PanelArgs { scope, .. }) => &scope.source,
+            | Command::Panel(PanelArgs { scope, .. })
+            | Command::Copies(CopiesArgs { scope, .. }) => &scope.source,
             Command::Serve(ServeArgs { source, .. }) | Command::Show(ShowArgs { source, .. }) => {
                 source
             }
@@ -139,6 +186,9 @@ impl Command {
 /// `--type`, `--issuer`…) and `--region`, made from the table (see [`FacetKey`]).
 #[derive(Debug, Default)]
 pub struct FilterArgs(Vec<(&'static str, Vec<String>)>);
+
+/// The option that counts every copy of a report (`Filters::with_copies`).
+const WITH_COPIES: &str = "with-copies";
 
 impl FilterArgs {
     /// The help line of an option, in `lang`.
@@ -199,7 +249,11 @@ impl clap::FromArgMatches for FilterArgs {
             let values = matches.get_many::<String>(id);
             values.map(|v| v.cloned().collect()).unwrap_or_default()
         };
-        Ok(FilterArgs(filter_names().map(|o| (o, values(o))).collect()))
+        let mut options: Vec<_> = filter_names().map(|o| (o, values(o))).collect();
+        if matches.get_flag(WITH_COPIES) {
+            options.push(("with_copies", vec!["true".into()]));
+        }
+        Ok(FilterArgs(options))
     }
 
     fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
@@ -210,6 +264,14 @@ impl clap::FromArgMatches for FilterArgs {
 
 impl Args for FilterArgs {
     fn augment_args(command: clap::Command) -> clap::Command {
+        let with_copies = clap::Arg::new(WITH_COPIES)
+            .long(WITH_COPIES)
+            .action(clap::ArgAction::SetTrue)
+            .help(
+                "Count every file: a report saved more than once (the same text, or 90% of it) \
+                 is otherwise counted once, as its canonical copy",
+            );
+        let command = command.arg(with_copies);
         filter_names().fold(command, |command, option| {
             // A range is given once; other filters are repeatable.
             let once = FacetKey::named(option).is_some_and(|f| f.spec().values == Values::Range);
@@ -318,6 +380,10 @@ pub struct SearchArgs {
     /// Show whole sections instead of the matching sentences.
     #[arg(long)]
     pub(super) full: bool,
+    /// Say under each hit in how many other reports (and towns) its text appears nearly
+    /// verbatim: 也见于 N 份报告（M 个乡镇）; in JSON, "copies": {"reports", "towns"}.
+    #[arg(long)]
+    pub(super) copies: bool,
 }
 
 /// `--facets`: a number of values, or `all`.
@@ -599,6 +665,7 @@ impl Command {
             Command::Serve(_) => ServeArgs::HIT_READS,
             Command::Show(_) => ShowArgs::HIT_READS,
             Command::Panel(_) => PanelArgs::HIT_READS,
+            Command::Copies(_) => CopiesArgs::HIT_READS,
         }
     }
 }

@@ -288,6 +288,9 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, args: &IndexArgs, lang:
         ("years", &years),
     ];
     println!("{}", lang.fill("idx.holds", &holds));
+    for line in s.duplicate_lines(lang) {
+        println!("{line}");
+    }
     let counted = [
         ("idx.skipped_count", s.skipped.len()),
         ("idx.chrome_count", s.chrome_heavy.len()),

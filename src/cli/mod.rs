@@ -22,7 +22,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-pub use args::{Cli, Command, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs};
+pub use args::{
+    Cli, Command, CopiesArgs, KwicArgs, PanelArgs, SearchArgs, ServeArgs, ShowArgs, StatsArgs,
+};
 
 use crate::error::Rebuild;
 use crate::export::{self, kwic, summary};
@@ -109,7 +111,8 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let lang = language(lang)?;
     let (request, render) = args.request(lang)?;
     let session = Session::new(&args.scope, render.format.is_binary(), lang)?;
-    let engine = session.engine(args.hit_reads())?;
+    let mut engine = session.engine(args.hit_reads())?;
+    engine.count_copies(args.copies);
     let ranked = engine.rank(&request.search)?;
     let (written, all) = (ranked.len(), ranked.total_sections);
     let ranked_total = all;
@@ -208,6 +211,29 @@ pub fn show(args: ShowArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
             .map_or(Ok(()), |text| out.write_all(text))
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `copies`: a report's sections found in other reports, or the reports holding a passage.
+pub fn copies(args: CopiesArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
+    let lang = language(lang)?;
+    let (of, filters, format) = args.request(lang)?;
+    let session = Session::new(&args.scope, false, lang)?;
+    let engine = session.engine(CopiesArgs::HIT_READS)?;
+    match of {
+        args::CopiesOf::Report(file) => {
+            let (report, _) = export::report::open(&engine, &file)?;
+            let sections = engine.report_copies(&report)?;
+            let file = report.meta.file.clone();
+            session
+                .deliver(|out| export::copies::write_report(out, &file, &sections, format, lang))?;
+            Ok(found(!sections.is_empty()))
+        }
+        args::CopiesOf::Passage(passage) => {
+            let matches = engine.passage_copies(&passage, &filters)?;
+            session.deliver(|out| export::copies::write_passage(out, &matches, format, lang))?;
+            Ok(found(!matches.is_empty()))
+        }
+    }
 }
 
 /// `panel`: a codebook's concepts counted in every report, or added up into a balanced panel.

@@ -305,6 +305,8 @@ mod tests {
             nth_on_line: None,
             text: text.into(),
             score: 1.0,
+            also_saved_as: Vec::new(),
+            copies: None,
         }
     }
 

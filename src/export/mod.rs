@@ -2,6 +2,7 @@
 //! Markdown tables, every hit with the citation a researcher pastes.
 
 pub mod chart;
+pub mod copies;
 pub mod kwic;
 pub mod panel;
 pub mod passage;
@@ -184,6 +185,12 @@ pub struct Record {
     /// them without parsing HTML out of the passage).
     #[serde(rename = "highlights")]
     pub highlight_chars: Vec<(usize, usize)>,
+    /// The other files that hold the same report ([`Hit::also_saved_as`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_saved_as: Vec<String>,
+    /// Where the section is copied, when asked for ([`Hit::copies`]): `{"reports", "towns"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies: Option<crate::search::CopyCount>,
 }
 
 impl Record {
@@ -201,6 +208,8 @@ impl Record {
             passage: text,
             score: hit.score,
             highlights,
+            also_saved_as: hit.also_saved_as,
+            copies: hit.copies,
         }
     }
 
@@ -228,6 +237,30 @@ fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
         .iter()
         .map(|&(s, e)| (count_to(s), count_to(e)))
         .collect()
+}
+
+/// A hit's lines about its copies, after its passage: where else its text is (asked for with
+/// `--copies`) and the other files of its report.
+fn copy_lines(out: &mut dyn Write, r: &Record, lang: Lang) -> io::Result<()> {
+    if let Some(c) = r.copies.as_ref().filter(|c| c.reports > 0) {
+        let (reports, towns) = (c.reports.to_string(), c.towns.to_string());
+        let line = lang.fill("hit.copies", &[("reports", &reports), ("towns", &towns)]);
+        writeln!(out, "   {line}")?;
+    }
+    if !r.also_saved_as.is_empty() {
+        let files: Vec<String> = r
+            .also_saved_as
+            .iter()
+            .map(|f| terminal_line(f).into_owned())
+            .collect();
+        let files = files.join(lang.pick("、", ", "));
+        writeln!(
+            out,
+            "   {}",
+            lang.fill("hit.also_saved_as", &[("files", &files)])
+        )?;
+    }
+    Ok(())
 }
 
 /// Text for a terminal: every control character (C0 such as ESC and BEL, DEL, C1) is written as
@@ -761,9 +794,11 @@ fn write_text(
         };
         writeln!(
             out,
-            "{}\n",
+            "{}",
             wrap::indented(&text, PASSAGE_INDENT, options.width)
         )?;
+        copy_lines(out, &r, lang)?;
+        writeln!(out)?;
     }
     let filters = terminal_line(&options.filters);
     let (sections, reports) = (counts.total_sections, counts.total_reports);
@@ -1107,6 +1142,8 @@ mod tests {
             nth_on_line: None,
             text: "=SUM(A1) 法律顾问。".into(),
             score: 1.5,
+            also_saved_as: Vec::new(),
+            copies: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod backlog;
 pub mod check;
+pub mod copies;
 pub mod emit;
 pub mod facets;
 pub mod folder;
@@ -46,6 +47,8 @@ pub struct IndexHandle {
     pub path: PathBuf,
     /// The files verified sound when the index was opened (see [`check`]).
     pub verified: check::Known,
+    /// The groups of duplicate reports its commit records ([`copies`]).
+    pub duplicates: std::sync::Arc<copies::Duplicates>,
 }
 
 /// True when `path` holds an index (of any version).
@@ -81,8 +84,10 @@ impl IndexHandle {
             Ok((index, metas))
         })?;
         let stamp = Stamp::of(&metas);
-        match stamp {
-            Some(s) if s.schema_version == SCHEMA_VERSION => {}
+        let duplicates = match stamp {
+            Some(s) if s.schema_version == SCHEMA_VERSION => {
+                copies::Duplicates::from_groups(s.duplicates)
+            }
             Some(s) => {
                 return Err(Error::SchemaVersion {
                     path: path.to_path_buf(),
@@ -103,7 +108,7 @@ impl IndexHandle {
                     expected: SCHEMA_VERSION,
                 });
             }
-        }
+        };
         let fields =
             Fields::from_schema(&index.schema()).map_err(|reason| Error::CorruptIndex {
                 path: path.to_path_buf(),
@@ -116,6 +121,7 @@ impl IndexHandle {
             fields,
             path: path.to_path_buf(),
             verified,
+            duplicates: std::sync::Arc::new(duplicates),
         })
     }
 
@@ -149,6 +155,7 @@ impl IndexHandle {
             fields,
             path: path.to_path_buf(),
             verified: check::Known::new(),
+            duplicates: Default::default(),
         })
     }
 }

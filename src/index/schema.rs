@@ -22,7 +22,8 @@ use crate::lang::Lang;
 /// and line breaks inside text dropped by normalisation, long sections cut into parts; 10: `issuer`
 /// a normalised keyword facet, a section leading inline points indexed with their text, every
 /// default-ignorable code point dropped; 11: an issuer written in parts or after two labels
-/// read whole; 12: stored text compressed with LZ4 instead of zstd).
+/// read whole; 12: stored text compressed with LZ4 instead of zstd, and `copy_bands` and
+/// `copy_sketch`, the fingerprints of copied passages and duplicate reports).
 pub const SCHEMA_VERSION: u32 = 12;
 
 const FIELDS_TSV: &str = include_str!("../../index_schema/fields.tsv");
@@ -39,6 +40,7 @@ pub enum FieldKind {
     Number,
     Key,
     Facet,
+    Hashes,
 }
 
 /// One row of the field list.
@@ -74,9 +76,10 @@ pub fn parse_fields(data: &str) -> Result<Vec<FieldSpec>> {
             "number" => FieldKind::Number,
             "key" => FieldKind::Key,
             "facet" => FieldKind::Facet,
+            "hashes" => FieldKind::Hashes,
             other => {
                 return Err(bad(format!(
-                    "unknown kind {other:?}: use keyword, label, bigrams, words, stored, number, key or facet"
+                    "unknown kind {other:?}: use keyword, label, bigrams, words, stored, number, key, facet or hashes"
                 )));
             }
         };
@@ -139,6 +142,9 @@ pub fn build_schema(specs: &[FieldSpec]) -> Schema {
             FieldKind::Facet => {
                 builder.add_facet_field(name, FacetOptions::default());
             }
+            FieldKind::Hashes => {
+                builder.add_u64_field(name, NumericOptions::default().set_indexed());
+            }
         }
     }
     builder.build()
@@ -167,6 +173,8 @@ pub struct Fields {
     pub report_key: Field,
     pub fingerprint: Field,
     pub as_read: Field,
+    pub copy_bands: Field,
+    pub copy_sketch: Field,
 }
 
 impl Fields {
@@ -198,6 +206,8 @@ impl Fields {
             report_key: get("report_key")?,
             fingerprint: get("fingerprint")?,
             as_read: get("as_read")?,
+            copy_bands: get("copy_bands")?,
+            copy_sketch: get("copy_sketch")?,
         })
     }
 }
@@ -492,6 +502,10 @@ impl Serialize for FacetKey {
 pub struct Stamp {
     pub schema_version: u32,
     pub writer: String,
+    /// The groups of duplicate reports in this commit ([`super::copies`]), worked out by the
+    /// run that made it, so that a search knows them without reading every report's sketch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<super::copies::DuplicateGroup>,
 }
 
 impl Stamp {
@@ -499,6 +513,7 @@ impl Stamp {
         Stamp {
             schema_version: SCHEMA_VERSION,
             writer: format!("fazhi-search {}", env!("CARGO_PKG_VERSION")),
+            duplicates: Vec::new(),
         }
     }
 

@@ -25,8 +25,10 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 use super::IndexHandle;
 use super::backlog::{Backlog, SectionDoc};
 use super::check;
+use super::copies::{Duplicates, Sketched};
 use super::folder::{self, Folder};
 use super::schema::{Fields, Stamp};
+use crate::copies::ReportSketch;
 use crate::error::{Error, Result, Text};
 use crate::ingest::poisoned::{self, Mark, Poisoned};
 use crate::ingest::worker::{self, Isolation, WorkerSlot};
@@ -91,13 +93,26 @@ pub struct IndexSummary {
     pub left_alone: Vec<String>,
     /// Segment files no commit referenced (left by killed runs), removed.
     pub orphans_removed: usize,
+    /// The groups of files that hold the same report ([`super::copies`]): each is counted once
+    /// in the totals, as its canonical report.
+    pub duplicates: Vec<super::copies::DuplicateGroup>,
     pub totals: Totals,
+}
+
+impl IndexSummary {
+    /// The summary's lines about duplicate reports, in `lang` (none when there are none).
+    pub fn duplicate_lines(&self, lang: Lang) -> Vec<String> {
+        super::copies::Duplicates::summary_lines(&self.duplicates, lang)
+    }
 }
 
 /// What the index holds after a run.
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
+    /// Reports, each group of duplicates counted once.
     pub reports: usize,
+    /// Files counted as another report (duplicates that are not their group's canonical one).
+    pub duplicate_files: usize,
     pub sections: usize,
     pub towns: usize,
     /// Reports per year covered.
@@ -172,6 +187,8 @@ fn update_with(
     let fields = handle.fields;
     progress.set_length(files.len() as u64);
     let poisoned = Poisoned::load(&config.index);
+    // The sketches of the reports parsed in this run, for the duplicate groups of the commit.
+    let sketched: Mutex<Vec<Sketched>> = Mutex::new(Vec::new());
     let outcomes = parse_in_parallel(
         &files,
         &indexed,
@@ -192,7 +209,11 @@ fn update_with(
                     &report.meta.file,
                 )));
             }
-            let docs = documents(&fields, report, fingerprint);
+            let sketch = ReportSketch::of(report.sections.iter().map(|s| s.text.as_str()));
+            if let Ok(mut all) = sketched.lock() {
+                all.push(Sketched::of(report, sketch));
+            }
+            let docs = documents(&fields, report, fingerprint, &sketch);
             let last = docs.len().saturating_sub(1);
             let mut ticket = Some(backlog.admit());
             batch.extend(docs.into_iter().enumerate().map(|(i, doc)| {
@@ -238,16 +259,29 @@ fn update_with(
         }
     }
     let unreadable: HashSet<&str> = summary.skipped.iter().map(|s| s.file.as_str()).collect();
+    let mut gone: HashSet<&str> = summary.read.iter().map(|(f, _)| f.as_str()).collect();
     for file in indexed.keys() {
         if !seen.contains(file) && !unreadable.contains(file.as_str()) {
             writer.delete_term(Term::from_field_text(fields.file, file));
             summary.removed += 1;
+            gone.insert(file);
         }
     }
+    // The reports the commit holds: those kept from the index as it was, and those parsed.
+    let mut reports: Vec<Sketched> = super::copies::reports(&handle.index.reader()?.searcher())?
+        .into_iter()
+        .filter(|r| !gone.contains(r.file.as_str()))
+        .collect();
+    reports.extend(sketched.into_inner().unwrap_or_default());
+    let duplicates = Duplicates::from_reports(reports);
     if summary.added + summary.updated + summary.removed > 0 || summary.rebuilt.is_some() {
         progress.set_message(config.lang.label("msg.committing").to_string());
-        let stamp = serde_json::to_string(&Stamp::current())
-            .map_err(|e| Error::Usage(e.to_string().into()))?;
+        let stamp = Stamp {
+            duplicates: duplicates.groups.clone(),
+            ..Stamp::current()
+        };
+        let stamp =
+            serde_json::to_string(&stamp).map_err(|e| Error::Usage(e.to_string().into()))?;
         let mut prepared = writer
             .prepare_commit()
             .map_err(|e| write_error(&config.index, e))?;
@@ -267,7 +301,8 @@ fn update_with(
     if !folder::never_committed(&config.index) {
         check::verify_and_seal(&config.index, &handle.verified)?;
     }
-    summary.totals = totals(&handle)?;
+    summary.totals = totals(&handle, &duplicates.not_counted())?;
+    summary.duplicates = duplicates.groups;
     Ok(summary)
 }
 
@@ -456,7 +491,12 @@ pub fn report_key(file: &str) -> u64 {
 }
 
 /// One document per section.
-fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocument> {
+fn documents(
+    f: &Fields,
+    report: &Report,
+    fingerprint: u64,
+    sketch: &ReportSketch,
+) -> Vec<TantivyDocument> {
     let report_key = report_key(&report.meta.file);
     let region: Vec<&str> = [
         &report.meta.province,
@@ -508,9 +548,19 @@ fn documents(f: &Fields, report: &Report, fingerprint: u64) -> Vec<TantivyDocume
             doc.add_text(f.text_bigrams, normalize(section.visible()));
             doc.add_text(f.text_words, &normalized);
             doc.add_u64(f.report_key, report_key);
+            // The section's own text, as a hit holds it: its copies are looked up from that.
+            for key in crate::copies::passage_bands(&section.text)
+                .into_iter()
+                .flatten()
+            {
+                doc.add_u64(f.copy_bands, key);
+            }
             // Once per report: the column then holds one value per report, not per section.
             if i == 0 {
                 doc.add_u64(f.fingerprint, fingerprint);
+                for word in sketch.to_words() {
+                    doc.add_u64(f.copy_sketch, word);
+                }
                 // What cleaning dropped, for reading the report as it was read: only a report
                 // that dropped something pays for it.
                 if let Some(json) = report
@@ -537,12 +587,16 @@ fn manifest(handle: &IndexHandle) -> Result<HashMap<String, u64>> {
     Ok(out)
 }
 
-/// What the index holds, per report.
-fn totals(handle: &IndexHandle) -> Result<Totals> {
+/// What the index holds, per report; the files of `not_counted` are left out of the reports,
+/// towns and years (they are another report's duplicates), not out of the sections.
+fn totals(handle: &IndexHandle, not_counted: &HashSet<&str>) -> Result<Totals> {
     let mut reports: BTreeMap<String, (Option<String>, Option<u64>)> = BTreeMap::new();
     let mut sections = 0;
     scan(handle, |row| {
         sections += 1;
+        if not_counted.contains(row.file) {
+            return;
+        }
         reports
             .entry(row.file.to_string())
             // Town and county together name a town (保安镇 is in six counties).
@@ -556,6 +610,7 @@ fn totals(handle: &IndexHandle) -> Result<Totals> {
     })?;
     let mut t = Totals {
         reports: reports.len(),
+        duplicate_files: not_counted.len(),
         sections,
         ..Totals::default()
     };

@@ -41,6 +41,8 @@ pub struct Filters {
     facets: BTreeMap<FacetKey, FacetFilter>,
     /// `/province/city/…` facet paths.
     pub regions: Vec<String>,
+    /// Count every file (`--with-copies`), not each group of duplicate reports once.
+    pub with_copies: bool,
 }
 
 impl Filters {
@@ -78,6 +80,12 @@ impl Filters {
         })?;
         self.add(facet, value)?;
         Ok(self)
+    }
+
+    /// The same filters, counting every file (`--with-copies`).
+    pub fn every_copy(mut self) -> Filters {
+        self.with_copies = true;
+        self
     }
 
     pub fn is_empty(&self) -> bool {

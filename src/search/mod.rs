@@ -10,6 +10,7 @@
 
 pub mod codebook;
 pub mod collector;
+pub mod copies;
 mod filters;
 pub mod panel;
 pub mod query;
@@ -26,7 +27,7 @@ use serde::Serialize;
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
-    Query as TantivyQuery, RegexQuery, TermQuery,
+    Query as TantivyQuery, RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::store::StoreReader;
@@ -36,6 +37,7 @@ use tantivy::{
 
 use crate::error::{Error, Result};
 use crate::heading::point_ordinal_at;
+pub use crate::index::copies::CopyCount;
 use crate::index::facets::{FacetMaps, NONE};
 pub use crate::index::schema::FacetKey;
 use crate::index::schema::Order;
@@ -93,6 +95,14 @@ pub struct Hit {
     /// The section's full text.
     pub text: String,
     pub score: f32,
+    /// The other files that hold the same report (its group of duplicates, the canonical
+    /// report first when this is a copy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_saved_as: Vec<String>,
+    /// In how many other reports and towns the section's text appears nearly verbatim, when
+    /// asked for ([`Engine::count_copies`]) and the section is long enough to tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies: Option<CopyCount>,
 }
 
 /// A facet value and the number of matching sections that have it.
@@ -287,6 +297,8 @@ pub struct Engine {
     /// reader never reloads, so the segments stay the same). A one-query process opens only
     /// the segments its page of hits comes from, on the threads that read the hits.
     hit_columns: Vec<OnceLock<SegmentColumns>>,
+    /// Whether each hit counts its copies in other reports ([`Engine::count_copies`]).
+    copy_counts: bool,
 }
 
 impl Engine {
@@ -330,7 +342,56 @@ impl Engine {
             reads,
             facet_maps: OnceLock::new(),
             hit_columns: (0..segments).map(|_| OnceLock::new()).collect(),
+            copy_counts: false,
         })
+    }
+
+    /// Makes every hit count where its text is copied ([`Hit::copies`]): the section's band
+    /// keys looked up in the index, a cost per hit that grows with its copies.
+    pub fn count_copies(&mut self, on: bool) {
+        self.copy_counts = on;
+    }
+
+    /// The groups of duplicate reports the index records.
+    pub fn duplicates(&self) -> &crate::index::copies::Duplicates {
+        &self.handle.duplicates
+    }
+
+    /// The reports other than `own` (a path) holding a near-copy of `text`, with their paths;
+    /// None when the text is too short to tell ([`crate::copies::MIN_PASSAGE_CHARS`]).
+    pub fn copies_of(&self, text: &str, own: Option<&str>) -> Result<Option<CopyCount>> {
+        check::guard(&self.handle.path, || {
+            let searcher = self.reader.searcher();
+            let maps = self.facet_maps(&searcher)?;
+            self.copies_in(&searcher, &maps, text, own, true)
+        })
+    }
+
+    /// [`Engine::copies_of`] with the facet maps at hand, the paths only `with_files`.
+    fn copies_in(
+        &self,
+        searcher: &Searcher,
+        maps: &FacetMaps,
+        text: &str,
+        own: Option<&str>,
+        with_files: bool,
+    ) -> Result<Option<CopyCount>> {
+        // A town is counted by its group in the report table: its name with its parents'.
+        let town = FacetKey::named("town");
+        let town_of = |segment, doc| {
+            let row = maps.reports.report(segment, doc)?;
+            town.and_then(|t| maps.reports.counted(row, t))
+                .filter(|&g| g != crate::index::facets::NONE)
+        };
+        crate::index::copies::copies_of(
+            searcher,
+            &self.handle.fields,
+            &self.handle.duplicates,
+            text,
+            own.map(crate::index::writer::report_key),
+            &town_of,
+            with_files,
+        )
     }
 
     fn facet_maps(&self, searcher: &Searcher) -> Result<Arc<FacetMaps>> {
@@ -634,12 +695,24 @@ impl Engine {
     /// The tantivy query for a parsed query with filters.
     fn build(&self, query: &Query, filters: &Filters) -> Result<Box<dyn TantivyQuery>> {
         let main = self.query(query)?;
-        if filters.is_empty() {
+        let copies = &self.handle.duplicates.groups;
+        let uncounted = !filters.with_copies && !copies.is_empty();
+        if filters.is_empty() && !uncounted {
             return Ok(main);
         }
         let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = vec![(Occur::Must, main)];
         let schema = self.handle.index.schema();
         clauses.extend(filters.clauses(&schema, self.handle.fields.region)?);
+        if uncounted {
+            // Each group of duplicate reports counts once, as its canonical report: the other
+            // files' sections match nothing.
+            let file = self.handle.fields.file;
+            let terms = copies
+                .iter()
+                .flat_map(|g| &g.copies)
+                .map(|c| Term::from_field_text(file, c));
+            clauses.push((Occur::MustNot, Box::new(TermSetQuery::new(terms))));
+        }
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
@@ -759,6 +832,12 @@ impl Engine {
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
         let mut text = stored(f.text).unwrap_or_default();
+        let copies = if self.copy_counts {
+            self.copies_in(searcher, maps, &text, Some(&meta.file), false)?
+        } else {
+            None
+        };
+        let also_saved_as = self.handle.duplicates.also_saved_as(&meta.file);
         if under == SubSections::Shown {
             // A bare heading shows every section under it; a section a list of inline points
             // follows shows them (what it matched on, `Section::visible`).
@@ -776,6 +855,8 @@ impl Engine {
             nth_on_line: nth_on_line(searcher, columns, m),
             text,
             score: m.score,
+            also_saved_as,
+            copies,
         })
     }
 

@@ -264,6 +264,8 @@ mod tests {
             nth_on_line: None,
             text: format!("第{n}条：聘请法律顾问，\"审核\"合同。"),
             score: 1.0,
+            also_saved_as: Vec::new(),
+            copies: None,
         }
     }
 

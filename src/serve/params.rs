@@ -96,12 +96,16 @@ pub(super) fn read(uri: &Uri, endpoint: &'static str, keys: &[&str]) -> Result<P
         )));
     }
     let known = |name: &str| {
-        keys.contains(&name) || filter_names().any(|k| k == name) || COMMON_KEYS.contains(&name)
+        keys.contains(&name)
+            || filter_names().any(|k| k == name)
+            || COMMON_KEYS.contains(&name)
+            || name == "with_copies"
     };
     if let Some((name, _)) = pairs.iter().find(|(name, _)| !known(name)) {
         let mut all: Vec<&str> = keys.to_vec();
         filter_names().for_each(|k| all.push(k));
         all.extend(COMMON_KEYS);
+        all.push("with_copies");
         return Err(unknown_parameter(name, endpoint, &all));
     }
     if let Some((name, value)) = pairs

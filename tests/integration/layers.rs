@@ -25,6 +25,8 @@ const LAYERS: &[&str] = &[
     "sections",
     "region",
     "report",
+    // Fingerprints of passages and reports (gazetteer names masked), for copy detection.
+    "copies",
     "index",
     "search",
     "export",

@@ -4,6 +4,7 @@ mod answers;
 mod bigsection;
 mod browser;
 mod cli;
+mod copies;
 mod crawl;
 mod facets;
 mod formats;

@@ -107,7 +107,16 @@ fn every_searchable_field_of_the_index_is_emitted() {
     let specs = fazhi_search::index::schema::field_specs();
     // `as_read` is not searched: the text as read behind a report's dropped chrome, for reading
     // one report (`/api/report`, `show --chrome`), not a search engine's field.
-    let internal = ["text_bigrams", "report_key", "fingerprint", "as_read"];
+    // `copy_bands` and `copy_sketch` are fingerprints fazhi-search finds copies with
+    // (src/copies.rs), not text or metadata to search.
+    let internal = [
+        "text_bigrams",
+        "report_key",
+        "fingerprint",
+        "as_read",
+        "copy_bands",
+        "copy_sketch",
+    ];
     let quickwit = schema_file("quickwit-index.json");
     let declared: Vec<&str> = quickwit["doc_mapping"]["field_mappings"]
         .as_array()
