@@ -582,10 +582,19 @@ fn a_download_is_the_file_the_command_line_writes() {
     let server = Server::start(index_dir.path());
     // (the API's parameters, the command line's options, the file it writes)
     let rows: [(Params, &[&str], &str); 4] = [
-        (&[("q", "法治"), ("format", "csv")], &["法治"], "hits.csv"),
+        // The copies are near-duplicates of the seeds: counted, with every copy, only when asked.
         (
-            &[("q", "法治 OR 工作"), ("format", "jsonl")],
-            &["法治 OR 工作"],
+            &[("q", "法治"), ("format", "csv"), ("with_copies", "true")],
+            &["法治", "--with-copies"],
+            "hits.csv",
+        ),
+        (
+            &[
+                ("q", "法治 OR 工作"),
+                ("format", "jsonl"),
+                ("with_copies", "true"),
+            ],
+            &["法治 OR 工作", "--with-copies"],
             "hits.jsonl",
         ),
         (
