@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 /// A message in both interface languages, for the reader's language to be picked when it is
 /// shown (`crate::lang` builds one from a label: `both(key, values)`). A text with no
-/// translation (the engine's own detail) is the same in both.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// translation (the engine's own detail) is the same in both. It crosses a worker process's
+/// pipe as JSON (`{"zh":…,"en":…}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Text {
     pub zh: String,
     pub en: String,

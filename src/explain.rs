@@ -79,7 +79,7 @@ fn read(path: &Path) -> Result<(String, Extracted)> {
     };
     let format = ingest::format_of_file(&file).map_err(|e| bad(e.text()))?;
     let mut slot = WorkerSlot::for_isolation(&Isolation::beside_this_program());
-    let extracted = worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.text()))?;
+    let extracted = worker::extract_in(slot.as_mut(), format, &bytes).map_err(|f| bad(f.reason))?;
     Ok((name, extracted))
 }
 

@@ -127,6 +127,15 @@ pub fn both(key: &str, values: &[(&str, &str)]) -> Text {
     each(|lang| lang.fill(key, values))
 }
 
+/// The label `key` in each language, each value given in both (a reason inside a reason:
+/// `skip.kept` around the reason a file is not read).
+pub fn both_texts(key: &str, values: &[(&str, &Text)]) -> Text {
+    each(|lang| {
+        let values: Vec<(&str, &str)> = values.iter().map(|(n, t)| (*n, t.get(lang))).collect();
+        lang.fill(key, &values)
+    })
+}
+
 /// The message `text` makes in each language.
 pub fn each(text: impl Fn(Lang) -> String) -> Text {
     Text {
@@ -385,83 +394,6 @@ pub fn resolve<'k>(text: &str, prefix: &str, keys: &[&'k str], kind: &str) -> Re
             )
         }))),
     }
-}
-
-/// A message that crossed a boundary as its English words (a reason a corpus file is skipped:
-/// from a worker process, through the index writer, from the list of files a reader crashed
-/// on) read back into both languages: the label under `prefix` (`skip.`) whose English it is,
-/// each of its `{name}`s read back too (a reason inside a reason). Words no label made stay as
-/// they are, in both.
-pub fn reread(text: &str, prefix: &str) -> Text {
-    type Templates = Vec<(&'static str, regex::Regex)>;
-    static TEMPLATES: LazyLock<std::sync::Mutex<HashMap<String, std::sync::Arc<Templates>>>> =
-        LazyLock::new(Default::default);
-    let templates = {
-        let mut cache = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = cache.entry(prefix.to_string()).or_insert_with(|| {
-            let labels = Labels::embedded();
-            let mut templates: Vec<(usize, &'static str, regex::Regex)> = labels
-                .order
-                .iter()
-                .filter(|key| key.starts_with(prefix))
-                .filter_map(|key| {
-                    let en = labels.rows[key].en;
-                    let (pattern, literal) = template_pattern(en);
-                    let regex = regex::Regex::new(&pattern).ok()?;
-                    // A template that is only placeholders would match anything.
-                    (literal > 0).then_some((literal, *key, regex))
-                })
-                .collect();
-            // The most specific first: "not a readable PDF (the PDF reader failed…)" before
-            // "not a readable PDF ({detail})".
-            templates.sort_by_key(|(literal, _, _)| std::cmp::Reverse(*literal));
-            std::sync::Arc::new(templates.into_iter().map(|(_, k, r)| (k, r)).collect())
-        });
-        std::sync::Arc::clone(entry)
-    };
-    for (key, regex) in templates.iter() {
-        let Some(found) = regex.captures(text) else {
-            continue;
-        };
-        let values: Vec<(&str, Text)> = regex
-            .capture_names()
-            .flatten()
-            .filter_map(|group| {
-                let value = found.name(group)?.as_str();
-                let name = group.split_once('_').map_or(group, |(name, _)| name);
-                Some((name, reread(value, prefix)))
-            })
-            .collect();
-        return each(|lang| {
-            let filled: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.get(lang))).collect();
-            lang.fill(key, &filled)
-        });
-    }
-    Text::plain(text)
-}
-
-/// The regular expression that matches what the English `template` fills in (each `{name}` a
-/// group `name_i`), and how many of its characters are literal.
-fn template_pattern(template: &str) -> (String, usize) {
-    let mut pattern = String::from("^");
-    let mut literal = 0;
-    let mut rest = template;
-    let mut i = 0;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-            break;
-        };
-        let name = &rest[open + 1..close];
-        pattern.push_str(&regex::escape(&rest[..open]));
-        literal += rest[..open].chars().count();
-        pattern.push_str(&format!("(?P<{name}_{i}>.+?)"));
-        i += 1;
-        rest = &rest[close + 1..];
-    }
-    pattern.push_str(&regex::escape(rest));
-    literal += rest.chars().count();
-    pattern.push('$');
-    (pattern, literal)
 }
 
 /// The value named `name` among `choices`, or a usage error in both languages that lists them:
@@ -795,62 +727,6 @@ mod tests {
                 }
             );
         }
-    }
-
-    /// Every reason a file is skipped reads back from its English into its Chinese, whatever
-    /// its values (a reason inside another too).
-    #[test]
-    fn every_skip_reason_reads_back_from_its_english() {
-        let labels = Labels::embedded();
-        let keys: Vec<&str> = labels
-            .order
-            .iter()
-            .copied()
-            .filter(|k| k.starts_with("skip."))
-            .collect();
-        assert!(keys.len() > 20, "{keys:?}");
-        for key in keys {
-            let en = labels.rows[key].en;
-            let values: Vec<(&str, &str)> = ["reason", "detail", "to", "kind", "ext", "formats"]
-                .iter()
-                .map(|n| (*n, "X-1 (y)"))
-                .chain([
-                    ("size", "130"),
-                    ("max", "128"),
-                    ("n", "7"),
-                    ("encoding", "GBK"),
-                ])
-                .chain([
-                    ("reader", "PDF"),
-                    ("secs", "1.5"),
-                    ("mb", "512"),
-                    ("exe", "/x"),
-                ])
-                .chain([("how", "killed")])
-                .collect();
-            let filled = both(key, &values);
-            let read = reread(&filled.en, "skip.");
-            let expected_zh = filled
-                .zh
-                .replace("killed", Lang::Zh.label("skip.how.killed"));
-            assert_eq!(read.en, filled.en, "{key}: {en}");
-            assert_eq!(read.zh, expected_zh, "{key}: {en}");
-        }
-        let nested = both(
-            "skip.kept",
-            &[("reason", &both("skip.pdf_no_text", &[]).en)],
-        );
-        assert_eq!(
-            reread(&nested.en, "skip.").zh,
-            nested.zh.replace(
-                "a PDF with no text layer (a scan?): run OCR on it and index the result",
-                Lang::Zh.label("skip.pdf_no_text"),
-            )
-        );
-        assert_eq!(
-            reread("whatever the system said", "skip.").zh,
-            "whatever the system said"
-        );
     }
 
     const TYPES: [&str; 6] = [

@@ -58,14 +58,14 @@ pub fn emit_ndjson(corpus: &std::path::Path, out: &mut dyn Write) -> Result<(usi
         let extracted = ingest::format_of_file(file).and_then(|format| {
             let (bytes, _, _) = ingest::read_file(&file.path)?;
             worker::extract_in(slot.as_mut(), format, &bytes)
-                .map_err(|f| Error::Unreadable(f.reason.into()))
+                .map_err(|f| Error::Unreadable(f.reason))
         });
         let extracted = match extracted {
             Ok(e) => e,
             Err(e) => {
                 skipped.push(Skipped {
                     file: file.rel.clone(),
-                    reason: e.to_string(),
+                    reason: e.text(),
                 });
                 continue;
             }

@@ -33,7 +33,7 @@ use crate::error::{Error, Result, Text};
 use crate::ingest::poisoned::{self, Mark, Poisoned};
 use crate::ingest::worker::{self, Isolation, WorkerSlot};
 use crate::ingest::{self, CorpusFile, Skipped};
-use crate::lang::{Lang, both};
+use crate::lang::{Lang, both, both_texts};
 use crate::normalize::normalize;
 use crate::report::{self, Report};
 
@@ -247,7 +247,7 @@ fn update_with(
             }
             Outcome::Skipped(reason) => {
                 let reason = if previous {
-                    format!("{reason}; its previously indexed version is kept")
+                    both_texts("skip.kept", &[("reason", &reason)])
                 } else {
                     reason
                 };
@@ -363,7 +363,8 @@ enum Outcome {
     /// Parsed and handed to the index; how it was read, and the share of its text dropped as
     /// chrome.
     Indexed(String, f64),
-    Skipped(String),
+    /// Why not, in both languages.
+    Skipped(Text),
 }
 
 /// How files are parsed: on how many threads, where, and what earlier runs could not read.
@@ -431,7 +432,7 @@ fn parse_in_parallel(
         .map_err(|_| Error::Usage("a parsing thread panicked".into()))?;
     Ok(outcomes
         .into_iter()
-        .map(|o| o.unwrap_or_else(|| Outcome::Skipped("not read: the run stopped early".into())))
+        .map(|o| o.unwrap_or_else(|| Outcome::Skipped(both("skip.stopped", &[]))))
         .collect())
 }
 
@@ -448,9 +449,9 @@ fn read_report(
     previous: Option<u64>,
     slot: Option<&mut WorkerSlot>,
     parsing: &Parsing,
-) -> std::result::Result<Change, String> {
-    let format = ingest::format_of_file(file).map_err(|e| e.to_string())?;
-    let (bytes, size, mtime) = ingest::read_file(&file.path).map_err(|e| e.to_string())?;
+) -> std::result::Result<Change, Text> {
+    let format = ingest::format_of_file(file).map_err(|e| e.text())?;
+    let (bytes, size, mtime) = ingest::read_file(&file.path).map_err(|e| e.text())?;
     let fingerprint = fnv1a(data_hash, &bytes);
     if previous == Some(fingerprint) {
         return Ok(Change::Unchanged);
@@ -474,7 +475,7 @@ fn read_report(
     })?;
     let report = report::parse(&file.rel, &extracted.text, &extracted.hints);
     if report.sections.is_empty() {
-        return Err("no text left after removing site boilerplate".into());
+        return Err(both("skip.no_text_left", &[]));
     }
     let chrome_share = report.chrome_share;
     Ok(Change::Parsed(

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::error::{Error, Result};
-use crate::lang::{Lang, both, each, reread};
+use crate::error::{Error, Result, Text};
+use crate::lang::{Lang, both, both_texts};
 
 /// A file found under the corpus root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,16 +34,18 @@ pub struct CorpusFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub file: String,
-    /// The reason's English: it crosses the worker process and the index writer as text;
-    /// [`Skipped::message`] reads it back in the reader's language.
-    pub reason: String,
+    /// The reason in both languages, as it was made (a label `skip.*` filled in), carried
+    /// through the worker process and the index writer; [`Skipped::message`] picks one.
+    pub reason: Text,
 }
 
 impl Skipped {
     /// The warning in `lang`: `警告：已跳过 a.pdf：PDF 没有文字层（扫描件？）…`.
     pub fn message(&self, lang: Lang) -> String {
-        let reason = reread(&self.reason, "skip.");
-        let values = [("file", self.file.as_str()), ("reason", reason.get(lang))];
+        let values = [
+            ("file", self.file.as_str()),
+            ("reason", self.reason.get(lang)),
+        ];
         lang.fill("msg.skipped", &values)
     }
 }
@@ -161,10 +163,12 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
                     .path()
                     .map_or_else(|| root.display().to_string(), |p| relative(root, p));
                 let reason = if err.loop_ancestor().is_some() {
-                    both("skip.link_loop", &[]).en
+                    both("skip.link_loop", &[])
                 } else {
-                    err.io_error()
-                        .map_or_else(|| err.to_string(), |e| e.to_string())
+                    let detail = err
+                        .io_error()
+                        .map_or_else(|| err.to_string(), |e| e.to_string());
+                    both("skip.cannot_read", &[("detail", &detail)])
                 };
                 skipped.push(Skipped { file, reason });
                 continue;
@@ -178,7 +182,7 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
                 Err(e) => {
                     skipped.push(Skipped {
                         file: relative(root, path),
-                        reason: e.to_string(),
+                        reason: e.text(),
                     });
                     continue;
                 }
@@ -189,7 +193,7 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
             // A FIFO, socket or device: never opened (reading it could block the run).
             skipped.push(Skipped {
                 file: relative(root, path),
-                reason: not_a_file(&entry.file_type()).to_string(),
+                reason: not_a_file(&entry.file_type()).text(),
             });
             continue;
         }
@@ -201,7 +205,7 @@ pub fn discover_following(root: &Path, follow_links: bool) -> (Vec<CorpusFile>, 
             }),
             Err(e) => skipped.push(Skipped {
                 file: rel,
-                reason: e.to_string(),
+                reason: e.text(),
             }),
         }
     }
@@ -328,9 +332,7 @@ fn too_large(size: u64) -> Error {
 /// A FIFO, a device, a socket or a folder where a file was expected.
 fn not_a_file(t: &std::fs::FileType) -> Error {
     let kind = both(&format!("skip.kind.{}", kind_of(t)), &[]);
-    Error::Unreadable(each(|lang| {
-        lang.fill("skip.not_file", &[("kind", kind.get(lang))])
-    }))
+    Error::Unreadable(both_texts("skip.not_file", &[("kind", &kind)]))
 }
 
 /// The key of a file type's name (`skip.kind.fifo`).
@@ -398,78 +400,90 @@ pub fn escape_control(out: &mut String, c: char) {
 mod tests {
     use super::*;
 
-    /// A reason crosses the worker and the index writer as its English; the warning reads it
-    /// back in the reader's language, a reason inside a reason too.
+    /// A reason is made in both languages and stays so: the warning shows it in the reader's
+    /// language, a reason inside a reason too; words no label made (a reason an older run kept
+    /// in English) are shown as they are.
     #[test]
     fn skip_reasons_in_both_languages() {
         let crashed = worker_crash_reason();
-        let kept = format!("{crashed}; its previously indexed version is kept");
-        let earlier = poisoned_reason(&crashed);
-        // (the reason's English as the code makes it, the Chinese warning says)
-        let rows: Vec<(String, &str)> = vec![
+        let kept = both_texts("skip.kept", &[("reason", &crashed)]);
+        let earlier = both_texts("skip.earlier", &[("reason", &crashed)]);
+        let reason = |e: Error| e.text();
+        // (the reason as the code makes it, what the Chinese warning says, what the English says)
+        let rows: Vec<(Text, &str, &str)> = vec![
             (
-                format_of(Path::new("a.doc")).expect_err("doc").to_string(),
+                reason(format_of(Path::new("a.doc")).expect_err("doc")),
                 "无法读取 .doc：这是旧的二进制 Word 文档",
+                ".doc cannot be read: an old binary Word document",
             ),
             (
-                format_of(Path::new("a.xyz")).expect_err("xyz").to_string(),
+                reason(format_of(Path::new("a.xyz")).expect_err("xyz")),
                 "不支持的格式 .xyz；只读取 .txt",
+                "unsupported format .xyz; reports are read from .txt",
             ),
             (
-                format_of(Path::new("README"))
-                    .expect_err("none")
-                    .to_string(),
+                reason(format_of(Path::new("README")).expect_err("none")),
                 "没有扩展名",
+                "no file extension",
             ),
             (
-                too_large(200 * 1024 * 1024).to_string(),
+                reason(too_large(200 * 1024 * 1024)),
                 "文件过大：200 MB；只读取 128 MB 以内的文件",
+                "too large: 200 MB; files up to 128 MB are read",
             ),
             (
-                extract_format(FileFormat::Text, b"  \n")
-                    .expect_err("blank")
-                    .to_string(),
+                reason(extract_format(FileFormat::Text, b"  \n").expect_err("blank")),
                 "没有文字：文件为空或只有空白",
+                "no text: the file is empty",
             ),
             (
-                extract_format(FileFormat::Text, b"a\0b\xff")
-                    .expect_err("nul")
-                    .to_string(),
+                reason(extract_format(FileFormat::Text, b"a\0b\xff").expect_err("nul")),
                 "是二进制数据而不是文本",
+                "binary data, not text",
             ),
             (
-                extract_format(FileFormat::Docx, b"not a zip")
-                    .expect_err("docx")
-                    .to_string(),
+                reason(extract_format(FileFormat::Docx, b"not a zip").expect_err("docx")),
                 "不是有效的 .docx（",
+                "not a valid .docx (",
             ),
             (
-                extract_format(FileFormat::Pdf, b"not a pdf")
-                    .expect_err("pdf")
-                    .to_string(),
+                reason(extract_format(FileFormat::Pdf, b"not a pdf").expect_err("pdf")),
                 "不是可读的 PDF",
+                "not a readable PDF",
             ),
             (
                 crashed.clone(),
                 "PDF 读取器在这个文件上崩溃（栈溢出或中止）",
+                "the PDF reader crashed (stack overflow or abort) on this file",
             ),
-            (kept, "崩溃（栈溢出或中止）；保留它先前索引的版本"),
-            (earlier, "崩溃（栈溢出或中止）（上一次运行时；文件此后未变"),
             (
-                "not read: the run stopped early".into(),
+                kept,
+                "崩溃（栈溢出或中止）；保留它先前索引的版本",
+                "crashed (stack overflow or abort) on this file; its previously indexed version",
+            ),
+            (
+                earlier,
+                "崩溃（栈溢出或中止）（上一次运行时；文件此后未变",
+                "crashed (stack overflow or abort) on this file in an earlier run",
+            ),
+            (
+                both("skip.stopped", &[]),
                 "未读取：运行提前停止",
+                "not read: the run stopped early",
             ),
             (
-                "no text left after removing site boilerplate".into(),
+                both("skip.no_text_left", &[]),
                 "去掉网站框架文字后没有剩下正文",
+                "no text left after removing site boilerplate",
             ),
-            // Words no label made stay as they are.
+            // Words no label made, or an older run's English, stay as they are in both.
             (
-                "Permission denied (os error 13)".into(),
+                Text::plain("Permission denied (os error 13)"),
+                "Permission denied (os error 13)",
                 "Permission denied (os error 13)",
             ),
         ];
-        for (reason, zh) in rows {
+        for (reason, zh, en) in rows {
             let skipped = Skipped {
                 file: "a.pdf".into(),
                 reason: reason.clone(),
@@ -479,18 +493,17 @@ mod tests {
                 in_zh.starts_with("警告：已跳过 a.pdf：") && in_zh.contains(zh),
                 "{reason:?} in Chinese: {in_zh}"
             );
-            assert_eq!(in_en, format!("warning: skipped a.pdf: {reason}"));
+            assert!(
+                in_en.starts_with("warning: skipped a.pdf: ") && in_en.contains(en),
+                "{reason:?} in English: {in_en}"
+            );
         }
     }
 
-    fn worker_crash_reason() -> String {
+    fn worker_crash_reason() -> Text {
         use std::os::unix::process::ExitStatusExt;
         let status = std::process::ExitStatus::from_raw(6);
         worker::crashed_for_test("PDF", status).reason
-    }
-
-    fn poisoned_reason(reason: &str) -> String {
-        crate::lang::both("skip.earlier", &[("reason", reason)]).en
     }
 
     #[test]
@@ -507,7 +520,7 @@ mod tests {
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].file, "report.doc");
         assert!(
-            skipped[0].reason.contains("save it as .docx"),
+            skipped[0].reason.en.contains("save it as .docx"),
             "{:?}",
             skipped[0]
         );
@@ -560,7 +573,7 @@ mod tests {
         assert!(
             skipped
                 .iter()
-                .any(|s| s.file == "swapped.txt" && s.reason.contains("a FIFO")),
+                .any(|s| s.file == "swapped.txt" && s.reason.en.contains("a FIFO")),
             "{skipped:?}"
         );
         let file = dir.path().join("ok.txt");

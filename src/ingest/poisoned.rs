@@ -5,16 +5,21 @@
 //! time and the hash of its bytes (with the program's version and `index_schema/` data, so that
 //! a new version, which may read it, tries again). The file is written by `fazhi-index` only,
 //! replaced whole (written beside, then renamed) at the end of each run.
+//!
+//! The reason is kept in both languages: its English, then its Chinese. A row an older run
+//! wrote has the English only, and is shown as it is in both.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use crate::error::Text;
 
 /// The file's name inside the index folder.
 pub const FILE_NAME: &str = "poisoned.tsv";
 
 const HEADER: &str = "# fazhi-index: files a reader crashed, hung or ran out of memory on; \
                       each is tried again when it changes.\n\
-                      # file\tsize\tmtime_ns\tfingerprint\treason\n";
+                      # file\tsize\tmtime_ns\tfingerprint\treason\treason_zh\n";
 
 /// What a poisoned file looked like when it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +33,8 @@ pub struct Mark {
 #[derive(Debug, Default)]
 pub struct Poisoned {
     path: PathBuf,
-    before: BTreeMap<String, (Mark, String)>,
-    now: std::sync::Mutex<BTreeMap<String, (Mark, String)>>,
+    before: BTreeMap<String, (Mark, Text)>,
+    now: std::sync::Mutex<BTreeMap<String, (Mark, Text)>>,
 }
 
 impl Poisoned {
@@ -42,12 +47,19 @@ impl Poisoned {
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|line| {
-                let mut cols = line.splitn(5, '\t');
+                let mut cols = line.splitn(6, '\t');
                 let file = cols.next()?.to_string();
                 let size = cols.next()?.parse().ok()?;
                 let mtime = cols.next()?.parse().ok()?;
                 let fingerprint = u64::from_str_radix(cols.next()?, 16).ok()?;
-                let reason = cols.next()?.to_string();
+                let en = cols.next()?.to_string();
+                let reason = match cols.next() {
+                    Some(zh) => Text {
+                        zh: zh.to_string(),
+                        en,
+                    },
+                    None => Text::plain(en),
+                };
                 Some((
                     file,
                     (
@@ -69,19 +81,27 @@ impl Poisoned {
     }
 
     /// Why `file` was skipped in an earlier run, when it is unchanged since; it stays on the list.
-    pub fn earlier(&self, file: &str, mark: Mark) -> Option<String> {
+    pub fn earlier(&self, file: &str, mark: Mark) -> Option<Text> {
         let (was, reason) = self.before.get(file)?;
         if *was != mark {
             return None;
         }
         self.remember(file, mark, reason);
-        Some(crate::lang::both("skip.earlier", &[("reason", reason)]).en)
+        Some(crate::lang::both_texts(
+            "skip.earlier",
+            &[("reason", reason)],
+        ))
     }
 
     /// Puts `file` on the list for the next run.
-    pub fn remember(&self, file: &str, mark: Mark, reason: &str) {
+    pub fn remember(&self, file: &str, mark: Mark, reason: &Text) {
+        let one_line = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        let reason = Text {
+            zh: one_line(&reason.zh),
+            en: one_line(&reason.en),
+        };
         if let Ok(mut now) = self.now.lock() {
-            now.insert(file.to_string(), (mark, reason.replace(['\t', '\n'], " ")));
+            now.insert(file.to_string(), (mark, reason));
         }
     }
 
@@ -101,8 +121,8 @@ impl Poisoned {
         let mut text = String::from(HEADER);
         for (file, (m, reason)) in &now {
             text.push_str(&format!(
-                "{file}\t{}\t{}\t{:016x}\t{reason}\n",
-                m.size, m.mtime, m.fingerprint
+                "{file}\t{}\t{}\t{:016x}\t{}\t{}\n",
+                m.size, m.mtime, m.fingerprint, reason.en, reason.zh
             ));
         }
         let temp = self.path.with_extension("tsv.new");
@@ -129,18 +149,22 @@ mod tests {
             None,
             "nothing remembered yet"
         );
-        first.remember(
-            "a/坏.pdf",
-            mark,
-            "the PDF reader crashed (stack overflow or abort) on this file",
+        let crashed = crate::lang::both(
+            "skip.crashed",
+            &[("reader", "PDF"), ("how", "stack overflow or abort")],
         );
+        first.remember("a/坏.pdf", mark, &crashed);
         first.save().expect("saved");
 
         let second = Poisoned::load(dir.path());
         let reason = second.earlier("a/坏.pdf", mark).expect("remembered");
         assert!(
-            reason.contains("crashed") && reason.contains("earlier run"),
-            "{reason}"
+            reason.en.contains("crashed") && reason.en.contains("earlier run"),
+            "{reason:?}"
+        );
+        assert!(
+            reason.zh.contains("PDF 读取器在这个文件上崩溃") && reason.zh.contains("上一次运行时"),
+            "{reason:?}"
         );
         let changes = [
             Mark { size: 882, ..mark },
@@ -170,6 +194,31 @@ mod tests {
         assert!(
             !dir.path().join(FILE_NAME).exists(),
             "a run in which the file was not poison (changed, or gone) drops it"
+        );
+    }
+
+    /// A row an older run wrote holds the reason's English only: it is shown as it is.
+    #[test]
+    fn an_older_runs_english_reason_is_shown_as_it_is() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let english = "the PDF reader crashed (killed) on this file";
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            format!("# file\tsize\tmtime_ns\tfingerprint\treason\na.pdf\t1\t2\t00000000000000ff\t{english}\n"),
+        )
+        .expect("write");
+        let mark = Mark {
+            size: 1,
+            mtime: 2,
+            fingerprint: 0xff,
+        };
+        let reason = Poisoned::load(dir.path())
+            .earlier("a.pdf", mark)
+            .expect("remembered");
+        assert!(reason.en.starts_with(english), "{reason:?}");
+        assert!(
+            reason.zh.starts_with(english) && reason.zh.contains("上一次运行时"),
+            "{reason:?}"
         );
     }
 }

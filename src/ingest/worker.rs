@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::{Extracted, FileFormat, Hints};
-use crate::error::Error;
-use crate::lang::both;
+use crate::error::{Error, Text};
+use crate::lang::{both, both_texts};
 
 /// How long one file may take to be read, by default.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -89,29 +89,23 @@ impl Isolation {
 /// of memory on it (a file worth remembering, so as not to try it again until it changes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    pub reason: String,
+    /// Why, in both languages.
+    pub reason: Text,
     pub poison: bool,
 }
 
 impl Failure {
-    pub fn refused(reason: impl Into<String>) -> Failure {
+    pub fn refused(reason: Text) -> Failure {
         Failure {
-            reason: reason.into(),
+            reason,
             poison: false,
         }
     }
 }
 
-impl Failure {
-    /// The reason in both languages, read back from its English ([`crate::lang::reread`]).
-    pub fn text(&self) -> crate::error::Text {
-        crate::lang::reread(&self.reason, "skip.")
-    }
-}
-
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
-        Failure::refused(error.to_string())
+        Failure::refused(error.text())
     }
 }
 
@@ -125,7 +119,8 @@ enum Reply {
         published: Option<String>,
         encoding: Option<String>,
     },
-    Refused(String),
+    /// Why not, in both languages (`{"zh":…,"en":…}`).
+    Refused(Text),
 }
 
 fn format_code(format: FileFormat) -> u8 {
@@ -204,11 +199,11 @@ pub fn serve(input: impl Read, output: impl Write) -> std::io::Result<()> {
                 published: e.hints.published,
                 encoding: e.encoding.map(String::from),
             },
-            // The reason crosses to the parent as text: the one place ingest's error is a string.
-            Ok(Err(error)) => Reply::Refused(error.to_string()),
-            Err(_) => {
-                Reply::Refused(both("skip.reader_failed", &[("reader", reader_name(format))]).en)
-            }
+            Ok(Err(error)) => Reply::Refused(error.text()),
+            Err(_) => Reply::Refused(both(
+                "skip.reader_failed",
+                &[("reader", reader_name(format))],
+            )),
         };
         let json = serde_json::to_vec(&reply)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
@@ -244,14 +239,15 @@ impl Worker {
             .spawn()
             .map_err(|e| {
                 let (exe, detail) = (exe.display().to_string(), e.to_string());
-                Failure::refused(
-                    both("skip.worker_start", &[("exe", &exe), ("detail", &detail)]).en,
-                )
+                Failure::refused(both(
+                    "skip.worker_start",
+                    &[("exe", &exe), ("detail", &detail)],
+                ))
             })?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(Failure::refused(both("skip.worker_talk", &[]).en));
+            return Err(Failure::refused(both("skip.worker_talk", &[])));
         };
         let (send, replies) = mpsc::channel();
         // A thread per worker reads its replies, so that the parent can wait with a deadline.
@@ -338,7 +334,7 @@ impl WorkerSlot {
         let mut worker = worker;
         if (bytes.len() as u64) >= MAX_FRAME {
             self.worker = Some(worker);
-            return Err(Failure::refused(both("skip.frame_too_large", &[]).en));
+            return Err(Failure::refused(both("skip.frame_too_large", &[])));
         }
         let sent = write_frame(&mut worker.stdin, &[&[format_code(format)], bytes]);
         let started = Instant::now();
@@ -358,7 +354,7 @@ impl WorkerSlot {
                     break Err(Failure {
                         reason: {
                             let secs = self.limits.time.as_secs_f64().to_string();
-                            both("skip.timeout", &[("reader", reader), ("secs", &secs)]).en
+                            both("skip.timeout", &[("reader", reader), ("secs", &secs)])
                         },
                         poison: true,
                     });
@@ -371,7 +367,7 @@ impl WorkerSlot {
                     break Err(Failure {
                         reason: {
                             let mb = (self.limits.memory / (1024 * 1024)).to_string();
-                            both("skip.memory", &[("reader", reader), ("mb", &mb)]).en
+                            both("skip.memory", &[("reader", reader), ("mb", &mb)])
                         },
                         poison: true,
                     });
@@ -382,7 +378,10 @@ impl WorkerSlot {
         self.worker = Some(worker);
         let reply: Reply = serde_json::from_slice(&frame).map_err(|e| {
             let detail = e.to_string();
-            Failure::refused(both("skip.answer", &[("reader", reader), ("detail", &detail)]).en)
+            Failure::refused(both(
+                "skip.answer",
+                &[("reader", reader), ("detail", &detail)],
+            ))
         })?;
         match reply {
             Reply::Refused(reason) => Err(Failure::refused(reason)),
@@ -428,7 +427,10 @@ fn crashed(reader: &str, status: Option<std::process::ExitStatus>) -> Failure {
         None => both("skip.how.exited", &[]),
     };
     Failure {
-        reason: both("skip.crashed", &[("reader", reader), ("how", &how.en)]).en,
+        reason: both_texts(
+            "skip.crashed",
+            &[("reader", &Text::plain(reader)), ("how", &how)],
+        ),
         poison: true,
     }
 }
@@ -478,8 +480,9 @@ mod tests {
             serde_json::from_slice(&read_frame(&mut replies).expect("io").expect("a reply"))
                 .expect("json");
         assert!(
-            matches!(&second, Reply::Refused(r) if r.contains("not a readable PDF")),
-            "a refusal comes back as a reply"
+            matches!(&second, Reply::Refused(r)
+                if r.en.contains("not a readable PDF") && r.zh.contains("不是可读的 PDF")),
+            "a refusal comes back as a reply, in both languages"
         );
         assert!(read_frame(&mut replies).expect("io").is_none());
     }

@@ -615,14 +615,17 @@ fn the_server_answers_in_its_own_language_unless_asked() {
     assert!(page.contains("<html lang=\"zh-CN\">"), "{}", &page[..100]);
 }
 
-/// Why a corpus file is skipped, in the reader's language: the reasons cross the worker process
-/// and the index writer as text and are read back, a reason inside a reason too.
+/// Why a corpus file is skipped, in the reader's language: a reason made in the parse worker
+/// process (a broken PDF, a .docx that is no zip) crosses its pipe and the index writer in both
+/// languages, as do the reasons of the run's own process.
 #[test]
 fn skipped_files_are_named_with_their_reason_in_the_readers_language() {
     let dir = crate::util::temp_corpus(&[
         ("corpus/old.doc", b"\xd0\xcf\x11\xe0 binary"),
         ("corpus/photo.jpg", b"\xff\xd8\xff"),
         ("corpus/blank.txt", b"  \n"),
+        ("corpus/broken.pdf", b"%PDF-1.4 junk"),
+        ("corpus/broken.docx", b"not a zip"),
         (
             "corpus/good.txt",
             "某镇2023年法治政府建设年度报告\n一、工作开展情况\n照常索引的报告。\n".as_bytes(),
@@ -636,8 +639,17 @@ fn skipped_files_are_named_with_their_reason_in_the_readers_language() {
                 "警告：已跳过 old.doc：无法读取 .doc：这是旧的二进制 Word 文档；请用 Word 或 WPS 打开并另存为 .docx",
                 "警告：已跳过 photo.jpg：不支持的格式 .jpg；只读取 .txt",
                 "警告：已跳过 blank.txt：没有文字：文件为空或只有空白",
+                "警告：已跳过 broken.pdf：不是可读的 PDF（",
+                "警告：已跳过 broken.docx：不是有效的 .docx（",
+                "；如果它是改了扩展名的旧 .doc，请用 Word 或 WPS 打开并另存为 .docx",
             ],
-            &["cannot be read", "unsupported", "no text"],
+            &[
+                "cannot be read",
+                "unsupported",
+                "no text",
+                "not a readable PDF",
+                "not a valid .docx",
+            ],
         ),
         (
             &["--rebuild", "--lang", "en"],
@@ -645,6 +657,9 @@ fn skipped_files_are_named_with_their_reason_in_the_readers_language() {
                 "warning: skipped old.doc: .doc cannot be read: an old binary Word document",
                 "warning: skipped photo.jpg: unsupported format .jpg; reports are read from .txt",
                 "warning: skipped blank.txt: no text: the file is empty",
+                "warning: skipped broken.pdf: not a readable PDF (",
+                "warning: skipped broken.docx: not a valid .docx (",
+                "); if it is an old .doc renamed, open it in Word or WPS and save as .docx",
             ],
             &["已跳过", "无法读取"],
         ),

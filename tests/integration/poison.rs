@@ -173,7 +173,7 @@ fn a_pdf_stream_bomb_hits_the_memory_limit_and_the_rest_is_indexed() {
         .find(|s| s.file == "bomb.pdf")
         .unwrap_or_else(|| panic!("the bomb is named: {:?}", summary.skipped));
     assert!(
-        skipped.reason.contains("more than 256 MB of memory"),
+        skipped.reason.en.contains("more than 256 MB of memory"),
         "{skipped:?}"
     );
     assert_eq!((summary.added, summary.totals.reports), (1, 1));
@@ -202,7 +202,7 @@ fn a_reader_that_takes_too_long_is_stopped_and_named() {
         summary
             .skipped
             .iter()
-            .any(|s| s.file == "slow.pdf" && s.reason.contains("took longer than 0.05 s")),
+            .any(|s| s.file == "slow.pdf" && s.reason.en.contains("took longer than 0.05 s")),
         "{:?}",
         summary.skipped
     );
