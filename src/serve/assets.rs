@@ -46,8 +46,9 @@ static INDEX_HTML_EN: LazyLock<String> =
     LazyLock::new(|| INDEX_HTML.replacen("<html lang=\"zh-CN\">", "<html lang=\"en\">", 1));
 
 /// The label groups of `labels.tsv` the page reads, by the name the script knows them by.
-const PAGE_LABELS: [(&str, &str); 5] = [
+const PAGE_LABELS: [(&str, &str); 6] = [
     ("page", "page."),
+    ("hit", "hit."),
     ("types", "type."),
     ("levels", "level."),
     ("count", "count."),
