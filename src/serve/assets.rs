@@ -171,6 +171,13 @@ mod tests {
             ("en", "levels", "department", "Department"),
             ("zh", "count", "report", "{n} 份报告"),
             (
+                "zh",
+                "hit",
+                "copies",
+                "也见于 {reports} 份报告（{towns} 个乡镇）",
+            ),
+            ("en", "hit", "also_saved_as", "also saved as {files}"),
+            (
                 "en",
                 "summary",
                 "query.one",
