@@ -235,6 +235,9 @@ pub struct Request {
     /// Hits on the page; None: every hit from `offset`.
     pub limit: Option<usize>,
     pub passage: PassageOptions,
+    /// Whether each hit counts the other reports its text appears in (`copies`, the command
+    /// line's `--copies`).
+    pub copies: bool,
     /// The reader's language.
     pub lang: Lang,
 }
@@ -255,6 +258,7 @@ impl Request {
             offset: 0,
             limit: None,
             passage: PassageOptions::default(),
+            copies: false,
             lang,
         }
     }
@@ -287,6 +291,12 @@ impl Request {
 
     pub fn passage(mut self, passage: PassageOptions) -> Request {
         self.passage = passage;
+        self
+    }
+
+    /// Each hit counts its copies ([`Hit::copies`]) if `on`.
+    pub fn copies(mut self, on: bool) -> Request {
+        self.copies = on;
         self
     }
 }

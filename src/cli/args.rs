@@ -639,7 +639,8 @@ impl SearchArgs {
         let request = Request::new(text, query, filters, lang)
             .page(0, self.shown())
             .facets(self.facets.0)
-            .passage(passage);
+            .passage(passage)
+            .copies(self.copies);
         let render = RenderOptions {
             format,
             passage,

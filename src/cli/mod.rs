@@ -112,7 +112,7 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let (request, render) = args.request(lang)?;
     let session = Session::new(&args.scope, render.format.is_binary(), lang)?;
     let mut engine = session.engine(args.hit_reads())?;
-    engine.count_copies(args.copies);
+    engine.count_copies(request.copies);
     let ranked = engine.rank(&request.search)?;
     let (written, all) = (ranked.len(), ranked.total_sections);
     let ranked_total = all;

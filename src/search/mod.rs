@@ -216,6 +216,8 @@ pub struct Ranked {
     searcher: Searcher,
     maps: Arc<FacetMaps>,
     under: SubSections,
+    /// Whether each hit counts its copies ([`Hit::copies`]).
+    copies: bool,
 }
 
 impl Ranked {
@@ -440,7 +442,16 @@ impl Engine {
     /// sections under it ([`Engine::search_sections`] gives each section's own text).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         check::guard(&self.handle.path, || {
-            self.search_with(request, SubSections::Shown)
+            self.search_with(request, SubSections::Shown, self.copy_counts)
+        })
+    }
+
+    /// [`Engine::search`] whose hits count their copies ([`Hit::copies`]) whatever
+    /// [`Engine::count_copies`] says: a server's engine is shared, and each request asks for
+    /// itself (`/api/search?copies=true`).
+    pub fn search_counting_copies(&self, request: &SearchRequest) -> Result<SearchResults> {
+        check::guard(&self.handle.path, || {
+            self.search_with(request, SubSections::Shown, true)
         })
     }
 
@@ -448,12 +459,17 @@ impl Engine {
     /// occurrences (a concordance), where a heading's sub-sections are hits of their own.
     pub fn search_sections(&self, request: &SearchRequest) -> Result<SearchResults> {
         check::guard(&self.handle.path, || {
-            self.search_with(request, SubSections::Apart)
+            self.search_with(request, SubSections::Apart, self.copy_counts)
         })
     }
 
-    fn search_with(&self, request: &SearchRequest, under: SubSections) -> Result<SearchResults> {
-        let mut ranked = self.rank_with(request, under)?;
+    fn search_with(
+        &self,
+        request: &SearchRequest,
+        under: SubSections,
+        copies: bool,
+    ) -> Result<SearchResults> {
+        let mut ranked = self.rank_with(request, under, copies)?;
         let mut hits = Vec::with_capacity(ranked.len());
         while let Some(window) = ranked.read_window(self, HIT_WINDOW, |hit| hit)? {
             hits.extend(window);
@@ -472,11 +488,16 @@ impl Engine {
     /// holds one window of it, never all of it. The hits are [`Engine::search`]'s, in its order.
     pub fn rank(&self, request: &SearchRequest) -> Result<Ranked> {
         check::guard(&self.handle.path, || {
-            self.rank_with(request, SubSections::Shown)
+            self.rank_with(request, SubSections::Shown, self.copy_counts)
         })
     }
 
-    fn rank_with(&self, request: &SearchRequest, under: SubSections) -> Result<Ranked> {
+    fn rank_with(
+        &self,
+        request: &SearchRequest,
+        under: SubSections,
+        copies: bool,
+    ) -> Result<Ranked> {
         self.check_filters(&request.filters)?;
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
@@ -522,7 +543,7 @@ impl Engine {
                             HitReads::Dense => Store::Shared(&searcher),
                             HitReads::Scattered => Store::own(&searcher),
                         };
-                        self.hit(&store, &maps, m, under)
+                        self.hit(&store, &maps, m, under, copies)
                             .map(|h| Made::Hit(Box::new(h)))
                     }
                 })
@@ -562,6 +583,7 @@ impl Engine {
             searcher,
             maps,
             under,
+            copies,
         })
     }
 
@@ -608,7 +630,13 @@ impl Engine {
                                 meta
                             }
                         };
-                        let hit = self.hit_of_report(&store, maps, m, ranked.under, meta)?;
+                        let hit = self.hit_of_report(
+                            &store,
+                            maps,
+                            m,
+                            (ranked.under, ranked.copies),
+                            meta,
+                        )?;
                         Ok((rank, make(hit)))
                     })
                     .collect::<Result<Vec<(usize, T)>>>()
@@ -805,18 +833,26 @@ impl Engine {
     /// A hit: its report's place and year from the report table, its section type and line as
     /// the collector read them, its other metadata from the fast columns, its text and headings
     /// from the document store (the only fields stored per section).
-    fn hit(&self, store: &Store, maps: &FacetMaps, m: &Match, under: SubSections) -> Result<Hit> {
-        let meta = self.report_meta(store.searcher(), maps, m.address)?;
-        self.hit_of_report(store, maps, m, under, meta)
-    }
-
-    /// A hit whose report's metadata is known (read for another hit of the same report).
-    fn hit_of_report(
+    fn hit(
         &self,
         store: &Store,
         maps: &FacetMaps,
         m: &Match,
         under: SubSections,
+        copies: bool,
+    ) -> Result<Hit> {
+        let meta = self.report_meta(store.searcher(), maps, m.address)?;
+        self.hit_of_report(store, maps, m, (under, copies), meta)
+    }
+
+    /// A hit whose report's metadata is known (read for another hit of the same report),
+    /// with the text under it as `under` says and its copies counted if `copies`.
+    fn hit_of_report(
+        &self,
+        store: &Store,
+        maps: &FacetMaps,
+        m: &Match,
+        (under, copies): (SubSections, bool),
         meta: ReportMeta,
     ) -> Result<Hit> {
         let searcher = store.searcher();
@@ -832,7 +868,7 @@ impl Engine {
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
         let mut text = stored(f.text).unwrap_or_default();
-        let copies = if self.copy_counts {
+        let copies = if copies {
             self.copies_in(searcher, maps, &text, Some(&meta.file), false)?
         } else {
             None

@@ -87,7 +87,11 @@ async fn search_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
 }
 
 fn search_page(engine: &Engine, request: &Request, stop: &Stop) -> Result<Vec<u8>, ApiError> {
-    let results = engine.search(&request.search)?;
+    let results = if request.copies {
+        engine.search_counting_copies(&request.search)?
+    } else {
+        engine.search(&request.search)?
+    };
     let terms: Vec<&str> = request.terms.iter().map(String::as_str).collect();
     let hits: Vec<Record> = results
         .hits

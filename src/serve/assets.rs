@@ -46,8 +46,9 @@ static INDEX_HTML_EN: LazyLock<String> =
     LazyLock::new(|| INDEX_HTML.replacen("<html lang=\"zh-CN\">", "<html lang=\"en\">", 1));
 
 /// The label groups of `labels.tsv` the page reads, by the name the script knows them by.
-const PAGE_LABELS: [(&str, &str); 5] = [
+const PAGE_LABELS: [(&str, &str); 6] = [
     ("page", "page."),
+    ("hit", "hit."),
     ("types", "type."),
     ("levels", "level."),
     ("count", "count."),
@@ -169,6 +170,13 @@ mod tests {
             ("zh", "levels", "town", "乡镇"),
             ("en", "levels", "department", "Department"),
             ("zh", "count", "report", "{n} 份报告"),
+            (
+                "zh",
+                "hit",
+                "copies",
+                "也见于 {reports} 份报告（{towns} 个乡镇）",
+            ),
+            ("en", "hit", "also_saved_as", "also saved as {files}"),
             (
                 "en",
                 "summary",

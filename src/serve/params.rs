@@ -171,7 +171,9 @@ pub fn search_request(uri: &Uri) -> Result<Request, ApiError> {
     let p = read(
         uri,
         "/api/search",
-        &["q", "limit", "offset", "context", "full", "facets"],
+        &[
+            "q", "limit", "offset", "context", "full", "facets", "copies",
+        ],
     )?;
     let request = Request::read(&p)?;
     let limit = p.number("limit", DEFAULT_PAGE_HITS, MAX_PAGE_HITS)?;
@@ -180,7 +182,8 @@ pub fn search_request(uri: &Uri) -> Result<Request, ApiError> {
     Ok(request
         .page(offset, Some(limit))
         .facets(Some(facets))
-        .passage(p.passage(MAX_CONTEXT)?))
+        .passage(p.passage(MAX_CONTEXT)?)
+        .copies(p.flag("copies")?))
 }
 
 /// `/api/stats` and `/api/chart.svg`: counts per group.

@@ -2,7 +2,8 @@
 // page: type a query and see hits, click a facet and see the filtered count, go back, download
 // a CSV, read a hit in its whole report (section, matches, next/previous, citation, back), show
 // the site chrome cleaning dropped struck through, open a bookmarked search, read a report that contains <script> as text, use a phone, switch to
-// English.
+// English; and, over a second server whose corpus copies (FAZHI_COPIES_BASE), see on each card
+// where its text is copied and where its report is also saved, as the API says.
 //
 //   node e2e.mjs BASE_URL SCREENSHOT.png                    the whole test (needs an index with
 //                                                           the <script> report of browser.rs)
@@ -313,6 +314,46 @@ step('shows a <script> passage as text', async ({ page, seen }) => {
   check(await passage.first().isVisible(), 'the <script> passage is not visible');
   check((await page.locator('#hits script').count()) === 0, 'a <script> element is in the cards');
   check(seen.dialogs.length === 0, `a dialog opened: ${seen.dialogs.join(', ')}`);
+});
+
+// A second server over a synthetic corpus with copied passages and duplicate reports
+// (browser.rs), and two queries: one whose hits are copied elsewhere, one whose hits are from a
+// report saved more than once.
+const copiesBase = process.env.FAZHI_COPIES_BASE;
+const copiedQueries = [process.env.FAZHI_COPIED_QUERY, process.env.FAZHI_SAVED_QUERY];
+
+step('shows where a hit is copied and where its report is also saved', async ({ context }) => {
+  check(copiesBase && copiedQueries.every(Boolean), 'FAZHI_COPIES_BASE and its queries are not set');
+  const page = await context.newPage();
+  const shown = { copies: 0, saved: 0 };
+  for (const query of copiedQueries) {
+    await page.goto(`${copiesBase}/?q=${encodeURIComponent(query)}`);
+    await settled(page);
+    const api = await (
+      await page.request.get(`${copiesBase}/api/search?q=${encodeURIComponent(query)}&limit=${PAGE_HITS}&copies=true`)
+    ).json();
+    const cards = page.locator('li.hit');
+    check((await cards.count()) === api.hits.length, `${await cards.count()} cards, ${api.hits.length} hits`);
+    for (const [i, hit] of api.hits.entries()) {
+      const card = cards.nth(i);
+      const copies = await card.locator('.copies').allTextContents();
+      const c = hit.copies;
+      const expected = c && c.reports > 0 ? [`也见于 ${c.reports} 份报告（${c.towns} 个乡镇）`] : [];
+      check(copies.join() === expected.join(), `${hit.file}:${hit.line} shows ${copies}, not ${expected}`);
+      const saved = await card.locator('.saved-as').allTextContents();
+      const files = hit.also_saved_as || [];
+      const savedAs = files.length > 0 ? [`也存为 ${files.join('、')}`] : [];
+      check(saved.join() === savedAs.join(), `${hit.file}:${hit.line} shows ${saved}, not ${savedAs}`);
+      shown.copies += copies.length;
+      shown.saved += saved.length;
+    }
+  }
+  check(shown.copies > 0 && shown.saved > 0, `shown: ${JSON.stringify(shown)}`);
+  await page.goto(`${copiesBase}/?q=${encodeURIComponent(copiedQueries[0])}&lang=en`);
+  await settled(page);
+  const english = await page.locator('li.hit .copies').first().textContent();
+  check(/^also in \d+ reports? \(\d+ towns?\)$/.test(english), `not English: ${english}`);
+  await page.close();
 });
 
 step('fits a phone', async ({ browser }) => {

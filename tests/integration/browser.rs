@@ -31,6 +31,8 @@ fn the_page_works_in_chromium() {
     }
     assert!(installed, "{MISSING}");
     let server = Server::start(test_index());
+    let copies = CopiesCorpus::new();
+    let copies_server = Server::start(&copies.dir.path().join("index"));
     let shots = TempDir::new().expect("temp dir");
     let screenshot = shots.path().join("serve.png");
     let out = Command::new("node")
@@ -38,6 +40,9 @@ fn the_page_works_in_chromium() {
         .arg(server.url())
         .arg(&screenshot)
         .current_dir(&scripts)
+        .env("FAZHI_COPIES_BASE", copies_server.url())
+        .env("FAZHI_COPIED_QUERY", &copies.copied_query)
+        .env("FAZHI_SAVED_QUERY", &copies.saved_query)
         .output()
         .unwrap_or_else(|e| panic!("cannot run node ({e}): {MISSING}"));
     let said = format!(
@@ -52,4 +57,61 @@ fn the_page_works_in_chromium() {
     assert!(said.contains("steps passed"), "{said}");
     let png = std::fs::read(&screenshot).expect("the screenshot is written");
     assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+}
+
+/// A synthetic corpus whose reports copy passages from each other and some of which are saved
+/// twice, indexed; a query whose hits are copied in other reports (the heading of the most
+/// copied measure) and one whose hits come from a report saved more than once (its title).
+struct CopiesCorpus {
+    dir: TempDir,
+    copied_query: String,
+    saved_query: String,
+}
+
+impl CopiesCorpus {
+    fn new() -> CopiesCorpus {
+        use crate::util::{corpus_dir, run};
+        let dir = TempDir::new().expect("temp dir");
+        let options = fazhi_search::synth::Options {
+            duplicates: 6,
+            truth: Some(dir.path().join("truth")),
+        };
+        let corpus = dir.path().join("corpus");
+        fazhi_search::synth::generate_with(&corpus_dir(), &corpus, 60, 4, &options)
+            .expect("generate");
+        let index = run("fazhi-index", dir.path(), &["-q"]);
+        assert_eq!(
+            index.status.code(),
+            Some(0),
+            "{}",
+            crate::util::stderr(&index)
+        );
+        let rows = |name: &str| -> Vec<Vec<String>> {
+            let text = std::fs::read_to_string(dir.path().join("truth").join(name)).expect(name);
+            let lines = text.lines().skip(1);
+            lines
+                .map(|l| l.split('\t').map(String::from).collect())
+                .collect()
+        };
+        let copied = rows("copies.tsv");
+        let holders = |source: &str| copied.iter().filter(|r| r[3] == source).count();
+        let row = copied
+            .iter()
+            .filter(|r| r[3].starts_with("measures/") && r[1] == r[2])
+            .max_by_key(|r| holders(&r[3]))
+            .expect("a copied measure");
+        let line = |file: &str, n: usize| -> String {
+            let text = std::fs::read_to_string(corpus.join(file)).expect("a report");
+            text.lines().nth(n).expect("the line").to_string()
+        };
+        let n: usize = row[1].parse().expect("a line number");
+        let copied_query = line(&row[0], n - 1).chars().skip(3).take(8).collect();
+        let original = rows("duplicates.tsv").swap_remove(0).swap_remove(0);
+        let saved_query = line(&original, 0).chars().take(12).collect();
+        CopiesCorpus {
+            dir,
+            copied_query,
+            saved_query,
+        }
+    }
 }

@@ -396,6 +396,40 @@ fn the_command_line_says_where_a_passage_is_copied() {
         .unwrap_or_else(|| panic!("{file}:{line} is a hit of {heading}"));
     let others = holders(&row[3]).len() - 1;
     assert_eq!(hit["copies"]["reports"], others as u64, "{hit}");
+
+    // The API's hits with copies=true count them as the command line's JSON does.
+    let server = crate::serve::Server::start(&dir.path().join("index"));
+    let target = format!(
+        "/api/search?q={}&copies=true&limit=100",
+        crate::reading::encode(&heading)
+    );
+    let reply = server.get(&target);
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let api = reply.json();
+    let api_hits = api["hits"].as_array().expect("hits");
+    let cli_hits = v["hits"].as_array().expect("hits");
+    assert!(!api_hits.is_empty());
+    for (a, c) in api_hits.iter().zip(cli_hits) {
+        assert_eq!((&a["file"], &a["line"]), (&c["file"], &c["line"]));
+        assert_eq!(a["copies"], c["copies"], "{}:{}", a["file"], a["line"]);
+    }
+    let counted = |h: &&serde_json::Value| h["copies"]["reports"].as_u64().unwrap_or(0) > 0;
+    assert!(api_hits.iter().any(|h| counted(&h)), "some hit is copied");
+    let plain = server.get(&format!(
+        "/api/search?q={}",
+        crate::reading::encode(&heading)
+    ));
+    let plain = plain.json();
+    let plain_hits = plain["hits"].as_array().expect("hits");
+    assert!(
+        plain_hits.iter().all(|h| h.get("copies").is_none()),
+        "only when asked"
+    );
     let text_out = stdout(&run("fazhi-query", dir.path(), &["--copies", &heading]));
     assert!(
         text_out.contains("也见于 ") && text_out.contains(" 份报告（"),

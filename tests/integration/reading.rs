@@ -215,7 +215,7 @@ fn what_the_report_marks_is_what_the_search_matched() {
 }
 
 /// Percent-encodes every byte but unreserved ASCII.
-fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

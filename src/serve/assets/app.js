@@ -176,6 +176,7 @@ async function run(state) {
   const params = apiParams(state);
   params.set('offset', String(offset));
   params.set('limit', String(PAGE_HITS));
+  params.set('copies', 'true');
   try {
     const results = await getJson('/api/search?' + params.toString());
     if (ticket !== searchCount) return;
@@ -261,8 +262,24 @@ function card(hit) {
     el('span', 'file', citedPlace(hit)),
     readLink(hit),
   );
-  item.append(meta, path, passage, source);
+  item.append(meta, path, passage, ...copyNotes(hit), source);
   return item;
+}
+
+/// Under a hit's passage, as the command line writes them: in how many other reports (and
+/// towns) its text is (also asked for, `copies=true`), and the other files of its report.
+function copyNotes(hit) {
+  const notes = [];
+  const copies = hit.copies;
+  if (copies && copies.reports > 0) {
+    notes.push(el('div', 'copies', fill(LABELS[lang].hit.copies, copies)));
+  }
+  const files = hit.also_saved_as || [];
+  if (files.length > 0) {
+    const joined = files.join(lang === 'en' ? ', ' : '、');
+    notes.push(el('div', 'saved-as', fill(LABELS[lang].hit.also_saved_as, { files: joined })));
+  }
+  return notes;
 }
 
 /// Where the hit is, as the command line's citation line writes it: `a.txt:21`, `a.txt:21#2`

@@ -50,9 +50,14 @@ function t(key) {
   return LABELS[lang].page[key];
 }
 
-/// A label of LABELS with its `{name}`s filled.
+/// A label of LABELS with its `{name}`s filled, and its `{name|one|other}`s (English plurals)
+/// by whether the value is 1, as the command line fills them (src/lang.rs, `Lang::fill`).
 function fill(text, values) {
-  return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+  const forms = (all, name, one, other) =>
+    name in values ? (String(values[name]) === '1' ? one : other) : all;
+  return text
+    .replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, forms)
+    .replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
 }
 
 function typeName(type) {
