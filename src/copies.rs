@@ -369,12 +369,52 @@ impl ReportSketch {
     }
 }
 
+/// What a report says it is: its year, town, county and province, as far as they are known
+/// (the names hashed). Two reports that both know one of these and differ in it are two
+/// reports, however alike their text: a town's report of another year that reuses last year's
+/// words, or another town's copy of the county's template, is never folded into it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Identity([Option<u64>; 4]);
+
+impl Identity {
+    /// The identity of a report of `year` in the places `[town, county, province]`.
+    pub fn new(year: Option<u64>, places: [Option<&str>; 3]) -> Identity {
+        let name = |n: Option<&str>| {
+            n.map(|n| {
+                n.bytes()
+                    .fold(0x5EED, |acc: u64, b| mix(acc ^ u64::from(b)))
+            })
+        };
+        Identity([year, name(places[0]), name(places[1]), name(places[2])])
+    }
+
+    /// True when a field is known to both and differs.
+    fn conflicts(&self, other: &Identity) -> bool {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .any(|(a, b)| matches!((a, b), (Some(a), Some(b)) if a != b))
+    }
+
+    /// What either knows.
+    fn merge(&mut self, other: &Identity) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a = a.or(*b);
+        }
+    }
+}
+
 /// The groups of duplicate reports among `sketches` (two or more each), as their places in the
 /// list, each group in list order and the groups in the order of their first member. Candidates
 /// share an exact hash or a band of [`REPORT_ROWS`] values; a candidate joins a group when it
-/// is a duplicate ([`ReportSketch::duplicates`]) of a member.
-pub fn duplicate_groups(sketches: &[ReportSketch]) -> Vec<Vec<usize>> {
+/// is a duplicate ([`ReportSketch::duplicates`]) of a member and nothing the group's reports
+/// know of their year and place conflicts with what it knows (`identities`, one a sketch:
+/// see [`Identity`]).
+pub fn duplicate_groups(sketches: &[ReportSketch], identities: &[Identity]) -> Vec<Vec<usize>> {
+    debug_assert_eq!(sketches.len(), identities.len());
     let mut parent: Vec<usize> = (0..sketches.len()).collect();
+    // What each group (by its root) knows of its year and place.
+    let mut known: Vec<Identity> = identities.to_vec();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
             parent[i] = parent[parent[i]];
@@ -396,8 +436,14 @@ pub fn duplicate_groups(sketches: &[ReportSketch]) -> Vec<Vec<usize>> {
         };
         for &other in rest {
             let (a, b) = (root(&mut parent, first), root(&mut parent, other));
-            if a != b && sketches[first].duplicates(&sketches[other]) {
-                parent[a.max(b)] = a.min(b);
+            if a != b
+                && sketches[first].duplicates(&sketches[other])
+                && !known[a].conflicts(&known[b])
+            {
+                let (root, child) = (a.min(b), a.max(b));
+                parent[child] = root;
+                let child = known[child];
+                known[root].merge(&child);
             }
         }
     }
@@ -541,6 +587,57 @@ mod tests {
     }
 
     #[test]
+    fn reports_that_differ_in_year_or_place_are_never_one_report() {
+        let text: String = (0..200)
+            .map(|i| format!("第{i}项工作依法推进，成效明显。"))
+            .collect();
+        let same = ReportSketch::of([text.as_str()]);
+        let id = |year, town| Identity::new(year, [town, Some("睢县"), Some("河南省")]);
+        let (y23, y24) = (Some(2023), Some(2024));
+        // (what the copies of one text know of themselves, the groups)
+        let rows: [(Vec<Identity>, Vec<Vec<usize>>); 6] = [
+            (
+                vec![id(y23, Some("后台乡")), id(y23, Some("后台乡"))],
+                vec![vec![0, 1]],
+            ),
+            (
+                vec![id(y23, Some("后台乡")), id(y24, Some("后台乡"))],
+                vec![],
+            ),
+            (
+                vec![id(y23, Some("后台乡")), id(y23, Some("城关镇"))],
+                vec![],
+            ),
+            (
+                vec![id(y23, Some("后台乡")), id(None, None)],
+                vec![vec![0, 1]],
+            ),
+            (
+                vec![Identity::default(), Identity::default()],
+                vec![vec![0, 1]],
+            ),
+            // One that knows neither joins the first; the third conflicts with what the group
+            // knows, though not with the one it was compared with.
+            (
+                vec![
+                    id(y23, Some("后台乡")),
+                    id(None, None),
+                    id(y23, Some("城关镇")),
+                ],
+                vec![vec![0, 1]],
+            ),
+        ];
+        for (identities, groups) in rows {
+            let sketches = vec![same; identities.len()];
+            assert_eq!(
+                duplicate_groups(&sketches, &identities),
+                groups,
+                "{identities:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_sketch_survives_its_words_and_tells_duplicates() {
         let text: String = (0..200)
             .map(|i| format!("第{i}项工作依法推进，成效明显。"))
@@ -562,7 +659,7 @@ mod tests {
         let half: String = text.chars().take(text.chars().count() / 2).collect();
         let c = ReportSketch::of([half.as_str()]);
         assert!(!a.duplicates(&c), "half the text: {}", a.similarity(&c));
-        let groups = duplicate_groups(&[a, c, b, a]);
+        let groups = duplicate_groups(&[a, c, b, a], &[Identity::default(); 4]);
         assert_eq!(groups, vec![vec![0, 2, 3]]);
         // Short reports fill few bins; they are told apart by the bins they fill.
         let short = |n: &str| {

@@ -17,7 +17,7 @@ use tantivy::{DocSet, Searcher, TERMINATED, Term};
 
 use super::schema::Fields;
 use super::writer::report_key;
-use crate::copies::{self, ReportSketch};
+use crate::copies::{self, Identity, ReportSketch};
 use crate::error::Result;
 use crate::lang::Lang;
 
@@ -41,6 +41,8 @@ pub struct Sketched {
     /// How many of the report's metadata fields are known.
     pub richness: usize,
     pub sketch: ReportSketch,
+    /// Its year and place: reports that differ in them are never one report.
+    pub identity: Identity,
 }
 
 impl Sketched {
@@ -64,9 +66,22 @@ impl Sketched {
             // The level is always known, as in the index's column.
             richness: known + 1 + usize::from(m.year.is_some()),
             sketch,
+            identity: Identity::new(
+                m.year,
+                [
+                    m.town.as_deref(),
+                    m.county.as_deref(),
+                    m.province.as_deref(),
+                ],
+            ),
         }
     }
 }
+
+// The places in [`META_COLUMNS`] of a report's town, county and province.
+const TOWN: usize = 1;
+const COUNTY: usize = 2;
+const PROVINCE: usize = 4;
 
 /// The report metadata columns counted for richness.
 const META_COLUMNS: [&str; 8] = [
@@ -118,10 +133,29 @@ pub fn reports(searcher: &Searcher) -> Result<Vec<Sketched>> {
                 })
                 .count()
                 + usize::from(year.as_ref().is_some_and(|y| y.first(doc).is_some()));
+            let place = |column: Option<&StrColumn>| -> tantivy::Result<Option<String>> {
+                let Some(ord) = column.and_then(|c| c.term_ords(doc).next()) else {
+                    return Ok(None);
+                };
+                let mut value = String::new();
+                column
+                    .expect("an ordinal comes from a column")
+                    .ord_to_str(ord, &mut value)?;
+                Ok(Some(value))
+            };
+            let (town, county, province) = (
+                place(meta[TOWN].as_ref())?,
+                place(meta[COUNTY].as_ref())?,
+                place(meta[PROVINCE].as_ref())?,
+            );
             out.push(Sketched {
                 file: name.clone(),
                 richness,
                 sketch,
+                identity: Identity::new(
+                    year.as_ref().and_then(|y| y.first(doc)),
+                    [town.as_deref(), county.as_deref(), province.as_deref()],
+                ),
             });
         }
     }
@@ -157,8 +191,9 @@ impl Duplicates {
     pub fn from_reports(mut reports: Vec<Sketched>) -> Duplicates {
         reports.sort_by(|a, b| a.file.cmp(&b.file));
         let sketches: Vec<ReportSketch> = reports.iter().map(|r| r.sketch).collect();
+        let identities: Vec<Identity> = reports.iter().map(|r| r.identity).collect();
         let mut groups = Vec::new();
-        for members in copies::duplicate_groups(&sketches) {
+        for members in copies::duplicate_groups(&sketches, &identities) {
             let best = members
                 .iter()
                 .copied()
@@ -377,6 +412,7 @@ mod tests {
             file: file.into(),
             richness,
             sketch,
+            identity: Identity::default(),
         };
         // (the reports, the canonical report of the one group, its copies)
         let rows: [(Vec<Sketched>, &str, &[&str]); 3] = [

@@ -20,6 +20,8 @@ struct Generated {
     _dir: tempfile::TempDir,
     /// Per file, its sections' (line, text), in order.
     files: Vec<(String, Vec<(usize, String)>)>,
+    /// Per file, what its metadata says of its year and place.
+    identities: Vec<copies::Identity>,
     /// Per original report, its passages: (line, last line, source).
     copied: HashMap<String, Vec<(usize, usize, String)>>,
     /// File → its group (the original's name), for the files of a group.
@@ -34,7 +36,7 @@ fn generated() -> Generated {
         truth: Some(truth.clone()),
     };
     synth::generate_with(&corpus_dir(), &out, REPORTS, 5, &options).expect("generate");
-    let mut files = Vec::new();
+    let (mut files, mut identities) = (Vec::new(), Vec::new());
     let mut names: Vec<_> = std::fs::read_dir(&out)
         .expect("corpus")
         .map(|e| e.expect("entry").path())
@@ -59,6 +61,15 @@ fn generated() -> Generated {
             .map(|s| (s.line, s.text.clone()))
             .collect();
         files.push((name, sections));
+        let m = &r.meta;
+        identities.push(copies::Identity::new(
+            m.year,
+            [
+                m.town.as_deref(),
+                m.county.as_deref(),
+                m.province.as_deref(),
+            ],
+        ));
     }
     let mut copied: HashMap<String, Vec<(usize, usize, String)>> = HashMap::new();
     for row in read_tsv(&truth.join("copies.tsv")) {
@@ -78,6 +89,7 @@ fn generated() -> Generated {
     Generated {
         _dir: dir,
         files,
+        identities,
         copied,
         group_of,
     }
@@ -197,7 +209,7 @@ fn copied_passages_and_duplicate_reports_are_found_with_precision_and_recall_of_
         }
         out
     };
-    let found = pairs(&copies::duplicate_groups(&sketches));
+    let found = pairs(&copies::duplicate_groups(&sketches, &g.identities));
     let mut truth_groups: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, (name, _)) in g.files.iter().enumerate() {
         if let Some(group) = g.group_of.get(name) {
@@ -479,4 +491,53 @@ fn the_command_line_says_where_a_passage_is_copied() {
     assert_eq!(found, holders(&row[3]), "{changed}");
     let short = run("fazhi-query", dir.path(), &["copies", "--passage", "12，3"]);
     assert_eq!(short.status.code(), Some(2));
+}
+
+/// Reports that reuse another's text but are of another year or another town are counted, each
+/// on its own: only the same report saved again is folded into one (found by a tester: a town's
+/// 2024 report that kept its 2023 wording, and a neighbour's copy of the template, vanished).
+#[test]
+fn another_year_or_another_town_is_another_report_however_alike_the_text() {
+    let corpus = crate::util::temp_corpus(&[]);
+    crate::util::copy_seeds(corpus.path());
+    let seed = std::fs::read_to_string(corpus.path().join("000_963d346edc5b3a7d.txt"))
+        .expect("the seed of 北杨集镇, 2023");
+    assert!(seed.contains("北杨集镇") && seed.contains("2023"));
+    let write = |name: &str, text: String| {
+        std::fs::write(corpus.path().join(name), text).expect("write a copy");
+    };
+    write("北杨集镇_2024.txt", seed.replace("2023", "2024"));
+    write("刘庄店镇_2023.txt", seed.replace("北杨集镇", "刘庄店镇"));
+    write("北杨集镇_again.txt", seed.clone());
+    let index = tempfile::tempdir().expect("temp dir");
+    let summary = crate::util::index(corpus.path(), index.path());
+    let groups: Vec<BTreeSet<&str>> = summary
+        .duplicates
+        .iter()
+        .map(|g| {
+            std::iter::once(g.canonical.as_str())
+                .chain(g.copies.iter().map(String::as_str))
+                .collect()
+        })
+        .collect();
+    let expected: BTreeSet<&str> = ["000_963d346edc5b3a7d.txt", "北杨集镇_again.txt"].into();
+    assert_eq!(
+        groups,
+        vec![expected],
+        "only the same report saved again is a copy"
+    );
+    assert_eq!(
+        summary.totals.reports,
+        5 + 2,
+        "the other year and town count"
+    );
+    let engine = fazhi_search::Engine::open(index.path()).expect("engine");
+    let all = fazhi_search::Query::All;
+    for (facet, value) in [("year", "2024"), ("town", "刘庄店镇"), ("town", "北杨集镇")] {
+        let mut filters = fazhi_search::Filters::default();
+        let key = fazhi_search::index::schema::FacetKey::named(facet).expect("a facet");
+        filters.add(key, value).expect("a filter");
+        let n = engine.report_keys(&all, &filters).expect("keys").len();
+        assert!(n >= 1, "{facet}={value}: {n} reports");
+    }
 }
