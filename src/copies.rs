@@ -259,8 +259,30 @@ pub fn exact_runs(passage: &str) -> Vec<String> {
     runs
 }
 
-/// The shortest run [`exact_runs`] keeps.
-pub const MIN_RUN_CHARS: usize = 4;
+/// The shortest run [`exact_runs`] keeps: a shingle, the least a copy can be told by.
+pub const MIN_RUN_CHARS: usize = SHINGLE;
+
+/// The length of the pieces [`search_pieces`] cuts runs into.
+const PIECE_CHARS: usize = 8;
+
+/// The pieces of a passage a search for its copies looks for, any of them: its runs
+/// ([`exact_runs`], longest first) cut into pieces of [`PIECE_CHARS`] (a shorter rest kept when
+/// it is a run's whole or at least [`MIN_RUN_CHARS`]), at most `most`. An edit of one character
+/// breaks one piece, not the passage's longest run and with it the search.
+pub fn search_pieces(passage: &str, most: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    for run in exact_runs(passage) {
+        let chars: Vec<char> = run.chars().collect();
+        for piece in chars.chunks(PIECE_CHARS) {
+            if piece.len() >= MIN_RUN_CHARS {
+                pieces.push(piece.iter().collect::<String>());
+            }
+        }
+    }
+    pieces.dedup();
+    pieces.truncate(most);
+    pieces
+}
 
 /// A report's fingerprint: a hash of its whole text and [`REPORT_HASHES`] 16-bit MinHash
 /// values of its shingles.
@@ -569,16 +591,32 @@ mod tests {
     #[test]
     fn a_passage_is_cut_into_runs_a_copy_keeps() {
         // (passage, its runs, longest first)
-        let rows: [(&str, &[&str]); 3] = [
+        let rows: [(&str, &[&str]); 4] = [
             (
                 "保安镇召开专题会议12次，研究解决法治建设重大问题。",
                 &["研究解决法治建设重大问题", "召开专题会议"],
             ),
-            ("依法行政，法治", &["依法行政"]),
+            ("依法行政工作，法治", &["依法行政工作"]),
+            ("依法行政，法治", &[]),
             ("12345", &[]),
         ];
         for (passage, runs) in rows {
             assert_eq!(exact_runs(passage), runs, "{passage}");
+        }
+        // (passage, the pieces searched for, at most 3)
+        let rows: [(&str, &[&str]); 3] = [
+            (
+                "保安镇召开专题会议12次，研究解决法治建设重大问题。",
+                &["研究解决法治建设", "召开专题会议"],
+            ),
+            (
+                "全面推进依法行政加快建设法治政府的各项工作，法治",
+                &["全面推进依法行政", "加快建设法治政府", "的各项工作"],
+            ),
+            ("依法行政，法治", &[]),
+        ];
+        for (passage, pieces) in rows {
+            assert_eq!(search_pieces(passage, 3), pieces, "{passage}");
         }
         let a = shingle_set("保安镇召开专题会议12次，研究解决法治建设重大问题。");
         let b = shingle_set("去年，城关镇召开专题会议3次;研究解决法治建设重大问题。此外");

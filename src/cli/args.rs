@@ -90,6 +90,13 @@ impl CopiesArgs {
         let format = self.scope.output.format("copies", &COPIES_FORMATS)?;
         let filters = self.scope.filters.params(lang, Vec::new()).filters()?;
         let of = match (&self.file, &self.passage) {
+            // A report's copies are counted over the whole index, as a hit's are.
+            (Some(_), None) if !filters.is_empty() => {
+                return Err(Error::Usage(crate::lang::both(
+                    "copies.report_filters",
+                    &[],
+                )));
+            }
             (Some(file), None) => CopiesOf::Report(file.clone()),
             (None, Some(passage)) => CopiesOf::Passage(passage.clone()),
             _ => return Err(Error::Usage(crate::lang::both("copies.need_one", &[]))),

@@ -221,7 +221,11 @@ pub fn copies(args: CopiesArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let engine = session.engine(CopiesArgs::HIT_READS)?;
     match of {
         args::CopiesOf::Report(file) => {
-            let (report, _) = export::report::open(&engine, &file)?;
+            // FILE:LINE: that section's copies only.
+            let (mut report, at) = export::report::open(&engine, &file)?;
+            if let Some(id) = at {
+                report.sections.retain(|s| s.id == id);
+            }
             let sections = engine.report_copies(&report)?;
             let file = report.meta.file.clone();
             session

@@ -12,9 +12,9 @@ use crate::error::{Error, Result};
 use crate::lang::both;
 use crate::report::ReportMeta;
 
-/// How many of a passage's longest exact runs a search for it requires: enough to make the
-/// candidates few, few enough that an edit inside one of the others does not lose the copy.
-const RUNS_SEARCHED: usize = 3;
+/// How many pieces of a passage's longest exact runs a search for it looks for, any of them
+/// ([`copies::search_pieces`]): enough that edits inside several do not lose the copy.
+const PIECES_SEARCHED: usize = 6;
 
 /// A section of a report and where else its text is.
 #[derive(Debug, Clone, Serialize)]
@@ -74,22 +74,18 @@ impl Engine {
     /// Every report (under `filters`) with a section that contains `passage` nearly verbatim:
     /// at least [`CONTAINED_SHARE`] of its shingles, on copy text, so that reordered
     /// punctuation, another town's name and other numbers still match. The candidates are the
-    /// sections holding the passage's longest exact runs ([`copies::exact_runs`]); the best
+    /// sections holding a piece of the passage's longest exact runs ([`copies::search_pieces`]),
+    /// any of them, so that a changed character loses one piece, not the copy; the best
     /// section of each report is kept, the reports in path order.
     pub fn passage_copies(&self, passage: &str, filters: &Filters) -> Result<Vec<PassageMatch>> {
-        let runs = copies::exact_runs(passage);
-        if runs.is_empty() {
+        let pieces = copies::search_pieces(passage, PIECES_SEARCHED);
+        if pieces.is_empty() {
             return Err(Error::Usage(both(
                 "copies.short_passage",
                 &[("n", &copies::MIN_RUN_CHARS.to_string())],
             )));
         }
-        let query = Query::And(
-            runs.into_iter()
-                .take(RUNS_SEARCHED)
-                .map(Query::Text)
-                .collect(),
-        );
+        let query = Query::Or(pieces.into_iter().map(Query::Text).collect());
         let results = self.search(&SearchRequest {
             query,
             filters: filters.clone(),

@@ -455,6 +455,29 @@ fn the_command_line_says_where_a_passage_is_copied() {
     let out = run("fazhi-query", dir.path(), &["copies", original.as_str()]);
     assert_eq!(out.status.code(), Some(0), "{}", crate::util::stderr(&out));
     assert!(stdout(&out).contains("也见于"), "{}", stdout(&out));
+    // Filters are refused, not ignored; FILE:LINE gives that section's copies only.
+    let filtered = run(
+        "fazhi-query",
+        dir.path(),
+        &["copies", original.as_str(), "--year", "2018"],
+    );
+    assert_eq!(filtered.status.code(), Some(2), "{}", stdout(&filtered));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["copies", "--format", "json"];
+        all.extend(args);
+        let out = run("fazhi-query", dir.path(), &all);
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let every = json(&[original.as_str()]);
+    let sections = every["sections"].as_array().expect("sections");
+    assert!(sections.len() > 1, "{every}");
+    let first = &sections[1];
+    let place = match first["nth_on_line"].as_u64() {
+        Some(n) => format!("{original}:{}#{n}", first["line"]),
+        None => format!("{original}:{}", first["line"]),
+    };
+    let one = json(&[place.as_str()]);
+    assert_eq!(one["sections"], serde_json::json!([first]), "{place}");
     let title: String = std::fs::read_to_string(dir.path().join("corpus").join(original))
         .expect("original")
         .lines()
@@ -489,8 +512,43 @@ fn the_command_line_says_where_a_passage_is_copied() {
         .map(|m| m["file"].as_str().expect("file").to_string())
         .collect();
     assert_eq!(found, holders(&row[3]), "{changed}");
-    let short = run("fazhi-query", dir.path(), &["copies", "--passage", "12，3"]);
-    assert_eq!(short.status.code(), Some(2));
+
+    // One character changed anywhere in the passage (a tester changed 全乡 to 全镇 inside its
+    // longest run, and every copy was lost): still every holder.
+    let chars: Vec<char> = changed.chars().collect();
+    let letters: Vec<usize> = (0..chars.len())
+        .filter(|&i| ('\u{4e00}'..='\u{9fff}').contains(&chars[i]))
+        .collect();
+    for k in 1..=5 {
+        let at = letters[letters.len() * k / 6];
+        let mut edited = chars.clone();
+        edited[at] = if chars[at] == '每' { '各' } else { '每' };
+        let edited: String = edited.into_iter().collect();
+        let out = run(
+            "fazhi-query",
+            dir.path(),
+            &["copies", "--passage", &edited, "--format", "json"],
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let found: BTreeSet<String> = v["matches"]
+            .as_array()
+            .expect("matches")
+            .iter()
+            .map(|m| m["file"].as_str().expect("file").to_string())
+            .collect();
+        assert_eq!(found, holders(&row[3]), "{edited}");
+    }
+    // Too short to tell a copy by: refused, pointing to a search (a word of four characters
+    // found nothing before).
+    for short in ["12，3", "法律顾问"] {
+        let out = run("fazhi-query", dir.path(), &["copies", "--passage", short]);
+        assert_eq!(out.status.code(), Some(2), "{short}");
+        assert!(
+            crate::util::stderr(&out).contains("fazhi-query"),
+            "{short}: {}",
+            crate::util::stderr(&out)
+        );
+    }
 }
 
 /// Reports that reuse another's text but are of another year or another town are counted, each
