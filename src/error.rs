@@ -166,6 +166,17 @@ impl Rebuild {
         }
     }
 
+    /// For a command that reads an index without knowing the corpus it was built from
+    /// (fazhi-query given `--index` but not `--corpus`): the corpus is written `DIR`, never left
+    /// out, so that the advice run as it stands cannot rebuild that index from whatever
+    /// `./corpus` is where it is run.
+    pub fn corpus_unknown(mut self) -> Rebuild {
+        if self.index.is_some() && self.corpus.is_none() {
+            self.corpus = Some(PathBuf::from("DIR"));
+        }
+        self
+    }
+
     /// `fazhi-index --corpus C --index I`, with `--rebuild` when it must start over; a path a
     /// shell would split or expand quoted.
     pub fn command(&self, from_scratch: bool) -> String {

@@ -185,7 +185,8 @@ impl Command {
                 source
             }
         };
-        Rebuild::new(&source.corpus, &source.index())
+        // clap gives the corpus its default: whether it was given cannot be told.
+        Rebuild::new(&source.corpus, &source.index()).corpus_unknown()
     }
 }
 

@@ -558,20 +558,41 @@ fn the_rebuild_advice_names_the_folders_used() {
     let dir = indexed_workspace();
     std::fs::rename(dir.path().join("index"), dir.path().join("my index")).expect("rename");
     std::fs::write(dir.path().join("my index/meta.json"), "{ not json").expect("write");
-    let rows: [(&str, &[&str]); 4] = [
-        ("fazhi-query", &["--index", "my index", "普法"]),
+    // fazhi-query does not know the corpus the index was built from unless told: its advice
+    // says DIR, so that run where it stands it cannot rebuild from another ./corpus (a tester
+    // did, and the index went from 8 reports to 1).
+    let rows: [(&str, &[&str], &str); 5] = [
+        (
+            "fazhi-query",
+            &["--index", "my index", "普法"],
+            "fazhi-index --corpus DIR --index 'my index' --rebuild",
+        ),
         (
             "fazhi-query",
             &["stats", "--index", "my index", "--lang", "en", "普法"],
+            "fazhi-index --corpus DIR --index 'my index' --rebuild",
         ),
-        ("fazhi-index", &["--index", "my index"]),
-        ("fazhi-index", &["--index", "my index", "--check"]),
+        (
+            "fazhi-query",
+            &["--index", "my index", "--corpus", "reports", "普法"],
+            "fazhi-index --corpus reports --index 'my index' --rebuild",
+        ),
+        (
+            "fazhi-index",
+            &["--index", "my index"],
+            "fazhi-index --index 'my index' --rebuild",
+        ),
+        (
+            "fazhi-index",
+            &["--index", "my index", "--check"],
+            "fazhi-index --index 'my index' --rebuild",
+        ),
     ];
-    for (bin, args) in rows {
+    for (bin, args, advice) in rows {
         let out = run(bin, dir.path(), args);
         assert_eq!(out.status.code(), Some(2), "{bin} {args:?}");
         assert!(
-            stderr(&out).contains("fazhi-index --index 'my index' --rebuild"),
+            stderr(&out).contains(advice),
             "{bin} {args:?}: {}",
             stderr(&out)
         );
