@@ -35,11 +35,31 @@ pub(super) fn exclusions_as_not(args: impl Iterator<Item = OsString>) -> Vec<OsS
 /// (`fazhi-query --index i stats 法律顾问`) is moved before them, so that it runs as that command
 /// rather than as a search for the word "stats".
 pub(super) fn default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    const TOP: [&str; 4] = ["-h", "--help", "-V", "--version"];
+    let word = first_word(&args);
+    // `help [COMMAND]` wherever the options stand, as `COMMAND --help` (clap's own help
+    // command takes no option: `help copies --lang en` was refused).
+    if let Some(at) = word.filter(|&at| args[at] == "help") {
+        args.remove(at);
+        let named = args
+            .get(at)
+            .is_some_and(|a| SUBCOMMANDS.contains(&a.to_string_lossy().as_ref()));
+        args.insert(1.min(args.len()), "--help".into());
+        if named {
+            let command = args.remove(at + 1);
+            args.insert(1, command);
+        }
+        return args;
+    }
     let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
-    let names_command = first.as_deref().is_some_and(|a| {
-        SUBCOMMANDS.contains(&a) || ["-h", "--help", "-V", "--version"].contains(&a)
-    });
-    if names_command {
+    let names_command = first
+        .as_deref()
+        .is_some_and(|a| SUBCOMMANDS.contains(&a) || TOP.contains(&a));
+    // Help or the version asked for among the options before any word (`--lang en --version`).
+    let asks_top = args[1.min(args.len())..word.unwrap_or(args.len())]
+        .iter()
+        .any(|a| TOP.contains(&a.to_string_lossy().as_ref()));
+    if names_command || asks_top {
         return args;
     }
     if let Some(at) = command_after_options(&args) {
@@ -137,7 +157,7 @@ mod tests {
     #[test]
     fn the_command_line_as_clap_reads_it() {
         // (as written, as clap reads it)
-        let rows: [(&[&str], &[&str]); 7] = [
+        let rows: [(&[&str], &[&str]); 13] = [
             (&["法律顾问"], &["search", "法律顾问"]),
             (
                 &["法律顾问", "-培训"],
@@ -158,6 +178,21 @@ mod tests {
                 &["search", "--index", "stats", "法治"],
             ),
             (&["--help"], &["--help"]),
+            (
+                &["--lang", "en", "--version"],
+                &["--lang", "en", "--version"],
+            ),
+            (&["--lang", "zh", "-h"], &["--lang", "zh", "-h"]),
+            (
+                &["help", "copies", "--lang", "en"],
+                &["copies", "--help", "--lang", "en"],
+            ),
+            (
+                &["--lang", "en", "help", "stats"],
+                &["stats", "--help", "--lang", "en"],
+            ),
+            (&["help"], &["--help"]),
+            (&["--lang", "en", "help"], &["--help", "--lang", "en"]),
         ];
         for (written, read) in rows {
             let got = default_command(exclusions_as_not(argv(written).into_iter()));
