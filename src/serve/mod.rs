@@ -90,7 +90,7 @@ const CONTENT_SECURITY: &str = "default-src 'self'; img-src 'self' data:; object
 /// requests under way finish for [`SHUTDOWN_GRACE`]. Prints the address it listens on, the
 /// port filled in when the address asked for port 0.
 pub fn run(engine: Engine, config: ServeConfig) -> Result<()> {
-    let addr = config.addr;
+    let (addr, lang) = (config.addr, config.lang);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(SEARCH_THREADS)
@@ -101,7 +101,7 @@ pub fn run(engine: Engine, config: ServeConfig) -> Result<()> {
     // the process does not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(500));
     served?;
-    eprintln!("fazhi-query: stopped");
+    eprintln!("fazhi-query: {}", lang.label("serve.stopped"));
     Ok(())
 }
 
@@ -117,8 +117,10 @@ async fn serve(engine: Arc<Engine>, config: ServeConfig) -> Result<()> {
     let hosts = host::Hosts::new(bound, &config.allowed_hosts);
     // Listen for SIGTERM before saying where the server is: a signal that came before the
     // handler was installed would kill the process instead.
-    let stop = interrupted();
-    eprintln!("fazhi-query: serving http://{bound}/ (Ctrl-C to stop)");
+    let stop = interrupted(config.lang);
+    let url = format!("http://{bound}/");
+    let serving = config.lang.fill("serve.serving", &[("url", &url)]);
+    eprintln!("fazhi-query: {serving}");
     let router = router(app, hosts, config.lang);
     listen::serve(listener, router, config.idle_timeout, stop).await;
     Ok(())
@@ -191,7 +193,7 @@ async fn security_headers(mut response: Response) -> Response {
 /// Resolves on Ctrl-C or SIGTERM; SIGTERM is listened for from the call on, not from the
 /// first poll. A signal that cannot be listened for never resolves, so the server does not
 /// stop the moment it starts.
-fn interrupted() -> impl std::future::Future<Output = ()> {
+fn interrupted(lang: Lang) -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let terminate = {
         use tokio::signal::unix::{SignalKind, signal};
@@ -217,9 +219,8 @@ fn interrupted() -> impl std::future::Future<Output = ()> {
             () = ctrl_c => {}
             () = terminate => {}
         }
-        eprintln!(
-            "fazhi-query: stopping; finishing the requests under way (at most {} s)",
-            SHUTDOWN_GRACE.as_secs()
-        );
+        let secs = SHUTDOWN_GRACE.as_secs().to_string();
+        let stopping = lang.fill("serve.stopping", &[("secs", &secs)]);
+        eprintln!("fazhi-query: {stopping}");
     }
 }

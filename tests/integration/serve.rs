@@ -89,7 +89,8 @@ impl Server {
                 panic!("fazhi-query serve exited before listening:\n{said}");
             }
             said.push_str(&line);
-            if let Some(rest) = line.strip_prefix("fazhi-query: serving http://") {
+            // 正在服务 http://…/ or serving http://…/, in the server's language.
+            if let Some((_, rest)) = line.split_once("http://") {
                 let addr = rest.split('/').next().expect("an address");
                 break addr.parse::<SocketAddr>().expect("a socket address");
             }
