@@ -998,7 +998,7 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(server.url().starts_with("http://127.0.0.1:"));
     let (status, said) = server.terminate();
     assert!(status.success(), "exit {status}: {said}");
-    assert!(said.contains("stopped"), "{said}");
+    assert!(said.contains(crate::util::stopped()), "{said}");
 }
 
 #[test]
@@ -1008,6 +1008,6 @@ fn sigterm_the_moment_the_server_says_where_it_is_stops_it_cleanly() {
     for _ in 0..5 {
         let (status, said) = server().terminate();
         assert!(status.success(), "exit {status}: {said}");
-        assert!(said.contains("stopped"), "{said}");
+        assert!(said.contains(crate::util::stopped()), "{said}");
     }
 }

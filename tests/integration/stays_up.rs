@@ -265,7 +265,7 @@ fn sigterm_stops_the_server_within_seconds_with_stalled_clients() {
     // Two seconds' grace for the requests under way, then the rest are closed.
     let (status, said) = server.terminate_within(Duration::from_secs(5));
     assert!(status.success(), "exit {status}: {said}");
-    assert!(said.contains("stopped"), "{said}");
+    assert!(said.contains(crate::util::stopped()), "{said}");
     drop(clients);
 }
 

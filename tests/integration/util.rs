@@ -189,3 +189,8 @@ pub fn docx_package(body: &str) -> Vec<u8> {
     zip.write_all(document.as_bytes()).expect("write");
     zip.finish().expect("finish zip").into_inner()
 }
+
+/// The line `serve` ends with when it stops, in its default language (Chinese).
+pub fn stopped() -> &'static str {
+    fazhi_search::lang::Lang::Zh.label("serve.stopped")
+}
