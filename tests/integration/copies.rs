@@ -332,6 +332,68 @@ fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
     let found: BTreeSet<&str> = count.files.iter().map(String::as_str).collect();
     assert_eq!(found, holders, "{}", section.text);
 
+    // A hit's count counts reports as the search does: each group once, and with
+    // --with-copies every file (a tester: 18 reports said with --with-copies, 22 files).
+    let group_size = |f: &str| truth_groups.get(f).map_or(1, BTreeSet::len);
+    let mut engine = fazhi_search::Engine::open(&index).expect("engine");
+    engine.count_copies(true);
+    let mut checked = 0;
+    for row in &copied {
+        let (file, line) = (&row[0], row[1].parse::<usize>().expect("line"));
+        let text = std::fs::read_to_string(corpus.join(file)).expect("report");
+        let parsed = report::parse(file, &text, &Hints::default());
+        let Some(section) = parsed.sections.iter().find(|s| s.line == line) else {
+            continue;
+        };
+        let Some(count) = engine
+            .copies_of(&section.text, Some(file))
+            .expect("look up")
+        else {
+            continue;
+        };
+        // Every file: each other report's group whole, and the other files of its own.
+        let every_file: usize =
+            count.files.iter().map(|f| group_size(f)).sum::<usize>() + group_size(file) - 1;
+        if every_file == count.reports {
+            continue;
+        }
+        let fragment: String = section.text.chars().skip(3).take(8).collect();
+        for with_copies in [false, true] {
+            let filters = fazhi_search::Filters {
+                with_copies,
+                ..Default::default()
+            };
+            let results = engine
+                .search(&fazhi_search::SearchRequest {
+                    query: fazhi_search::Query::Text(fragment.clone()),
+                    filters,
+                    limit: None,
+                    facet_limit: Some(0),
+                })
+                .expect("search");
+            let hit = results
+                .hits
+                .iter()
+                .find(|h| &h.meta.file == file && h.line == line as u64)
+                .unwrap_or_else(|| panic!("{file}:{line} is a hit of {fragment}"));
+            let expected = if with_copies {
+                every_file
+            } else {
+                count.reports
+            };
+            let got = hit.copies.as_ref().expect("counted").reports;
+            assert_eq!(got, expected, "{file}:{line}, --with-copies {with_copies}");
+        }
+        checked += 1;
+        if checked == 3 {
+            break;
+        }
+    }
+    assert!(
+        checked > 0,
+        "some copied passage is held by a duplicated report"
+    );
+
     // Remove one duplicate: its group shrinks or goes, and the next run says so.
     let gone = &summary.duplicates[0].copies[0];
     std::fs::remove_file(corpus.join(gone)).expect("remove");
