@@ -359,10 +359,8 @@ fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
         }
         let fragment: String = section.text.chars().skip(3).take(8).collect();
         for with_copies in [false, true] {
-            let filters = fazhi_search::Filters {
-                with_copies,
-                ..Default::default()
-            };
+            let mut filters = fazhi_search::Filters::default();
+            filters.with_copies = with_copies;
             let results = engine
                 .search(&fazhi_search::SearchRequest {
                     query: fazhi_search::Query::Text(fragment.clone()),
@@ -659,5 +657,197 @@ fn another_year_or_another_town_is_another_report_however_alike_the_text() {
         filters.add(key, value).expect("a filter");
         let n = engine.report_keys(&all, &filters).expect("keys").len();
         assert!(n >= 1, "{facet}={value}: {n} reports");
+    }
+}
+
+/// The truth's pool passage that the section of `file` starting on `line` was made from.
+fn source_of<'t>(copied: &'t [Vec<String>], file: &str, line: u64) -> Option<&'t str> {
+    copied
+        .iter()
+        .find(|r| {
+            let (from, to) = (r[1].parse::<u64>(), r[2].parse::<u64>());
+            r[0] == file && matches!((from, to), (Ok(f), Ok(t)) if f <= line && line <= t)
+        })
+        .map(|r| r[3].as_str())
+}
+
+/// A hit's or a member's place: file, line, place on the line.
+type Place = (String, u64, Option<u64>);
+
+fn place_of(v: &serde_json::Value) -> Place {
+    (
+        v["file"].as_str().expect("file").to_string(),
+        v["line"].as_u64().expect("line"),
+        v["nth_on_line"].as_u64(),
+    )
+}
+
+/// `--collapse`: the truth's copies of a passage are one hit listing every one of them, two
+/// sections the truth says are different passages are never one hit, `--limit` counts the
+/// collapsed hits, and an export of all of them holds every matching section once.
+#[test]
+fn collapse_makes_a_passages_copies_one_hit_and_merges_nothing_else() {
+    use crate::util::{run, stderr, stdout};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = synth::Options {
+        duplicates: 6,
+        truth: Some(dir.path().join("truth")),
+    };
+    synth::generate_with(&corpus_dir(), &dir.path().join("corpus"), 80, 11, &options)
+        .expect("generate");
+    assert_eq!(
+        run("fazhi-index", dir.path(), &["-q"]).status.code(),
+        Some(0)
+    );
+    let copied = read_tsv(&dir.path().join("truth/copies.tsv"));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = run("fazhi-query", dir.path(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let hits = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["hits"].as_array().expect("hits").clone()
+    };
+
+    // A passage of a measure on one line, held by the most reports: searched for by a piece of
+    // it, its holders' sections are one hit.
+    let holders = |source: &str| -> BTreeSet<(String, u64)> {
+        copied
+            .iter()
+            .filter(|r| r[3] == source && r[1] == r[2])
+            .map(|r| (r[0].clone(), r[1].parse().expect("line")))
+            .collect()
+    };
+    let row = copied
+        .iter()
+        .filter(|r| r[3].starts_with("measures/") && r[1] == r[2])
+        .max_by_key(|r| holders(&r[3]).len())
+        .expect("a measure");
+    let expected = holders(&row[3]);
+    assert!(expected.len() >= 3, "{expected:?}");
+    let text = std::fs::read_to_string(dir.path().join("corpus").join(&row[0])).expect("report");
+    let line: usize = row[1].parse().expect("line");
+    let piece: String = text
+        .lines()
+        .nth(line - 1)
+        .expect("the line")
+        .chars()
+        .skip(3)
+        .take(8)
+        .collect();
+    let collapsed = json(&[&piece, "--collapse", "--all", "--format", "json"]);
+    let groups: Vec<BTreeSet<(String, u64)>> = hits(&collapsed)
+        .iter()
+        .map(|h| {
+            h["collapsed"]
+                .as_array()
+                .expect("every collapsed hit lists its sections")
+                .iter()
+                .map(|m| (place_of(m).0, place_of(m).1))
+                .collect()
+        })
+        .collect();
+    let holding: Vec<&BTreeSet<(String, u64)>> = groups
+        .iter()
+        .filter(|g| g.iter().any(|p| expected.contains(p)))
+        .collect();
+    assert_eq!(holding.len(), 1, "one hit holds the passage: {holding:?}");
+    assert_eq!(holding[0], &expected, "every holder, nothing else");
+
+    // Over a common word: every matching section stands in exactly one hit, itself first; a hit
+    // of several sections is made of one passage of the truth.
+    for query in [piece.as_str(), "法律顾问", "依法行政"] {
+        let plain = json(&[query, "--all", "--format", "json"]);
+        let collapsed = json(&[query, "--collapse", "--all", "--format", "json"]);
+        let mut sections: Vec<Place> = hits(&plain).iter().map(place_of).collect();
+        let mut members: Vec<Place> = Vec::new();
+        for h in hits(&collapsed) {
+            let list = h["collapsed"].as_array().expect("collapsed").clone();
+            assert_eq!(
+                place_of(&list[0]),
+                place_of(&h),
+                "the hit is its first member"
+            );
+            let sources: BTreeSet<Option<&str>> = list
+                .iter()
+                .map(|m| source_of(&copied, &place_of(m).0, place_of(m).1))
+                .collect();
+            if list.len() > 1 {
+                assert!(
+                    sources.len() == 1 && !sources.contains(&None),
+                    "{query}: {} merged from {sources:?}",
+                    h["file"]
+                );
+            }
+            members.extend(list.iter().map(place_of));
+        }
+        sections.sort();
+        members.sort();
+        assert_eq!(members, sections, "{query}: each matching section once");
+        assert_eq!(collapsed["total_sections"], plain["total_sections"]);
+        assert!(hits(&collapsed).len() < hits(&plain).len(), "{query}");
+    }
+
+    // --limit counts collapsed hits: the first three of all of them.
+    let all = hits(&json(&[
+        "法律顾问",
+        "--collapse",
+        "--all",
+        "--format",
+        "json",
+    ]));
+    let three = hits(&json(&[
+        "法律顾问",
+        "--collapse",
+        "--limit",
+        "3",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(three.len(), 3);
+    for (a, b) in three.iter().zip(&all) {
+        assert_eq!(a["collapsed"], b["collapsed"]);
+    }
+    let text_out = stdout(&run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--collapse", "--limit", "3"],
+    ));
+    let stood_for: usize = three
+        .iter()
+        .map(|h| h["collapsed"].as_array().expect("collapsed").len())
+        .sum();
+    assert!(
+        text_out.contains(&format!("3 条不同段落，代表 {stood_for} 个章节")),
+        "{text_out}"
+    );
+
+    // An export of all of them: a row per collapsed hit, its sections counted and listed.
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--collapse", "--all", "-o", "all.csv"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("已将 {} 条不同段落写入 all.csv", all.len())),
+        "{}",
+        stderr(&out)
+    );
+    let mut csv = csv::Reader::from_path(dir.path().join("all.csv")).expect("csv");
+    let header = csv.headers().expect("header").clone();
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (sections, listed) = (at("代表章节数"), at("含此段落的章节"));
+    let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), all.len());
+    for (row, hit) in rows.iter().zip(&all) {
+        let members = hit["collapsed"].as_array().expect("collapsed");
+        assert_eq!(row[sections], members.len().to_string());
+        assert_eq!(
+            row[listed].lines().count(),
+            members.len(),
+            "{}",
+            &row[listed]
+        );
     }
 }
