@@ -851,3 +851,181 @@ fn collapse_makes_a_passages_copies_one_hit_and_merges_nothing_else() {
         );
     }
 }
+
+/// `stats --copied`: the share of a group's text found in other reports is the truth's — 0 in
+/// reports that copy nothing, near 1 in reports that are one text with other towns' names and
+/// years, and on the synthetic corpus each year's share as its ground truth gives it.
+#[test]
+fn stats_copied_gives_the_share_of_each_groups_text_found_in_other_reports() {
+    use crate::util::{run, stderr, stdout};
+    let json = |dir: &Path, args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["stats", "--copied", "--format", "json"];
+        all.extend(args);
+        let out = run("fazhi-query", dir, &all);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let share = |v: &serde_json::Value| v["totals"][0]["share"].as_f64().expect("a share");
+
+    // Three seed reports: three towns' own words (the other two share a section).
+    let corpus = crate::util::temp_corpus(&[]);
+    crate::util::copy_seeds(corpus.path());
+    for shared in ["001_d55687dd8b7cad87.txt", "002_36112790fc0668cf.txt"] {
+        std::fs::remove_file(corpus.path().join(shared)).expect("a seed");
+    }
+    let index = tempfile::tempdir().expect("temp dir");
+    crate::util::index(corpus.path(), index.path());
+    let own = json(corpus.path(), &["--index", &index.path().to_string_lossy()]);
+    assert_eq!(own["totals"][0]["copied_chars"], 0, "{own}");
+    assert_eq!(share(&own), 0.0);
+    let out = run(
+        "fazhi-query",
+        corpus.path(),
+        &[
+            "stats",
+            "--copied",
+            "--index",
+            &index.path().to_string_lossy(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nothing copied: {}",
+        stdout(&out)
+    );
+
+    // One of them again as another town's and another year's: nearly all of the text is copied.
+    let seed = std::fs::read_to_string(corpus.path().join("000_963d346edc5b3a7d.txt"))
+        .expect("the seed of 北杨集镇, 2023");
+    let write = |name: &str, text: String| {
+        std::fs::write(corpus.path().join(name), text).expect("write a copy");
+    };
+    write("北杨集镇_2024.txt", seed.replace("2023", "2024"));
+    write("刘庄店镇_2023.txt", seed.replace("北杨集镇", "刘庄店镇"));
+    crate::util::index(corpus.path(), index.path());
+    let index_arg = index.path().to_string_lossy().into_owned();
+    let v = json(corpus.path(), &["--index", &index_arg, "--by", "town"]);
+    let rows = v["rows"].as_array().expect("rows");
+    let town = |name: &str| {
+        rows.iter()
+            .find(|r| r["group"][0].as_str().is_some_and(|g| g.starts_with(name)))
+            .unwrap_or_else(|| panic!("{name}: {v}"))
+    };
+    for name in ["北杨集镇", "刘庄店镇"] {
+        let s = town(name)["share"].as_f64().expect("a share");
+        assert!(s > 0.9, "{name}: {s}");
+    }
+    let others: f64 = rows
+        .iter()
+        .filter(|r| {
+            !r["group"][0]
+                .as_str()
+                .is_some_and(|g| g.starts_with("北杨集镇") || g.starts_with("刘庄店镇"))
+        })
+        .map(|r| r["copied_chars"].as_f64().unwrap_or(0.0))
+        .sum();
+    assert_eq!(others, 0.0, "the other towns copy nothing: {v}");
+    assert_eq!(town("北杨集镇")["reports"], 2, "two years");
+
+    // Every stats format says it: text and Markdown mark the share, CSV and XLSX give it with n.
+    let text = |args: &[&str]| -> String {
+        let mut all = vec!["stats", "--copied", "--index", index_arg.as_str()];
+        all.extend(args);
+        stdout(&run("fazhi-query", corpus.path(), &all))
+    };
+    assert!(text(&[]).contains("副本占比"), "{}", text(&[]));
+    assert!(text(&["--lang", "en"]).contains("copied_share"));
+    let csv = text(&["--format", "csv"]);
+    assert!(
+        csv.contains("报告数 n,章节字数,副本字数,副本占比,样本过少"),
+        "{csv}"
+    );
+    assert!(text(&["--format", "md"]).contains("| 副本占比 |"));
+    let jsonl = text(&["--format", "jsonl"]);
+    let first: serde_json::Value =
+        serde_json::from_str(jsonl.lines().next().expect("a row")).expect("a json row");
+    assert!(
+        first["copied_chars"].is_u64() && first["year"].is_string(),
+        "{first}"
+    );
+    let out = run(
+        "fazhi-query",
+        corpus.path(),
+        &[
+            "stats",
+            "--copied",
+            "--index",
+            &index_arg,
+            "-o",
+            "copied.xlsx",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(corpus.path().join("copied.xlsx")).expect("xlsx");
+    let sheet = book.worksheet_range("copied").expect("the copied sheet");
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(header.contains(&"副本占比".to_string()), "{header:?}");
+
+    // The synthetic corpus: each year's share is the truth's — the characters of the sections
+    // made from a pool passage another report also holds, over all characters.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (corpus, truth) = (dir.path().join("corpus"), dir.path().join("truth"));
+    let options = synth::Options {
+        duplicates: 8,
+        truth: Some(truth.clone()),
+    };
+    synth::generate_with(&corpus_dir(), &corpus, 80, 7, &options).expect("generate");
+    crate::util::index(&corpus, &dir.path().join("index"));
+    let copied = read_tsv(&truth.join("copies.tsv"));
+    let mut holders: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for r in &copied {
+        holders.entry(&r[3]).or_default().insert(&r[0]);
+    }
+    let mut by_year: HashMap<String, (usize, usize)> = HashMap::new();
+    let originals: BTreeSet<&str> = copied.iter().map(|r| r[0].as_str()).collect();
+    for file in originals {
+        let text = std::fs::read_to_string(corpus.join(file)).expect("report");
+        let parsed = report::parse(file, &text, &Hints::default());
+        let year = parsed.meta.year.map(|y| y.to_string()).unwrap_or_default();
+        let sums = by_year.entry(year).or_default();
+        for s in &parsed.sections {
+            let chars = s.text.chars().count();
+            sums.0 += chars;
+            let source = source_of(&copied, file, s.line as u64);
+            let elsewhere = source.is_some_and(|src| holders[src].len() > 1);
+            if elsewhere && copies::passage_bands(&s.text).is_some() {
+                sums.1 += chars;
+            }
+        }
+    }
+    let v = json(dir.path(), &[]);
+    let rows = v["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), by_year.len(), "{v}");
+    for r in rows {
+        let year = r["group"][0].as_str().unwrap_or_default().to_string();
+        let (chars, copied_chars) = by_year[&year];
+        let truth_share = copied_chars as f64 / chars as f64;
+        let found = r["share"].as_f64().expect("a share");
+        println!("{year}: copied share {found:.4}, truth {truth_share:.4}");
+        assert_eq!(
+            r["chars"], chars as u64,
+            "{year}: the text counted is the reports'"
+        );
+        assert!(
+            (found - truth_share).abs() < 0.02,
+            "{year}: {found:.4} found, {truth_share:.4} true"
+        );
+    }
+    // Under --with-copies the duplicates' text is counted too.
+    let every = json(dir.path(), &["--with-copies"]);
+    assert!(every["totals"][0]["chars"].as_u64() > v["totals"][0]["chars"].as_u64());
+}
