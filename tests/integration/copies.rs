@@ -808,6 +808,19 @@ fn collapse_makes_a_passages_copies_one_hit_and_merges_nothing_else() {
     for (a, b) in three.iter().zip(&all) {
         assert_eq!(a["collapsed"], b["collapsed"]);
     }
+    // The API's collapse=true pages the same collapsed hits.
+    let server = crate::serve::Server::start(&dir.path().join("index"));
+    let page = server
+        .get(&format!(
+            "/api/search?q={}&collapse=true&offset=1&limit=2",
+            crate::reading::encode("法律顾问")
+        ))
+        .json();
+    let page = hits(&page);
+    assert_eq!(page.len(), 2);
+    for (a, b) in page.iter().zip(&all[1..]) {
+        assert_eq!(a["collapsed"], b["collapsed"]);
+    }
     let text_out = stdout(&run(
         "fazhi-query",
         dir.path(),
