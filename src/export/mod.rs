@@ -841,7 +841,10 @@ fn write_text(
     let query = terminal_line(&options.query);
     let line = summary::matches(sections, reports, &query, &filters, lang);
     write!(out, "{line}")?;
-    if shown < counts.total_sections {
+    // Collapsed hits are fewer than the sections they stand for: more are shown only when some
+    // section stands in none of them.
+    let stood = if stood_for > 0 { stood_for } else { shown };
+    if stood < counts.total_sections {
         let shown = shown.to_string();
         write!(out, "{}", lang.fill("summary.shown", &[("shown", &shown)]))?;
     }

@@ -834,6 +834,14 @@ fn collapse_makes_a_passages_copies_one_hit_and_merges_nothing_else() {
         text_out.contains(&format!("3 条不同段落，代表 {stood_for} 个章节")),
         "{text_out}"
     );
+    // Every section stands in a hit: none is said to be left to show.
+    let every = stdout(&run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--collapse", "--all"],
+    ));
+    assert!(!every.contains("显示前"), "{every}");
+    assert!(text_out.contains("显示前 3 个"), "{text_out}");
 
     // An export of all of them: a row per collapsed hit, its sections counted and listed.
     let out = run(
