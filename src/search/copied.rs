@@ -177,16 +177,13 @@ impl Engine {
         let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
         let mut at: Vec<usize> = Vec::new();
         let mut docs: Vec<(usize, u32)> = Vec::new();
-        loop {
-            // The least key among the streams, and the streams at it.
-            let Some(least) = (0..streams.len())
-                .filter(|&s| live[s])
-                .map(|s| streams[s].key())
-                .min()
-                .map(<[u8]>::to_vec)
-            else {
-                break;
-            };
+        // The least key among the streams, then the streams at it.
+        while let Some(least) = (0..streams.len())
+            .filter(|&s| live[s])
+            .map(|s| streams[s].key())
+            .min()
+            .map(<[u8]>::to_vec)
+        {
             at.clear();
             at.extend((0..streams.len()).filter(|&s| live[s] && streams[s].key() == least));
             let sections: u32 = at.iter().map(|&s| streams[s].value().doc_freq).sum();
