@@ -599,6 +599,23 @@ mod tests {
     }
 
     #[test]
+    fn jaccard_is_shared_shingles_over_either() {
+        let set = |v: &[u64]| -> HashSet<u64> { v.iter().copied().collect() };
+        // (a, b, similarity)
+        let rows: [(&[u64], &[u64], f64); 5] = [
+            (&[1, 2, 3, 4], &[1, 2, 3, 4], 1.0),
+            (&[1, 2, 3, 4], &[1, 2, 3, 5], 0.6),
+            (&[1, 2], &[3, 4], 0.0),
+            (&[1, 2, 3, 4], &[1, 2], 0.5),
+            (&[], &[], 0.0),
+        ];
+        for (a, b, expected) in rows {
+            assert_eq!(jaccard(&set(a), &set(b)), expected, "{a:?} / {b:?}");
+            assert_eq!(jaccard(&set(b), &set(a)), expected, "symmetric");
+        }
+    }
+
+    #[test]
     fn a_passage_is_cut_into_runs_a_copy_keeps() {
         // (passage, its runs, longest first)
         let rows: [(&str, &[&str]); 4] = [
