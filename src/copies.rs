@@ -236,6 +236,16 @@ pub fn contained_share(passage: &HashSet<u64>, text: &HashSet<u64>) -> f64 {
     passage.iter().filter(|s| text.contains(s)).count() as f64 / passage.len() as f64
 }
 
+/// The Jaccard similarity of two shingle sets: shared over either's (0 for two empty sets).
+pub fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
+    let shared = a.iter().filter(|s| b.contains(s)).count();
+    let either = a.len() + b.len() - shared;
+    if either == 0 {
+        return 0.0;
+    }
+    shared as f64 / either as f64
+}
+
 /// The runs of a passage that a search can look for exactly whatever the copy changed: its
 /// normalised text cut at every place name, digit, punctuation mark and space, longest first,
 /// runs of at least [`MIN_RUN_CHARS`] only.
@@ -586,6 +596,23 @@ mod tests {
             .collect();
         let read: HashSet<&str> = place_names().filter(|n| !n.is_empty()).collect();
         assert_eq!(read, from_gazetteer);
+    }
+
+    #[test]
+    fn jaccard_is_shared_shingles_over_either() {
+        let set = |v: &[u64]| -> HashSet<u64> { v.iter().copied().collect() };
+        // (a, b, similarity)
+        let rows: [(&[u64], &[u64], f64); 5] = [
+            (&[1, 2, 3, 4], &[1, 2, 3, 4], 1.0),
+            (&[1, 2, 3, 4], &[1, 2, 3, 5], 0.6),
+            (&[1, 2], &[3, 4], 0.0),
+            (&[1, 2, 3, 4], &[1, 2], 0.5),
+            (&[], &[], 0.0),
+        ];
+        for (a, b, expected) in rows {
+            assert_eq!(jaccard(&set(a), &set(b)), expected, "{a:?} / {b:?}");
+            assert_eq!(jaccard(&set(b), &set(a)), expected, "symmetric");
+        }
     }
 
     #[test]

@@ -238,6 +238,9 @@ pub struct Request {
     /// Whether each hit counts the other reports its text appears in (`copies`, the command
     /// line's `--copies`).
     pub copies: bool,
+    /// Whether hits that are the same passage become one hit (`collapse`, the command line's
+    /// `--collapse`; [`crate::search::collapse`]): the page then counts collapsed hits.
+    pub collapse: bool,
     /// The reader's language.
     pub lang: Lang,
 }
@@ -259,6 +262,7 @@ impl Request {
             limit: None,
             passage: PassageOptions::default(),
             copies: false,
+            collapse: false,
             lang,
         }
     }
@@ -297,6 +301,12 @@ impl Request {
     /// Each hit counts its copies ([`Hit::copies`]) if `on`.
     pub fn copies(mut self, on: bool) -> Request {
         self.copies = on;
+        self
+    }
+
+    /// Hits that are the same passage become one hit ([`Hit::collapsed`]) if `on`.
+    pub fn collapse(mut self, on: bool) -> Request {
+        self.collapse = on;
         self
     }
 }

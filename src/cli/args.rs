@@ -392,6 +392,10 @@ pub struct SearchArgs {
     /// verbatim: 也见于 N 份报告（M 个乡镇）; in JSON, "copies": {"reports", "towns"}.
     #[arg(long)]
     pub(super) copies: bool,
+    /// Make hits that are the same passage (nearly verbatim, as --copies tells them) one hit,
+    /// listing every section that holds it; --limit then counts these hits.
+    #[arg(long)]
+    pub(super) collapse: bool,
 }
 
 /// `--facets`: a number of values, or `all`.
@@ -433,6 +437,10 @@ pub struct StatsArgs {
     /// Also draw the table as a chart: FILE.svg or FILE.png (a line over years, else bars).
     #[arg(long)]
     pub(super) chart: Option<PathBuf>,
+    /// Per group, the share of the reports' text (in characters) that also appears in other
+    /// reports, as --copies tells copies; with a query, of its matching sections' text.
+    #[arg(long, conflicts_with = "chart")]
+    pub(super) copied: bool,
     #[command(flatten)]
     pub(super) scope: Scope,
 }
@@ -648,7 +656,8 @@ impl SearchArgs {
             .page(0, self.shown())
             .facets(self.facets.0)
             .passage(passage)
-            .copies(self.copies);
+            .copies(self.copies)
+            .collapse(self.collapse);
         let render = RenderOptions {
             format,
             passage,
@@ -692,7 +701,17 @@ impl StatsArgs {
         }
         more.extend(self.compare.iter().map(|q| ("compare", q.clone())));
         more.push(("by", self.by.clone()));
-        let request = self.scope.filters.params(lang, more).stats(usize::MAX)?;
+        let params = self.scope.filters.params(lang, more);
+        let request = if self.copied && self.query.is_empty() && self.compare.is_empty() {
+            // The copied share of all the text the filters allow: no query needed.
+            StatsRequest {
+                queries: Vec::new(),
+                filters: params.filters()?,
+                by: Dimension::parse_list(&self.by)?,
+            }
+        } else {
+            params.stats(usize::MAX)?
+        };
         if let Some(chart) = &self.chart {
             crate::export::stats::check_chart_path(chart)?;
         }

@@ -113,14 +113,23 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let session = Session::new(&args.scope, render.format.is_binary(), lang)?;
     let mut engine = session.engine(args.hit_reads())?;
     engine.count_copies(request.copies);
+    engine.collapse_copies(request.collapse);
     let ranked = engine.rank(&request.search)?;
-    let (written, all) = (ranked.len(), ranked.total_sections);
+    let (mut written, all) = (ranked.len(), ranked.total_sections);
     let ranked_total = all;
     let mut records = export::RecordStream::new(&*engine, ranked, &render.terms, render.passage);
-    session.deliver(|out| export::write_stream(out, &mut records, &render).map(|_| ()))?;
+    session.deliver(|out| {
+        written = export::write_stream(out, &mut records, &render)?;
+        Ok(())
+    })?;
+    // Collapsed hits stand for more sections than they are: the cut is told by what was left.
+    let cut_short = match request.collapse {
+        true => records.ranked().hits_left(),
+        false => written < all,
+    };
     if let Some(path) = &session.output {
         let cut = match request.limit {
-            Some(limit) if written < all => {
+            Some(limit) if cut_short => {
                 let (limit, all) = (limit.to_string(), all.to_string());
                 lang.fill("msg.cut", &[("limit", &limit), ("all", &all)])
             }
@@ -131,8 +140,12 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
             written.to_string(),
             all.to_string(),
         );
+        let key = match request.collapse {
+            true => "msg.wrote_collapsed",
+            false => "msg.wrote",
+        };
         let wrote = lang.fill(
-            "msg.wrote",
+            key,
             &[("written", &written), ("all", &all), ("file", &file)],
         );
         say(&format!("{wrote}{cut}"));
@@ -146,6 +159,11 @@ pub fn stats(args: StatsArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let (request, format) = args.request(lang)?;
     let session = Session::new(&args.scope, format.is_binary(), lang)?;
     let engine = session.engine(StatsArgs::HIT_READS)?;
+    if args.copied {
+        let copied = engine.copied(&request)?;
+        session.deliver(|out| export::stats::write_copied(out, &copied, format, lang))?;
+        return Ok(found(copied.totals.iter().any(|t| t.copied_chars > 0)));
+    }
     let table = engine.stats(&request)?;
     session.deliver(|out| export::stats::write(out, &table, format, lang))?;
     if let Some(path) = &args.chart {

@@ -307,6 +307,7 @@ mod tests {
             score: 1.0,
             also_saved_as: Vec::new(),
             copies: None,
+            collapsed: Vec::new(),
         }
     }
 

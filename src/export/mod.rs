@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::lang::{Lang, each};
 use crate::report::ReportMeta;
+use crate::search::collapse::Member;
 use crate::search::{Engine, FacetKey, Hit, Ranked, SearchResults};
 pub use passage::{Passage, PassageOptions, passage};
 pub use table::{Cell, Column, ColumnKind, Table};
@@ -191,6 +192,9 @@ pub struct Record {
     /// Where the section is copied, when asked for ([`Hit::copies`]): `{"reports", "towns"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copies: Option<crate::search::CopyCount>,
+    /// The sections a collapsed hit stands for, itself first ([`Hit::collapsed`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collapsed: Vec<Member>,
 }
 
 impl Record {
@@ -210,6 +214,7 @@ impl Record {
             highlights,
             also_saved_as: hit.also_saved_as,
             copies: hit.copies,
+            collapsed: hit.collapsed,
         }
     }
 
@@ -246,6 +251,13 @@ fn copy_lines(out: &mut dyn Write, r: &Record, lang: Lang) -> io::Result<()> {
         let (reports, towns) = (c.reports.to_string(), c.towns.to_string());
         let line = lang.fill("hit.copies", &[("reports", &reports), ("towns", &towns)]);
         writeln!(out, "   {line}")?;
+    }
+    if r.collapsed.len() > 1 {
+        let others = (r.collapsed.len() - 1).to_string();
+        writeln!(out, "   {}", lang.fill("hit.collapsed", &[("n", &others)]))?;
+        for m in &r.collapsed[1..] {
+            writeln!(out, "     {}", terminal_line(&m.describe()))?;
+        }
     }
     if !r.also_saved_as.is_empty() {
         let files: Vec<String> = r
@@ -575,6 +587,11 @@ fn csv_row(out: &mut Vec<u8>, record: &Record, lang: Lang) {
             CellRef::Empty => {}
         }
     }
+    if !record.collapsed.is_empty() {
+        let _ = write!(out, ",{}", record.collapsed.len());
+        out.push(b',');
+        csv_field(out, &[members_cell(&record.collapsed)], "");
+    }
     out.push(b'\n');
 }
 
@@ -624,10 +641,19 @@ fn push_csv(out: &mut Vec<u8>, text: &str, quoted: bool) {
 /// What a CSV or JSON Lines export writes before its rows: the CSV's byte-order mark and header
 /// (column names in `lang`); nothing for JSON Lines.
 pub fn rows_header(format: Format, lang: Lang) -> Vec<u8> {
+    rows_header_of(format, lang, false)
+}
+
+/// [`rows_header`] of an export of collapsed hits when `collapsed` ([`collapsed_columns`]).
+fn rows_header_of(format: Format, lang: Lang, collapsed: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if format == Format::Csv {
+        let columns = match collapsed {
+            true => collapsed_columns(lang),
+            false => record_columns(lang),
+        };
         // Writing into memory cannot fail.
-        let _ = table::CsvRows::start(&mut out, &record_columns(lang)).and_then(|csv| csv.finish());
+        let _ = table::CsvRows::start(&mut out, &columns).and_then(|csv| csv.finish());
     }
     out
 }
@@ -652,7 +678,8 @@ fn write_rows<E: Borrow<Engine>>(
     format: Format,
     lang: Lang,
 ) -> io::Result<usize> {
-    out.write_all(&rows_header(format, lang))?;
+    let collapsed = stream.ranked().collapses();
+    out.write_all(&rows_header_of(format, lang, collapsed))?;
     let mut written = 0;
     while let Some(row) = stream.next_row(format, lang) {
         out.write_all(&row?)?;
@@ -669,11 +696,19 @@ fn write_records(
     options: &RenderOptions,
 ) -> io::Result<usize> {
     let mut written = 0;
-    let mut counted = records.inspect(|r| {
-        if r.is_ok() {
-            written += 1;
-        }
-    });
+    let mut counted = records
+        .inspect(|r| {
+            if r.is_ok() {
+                written += 1;
+            }
+        })
+        .peekable();
+    // Collapsed hits (each with its members) have two more columns.
+    let collapsed = matches!(counted.peek(), Some(Ok(r)) if !r.collapsed.is_empty());
+    let columns = match collapsed {
+        true => collapsed_columns(options.lang),
+        false => record_columns(options.lang),
+    };
     match options.format {
         Format::Text => write_text(out, counts, &mut counted, options)?,
         Format::Json => write_json(out, counts, &mut counted, &options.query, None)?,
@@ -684,16 +719,16 @@ fn write_records(
             }
         }
         Format::Csv => {
-            let mut rows = table::CsvRows::start(&mut *out, &record_columns(options.lang))?;
+            let mut rows = table::CsvRows::start(&mut *out, &columns)?;
             for r in counted {
                 rows.row(&record_row(&r?, options.lang))?;
             }
             rows.finish()?;
         }
-        Format::Md => write_md(out, &mut counted, options.lang)?,
+        Format::Md => write_md(out, &mut counted, options.lang, collapsed)?,
         Format::Xlsx => {
-            let mut rows = table::XlsxRows::start(HITS_SHEET, &record_columns(options.lang))
-                .map_err(io::Error::other)?;
+            let mut rows =
+                table::XlsxRows::start(HITS_SHEET, &columns).map_err(io::Error::other)?;
             for r in counted {
                 rows.row(&record_row(&r?, options.lang))
                     .map_err(io::Error::other)?;
@@ -751,10 +786,11 @@ fn write_text(
     options: &RenderOptions,
 ) -> io::Result<()> {
     let lang = options.lang;
-    let mut shown = 0;
+    let (mut shown, mut stood_for) = (0, 0);
     for (i, r) in records.enumerate() {
         let r = r?;
         shown += 1;
+        stood_for += r.collapsed.len();
         let year = r
             .meta
             .year
@@ -805,11 +841,25 @@ fn write_text(
     let query = terminal_line(&options.query);
     let line = summary::matches(sections, reports, &query, &filters, lang);
     write!(out, "{line}")?;
-    if shown < counts.total_sections {
+    // Collapsed hits are fewer than the sections they stand for: more are shown only when some
+    // section stands in none of them.
+    let stood = if stood_for > 0 { stood_for } else { shown };
+    if stood < counts.total_sections {
         let shown = shown.to_string();
         write!(out, "{}", lang.fill("summary.shown", &[("shown", &shown)]))?;
     }
     writeln!(out)?;
+    if stood_for > 0 {
+        let (hits, sections) = (shown.to_string(), stood_for.to_string());
+        writeln!(
+            out,
+            "{}",
+            lang.fill(
+                "summary.collapsed",
+                &[("hits", &hits), ("sections", &sections)]
+            )
+        )?;
+    }
     if counts.total_sections > 0 {
         let (f, size) = (counts.facets, counts.facet_sizes);
         for facet in TEXT_FACETS {
@@ -991,9 +1041,35 @@ pub fn record_columns(lang: Lang) -> Vec<Column> {
         .collect()
 }
 
-/// One hit's row under [`TABLE_COLUMNS`], section types and levels in `lang`.
+/// The columns a collapsed hit adds after [`TABLE_COLUMNS`]: how many matching sections it
+/// stands for, and every one of them (itself first), a line each — one row per distinct
+/// passage, which a spreadsheet sorts by how often it was copied.
+pub const COLLAPSED_COLUMNS: [(&str, ColumnKind); 2] = [
+    ("sections", ColumnKind::Int),
+    ("collapsed", ColumnKind::Wrapped),
+];
+
+/// The columns of a table of collapsed hits: [`record_columns`], then [`COLLAPSED_COLUMNS`].
+pub fn collapsed_columns(lang: Lang) -> Vec<Column> {
+    let mut columns = record_columns(lang);
+    columns.extend(
+        COLLAPSED_COLUMNS
+            .iter()
+            .map(|(key, kind)| Column::new(lang.column(key), *kind)),
+    );
+    columns
+}
+
+/// The members of a collapsed hit in one cell: `FILE:LINE  town · county · year`, a line each.
+fn members_cell(members: &[Member]) -> String {
+    let lines: Vec<String> = members.iter().map(Member::describe).collect();
+    lines.join("\n")
+}
+
+/// One hit's row under [`TABLE_COLUMNS`] (and [`COLLAPSED_COLUMNS`] for a collapsed hit),
+/// section types and levels in `lang`.
 pub fn record_row(r: &Record, lang: Lang) -> Vec<Cell> {
-    record_cells(r, lang)
+    let mut row: Vec<Cell> = record_cells(r, lang)
         .into_iter()
         .map(|cell| match cell {
             CellRef::Text(text) => Cell::text(text),
@@ -1002,7 +1078,12 @@ pub fn record_row(r: &Record, lang: Lang) -> Vec<Cell> {
             CellRef::Float(x) => Cell::Float(x),
             CellRef::Empty => Cell::Empty,
         })
-        .collect()
+        .collect();
+    if !r.collapsed.is_empty() {
+        row.push(Cell::Int(r.collapsed.len() as u64));
+        row.push(Cell::text(members_cell(&r.collapsed)));
+    }
+    row
 }
 
 /// How a hit's headings are joined in one cell.
@@ -1093,15 +1174,22 @@ fn write_md(
     out: &mut dyn Write,
     records: &mut dyn Iterator<Item = io::Result<Record>>,
     lang: Lang,
+    collapsed: bool,
 ) -> io::Result<()> {
+    let more = if collapsed {
+        &COLLAPSED_COLUMNS[..]
+    } else {
+        &[]
+    };
     let columns: Vec<Column> = MD_COLUMNS
         .iter()
+        .chain(more)
         .map(|(key, kind)| Column::new(lang.column(key), *kind))
         .collect();
     let mut md = table::MdRows::start(out, &columns)?;
     for r in records {
         let r = r?;
-        md.row(&[
+        let mut row = vec![
             Cell::opt(&r.meta.town),
             Cell::opt(&r.meta.county),
             Cell::opt(&r.meta.province),
@@ -1110,7 +1198,12 @@ fn write_md(
             Cell::text(r.headings.join(HEADINGS_JOIN)),
             Cell::text(marked(&r.passage, &r.highlights, "**", "**")),
             Cell::text(r.citation.clone()),
-        ])?;
+        ];
+        if collapsed {
+            row.push(Cell::Int(r.collapsed.len() as u64));
+            row.push(Cell::text(members_cell(&r.collapsed)));
+        }
+        md.row(&row)?;
     }
     Ok(())
 }
@@ -1144,6 +1237,7 @@ mod tests {
             score: 1.5,
             also_saved_as: Vec::new(),
             copies: None,
+            collapsed: Vec::new(),
         }
     }
 
@@ -1226,7 +1320,13 @@ mod tests {
             ),
         ] {
             let mut out = Vec::new();
-            write_md(&mut out, &mut std::iter::once(Ok(record.clone())), lang).expect("md");
+            write_md(
+                &mut out,
+                &mut std::iter::once(Ok(record.clone())),
+                lang,
+                false,
+            )
+            .expect("md");
             let text = String::from_utf8(out).expect("utf-8");
             assert!(text.starts_with(header), "{lang:?}: {text}");
             assert!(text.contains(cells), "{lang:?}: {text}");

@@ -14,6 +14,7 @@ use super::{Format, write_xlsx};
 use crate::error::{Error, Result};
 use crate::index::schema::{Shape, Values};
 use crate::lang::{Lang, both};
+use crate::search::copied::{CopiedRow, CopiedTable};
 use crate::search::{Dimension, Filters, StatsRow, StatsTable};
 
 /// How a share is shown: marked for a reader (text, Markdown) or as a number beside a
@@ -103,9 +104,14 @@ pub fn table(stats: &StatsTable, with_totals: bool, shares: ShareCells, lang: La
 /// `62.5%  `, `40.0% *` (too few reports), `—` (no report: 0 of 0 is no share). The unmarked
 /// share is padded as wide as the mark so that the percent signs line up.
 fn marked_share(row: &StatsRow) -> String {
-    match row.share {
+    marked(row.share, row.small_n)
+}
+
+/// A share as [`marked_share`] shows it.
+fn marked(share: Option<f64>, small_n: bool) -> String {
+    match share {
         None => "—".to_string(),
-        Some(share) if row.small_n => format!("{:.1}% {SMALL_MARK}", share * 100.0),
+        Some(share) if small_n => format!("{:.1}% {SMALL_MARK}", share * 100.0),
         Some(share) => format!("{:.1}%  ", share * 100.0),
     }
 }
@@ -156,6 +162,155 @@ pub fn write(
                 writeln!(out)?;
             }
             Ok(())
+        }
+    }
+}
+
+/// The table of `stats --copied` as cells: the query column when one is given, the group, `n`
+/// (its reports), the characters of its sections, those that also appear in other reports, and
+/// their share — marked as a stats share is, or a number beside a `small_n` column.
+pub fn copied_table(
+    copied: &CopiedTable,
+    with_totals: bool,
+    shares: ShareCells,
+    lang: Lang,
+) -> Table {
+    let queried = copied.queries.iter().any(|q| !q.is_empty());
+    let column = |key: &str, kind| Column::new(lang.column(key), kind);
+    let mut columns = Vec::new();
+    if queried {
+        columns.push(column("query", ColumnKind::Text));
+    }
+    for dim in &copied.by {
+        let kind = match dim.spec().shape {
+            Shape::Number => ColumnKind::Int,
+            _ => ColumnKind::Text,
+        };
+        columns.push(column(dim.name(), kind));
+    }
+    columns.push(column("n", ColumnKind::Int));
+    columns.push(column("chars", ColumnKind::Int));
+    columns.push(column("copied_chars", ColumnKind::Int));
+    columns.push(column("copied_share", ColumnKind::Percent));
+    if shares == ShareCells::Numbers {
+        columns.push(column("small_n", ColumnKind::Text));
+    }
+    let cells = |r: &CopiedRow, total: bool| -> Vec<Cell> {
+        let mut row = Vec::with_capacity(columns.len());
+        if queried {
+            row.push(Cell::text(&r.query));
+        }
+        for (value, dim) in r.group.iter().zip(&copied.by) {
+            row.push(group_cell(value, *dim, total, lang));
+        }
+        row.push(Cell::Int(r.reports as u64));
+        row.push(Cell::Int(r.chars as u64));
+        row.push(Cell::Int(r.copied_chars as u64));
+        match shares {
+            ShareCells::Marked => row.push(Cell::Text(marked(r.share, r.small_n))),
+            ShareCells::Numbers => {
+                row.push(r.share.map_or(Cell::Empty, Cell::Float));
+                row.push(Cell::text(r.small_n.to_string()));
+            }
+        }
+        row
+    };
+    let mut rows: Vec<Vec<Cell>> = copied.rows.iter().map(|r| cells(r, false)).collect();
+    if with_totals {
+        rows.extend(copied.totals.iter().map(|r| cells(r, true)));
+    }
+    Table {
+        sheet: "copied".into(),
+        columns,
+        rows,
+    }
+}
+
+/// A group's value in a cell, as a stats table shows it (a total's reads 全部 / All).
+fn group_cell(value: &str, dim: Dimension, total: bool, lang: Lang) -> Cell {
+    match (dim, value.parse::<u64>()) {
+        _ if total => Cell::text(lang.label("stats.all")),
+        (_, _) if value.is_empty() => Cell::Empty,
+        (d, Ok(number)) if d.spec().shape == Shape::Number => Cell::Int(number),
+        (d, _) if d.spec().values == Values::SectionTypes => {
+            Cell::text(super::type_name(value, lang))
+        }
+        (d, _) if d.spec().values == Values::Levels => Cell::text(super::level_name(value, lang)),
+        _ => Cell::text(value),
+    }
+}
+
+/// Writes the table of `stats --copied` in `format`, as [`write`] writes a stats table.
+pub fn write_copied(
+    out: &mut dyn Write,
+    copied: &CopiedTable,
+    format: Format,
+    lang: Lang,
+) -> io::Result<()> {
+    let marks = copied
+        .rows
+        .iter()
+        .chain(&copied.totals)
+        .any(|r| r.small_n && r.share.is_some());
+    let footnote = |out: &mut dyn Write| -> io::Result<()> {
+        if marks {
+            writeln!(out)?;
+            writeln!(out, "{}", footnote(lang))?;
+        }
+        Ok(())
+    };
+    match format {
+        Format::Text => {
+            copied_table(copied, true, ShareCells::Marked, lang).write_text(out)?;
+            footnote(out)
+        }
+        Format::Md => {
+            copied_table(copied, true, ShareCells::Marked, lang).write_md(out)?;
+            footnote(out)
+        }
+        Format::Csv => copied_table(copied, true, ShareCells::Numbers, lang).write_csv(out),
+        Format::Xlsx => write_xlsx(out, &copied_table(copied, true, ShareCells::Numbers, lang)),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, copied)?;
+            writeln!(out)
+        }
+        Format::Jsonl => {
+            for row in &copied.rows {
+                serde_json::to_writer(&mut *out, &CopiedJsonlRow::new(row, &copied.by))?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A JSON Lines row of `stats --copied`, its groups named as a stats row's are.
+#[derive(Serialize)]
+struct CopiedJsonlRow<'a> {
+    query: &'a str,
+    #[serde(flatten)]
+    group: std::collections::BTreeMap<&'static str, Option<&'a str>>,
+    reports: usize,
+    chars: usize,
+    copied_chars: usize,
+    share: Option<f64>,
+    small_n: bool,
+}
+
+impl<'a> CopiedJsonlRow<'a> {
+    fn new(row: &'a CopiedRow, by: &[Dimension]) -> CopiedJsonlRow<'a> {
+        CopiedJsonlRow {
+            query: &row.query,
+            group: by
+                .iter()
+                .zip(&row.group)
+                .map(|(d, v)| (d.name(), Some(v.as_str()).filter(|v| !v.is_empty())))
+                .collect(),
+            reports: row.reports,
+            chars: row.chars,
+            copied_chars: row.copied_chars,
+            share: row.share,
+            small_n: row.small_n,
         }
     }
 }

@@ -312,13 +312,14 @@ pub type TownOf<'a> = &'a dyn Fn(tantivy::SegmentOrdinal, tantivy::DocId) -> Opt
 
 /// The reports other than `own` (a report key) holding a near-copy of `text`: the documents that
 /// share one of its band keys, read from the `copy_bands` postings, counted by report (each group
-/// of duplicates once) and by town (`town_of`). The other reports' paths are read only when
-/// `with_files` (a path is a dictionary lookup; a hit's count needs none). None when the passage
-/// is too short to have a fingerprint ([`copies::MIN_PASSAGE_CHARS`]).
+/// of `duplicates` once; every file on its own when None, as `--with-copies` counts them) and by
+/// town (`town_of`). The other reports' paths are read only when `with_files` (a path is a
+/// dictionary lookup; a hit's count needs none). None when the passage is too short to have a
+/// fingerprint ([`copies::MIN_PASSAGE_CHARS`]).
 pub fn copies_of(
     searcher: &Searcher,
     fields: &Fields,
-    duplicates: &Duplicates,
+    duplicates: Option<&Duplicates>,
     text: &str,
     own: Option<u64>,
     town_of: TownOf,
@@ -327,7 +328,8 @@ pub fn copies_of(
     let Some(bands) = copies::passage_bands(text) else {
         return Ok(None);
     };
-    let own = own.map(|k| duplicates.counted_as(k));
+    let counted_as = |k: u64| duplicates.map_or(k, |d| d.counted_as(k));
+    let own = own.map(counted_as);
     let mut reports: HashSet<u64> = HashSet::new();
     let mut towns: HashSet<u32> = HashSet::new();
     let mut files: Vec<String> = Vec::new();
@@ -367,7 +369,7 @@ pub fn copies_of(
                 continue;
             }
             last = Some(k);
-            let k = duplicates.counted_as(k);
+            let k = counted_as(k);
             if Some(k) == own || !reports.insert(k) {
                 continue;
             }
@@ -375,7 +377,7 @@ pub fn copies_of(
                 towns.insert(town);
             }
             if let Some(column) = &file {
-                let name = match duplicates.canonical_file.get(&k) {
+                let name = match duplicates.and_then(|d| d.canonical_file.get(&k)) {
                     Some(canonical) => canonical.clone(),
                     None => {
                         let mut name = String::new();

@@ -9,7 +9,9 @@
 //! The jieba words inside the term only add to the score.
 
 pub mod codebook;
+pub mod collapse;
 pub mod collector;
+pub mod copied;
 pub mod copies;
 mod filters;
 pub mod panel;
@@ -103,6 +105,10 @@ pub struct Hit {
     /// asked for ([`Engine::count_copies`]) and the section is long enough to tell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copies: Option<CopyCount>,
+    /// When the search collapses near-copies ([`Engine::collapse_copies`]): every matching
+    /// section this hit stands for, itself first, then the others in rank order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collapsed: Vec<collapse::Member>,
 }
 
 /// A facet value and the number of matching sections that have it.
@@ -216,12 +222,15 @@ pub struct Ranked {
     searcher: Searcher,
     maps: Arc<FacetMaps>,
     under: SubSections,
-    /// Whether each hit counts its copies ([`Hit::copies`]).
-    copies: bool,
+    /// Whether each hit counts its copies ([`Hit::copies`]), and how.
+    copies: CopyCounts,
+    /// How near-copies are being collapsed, when they are ([`Hit::collapsed`]).
+    collapse: Option<collapse::Collapse>,
 }
 
 impl Ranked {
-    /// The number of hits the search gives (at most its `limit`).
+    /// The number of hits the search gives (at most its `limit`); for a collapsed search, the
+    /// most it can give (its groups are found as they are read).
     pub fn len(&self) -> usize {
         self.len
     }
@@ -256,6 +265,9 @@ impl Ranked {
         window: usize,
         make: impl Fn(Hit) -> T + Sync,
     ) -> Result<Option<Vec<T>>> {
+        if self.collapse.is_some() {
+            return self.read_collapsed(engine, window, &make);
+        }
         // The first page is read with the facets, or not at all (a search of more hits).
         if let Some(first) = self.first.take()
             && !first.is_empty()
@@ -301,6 +313,8 @@ pub struct Engine {
     hit_columns: Vec<OnceLock<SegmentColumns>>,
     /// Whether each hit counts its copies in other reports ([`Engine::count_copies`]).
     copy_counts: bool,
+    /// Whether near-copies among the hits become one hit ([`Engine::collapse_copies`]).
+    collapse: bool,
 }
 
 impl Engine {
@@ -345,6 +359,7 @@ impl Engine {
             facet_maps: OnceLock::new(),
             hit_columns: (0..segments).map(|_| OnceLock::new()).collect(),
             copy_counts: false,
+            collapse: false,
         })
     }
 
@@ -352,6 +367,12 @@ impl Engine {
     /// keys looked up in the index, a cost per hit that grows with its copies.
     pub fn count_copies(&mut self, on: bool) {
         self.copy_counts = on;
+    }
+
+    /// Makes a search's near-copies one hit ([`Hit::collapsed`], [`collapse`]): its limit then
+    /// counts collapsed hits, its totals and facets still count sections.
+    pub fn collapse_copies(&mut self, on: bool) {
+        self.collapse = on;
     }
 
     /// The groups of duplicate reports the index records.
@@ -365,18 +386,20 @@ impl Engine {
         check::guard(&self.handle.path, || {
             let searcher = self.reader.searcher();
             let maps = self.facet_maps(&searcher)?;
-            self.copies_in(&searcher, &maps, text, own, true)
+            self.copies_in(&searcher, &maps, text, own, (true, false))
         })
     }
 
-    /// [`Engine::copies_of`] with the facet maps at hand, the paths only `with_files`.
+    /// [`Engine::copies_of`] with the facet maps at hand, the paths only `with_files`, every
+    /// file counted on its own when `every_file` (`--with-copies`: no group of duplicates is
+    /// one report).
     fn copies_in(
         &self,
         searcher: &Searcher,
         maps: &FacetMaps,
         text: &str,
         own: Option<&str>,
-        with_files: bool,
+        (with_files, every_file): (bool, bool),
     ) -> Result<Option<CopyCount>> {
         // A town is counted by its group in the report table: its name with its parents'.
         let town = FacetKey::named("town");
@@ -388,7 +411,7 @@ impl Engine {
         crate::index::copies::copies_of(
             searcher,
             &self.handle.fields,
-            &self.handle.duplicates,
+            (!every_file).then_some(&self.handle.duplicates),
             text,
             own.map(crate::index::writer::report_key),
             &town_of,
@@ -442,7 +465,22 @@ impl Engine {
     /// sections under it ([`Engine::search_sections`] gives each section's own text).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         check::guard(&self.handle.path, || {
-            self.search_with(request, SubSections::Shown, self.copy_counts)
+            let asked = (self.copy_counts, self.collapse);
+            self.search_with(request, SubSections::Shown, asked)
+        })
+    }
+
+    /// [`Engine::search`] whose hits count their copies ([`Hit::copies`]) and whose
+    /// near-copies are collapsed ([`Hit::collapsed`]) as asked, whatever the engine's settings:
+    /// a server's engine is shared, and each request asks for itself.
+    pub fn search_asked(
+        &self,
+        request: &SearchRequest,
+        copies: bool,
+        collapse: bool,
+    ) -> Result<SearchResults> {
+        check::guard(&self.handle.path, || {
+            self.search_with(request, SubSections::Shown, (copies, collapse))
         })
     }
 
@@ -451,7 +489,7 @@ impl Engine {
     /// itself (`/api/search?copies=true`).
     pub fn search_counting_copies(&self, request: &SearchRequest) -> Result<SearchResults> {
         check::guard(&self.handle.path, || {
-            self.search_with(request, SubSections::Shown, true)
+            self.search_with(request, SubSections::Shown, (true, self.collapse))
         })
     }
 
@@ -459,7 +497,7 @@ impl Engine {
     /// occurrences (a concordance), where a heading's sub-sections are hits of their own.
     pub fn search_sections(&self, request: &SearchRequest) -> Result<SearchResults> {
         check::guard(&self.handle.path, || {
-            self.search_with(request, SubSections::Apart, self.copy_counts)
+            self.search_with(request, SubSections::Apart, (self.copy_counts, false))
         })
     }
 
@@ -467,9 +505,9 @@ impl Engine {
         &self,
         request: &SearchRequest,
         under: SubSections,
-        copies: bool,
+        asked: (bool, bool),
     ) -> Result<SearchResults> {
-        let mut ranked = self.rank_with(request, under, copies)?;
+        let mut ranked = self.rank_with(request, under, asked)?;
         let mut hits = Vec::with_capacity(ranked.len());
         while let Some(window) = ranked.read_window(self, HIT_WINDOW, |hit| hit)? {
             hits.extend(window);
@@ -488,7 +526,11 @@ impl Engine {
     /// holds one window of it, never all of it. The hits are [`Engine::search`]'s, in its order.
     pub fn rank(&self, request: &SearchRequest) -> Result<Ranked> {
         check::guard(&self.handle.path, || {
-            self.rank_with(request, SubSections::Shown, self.copy_counts)
+            self.rank_with(
+                request,
+                SubSections::Shown,
+                (self.copy_counts, self.collapse),
+            )
         })
     }
 
@@ -496,16 +538,17 @@ impl Engine {
         &self,
         request: &SearchRequest,
         under: SubSections,
-        copies: bool,
+        (copies, collapse): (bool, bool),
     ) -> Result<Ranked> {
         self.check_filters(&request.filters)?;
+        let copies = CopyCounts::of(copies, &request.filters);
+        // A collapsed search ranks every match: its limit counts collapsed hits, and a group
+        // takes in matches ranked below it.
+        let limit = if collapse { None } else { request.limit };
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
-        let tally = searcher.search(
-            &*query,
-            &TallyCollector::new(request.limit, Arc::clone(&maps)),
-        )?;
+        let tally = searcher.search(&*query, &TallyCollector::new(limit, Arc::clone(&maps)))?;
         // The facets and the first page of hits are made on the search threads, which are idle
         // by now: the facets walk every counted place, and each hit decompresses its block of
         // the document store (64 KiB of LZ4).
@@ -520,7 +563,7 @@ impl Engine {
         }
         // A search of more hits than a page reads them all in the store's order, a window at a
         // time: a page read first, in rank order, would decompress a block per hit again.
-        let page = match request.limit {
+        let page = match limit {
             Some(limit) if limit <= HIT_RUN => tally.matches.len(),
             _ => 0,
         };
@@ -569,7 +612,12 @@ impl Engine {
         }
         let (facets, facet_sizes) = (PerFacet(lists), PerFacet(sizes));
         let mut matches = tally.matches;
-        let len = matches.len();
+        let collapse = collapse.then(|| collapse::Collapse::new(&matches, request.limit));
+        let len = match (&collapse, request.limit) {
+            // At most: the groups are known as they are read.
+            (Some(_), Some(limit)) => limit.min(matches.len()),
+            _ => matches.len(),
+        };
         matches.drain(..page);
         Ok(Ranked {
             total_sections: tally.total,
@@ -584,6 +632,7 @@ impl Engine {
             maps,
             under,
             copies,
+            collapse,
         })
     }
 
@@ -839,7 +888,7 @@ impl Engine {
         maps: &FacetMaps,
         m: &Match,
         under: SubSections,
-        copies: bool,
+        copies: CopyCounts,
     ) -> Result<Hit> {
         let meta = self.report_meta(store.searcher(), maps, m.address)?;
         self.hit_of_report(store, maps, m, (under, copies), meta)
@@ -852,7 +901,7 @@ impl Engine {
         store: &Store,
         maps: &FacetMaps,
         m: &Match,
-        (under, copies): (SubSections, bool),
+        (under, copies): (SubSections, CopyCounts),
         meta: ReportMeta,
     ) -> Result<Hit> {
         let searcher = store.searcher();
@@ -868,10 +917,12 @@ impl Engine {
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
         let mut text = stored(f.text).unwrap_or_default();
-        let copies = if copies {
-            self.copies_in(searcher, maps, &text, Some(&meta.file), false)?
-        } else {
-            None
+        let copies = match copies {
+            CopyCounts::Off => None,
+            CopyCounts::ByReport | CopyCounts::ByFile => {
+                let every_file = copies == CopyCounts::ByFile;
+                self.copies_in(searcher, maps, &text, Some(&meta.file), (false, every_file))?
+            }
         };
         let also_saved_as = self.handle.duplicates.also_saved_as(&meta.file);
         if under == SubSections::Shown {
@@ -893,6 +944,7 @@ impl Engine {
             score: m.score,
             also_saved_as,
             copies,
+            collapsed: Vec::new(),
         })
     }
 
@@ -1049,6 +1101,26 @@ fn nth_on_line(searcher: &Searcher, columns: &SegmentColumns, m: &Match) -> Opti
     let before = (0..doc).rev().take_while(|&d| same(d)).count() as u64;
     let after = doc + 1 < segment.max_doc() && same(doc + 1);
     (before > 0 || after).then_some(before + 1)
+}
+
+/// Whether hits count their copies ([`Hit::copies`]), and how: each group of duplicate reports
+/// as one report, or every file on its own when the search counts every file (`--with-copies`,
+/// [`Filters::with_copies`]) — a hit's count and the search's totals count reports alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CopyCounts {
+    Off,
+    ByReport,
+    ByFile,
+}
+
+impl CopyCounts {
+    fn of(on: bool, filters: &Filters) -> CopyCounts {
+        match (on, filters.with_copies) {
+            (false, _) => CopyCounts::Off,
+            (true, false) => CopyCounts::ByReport,
+            (true, true) => CopyCounts::ByFile,
+        }
+    }
 }
 
 /// Whether a heading-only hit brings the text of the sections under it.

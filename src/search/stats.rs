@@ -89,8 +89,25 @@ pub struct StatsRow {
 /// a text table shows it as 全部 / All.
 pub const TOTAL_GROUP: &str = "all";
 
+/// The values of a group of `by` (as the collector keys it) as a reader reads them: a town
+/// with its county, "" for none.
+pub(crate) fn group_label(by: &[FacetKey], key: &[u32; 2], maps: &FacetMaps) -> Vec<String> {
+    let label = |f: FacetKey, v: u32| -> String {
+        let parents = f.parents();
+        match (f.spec().scope, parents.first()) {
+            _ if v == NONE => String::new(),
+            (Scope::Report, Some(&parent)) => town_label(maps.label(f, v), maps.label(parent, v)),
+            (Scope::Report, None) | (Scope::Section, _) => maps.map(f).label(v).to_string(),
+        }
+    };
+    by.iter().zip(key).map(|(&f, &v)| label(f, v)).collect()
+}
+
 /// A group's values as JSON: a missing value is null.
-fn groups_json<S: serde::Serializer>(group: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn groups_json<S: serde::Serializer>(
+    group: &[String],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
     let mut seq = serializer.serialize_seq(Some(group.len()))?;
     for value in group {
@@ -125,19 +142,7 @@ impl StatsTable {
         population: &Tally,
         maps: &FacetMaps,
     ) -> StatsTable {
-        let label = |f: FacetKey, v: u32| -> String {
-            let parents = f.parents();
-            match (f.spec().scope, parents.first()) {
-                _ if v == NONE => String::new(),
-                (Scope::Report, Some(&parent)) => {
-                    town_label(maps.label(f, v), maps.label(parent, v))
-                }
-                (Scope::Report, None) | (Scope::Section, _) => maps.map(f).label(v).to_string(),
-            }
-        };
-        let labelled = |key: &[u32; 2]| -> Vec<String> {
-            by.iter().zip(key).map(|(&f, &v)| label(f, v)).collect()
-        };
+        let labelled = |key: &[u32; 2]| group_label(by, key, maps);
         Self::assemble(by, queries, population, labelled)
     }
 

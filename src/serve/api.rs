@@ -87,11 +87,7 @@ async fn search_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
 }
 
 fn search_page(engine: &Engine, request: &Request, stop: &Stop) -> Result<Vec<u8>, ApiError> {
-    let results = if request.copies {
-        engine.search_counting_copies(&request.search)?
-    } else {
-        engine.search(&request.search)?
-    };
+    let results = engine.search_asked(&request.search, request.copies, request.collapse)?;
     let terms: Vec<&str> = request.terms.iter().map(String::as_str).collect();
     let hits: Vec<Record> = results
         .hits

@@ -172,7 +172,7 @@ pub fn search_request(uri: &Uri) -> Result<Request, ApiError> {
         uri,
         "/api/search",
         &[
-            "q", "limit", "offset", "context", "full", "facets", "copies",
+            "q", "limit", "offset", "context", "full", "facets", "copies", "collapse",
         ],
     )?;
     let request = Request::read(&p)?;
@@ -183,7 +183,8 @@ pub fn search_request(uri: &Uri) -> Result<Request, ApiError> {
         .page(offset, Some(limit))
         .facets(Some(facets))
         .passage(p.passage(MAX_CONTEXT)?)
-        .copies(p.flag("copies")?))
+        .copies(p.flag("copies")?)
+        .collapse(p.flag("collapse")?))
 }
 
 /// `/api/stats` and `/api/chart.svg`: counts per group.

@@ -332,6 +332,66 @@ fn the_index_counts_each_duplicate_group_once_and_finds_a_passages_copies() {
     let found: BTreeSet<&str> = count.files.iter().map(String::as_str).collect();
     assert_eq!(found, holders, "{}", section.text);
 
+    // A hit's count counts reports as the search does: each group once, and with
+    // --with-copies every file (a tester: 18 reports said with --with-copies, 22 files).
+    let group_size = |f: &str| truth_groups.get(f).map_or(1, BTreeSet::len);
+    let mut engine = fazhi_search::Engine::open(&index).expect("engine");
+    engine.count_copies(true);
+    let mut checked = 0;
+    for row in &copied {
+        let (file, line) = (&row[0], row[1].parse::<usize>().expect("line"));
+        let text = std::fs::read_to_string(corpus.join(file)).expect("report");
+        let parsed = report::parse(file, &text, &Hints::default());
+        let Some(section) = parsed.sections.iter().find(|s| s.line == line) else {
+            continue;
+        };
+        let Some(count) = engine
+            .copies_of(&section.text, Some(file))
+            .expect("look up")
+        else {
+            continue;
+        };
+        // Every file: each other report's group whole, and the other files of its own.
+        let every_file: usize =
+            count.files.iter().map(|f| group_size(f)).sum::<usize>() + group_size(file) - 1;
+        if every_file == count.reports {
+            continue;
+        }
+        let fragment: String = section.text.chars().skip(3).take(8).collect();
+        for with_copies in [false, true] {
+            let mut filters = fazhi_search::Filters::default();
+            filters.with_copies = with_copies;
+            let results = engine
+                .search(&fazhi_search::SearchRequest {
+                    query: fazhi_search::Query::Text(fragment.clone()),
+                    filters,
+                    limit: None,
+                    facet_limit: Some(0),
+                })
+                .expect("search");
+            let hit = results
+                .hits
+                .iter()
+                .find(|h| &h.meta.file == file && h.line == line as u64)
+                .unwrap_or_else(|| panic!("{file}:{line} is a hit of {fragment}"));
+            let expected = if with_copies {
+                every_file
+            } else {
+                count.reports
+            };
+            let got = hit.copies.as_ref().expect("counted").reports;
+            assert_eq!(got, expected, "{file}:{line}, --with-copies {with_copies}");
+        }
+        checked += 1;
+        if checked == 3 {
+            break;
+        }
+    }
+    assert!(
+        checked > 0,
+        "some copied passage is held by a duplicated report"
+    );
+
     // Remove one duplicate: its group shrinks or goes, and the next run says so.
     let gone = &summary.duplicates[0].copies[0];
     std::fs::remove_file(corpus.join(gone)).expect("remove");
@@ -598,4 +658,395 @@ fn another_year_or_another_town_is_another_report_however_alike_the_text() {
         let n = engine.report_keys(&all, &filters).expect("keys").len();
         assert!(n >= 1, "{facet}={value}: {n} reports");
     }
+}
+
+/// The truth's pool passage that the section of `file` starting on `line` was made from.
+fn source_of<'t>(copied: &'t [Vec<String>], file: &str, line: u64) -> Option<&'t str> {
+    copied
+        .iter()
+        .find(|r| {
+            let (from, to) = (r[1].parse::<u64>(), r[2].parse::<u64>());
+            r[0] == file && matches!((from, to), (Ok(f), Ok(t)) if f <= line && line <= t)
+        })
+        .map(|r| r[3].as_str())
+}
+
+/// A hit's or a member's place: file, line, place on the line.
+type Place = (String, u64, Option<u64>);
+
+fn place_of(v: &serde_json::Value) -> Place {
+    (
+        v["file"].as_str().expect("file").to_string(),
+        v["line"].as_u64().expect("line"),
+        v["nth_on_line"].as_u64(),
+    )
+}
+
+/// `--collapse`: the truth's copies of a passage are one hit listing every one of them, two
+/// sections the truth says are different passages are never one hit, `--limit` counts the
+/// collapsed hits, and an export of all of them holds every matching section once.
+#[test]
+fn collapse_makes_a_passages_copies_one_hit_and_merges_nothing_else() {
+    use crate::util::{run, stderr, stdout};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = synth::Options {
+        duplicates: 6,
+        truth: Some(dir.path().join("truth")),
+    };
+    synth::generate_with(&corpus_dir(), &dir.path().join("corpus"), 80, 11, &options)
+        .expect("generate");
+    assert_eq!(
+        run("fazhi-index", dir.path(), &["-q"]).status.code(),
+        Some(0)
+    );
+    let copied = read_tsv(&dir.path().join("truth/copies.tsv"));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = run("fazhi-query", dir.path(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let hits = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["hits"].as_array().expect("hits").clone()
+    };
+
+    // A passage of a measure on one line, held by the most reports: searched for by a piece of
+    // it, its holders' sections are one hit.
+    let holders = |source: &str| -> BTreeSet<(String, u64)> {
+        copied
+            .iter()
+            .filter(|r| r[3] == source && r[1] == r[2])
+            .map(|r| (r[0].clone(), r[1].parse().expect("line")))
+            .collect()
+    };
+    let row = copied
+        .iter()
+        .filter(|r| r[3].starts_with("measures/") && r[1] == r[2])
+        .max_by_key(|r| holders(&r[3]).len())
+        .expect("a measure");
+    let expected = holders(&row[3]);
+    assert!(expected.len() >= 3, "{expected:?}");
+    let text = std::fs::read_to_string(dir.path().join("corpus").join(&row[0])).expect("report");
+    let line: usize = row[1].parse().expect("line");
+    let piece: String = text
+        .lines()
+        .nth(line - 1)
+        .expect("the line")
+        .chars()
+        .skip(3)
+        .take(8)
+        .collect();
+    let collapsed = json(&[&piece, "--collapse", "--all", "--format", "json"]);
+    let groups: Vec<BTreeSet<(String, u64)>> = hits(&collapsed)
+        .iter()
+        .map(|h| {
+            h["collapsed"]
+                .as_array()
+                .expect("every collapsed hit lists its sections")
+                .iter()
+                .map(|m| (place_of(m).0, place_of(m).1))
+                .collect()
+        })
+        .collect();
+    let holding: Vec<&BTreeSet<(String, u64)>> = groups
+        .iter()
+        .filter(|g| g.iter().any(|p| expected.contains(p)))
+        .collect();
+    assert_eq!(holding.len(), 1, "one hit holds the passage: {holding:?}");
+    assert_eq!(holding[0], &expected, "every holder, nothing else");
+
+    // Over a common word: every matching section stands in exactly one hit, itself first; a hit
+    // of several sections is made of one passage of the truth.
+    for query in [piece.as_str(), "法律顾问", "依法行政"] {
+        let plain = json(&[query, "--all", "--format", "json"]);
+        let collapsed = json(&[query, "--collapse", "--all", "--format", "json"]);
+        let mut sections: Vec<Place> = hits(&plain).iter().map(place_of).collect();
+        let mut members: Vec<Place> = Vec::new();
+        for h in hits(&collapsed) {
+            let list = h["collapsed"].as_array().expect("collapsed").clone();
+            assert_eq!(
+                place_of(&list[0]),
+                place_of(&h),
+                "the hit is its first member"
+            );
+            let sources: BTreeSet<Option<&str>> = list
+                .iter()
+                .map(|m| source_of(&copied, &place_of(m).0, place_of(m).1))
+                .collect();
+            if list.len() > 1 {
+                assert!(
+                    sources.len() == 1 && !sources.contains(&None),
+                    "{query}: {} merged from {sources:?}",
+                    h["file"]
+                );
+            }
+            members.extend(list.iter().map(place_of));
+        }
+        sections.sort();
+        members.sort();
+        assert_eq!(members, sections, "{query}: each matching section once");
+        assert_eq!(collapsed["total_sections"], plain["total_sections"]);
+        assert!(hits(&collapsed).len() < hits(&plain).len(), "{query}");
+    }
+
+    // --limit counts collapsed hits: the first three of all of them.
+    let all = hits(&json(&[
+        "法律顾问",
+        "--collapse",
+        "--all",
+        "--format",
+        "json",
+    ]));
+    let three = hits(&json(&[
+        "法律顾问",
+        "--collapse",
+        "--limit",
+        "3",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(three.len(), 3);
+    for (a, b) in three.iter().zip(&all) {
+        assert_eq!(a["collapsed"], b["collapsed"]);
+    }
+    // The API's collapse=true pages the same collapsed hits.
+    let server = crate::serve::Server::start(&dir.path().join("index"));
+    let page = server
+        .get(&format!(
+            "/api/search?q={}&collapse=true&offset=1&limit=2",
+            crate::reading::encode("法律顾问")
+        ))
+        .json();
+    let page = hits(&page);
+    assert_eq!(page.len(), 2);
+    for (a, b) in page.iter().zip(&all[1..]) {
+        assert_eq!(a["collapsed"], b["collapsed"]);
+    }
+    let text_out = stdout(&run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--collapse", "--limit", "3"],
+    ));
+    let stood_for: usize = three
+        .iter()
+        .map(|h| h["collapsed"].as_array().expect("collapsed").len())
+        .sum();
+    assert!(
+        text_out.contains(&format!("3 条不同段落，代表 {stood_for} 个章节")),
+        "{text_out}"
+    );
+    // Every section stands in a hit: none is said to be left to show.
+    let every = stdout(&run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--collapse", "--all"],
+    ));
+    assert!(!every.contains("显示前"), "{every}");
+    assert!(text_out.contains("显示前 3 个"), "{text_out}");
+
+    // An export of all of them: a row per collapsed hit, its sections counted and listed.
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["法律顾问", "--collapse", "--all", "-o", "all.csv"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("已将 {} 条不同段落写入 all.csv", all.len())),
+        "{}",
+        stderr(&out)
+    );
+    let mut csv = csv::Reader::from_path(dir.path().join("all.csv")).expect("csv");
+    let header = csv.headers().expect("header").clone();
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (sections, listed) = (at("代表章节数"), at("含此段落的章节"));
+    let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), all.len());
+    for (row, hit) in rows.iter().zip(&all) {
+        let members = hit["collapsed"].as_array().expect("collapsed");
+        assert_eq!(row[sections], members.len().to_string());
+        assert_eq!(
+            row[listed].lines().count(),
+            members.len(),
+            "{}",
+            &row[listed]
+        );
+    }
+}
+
+/// `stats --copied`: the share of a group's text found in other reports is the truth's — 0 in
+/// reports that copy nothing, near 1 in reports that are one text with other towns' names and
+/// years, and on the synthetic corpus each year's share as its ground truth gives it.
+#[test]
+fn stats_copied_gives_the_share_of_each_groups_text_found_in_other_reports() {
+    use crate::util::{run, stderr, stdout};
+    let json = |dir: &Path, args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["stats", "--copied", "--format", "json"];
+        all.extend(args);
+        let out = run("fazhi-query", dir, &all);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let share = |v: &serde_json::Value| v["totals"][0]["share"].as_f64().expect("a share");
+
+    // Three seed reports: three towns' own words (the other two share a section).
+    let corpus = crate::util::temp_corpus(&[]);
+    crate::util::copy_seeds(corpus.path());
+    for shared in ["001_d55687dd8b7cad87.txt", "002_36112790fc0668cf.txt"] {
+        std::fs::remove_file(corpus.path().join(shared)).expect("a seed");
+    }
+    let index = tempfile::tempdir().expect("temp dir");
+    crate::util::index(corpus.path(), index.path());
+    let own = json(corpus.path(), &["--index", &index.path().to_string_lossy()]);
+    assert_eq!(own["totals"][0]["copied_chars"], 0, "{own}");
+    assert_eq!(share(&own), 0.0);
+    let out = run(
+        "fazhi-query",
+        corpus.path(),
+        &[
+            "stats",
+            "--copied",
+            "--index",
+            &index.path().to_string_lossy(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nothing copied: {}",
+        stdout(&out)
+    );
+
+    // One of them again as another town's and another year's: nearly all of the text is copied.
+    let seed = std::fs::read_to_string(corpus.path().join("000_963d346edc5b3a7d.txt"))
+        .expect("the seed of 北杨集镇, 2023");
+    let write = |name: &str, text: String| {
+        std::fs::write(corpus.path().join(name), text).expect("write a copy");
+    };
+    write("北杨集镇_2024.txt", seed.replace("2023", "2024"));
+    write("刘庄店镇_2023.txt", seed.replace("北杨集镇", "刘庄店镇"));
+    crate::util::index(corpus.path(), index.path());
+    let index_arg = index.path().to_string_lossy().into_owned();
+    let v = json(corpus.path(), &["--index", &index_arg, "--by", "town"]);
+    let rows = v["rows"].as_array().expect("rows");
+    let town = |name: &str| {
+        rows.iter()
+            .find(|r| r["group"][0].as_str().is_some_and(|g| g.starts_with(name)))
+            .unwrap_or_else(|| panic!("{name}: {v}"))
+    };
+    for name in ["北杨集镇", "刘庄店镇"] {
+        let s = town(name)["share"].as_f64().expect("a share");
+        assert!(s > 0.9, "{name}: {s}");
+    }
+    let others: f64 = rows
+        .iter()
+        .filter(|r| {
+            !r["group"][0]
+                .as_str()
+                .is_some_and(|g| g.starts_with("北杨集镇") || g.starts_with("刘庄店镇"))
+        })
+        .map(|r| r["copied_chars"].as_f64().unwrap_or(0.0))
+        .sum();
+    assert_eq!(others, 0.0, "the other towns copy nothing: {v}");
+    assert_eq!(town("北杨集镇")["reports"], 2, "two years");
+
+    // Every stats format says it: text and Markdown mark the share, CSV and XLSX give it with n.
+    let text = |args: &[&str]| -> String {
+        let mut all = vec!["stats", "--copied", "--index", index_arg.as_str()];
+        all.extend(args);
+        stdout(&run("fazhi-query", corpus.path(), &all))
+    };
+    assert!(text(&[]).contains("副本占比"), "{}", text(&[]));
+    assert!(text(&["--lang", "en"]).contains("copied_share"));
+    let csv = text(&["--format", "csv"]);
+    assert!(
+        csv.contains("报告数 n,章节字数,副本字数,副本占比,样本过少"),
+        "{csv}"
+    );
+    assert!(text(&["--format", "md"]).contains("| 副本占比 |"));
+    let jsonl = text(&["--format", "jsonl"]);
+    let first: serde_json::Value =
+        serde_json::from_str(jsonl.lines().next().expect("a row")).expect("a json row");
+    assert!(
+        first["copied_chars"].is_u64() && first["year"].is_string(),
+        "{first}"
+    );
+    let out = run(
+        "fazhi-query",
+        corpus.path(),
+        &[
+            "stats",
+            "--copied",
+            "--index",
+            &index_arg,
+            "-o",
+            "copied.xlsx",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(corpus.path().join("copied.xlsx")).expect("xlsx");
+    let sheet = book.worksheet_range("copied").expect("the copied sheet");
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(header.contains(&"副本占比".to_string()), "{header:?}");
+
+    // The synthetic corpus: each year's share is the truth's — the characters of the sections
+    // made from a pool passage another report also holds, over all characters.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (corpus, truth) = (dir.path().join("corpus"), dir.path().join("truth"));
+    let options = synth::Options {
+        duplicates: 8,
+        truth: Some(truth.clone()),
+    };
+    synth::generate_with(&corpus_dir(), &corpus, 80, 7, &options).expect("generate");
+    crate::util::index(&corpus, &dir.path().join("index"));
+    let copied = read_tsv(&truth.join("copies.tsv"));
+    let mut holders: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for r in &copied {
+        holders.entry(&r[3]).or_default().insert(&r[0]);
+    }
+    let mut by_year: HashMap<String, (usize, usize)> = HashMap::new();
+    let originals: BTreeSet<&str> = copied.iter().map(|r| r[0].as_str()).collect();
+    for file in originals {
+        let text = std::fs::read_to_string(corpus.join(file)).expect("report");
+        let parsed = report::parse(file, &text, &Hints::default());
+        let year = parsed.meta.year.map(|y| y.to_string()).unwrap_or_default();
+        let sums = by_year.entry(year).or_default();
+        for s in &parsed.sections {
+            let chars = s.text.chars().count();
+            sums.0 += chars;
+            let source = source_of(&copied, file, s.line as u64);
+            let elsewhere = source.is_some_and(|src| holders[src].len() > 1);
+            if elsewhere && copies::passage_bands(&s.text).is_some() {
+                sums.1 += chars;
+            }
+        }
+    }
+    let v = json(dir.path(), &[]);
+    let rows = v["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), by_year.len(), "{v}");
+    for r in rows {
+        let year = r["group"][0].as_str().unwrap_or_default().to_string();
+        let (chars, copied_chars) = by_year[&year];
+        let truth_share = copied_chars as f64 / chars as f64;
+        let found = r["share"].as_f64().expect("a share");
+        println!("{year}: copied share {found:.4}, truth {truth_share:.4}");
+        assert_eq!(
+            r["chars"], chars as u64,
+            "{year}: the text counted is the reports'"
+        );
+        assert!(
+            (found - truth_share).abs() < 0.02,
+            "{year}: {found:.4} found, {truth_share:.4} true"
+        );
+    }
+    // Under --with-copies the duplicates' text is counted too.
+    let every = json(dir.path(), &["--with-copies"]);
+    assert!(every["totals"][0]["chars"].as_u64() > v["totals"][0]["chars"].as_u64());
 }
