@@ -500,6 +500,10 @@ pub struct CopiesMeasured {
     pub duplicates: Pairs,
 }
 
+/// What a section of a generated report is a copy of: its pool passage (numbered) and which of
+/// that passage's sections it is (1 for the first).
+type TruthKey = (u32, usize);
+
 /// A file of a generated corpus, parsed as the index parses it.
 struct Parsed {
     name: String,
@@ -637,7 +641,7 @@ pub fn measure_copies(
         .iter()
         .filter(|f| copied.contains_key(&f.name))
         .collect();
-    let keyed: Vec<Vec<((u32, usize), [u64; copies::BANDS])>> = on_threads(&originals, |f| {
+    let keyed: Vec<Vec<(TruthKey, [u64; copies::BANDS])>> = on_threads(&originals, |f| {
         let units = &copied[&f.name];
         let mut nth: HashMap<usize, usize> = HashMap::new();
         let mut out = Vec::new();
@@ -657,8 +661,8 @@ pub fn measure_copies(
         out
     });
     let mut table = PassageTable::default();
-    let mut passages: Vec<(usize, (u32, usize), [u64; copies::BANDS])> = Vec::new();
-    let mut holders: HashMap<(u32, usize), Vec<usize>> = HashMap::new();
+    let mut passages: Vec<(usize, TruthKey, [u64; copies::BANDS])> = Vec::new();
+    let mut holders: HashMap<TruthKey, Vec<usize>> = HashMap::new();
     for (report, sections) in keyed.into_iter().enumerate() {
         for (key, bands) in sections {
             table.add(passages.len(), &bands);
@@ -673,7 +677,7 @@ pub fn measure_copies(
     // keys are found once, and compared with the truth once for each source that has it.
     // A section is near itself, and its report holds its source: both counts include its own
     // report, which is not a pair.
-    let mut alike: HashMap<&[u64; copies::BANDS], HashMap<(u32, usize), usize>> = HashMap::new();
+    let mut alike: HashMap<&[u64; copies::BANDS], HashMap<TruthKey, usize>> = HashMap::new();
     for (_, key, bands) in &passages {
         *alike.entry(bands).or_default().entry(*key).or_default() += 1;
     }
