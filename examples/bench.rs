@@ -8,6 +8,7 @@
 //! cargo build --release --bins --examples
 //! cargo run --release --example bench -- --sizes 1000,20000,100000
 //! cargo run --release --example bench -- --sizes 20000 --exports-only --before OLD/fazhi-query
+//! cargo run --release --example bench -- --sizes 20000 --copies-truth
 //! cargo run --release --example bench -- --sizes 20000 --queries-only \
 //!     --before OLD/fazhi-query --before-index OLD-INDEX
 //! ```
@@ -55,6 +56,11 @@ struct Args {
     /// Run only the `--big-line` cases, not the `--sizes` corpora.
     #[arg(long)]
     big_line_only: bool,
+    /// Measure only copy detection against the generator's ground truth: a corpus of its own
+    /// (the `--sizes` reports and a tenth as many duplicates of whole reports, with its truth),
+    /// precision and recall of copied sections and of duplicate reports.
+    #[arg(long)]
+    copies_truth: bool,
     /// Measure only the exports (building the index if it is missing).
     #[arg(long)]
     exports_only: bool,
@@ -164,6 +170,12 @@ fn main() -> anyhow::Result<()> {
     }
     println!("# fazhi-search benchmark\n");
     println!("{}\n", machine());
+    if args.copies_truth {
+        for &n in &args.sizes {
+            bench_copies_truth(&args, n)?;
+        }
+        return Ok(());
+    }
     if !args.big_line_only {
         for &n in &args.sizes {
             bench_size(&args, n, &index_bin, &query_bin)?;
@@ -506,6 +518,66 @@ fn bench_exports(args: &Args, root: &Path, index: &Path, query_bin: &Path) -> an
         }
     }
     println!();
+    Ok(())
+}
+
+/// Copy detection at `n` reports against the generator's ground truth
+/// ([`synth::measure_copies`], what `tests/integration/copies.rs` asserts at 300 reports): a
+/// corpus of its own, the seed's `n` reports and `n / 10` duplicates of whole reports.
+fn bench_copies_truth(args: &Args, n: usize) -> anyhow::Result<()> {
+    let root = args.dir.join(format!("{n}-copies"));
+    let (corpus, truth) = (root.join("corpus"), root.join("truth"));
+    let duplicates = n / 10;
+    if !truth.join("duplicates.tsv").is_file() {
+        eprintln!(
+            "generating {n} reports and {duplicates} duplicates into {}",
+            corpus.display()
+        );
+        let _ = std::fs::remove_dir_all(&root);
+        let options = synth::Options {
+            duplicates,
+            truth: Some(truth.clone()),
+        };
+        synth::generate_with(Path::new("corpus"), &corpus, n, args.seed, &options)?;
+    }
+    let start = Instant::now();
+    let m = synth::measure_copies(&corpus, &truth)?;
+    let took = start.elapsed();
+    println!(
+        "## Copy detection against the ground truth: {} reports and {} duplicates (seed {})\n",
+        thousands(n),
+        thousands(duplicates),
+        args.seed
+    );
+    println!(
+        "| detection | what is counted | true pairs | found | right | precision | recall |\n|---|---|---|---|---|---|---|"
+    );
+    for (name, what, p) in [
+        (
+            "copied sections",
+            format!(
+                "(section, other report), over {} sections of {} reports",
+                thousands(m.sections),
+                thousands(m.reports)
+            ),
+            m.copied,
+        ),
+        (
+            "duplicate reports",
+            format!("pairs of files, over {} files", thousands(m.files)),
+            m.duplicates,
+        ),
+    ] {
+        println!(
+            "| {name} | {what} | {} | {} | {} | {:.4} | {:.4} |",
+            thousands(p.truth),
+            thousands(p.found),
+            thousands(p.right),
+            p.precision(),
+            p.recall()
+        );
+    }
+    println!("\nMeasured in {:.1} s.\n", took.as_secs_f64());
     Ok(())
 }
 

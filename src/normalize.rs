@@ -213,6 +213,26 @@ fn common(c: char) -> Option<Common> {
     })
 }
 
+/// Whether normalising `text` turns each of its characters into exactly one character, but the
+/// white space at its start and end (which it drops), and keeps every CJK ideograph
+/// (U+4E00–U+9FFF) as it is, making none: then a term of those ideographs matches the
+/// normalised text exactly where it matches `text` (no white space dropped between two
+/// characters, no format character removed, no compatibility ideograph folded into one).
+pub fn folds_char_by_char(text: &str) -> bool {
+    let white = |c: char| matches!(common(c), Some(Common::White));
+    text.trim_matches(white).chars().all(|c| {
+        is_plain_ideograph(c)
+            || (c.is_ascii_graphic() && !c.is_ascii_uppercase())
+            || matches!(common(c), Some(Common::Char(_)))
+    })
+}
+
+/// Whether `c` is a CJK ideograph of the main block (U+4E00–U+9FFF), which normalisation keeps
+/// as it is ([`folds_char_by_char`]).
+pub fn is_plain_ideograph(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
 /// NFKC and lower-case of one character; the end mark becomes U+FFFD.
 fn fold_char(c: char) -> impl Iterator<Item = char> {
     let c = if c == END_MARK {

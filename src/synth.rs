@@ -461,6 +461,296 @@ pub fn corpus_with_truth(
     Ok((0..n).map(move |i| report(pool, &ids, i, &mut rng)))
 }
 
+/// How a detection did against the truth, counted in pairs (precision and recall).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pairs {
+    /// Pairs the truth holds.
+    pub truth: usize,
+    /// Pairs the detection found.
+    pub found: usize,
+    /// Pairs found that the truth holds.
+    pub right: usize,
+}
+
+impl Pairs {
+    /// The share of the pairs found that are true (0 when none is found).
+    pub fn precision(&self) -> f64 {
+        self.right as f64 / self.found.max(1) as f64
+    }
+
+    /// The share of the true pairs that are found (0 when the truth has none).
+    pub fn recall(&self) -> f64 {
+        self.right as f64 / self.truth.max(1) as f64
+    }
+}
+
+/// Copy detection ([`crate::copies`]) measured against a generated corpus's ground truth
+/// ([`generate_with`] with [`Options::truth`]): see [`measure_copies`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CopiesMeasured {
+    /// Files in the corpus (reports and their duplicates).
+    pub files: usize,
+    /// Reports the truth names passages of (the files that are not duplicates).
+    pub reports: usize,
+    /// Their sections with a fingerprint (long enough to have one).
+    pub sections: usize,
+    /// Copied sections: pairs of (a report's section, another report holding a copy of it).
+    pub copied: Pairs,
+    /// Duplicate reports: pairs of files of one report.
+    pub duplicates: Pairs,
+}
+
+/// What a section of a generated report is a copy of: its pool passage (numbered) and which of
+/// that passage's sections it is (1 for the first).
+type TruthKey = (u32, usize);
+
+/// A file of a generated corpus, parsed as the index parses it.
+struct Parsed {
+    name: String,
+    /// Its sections' (line, text), in order.
+    sections: Vec<(usize, String)>,
+    identity: crate::copies::Identity,
+}
+
+fn parse_file(path: &std::path::Path) -> crate::Result<Parsed> {
+    use crate::ingest::{self, FileFormat};
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => FileFormat::Html,
+        _ => FileFormat::Text,
+    };
+    let bytes = std::fs::read(path).map_err(|source| crate::Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let extracted = ingest::extract_format(format, &bytes)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let r = report::parse(&name, &extracted.text, &Hints::default());
+    let m = &r.meta;
+    let identity = crate::copies::Identity::new(
+        m.year,
+        [
+            m.town.as_deref(),
+            m.county.as_deref(),
+            m.province.as_deref(),
+        ],
+    );
+    let sections = r.sections.into_iter().map(|s| (s.line, s.text)).collect();
+    Ok(Parsed {
+        name,
+        sections,
+        identity,
+    })
+}
+
+/// `f` of each of `items`, in order, on as many threads as the machine has.
+fn on_threads<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<U>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a measuring thread panicked"))
+            .collect()
+    })
+}
+
+/// A truth file's rows after its header, split at tabs, each of `columns` cells.
+fn truth_rows(path: &std::path::Path, columns: usize) -> crate::Result<Vec<Vec<String>>> {
+    let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.lines()
+        .enumerate()
+        .skip(1)
+        .map(|(i, l)| {
+            let row: Vec<String> = l.split('\t').map(str::to_string).collect();
+            if row.len() != columns {
+                return Err(crate::Error::BadInput {
+                    path: path.to_path_buf(),
+                    reason: crate::error::Text::plain(format!(
+                        "line {}: {} cells, not {columns}",
+                        i + 1,
+                        row.len()
+                    )),
+                });
+            }
+            Ok(row)
+        })
+        .collect()
+}
+
+/// Precision and recall of both copy detections on the corpus in `corpus`, against the truth
+/// [`generate_with`] wrote into `truth`, each file parsed as the index parses it.
+///
+/// Copied sections: each fingerprinted section of a report (not a duplicate) is the nth section
+/// of a pool passage; the truth for it is every other report holding the nth section of the
+/// same pool passage, and what is found is every other report with a section sharing a band key
+/// with it ([`crate::copies::PassageTable`], what the index's band postings do). The duplicates
+/// are left out: their sections are copies of their original's by construction, and are
+/// measured as whole reports. Duplicate reports: the pairs of files of one group, found by
+/// [`crate::copies::duplicate_groups`] against `duplicates.tsv`. Pairs are counted, never held,
+/// so that 20,000 reports (a template passage in a thousand of them) fit in memory.
+pub fn measure_copies(
+    corpus: &std::path::Path,
+    truth: &std::path::Path,
+) -> crate::Result<CopiesMeasured> {
+    use crate::copies::{self, PassageTable, ReportSketch};
+    use std::collections::HashMap;
+
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(corpus)
+        .map_err(|source| crate::Error::Read {
+            path: corpus.to_path_buf(),
+            source,
+        })?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    let files: Vec<Parsed> = on_threads(&paths, |p| parse_file(p))
+        .into_iter()
+        .collect::<crate::Result<_>>()?;
+
+    // Each report's passages (line, last line, source number).
+    let mut sources: HashMap<String, u32> = HashMap::new();
+    let mut copied: HashMap<String, Vec<(usize, usize, u32)>> = HashMap::new();
+    for row in truth_rows(&truth.join("copies.tsv"), 4)? {
+        let bad = |what: &str| crate::Error::BadInput {
+            path: truth.join("copies.tsv"),
+            reason: crate::error::Text::plain(format!("{what} is not a number: {row:?}")),
+        };
+        let line = row[1].parse().map_err(|_| bad("line"))?;
+        let last = row[2].parse().map_err(|_| bad("last_line"))?;
+        let next = sources.len() as u32;
+        let source = *sources.entry(row[3].clone()).or_insert(next);
+        copied
+            .entry(row[0].clone())
+            .or_default()
+            .push((line, last, source));
+    }
+
+    // The sections of the reports: their report, truth key (source, nth) and band keys.
+    let originals: Vec<&Parsed> = files
+        .iter()
+        .filter(|f| copied.contains_key(&f.name))
+        .collect();
+    let keyed: Vec<Vec<(TruthKey, [u64; copies::BANDS])>> = on_threads(&originals, |f| {
+        let units = &copied[&f.name];
+        let mut nth: HashMap<usize, usize> = HashMap::new();
+        let mut out = Vec::new();
+        for (line, text) in &f.sections {
+            let Some(u) = units
+                .iter()
+                .position(|(l, last, _)| l <= line && line <= last)
+            else {
+                continue;
+            };
+            let k = nth.entry(u).or_default();
+            *k += 1;
+            if let Some(bands) = copies::passage_bands(text) {
+                out.push(((units[u].2, *k), bands));
+            }
+        }
+        out
+    });
+    let mut table = PassageTable::default();
+    let mut passages: Vec<(usize, TruthKey, [u64; copies::BANDS])> = Vec::new();
+    let mut holders: HashMap<TruthKey, Vec<usize>> = HashMap::new();
+    for (report, sections) in keyed.into_iter().enumerate() {
+        for (key, bands) in sections {
+            table.add(passages.len(), &bands);
+            holders.entry(key).or_default().push(report);
+            passages.push((report, key, bands));
+        }
+    }
+    for reports in holders.values_mut() {
+        reports.dedup();
+    }
+    // Copies share their band keys (their copy texts are alike): the reports near each set of
+    // keys are found once, and compared with the truth once for each source that has it.
+    // A section is near itself, and its report holds its source: both counts include its own
+    // report, which is not a pair.
+    let mut alike: HashMap<&[u64; copies::BANDS], HashMap<TruthKey, usize>> = HashMap::new();
+    for (_, key, bands) in &passages {
+        *alike.entry(bands).or_default().entry(*key).or_default() += 1;
+    }
+    let alike: Vec<_> = alike.into_iter().collect();
+    let counted = on_threads(&alike, |(bands, keys)| {
+        let mut near: Vec<usize> = table
+            .near(bands)
+            .into_iter()
+            .map(|j| passages[j].0)
+            .collect();
+        near.sort_unstable();
+        near.dedup();
+        let mut sum = Pairs::default();
+        for (key, &sections) in keys {
+            let truth = &holders[key];
+            let right = near
+                .iter()
+                .filter(|r| truth.binary_search(r).is_ok())
+                .count();
+            sum.truth += sections * (truth.len() - 1);
+            sum.found += sections * (near.len() - 1);
+            sum.right += sections * (right - 1);
+        }
+        sum
+    });
+    let copied_pairs = counted.iter().fold(Pairs::default(), |a, p| Pairs {
+        truth: a.truth + p.truth,
+        found: a.found + p.found,
+        right: a.right + p.right,
+    });
+
+    // Duplicate reports: pairs of files in one group.
+    let sketches: Vec<ReportSketch> = on_threads(&files, |f| {
+        ReportSketch::of(f.sections.iter().map(|(_, t)| t.as_str()))
+    });
+    let identities: Vec<copies::Identity> = files.iter().map(|f| f.identity).collect();
+    let pairs = |groups: &[Vec<usize>]| -> std::collections::HashSet<(usize, usize)> {
+        let mut out = std::collections::HashSet::new();
+        for group in groups {
+            for (k, &a) in group.iter().enumerate() {
+                for &b in &group[k + 1..] {
+                    out.insert((a.min(b), a.max(b)));
+                }
+            }
+        }
+        out
+    };
+    let found = pairs(&copies::duplicate_groups(&sketches, &identities));
+    let place: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let mut groups: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for row in truth_rows(&truth.join("duplicates.tsv"), 2)? {
+        if let Some(&i) = place.get(row[1].as_str()) {
+            groups.entry(row[0].clone()).or_default().push(i);
+        }
+    }
+    let true_pairs = pairs(&groups.into_values().collect::<Vec<_>>());
+    Ok(CopiesMeasured {
+        files: files.len(),
+        reports: originals.len(),
+        sections: passages.len(),
+        copied: copied_pairs,
+        duplicates: Pairs {
+            truth: true_pairs.len(),
+            found: found.len(),
+            right: found.intersection(&true_pairs).count(),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

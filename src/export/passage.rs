@@ -1,7 +1,7 @@
 //! Passages: the sentence(s) of a section that contain the matches, with some context, and
 //! where in them the matches are (for highlighting).
 
-use crate::normalize::{NormalizedText, normalize};
+use crate::normalize::{NormalizedText, folds_char_by_char, is_plain_ideograph, normalize};
 
 /// How much of a section to show.
 #[derive(Debug, Clone, Copy)]
@@ -201,6 +201,7 @@ pub fn find_first(text: &str, terms: &[&str], limit: usize) -> Vec<(usize, usize
     if needles.is_empty() {
         return Vec::new();
     }
+    let ideographs_only = needles.iter().all(|n| n.chars().all(is_plain_ideograph));
     let margin = 4 * needles.iter().map(String::len).max().unwrap_or(0) + 256;
     let mut ranges = Vec::new();
     let mut from = 0;
@@ -208,8 +209,23 @@ pub fn find_first(text: &str, terms: &[&str], limit: usize) -> Vec<(usize, usize
         let to = floor_char_boundary(text, from.saturating_add(FIND_CHUNK_BYTES));
         let reach = floor_char_boundary(text, to.saturating_add(margin));
         let piece = &text[from..if to == text.len() { to } else { reach }];
-        let normalized = NormalizedText::new(piece);
         let mut found = Vec::new();
+        if ideographs_only && folds_char_by_char(piece) {
+            // Most sections: a term of ideographs matches where it matches the text itself,
+            // which is then searched without being normalised (the same ranges).
+            for needle in &needles {
+                for (s, _) in piece.match_indices(needle.as_str()) {
+                    if from + s < to {
+                        found.push((from + s, from + s + needle.len()));
+                    }
+                }
+            }
+            found.sort_unstable();
+            ranges.extend(found);
+            from = to;
+            continue;
+        }
+        let normalized = NormalizedText::new(piece);
         for needle in &needles {
             let needle_chars = needle.chars().count();
             let (mut counted_bytes, mut counted_chars) = (0, 0);
@@ -253,6 +269,51 @@ mod tests {
 
     const TEXT: &str =
         "一是开展合法性审查。听取法律顾问等人员的意见。今年法律顾问审核合同71件。其他工作。";
+
+    /// A term of ideographs is looked for in the text itself when normalising changes none of
+    /// its characters' number: the same ranges as in the normalised text, which is still used
+    /// where a line break, a compatibility ideograph or a format character is in the text.
+    #[test]
+    fn matches_without_normalising_are_the_matches_in_the_normalised_text() {
+        // (text, terms, searched without normalising?)
+        let rows: [(&str, &[&str], bool); 10] = [
+            (TEXT, &["法律顾问"], true),
+            (TEXT, &["法律顾问", "合同", "审"], true),
+            ("普法普法普，ABC（普法）！普", &["普法"], true),
+            ("普法普法", &["普法普"], true),
+            ("\n\u{3000} 普法，普法 \r\n", &["普法"], true),
+            ("\n普\n法，普法\n", &["普法"], false),
+            ("开展普\n法活动，普法", &["普法"], false),
+            ("金额\u{F90A}额", &["金额"], false),
+            ("普\u{200B}法，普法", &["普法"], false),
+            ("ＡＢＣ普法 abc", &["abc", "普法"], false),
+        ];
+        for (text, terms, plain) in rows {
+            let needles: Vec<String> = terms.iter().map(|t| normalize(t)).collect();
+            let normalized = NormalizedText::new(text);
+            let mut want = Vec::new();
+            for needle in &needles {
+                let n = needle.chars().count();
+                for (byte, _) in normalized.text.match_indices(needle.as_str()) {
+                    let at = normalized.text[..byte].chars().count();
+                    want.push(normalized.source_range(at..at + n));
+                }
+            }
+            want.sort_unstable();
+            let mut merged: Vec<(usize, usize)> = Vec::new();
+            for (s, e) in want {
+                match merged.last_mut() {
+                    Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                    _ => merged.push((s, e)),
+                }
+            }
+            let fast = folds_char_by_char(text)
+                && needles.iter().all(|n| n.chars().all(is_plain_ideograph));
+            assert_eq!(fast, plain, "{text:?} {terms:?}");
+            assert_eq!(find(text, terms), merged, "{text:?} {terms:?}");
+            assert!(!merged.is_empty(), "{text:?} {terms:?}");
+        }
+    }
 
     #[test]
     fn sentence_ends() {

@@ -3,97 +3,16 @@
 //! one report (`synth::generate_with`). Precision and recall of both detections must be at least
 //! 0.95; the figures are printed (`cargo test copies -- --nocapture`).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use fazhi_search::copies::{self, PassageTable, ReportSketch};
-use fazhi_search::ingest::{self, FileFormat, Hints};
+use fazhi_search::ingest::Hints;
 use fazhi_search::{report, synth};
 
 use crate::util::corpus_dir;
 
 const REPORTS: usize = 300;
 const DUPLICATES: usize = 30;
-
-/// A generated corpus with its truth, parsed as the index parses it.
-struct Generated {
-    _dir: tempfile::TempDir,
-    /// Per file, its sections' (line, text), in order.
-    files: Vec<(String, Vec<(usize, String)>)>,
-    /// Per file, what its metadata says of its year and place.
-    identities: Vec<copies::Identity>,
-    /// Per original report, its passages: (line, last line, source).
-    copied: HashMap<String, Vec<(usize, usize, String)>>,
-    /// File → its group (the original's name), for the files of a group.
-    group_of: HashMap<String, String>,
-}
-
-fn generated() -> Generated {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (out, truth) = (dir.path().join("corpus"), dir.path().join("truth"));
-    let options = synth::Options {
-        duplicates: DUPLICATES,
-        truth: Some(truth.clone()),
-    };
-    synth::generate_with(&corpus_dir(), &out, REPORTS, 5, &options).expect("generate");
-    let (mut files, mut identities) = (Vec::new(), Vec::new());
-    let mut names: Vec<_> = std::fs::read_dir(&out)
-        .expect("corpus")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    names.sort();
-    for path in names {
-        let format = match path.extension().and_then(|e| e.to_str()) {
-            Some("html") => FileFormat::Html,
-            _ => FileFormat::Text,
-        };
-        let bytes = std::fs::read(&path).expect("read");
-        let extracted = ingest::extract_format(format, &bytes).expect("extract");
-        let name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        let r = report::parse(&name, &extracted.text, &Hints::default());
-        let sections = r
-            .sections
-            .iter()
-            .map(|s| (s.line, s.text.clone()))
-            .collect();
-        files.push((name, sections));
-        let m = &r.meta;
-        identities.push(copies::Identity::new(
-            m.year,
-            [
-                m.town.as_deref(),
-                m.county.as_deref(),
-                m.province.as_deref(),
-            ],
-        ));
-    }
-    let mut copied: HashMap<String, Vec<(usize, usize, String)>> = HashMap::new();
-    for row in read_tsv(&truth.join("copies.tsv")) {
-        let [file, line, last, source] = &row[..] else {
-            panic!("copies.tsv row {row:?}")
-        };
-        copied.entry(file.clone()).or_default().push((
-            line.parse().expect("line"),
-            last.parse().expect("last line"),
-            source.clone(),
-        ));
-    }
-    let group_of = read_tsv(&truth.join("duplicates.tsv"))
-        .into_iter()
-        .map(|row| (row[1].clone(), row[0].clone()))
-        .collect();
-    Generated {
-        _dir: dir,
-        files,
-        identities,
-        copied,
-        group_of,
-    }
-}
 
 fn read_tsv(path: &Path) -> Vec<Vec<String>> {
     std::fs::read_to_string(path)
@@ -104,128 +23,41 @@ fn read_tsv(path: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Precision and recall of `found` against `truth`, two sets of pairs.
-fn precision_recall<T: Eq + std::hash::Hash>(found: &HashSet<T>, truth: &HashSet<T>) -> (f64, f64) {
-    let right = found.intersection(truth).count() as f64;
-    (
-        right / found.len().max(1) as f64,
-        right / truth.len().max(1) as f64,
-    )
-}
-
+/// The evaluation is `synth::measure_copies`, which the benchmark runs at 20,000 reports.
 #[test]
 fn copied_passages_and_duplicate_reports_are_found_with_precision_and_recall_of_95_percent() {
-    let g = generated();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (out, truth) = (dir.path().join("corpus"), dir.path().join("truth"));
+    let options = synth::Options {
+        duplicates: DUPLICATES,
+        truth: Some(truth.clone()),
+    };
+    synth::generate_with(&corpus_dir(), &out, REPORTS, 5, &options).expect("generate");
+    let m = synth::measure_copies(&out, &truth).expect("measure");
+    assert_eq!(m.reports, REPORTS);
+    assert_eq!(m.files, REPORTS + DUPLICATES);
 
-    // Passages. Each fingerprinted section of an original report is the nth section of a pool
-    // passage; the truth for it is every other report holding the same nth section of the same
-    // pool passage. The duplicates are left out: their sections are copies of their original's
-    // by construction and are measured as whole reports below.
-    struct Passage {
-        report: usize,
-        truth_key: (String, usize),
-    }
-    let mut passages = Vec::new();
-    let mut table = PassageTable::default();
-    let mut bands_of = Vec::new();
-    let originals: Vec<&(String, Vec<(usize, String)>)> = g
-        .files
-        .iter()
-        .filter(|(name, _)| g.copied.contains_key(name))
-        .collect();
-    assert_eq!(originals.len(), REPORTS);
-    for (r, (name, sections)) in originals.iter().enumerate() {
-        let units = &g.copied[name];
-        let mut nth: HashMap<usize, usize> = HashMap::new();
-        for (line, text) in sections {
-            let Some(u) = units
-                .iter()
-                .position(|(l, last, _)| l <= line && line <= last)
-            else {
-                continue;
-            };
-            let k = nth.entry(u).or_default();
-            *k += 1;
-            let Some(bands) = copies::passage_bands(text) else {
-                continue;
-            };
-            table.add(passages.len(), &bands);
-            bands_of.push(bands);
-            passages.push(Passage {
-                report: r,
-                truth_key: (units[u].2.clone(), *k),
-            });
-        }
-    }
-    let mut holders: HashMap<&(String, usize), BTreeSet<usize>> = HashMap::new();
-    for p in &passages {
-        holders.entry(&p.truth_key).or_default().insert(p.report);
-    }
-    let (mut found, mut truth) = (HashSet::new(), HashSet::new());
-    for (i, p) in passages.iter().enumerate() {
-        for &other in &holders[&p.truth_key] {
-            if other != p.report {
-                truth.insert((i, other));
-            }
-        }
-        for j in table.near(&bands_of[i]) {
-            if passages[j].report != p.report {
-                found.insert((i, passages[j].report));
-            }
-        }
-    }
-    let (precision, recall) = precision_recall(&found, &truth);
+    let c = m.copied;
+    let (precision, recall) = (c.precision(), c.recall());
     println!(
         "copied passages: {} sections, {} (section, other report) pairs true, {} found: \
          precision {precision:.4}, recall {recall:.4}",
-        passages.len(),
-        truth.len(),
-        found.len()
+        m.sections, c.truth, c.found
     );
-    assert!(
-        truth.len() > 10_000,
-        "the corpus copies passages: {}",
-        truth.len()
-    );
+    assert!(c.truth > 10_000, "the corpus copies passages: {}", c.truth);
     assert!(
         precision >= 0.95 && recall >= 0.95,
         "passages: precision {precision:.4}, recall {recall:.4}"
     );
 
-    // Duplicate reports: pairs of files in one group.
-    let sketches: Vec<ReportSketch> = g
-        .files
-        .iter()
-        .map(|(_, sections)| ReportSketch::of(sections.iter().map(|(_, t)| t.as_str())))
-        .collect();
-    let pairs = |groups: &[Vec<usize>]| -> HashSet<(usize, usize)> {
-        let mut out = HashSet::new();
-        for group in groups {
-            for (k, &a) in group.iter().enumerate() {
-                for &b in &group[k + 1..] {
-                    out.insert((a.min(b), a.max(b)));
-                }
-            }
-        }
-        out
-    };
-    let found = pairs(&copies::duplicate_groups(&sketches, &g.identities));
-    let mut truth_groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, (name, _)) in g.files.iter().enumerate() {
-        if let Some(group) = g.group_of.get(name) {
-            truth_groups.entry(group).or_default().push(i);
-        }
-    }
-    let truth = pairs(&truth_groups.into_values().collect::<Vec<_>>());
-    let (precision, recall) = precision_recall(&found, &truth);
+    let d = m.duplicates;
+    let (precision, recall) = (d.precision(), d.recall());
     println!(
         "duplicate reports: {} files, {} pairs true, {} found: precision {precision:.4}, \
          recall {recall:.4}",
-        g.files.len(),
-        truth.len(),
-        found.len()
+        m.files, d.truth, d.found
     );
-    assert!(truth.len() >= DUPLICATES, "{} pairs", truth.len());
+    assert!(d.truth >= DUPLICATES, "{} pairs", d.truth);
     assert!(
         precision >= 0.95 && recall >= 0.95,
         "duplicates: precision {precision:.4}, recall {recall:.4}"
