@@ -242,7 +242,7 @@ function goToTarget() {
 /// address keeps the choice (`copies=true`).
 async function showCopied(on) {
   $('show-copied').checked = on;
-  $('copied').hidden = !on;
+  $('copied-sections').hidden = !on;
   const address = new URLSearchParams(location.search);
   if (on) address.set('copies', 'true');
   else address.delete('copies');
@@ -251,7 +251,7 @@ async function showCopied(on) {
     node.classList.toggle('show-copied', on);
   }
   if (!on || shown.copied) return;
-  const panel = $('copied');
+  const panel = $('copied-sections');
   panel.dataset.state = 'loading';
   $('copied-summary').textContent = t('copiesLoading');
   try {
