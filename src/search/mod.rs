@@ -226,6 +226,11 @@ impl Ranked {
         self.len
     }
 
+    /// Whether each hit counts its copies ([`Hit::copies`]): an export then has their columns.
+    pub fn counts_copies(&self) -> bool {
+        self.copies
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -452,6 +457,14 @@ impl Engine {
     pub fn search_counting_copies(&self, request: &SearchRequest) -> Result<SearchResults> {
         check::guard(&self.handle.path, || {
             self.search_with(request, SubSections::Shown, true)
+        })
+    }
+
+    /// [`Engine::rank`] whose hits count their copies whatever [`Engine::count_copies`] says
+    /// (`/api/export?copies=true`).
+    pub fn rank_counting_copies(&self, request: &SearchRequest) -> Result<Ranked> {
+        check::guard(&self.handle.path, || {
+            self.rank_with(request, SubSections::Shown, true)
         })
     }
 

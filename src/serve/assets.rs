@@ -251,7 +251,10 @@ mod tests {
                 lists += 1;
             }
         }
-        assert!(lists >= 2, "found {lists} lists of words: the scan is broken");
+        assert!(
+            lists >= 2,
+            "found {lists} lists of words: the scan is broken"
+        );
         for key in used {
             assert!(
                 page.contains(key),

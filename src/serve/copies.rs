@@ -34,7 +34,11 @@ impl CopiesParams {
     fn read(uri: &Uri) -> Result<CopiesParams, ApiError> {
         let params = params::read(uri, ENDPOINT, &KEYS)?;
         params.lang()?;
-        let given = |name: &str| params.single(name).map(|v| v.filter(|v| !v.trim().is_empty()));
+        let given = |name: &str| {
+            params
+                .single(name)
+                .map(|v| v.filter(|v| !v.trim().is_empty()))
+        };
         match (given("file")?, given("passage")?) {
             (Some(file), None) => {
                 // A report's copies are counted over the whole index, as a hit's are: a filter
