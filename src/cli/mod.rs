@@ -239,16 +239,10 @@ pub fn copies(args: CopiesArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let engine = session.engine(CopiesArgs::HIT_READS)?;
     match of {
         args::CopiesOf::Report(file) => {
-            // FILE:LINE: that section's copies only.
-            let (mut report, at) = export::report::open(&engine, &file)?;
-            if let Some(id) = at {
-                report.sections.retain(|s| s.id == id);
-            }
-            let sections = engine.report_copies(&report)?;
-            let file = report.meta.file.clone();
-            session
-                .deliver(|out| export::copies::write_report(out, &file, &sections, format, lang))?;
-            Ok(found(!sections.is_empty()))
+            // FILE:LINE: that section's copies only, each with where it is.
+            let copies = export::copies::report_copies::<crate::Error>(&engine, &file, || Ok(()))?;
+            session.deliver(|out| export::copies::write_report(out, &copies, format, lang))?;
+            Ok(found(!copies.sections.is_empty()))
         }
         args::CopiesOf::Passage(passage) => {
             let matches = engine.passage_copies(&passage, &filters)?;

@@ -403,7 +403,17 @@ pub fn write(
         .hits
         .iter()
         .map(|h| Ok(Record::new(h, &terms, options.passage)));
-    write_records(out, Counts::of_results(results), &mut records, options).map(|_| ())
+    // Hits in memory say themselves whether they were counted (a section too short to tell
+    // has no count, so one counted hit is enough).
+    let copies = results.hits.iter().any(|h| h.copies.is_some());
+    write_records(
+        out,
+        Counts::of_results(results),
+        &mut records,
+        options,
+        copies,
+    )
+    .map(|_| ())
 }
 
 /// Writes every hit of a ranked search to `out` in the chosen format, in rank order, as they
@@ -420,6 +430,7 @@ pub fn write_stream<E: Borrow<Engine>>(
         return write_rows(out, stream, options.format, options.lang);
     }
     let ranked = stream.ranked();
+    let copies = ranked.counts_copies();
     if options.format == Format::Xlsx {
         table::check_xlsx_rows(ranked.len()).map_err(io::Error::other)?;
     }
@@ -430,7 +441,7 @@ pub fn write_stream<E: Borrow<Engine>>(
         facet_sizes: &facet_sizes,
         ..Counts::of_ranked(ranked)
     };
-    write_records(out, counts, stream, options)
+    write_records(out, counts, stream, options, copies)
 }
 
 /// Bytes an export holds at most, about, in one window of hits (rows as they will be written,
@@ -492,12 +503,13 @@ impl<E: Borrow<Engine>> RecordStream<E> {
     fn read_window(&mut self) -> Result<bool, Error> {
         let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
         let (passage, rows) = (self.passage, self.rows);
+        let copies = self.ranked.counts_copies();
         let window = self
             .ranked
             .next_window(self.engine.borrow(), self.window, |hit| {
                 let record = Record::of(hit, &terms, passage);
                 match rows {
-                    Some((format, lang)) => Piece::Row(row_bytes(&record, format, lang)),
+                    Some((format, lang)) => Piece::Row(row_bytes(&record, format, lang, copies)),
                     None => Piece::Record(Box::new(record)),
                 }
             })?;
@@ -551,11 +563,12 @@ impl<E: Borrow<Engine>> Iterator for RecordStream<E> {
     }
 }
 
-/// A record as the row `format` (CSV or JSON Lines) writes for it.
-pub(crate) fn row_bytes(record: &Record, format: Format, lang: Lang) -> Vec<u8> {
+/// A record as the row `format` (CSV or JSON Lines) writes for it; a CSV row has the copies
+/// columns if `copies` were counted.
+pub(crate) fn row_bytes(record: &Record, format: Format, lang: Lang, copies: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(2 * (record.passage.len() + record.citation.len()) + 512);
     match format {
-        Format::Csv => csv_row(&mut out, record, lang),
+        Format::Csv => csv_row(&mut out, record, lang, copies),
         _ => {
             // Writing into memory fails only if a record cannot be serialised, which its types
             // rule out.
@@ -572,8 +585,13 @@ pub(crate) fn row_bytes(record: &Record, format: Format, lang: Lang) -> Vec<u8> 
 /// A record's CSV row, written straight from its fields: the bytes [`table::CsvRows`] writes
 /// for [`record_row`] (cells that need it quoted, quotes doubled, formulas guarded, `\n` after
 /// the row), without a cell copied first.
-fn csv_row(out: &mut Vec<u8>, record: &Record, lang: Lang) {
-    for (i, cell) in record_cells(record, lang).into_iter().enumerate() {
+fn csv_row(out: &mut Vec<u8>, record: &Record, lang: Lang, copies: bool) {
+    let counted = copies.then(|| copies_cells(record)).into_iter().flatten();
+    for (i, cell) in record_cells(record, lang)
+        .into_iter()
+        .chain(counted)
+        .enumerate()
+    {
         if i > 0 {
             out.push(b',');
         }
@@ -640,17 +658,18 @@ fn push_csv(out: &mut Vec<u8>, text: &str, quoted: bool) {
 
 /// What a CSV or JSON Lines export writes before its rows: the CSV's byte-order mark and header
 /// (column names in `lang`); nothing for JSON Lines.
-pub fn rows_header(format: Format, lang: Lang) -> Vec<u8> {
-    rows_header_of(format, lang, false)
+/// With `copies`, the CSV has the copies columns ([`record_columns`]).
+pub fn rows_header(format: Format, lang: Lang, copies: bool) -> Vec<u8> {
+    rows_header_of(format, lang, copies, false)
 }
 
 /// [`rows_header`] of an export of collapsed hits when `collapsed` ([`collapsed_columns`]).
-fn rows_header_of(format: Format, lang: Lang, collapsed: bool) -> Vec<u8> {
+fn rows_header_of(format: Format, lang: Lang, copies: bool, collapsed: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if format == Format::Csv {
         let columns = match collapsed {
-            true => collapsed_columns(lang),
-            false => record_columns(lang),
+            true => collapsed_columns(lang, copies),
+            false => record_columns(lang, copies),
         };
         // Writing into memory cannot fail.
         let _ = table::CsvRows::start(&mut out, &columns).and_then(|csv| csv.finish());
@@ -666,7 +685,7 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         self.rows = Some((format, lang));
         Some(self.next_piece()?.map(|piece| match piece {
             Piece::Row(row) => row,
-            Piece::Record(record) => row_bytes(&record, format, lang),
+            Piece::Record(record) => row_bytes(&record, format, lang, self.ranked.counts_copies()),
         }))
     }
 }
@@ -678,8 +697,9 @@ fn write_rows<E: Borrow<Engine>>(
     format: Format,
     lang: Lang,
 ) -> io::Result<usize> {
-    let collapsed = stream.ranked().collapses();
-    out.write_all(&rows_header_of(format, lang, collapsed))?;
+    let ranked = stream.ranked();
+    let header = rows_header_of(format, lang, ranked.counts_copies(), ranked.collapses());
+    out.write_all(&header)?;
     let mut written = 0;
     while let Some(row) = stream.next_row(format, lang) {
         out.write_all(&row?)?;
@@ -694,6 +714,7 @@ fn write_records(
     counts: Counts,
     records: &mut dyn Iterator<Item = io::Result<Record>>,
     options: &RenderOptions,
+    copies: bool,
 ) -> io::Result<usize> {
     let mut written = 0;
     let mut counted = records
@@ -706,8 +727,8 @@ fn write_records(
     // Collapsed hits (each with its members) have two more columns.
     let collapsed = matches!(counted.peek(), Some(Ok(r)) if !r.collapsed.is_empty());
     let columns = match collapsed {
-        true => collapsed_columns(options.lang),
-        false => record_columns(options.lang),
+        true => collapsed_columns(options.lang, copies),
+        false => record_columns(options.lang, copies),
     };
     match options.format {
         Format::Text => write_text(out, counts, &mut counted, options)?,
@@ -721,7 +742,7 @@ fn write_records(
         Format::Csv => {
             let mut rows = table::CsvRows::start(&mut *out, &columns)?;
             for r in counted {
-                rows.row(&record_row(&r?, options.lang))?;
+                rows.row(&record_row(&r?, options.lang, copies))?;
             }
             rows.finish()?;
         }
@@ -730,7 +751,7 @@ fn write_records(
             let mut rows =
                 table::XlsxRows::start(HITS_SHEET, &columns).map_err(io::Error::other)?;
             for r in counted {
-                rows.row(&record_row(&r?, options.lang))
+                rows.row(&record_row(&r?, options.lang, copies))
                     .map_err(io::Error::other)?;
             }
             rows.finish(out).map_err(io::Error::other)?;
@@ -1027,16 +1048,19 @@ pub const HITS_SHEET: &str = "hits";
 pub fn records_table(records: &[Record], lang: Lang) -> Table {
     Table {
         sheet: HITS_SHEET.into(),
-        columns: record_columns(lang),
-        rows: records.iter().map(|r| record_row(r, lang)).collect(),
+        columns: record_columns(lang, false),
+        rows: records.iter().map(|r| record_row(r, lang, false)).collect(),
     }
 }
 
 /// The columns of a table of hits ([`TABLE_COLUMNS`]) named in `lang` (`乡镇街道`, or `town`
 /// in English).
-pub fn record_columns(lang: Lang) -> Vec<Column> {
+/// With `copies` (counted: `--copies`, `/api/export?copies=true`), [`COPIES_COLUMNS`] after them.
+pub fn record_columns(lang: Lang, copies: bool) -> Vec<Column> {
+    let counted = if copies { &COPIES_COLUMNS[..] } else { &[] };
     TABLE_COLUMNS
         .iter()
+        .chain(counted)
         .map(|(key, kind)| Column::new(lang.column(key), *kind))
         .collect()
 }
@@ -1050,8 +1074,8 @@ pub const COLLAPSED_COLUMNS: [(&str, ColumnKind); 2] = [
 ];
 
 /// The columns of a table of collapsed hits: [`record_columns`], then [`COLLAPSED_COLUMNS`].
-pub fn collapsed_columns(lang: Lang) -> Vec<Column> {
-    let mut columns = record_columns(lang);
+pub fn collapsed_columns(lang: Lang, copies: bool) -> Vec<Column> {
+    let mut columns = record_columns(lang, copies);
     columns.extend(
         COLLAPSED_COLUMNS
             .iter()
@@ -1066,11 +1090,20 @@ fn members_cell(members: &[Member]) -> String {
     lines.join("\n")
 }
 
-/// One hit's row under [`TABLE_COLUMNS`] (and [`COLLAPSED_COLUMNS`] for a collapsed hit),
-/// section types and levels in `lang`.
-pub fn record_row(r: &Record, lang: Lang) -> Vec<Cell> {
+/// The columns of a hit's copies, when counted: in how many other reports and towns its text
+/// is ([`Hit::copies`]); empty for a section too short to tell.
+pub const COPIES_COLUMNS: [(&str, ColumnKind); 2] = [
+    ("copies_reports", ColumnKind::Int),
+    ("copies_towns", ColumnKind::Int),
+];
+
+/// One hit's row under [`TABLE_COLUMNS`] (then [`COPIES_COLUMNS`] with `copies`, then
+/// [`COLLAPSED_COLUMNS`] for a collapsed hit), section types and levels in `lang`.
+pub fn record_row(r: &Record, lang: Lang, copies: bool) -> Vec<Cell> {
+    let counted = copies.then(|| copies_cells(r)).into_iter().flatten();
     let mut row: Vec<Cell> = record_cells(r, lang)
         .into_iter()
+        .chain(counted)
         .map(|cell| match cell {
             CellRef::Text(text) => Cell::text(text),
             CellRef::Joined(parts) => Cell::text(parts.join(HEADINGS_JOIN)),
@@ -1097,6 +1130,14 @@ enum CellRef<'a> {
     Int(u64),
     Float(f64),
     Empty,
+}
+
+/// One hit's cells under [`COPIES_COLUMNS`].
+fn copies_cells(r: &Record) -> [CellRef<'_>; COPIES_COLUMNS.len()] {
+    match &r.copies {
+        Some(c) => [CellRef::Int(c.reports as u64), CellRef::Int(c.towns as u64)],
+        None => [CellRef::Empty, CellRef::Empty],
+    }
 }
 
 /// One hit's cells under [`TABLE_COLUMNS`], in its order.
@@ -1279,7 +1320,10 @@ mod tests {
     #[test]
     fn headers_and_names_in_both_languages() {
         let names = |lang: Lang| -> Vec<String> {
-            record_columns(lang).into_iter().map(|c| c.name).collect()
+            record_columns(lang, false)
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
         };
         let keys: Vec<&str> = TABLE_COLUMNS.iter().map(|(key, _)| *key).collect();
         assert_eq!(names(Lang::En), keys, "English keeps the JSON keys");
@@ -1338,11 +1382,11 @@ mod tests {
 
     #[test]
     fn a_csv_row_written_from_its_fields_is_the_table_row() {
-        let columns = record_columns(Lang::En);
-        let table_row = |record: &Record, lang: Lang| {
+        let table_row = |record: &Record, lang: Lang, copies: bool| {
+            let columns = record_columns(Lang::En, copies);
             let mut out = Vec::new();
             let mut rows = table::CsvRows::rows(&mut out, &columns);
-            rows.row(&record_row(record, lang)).expect("row");
+            rows.row(&record_row(record, lang, copies)).expect("row");
             rows.finish().expect("flush");
             out
         };
@@ -1364,17 +1408,36 @@ mod tests {
             odd.headings = headings.into_iter().map(String::from).collect();
             rows.push(odd.clone());
         }
+        // Copies counted, and a section too short to count.
+        let mut copied = plain.clone();
+        copied.copies = Some(crate::search::CopyCount {
+            reports: 12,
+            towns: 3,
+            files: Vec::new(),
+        });
+        rows.push(copied);
         for record in &rows {
-            for lang in [Lang::Zh, Lang::En] {
+            for (lang, copies) in [(Lang::Zh, false), (Lang::En, false), (Lang::Zh, true)] {
                 let mut fast = Vec::new();
-                csv_row(&mut fast, record, lang);
+                csv_row(&mut fast, record, lang, copies);
                 assert_eq!(
                     String::from_utf8_lossy(&fast),
-                    String::from_utf8_lossy(&table_row(record, lang)),
+                    String::from_utf8_lossy(&table_row(record, lang, copies)),
                     "{record:?}"
                 );
             }
         }
+        let mut row = Vec::new();
+        csv_row(
+            &mut row,
+            rows.last().expect("the copied record"),
+            Lang::Zh,
+            true,
+        );
+        assert!(
+            String::from_utf8_lossy(&row).ends_with(",12,3\n"),
+            "the copies' columns"
+        );
     }
 
     #[test]

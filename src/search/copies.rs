@@ -130,3 +130,46 @@ pub fn towns_of(matches: &[PassageMatch]) -> usize {
         .collect::<HashSet<_>>()
         .len()
 }
+
+impl Engine {
+    /// Where a section's copies are (`copies FILE:LINE`): in each of `files` (its
+    /// [`SectionCopies::files`]), the section holding most of `text` and the share of `text`'s
+    /// shingles it holds (on copy text), in the order of `files`. Each report is read from the
+    /// index; `check` runs before each, so that a caller with a deadline can stop.
+    pub fn copy_places<E: From<Error>>(
+        &self,
+        text: &str,
+        files: &[String],
+        mut check: impl FnMut() -> std::result::Result<(), E>,
+    ) -> std::result::Result<Vec<PassageMatch>, E> {
+        let wanted = copies::shingle_set(text);
+        let mut places = Vec::with_capacity(files.len());
+        for file in files {
+            check()?;
+            // Every file was read from the index that holds it.
+            let Some(report) = self.report(file)? else {
+                continue;
+            };
+            // The first of the best, in reading order.
+            let best = report
+                .sections
+                .iter()
+                .rev()
+                .map(|s| {
+                    let share = copies::contained_share(&wanted, &copies::shingle_set(&s.text));
+                    (s, share)
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((s, share)) = best {
+                places.push(PassageMatch {
+                    meta: report.meta.clone(),
+                    line: s.line,
+                    nth_on_line: s.nth_on_line,
+                    headings: s.headings.clone(),
+                    share,
+                });
+            }
+        }
+        Ok(places)
+    }
+}

@@ -235,6 +235,11 @@ impl Ranked {
         self.len
     }
 
+    /// Whether each hit counts its copies ([`Hit::copies`]): an export then has their columns.
+    pub fn counts_copies(&self) -> bool {
+        !matches!(self.copies, CopyCounts::Off)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -484,12 +489,11 @@ impl Engine {
         })
     }
 
-    /// [`Engine::search`] whose hits count their copies ([`Hit::copies`]) whatever
-    /// [`Engine::count_copies`] says: a server's engine is shared, and each request asks for
-    /// itself (`/api/search?copies=true`).
-    pub fn search_counting_copies(&self, request: &SearchRequest) -> Result<SearchResults> {
+    /// [`Engine::rank`] whose hits count their copies whatever [`Engine::count_copies`] says
+    /// (`/api/export?copies=true`).
+    pub fn rank_counting_copies(&self, request: &SearchRequest) -> Result<Ranked> {
         check::guard(&self.handle.path, || {
-            self.search_with(request, SubSections::Shown, (true, self.collapse))
+            self.rank_with(request, SubSections::Shown, (true, false))
         })
     }
 

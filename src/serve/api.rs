@@ -187,7 +187,10 @@ async fn export_answer(app: App, uri: Uri) -> Result<Response, ApiError> {
     let (ranked, params) = app
         .limits
         .blocking_export(deadline, move |_| {
-            let ranked = engine.rank(&params.request.search)?;
+            let ranked = match params.request.copies {
+                true => engine.rank_counting_copies(&params.request.search)?,
+                false => engine.rank(&params.request.search)?,
+            };
             Ok((ranked, params))
         })
         .await?;

@@ -241,12 +241,20 @@ mod tests {
         // Looked up by a variable: the trend table's columns, and `region` (the one filter that
         // is not a facet: the facets' names come from /api/facets).
         used.push("region");
-        let lists = ["for (const key of ["];
-        for list in lists {
-            let start = APP_JS.find(list).expect(list) + list.len();
-            let names = &APP_JS[start..start + APP_JS[start..].find(']').expect("a list")];
-            used.extend(names.split(',').map(|n| n.trim().trim_matches('\'')));
+        // Every such list in either script (the trend table's, the copies table's).
+        let list = "for (const key of [";
+        let mut lists = 0;
+        for script in [APP_JS, REPORT_JS] {
+            for piece in script.split(list).skip(1) {
+                let names = &piece[..piece.find(']').expect("a list")];
+                used.extend(names.split(',').map(|n| n.trim().trim_matches('\'')));
+                lists += 1;
+            }
         }
+        assert!(
+            lists >= 2,
+            "found {lists} lists of words: the scan is broken"
+        );
         for key in used {
             assert!(
                 page.contains(key),

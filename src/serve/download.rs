@@ -93,10 +93,11 @@ fn workbook(
     lang: Lang,
     stop: &Stop,
 ) -> Result<Vec<u8>, ApiError> {
-    let mut book = XlsxRows::start(HITS_SHEET, &record_columns(lang))?;
+    let copies = records.ranked().counts_copies();
+    let mut book = XlsxRows::start(HITS_SHEET, &record_columns(lang, copies))?;
     for record in records {
         stop.check()?;
-        book.row(&record_row(&record?, lang))?;
+        book.row(&record_row(&record?, lang, copies))?;
     }
     let mut bytes = Vec::new();
     book.finish(&mut bytes)?;
@@ -206,8 +207,9 @@ struct Chunks {
 
 impl Chunks {
     fn new(mut records: RecordStream<Arc<Engine>>, format: Format, lang: Lang) -> Chunks {
+        let copies = records.ranked().counts_copies();
         Chunks {
-            header: Some(rows_header(format, lang)),
+            header: Some(rows_header(format, lang, copies)),
             rows: Box::new(std::iter::from_fn(move || records.next_row(format, lang))),
         }
     }
@@ -242,10 +244,10 @@ mod tests {
     fn stream(hits: Vec<Hit>, passage: PassageOptions, format: Format) -> Chunks {
         let rows = hits.into_iter().map(move |hit| {
             let record = Record::new(&hit, &["法律顾问"], passage);
-            Ok(row_bytes(&record, format, Lang::Zh))
+            Ok(row_bytes(&record, format, Lang::Zh, false))
         });
         Chunks {
-            header: Some(rows_header(format, Lang::Zh)),
+            header: Some(rows_header(format, Lang::Zh, false)),
             rows: Box::new(rows),
         }
     }
@@ -309,7 +311,7 @@ mod tests {
             ..PassageOptions::default()
         };
         let one = Record::new(&big(0), &["法律顾问"], full);
-        let per_chunk = CHUNK_BYTES.div_ceil(row_bytes(&one, Format::Jsonl, Lang::Zh).len());
+        let per_chunk = CHUNK_BYTES.div_ceil(row_bytes(&one, Format::Jsonl, Lang::Zh, false).len());
         assert!(per_chunk < 20, "{per_chunk} big sections to a chunk");
         let mut stream = stream((0..20).map(big).collect(), full, Format::Jsonl);
         let stop = Limits::new(std::time::Duration::from_secs(600)).stop();

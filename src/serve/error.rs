@@ -175,9 +175,9 @@ fn as_parameter(message: &str) -> String {
 
 /// Whether `name` is a parameter of some endpoint: a filter, or one of the others.
 fn is_parameter(name: &str) -> bool {
-    const OTHERS: [&str; 13] = [
+    const OTHERS: [&str; 14] = [
         "q", "compare", "by", "limit", "offset", "context", "full", "facets", "sort", "width",
-        "format", "file", "lang",
+        "format", "file", "lang", "passage",
     ];
     OTHERS.contains(&name) || crate::request::filter_names().any(|f| f == name)
 }

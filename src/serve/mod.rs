@@ -8,6 +8,7 @@
 //! /api/report       a whole report from the index = fazhi-query show FILE --format json
 //! /api/stats        counts per group             = fazhi-query stats --format json
 //! /api/kwic         occurrences in context       = fazhi-query kwic --format json
+//! /api/copies       where a report or passage is copied = fazhi-query copies --format json
 //! /api/export       CSV, XLSX or JSON Lines download of the hits
 //! /api/chart.svg    the stats drawn as a chart   = fazhi-query stats --chart FILE.svg
 //! ```
@@ -22,6 +23,7 @@
 
 mod api;
 mod assets;
+mod copies;
 mod download;
 mod error;
 mod host;
@@ -144,6 +146,7 @@ fn router(app: App, hosts: host::Hosts, lang: Lang) -> Router {
         .route("/api/facets", get(api::facets))
         .route("/api/stats", get(api::stats))
         .route("/api/kwic", get(api::kwic))
+        .route("/api/copies", get(copies::copies))
         .route("/api/export", get(api::export))
         .route("/api/chart.svg", get(api::chart))
         .fallback(error::not_found)

@@ -275,7 +275,8 @@ impl ExportFormat {
 }
 
 /// `/api/export`: the best [`MAX_EXPORT_HITS`] hits as a download, in the request's `lang`
-/// (the CSV/XLSX column names; JSON Lines keys stay ASCII).
+/// (the CSV/XLSX column names; JSON Lines keys stay ASCII); with `copies=true` each row counts
+/// the other reports and towns its text is in, as `--copies -o` writes them.
 pub struct ExportParams {
     pub request: Request,
     pub format: ExportFormat,
@@ -283,11 +284,17 @@ pub struct ExportParams {
 
 impl ExportParams {
     pub fn read(uri: &Uri) -> Result<ExportParams, ApiError> {
-        let p = read(uri, "/api/export", &["q", "format", "context", "full"])?;
+        let p = read(
+            uri,
+            "/api/export",
+            &["q", "format", "context", "full", "copies"],
+        )?;
         let format = ExportFormat::parse(p.single("format")?.unwrap_or("csv"))?;
         let request = Request::read(&p)?.at_most(MAX_EXPORT_HITS);
         Ok(ExportParams {
-            request: request.passage(p.passage(MAX_CONTEXT)?),
+            request: request
+                .passage(p.passage(MAX_CONTEXT)?)
+                .copies(p.flag("copies")?),
             format,
         })
     }

@@ -3,7 +3,8 @@
 // a CSV, read a hit in its whole report (section, matches, next/previous, citation, back), show
 // the site chrome cleaning dropped struck through, open a bookmarked search, read a report that contains <script> as text, use a phone, switch to
 // English; and, over a second server whose corpus copies (FAZHI_COPIES_BASE), see on each card
-// where its text is copied and where its report is also saved, as the API says.
+// where its text is copied and where its report is also saved, as the API says, open the list
+// of the reports a hit's text is in (and share it), read one, and list a report's copied sections.
 //
 //   node e2e.mjs BASE_URL SCREENSHOT.png                    the whole test (needs an index with
 //                                                           the <script> report of browser.rs)
@@ -353,6 +354,80 @@ step('shows where a hit is copied and where its report is also saved', async ({ 
   await settled(page);
   const english = await page.locator('li.hit .copies').first().textContent();
   check(/^also in \d+ reports? \(\d+ towns?\)$/.test(english), `not English: ${english}`);
+  await page.close();
+});
+
+step("lists the reports a hit's text is also in, and a report's copied sections", async ({ context }) => {
+  const page = await context.newPage();
+  const seen = { errors: [], dialogs: [] };
+  watch(page, seen);
+  await page.goto(`${copiesBase}/?q=${encodeURIComponent(copiedQueries[0])}`);
+  await settled(page);
+  const card = page.locator('li.hit', { has: page.locator('.copies a') }).first();
+  const cited = await card.locator('.file').textContent();
+  const api = await (await page.request.get(`${copiesBase}/api/copies?file=${encodeURIComponent(cited)}`)).json();
+  const copies = api.sections[0].copies;
+  check(copies.length > 0, `${cited}: the API lists no copy`);
+  /// The rows of the open view, checked against the API's copies.
+  const viewShows = async (where) => {
+    await page.waitForSelector('#copies-view[data-state="done"]');
+    check(await page.isVisible('#copies-view'), `${where}: the copies view is not shown`);
+    const rows = page.locator('#copies-table tbody tr');
+    check((await rows.count()) === copies.length, `${where}: ${await rows.count()} rows, ${copies.length} copies`);
+    for (const [i, copy] of copies.entries()) {
+      const row = rows.nth(i);
+      check((await row.getAttribute('data-file')) === copy.file, `${where}: row ${i} is not ${copy.file}`);
+      const text = await row.textContent();
+      const share = `${Math.round(copy.share * 100)}%`;
+      for (const part of [copy.town || '—', String(copy.year), share]) {
+        check(text.includes(part), `${where}: row ${i} (${text}) lacks ${part}`);
+      }
+    }
+  };
+  await card.locator('.copies a').click();
+  await viewShows('after a click');
+  const shared = page.url();
+  check(new URL(shared).searchParams.get('copies') === cited, `the address does not hold the view: ${shared}`);
+  await page.click('#copies-close');
+  check(!(await page.isVisible('#copies-view')), 'the copies view does not close');
+  check(!new URL(page.url()).searchParams.has('copies'), `closed, the address still holds it: ${page.url()}`);
+  await page.goBack();
+  await viewShows('back');
+  // A shared link opens the view.
+  const fresh = await context.newPage();
+  watch(fresh, seen);
+  await fresh.goto(shared);
+  await fresh.waitForSelector('#copies-view[data-state="done"]');
+  check((await fresh.locator('#copies-table tbody tr').count()) === copies.length, 'a shared link lists other reports');
+  await fresh.goto(`${shared}&lang=en`);
+  await fresh.waitForSelector('#copies-view[data-state="done"]');
+  const english = await fresh.textContent('#copies-summary');
+  check(/^also in \d+ reports? \(\d+ towns?\)$/.test(english), `not English: ${english}`);
+  check((await fresh.textContent('#copies-title')) === 'Also in these reports', 'the title is not English');
+  await fresh.close();
+
+  // Read a copy in its report, at its section; list the report's copied sections.
+  const copy = copies[0];
+  await page.locator('#copies-table tbody tr').first().locator('a.read').click();
+  await page.waitForSelector('#report[data-state="done"]');
+  const marked = await page.locator('.section.hit h2').textContent();
+  check(marked.includes(copy.headings[copy.headings.length - 1]), `the copy's section is not marked: ${marked}`);
+  const own = await (await page.request.get(`${copiesBase}/api/copies?file=${encodeURIComponent(copy.file)}`)).json();
+  check(own.sections.length > 0, `${copy.file} has no copied section`);
+  await page.check('#show-copied');
+  await page.waitForSelector('#copied-sections[data-state="done"]');
+  const items = page.locator('#copied-list li');
+  check((await items.count()) === own.sections.length, `${await items.count()} sections listed, ${own.sections.length} copied`);
+  check((await page.locator('.section.copied .copied-note').count()) === own.sections.length, 'the copied sections are not marked in the text');
+  check(new URL(page.url()).searchParams.get('copies') === 'true', `the address does not hold the list: ${page.url()}`);
+  await page.reload();
+  await page.waitForSelector('#copied-sections[data-state="done"]');
+  check(await page.isVisible('#copied-list li'), 'a reload forgets the copied sections');
+  // From a copied section to the list of the reports that hold it.
+  await items.first().locator('a.list-copies').click();
+  await page.waitForSelector('#copies-view[data-state="done"]');
+  check((await page.locator('#copies-table tbody tr').count()) > 0, 'a copied section lists no report');
+  check(seen.errors.length === 0, `the browser reported errors:\n  ${seen.errors.join('\n  ')}`);
   await page.close();
 });
 

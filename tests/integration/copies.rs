@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use fazhi_search::ingest::Hints;
-use fazhi_search::{report, synth};
+use fazhi_search::{copies, report, synth};
 
 use crate::util::corpus_dir;
 
@@ -368,8 +368,28 @@ fn the_command_line_says_where_a_passage_is_copied() {
         Some(n) => format!("{original}:{}#{n}", first["line"]),
         None => format!("{original}:{}", first["line"]),
     };
-    let one = json(&[place.as_str()]);
+    let mut one = json(&[place.as_str()]);
+    // That section, and where each of its copies is: the report, its section, the share.
+    let places = one["sections"][0]
+        .as_object_mut()
+        .and_then(|s| s.remove("copies"))
+        .unwrap_or_else(|| panic!("{place}: no copies listed"));
     assert_eq!(one["sections"], serde_json::json!([first]), "{place}");
+    let listed: Vec<&serde_json::Value> = places
+        .as_array()
+        .expect("copies")
+        .iter()
+        .map(|c| &c["file"])
+        .collect();
+    let files: Vec<&serde_json::Value> = first["files"].as_array().expect("files").iter().collect();
+    assert_eq!(listed, files, "{place}: {places}");
+    let text = stdout(&run("fazhi-query", dir.path(), &["copies", place.as_str()]));
+    for copy in places.as_array().expect("copies") {
+        let share = copy["share"].as_f64().expect("a share");
+        let line = format!("{}:{}", copy["file"].as_str().expect("file"), copy["line"]);
+        assert!(text.contains(&line), "{place}: {line} in {text}");
+        assert!(text.contains(&format!("{:.0}%", share * 100.0)), "{text}");
+    }
     let title: String = std::fs::read_to_string(dir.path().join("corpus").join(original))
         .expect("original")
         .lines()

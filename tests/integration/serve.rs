@@ -582,7 +582,23 @@ fn a_download_is_the_file_the_command_line_writes() {
     index(corpus.path(), index_dir.path());
     let server = Server::start(index_dir.path());
     // (the API's parameters, the command line's options, the file it writes)
-    let rows: [(Params, &[&str], &str); 4] = [
+    let rows: [(Params, &[&str], &str); 6] = [
+        // Each row counts the other reports and towns its text is in.
+        (
+            &[("q", QUERY), ("format", "csv"), ("copies", "true")],
+            &[QUERY, "--copies"],
+            "hits.csv",
+        ),
+        (
+            &[
+                ("q", QUERY),
+                ("format", "jsonl"),
+                ("copies", "true"),
+                ("lang", "en"),
+            ],
+            &[QUERY, "--copies", "--lang", "en"],
+            "hits.jsonl",
+        ),
         // The copies are near-duplicates of the seeds: counted, with every copy, only when asked.
         (
             &[("q", "法治"), ("format", "csv"), ("with_copies", "true")],
@@ -632,6 +648,21 @@ fn a_download_is_the_file_the_command_line_writes() {
         assert_eq!(out.status.code(), Some(0), "{all:?}: {}", stderr(&out));
         let written = std::fs::read(cwd.path().join(file)).expect("the file written");
         assert!(written.len() > 3, "{all:?} wrote nothing");
+        if args.contains(&"--copies") {
+            let text = String::from_utf8_lossy(&written);
+            let counted = match file {
+                "hits.csv" => text
+                    .lines()
+                    .next()
+                    .is_some_and(|h| h.ends_with(",也见于报告数,也见于乡镇数")),
+                _ => text.contains("\"copies\":{\"reports\":"),
+            };
+            assert!(
+                counted,
+                "{all:?} wrote no copies: {}",
+                &text[..text.len().min(400)]
+            );
+        }
         assert!(
             reply.body == written,
             "{params:?}: the download ({} bytes) is not what {all:?} writes ({} bytes)",
@@ -1010,4 +1041,218 @@ fn sigterm_the_moment_the_server_says_where_it_is_stops_it_cleanly() {
         assert!(status.success(), "exit {status}: {said}");
         assert!(said.contains(crate::util::stopped()), "{said}");
     }
+}
+
+/// A synthetic corpus whose reports copy passages from a shared pool (and a few reports saved
+/// twice), indexed once for the copies tests; its measure copied by the most reports: a file
+/// that holds it, the line, and the passage.
+struct CopiesIndex {
+    dir: TempDir,
+    file: String,
+    line: usize,
+    passage: String,
+}
+
+fn copies_index() -> &'static CopiesIndex {
+    static INDEX: OnceLock<CopiesIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let dir = TempDir::new().expect("temp dir");
+        let options = fazhi_search::synth::Options {
+            duplicates: 6,
+            truth: Some(dir.path().join("truth")),
+        };
+        let corpus = dir.path().join("corpus");
+        fazhi_search::synth::generate_with(&crate::util::corpus_dir(), &corpus, 60, 4, &options)
+            .expect("generate");
+        let out = run("fazhi-index", dir.path(), &["-q"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let truth = std::fs::read_to_string(dir.path().join("truth/copies.tsv")).expect("truth");
+        let rows: Vec<Vec<&str>> = truth
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').collect())
+            .collect();
+        let holders = |source: &str| rows.iter().filter(|r| r[3] == source).count();
+        let row = rows
+            .iter()
+            .filter(|r| r[3].starts_with("measures/") && r[1] == r[2])
+            .max_by_key(|r| holders(r[3]))
+            .expect("a copied measure");
+        let (file, line) = (row[0].to_string(), row[1].parse().expect("a line"));
+        let text = std::fs::read_to_string(corpus.join(&file)).expect("a report");
+        let passage = text.lines().nth(line - 1).expect("the line").to_string();
+        CopiesIndex {
+            dir,
+            file,
+            line,
+            passage,
+        }
+    })
+}
+
+/// `fazhi-query copies ARGS --format json` over the copies index.
+fn copies_cli(args: &[&str]) -> Value {
+    let index = copies_index().dir.path().join("index");
+    let index = index.to_string_lossy().into_owned();
+    let mut all = vec!["copies"];
+    all.extend(args);
+    all.extend(["--format", "json", "--index", &index]);
+    let cwd = TempDir::new().expect("temp dir");
+    let out = run("fazhi-query", cwd.path(), &all);
+    assert_eq!(out.status.code(), Some(0), "{all:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// `/api/copies` answers as `fazhi-query copies --format json` does: a report's copied
+/// sections, one section's copies with where each is, a passage's reports with and without
+/// filters.
+#[test]
+fn copies_json_is_the_cli_json() {
+    let copies = copies_index();
+    let server = Server::start(&copies.dir.path().join("index"));
+    let section = format!("{}:{}", copies.file, copies.line);
+    let year = copies_cli(&["--passage", &copies.passage])["matches"][0]["year"]
+        .as_u64()
+        .expect("a year")
+        .to_string();
+    // (the API's parameters, the command line's arguments)
+    let rows: [(Params, &[&str]); 4] = [
+        (&[("file", &copies.file)], &[&copies.file]),
+        (&[("file", &section)], &[&section]),
+        (
+            &[("passage", &copies.passage)],
+            &["--passage", &copies.passage],
+        ),
+        (
+            &[
+                ("passage", &copies.passage),
+                ("year", &year),
+                ("lang", "en"),
+            ],
+            &["--passage", &copies.passage, "--year", &year],
+        ),
+    ];
+    for (params, args) in rows {
+        let api = server.get(&target("/api/copies", params)).ok_json();
+        assert_eq!(
+            api,
+            copies_cli(args),
+            "/api/copies {params:?} and copies {args:?} differ"
+        );
+    }
+    let report = server
+        .get(&target("/api/copies", &[("file", &copies.file)]))
+        .ok_json();
+    assert!(
+        report["sections"].as_array().is_some_and(|s| !s.is_empty()),
+        "{report}"
+    );
+    assert!(
+        report["sections"][0].get("copies").is_none(),
+        "only for one section"
+    );
+    // One section: every other report that holds it, each with its section and the share of
+    // the text it holds.
+    let one = server
+        .get(&target("/api/copies", &[("file", &section)]))
+        .ok_json();
+    let listed = &one["sections"][0];
+    let files: Vec<&Value> = listed["files"].as_array().expect("files").iter().collect();
+    let places = listed["copies"].as_array().expect("the copies' places");
+    assert!(
+        !places.is_empty() && places.len() == files.len(),
+        "{listed}"
+    );
+    assert_eq!(
+        listed["reports"].as_u64(),
+        Some(files.len() as u64),
+        "{listed}"
+    );
+    for (place, file) in places.iter().zip(files) {
+        assert_eq!(&place["file"], file, "{place}");
+        let share = place["share"].as_f64().expect("a share");
+        assert!(share > 0.5 && share <= 1.0, "{place}");
+        assert!(
+            place["line"].as_u64().is_some() && place["year"].is_u64(),
+            "{place}"
+        );
+    }
+    let passage = server
+        .get(&target(
+            "/api/copies",
+            &[("passage", &copies.passage), ("year", &year)],
+        ))
+        .ok_json();
+    let matches = passage["matches"].as_array().expect("matches");
+    assert!(!matches.is_empty(), "{passage}");
+    assert!(
+        matches
+            .iter()
+            .all(|m| m["year"].as_u64().map(|y| y.to_string()) == Some(year.clone())),
+        "the year filter applies: {passage}"
+    );
+}
+
+/// Bad requests to `/api/copies` are 400s naming the parameter, in the reader's language; a
+/// file is only ever looked up in the index.
+#[test]
+fn bad_copies_requests_say_which_parameter() {
+    let copies = copies_index();
+    let server = Server::start(&copies.dir.path().join("index"));
+    let long = "法".repeat(1001);
+    // (parameters, the Chinese message says, the English one says)
+    let rows: [(Params, &str, &str); 8] = [
+        (
+            &[("file", &copies.file), ("year", "2020")],
+            "year：/api/copies?file=… 在整个索引中统计副本，不接受筛选条件",
+            "year: /api/copies?file=… counts copies over the whole index and takes no filter",
+        ),
+        (&[], "/api/copies 需要 file", "/api/copies takes file"),
+        (
+            &[("file", &copies.file), ("passage", &copies.passage)],
+            "二者取一",
+            "one of them",
+        ),
+        (
+            &[("file", "no/such.txt")],
+            "索引中没有报告 no/such.txt",
+            "no report no/such.txt in the index",
+        ),
+        (
+            &[("file", "../../../etc/passwd")],
+            "索引中没有报告 ../../../etc/passwd",
+            "no report ../../../etc/passwd in the index",
+        ),
+        (
+            &[("passage", "法律顾问")],
+            "段落太短",
+            "the passage is too short",
+        ),
+        (&[("passage", &long)], "passage", "passage"),
+        (
+            &[("passage", &copies.passage), ("town", "没有这个镇")],
+            "没有这个镇",
+            "没有这个镇",
+        ),
+    ];
+    for (params, zh, en) in rows {
+        for (lang, says) in [(None, zh), (Some("en"), en)] {
+            let mut params = params.to_vec();
+            params.extend(lang.map(|l| ("lang", l)));
+            let reply = server.get(&target("/api/copies", &params));
+            assert_eq!(reply.status, 400, "{params:?}: {}", reply.text());
+            let message = reply.json()["error"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                message.contains(says),
+                "{params:?}: {message} does not say {says:?}"
+            );
+            assert!(!message.contains("root:"), "{params:?} read a file");
+        }
+    }
+    let unknown = server.get(&target("/api/copies", &[("q", "法治")]));
+    assert_eq!(unknown.status, 400, "{}", unknown.text());
+    assert!(unknown.text().contains("passage"), "{}", unknown.text());
 }

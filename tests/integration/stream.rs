@@ -218,7 +218,7 @@ fn a_streamed_workbook_holds_every_hit_as_the_csv_does() {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
     assert_eq!(rows.len(), csv_rows.len() + 1, "a header and a row per hit");
-    let columns: Vec<String> = export::record_columns(Default::default())
+    let columns: Vec<String> = export::record_columns(Default::default(), false)
         .into_iter()
         .map(|c| c.name)
         .collect();

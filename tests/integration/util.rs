@@ -146,7 +146,7 @@ pub fn hits_csv(bytes: &[u8]) -> Vec<csv::StringRecord> {
         .map(String::from)
         .collect();
     // Column names in the default language, Chinese (the JSON keys are in TABLE_COLUMNS).
-    let columns: Vec<String> = fazhi_search::export::record_columns(Default::default())
+    let columns: Vec<String> = fazhi_search::export::record_columns(Default::default(), false)
         .into_iter()
         .map(|c| c.name)
         .collect();

@@ -251,7 +251,7 @@ fn search_hits_open_as_a_spreadsheet() {
     let rows = sheet(&path, "hits");
     let header: Vec<String> = rows[0].iter().map(text).collect();
     // Named in Chinese (the default), found by their JSON keys.
-    let columns: Vec<String> = fazhi_search::export::record_columns(Default::default())
+    let columns: Vec<String> = fazhi_search::export::record_columns(Default::default(), false)
         .into_iter()
         .map(|c| c.name)
         .collect();

@@ -1,5 +1,6 @@
-// The search page of `fazhi-query serve`. The URL holds the search (q, filters, page), so a
-// search can be bookmarked and the back button works; every piece of report text reaches the
+// The search page of `fazhi-query serve`. The URL holds the search (q, filters, page) and the
+// copies view open over it (`copies=FILE:LINE`: the reports a hit's text is also in), so a
+// search or a view can be bookmarked and shared and the back button works; every piece of report text reaches the
 // page through textContent (matches wrapped in <mark> from the API's character ranges), never
 // as HTML. The language is Chinese unless `?lang=en` or the toggle (remembered) says English;
 // section types, levels and the summary come from LABELS (index_schema/labels.tsv), which the
@@ -84,6 +85,7 @@ function toggleLang() {
   applyLang();
   if (last.results) render(last.state, last.results);
   if (last.stats) renderTrendTable(last.stats);
+  if (copiesView.answer) renderCopies(copiesView.place, copiesView.answer);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -97,7 +99,8 @@ function stateFromUrl(search) {
     filters[key] = params.getAll(key).filter((v) => v.trim() !== '');
   }
   const page = Math.max(1, parseInt(params.get('p') || '1', 10) || 1);
-  return { q: (params.get('q') || '').trim(), filters, page };
+  const copies = (params.get('copies') || '').trim();
+  return { q: (params.get('q') || '').trim(), filters, page, copies };
 }
 
 /// The query and filters as API parameters, with the language (of error messages and of an
@@ -162,6 +165,7 @@ async function run(state) {
   $('q').value = state.q;
   const main = $('main');
   $('error').hidden = true;
+  syncCopies(state.copies || '');
   if (!state.q) {
     main.dataset.state = 'idle';
     last.results = null;
@@ -272,7 +276,9 @@ function copyNotes(hit) {
   const notes = [];
   const copies = hit.copies;
   if (copies && copies.reports > 0) {
-    notes.push(el('div', 'copies', fill(LABELS[lang].hit.copies, copies)));
+    const note = el('div', 'copies');
+    note.append(copiesLink(citedPlace(hit), fill(LABELS[lang].hit.copies, copies)));
+    notes.push(note);
   }
   const files = hit.also_saved_as || [];
   if (files.length > 0) {
@@ -343,6 +349,133 @@ function renderExports(state, total) {
     $('export-' + format).href = '/api/export?' + params.toString();
   }
   $('export-note').textContent = total > EXPORT_LIMIT ? fill(t('exportNote'), { n: EXPORT_LIMIT }) : '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The copies view: the reports a hit's text is also in (/api/copies?file=FILE:LINE), each with
+// its section and the share of the text it holds, over the results; `copies=FILE:LINE` in the
+// address holds it.
+
+const copiesView = { place: '', answer: null, ticket: 0 };
+
+/// The address of this page with the copies of `place` open.
+function copiesUrl(place) {
+  const params = new URLSearchParams(location.search);
+  params.set('copies', place);
+  if (lang === 'en') params.set('lang', 'en');
+  return '/?' + params.toString();
+}
+
+/// `text` as a link that opens the copies of `place` (FILE:LINE).
+function copiesLink(place, text) {
+  const link = el('a', 'copies-link', text);
+  link.href = copiesUrl(place);
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    history.pushState(null, '', copiesUrl(place));
+    syncCopies(place);
+  });
+  return link;
+}
+
+/// Shows the copies of `place`, or closes the view when `place` is empty.
+function syncCopies(place) {
+  const view = $('copies-view');
+  if (!place) {
+    copiesView.place = '';
+    copiesView.answer = null;
+    if (view.open) view.close();
+    return;
+  }
+  if (place === copiesView.place && view.open) return;
+  loadCopies(place);
+}
+
+async function loadCopies(place) {
+  const view = $('copies-view');
+  const ticket = ++copiesView.ticket;
+  copiesView.place = place;
+  copiesView.answer = null;
+  view.dataset.state = 'loading';
+  $('copies-of').textContent = place;
+  $('copies-summary').textContent = t('copiesLoading');
+  $('copies-table').replaceChildren();
+  $('copies-error').hidden = true;
+  if (!view.open) view.showModal();
+  try {
+    const answer = await getJson('/api/copies?' + new URLSearchParams({ file: place, lang }).toString());
+    if (ticket !== copiesView.ticket) return;
+    copiesView.answer = answer;
+    renderCopies(place, answer);
+    view.dataset.state = 'done';
+  } catch (error) {
+    if (ticket !== copiesView.ticket) return;
+    $('copies-summary').textContent = '';
+    const box = $('copies-error');
+    box.replaceChildren(el('strong', null, t('error')), el('pre', null, error.message));
+    box.hidden = false;
+    view.dataset.state = 'error';
+  }
+}
+
+/// The section's place and headings, how many reports and towns hold it, and a row per report.
+function renderCopies(place, answer) {
+  const section = answer.sections[0];
+  if (!section) {
+    $('copies-of').textContent = place;
+    $('copies-summary').textContent = t('copiesNone');
+    $('copies-table').replaceChildren();
+    return;
+  }
+  const headings = section.headings.length ? section.headings.join(' › ') : t('noHeading');
+  $('copies-of').textContent = `${place} · ${headings}`;
+  $('copies-summary').textContent = fill(LABELS[lang].hit.copies, section);
+  const head = el('tr');
+  for (const key of ['town', 'county', 'year', 'sectionCol', 'shareOfText', 'reportCol']) {
+    head.append(el('th', null, t(key)));
+  }
+  const thead = el('thead');
+  thead.append(head);
+  const tbody = el('tbody');
+  tbody.append(...(section.copies || []).map(copyRow));
+  $('copies-table').replaceChildren(thead, tbody);
+}
+
+/// One report holding the text: town · county · year · its section, the share, a link to read it.
+function copyRow(copy) {
+  const row = el('tr', 'copy');
+  row.dataset.file = copy.file;
+  const missing = (value) => (value === null || value === undefined ? '—' : value);
+  const section = copy.headings.length ? copy.headings.join(' › ') : t('noHeading');
+  const read = el('td', 'read-cell');
+  const params = new URLSearchParams({ file: copy.file });
+  if (lang === 'en') params.set('lang', 'en');
+  const nth = copy.nth_on_line ? `.${copy.nth_on_line}` : '';
+  const link = el('a', 'read', t('readReport'));
+  link.href = `/report?${params.toString()}#line-${copy.line}${nth}`;
+  link.title = copy.file;
+  link.addEventListener('click', leaveForReport);
+  read.append(link);
+  row.append(
+    el('td', 'town', missing(copy.town)),
+    el('td', 'county', missing(copy.county)),
+    el('td', 'year', missing(copy.year)),
+    el('td', 'section', section),
+    el('td', 'num share', `${Math.round(copy.share * 100)}%`),
+    read,
+  );
+  return row;
+}
+
+/// Closing the view takes `copies` out of the address.
+function copiesClosed() {
+  const params = new URLSearchParams(location.search);
+  copiesView.place = '';
+  copiesView.answer = null;
+  if (!params.has('copies')) return;
+  params.delete('copies');
+  const query = params.toString();
+  history.pushState(null, '', query ? '/?' + query : '/');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,6 +695,8 @@ async function start() {
     navigate({ q, filters, page: 1 });
   });
   $('lang').addEventListener('click', toggleLang);
+  $('copies-close').addEventListener('click', () => $('copies-view').close());
+  $('copies-view').addEventListener('close', copiesClosed);
   $('prev').addEventListener('click', () => turnPage(-1));
   $('next').addEventListener('click', () => turnPage(1));
   $('chart').addEventListener('error', () => {

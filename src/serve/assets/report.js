@@ -4,7 +4,9 @@
 // whole text with every match of the query marked (the API's character ranges: the same
 // comparison the search matched with), the hit's section marked and scrolled into view, and
 // next / previous match with a count; where cleaning dropped site chrome, a toggle shows the
-// text as read with the dropped spans struck through in place (also from the index). A search hit links here with `#line-L` (or `#line-L.N`
+// text as read with the dropped spans struck through in place (also from the index); a toggle
+// (`copies=true` in the address) lists and marks the sections also found in other reports
+// (/api/copies?file=FILE), each linking to the search page's list of those reports. A search hit links here with `#line-L` (or `#line-L.N`
 // for the Nth section on line L), which the page turns into the section's `#section-N`. Text
 // only ever reaches the page through textContent, never as HTML. The language, the words and
 // the helpers it shares with the search page are in common.js, loaded before it.
@@ -16,11 +18,15 @@ const RESULTS_KEY = 'fazhi-results';
 const WIDE = '(min-width: 900px)';
 
 const params = new URLSearchParams(location.search);
-const wanted = { file: params.get('file') || '', q: (params.get('q') || '').trim() };
+const wanted = {
+  file: params.get('file') || '',
+  q: (params.get('q') || '').trim(),
+  copied: params.get('copies') === 'true',
+};
 // ---------------------------------------------------------------------------------------------
 // The report
 
-const shown = { report: null, target: null, marks: [], current: -1 };
+const shown = { report: null, target: null, marks: [], current: -1, copied: null };
 
 async function load() {
   if (!wanted.file) {
@@ -48,6 +54,7 @@ async function load() {
   render();
   goToTarget();
   $('report').dataset.state = 'done';
+  if (wanted.copied) showCopied(true);
 }
 
 function showError(message) {
@@ -101,6 +108,7 @@ function render() {
   showCitation();
   countMatches();
   renderAsRead(report);
+  if (shown.copied) renderCopied(shown.copied);
 }
 
 function tag(type) {
@@ -228,6 +236,102 @@ function goToTarget() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The sections also found in other reports
+
+/// Lists and marks the sections also found in other reports (loaded once), or hides them; the
+/// address keeps the choice (`copies=true`).
+async function showCopied(on) {
+  $('show-copied').checked = on;
+  $('copied-sections').hidden = !on;
+  const address = new URLSearchParams(location.search);
+  if (on) address.set('copies', 'true');
+  else address.delete('copies');
+  history.replaceState(history.state, '', `${location.pathname}?${address.toString()}${location.hash}`);
+  for (const node of document.querySelectorAll('.section.copied')) {
+    node.classList.toggle('show-copied', on);
+  }
+  if (!on || shown.copied) return;
+  const panel = $('copied-sections');
+  panel.dataset.state = 'loading';
+  $('copied-summary').textContent = t('copiesLoading');
+  try {
+    const api = new URLSearchParams({ file: shown.report.file, lang });
+    const response = await fetch('/api/copies?' + api.toString(), {
+      headers: { Accept: 'application/json' },
+    });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
+    shown.copied = body;
+  } catch (error) {
+    $('copied-summary').textContent = `${t('error')} ${error.message}`;
+    panel.dataset.state = 'error';
+    return;
+  }
+  renderCopied(shown.copied);
+  panel.dataset.state = 'done';
+}
+
+/// A section's place as a hit's citation writes it: FILE:LINE, FILE:LINE#N.
+function placeOf(file, section) {
+  return `${file}:${section.line}${section.nth_on_line ? `#${section.nth_on_line}` : ''}`;
+}
+
+/// The report's section that starts where `copied` does.
+function sectionOf(copied) {
+  return shown.report.sections.find(
+    (s) => s.line === copied.line && (s.nth_on_line || 1) === (copied.nth_on_line || 1),
+  );
+}
+
+/// The list of copied sections, and under each copied section's heading in the text, how many
+/// reports hold it, linked to the list of those reports.
+function renderCopied(answer) {
+  const sections = answer.sections;
+  $('copied-summary').textContent =
+    sections.length === 0 ? t('copiedNone') : fill(t('copiedCount'), { n: sections.length });
+  for (const note of document.querySelectorAll('.copied-note')) note.remove();
+  const items = sections.map((copied) => {
+    const section = sectionOf(copied);
+    const count = fill(LABELS[lang].hit.copies, copied);
+    const item = el('li', 'copied-item');
+    item.dataset.line = String(copied.line);
+    const go = el('a', 'copied-section', copied.headings.length ? copied.headings.join(' › ') : t('noHeading'));
+    if (section) {
+      go.href = `#section-${section.id}`;
+      go.addEventListener('click', (event) => {
+        event.preventDefault();
+        target(section, true);
+      });
+    }
+    item.append(go, el('span', 'copied-count', count), listLink(copied));
+    if (section) {
+      const node = $(`section-${section.id}`);
+      node.classList.add('copied');
+      node.classList.toggle('show-copied', $('show-copied').checked);
+      const note = el('div', 'copied-note', `${count} · `);
+      note.append(listLink(copied));
+      node.querySelector('.where').after(note);
+    }
+    return item;
+  });
+  $('copied-list').replaceChildren(...items);
+}
+
+/// The search page's list of the reports that hold `copied` (its copies view).
+function listLink(copied) {
+  const search = new URLSearchParams({ copies: placeOf(shown.report.file, copied) });
+  if (lang === 'en') search.set('lang', 'en');
+  const link = el('a', 'list-copies', t('listCopies'));
+  link.href = `/?${search.toString()}`;
+  return link;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Matches
 
 function countMatches() {
@@ -352,6 +456,7 @@ function start() {
   $('next-match').addEventListener('click', () => step(1));
   $('copy-citation').addEventListener('click', copyCitation);
   $('show-dropped').addEventListener('change', (event) => showDropped(event.target.checked));
+  $('show-copied').addEventListener('change', (event) => showCopied(event.target.checked));
   load();
 }
 
