@@ -426,7 +426,7 @@ mod tests {
             for line in zh.lines() {
                 // A heading is a line that does not start with a space.
                 assert!(
-                    !(line.ends_with(':') && !line.starts_with(' ')),
+                    !line.ends_with(':') || line.starts_with(' '),
                     "{argv:?}: heading {line:?}"
                 );
             }
