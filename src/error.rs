@@ -270,6 +270,27 @@ pub fn choose<T: Copy>(name: &str, choices: &[(&'static str, T)], what: &str) ->
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Whether writing failed because the reader went away (`| head`): a reader who has seen
+/// enough, not an error. The error may carry it inside another (a CSV writer's, an export's).
+pub fn is_closed_pipe(error: &std::io::Error) -> bool {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return true;
+    }
+    let Some(inner) = error.get_ref() else {
+        return false;
+    };
+    if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+        return is_closed_pipe(io);
+    }
+    match inner.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+        Some(csv::ErrorKind::Io(io)) => is_closed_pipe(io),
+        _ => match inner.downcast_ref::<Error>() {
+            Some(Error::Write { source, .. }) => is_closed_pipe(source),
+            _ => false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,7 +87,7 @@ fn read(path: &Path) -> Result<(String, Extracted)> {
 /// an error.
 fn written(result: std::io::Result<()>, lang: Lang) -> Result<()> {
     match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if crate::error::is_closed_pipe(&e) => Ok(()),
         other => other.map_err(|source| Error::Write {
             path: lang.label("msg.stdout").into(),
             source,

@@ -50,6 +50,13 @@ impl Lang {
         }
     }
 
+    /// The label of `key` in this language, when the table has that row (for a caller that
+    /// keeps it: clap's value names).
+    pub fn find(self, key: &str) -> Option<&'static str> {
+        let row = Labels::embedded().rows.get(key)?;
+        Some(self.pick(row.zh, row.en))
+    }
+
     /// The label of `key` with each `{name}` replaced by its value, and each `{name|one|other}`
     /// by `one` when the value of `name` is 1, else `other` (English plurals: `{n} {n|report|
     /// reports}` reads `1 report`, `2 reports`).
@@ -693,7 +700,7 @@ mod tests {
                     found: both("err.schema_writer", &[("writer", "x"), ("version", "3")]),
                     expected: 11,
                 },
-                "idx 处的索引由 x（第 3 版索引） 建立，而本程序读取第 11 版索引：请用 fazhi-index 重建索引",
+                "idx 处的索引是由 x 建立的第 3 版索引，而本程序读取第 11 版索引：请用 fazhi-index 重建索引",
                 "the index at idx was built by x (schema version 3); this program reads schema version 11: rebuild the index with fazhi-index",
             ),
             (

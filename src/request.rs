@@ -181,7 +181,8 @@ impl Params {
 
     /// `sort` of a concordance, by town unless asked otherwise.
     pub fn kwic_sort(&self) -> Result<KwicSort> {
-        self.single("sort")?.unwrap_or("town").parse()
+        let sort = self.single("sort")?.unwrap_or("town");
+        sort.parse().map_err(|e| self.about("sort", e))
     }
 
     /// A stats request: `q` and each `compare` side by side (at most `max_compare`), under the

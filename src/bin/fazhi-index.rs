@@ -13,5 +13,8 @@ use std::process::ExitCode;
 use fazhi_search::cli::indexer;
 
 fn main() -> ExitCode {
-    indexer::run(indexer::parse(std::env::args_os()))
+    match indexer::parse(std::env::args_os()) {
+        Ok(args) => indexer::run(args),
+        Err(code) => code,
+    }
 }

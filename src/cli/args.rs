@@ -130,7 +130,7 @@ const MAX_KWIC_LINES: usize = 100_000_000;
 
 /// A number option's parser: a value outside `min..=max` is refused with the range, in both
 /// languages (`src/cli/help.rs` says it in the reader's).
-fn ranged<T>(min: T, max: T) -> impl clap::builder::TypedValueParser<Value = T>
+pub(super) fn ranged<T>(min: T, max: T) -> impl clap::builder::TypedValueParser<Value = T>
 where
     T: std::str::FromStr + PartialOrd + Copy + ToString + Send + Sync + 'static,
 {
@@ -204,9 +204,11 @@ impl FilterArgs {
         let Some(facet) = FacetKey::named(option) else {
             return lang.label("help.filter.region").to_string();
         };
-        let name = match lang {
-            Lang::Zh => facet.label(lang).to_string(),
-            Lang::En => facet.label(lang).to_lowercase(),
+        // The facet's name, unless its heading does not read as a noun (Issued by: level).
+        let name = match lang.find(&format!("help.filter.name.{option}")) {
+            Some(name) => name.to_string(),
+            None if lang == Lang::En => facet.label(lang).to_lowercase(),
+            None => facet.label(lang).to_string(),
         };
         let among = |names: &[&str]| {
             let choices = names.join(lang.pick("、", ", "));

@@ -15,7 +15,8 @@ use anyhow::Context;
 use clap::Parser;
 
 use super::error_text;
-use crate::error::{Error, Rebuild};
+use super::help::{self, Program};
+use crate::error::{Error, Rebuild, is_closed_pipe};
 use crate::explain::{Marks, explain};
 use crate::index::check;
 use crate::index::emit::emit_ndjson;
@@ -25,7 +26,7 @@ use crate::lang::Lang;
 
 /// Index a folder of rule-of-law reports (法治政府建设年度报告) for fazhi-query.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(name = "fazhi-index", version)]
 pub struct IndexArgs {
     /// Folder of reports (searched recursively).
     #[arg(long, default_value = "corpus")]
@@ -34,7 +35,7 @@ pub struct IndexArgs {
     #[arg(long, default_value = "index")]
     index: PathBuf,
     /// Indexing threads, 1 to 64 [default: the number of CPU cores, at most 64].
-    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS as u64))]
+    #[arg(long, value_parser = super::args::ranged(1, MAX_THREADS))]
     threads: Option<usize>,
     /// Start the index over: delete the files fazhi-index wrote in --index (without reading
     /// them, so a damaged index can always be replaced) and index the corpus from scratch.
@@ -81,12 +82,17 @@ enum Emit {
     Ndjson,
 }
 
-/// The command line, read (help, a version or a malformed option is printed by clap, which
-/// exits).
-pub fn parse(argv: impl Iterator<Item = OsString>) -> IndexArgs {
+/// The command line, read: help and a version are printed (in the reader's language, as the
+/// errors of a command line that does not parse: `--lang`, else FAZHI_LANG's, else Chinese),
+/// and the exit code returned.
+pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<IndexArgs, ExitCode> {
     // A panic inside the engine (a damaged file) is reported as damage, not as its panic text.
     check::quiet_engine_panics();
-    IndexArgs::parse_from(argv)
+    let argv: Vec<OsString> = argv.collect();
+    let lang = super::argv::lang_of_args(&argv);
+    let matches = help::command(Program::Index, lang).try_get_matches_from(argv);
+    let parsed = matches.and_then(|m| <IndexArgs as clap::FromArgMatches>::from_arg_matches(&m));
+    parsed.map_err(|error| help::refused(&error, Program::Index, lang))
 }
 
 /// Runs what the options ask for; its error said on standard error in the reader's language.
@@ -150,7 +156,8 @@ fn index(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
             say(&lang.fill("idx.read", &[("file", file), ("how", how)]));
         }
     }
-    print_summary(&summary, &config, args, lang);
+    let mut out = std::io::stdout().lock();
+    printed(print_summary(&summary, &config, args, lang, &mut out), lang)?;
     if summary.totals.reports == 0 {
         let message = lang.fill("idx.none", &[("corpus", &corpus)]);
         say(&lang.fill("msg.error", &[("message", &message)]));
@@ -175,11 +182,25 @@ fn emit(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let (sections, skipped) = emit_ndjson(&args.corpus, &mut out)?;
-    out.flush().map_err(|source| Error::Write {
-        path: written(),
-        source,
-    })?;
+    let emitted = emit_ndjson(&args.corpus, &mut out).and_then(|done| {
+        out.flush().map_err(|source| Error::Write {
+            path: written(),
+            source,
+        })?;
+        Ok(done)
+    });
+    let (sections, skipped) = match emitted {
+        Ok(done) => done,
+        // `--emit ndjson | head`: the reader has what it wanted.
+        Err(Error::Write { source, .. }) if args.output.is_none() && is_closed_pipe(&source) => {
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(Error::Write { source, .. }) => {
+            let path = written();
+            return Err(Error::Write { path, source }.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     for s in &skipped {
         say(&s.message(lang));
     }
@@ -207,7 +228,7 @@ fn check_index(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
                     ("segments", &verdict.segments.to_string()),
                 ],
             );
-            println!("{sound}");
+            printed(writeln!(std::io::stdout(), "{sound}"), lang)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -227,7 +248,26 @@ fn check_index(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(2))
 }
 
-fn print_summary(s: &IndexSummary, config: &IndexConfig, args: &IndexArgs, lang: Lang) {
+/// A write to standard output: a closed pipe (`| head`) is a reader who has seen enough, not
+/// an error.
+fn printed(result: std::io::Result<()>, lang: Lang) -> Result<(), Error> {
+    match result {
+        Err(e) if is_closed_pipe(&e) => Ok(()),
+        other => other.map_err(|source| Error::Write {
+            path: lang.label("msg.stdout").into(),
+            source,
+        }),
+    }
+}
+
+/// The run's warnings on standard error, its summary on `out`.
+fn print_summary(
+    s: &IndexSummary,
+    config: &IndexConfig,
+    args: &IndexArgs,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let index = config.index.display().to_string();
     let count = |n: usize| n.to_string();
     for skipped in &s.skipped {
@@ -252,7 +292,7 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, args: &IndexArgs, lang:
         say(&lang.fill("idx.orphans", &[("n", &count(s.orphans_removed))]));
     }
     if args.quiet {
-        return;
+        return Ok(());
     }
     let t = &s.totals;
     if s.committed {
@@ -264,11 +304,11 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, args: &IndexArgs, lang:
             ("unchanged", count(s.unchanged)),
         ];
         let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        println!("{}", lang.fill("idx.indexed", &values));
+        writeln!(out, "{}", lang.fill("idx.indexed", &values))?;
     } else {
         let unchanged = count(s.unchanged);
         let values = [("index", index.as_str()), ("unchanged", &unchanged)];
-        println!("{}", lang.fill("idx.up_to_date", &values));
+        writeln!(out, "{}", lang.fill("idx.up_to_date", &values))?;
     }
     let years: Vec<String> = t
         .years
@@ -287,9 +327,9 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, args: &IndexArgs, lang:
         ("towns", &towns),
         ("years", &years),
     ];
-    println!("{}", lang.fill("idx.holds", &holds));
+    writeln!(out, "{}", lang.fill("idx.holds", &holds))?;
     for line in s.duplicate_lines(lang) {
-        println!("{line}");
+        writeln!(out, "{line}")?;
     }
     let counted = [
         ("idx.skipped_count", s.skipped.len()),
@@ -297,7 +337,7 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, args: &IndexArgs, lang:
     ];
     for (key, n) in counted {
         if n > 0 {
-            println!("{}", lang.fill(key, &[("n", &count(n))]));
+            writeln!(out, "{}", lang.fill(key, &[("n", &count(n))]))?;
         }
     }
     for (key, files) in [
@@ -306,9 +346,10 @@ fn print_summary(s: &IndexSummary, config: &IndexConfig, args: &IndexArgs, lang:
     ] {
         if !files.is_empty() {
             let (n, files) = (count(files.len()), listing(files, args.verbose, lang));
-            println!("{}", lang.fill(key, &[("n", &n), ("files", &files)]));
+            writeln!(out, "{}", lang.fill(key, &[("n", &n), ("files", &files)]))?;
         }
     }
+    Ok(())
 }
 
 /// How many files a summary line names before it says how many more (`--verbose` names all).

@@ -45,19 +45,10 @@ pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<Cli, ExitCode> {
         say(&lang.fill("msg.error", &[("message", &message)]));
         return Err(ExitCode::from(2));
     }
-    let matches = help::command(lang).try_get_matches_from(argv::default_command(argv));
+    let matches =
+        help::command(help::Program::Query, lang).try_get_matches_from(argv::default_command(argv));
     let parsed = matches.and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
-    parsed.map_err(|error| match help::error_text(&error, lang) {
-        Some(text) => {
-            eprintln!("fazhi-query: {text}");
-            ExitCode::from(2)
-        }
-        None => {
-            // Help or a version, on standard output.
-            let _ = error.print();
-            ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(0))
-        }
-    })
+    parsed.map_err(|error| help::refused(&error, help::Program::Query, lang))
 }
 
 /// A command's exit code; its error said on standard error in the reader's language (`--lang`,
@@ -349,7 +340,7 @@ impl Session {
             None => {
                 let mut out = BufWriter::new(io::stdout().lock());
                 match write(&mut out).and_then(|_| out.flush()) {
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) if crate::error::is_closed_pipe(&e) => Ok(()),
                     Err(e) => Err(not_written(e, Path::new(self.lang.label("msg.stdout")))),
                     Ok(()) => Ok(()),
                 }

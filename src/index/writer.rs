@@ -349,11 +349,29 @@ fn open_or_create(path: &Path, summary: &mut IndexSummary) -> Result<IndexHandle
             Ok(handle)
         }
         Err(e @ (Error::SchemaVersion { .. } | Error::CorruptIndex { .. })) => {
-            summary.rebuilt = Some(e.text());
+            summary.rebuilt = Some(why_rebuilt(&e));
             summary.left_alone = folder::clear(path)?;
             IndexHandle::create(path)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Why an index was rebuilt: what was wrong with it, without the advice to rebuild it that
+/// fazhi-query's reader is given (the run doing it is fazhi-index's).
+fn why_rebuilt(e: &Error) -> Text {
+    match e {
+        Error::SchemaVersion {
+            found, expected, ..
+        } => both_texts(
+            "msg.rebuilt.version",
+            &[
+                ("found", found),
+                ("expected", &Text::plain(expected.to_string())),
+            ],
+        ),
+        Error::CorruptIndex { reason, .. } => both("msg.rebuilt.corrupt", &[("reason", reason)]),
+        other => other.text(),
     }
 }
 

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result, Text};
-use crate::lang::{Lang, both, both_texts};
+use crate::lang::{Lang, both, both_texts, each};
 
 /// A file found under the corpus root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,12 +129,13 @@ fn format_of(path: &Path) -> Result<FileFormat> {
         return Err(Error::Unreadable(both(&format!("skip.{ext}"), &[])));
     }
     let known: Vec<String> = FORMATS.iter().map(|(e, _)| format!(".{e}")).collect();
-    let formats = known.join(", ");
-    Err(Error::Unreadable(if ext.is_empty() {
-        both("skip.no_extension", &[("formats", &formats)])
-    } else {
-        both("skip.unsupported", &[("ext", &ext), ("formats", &formats)])
-    }))
+    Err(Error::Unreadable(each(|lang| {
+        let formats = known.join(lang.pick("、", ", "));
+        match ext.is_empty() {
+            true => lang.fill("skip.no_extension", &[("formats", &formats)]),
+            false => lang.fill("skip.unsupported", &[("ext", &ext), ("formats", &formats)]),
+        }
+    })))
 }
 
 /// Lists the candidate files under `root`, sorted by path, with the entries that could not be

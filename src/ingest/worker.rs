@@ -200,9 +200,9 @@ pub fn serve(input: impl Read, output: impl Write) -> std::io::Result<()> {
                 encoding: e.encoding.map(String::from),
             },
             Ok(Err(error)) => Reply::Refused(error.text()),
-            Err(_) => Reply::Refused(both(
+            Err(_) => Reply::Refused(both_texts(
                 "skip.reader_failed",
-                &[("reader", reader_name(format))],
+                &[("reader", &reader_name(format))],
             )),
         };
         let json = serde_json::to_vec(&reply)
@@ -212,12 +212,13 @@ pub fn serve(input: impl Read, output: impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn reader_name(format: FileFormat) -> &'static str {
+/// The reader of `format`, by name: 文本 and text; the others' names are the same in both.
+fn reader_name(format: FileFormat) -> Text {
     match format {
-        FileFormat::Text => "text",
-        FileFormat::Html => "HTML",
-        FileFormat::Docx => ".docx",
-        FileFormat::Pdf => "PDF",
+        FileFormat::Text => both("skip.reader.text", &[]),
+        FileFormat::Html => Text::plain("HTML"),
+        FileFormat::Docx => Text::plain(".docx"),
+        FileFormat::Pdf => Text::plain("PDF"),
     }
 }
 
@@ -326,7 +327,7 @@ impl WorkerSlot {
 
     /// Reads `bytes` as `format` in the worker, within the limits.
     pub fn extract(&mut self, format: FileFormat, bytes: &[u8]) -> Result<Extracted, Failure> {
-        let reader = reader_name(format);
+        let reader = &reader_name(format);
         let worker = match self.worker.take() {
             Some(w) => w,
             None => Worker::start(&self.exe)?,
@@ -354,7 +355,8 @@ impl WorkerSlot {
                     break Err(Failure {
                         reason: {
                             let secs = self.limits.time.as_secs_f64().to_string();
-                            both("skip.timeout", &[("reader", reader), ("secs", &secs)])
+                            let secs = Text::plain(secs);
+                            both_texts("skip.timeout", &[("reader", reader), ("secs", &secs)])
                         },
                         poison: true,
                     });
@@ -367,7 +369,8 @@ impl WorkerSlot {
                     break Err(Failure {
                         reason: {
                             let mb = (self.limits.memory / (1024 * 1024)).to_string();
-                            both("skip.memory", &[("reader", reader), ("mb", &mb)])
+                            let mb = Text::plain(mb);
+                            both_texts("skip.memory", &[("reader", reader), ("mb", &mb)])
                         },
                         poison: true,
                     });
@@ -377,8 +380,8 @@ impl WorkerSlot {
         let (frame, worker) = outcome?;
         self.worker = Some(worker);
         let reply: Reply = serde_json::from_slice(&frame).map_err(|e| {
-            let detail = e.to_string();
-            Failure::refused(both(
+            let detail = Text::plain(e.to_string());
+            Failure::refused(both_texts(
                 "skip.answer",
                 &[("reader", reader), ("detail", &detail)],
             ))
@@ -408,10 +411,10 @@ impl WorkerSlot {
 
 #[cfg(test)]
 pub(super) fn crashed_for_test(reader: &str, status: std::process::ExitStatus) -> Failure {
-    crashed(reader, Some(status))
+    crashed(&Text::plain(reader), Some(status))
 }
 
-fn crashed(reader: &str, status: Option<std::process::ExitStatus>) -> Failure {
+fn crashed(reader: &Text, status: Option<std::process::ExitStatus>) -> Failure {
     #[cfg(unix)]
     let signal = {
         use std::os::unix::process::ExitStatusExt;
@@ -427,10 +430,7 @@ fn crashed(reader: &str, status: Option<std::process::ExitStatus>) -> Failure {
         None => both("skip.how.exited", &[]),
     };
     Failure {
-        reason: both_texts(
-            "skip.crashed",
-            &[("reader", &Text::plain(reader)), ("how", &how)],
-        ),
+        reason: both_texts("skip.crashed", &[("reader", reader), ("how", &how)]),
         poison: true,
     }
 }
@@ -451,6 +451,25 @@ pub fn extract_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader's name in a reason is in the reader's language (文本, text).
+    #[test]
+    fn each_reader_is_named_in_the_readers_language() {
+        let rows = [
+            (FileFormat::Text, "文本", "text"),
+            (FileFormat::Html, "HTML", "HTML"),
+            (FileFormat::Docx, ".docx", ".docx"),
+            (FileFormat::Pdf, "PDF", "PDF"),
+        ];
+        for (format, zh, en) in rows {
+            let name = reader_name(format);
+            let named = (name.get(crate::Lang::Zh), name.get(crate::Lang::En));
+            assert_eq!(named, (zh, en), "{format:?}");
+            let crash = crashed(&name, None).reason;
+            assert!(crash.get(crate::Lang::Zh).starts_with(zh), "{crash:?}");
+            assert!(crash.get(crate::Lang::En).contains(en), "{crash:?}");
+        }
+    }
 
     #[test]
     fn the_worker_answers_each_request_in_order_and_refusals_are_replies() {

@@ -256,14 +256,15 @@ pub(crate) fn check(
                     }
                     .describe();
                     let near: Vec<String> = near.iter().map(u64::to_string).collect();
-                    return Err(no_match(option, &shown, |_| near.clone()));
+                    return Err(no_match(option, &shown, |_| near.clone(), numbers.len()));
                 }
             }
             (FacetFilter::AnyOf(values), Values::Prefix) => {
                 // The search matches a value that is or starts with the one asked for.
                 if let Some(value) = values.iter().find(|v| !has_prefix(map, v)) {
                     let near = nearest(value, labels(map));
-                    return Err(no_match(option, value, |_| near.clone()));
+                    let all = labels(map).count();
+                    return Err(no_match(option, value, |_| near.clone(), all));
                 }
             }
             (FacetFilter::AnyOf(values), kind) => {
@@ -276,9 +277,9 @@ pub(crate) fn check(
                         (Values::Levels, Lang::Zh) => format!("{}（{key}）", lang.level(key)),
                         _ => key.to_string(),
                     };
-                    let all = |lang: Lang| labels(map).map(|l| named(lang, l)).collect();
+                    let every = |lang: Lang| labels(map).map(|l| named(lang, l)).collect();
                     let value = each(|lang| named(lang, value));
-                    return Err(no_match_named(option, &value, all));
+                    return Err(no_match_named(option, &value, every, labels(map).count()));
                 }
             }
         }
@@ -300,37 +301,47 @@ pub(crate) fn check(
                     _ => None,
                 })
                 .min();
-            let tops: Vec<String> = top
-                .map(|(_, f)| nearest(first, labels(maps.map(f))))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| format!("/{p}"))
-                .collect();
-            return Err(no_match("region", path, |_| tops.clone()));
+            let (tops, all) = top
+                .map(|(_, f)| {
+                    let map = maps.map(f);
+                    (nearest(first, labels(map)), labels(map).count())
+                })
+                .unwrap_or_default();
+            let tops: Vec<String> = tops.into_iter().map(|p| format!("/{p}")).collect();
+            return Err(no_match("region", path, |_| tops.clone(), all));
         }
     }
     Ok(())
 }
 
-/// `--{option} "{value}" matches no report in the index; the index has …`, the values the
-/// index has (in `lang`) listed.
-fn no_match(option: &str, value: &str, nearest: impl Fn(Lang) -> Vec<String>) -> Error {
-    no_match_named(option, &Text::plain(value), nearest)
+/// `--{option} "{value}" matches no report in the index; the index has …`: the values it
+/// has (in `lang`) listed, all of them, or the nearest and how many there are in all.
+fn no_match(option: &str, value: &str, nearest: impl Fn(Lang) -> Vec<String>, all: usize) -> Error {
+    no_match_named(option, &Text::plain(value), nearest, all)
 }
 
-fn no_match_named(option: &str, value: &Text, nearest: impl Fn(Lang) -> Vec<String>) -> Error {
+fn no_match_named(
+    option: &str,
+    value: &Text,
+    nearest: impl Fn(Lang) -> Vec<String>,
+    all: usize,
+) -> Error {
     Error::Usage(each(|lang| {
         let near = nearest(lang);
         let value = value.get(lang);
-        if near.is_empty() {
-            lang.fill("err.no_match.none", &[("option", option), ("value", value)])
-        } else {
-            let listed = near.join(lang.pick("、", ", "));
-            lang.fill(
-                "err.no_match",
-                &[("option", option), ("value", value), ("nearest", &listed)],
-            )
-        }
+        let key = match near.len() {
+            0 => "err.no_match.none",
+            n if n >= all => "err.no_match",
+            _ => "err.no_match.nearest",
+        };
+        let (listed, all) = (near.join(lang.pick("、", ", ")), all.to_string());
+        let values = [
+            ("option", option),
+            ("value", value),
+            ("values", listed.as_str()),
+            ("all", all.as_str()),
+        ];
+        lang.fill(key, &values)
     }))
 }
 
@@ -415,6 +426,51 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refused filter value lists what the index has: every value when it lists them all,
+    /// else the nearest as such, with how many there are in all (`--year 2099` in an index of
+    /// 30 years is not told the index has 5).
+    #[test]
+    fn a_value_the_index_lacks_says_whether_its_list_is_complete() {
+        let years = |n: usize| (2020..2020 + n).map(|y| y.to_string()).collect::<Vec<_>>();
+        // (values listed, values in the index, language, the message)
+        let rows = [
+            (
+                years(2),
+                2,
+                Lang::Zh,
+                "--year “2099” 在索引中没有匹配的报告；索引中有：2020、2021",
+            ),
+            (
+                years(5),
+                30,
+                Lang::Zh,
+                "--year “2099” 在索引中没有匹配的报告；最接近的取值：2020、2021、2022、2023、2024（索引中共有 30 个取值）",
+            ),
+            (
+                years(5),
+                30,
+                Lang::En,
+                "--year \"2099\" matches no report in the index; the nearest of its 30 values: 2020, 2021, 2022, 2023, 2024",
+            ),
+            (
+                years(2),
+                2,
+                Lang::En,
+                "--year \"2099\" matches no report in the index; the index has 2020, 2021",
+            ),
+            (
+                Vec::new(),
+                0,
+                Lang::En,
+                "--year \"2099\" matches no report in the index; the index has none",
+            ),
+        ];
+        for (near, all, lang, expected) in rows {
+            let error = no_match("year", "2099", |_| near.clone(), all);
+            assert_eq!(error.message(lang), expected, "{all} values");
+        }
+    }
 
     #[test]
     fn nearest_values_start_with_the_value_then_differ_least() {

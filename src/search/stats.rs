@@ -19,7 +19,7 @@ use super::collector::Tally;
 use crate::error::{Error, Result};
 use crate::index::facets::{FacetMaps, NONE};
 use crate::index::schema::{FacetKey, Order, Scope};
-use crate::lang::both;
+use crate::lang::{Lang, both, each};
 
 /// What reports are grouped by: a facet.
 pub type Dimension = FacetKey;
@@ -33,10 +33,10 @@ impl FacetKey {
         let mut dims = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let dim = FacetKey::named(part).ok_or_else(|| {
-                Error::Usage(both(
-                    "err.by_unknown",
-                    &[("value", part), ("choices", &FacetKey::names())],
-                ))
+                Error::Usage(each(|lang| {
+                    let choices = FacetKey::names(lang);
+                    lang.fill("err.by_unknown", &[("value", part), ("choices", &choices)])
+                }))
             })?;
             if dims.contains(&dim) {
                 return Err(Error::Usage(both(
@@ -47,18 +47,23 @@ impl FacetKey {
             dims.push(dim);
         }
         if dims.is_empty() || dims.len() > MAX_BY {
-            return Err(Error::Usage(both(
-                "err.by_count",
-                &[("value", text), ("choices", &FacetKey::names())],
-            )));
+            return Err(Error::Usage(each(|lang| {
+                let choices = FacetKey::names(lang);
+                lang.fill("err.by_count", &[("value", text), ("choices", &choices)])
+            })));
         }
         Ok(dims)
     }
 
-    /// Every facet's name, as a list to choose from.
-    pub fn names() -> String {
-        let names: Vec<&str> = FacetKey::all().map(FacetKey::name).collect();
-        names.join(", ")
+    /// Every facet's name, as a list to choose from in `lang`: `town（乡镇街道）、…`, `town, …`.
+    pub fn names(lang: Lang) -> String {
+        let names: Vec<String> = FacetKey::all()
+            .map(|f| match lang {
+                Lang::Zh => format!("{}（{}）", f.name(), f.label(lang)),
+                Lang::En => f.name().to_string(),
+            })
+            .collect();
+        names.join(lang.pick("、", ", "))
     }
 }
 

@@ -621,11 +621,8 @@ fn every_number_option_has_a_range_and_a_value_outside_it_exits_2() {
         no_panic(option, &out);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{bin} {args:?}: {err}");
-        // fazhi-query says the range in Chinese by default (0 到 100), fazhi-index as clap does.
-        let range = match *bin {
-            "fazhi-query" => range.replace("..=", " 到 "),
-            _ => range.to_string(),
-        };
+        // Both programs say the range in Chinese by default (0 到 100).
+        let range = range.replace("..=", " 到 ");
         assert!(
             err.contains(option) && err.contains(&range),
             "{bin} {args:?}: {err}"

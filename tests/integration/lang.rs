@@ -637,7 +637,7 @@ fn skipped_files_are_named_with_their_reason_in_the_readers_language() {
             &["--rebuild"],
             &[
                 "警告：已跳过 old.doc：无法读取 .doc：这是旧的二进制 Word 文档；请用 Word 或 WPS 打开并另存为 .docx",
-                "警告：已跳过 photo.jpg：不支持的格式 .jpg；只读取 .txt",
+                "警告：已跳过 photo.jpg：不支持的格式 .jpg；只读取 .txt、.text、",
                 "警告：已跳过 blank.txt：没有文字：文件为空或只有空白",
                 "警告：已跳过 broken.pdf：不是可读的 PDF（",
                 "警告：已跳过 broken.docx：不是有效的 .docx（",
@@ -655,7 +655,7 @@ fn skipped_files_are_named_with_their_reason_in_the_readers_language() {
             &["--rebuild", "--lang", "en"],
             &[
                 "warning: skipped old.doc: .doc cannot be read: an old binary Word document",
-                "warning: skipped photo.jpg: unsupported format .jpg; reports are read from .txt",
+                "warning: skipped photo.jpg: unsupported format .jpg; reports are read from .txt, .text, ",
                 "warning: skipped blank.txt: no text: the file is empty",
                 "warning: skipped broken.pdf: not a readable PDF (",
                 "warning: skipped broken.docx: not a valid .docx (",

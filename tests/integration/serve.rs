@@ -782,8 +782,8 @@ fn bad_input_is_a_400_with_a_message_in_the_readers_language() {
         (
             "/api/stats",
             &[("q", QUERY), ("by", "decade")],
-            "不能按“decade”分组",
-            "cannot group by \"decade\"",
+            "by: 不能按“decade”分组；可选：town（乡镇街道）、province（省份）",
+            "by: cannot group by \"decade\"; choose from town, province, ",
         ),
         (
             "/api/search",
@@ -876,8 +876,8 @@ fn bad_input_is_a_400_with_a_message_in_the_readers_language() {
         (
             "/api/kwic",
             &[("q", QUERY), ("sort", "length")],
-            "不能按“length”排序；可选：town、year",
-            "cannot sort by \"length\"",
+            "sort: 不能按“length”排序；可选：town、year",
+            "sort: cannot sort by \"length\"",
         ),
         (
             "/api/export",

@@ -459,7 +459,7 @@ fn workflow_errors_and_empty_answers() {
         (
             &["stats", "法律顾问", "--by", "decade"],
             2,
-            "不能按“decade”分组；可选：town, province, city, county, year",
+            "不能按“decade”分组；可选：town（乡镇街道）、province（省份）、city（地市）、county（区县）、year（年份）",
         ),
         (&["stats", "--by", "year"], 2, "stats 需要检索词或筛选条件"),
         (
