@@ -90,8 +90,9 @@ impl CopiesArgs {
         let format = self.scope.output.format("copies", &COPIES_FORMATS)?;
         let filters = self.scope.filters.params(lang, Vec::new()).filters()?;
         let of = match (&self.file, &self.passage) {
-            // A report's copies are counted over the whole index, as a hit's are.
-            (Some(_), None) if !filters.is_empty() => {
+            // A report's copies are counted over the whole index, as a hit's are, each group of
+            // duplicates once (the API refuses `with_copies` here too).
+            (Some(_), None) if !filters.is_empty() || filters.with_copies => {
                 return Err(Error::Usage(crate::lang::both(
                     "copies.report_filters",
                     &[],

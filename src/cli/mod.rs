@@ -120,6 +120,10 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     };
     if let Some(path) = &session.output {
         let cut = match request.limit {
+            // A collapsed export's passages are not counted until all are read: no number.
+            Some(limit) if cut_short && request.collapse => {
+                lang.fill("msg.cut_collapsed", &[("limit", &limit.to_string())])
+            }
             Some(limit) if cut_short => {
                 let (limit, all) = (limit.to_string(), all.to_string());
                 lang.fill("msg.cut", &[("limit", &limit), ("all", &all)])

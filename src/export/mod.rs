@@ -453,6 +453,11 @@ const WINDOW_BYTES: usize = 48 << 20;
 /// The most hits in one window of an export (and the fewest, after the first page).
 const MAX_WINDOW: usize = 65_536;
 const MIN_WINDOW: usize = 64;
+/// The most hits in one window of an export that counts each hit's copies: a hit's copies cost
+/// milliseconds (its band keys' postings, hundreds of reports for a template), so a window sized
+/// by bytes alone would take many seconds — longer than a server's deadline for one chunk of a
+/// download, which would then end empty.
+const COPIES_WINDOW: usize = MIN_WINDOW;
 /// What a record costs in memory besides its passage and citation: its place, title, file and
 /// headings, each a string of its own.
 const RECORD_BYTES: usize = 1024;
@@ -524,7 +529,8 @@ impl<E: Borrow<Engine>> RecordStream<E> {
             })
             .sum();
         let per_hit = bytes.div_ceil(pieces.len().max(1)).max(1);
-        self.window = (WINDOW_BYTES / per_hit).clamp(MIN_WINDOW, MAX_WINDOW);
+        let most = if copies { COPIES_WINDOW } else { MAX_WINDOW };
+        self.window = (WINDOW_BYTES / per_hit).clamp(MIN_WINDOW, most);
         self.pieces = pieces.into_iter();
         Ok(true)
     }

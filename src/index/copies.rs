@@ -312,14 +312,15 @@ pub type TownOf<'a> = &'a dyn Fn(tantivy::SegmentOrdinal, tantivy::DocId) -> Opt
 
 /// The reports other than `own` (a report key) holding a near-copy of `text`: the documents that
 /// share one of its band keys, read from the `copy_bands` postings, counted by report (each group
-/// of `duplicates` once; every file on its own when None, as `--with-copies` counts them) and by
-/// town (`town_of`). The other reports' paths are read only when `with_files` (a path is a
+/// of `duplicates` once; every file on its own when `every_file`, as `--with-copies` counts them)
+/// and by town (`town_of`). The files of `own`'s group are the same report, never a copy of it. The other reports' paths are read only when `with_files` (a path is a
 /// dictionary lookup; a hit's count needs none). None when the passage is too short to have a
 /// fingerprint ([`copies::MIN_PASSAGE_CHARS`]).
 pub fn copies_of(
     searcher: &Searcher,
     fields: &Fields,
-    duplicates: Option<&Duplicates>,
+    duplicates: &Duplicates,
+    every_file: bool,
     text: &str,
     own: Option<u64>,
     town_of: TownOf,
@@ -328,8 +329,11 @@ pub fn copies_of(
     let Some(bands) = copies::passage_bands(text) else {
         return Ok(None);
     };
-    let counted_as = |k: u64| duplicates.map_or(k, |d| d.counted_as(k));
-    let own = own.map(counted_as);
+    let counted_as = |k: u64| match every_file {
+        true => k,
+        false => duplicates.counted_as(k),
+    };
+    let own = own.map(|k| duplicates.counted_as(k));
     let mut reports: HashSet<u64> = HashSet::new();
     let mut towns: HashSet<u32> = HashSet::new();
     let mut files: Vec<String> = Vec::new();
@@ -369,15 +373,18 @@ pub fn copies_of(
                 continue;
             }
             last = Some(k);
+            if Some(duplicates.counted_as(k)) == own {
+                continue;
+            }
             let k = counted_as(k);
-            if Some(k) == own || !reports.insert(k) {
+            if !reports.insert(k) {
                 continue;
             }
             if let Some(town) = town_of(ordinal as tantivy::SegmentOrdinal, doc) {
                 towns.insert(town);
             }
             if let Some(column) = &file {
-                let name = match duplicates.and_then(|d| d.canonical_file.get(&k)) {
+                let name = match duplicates.canonical_file.get(&k) {
                     Some(canonical) => canonical.clone(),
                     None => {
                         let mut name = String::new();

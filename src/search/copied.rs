@@ -86,8 +86,7 @@ impl Engine {
         self.check_filters(&request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
-        let every_file = request.filters.with_copies;
-        let copied = self.copied_sections(&searcher, every_file)?;
+        let copied = self.copied_sections(&searcher)?;
         let all = [(String::new(), Query::All)];
         let queries = match request.queries.as_slice() {
             [] => &all[..],
@@ -141,22 +140,14 @@ impl Engine {
     }
 
     /// Each segment's copied sections, a bit each: those sharing a band key with a section of
-    /// another counted report.
-    fn copied_sections(
-        &self,
-        searcher: &tantivy::Searcher,
-        every_file: bool,
-    ) -> Result<Vec<Vec<u64>>> {
+    /// another report. The files of one group of duplicates are one report however the reports
+    /// are counted (`--with-copies` counts every file's text, but a report saved twice is not a
+    /// copy of itself).
+    fn copied_sections(&self, searcher: &tantivy::Searcher) -> Result<Vec<Vec<u64>>> {
         let readers = searcher.segment_readers();
         let field = self.handle.fields.copy_bands;
         let duplicates = &self.handle.duplicates;
-        let counted_as = |k: u64| {
-            if every_file {
-                k
-            } else {
-                duplicates.counted_as(k)
-            }
-        };
+        let counted_as = |k: u64| duplicates.counted_as(k);
         let mut copied: Vec<Vec<u64>> = readers
             .iter()
             .map(|r| vec![0; (r.max_doc() as usize).div_ceil(64)])

@@ -416,7 +416,8 @@ impl Engine {
         crate::index::copies::copies_of(
             searcher,
             &self.handle.fields,
-            (!every_file).then_some(&self.handle.duplicates),
+            &self.handle.duplicates,
+            every_file,
             text,
             own.map(crate::index::writer::report_key),
             &town_of,

@@ -81,6 +81,7 @@ pub async fn response(
         ExportFormat::Csv | ExportFormat::Jsonl => Body::from_stream(Download {
             limits: Arc::clone(limits),
             chunks: Some(Chunks::new(records, rows_format(format), lang)),
+            lang,
             next: None,
             _slot: slot,
         }),
@@ -113,6 +114,8 @@ struct Download {
     limits: Arc<Limits>,
     /// The hits not yet sent; `None` while a chunk is being made or once all are sent.
     chunks: Option<Chunks>,
+    /// The request's language, for the server's line when the download is cut short.
+    lang: Lang,
     next: Option<NextChunk>,
     _slot: OwnedSemaphorePermit,
 }
@@ -152,7 +155,9 @@ impl Stream for Download {
             Ok((_, None)) => Poll::Ready(None),
             // The client sees the download cut short (the chunked body never ends).
             Err(error) => {
-                eprintln!("fazhi-query: an export stopped: {}", error.message());
+                let why = error.message();
+                let line = this.lang.fill("serve.export_stopped", &[("why", why)]);
+                eprintln!("fazhi-query: {line}");
                 Poll::Ready(Some(Err(io::Error::other(error.message().to_string()))))
             }
         }

@@ -17,8 +17,13 @@ const REPORTS: usize = 150;
 
 /// An index of a synthetic corpus made from the bundled reports, built once.
 fn engine() -> &'static Engine {
+    &built().1
+}
+
+/// The folder of [`engine`]'s corpus (`corpus/`) and index (`index/`), and the engine.
+fn built() -> &'static (TempDir, Engine) {
     static ENGINE: OnceLock<(TempDir, Engine)> = OnceLock::new();
-    let (_, engine) = ENGINE.get_or_init(|| {
+    ENGINE.get_or_init(|| {
         let dir = TempDir::new().expect("temp dir");
         let corpus = dir.path().join("corpus");
         let index = dir.path().join("index");
@@ -26,8 +31,7 @@ fn engine() -> &'static Engine {
         util::index(&corpus, &index);
         let engine = Engine::open(&index).expect("open the fresh index");
         (dir, engine)
-    });
-    engine
+    })
 }
 
 fn request(text: &str, limit: Option<usize>) -> SearchRequest {
@@ -191,6 +195,36 @@ fn an_export_stops_reading_the_index_when_its_output_fails() {
         assert!(
             read <= 64 && read < all,
             "{format:?}: {read} of {all} hits read from the index before the output failed"
+        );
+    }
+}
+
+#[test]
+fn an_export_counting_copies_reads_a_few_hits_at_a_time() {
+    // Each hit's copies take milliseconds to count: a window sized by bytes alone (thousands
+    // of hits) outlasted a server's deadline for one chunk, and `/api/export?copies=true`
+    // ended empty. Without copies the second window is sized by bytes, and larger.
+    let mut engine = Engine::open(&built().0.path().join("index")).expect("open");
+    for (copies, most) in [(true, 64), (false, usize::MAX)] {
+        engine.count_copies(copies);
+        let ranked = engine.rank(&request("法治", None)).expect("rank");
+        let all = ranked.len();
+        assert!(all > 1000, "{all} hits");
+        let mut records =
+            RecordStream::new(&engine, ranked, &["法治".to_string()], Default::default());
+        let mut rows = 0;
+        // Past the first window (the first page, 256 hits, read with the facets).
+        while rows < 300 {
+            records
+                .next_row(Format::Csv, Default::default())
+                .expect("a row")
+                .expect("read");
+            rows += 1;
+        }
+        let ahead = records.ranked().hits_read() - rows;
+        assert!(
+            ahead < most && (copies || ahead > 64),
+            "copies {copies}: {ahead} hits read ahead of the rows written"
         );
     }
 }
