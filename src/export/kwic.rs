@@ -187,7 +187,7 @@ pub fn write(
         }),
         Format::Csv => table(lines, lang).write_csv(out),
         Format::Md => table(lines, lang).write_md(out),
-        Format::Xlsx => super::write_xlsx(out, &table(lines, lang)),
+        Format::Xlsx => super::write_xlsx(out, &table(lines, lang), lang),
     }
 }
 

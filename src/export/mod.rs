@@ -244,12 +244,20 @@ fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// A hit's lines about its copies, after its passage: where else its text is (asked for with
-/// `--copies`) and the other files of its report.
-fn copy_lines(out: &mut dyn Write, r: &Record, lang: Lang) -> io::Result<()> {
-    if let Some(c) = r.copies.as_ref().filter(|c| c.reports > 0) {
-        let (reports, towns) = (c.reports.to_string(), c.towns.to_string());
-        let line = lang.fill("hit.copies", &[("reports", &reports), ("towns", &towns)]);
+/// A hit's lines about its copies, after its passage: where else its text is (when `copies`
+/// were counted: in how many other reports, in none, or too short to tell) and the other files
+/// of its report.
+fn copy_lines(out: &mut dyn Write, r: &Record, lang: Lang, copies: bool) -> io::Result<()> {
+    let line = match &r.copies {
+        _ if !copies => None,
+        Some(c) if c.reports > 0 => {
+            let (reports, towns) = (c.reports.to_string(), c.towns.to_string());
+            Some(lang.fill("hit.copies", &[("reports", &reports), ("towns", &towns)]))
+        }
+        Some(_) => Some(lang.label("hit.copies_none").to_string()),
+        None => Some(lang.label("hit.copies_short").to_string()),
+    };
+    if let Some(line) = line {
         writeln!(out, "   {line}")?;
     }
     if r.collapsed.len() > 1 {
@@ -737,7 +745,7 @@ fn write_records(
         false => record_columns(options.lang, copies),
     };
     match options.format {
-        Format::Text => write_text(out, counts, &mut counted, options)?,
+        Format::Text => write_text(out, counts, &mut counted, options, copies)?,
         Format::Json => write_json(out, counts, &mut counted, &options.query, None)?,
         Format::Jsonl => {
             for r in counted {
@@ -754,8 +762,8 @@ fn write_records(
         }
         Format::Md => write_md(out, &mut counted, options.lang, collapsed)?,
         Format::Xlsx => {
-            let mut rows =
-                table::XlsxRows::start(HITS_SHEET, &columns).map_err(io::Error::other)?;
+            let mut rows = table::XlsxRows::start(HITS_SHEET, &columns, options.lang)
+                .map_err(io::Error::other)?;
             for r in counted {
                 rows.row(&record_row(&r?, options.lang, copies))
                     .map_err(io::Error::other)?;
@@ -811,6 +819,7 @@ fn write_text(
     counts: Counts,
     records: &mut dyn Iterator<Item = io::Result<Record>>,
     options: &RenderOptions,
+    copies: bool,
 ) -> io::Result<()> {
     let lang = options.lang;
     let (mut shown, mut stood_for) = (0, 0);
@@ -860,7 +869,7 @@ fn write_text(
             "{}",
             wrap::indented(&text, PASSAGE_INDENT, options.width)
         )?;
-        copy_lines(out, &r, lang)?;
+        copy_lines(out, &r, lang, copies)?;
         writeln!(out)?;
     }
     let filters = terminal_line(&options.filters);
@@ -1076,7 +1085,7 @@ pub fn record_columns(lang: Lang, copies: bool) -> Vec<Column> {
 /// passage, which a spreadsheet sorts by how often it was copied.
 pub const COLLAPSED_COLUMNS: [(&str, ColumnKind); 2] = [
     ("sections", ColumnKind::Int),
-    ("collapsed", ColumnKind::Wrapped),
+    ("collapsed", ColumnKind::Sections),
 ];
 
 /// The columns of a table of collapsed hits: [`record_columns`], then [`COLLAPSED_COLUMNS`].
@@ -1172,8 +1181,8 @@ fn record_cells(r: &Record, lang: Lang) -> [CellRef<'_>; TABLE_COLUMNS.len()] {
 }
 
 /// Writes a table as an XLSX workbook.
-pub fn write_xlsx(out: &mut dyn Write, table: &Table) -> io::Result<()> {
-    let bytes = table.to_xlsx().map_err(io::Error::other)?;
+pub fn write_xlsx(out: &mut dyn Write, table: &Table, lang: Lang) -> io::Result<()> {
+    let bytes = table.to_xlsx(lang).map_err(io::Error::other)?;
     out.write_all(&bytes)
 }
 
@@ -1285,6 +1294,48 @@ mod tests {
             also_saved_as: Vec::new(),
             copies: None,
             collapsed: Vec::new(),
+        }
+    }
+
+    /// Under a hit, `--copies` says in how many other reports its section is, or that it is in
+    /// none, or that it is too short to tell (a tester could not tell "not copied" from "too
+    /// short" when 0 wrote nothing); without `--copies`, nothing.
+    #[test]
+    fn a_hits_copy_line_tells_none_from_too_short() {
+        let count = |reports| {
+            Some(crate::search::CopyCount {
+                reports,
+                towns: reports,
+                files: Vec::new(),
+            })
+        };
+        let cases = [
+            (
+                count(3),
+                true,
+                Lang::Zh,
+                Some("也见于 3 份报告（3 个乡镇）"),
+            ),
+            (count(0), true, Lang::Zh, Some("未见于其他报告")),
+            (count(0), true, Lang::En, Some("not found in other reports")),
+            (None, true, Lang::Zh, Some("太短，无法判断是否为副本")),
+            (
+                None,
+                true,
+                Lang::En,
+                Some("too short to tell whether it is copied"),
+            ),
+            (None, false, Lang::Zh, None),
+        ];
+        for (copies, asked, lang, line) in cases {
+            let mut h = hit();
+            h.copies = copies.clone();
+            let record = Record::new(&h, &["法律顾问"], PassageOptions::default());
+            let mut out = Vec::new();
+            copy_lines(&mut out, &record, lang, asked).expect("write");
+            let text = String::from_utf8(out).expect("utf-8");
+            let expected = line.map(|l| format!("   {l}\n")).unwrap_or_default();
+            assert_eq!(text, expected, "{copies:?} asked {asked} {lang:?}");
         }
     }
 

@@ -246,7 +246,7 @@ pub fn write(out: &mut dyn Write, panel: &Panel, options: PanelOptions) -> io::R
 /// The workbook: the panel, the codebook as run (with the index it ran on), the summary.
 fn write_xlsx(out: &mut dyn Write, panel: &Panel, long: bool, lang: Lang) -> Result<()> {
     check_xlsx_rows(row_count(panel, long))?;
-    let mut book = XlsxRows::start(lang.label("panel.sheet"), &columns(panel, long, lang))?;
+    let mut book = XlsxRows::start(lang.label("panel.sheet"), &columns(panel, long, lang), lang)?;
     for row in rows(panel, long, lang) {
         book.row(&row)?;
     }

@@ -151,7 +151,7 @@ pub fn write(
         }
         // A spreadsheet ends with the totals too (their group reads 全部 / All).
         Format::Csv => table(stats, true, ShareCells::Numbers, lang).write_csv(out),
-        Format::Xlsx => write_xlsx(out, &table(stats, true, ShareCells::Numbers, lang)),
+        Format::Xlsx => write_xlsx(out, &table(stats, true, ShareCells::Numbers, lang), lang),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, stats)?;
             writeln!(out)
@@ -269,7 +269,11 @@ pub fn write_copied(
             footnote(out)
         }
         Format::Csv => copied_table(copied, true, ShareCells::Numbers, lang).write_csv(out),
-        Format::Xlsx => write_xlsx(out, &copied_table(copied, true, ShareCells::Numbers, lang)),
+        Format::Xlsx => write_xlsx(
+            out,
+            &copied_table(copied, true, ShareCells::Numbers, lang),
+            lang,
+        ),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, copied)?;
             writeln!(out)
@@ -634,7 +638,7 @@ mod tests {
             (
                 Format::Md,
                 [
-                    "| 河南省 | 5 | 8 | 62.5%   | 10 |",
+                    "| 河南省 | 5 | 8 | 62.5% | 10 |",
                     "| 湖北省 | 2 | 3 | 66.7% * | 4 |",
                     "| 浙江省 | 0 | 0 | — | 0 |",
                 ],

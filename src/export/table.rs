@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
 use unicode_width::UnicodeWidthStr;
 
 use crate::error::{Error, Result};
-use crate::lang::both;
+use crate::lang::{Lang, both};
 
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,9 @@ pub enum ColumnKind {
     Text,
     /// Long text (a passage, a citation): a fixed width, wrapped.
     Wrapped,
+    /// Sections, one a line (those a collapsed hit stands for): wrapped; cut in a worksheet at
+    /// a line, saying how many sections are left out ([`clip`]).
+    Sections,
     /// A whole number.
     Int,
     /// A number with four decimals (a score).
@@ -57,6 +60,13 @@ pub enum ColumnKind {
 pub struct Column {
     pub name: String,
     pub kind: ColumnKind,
+}
+
+impl ColumnKind {
+    /// Whether the column has a fixed width and its text wraps.
+    fn wraps(self) -> bool {
+        matches!(self, ColumnKind::Wrapped | ColumnKind::Sections)
+    }
 }
 
 impl Column {
@@ -157,7 +167,8 @@ impl Table {
                 .map(|((cell, column), width)| {
                     let pad = " ".repeat(width.saturating_sub(cell.width()));
                     match column.kind {
-                        ColumnKind::Text | ColumnKind::Wrapped => format!("{cell}{pad}"),
+                        ColumnKind::Text => format!("{cell}{pad}"),
+                        kind if kind.wraps() => format!("{cell}{pad}"),
                         _ => format!("{pad}{cell}"),
                     }
                 })
@@ -178,10 +189,10 @@ impl Table {
         Ok(())
     }
 
-    /// The table as an XLSX workbook of one worksheet.
-    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+    /// The table as an XLSX workbook of one worksheet (a cut cell says so in `lang`).
+    pub fn to_xlsx(&self, lang: Lang) -> Result<Vec<u8>> {
         check_xlsx_rows(self.rows.len())?;
-        let mut book = XlsxRows::start(&self.sheet, &self.columns)?;
+        let mut book = XlsxRows::start(&self.sheet, &self.columns, lang)?;
         for row in &self.rows {
             book.row(row)?;
         }
@@ -258,7 +269,8 @@ impl<'a> MdRows<'a> {
         let rule: Vec<&str> = columns
             .iter()
             .map(|c| match c.kind {
-                ColumnKind::Text | ColumnKind::Wrapped => "---",
+                ColumnKind::Text => "---",
+                kind if kind.wraps() => "---",
                 _ => "---:",
             })
             .collect();
@@ -269,11 +281,13 @@ impl<'a> MdRows<'a> {
         })
     }
 
+    /// A row; each cell without trailing spaces (a text table's padding, such as a share's
+    /// room for the small-n mark, would show in the Markdown source).
     pub fn row(&mut self, row: &[Cell]) -> io::Result<()> {
         let cells: Vec<String> = row
             .iter()
             .zip(&self.kinds)
-            .map(|(cell, kind)| super::md_cell(&Table::plain(cell, *kind)))
+            .map(|(cell, kind)| super::md_cell(Table::plain(cell, *kind).trim_end()))
             .collect();
         writeln!(self.out, "| {} |", cells.join(" | "))
     }
@@ -297,9 +311,11 @@ pub fn check_xlsx_rows(rows: usize) -> Result<()> {
 /// written a row at a time, in rust_xlsxwriter's constant memory mode: each row goes to a temporary file as it comes, and the workbook is zipped into
 /// another, then copied out, so that a sheet of a million rows costs no more memory than one.
 /// A header row in bold, frozen; column widths that fit the widest cell (counted as the rows
-/// pass); long text wrapped; numbers as numbers.
+/// pass); long text wrapped; numbers as numbers; a text too long for a cell cut, saying so in
+/// `lang` ([`clip`]).
 pub struct XlsxRows {
     book: Workbook,
+    lang: Lang,
     columns: Vec<Column>,
     widths: Vec<usize>,
     rows: u32,
@@ -321,11 +337,12 @@ fn xlsx_error(e: XlsxError) -> Error {
 }
 
 impl XlsxRows {
-    pub fn start(sheet: &str, columns: &[Column]) -> Result<XlsxRows> {
+    pub fn start(sheet: &str, columns: &[Column], lang: Lang) -> Result<XlsxRows> {
         let mut book = Workbook::new();
         add_sheet(&mut book, sheet, columns)?;
         Ok(XlsxRows {
             book,
+            lang,
             widths: columns.iter().map(|c| c.name.width()).collect(),
             columns: columns.to_vec(),
             rows: 0,
@@ -366,7 +383,7 @@ impl XlsxRows {
             .worksheet_from_index(self.sheet)
             .map_err(xlsx_error)?;
         for (c, (cell, column)) in row.iter().zip(&self.columns).enumerate() {
-            if column.kind != ColumnKind::Wrapped {
+            if !column.kind.wraps() {
                 let width = &mut self.widths[c];
                 *width = (*width).max(match cell {
                     Cell::Text(s) => s.width(),
@@ -376,12 +393,8 @@ impl XlsxRows {
             let c = c as u16;
             match (cell, column.kind) {
                 (Cell::Text(s), kind) => {
-                    let format = if kind == ColumnKind::Wrapped {
-                        &f.wrapped
-                    } else {
-                        &f.top
-                    };
-                    sheet.write_string_with_format(r, c, clip(s), format)
+                    let format = if kind.wraps() { &f.wrapped } else { &f.top };
+                    sheet.write_string_with_format(r, c, clip(s, kind, self.lang), format)
                 }
                 (Cell::Int(n), _) => sheet.write_number_with_format(r, c, *n as f64, &f.top),
                 (Cell::Float(x), ColumnKind::Percent) => {
@@ -402,9 +415,9 @@ impl XlsxRows {
             .worksheet_from_index(self.sheet)
             .map_err(xlsx_error)?;
         for (c, (column, width)) in self.columns.iter().zip(&self.widths).enumerate() {
-            let width = match column.kind {
-                ColumnKind::Wrapped => WRAPPED_WIDTH,
-                _ => (*width).clamp(6, MAX_TEXT_WIDTH),
+            let width = match column.kind.wraps() {
+                true => WRAPPED_WIDTH,
+                false => (*width).clamp(6, MAX_TEXT_WIDTH),
             };
             sheet
                 .set_column_width(c as u16, width as f64 + 2.0)
@@ -466,12 +479,43 @@ fn sheet_name(name: &str) -> String {
     }
 }
 
-/// A cell's text cut to what a worksheet cell holds.
-fn clip(s: &str) -> &str {
-    match s.char_indices().nth(MAX_XLSX_CELL_CHARS) {
-        Some((byte, _)) => &s[..byte],
-        None => s,
+/// A cell's text as a worksheet cell holds it (Excel's limit is 32,767 characters): a longer
+/// text is cut at its last line break before the limit (at the limit when a line is longer)
+/// and ends with a line saying how much is left out — sections in a column of
+/// [`ColumnKind::Sections`], characters otherwise — and that a CSV or JSON Lines export holds
+/// it all.
+fn clip(s: &str, kind: ColumnKind, lang: Lang) -> Cow<'_, str> {
+    if s.len() <= MAX_XLSX_CELL_CHARS {
+        return Cow::Borrowed(s);
     }
+    let chars = s.chars().count();
+    if chars <= MAX_XLSX_CELL_CHARS {
+        return Cow::Borrowed(s);
+    }
+    let sections = kind == ColumnKind::Sections;
+    let note = |n: usize| {
+        let key = if sections {
+            "xlsx.more_sections"
+        } else {
+            "xlsx.more_chars"
+        };
+        lang.fill(key, &[("n", &n.to_string())])
+    };
+    // Room for the note with the largest count it can have, and its line break.
+    let room = note(chars).chars().count() + 1;
+    let limit = s
+        .char_indices()
+        .nth(MAX_XLSX_CELL_CHARS - room)
+        .map_or(s.len(), |(byte, _)| byte);
+    let kept = match s[..limit].rfind('\n') {
+        Some(line_end) => &s[..line_end],
+        None => &s[..limit],
+    };
+    let left = match sections {
+        true => s.lines().count() - kept.lines().count(),
+        false => chars - kept.chars().count(),
+    };
+    Cow::Owned(format!("{kept}\n{}", note(left)))
 }
 
 #[cfg(test)]
@@ -550,7 +594,7 @@ mod tests {
                 vec![Cell::text("镇"), Cell::text("审".repeat(500))],
             ],
         };
-        let book = table.to_xlsx().expect("a workbook");
+        let book = table.to_xlsx(Lang::En).expect("a workbook");
         let mut zip = zip::ZipArchive::new(io::Cursor::new(book)).expect("a zip");
         let mut sheet = String::new();
         zip.by_name("xl/worksheets/sheet1.xml")
@@ -566,10 +610,112 @@ mod tests {
         }
     }
 
+    /// A text too long for a worksheet cell (a tester's collapsed hit of 4,211 sections was
+    /// cut mid-line at 32,767 characters, saying nothing) is cut at a line and says how much
+    /// is left out, and where it all is.
     #[test]
-    fn long_cells_are_clipped_to_the_worksheet_limit() {
-        let long = "法".repeat(MAX_XLSX_CELL_CHARS + 10);
-        assert_eq!(clip(&long).chars().count(), MAX_XLSX_CELL_CHARS);
-        assert_eq!(clip("法治"), "法治");
+    fn long_cells_are_cut_at_a_line_and_say_what_is_left_out() {
+        let sections: Vec<String> = (0..4211)
+            .map(|i| format!("reports/{i:06}_320722401_2023.txt:12  上桥镇 · 利通区 · 2023"))
+            .collect();
+        let sections = sections.join("\n");
+        let unbroken = "法".repeat(MAX_XLSX_CELL_CHARS + 10);
+        let cases = [
+            (
+                &sections,
+                ColumnKind::Sections,
+                Lang::Zh,
+                "……另有 ",
+                " 个章节（完整列表见 CSV 或 JSON Lines 导出）",
+            ),
+            (
+                &sections,
+                ColumnKind::Sections,
+                Lang::En,
+                "… and ",
+                " more sections (the full list is in a CSV or JSON Lines export)",
+            ),
+            (
+                &unbroken,
+                ColumnKind::Wrapped,
+                Lang::Zh,
+                "……另有 ",
+                " 字（全文见 CSV 或 JSON Lines 导出）",
+            ),
+            (
+                &unbroken,
+                ColumnKind::Text,
+                Lang::En,
+                "… and ",
+                " more characters (the full text is in a CSV or JSON Lines export)",
+            ),
+        ];
+        for (text, kind, lang, before, after) in cases {
+            let cell = clip(text, kind, lang);
+            assert!(
+                cell.chars().count() <= MAX_XLSX_CELL_CHARS,
+                "{kind:?} {lang:?}"
+            );
+            let (kept, note) = cell.rsplit_once('\n').expect("a note line");
+            let n: usize = note
+                .strip_prefix(before)
+                .and_then(|rest| rest.strip_suffix(after))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{kind:?} {lang:?}: {note}"));
+            assert!(
+                text.starts_with(kept),
+                "{kind:?} {lang:?}: a prefix is kept"
+            );
+            if kind == ColumnKind::Sections {
+                let lines = kept.lines().count();
+                let room = MAX_XLSX_CELL_CHARS - kept.chars().count();
+                assert!(room < 200, "the cell is filled: {room} characters to spare");
+                assert_eq!(
+                    kept.lines().last(),
+                    text.lines().nth(lines - 1),
+                    "whole lines"
+                );
+                assert_eq!(lines + n, text.lines().count(), "{lang:?}: {note}");
+            } else {
+                assert_eq!(kept.chars().count() + n, text.chars().count(), "{note}");
+            }
+        }
+        assert_eq!(clip("法治", ColumnKind::Sections, Lang::Zh), "法治");
+        assert_eq!(
+            clip(
+                &"法".repeat(MAX_XLSX_CELL_CHARS),
+                ColumnKind::Text,
+                Lang::Zh
+            )
+            .chars()
+            .count(),
+            MAX_XLSX_CELL_CHARS
+        );
+
+        // The workbook holds the cut cell; a CSV the whole list.
+        let table = Table {
+            sheet: "hits".into(),
+            columns: vec![Column::new("collapsed", ColumnKind::Sections)],
+            rows: vec![vec![Cell::text(sections.clone())]],
+        };
+        let book = table.to_xlsx(Lang::En).expect("a workbook");
+        let mut zip = zip::ZipArchive::new(io::Cursor::new(book)).expect("a zip");
+        let mut sheet = String::new();
+        use std::io::Read;
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .expect("the sheet")
+            .read_to_string(&mut sheet)
+            .expect("XML");
+        assert!(
+            sheet.contains(" more sections (the full list is in a CSV"),
+            "{sheet:.400}"
+        );
+        let mut csv = Vec::new();
+        table.write_csv(&mut csv).expect("csv");
+        let csv = String::from_utf8(csv).expect("utf-8");
+        assert!(
+            csv.contains(sections.as_str()),
+            "the CSV keeps every section"
+        );
     }
 }

@@ -95,7 +95,7 @@ fn workbook(
     stop: &Stop,
 ) -> Result<Vec<u8>, ApiError> {
     let copies = records.ranked().counts_copies();
-    let mut book = XlsxRows::start(HITS_SHEET, &record_columns(lang, copies))?;
+    let mut book = XlsxRows::start(HITS_SHEET, &record_columns(lang, copies), lang)?;
     for record in records {
         stop.check()?;
         book.row(&record_row(&record?, lang, copies))?;
