@@ -30,9 +30,13 @@ fn the_page_works_in_chromium() {
         return;
     }
     assert!(installed, "{MISSING}");
-    let server = Server::start(test_index());
+    // A deadline well past the default's 5 s: this test runs beside the suite's heaviest
+    // tests, and a search cut short under that load is a 503, not what is tested here.
+    let patient =
+        |index: &std::path::Path| Server::start_with(index, &["--deadline", "60"], &[], None);
+    let server = patient(test_index());
     let copies = CopiesCorpus::new();
-    let copies_server = Server::start(&copies.dir.path().join("index"));
+    let copies_server = patient(&copies.dir.path().join("index"));
     let shots = TempDir::new().expect("temp dir");
     let screenshot = shots.path().join("serve.png");
     let out = Command::new("node")
