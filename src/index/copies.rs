@@ -320,11 +320,10 @@ pub fn copies_of(
     searcher: &Searcher,
     fields: &Fields,
     duplicates: &Duplicates,
-    every_file: bool,
     text: &str,
     own: Option<u64>,
     town_of: TownOf,
-    with_files: bool,
+    (with_files, every_file): (bool, bool),
 ) -> Result<Option<CopyCount>> {
     let Some(bands) = copies::passage_bands(text) else {
         return Ok(None);

@@ -417,11 +417,10 @@ impl Engine {
             searcher,
             &self.handle.fields,
             &self.handle.duplicates,
-            every_file,
             text,
             own.map(crate::index::writer::report_key),
             &town_of,
-            with_files,
+            (with_files, every_file),
         )
     }
 
