@@ -133,8 +133,25 @@ pub fn write(
     format: Format,
     lang: Lang,
 ) -> io::Result<()> {
+    let rows = stats.rows.iter().map(|row| JsonlRow::new(row, &stats.by));
+    let table = |shares| table(stats, true, shares, lang);
+    write_as(out, format, lang, has_marks(stats), table, stats, rows)
+}
+
+/// A stats-like table in `format`: text and Markdown with their shares marked (and the small-n
+/// footnote when `marks`), CSV and XLSX with numbers (and the totals: their group reads 全部 /
+/// All), JSON as `whole`, JSON Lines a row of `rows` each.
+fn write_as<R: Serialize>(
+    out: &mut dyn Write,
+    format: Format,
+    lang: Lang,
+    marks: bool,
+    table: impl Fn(ShareCells) -> Table,
+    whole: &impl Serialize,
+    rows: impl Iterator<Item = R>,
+) -> io::Result<()> {
     let footnote = |out: &mut dyn Write| -> io::Result<()> {
-        if has_marks(stats) {
+        if marks {
             writeln!(out)?;
             writeln!(out, "{}", footnote(lang))?;
         }
@@ -142,23 +159,22 @@ pub fn write(
     };
     match format {
         Format::Text => {
-            table(stats, true, ShareCells::Marked, lang).write_text(out)?;
+            table(ShareCells::Marked).write_text(out)?;
             footnote(out)
         }
         Format::Md => {
-            table(stats, true, ShareCells::Marked, lang).write_md(out)?;
+            table(ShareCells::Marked).write_md(out)?;
             footnote(out)
         }
-        // A spreadsheet ends with the totals too (their group reads 全部 / All).
-        Format::Csv => table(stats, true, ShareCells::Numbers, lang).write_csv(out),
-        Format::Xlsx => write_xlsx(out, &table(stats, true, ShareCells::Numbers, lang), lang),
+        Format::Csv => table(ShareCells::Numbers).write_csv(out),
+        Format::Xlsx => write_xlsx(out, &table(ShareCells::Numbers), lang),
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, stats)?;
+            serde_json::to_writer_pretty(&mut *out, whole)?;
             writeln!(out)
         }
         Format::Jsonl => {
-            for row in &stats.rows {
-                serde_json::to_writer(&mut *out, &JsonlRow::new(row, &stats.by))?;
+            for row in rows {
+                serde_json::to_writer(&mut *out, &row)?;
                 writeln!(out)?;
             }
             Ok(())
@@ -252,40 +268,12 @@ pub fn write_copied(
         .iter()
         .chain(&copied.totals)
         .any(|r| r.small_n && r.share.is_some());
-    let footnote = |out: &mut dyn Write| -> io::Result<()> {
-        if marks {
-            writeln!(out)?;
-            writeln!(out, "{}", footnote(lang))?;
-        }
-        Ok(())
-    };
-    match format {
-        Format::Text => {
-            copied_table(copied, true, ShareCells::Marked, lang).write_text(out)?;
-            footnote(out)
-        }
-        Format::Md => {
-            copied_table(copied, true, ShareCells::Marked, lang).write_md(out)?;
-            footnote(out)
-        }
-        Format::Csv => copied_table(copied, true, ShareCells::Numbers, lang).write_csv(out),
-        Format::Xlsx => write_xlsx(
-            out,
-            &copied_table(copied, true, ShareCells::Numbers, lang),
-            lang,
-        ),
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, copied)?;
-            writeln!(out)
-        }
-        Format::Jsonl => {
-            for row in &copied.rows {
-                serde_json::to_writer(&mut *out, &CopiedJsonlRow::new(row, &copied.by))?;
-                writeln!(out)?;
-            }
-            Ok(())
-        }
-    }
+    let rows = copied
+        .rows
+        .iter()
+        .map(|row| CopiedJsonlRow::new(row, &copied.by));
+    let table = |shares| copied_table(copied, true, shares, lang);
+    write_as(out, format, lang, marks, table, copied, rows)
 }
 
 /// A JSON Lines row of `stats --copied`, its groups named as a stats row's are.

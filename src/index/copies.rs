@@ -338,29 +338,10 @@ pub fn copies_of(
     let mut files: Vec<String> = Vec::new();
     let mut docs = Vec::new();
     for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
-        let inverted = segment.inverted_index(fields.copy_bands)?;
-        docs.clear();
-        for key in bands {
-            let term = Term::from_field_u64(fields.copy_bands, key);
-            let Some(mut postings) = inverted
-                .read_postings(&term, IndexRecordOption::Basic)
-                .map_err(tantivy::TantivyError::from)?
-            else {
-                continue;
-            };
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                if !segment.is_deleted(doc) {
-                    docs.push(doc);
-                }
-                doc = postings.advance();
-            }
-        }
+        sharing_bands(segment, fields.copy_bands, &bands, &mut docs)?;
         if docs.is_empty() {
             continue;
         }
-        docs.sort_unstable();
-        docs.dedup();
         let fast = segment.fast_fields();
         let key = fast.u64("report_key")?;
         let file = if with_files { fast.str("file")? } else { None };
@@ -405,6 +386,37 @@ pub fn copies_of(
         towns: towns.len(),
         files,
     }))
+}
+
+/// The live sections of `segment` sharing one of `bands` in the postings of `field`
+/// (`copy_bands`), into `docs`: sorted, each once.
+pub fn sharing_bands(
+    segment: &tantivy::SegmentReader,
+    field: tantivy::schema::Field,
+    bands: &[u64; copies::BANDS],
+    docs: &mut Vec<tantivy::DocId>,
+) -> Result<()> {
+    docs.clear();
+    let inverted = segment.inverted_index(field)?;
+    for &key in bands {
+        let term = Term::from_field_u64(field, key);
+        let Some(mut postings) = inverted
+            .read_postings(&term, IndexRecordOption::Basic)
+            .map_err(tantivy::TantivyError::from)?
+        else {
+            continue;
+        };
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            if !segment.is_deleted(doc) {
+                docs.push(doc);
+            }
+            doc = postings.advance();
+        }
+    }
+    docs.sort_unstable();
+    docs.dedup();
+    Ok(())
 }
 
 #[cfg(test)]

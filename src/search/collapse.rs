@@ -219,31 +219,10 @@ fn sharing_bands(
     field: tantivy::schema::Field,
     bands: &[u64; copies::BANDS],
 ) -> Result<Vec<DocAddress>> {
-    use tantivy::schema::IndexRecordOption;
-    use tantivy::{DocSet, TERMINATED, Term};
     let mut out = Vec::new();
     let mut docs = Vec::new();
     for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
-        let inverted = segment.inverted_index(field)?;
-        docs.clear();
-        for &key in bands {
-            let term = Term::from_field_u64(field, key);
-            let Some(mut postings) = inverted
-                .read_postings(&term, IndexRecordOption::Basic)
-                .map_err(tantivy::TantivyError::from)?
-            else {
-                continue;
-            };
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                if !segment.is_deleted(doc) {
-                    docs.push(doc);
-                }
-                doc = postings.advance();
-            }
-        }
-        docs.sort_unstable();
-        docs.dedup();
+        crate::index::copies::sharing_bands(segment, field, bands, &mut docs)?;
         out.extend(docs.iter().map(|&d| DocAddress::new(ordinal as u32, d)));
     }
     Ok(out)
