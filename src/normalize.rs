@@ -213,22 +213,46 @@ fn common(c: char) -> Option<Common> {
     })
 }
 
-/// Whether normalising `text` turns each of its characters into exactly one character, but the
-/// white space at its start and end (which it drops), and keeps every CJK ideograph
-/// (U+4E00–U+9FFF) as it is, making none: then a term of those ideographs matches the
-/// normalised text exactly where it matches `text` (no white space dropped between two
-/// characters, no format character removed, no compatibility ideograph folded into one).
-pub fn folds_char_by_char(text: &str) -> bool {
+/// Whether `terms`, normalised and each of CJK ideographs (U+4E00–U+9FFF) only, match the
+/// normalised `text` exactly where they match `text` itself, so that `text` need not be
+/// normalised to find them: each of its characters but white space normalises to exactly one
+/// character, keeping every ideograph as it is and making none (no format character removed,
+/// no compatibility ideograph folded into one); and no run of white space inside it stands
+/// where dropping it would join a match. A run whose removal joins two ideographs `a`, `b`
+/// (a line break inside a sentence) joins a match only of a term holding `ab`; beside any
+/// other character no such term can reach across it, dropped or kept as a space.
+pub fn terms_match_in_place(text: &str, terms: &[String]) -> bool {
+    if !terms.iter().all(|t| t.chars().all(is_plain_ideograph)) {
+        return false;
+    }
     let white = |c: char| matches!(common(c), Some(Common::White));
-    text.trim_matches(white).chars().all(|c| {
-        is_plain_ideograph(c)
+    let joins = |a: char, b: char| {
+        let mut pair = [0; 8];
+        let (a_len, b_len) = (a.len_utf8(), b.len_utf8());
+        a.encode_utf8(&mut pair);
+        b.encode_utf8(&mut pair[a_len..]);
+        let pair = std::str::from_utf8(&pair[..a_len + b_len]).unwrap_or_default();
+        terms.iter().any(|t| t.contains(pair))
+    };
+    let (mut before, mut in_white) = (None, false);
+    for c in text.trim_matches(white).chars() {
+        if white(c) {
+            in_white = true;
+            continue;
+        }
+        let folds_to_one = is_plain_ideograph(c)
             || (c.is_ascii_graphic() && !c.is_ascii_uppercase())
-            || matches!(common(c), Some(Common::Char(_)))
-    })
+            || matches!(common(c), Some(Common::Char(_)));
+        if !folds_to_one || (in_white && before.is_some_and(|a| joins(a, c))) {
+            return false;
+        }
+        (before, in_white) = (Some(c), false);
+    }
+    true
 }
 
 /// Whether `c` is a CJK ideograph of the main block (U+4E00–U+9FFF), which normalisation keeps
-/// as it is ([`folds_char_by_char`]).
+/// as it is ([`terms_match_in_place`]).
 pub fn is_plain_ideograph(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }

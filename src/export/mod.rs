@@ -615,7 +615,11 @@ fn csv_row(out: &mut Vec<u8>, record: &Record, lang: Lang, copies: bool) {
             CellRef::Int(n) => {
                 let _ = write!(out, "{n}");
             }
-            CellRef::Float(x) => csv_field(out, &[&format!("{x:.4}")], ""),
+            CellRef::Float(x) => {
+                if !push_fixed4(out, x) {
+                    csv_field(out, &[&format!("{x:.4}")], "");
+                }
+            }
             CellRef::Empty => {}
         }
     }
@@ -625,6 +629,21 @@ fn csv_row(out: &mut Vec<u8>, record: &Record, lang: Lang, copies: bool) {
         csv_field(out, &[members_cell(&record.collapsed)], "");
     }
     out.push(b'\n');
+}
+
+/// Writes `{x:.4}` of `x` as `format!` writes it, without its general formatting of floats
+/// (the score's `{:.4}` was a twentieth of an export's time), when `x` is the value of a
+/// non-negative `f32` (a score): its ten-thousandths are then exactly a `f64`, rounded as
+/// `format!` rounds (half to even). Returns false, writing nothing, for any other value.
+fn push_fixed4(out: &mut Vec<u8>, x: f64) -> bool {
+    let exact = f64::from(x as f32) == x && x.is_finite() && x.is_sign_positive();
+    let scaled = (x * 10_000.0).round_ties_even();
+    if !exact || scaled >= 1e18 {
+        return false;
+    }
+    let n = scaled as u64;
+    let _ = write!(out, "{}.{:04}", n / 10_000, n % 10_000);
+    true
 }
 
 /// One CSV field: `parts` joined by `join`, guarded against running as a formula
@@ -1266,6 +1285,30 @@ fn write_md(
 
 #[cfg(test)]
 mod tests {
+    /// A score's `{:.4}` written by hand is `format!`'s, for ties (sixteenths, halves of a
+    /// ten-thousandth), for values just either side of them, and for a spread of scores;
+    /// what is not a non-negative `f32` is left to `format!`.
+    #[test]
+    fn scores_are_written_as_format_writes_them() {
+        let mut values: Vec<f32> = vec![0.0, 1.0, 0.5, 0.03125, 0.000_05, 0.999_95, 4.6315, 1e-9];
+        for k in 0..4096_u32 {
+            let tie = k as f32 / 16.0 + 0.000_05;
+            values.extend([k as f32 / 32.0, tie, f32::from_bits(tie.to_bits() + 1)]);
+            values.push(f32::from_bits(0x3F80_0000 + k * 977) * 3.7);
+            values.push(k as f32 * 0.013_7 + 0.000_049_999);
+        }
+        for v in values {
+            let x = f64::from(v);
+            let mut out = Vec::new();
+            assert!(super::push_fixed4(&mut out, x), "{v}");
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{x:.4}"), "{v:e}");
+        }
+        for x in [-1.0, -0.0, 0.1, f64::NAN, f64::INFINITY] {
+            let mut out = Vec::new();
+            assert!(!super::push_fixed4(&mut out, x) && out.is_empty(), "{x}");
+        }
+    }
+
     use super::*;
 
     fn hit() -> Hit {

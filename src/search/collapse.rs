@@ -22,7 +22,6 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
-use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher};
 
 use super::collector::Match;
@@ -189,12 +188,7 @@ impl Engine {
 
     /// A section's own text, as stored (what its fingerprint was taken over).
     fn own_text(&self, store: &Store, address: DocAddress) -> Result<String> {
-        let doc = store.doc(address)?;
-        Ok(doc
-            .get_first(self.handle.fields.text)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string())
+        Ok(store.doc(address)?.take(self.handle.fields.text))
     }
 
     /// A matching section as a member of a collapsed hit.

@@ -31,11 +31,13 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery,
     Query as TantivyQuery, RegexQuery, TermQuery, TermSetQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::store::StoreReader;
-use tantivy::{
-    DocAddress, DocId, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
+    ValueDeserializer,
 };
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::store::StoreReader;
+use tantivy::{DocAddress, DocId, IndexReader, ReloadPolicy, Searcher, SegmentReader, Term};
 
 use crate::error::{Error, Result};
 use crate::heading::point_ordinal_at;
@@ -910,17 +912,10 @@ impl Engine {
     ) -> Result<Hit> {
         let searcher = store.searcher();
         let columns = self.hit_columns(searcher, m.address)?;
-        let doc = store.doc(m.address)?;
+        let mut doc = store.doc(m.address)?;
         let f = &self.handle.fields;
-        let stored = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .map(String::from)
-        };
-        let headings: Vec<String> = stored(f.headings)
-            .and_then(|h| serde_json::from_str(&h).ok())
-            .unwrap_or_default();
-        let mut text = stored(f.text).unwrap_or_default();
+        let headings: Vec<String> = serde_json::from_str(doc.get(f.headings)).unwrap_or_default();
+        let mut text = doc.take(f.text);
         let copies = match copies {
             CopyCounts::Off => None,
             CopyCounts::ByReport | CopyCounts::ByFile => {
@@ -1065,10 +1060,7 @@ impl Engine {
                 break;
             }
             let doc = store.doc(DocAddress::new(m.address.segment_ord, doc_id))?;
-            let stored = |field| doc.get_first(field).and_then(|v| v.as_str());
-            let sub: Vec<String> = stored(f.headings)
-                .and_then(|h| serde_json::from_str(h).ok())
-                .unwrap_or_default();
+            let sub: Vec<String> = serde_json::from_str(doc.get(f.headings)).unwrap_or_default();
             if sub.len() <= headings.len() || !sub.starts_with(headings) {
                 break;
             }
@@ -1079,7 +1071,7 @@ impl Engine {
                 break;
             }
             text.push('\n');
-            text.push_str(stored(f.text).unwrap_or_default());
+            text.push_str(doc.get(f.text));
             added += 1;
             if added == MAX_SHOWN_POINTS || text.len() > MAX_SHOWN_BYTES {
                 break;
@@ -1170,6 +1162,52 @@ impl SegmentColumns {
     }
 }
 
+/// The stored fields of a section as the document store holds them, each moved out of the
+/// store's bytes once: no document of every field built first, then copied from (a tenth of
+/// an export's time went to reading sections). Every stored field is text (`fields.tsv`), so
+/// a value of another kind is damage and is refused.
+#[derive(Debug, Default)]
+pub(crate) struct StoredSection(Vec<(Field, String)>);
+
+impl StoredSection {
+    /// The value of `field` ("" when the section has none), taken out.
+    fn take(&mut self, field: Field) -> String {
+        match self.0.iter().position(|(f, _)| *f == field) {
+            Some(i) => self.0.swap_remove(i).1,
+            None => String::new(),
+        }
+    }
+
+    /// The value of `field` ("" when the section has none).
+    fn get(&self, field: Field) -> &str {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// One stored value: text, as every stored field is.
+struct StoredText(String);
+
+impl ValueDeserialize for StoredText {
+    fn deserialize<'de, D: ValueDeserializer<'de>>(value: D) -> Result<Self, DeserializeError> {
+        value.deserialize_string().map(StoredText)
+    }
+}
+
+impl DocumentDeserialize for StoredSection {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(
+        mut doc: D,
+    ) -> Result<Self, DeserializeError> {
+        let mut fields = Vec::with_capacity(doc.size_hint().min(4));
+        while let Some((field, StoredText(value))) = doc.next_field()? {
+            fields.push((field, value));
+        }
+        Ok(StoredSection(fields))
+    }
+}
+
 /// Where a search thread reads stored sections from.
 enum Store<'s> {
     /// The searcher's readers, which keep decompressed blocks as [`HitReads`] says.
@@ -1197,7 +1235,7 @@ impl<'s> Store<'s> {
         }
     }
 
-    fn doc(&self, address: DocAddress) -> Result<TantivyDocument> {
+    fn doc(&self, address: DocAddress) -> Result<StoredSection> {
         let Store::Own(searcher, readers) = self else {
             return Ok(self.searcher().doc(address)?);
         };
