@@ -225,7 +225,6 @@ pub fn terms_match_in_place(text: &str, terms: &[String]) -> bool {
     if !terms.iter().all(|t| t.chars().all(is_plain_ideograph)) {
         return false;
     }
-    let white = |c: char| matches!(common(c), Some(Common::White));
     let joins = |a: char, b: char| {
         let mut pair = [0; 8];
         let (a_len, b_len) = (a.len_utf8(), b.len_utf8());
@@ -234,15 +233,20 @@ pub fn terms_match_in_place(text: &str, terms: &[String]) -> bool {
         let pair = std::str::from_utf8(&pair[..a_len + b_len]).unwrap_or_default();
         terms.iter().any(|t| t.contains(pair))
     };
+    // The last character that is not white space, and whether white space followed it (at
+    // the text's start and end, white space is dropped with nothing to join).
     let (mut before, mut in_white) = (None, false);
-    for c in text.trim_matches(white).chars() {
-        if white(c) {
-            in_white = true;
-            continue;
-        }
+    for c in text.chars() {
         let folds_to_one = is_plain_ideograph(c)
             || (c.is_ascii_graphic() && !c.is_ascii_uppercase())
-            || matches!(common(c), Some(Common::Char(_)));
+            || match common(c) {
+                Some(Common::Char(_)) => true,
+                Some(Common::White) => {
+                    in_white = true;
+                    continue;
+                }
+                None => false,
+            };
         if !folds_to_one || (in_white && before.is_some_and(|a| joins(a, c))) {
             return false;
         }

@@ -321,49 +321,59 @@ pub fn section_citation(
     line: u64,
     nth_on_line: Option<u64>,
 ) -> String {
+    // Pushed piece by piece, not formatted: a citation is made for every row of an export.
     let mut out = report_citation(meta);
-    let place = if headings.is_empty() {
-        "前言".to_string()
-    } else {
-        headings.join(" / ")
-    };
-    match nth_on_line {
-        Some(nth) => {
-            let _ = write!(out, "，“{place}”，第{line}行第{nth}节。");
-        }
-        None => {
-            let _ = write!(out, "，“{place}”，第{line}行。");
+    out.push_str("，“");
+    match headings.split_first() {
+        None => out.push_str("前言"),
+        Some((first, rest)) => {
+            out.push_str(first);
+            for heading in rest {
+                out.push_str(" / ");
+                out.push_str(heading);
+            }
         }
     }
+    let _ = match nth_on_line {
+        Some(nth) => write!(out, "”，第{line}行第{nth}节。"),
+        None => write!(out, "”，第{line}行。"),
+    };
     out
 }
 
 /// `上桥镇（宁夏回族自治区吴忠市利通区）《…报告》`: who issued the report and its title (its
 /// file when it has none).
 pub fn report_citation(meta: &ReportMeta) -> String {
-    let mut out = String::new();
-    let region: String = [&meta.province, &meta.city, &meta.county]
+    let mut out = String::with_capacity(160);
+    let mut region: [&str; 3] = [""; 3];
+    let mut parts = 0;
+    for place in [&meta.province, &meta.city, &meta.county]
         .into_iter()
         .flatten()
-        .filter(|p| Some(*p) != meta.town.as_ref())
-        .fold(Vec::<&str>::new(), |mut acc, p| {
-            if acc.last() != Some(&p.as_str()) {
-                acc.push(p);
-            }
-            acc
-        })
-        .concat();
-    match (&meta.town, region.is_empty()) {
-        (Some(town), false) => {
-            let _ = write!(out, "{town}（{region}）");
+    {
+        if Some(place) != meta.town.as_ref() && (parts == 0 || region[parts - 1] != place) {
+            region[parts] = place;
+            parts += 1;
         }
-        (Some(town), true) => out.push_str(town),
-        (None, false) => out.push_str(&region),
-        (None, true) => {}
+    }
+    let region = &region[..parts];
+    if let Some(town) = &meta.town {
+        out.push_str(town);
+    }
+    match (&meta.town, region.is_empty()) {
+        (Some(_), false) => {
+            out.push('（');
+            region.iter().for_each(|p| out.push_str(p));
+            out.push('）');
+        }
+        (None, false) => region.iter().for_each(|p| out.push_str(p)),
+        _ => {}
     }
     match &meta.title {
         Some(title) => {
-            let _ = write!(out, "《{title}》");
+            out.push('《');
+            out.push_str(title);
+            out.push('》');
         }
         None => out.push_str(&meta.file),
     }
@@ -1400,6 +1410,46 @@ mod tests {
             citation(&municipal)
         );
         assert!(citation(&municipal).contains("“前言”"));
+        // (town, province, city, county, title, nth on its line) → the citation.
+        type Row<'a> = (
+            Option<&'a str>,
+            [Option<&'a str>; 3],
+            Option<&'a str>,
+            Option<u64>,
+        );
+        let rows: [(Row, &str); 4] = [
+            (
+                (
+                    None,
+                    [Some("河南省"), None, Some("新县")],
+                    Some("报告"),
+                    Some(2),
+                ),
+                "河南省新县《报告》，“前言”，第23行第2节。",
+            ),
+            (
+                (Some("城关镇"), [None; 3], None, None),
+                "城关镇a/b.txt，“前言”，第23行。",
+            ),
+            ((None, [None; 3], None, None), "a/b.txt，“前言”，第23行。"),
+            (
+                (
+                    Some("新区"),
+                    [Some("北京市"), Some("北京市"), Some("新区")],
+                    None,
+                    None,
+                ),
+                "新区（北京市）a/b.txt，“前言”，第23行。",
+            ),
+        ];
+        for ((town, [province, city, county], title, nth), want) in rows {
+            let mut h = municipal.clone();
+            let own = |s: Option<&str>| s.map(String::from);
+            (h.meta.town, h.meta.province, h.meta.city) = (own(town), own(province), own(city));
+            (h.meta.county, h.meta.title) = (own(county), own(title));
+            (h.meta.file, h.nth_on_line) = ("a/b.txt".into(), nth);
+            assert_eq!(citation(&h), want);
+        }
     }
 
     #[test]

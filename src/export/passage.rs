@@ -121,8 +121,11 @@ pub fn passage(text: &str, terms: &[&str], options: PassageOptions) -> Passage {
             highlights.push((at + start.max(from) - from, at + end.min(to) - from));
         }
     }
+    if out.contains('\n') {
+        out = out.replace('\n', " ");
+    }
     Passage {
-        text: out.replace('\n', " "),
+        text: out,
         highlights,
     }
 }

@@ -643,8 +643,8 @@ impl Engine {
     }
 
     /// The hits of `matches` (in rank order) made into `T`s by `make`, in rank order. They are
-    /// read from the document store in document order, in runs of [`HIT_RUN`] on the search
-    /// threads: the hits of one block are read together and decompress it once (in rank order,
+    /// read from the document store in document order, in runs of [`HIT_RUN`] or more on the
+    /// search threads: the hits of one block are read together and decompress it once (in rank order,
     /// a large export decompressed a 64 KiB block for nearly every hit).
     fn read_in_store_order<T: Send>(
         &self,
@@ -654,7 +654,10 @@ impl Engine {
     ) -> Result<Vec<T>> {
         let mut order: Vec<(usize, &Match)> = matches.iter().enumerate().collect();
         order.sort_unstable_by_key(|(_, m)| (m.address.segment_ord, m.address.doc_id));
-        let runs = order.chunks(HIT_RUN);
+        // Runs of at least HIT_RUN hits, four for each search thread in a large window: each
+        // run has readers of its own, so a block at the seam of two runs is decompressed twice.
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let runs = order.chunks(HIT_RUN.max(order.len().div_ceil(4 * threads)));
         let made = self.handle.index.search_executor().map(
             |run: &[(usize, &Match)]| {
                 // In the store's order a report's hits come together: its metadata is read
