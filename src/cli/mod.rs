@@ -45,10 +45,18 @@ pub fn parse(argv: impl Iterator<Item = OsString>) -> Result<Cli, ExitCode> {
         say(&lang.fill("msg.error", &[("message", &message)]));
         return Err(ExitCode::from(2));
     }
-    let matches =
-        help::command(help::Program::Query, lang).try_get_matches_from(argv::default_command(argv));
-    let parsed = matches.and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
-    parsed.map_err(|error| help::refused(&error, help::Program::Query, lang))
+    let argv = argv::default_command(argv);
+    let parse = |lang| {
+        help::command(help::Program::Query, lang)
+            .try_get_matches_from(argv.clone())
+            .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    };
+    // The definition with clap's English parses a command line to the same values as the
+    // Chinese one, without first translating every option's help (a millisecond of each
+    // process); help, the version or an error is then made again in the reader's language.
+    parse(Lang::En)
+        .or_else(|_| parse(lang))
+        .map_err(|error| help::refused(&error, help::Program::Query, lang))
 }
 
 /// A command's exit code; its error said on standard error in the reader's language (`--lang`,
