@@ -476,8 +476,9 @@ fn bench_exports(args: &Args, root: &Path, index: &Path, query_bin: &Path) -> an
     if let Some(before) = &args.before {
         bins.push(("before", before.clone()));
     }
+    let rounds = args.process_reps.max(1);
     println!(
-        "Exports of every hit of `{EXPORT_QUERY}` (`fazhi-query {EXPORT_QUERY} --all -o FILE`, one process each, p50 of 3):\n"
+        "Exports of every hit of `{EXPORT_QUERY}` (`fazhi-query {EXPORT_QUERY} --all -o FILE`, one process each, the binaries taking turns, p50 of {rounds}):\n"
     );
     println!(
         "| format | binary | passages | wall | passages/s | CPU time | passages per CPU second | peak RSS |\n|---|---|---|---|---|---|---|---|"
@@ -485,7 +486,7 @@ fn bench_exports(args: &Args, root: &Path, index: &Path, query_bin: &Path) -> an
     for format in ["csv", "jsonl", "xlsx"] {
         let out = root.join(format!("export.{format}"));
         let mut runs: Vec<Vec<Run>> = bins.iter().map(|_| Vec::new()).collect();
-        for _ in 0..3 {
+        for _ in 0..rounds {
             for ((_, bin), runs) in bins.iter().zip(&mut runs) {
                 let _ = std::fs::remove_file(&out);
                 let run = run_measured(

@@ -306,27 +306,68 @@ mod tests {
         ];
         for (text, terms, plain) in rows {
             let needles: Vec<String> = terms.iter().map(|t| normalize(t)).collect();
-            let normalized = NormalizedText::new(text);
-            let mut want = Vec::new();
-            for needle in &needles {
-                let n = needle.chars().count();
-                for (byte, _) in normalized.text.match_indices(needle.as_str()) {
-                    let at = normalized.text[..byte].chars().count();
-                    want.push(normalized.source_range(at..at + n));
-                }
-            }
-            want.sort_unstable();
-            let mut merged: Vec<(usize, usize)> = Vec::new();
-            for (s, e) in want {
-                match merged.last_mut() {
-                    Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                    _ => merged.push((s, e)),
-                }
-            }
+            let merged = in_normalised_text(text, terms);
             let fast = terms_match_in_place(text, &needles);
             assert_eq!(fast, plain, "{text:?} {terms:?}");
             assert_eq!(find(text, terms), merged, "{text:?} {terms:?}");
             assert!(!merged.is_empty(), "{text:?} {terms:?}");
+        }
+    }
+
+    /// The matches of `terms` in `text` found the slow way, in the whole normalised text and
+    /// mapped back to the source: what [`find`] must give however it finds them.
+    fn in_normalised_text(text: &str, terms: &[&str]) -> Vec<(usize, usize)> {
+        let normalized = NormalizedText::new(text);
+        let mut want = Vec::new();
+        for needle in terms.iter().map(|t| normalize(t)).filter(|n| !n.is_empty()) {
+            let n = needle.chars().count();
+            for (byte, _) in normalized.text.match_indices(needle.as_str()) {
+                let at = normalized.text[..byte].chars().count();
+                want.push(normalized.source_range(at..at + n));
+            }
+        }
+        want.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (s, e) in want {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        merged
+    }
+
+    /// Pieces of text: most keep the search in place (ideographs, punctuation, digits, small
+    /// Latin letters, white space of every kind), a few force normalising (a capital, a
+    /// format character, a compatibility ideograph, full-width letters).
+    fn piece() -> impl proptest::strategy::Strategy<Value = &'static str> {
+        use proptest::prelude::*;
+        let in_place = [
+            "普", "法", "治", "金", "。", "，", "（", "１", "a", "\n", "\r\n", " ", "\u{3000}",
+            "\t",
+        ];
+        let normalising = ["A", "\u{200B}", "\u{F90A}", "ＡＢ"];
+        prop_oneof![
+            12 => proptest::sample::select(in_place.to_vec()),
+            1 => proptest::sample::select(normalising.to_vec()),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// [`find`], which searches the text itself where it may, gives the matches of the
+        /// normalised text: for terms of ideographs that a line break may join (`普\n法`), and
+        /// for a Latin term, which is always looked for in the normalised text.
+        #[test]
+        fn found_in_place_or_not_the_matches_are_those_of_the_normalised_text(
+            text in proptest::collection::vec(piece(), 0..24),
+            terms in proptest::collection::vec(
+                proptest::sample::select(vec!["普法", "法治", "普", "法普法", "治普", "金金", "a"]),
+                1..3,
+            ),
+        ) {
+            let text: String = text.concat();
+            proptest::prop_assert_eq!(find(&text, &terms), in_normalised_text(&text, &terms));
         }
     }
 
