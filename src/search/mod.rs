@@ -644,8 +644,8 @@ impl Engine {
 
     /// The hits of `matches` (in rank order) made into `T`s by `make`, in rank order. They are
     /// read from the document store in document order, in runs of [`HIT_RUN`] or more on the
-    /// search threads: the hits of one block are read together and decompress it once (in rank order,
-    /// a large export decompressed a 64 KiB block for nearly every hit).
+    /// search threads: the hits of one block are read together and decompress it once (in
+    /// rank order, a large export decompressed a 64 KiB block for nearly every hit).
     fn read_in_store_order<T: Send>(
         &self,
         ranked: &Ranked,
@@ -1511,6 +1511,37 @@ fn top<T, K: Ord, L: Ord>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A section's stored texts are read field by field, a field absent is "", and a stored
+    /// value that is not text (which no index of ours holds) is an error, not a guess.
+    #[test]
+    fn stored_sections_read_their_texts_and_refuse_other_values() {
+        use tantivy::schema::{STORED, Schema};
+        use tantivy::{Index, TantivyDocument};
+        let mut schema = Schema::builder();
+        let (text, headings) = (
+            schema.add_text_field("text", STORED),
+            schema.add_text_field("h", STORED),
+        );
+        let number = schema.add_u64_field("n", STORED);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut with_text = TantivyDocument::default();
+        with_text.add_text(text, "法律顾问审核合同");
+        writer.add_document(with_text).unwrap();
+        let mut with_number = TantivyDocument::default();
+        with_number.add_text(headings, "[]");
+        with_number.add_u64(number, 7);
+        writer.add_document(with_number).unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let mut first: StoredSection = searcher.doc(DocAddress::new(0, 0)).unwrap();
+        assert_eq!(first.get(headings), "");
+        assert_eq!(first.take(text), "法律顾问审核合同");
+        assert_eq!(first.take(text), "", "taken once");
+        let second: tantivy::Result<StoredSection> = searcher.doc(DocAddress::new(0, 1));
+        assert!(second.is_err(), "a stored number is refused");
+    }
 
     #[test]
     fn ranking_words_segment_by_the_index_vocabulary() {
