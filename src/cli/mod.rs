@@ -27,7 +27,7 @@ pub use args::{
 };
 
 use crate::error::Rebuild;
-use crate::export::{self, kwic, summary};
+use crate::export::{self, Format, kwic, summary};
 use crate::index::{self, writer};
 use crate::lang::Lang;
 use crate::search::{Engine, HitReads, IndexedReport};
@@ -110,6 +110,7 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let lang = language(lang)?;
     let (request, render) = args.request(lang)?;
     let session = Session::new(&args.scope, render.format.is_binary(), lang)?;
+    let limit_given = args.limit.is_some();
     let mut engine = session.engine(args.hit_reads())?;
     engine.count_copies(request.copies);
     engine.collapse_copies(request.collapse);
@@ -152,6 +153,20 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
             &[("written", &written), ("all", &all), ("file", &file)],
         );
         say(&format!("{wrote}{cut}"));
+    } else if cut_short && matches!(render.format, Format::Csv | Format::Jsonl | Format::Md) {
+        // Rows on standard output carry no count of their own: a page of them must not pass
+        // for all (text and JSON say their totals themselves).
+        let limit = request.limit.unwrap_or_default().to_string();
+        let why = match limit_given {
+            true => format!("--limit {limit}"),
+            false => lang.fill("msg.limit_default", &[("limit", &limit)]),
+        };
+        let key = match request.collapse {
+            true => "msg.printed_collapsed",
+            false => "msg.printed",
+        };
+        let (written, all) = (written.to_string(), all.to_string());
+        say(&lang.fill(key, &[("written", &written), ("all", &all), ("why", &why)]));
     }
     Ok(found(ranked_total > 0))
 }
@@ -294,6 +309,19 @@ pub fn panel(args: PanelArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     Ok(found(panel.any_match()))
 }
 
+/// Whether the file `path` would be written inside the folder `dir` (both as they resolve
+/// now; a folder that does not exist yet holds nothing).
+fn inside(path: &Path, dir: &Path) -> bool {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (parent.canonicalize(), dir.canonicalize()) {
+        (Ok(parent), Ok(dir)) => parent.starts_with(dir),
+        _ => false,
+    }
+}
+
 /// Where a command reads the index and writes its answer.
 struct Session {
     index: PathBuf,
@@ -312,7 +340,17 @@ impl Session {
         if binary && output.is_none() && io::stdout().is_terminal() {
             anyhow::bail!(lang.label("err.xlsx_terminal").to_string());
         }
-        Ok(Session::of(&scope.source, output, lang))
+        let session = Session::of(&scope.source, output, lang);
+        if let Some(path) = &session.output
+            && inside(path, &session.index)
+        {
+            let (file, index) = (
+                path.display().to_string(),
+                session.index.display().to_string(),
+            );
+            anyhow::bail!(lang.fill("err.output_in_index", &[("file", &file), ("index", &index)]));
+        }
+        Ok(session)
     }
 
     /// The session of the index `source` names, writing to `output` (else standard output).

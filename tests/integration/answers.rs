@@ -173,6 +173,76 @@ fn an_output_file_gets_the_format_its_name_promises_and_every_hit() {
 }
 
 #[test]
+fn rows_on_standard_output_say_when_they_are_only_the_first_page() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    let rows: [(&[&str], i32, &str); 4] = [
+        (
+            &["法治", "--format", "csv"],
+            0,
+            "只写出了 94 个匹配章节中的前 10 个（默认前 10 个）；加 --all 写出全部",
+        ),
+        (
+            &["法治", "--format", "jsonl", "--limit", "3", "--lang", "en"],
+            0,
+            "printed only the first 3 of 94 matching sections (--limit 3)",
+        ),
+        (&["法治", "--format", "md"], 0, "前 10 个"),
+        (
+            &["法治", "--format", "csv", "--collapse", "--limit", "2"],
+            0,
+            "只写出了前 2 条不同段落（--limit 2，共 94 个匹配章节）",
+        ),
+    ];
+    check_rows(dir, &rows);
+    let csv = run("fazhi-query", dir, &["法治", "--format", "csv"]);
+    assert_eq!(hits_csv(&csv.stdout).len(), 10, "the rows are still a page");
+    for whole in [
+        &["法治", "--format", "csv", "--all"][..],
+        &["法治", "--limit", "3"],
+    ] {
+        let out = run("fazhi-query", dir, whole);
+        assert!(
+            !stderr(&out).contains("只写出了"),
+            "{whole:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn an_output_file_inside_the_index_folder_is_refused_and_the_index_kept() {
+    let workspace = indexed_workspace();
+    let dir = workspace.path();
+    let meta = std::fs::read(dir.join("index/meta.json")).expect("meta.json");
+    let rows: [(&[&str], i32, &str); 3] = [
+        (
+            &["法治", "-o", "index/meta.json"],
+            2,
+            "不写 index/meta.json：它在索引文件夹 ./index 里",
+        ),
+        (
+            &[
+                "stats",
+                "法治",
+                "--by",
+                "year",
+                "-o",
+                "./index/years.csv",
+                "--lang",
+                "en",
+            ],
+            2,
+            "will not write ./index/years.csv: it is inside the index folder ./index",
+        ),
+        (&["法治", "--limit", "1"], 0, "法治"),
+    ];
+    check_rows(dir, &rows);
+    assert_eq!(std::fs::read(dir.join("index/meta.json")).unwrap(), meta);
+    assert!(!dir.join("index/years.csv").exists());
+}
+
+#[test]
 fn filters_alone_list_every_section_that_passes_them_by_report_and_line() {
     let workspace = indexed_workspace();
     let dir = workspace.path();
