@@ -181,8 +181,10 @@ fn chars_forward(text: &str, at: usize, n: usize) -> usize {
         .map_or(text.len(), |(b, _)| at + b)
 }
 
-/// Byte ranges of `text` where one of `terms` occurs (compared after normalisation), merged and
-/// in order.
+/// Byte ranges of `text` where one of `terms` occurs (compared after normalisation), in order:
+/// each occurrence of a term once (as `str::matches` counts them), those that overlap merged.
+/// Occurrences side by side stay two (`村村通` holds `村` twice): concordance lines and
+/// occurrence counts are made from these.
 pub fn find(text: &str, terms: &[&str]) -> Vec<(usize, usize)> {
     find_first(text, terms, usize::MAX)
 }
@@ -247,7 +249,7 @@ pub fn find_first(text: &str, terms: &[&str], limit: usize) -> Vec<(usize, usize
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
     for (s, e) in ranges {
         match merged.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            Some(last) if s < last.1 => last.1 = last.1.max(e),
             _ => merged.push((s, e)),
         }
     }
@@ -330,7 +332,7 @@ mod tests {
         let mut merged: Vec<(usize, usize)> = Vec::new();
         for (s, e) in want {
             match merged.last_mut() {
-                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                Some(last) if s < last.1 => last.1 = last.1.max(e),
                 _ => merged.push((s, e)),
             }
         }
@@ -368,6 +370,21 @@ mod tests {
         ) {
             let text: String = text.concat();
             proptest::prop_assert_eq!(find(&text, &terms), in_normalised_text(&text, &terms));
+        }
+    }
+
+    /// Each occurrence of a term once: side by side they stay two (a concordance lists both,
+    /// a count counts both); overlapping ones (of two terms) are one range.
+    #[test]
+    fn occurrences_side_by_side_stay_apart_and_overlapping_ones_merge() {
+        let rows: [(&str, &[&str], &[(usize, usize)]); 4] = [
+            ("村村通", &["村"], &[(0, 3), (3, 6)]),
+            ("普法普法。", &["普法"], &[(0, 6), (6, 12)]),
+            ("法律顾问", &["法律", "律顾"], &[(0, 9)]),
+            ("金金金", &["金金"], &[(0, 6)]),
+        ];
+        for (text, terms, want) in rows {
+            assert_eq!(find(text, terms), want, "{text} {terms:?}");
         }
     }
 
