@@ -271,14 +271,18 @@ function card(hit) {
 }
 
 /// Under a hit's passage, as the command line writes them: in how many other reports (and
-/// towns) its text is (also asked for, `copies=true`), and the other files of its report.
+/// towns) its text is (also asked for, `copies=true`), in none, or too short to tell (the API
+/// leaves `copies` out), and the other files of its report.
 function copyNotes(hit) {
   const notes = [];
   const copies = hit.copies;
+  const labels = LABELS[lang].hit;
   if (copies && copies.reports > 0) {
     const note = el('div', 'copies');
-    note.append(copiesLink(citedPlace(hit), fill(LABELS[lang].hit.copies, copies)));
+    note.append(copiesLink(citedPlace(hit), fill(labels.copies, copies)));
     notes.push(note);
+  } else {
+    notes.push(el('div', 'copies', copies ? labels.copies_none : labels.copies_short));
   }
   const files = hit.also_saved_as || [];
   if (files.length > 0) {
