@@ -5,7 +5,9 @@
 // English; and, over a second server whose corpus copies (FAZHI_COPIES_BASE), see on each card
 // where its text is copied (or that it is in no other report, or too short to tell) and where
 // its report is also saved, as the API says, in Chinese and English, open the list
-// of the reports a hit's text is in (and share it), read one, and list a report's copied sections.
+// of the reports a hit's text is in (and share it), read one, and list a report's copied sections;
+// and, over a third server whose searches outlast its deadline (FAZHI_SLOW_BASE), read why in
+// a web user's words.
 //
 //   node e2e.mjs BASE_URL SCREENSHOT.png                    the whole test (needs an index with
 //                                                           the <script> report of browser.rs)
@@ -452,6 +454,32 @@ step("lists the reports a hit's text is also in, and a report's copied sections"
   await page.waitForSelector('#copies-view[data-state="done"]');
   check((await page.locator('#copies-table tbody tr').count()) > 0, 'a copied section lists no report');
   check(seen.errors.length === 0, `the browser reported errors:\n  ${seen.errors.join('\n  ')}`);
+  await page.close();
+});
+
+// A third server (browser.rs) whose searches of many hits outlast its deadline.
+const slowBase = process.env.FAZHI_SLOW_BASE;
+
+step("says a search stopped at the server's deadline in a web user's words", async ({ context }) => {
+  check(slowBase, 'FAZHI_SLOW_BASE is not set');
+  const page = await context.newPage();
+  const words = {
+    zh: '检索用时超过了服务器允许的时间，已停止。请缩小检索范围',
+    en: 'The search took longer than this server allows and was stopped. Narrow it',
+  };
+  for (const [language, said] of Object.entries(words)) {
+    await page.goto(`${slowBase}/?q=${encodeURIComponent('法')}&lang=${language}`);
+    await page.waitForSelector('#main[data-state="error"]');
+    const shown = await page.textContent('#error');
+    check(shown.includes(said), `${language}: the page says ${shown}, not ${said}`);
+    // A server's option is nothing a web user can set.
+    check(!shown.includes('--deadline'), `${language}: the page tells a web user to raise --deadline: ${shown}`);
+  }
+  // The API's own message keeps the advice for whoever runs the server.
+  const api = await page.request.get(`${slowBase}/api/search?q=${encodeURIComponent('法')}&limit=${PAGE_HITS}`);
+  const body = await api.json();
+  check(api.status() === 503 && body.reason === 'deadline', `the API answers ${api.status()} ${JSON.stringify(body)}`);
+  check(body.error.includes('--deadline'), `the API's message lost its advice: ${body.error}`);
   await page.close();
 });
 

@@ -146,18 +146,7 @@ const last = { state: null, results: null, stats: null };
 let searchCount = 0;
 
 async function getJson(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
-  let body = null;
-  try {
-    body = await response.json();
-  } catch (_) {
-    body = null;
-  }
-  if (!response.ok) {
-    const message = body && body.error ? body.error : `HTTP ${response.status}`;
-    throw new Error(message);
-  }
-  return body;
+  return answerOf(await fetch(url, { headers: { Accept: 'application/json' } }));
 }
 
 async function run(state) {
