@@ -442,7 +442,8 @@ pub struct StatsArgs {
     pub(super) chart: Option<PathBuf>,
     /// Per group, the share of the reports' text (in characters) that also appears in other
     /// reports, as --copies tells copies; with a query, of its matching sections' text.
-    #[arg(long, conflicts_with = "chart")]
+    /// Not with --chart (refused in [`StatsArgs::request`], saying what to do instead).
+    #[arg(long)]
     pub(super) copied: bool,
     #[command(flatten)]
     pub(super) scope: Scope,
@@ -698,6 +699,9 @@ impl StatsArgs {
     /// What to count and in what format, validated before any file is touched (the chart's
     /// file name too: fail before the work, not after it).
     pub(super) fn request(&self, lang: Lang) -> Result<(StatsRequest, Format)> {
+        if self.copied && self.chart.is_some() {
+            return Err(Error::Usage(both("err.copied_chart", &[])));
+        }
         let mut more: Vec<(&str, String)> = Vec::new();
         if !self.query.is_empty() {
             more.push(("q", self.query.join(" ")));
