@@ -109,6 +109,12 @@ impl CopiesArgs {
 /// What `copies` writes.
 const COPIES_FORMATS: [Format; 2] = [Format::Text, Format::Json];
 
+/// The commands that write fewer formats than [`Format::EVERY`], and which: their `--format`
+/// lists only these in `--help` (the shared option's description lists every format) and
+/// refuses the others, naming these.
+pub(super) const OWN_FORMATS: [(&str, &[Format]); 2] =
+    [("copies", &COPIES_FORMATS), ("show", &SHOW_FORMATS)];
+
 /// What `copies` looks for.
 #[derive(Debug, Clone)]
 pub enum CopiesOf {
@@ -392,7 +398,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub(super) full: bool,
     /// Say under each hit in how many other reports (and towns) its text appears nearly
-    /// verbatim: 也见于 N 份报告（M 个乡镇）; in JSON, "copies": {"reports", "towns"}.
+    /// verbatim: also in N reports (M towns); in JSON, "copies": {"reports", "towns"}.
     #[arg(long)]
     pub(super) copies: bool,
     /// Make hits that are the same passage (nearly verbatim, as --copies tells them) one hit,

@@ -692,7 +692,14 @@ fn refusals_of_a_commands_options_in_both_languages() {
     std::fs::write(dir.join("codebook.tsv"), "name\tquery\n顾问\t法律顾问\n").expect("codebook");
     let show = "script.txt";
     // (arguments, the Chinese error says, the English one says, neither says)
-    let rows: [(&[&str], &str, &str, &str); 11] = [
+    let rows: [(&[&str], &str, &str, &str); 12] = [
+        // copies writes text and json, as its --help says, and refuses the other formats.
+        (
+            &["copies", show, "--format", "csv"],
+            "--format csv：copies 只能写 text、json",
+            "--format csv: copies writes text, json",
+            "",
+        ),
         // Our words, which say what to do instead, not clap's bare conflict.
         (
             &["stats", "--copied", "--chart", "a.svg"],
