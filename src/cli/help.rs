@@ -413,11 +413,8 @@ mod tests {
     #[test]
     fn help_lists_the_formats_a_command_writes() {
         let page = |lang: Lang, name: &str| {
-            let help = command(Program::Query, lang).try_get_matches_from([
-                "fazhi-query",
-                name,
-                "--help",
-            ]);
+            let help =
+                command(Program::Query, lang).try_get_matches_from(["fazhi-query", name, "--help"]);
             help.expect_err("help").render().to_string()
         };
         let format_line = |page: &str| -> String {
@@ -437,9 +434,21 @@ mod tests {
                 "Output format: text or json [default: from the -o file's extension, else text]",
             ),
             ("show", Lang::Zh, "输出格式：text、md 或 json [默认："),
-            ("show", Lang::En, "Output format: text, md or json [default:"),
-            ("search", Lang::Zh, "输出格式：text、json、jsonl、csv、md 或 xlsx"),
-            ("stats", Lang::En, "Output format: text, json, jsonl, csv, md or xlsx"),
+            (
+                "show",
+                Lang::En,
+                "Output format: text, md or json [default:",
+            ),
+            (
+                "search",
+                Lang::Zh,
+                "输出格式：text、json、jsonl、csv、md 或 xlsx",
+            ),
+            (
+                "stats",
+                Lang::En,
+                "Output format: text, json, jsonl, csv, md or xlsx",
+            ),
         ];
         for (name, lang, says) in rows {
             let line = format_line(&page(lang, name));
@@ -450,9 +459,8 @@ mod tests {
             for lang in [Lang::Zh, Lang::En] {
                 let line = format_line(&page(lang, name));
                 for format in crate::export::Format::EVERY {
-                    let words: Vec<&str> = line
-                        .split(|c: char| !c.is_ascii_alphanumeric())
-                        .collect();
+                    let words: Vec<&str> =
+                        line.split(|c: char| !c.is_ascii_alphanumeric()).collect();
                     assert_eq!(
                         words.contains(&format.name()),
                         formats.contains(&format),
@@ -463,13 +471,19 @@ mod tests {
             }
         }
         let search = page(Lang::En, "search");
-        let copies = search.lines().find(|l| l.contains("--copies")).expect("--copies");
+        let copies = search
+            .lines()
+            .find(|l| l.contains("--copies"))
+            .expect("--copies");
         assert!(
             copies.contains("also in N reports (M towns)") && !copies.contains("也见于"),
             "{copies}"
         );
         let search = page(Lang::Zh, "search");
-        let copies = search.lines().find(|l| l.contains("--copies")).expect("--copies");
+        let copies = search
+            .lines()
+            .find(|l| l.contains("--copies"))
+            .expect("--copies");
         assert!(copies.contains("也见于 N 份报告（M 个乡镇）"), "{copies}");
     }
 

@@ -521,7 +521,11 @@ mod tests {
                             "{name}={value:?}: {en}"
                         );
                         for (yes, no) in crate::request::FLAG_SPELLINGS {
-                            assert!(en.contains(&format!("{yes}/{no}")) || en.contains(&format!("{yes} or {no}")), "{en} lacks {yes}/{no}");
+                            assert!(
+                                en.contains(&format!("{yes}/{no}"))
+                                    || en.contains(&format!("{yes} or {no}")),
+                                "{en} lacks {yes}/{no}"
+                            );
                         }
                     }
                 }

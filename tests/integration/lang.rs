@@ -708,7 +708,15 @@ fn refusals_of_a_commands_options_in_both_languages() {
             "<",
         ),
         (
-            &["stats", "法律顾问", "--chart", "a.png", "--copied", "--by", "province"],
+            &[
+                "stats",
+                "法律顾问",
+                "--chart",
+                "a.png",
+                "--copied",
+                "--by",
+                "province",
+            ],
             "请去掉 --chart 看表格",
             "leave --chart out to see the table",
             "<",
