@@ -35,6 +35,10 @@ pub fn terms_of(query: &Query) -> Vec<String> {
         .collect()
 }
 
+/// The spellings of a boolean parameter, (yes, no), read in any case (`param.flag` lists them).
+pub const FLAG_SPELLINGS: [(&str, &str); 4] =
+    [("true", "false"), ("1", "0"), ("yes", "no"), ("on", "off")];
+
 /// A request's name–value pairs, in order, repeats kept.
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -103,13 +107,25 @@ impl Params {
         }
     }
 
-    /// `true`/`false` (or 1/0), false when absent.
+    /// A yes or no: [`FLAG_SPELLINGS`] in any case, a bare `name` (no value) yes, false when
+    /// absent; every boolean parameter reads the same spellings.
     pub fn flag(&self, name: &str) -> Result<bool> {
-        match self.single(name)? {
-            None | Some("false" | "0") => Ok(false),
-            Some("true" | "1" | "") => Ok(true),
-            Some(other) => Err(self.refuse("param.flag", name, &[("value", other)])),
+        let Some(text) = self.single(name)? else {
+            return Ok(false);
+        };
+        let value = text.trim();
+        if value.is_empty() {
+            return Ok(true);
         }
+        FLAG_SPELLINGS
+            .iter()
+            .find(|(yes, no)| {
+                [yes, no]
+                    .iter()
+                    .any(|spelling| spelling.eq_ignore_ascii_case(value))
+            })
+            .map(|(yes, _)| yes.eq_ignore_ascii_case(value))
+            .ok_or_else(|| self.refuse("param.flag", name, &[("value", text)]))
     }
 
     /// `lang`: the reader's language, Chinese when absent.

@@ -109,6 +109,12 @@ impl CopiesArgs {
 /// What `copies` writes.
 const COPIES_FORMATS: [Format; 2] = [Format::Text, Format::Json];
 
+/// The commands that write fewer formats than [`Format::EVERY`], and which: their `--format`
+/// lists only these in `--help` (the shared option's description lists every format) and
+/// refuses the others, naming these.
+pub(super) const OWN_FORMATS: [(&str, &[Format]); 2] =
+    [("copies", &COPIES_FORMATS), ("show", &SHOW_FORMATS)];
+
 /// What `copies` looks for.
 #[derive(Debug, Clone)]
 pub enum CopiesOf {
@@ -392,7 +398,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub(super) full: bool,
     /// Say under each hit in how many other reports (and towns) its text appears nearly
-    /// verbatim: 也见于 N 份报告（M 个乡镇）; in JSON, "copies": {"reports", "towns"}.
+    /// verbatim: also in N reports (M towns); in JSON, "copies": {"reports", "towns"}.
     #[arg(long)]
     pub(super) copies: bool,
     /// Make hits that are the same passage (nearly verbatim, as --copies tells them) one hit,
@@ -442,7 +448,8 @@ pub struct StatsArgs {
     pub(super) chart: Option<PathBuf>,
     /// Per group, the share of the reports' text (in characters) that also appears in other
     /// reports, as --copies tells copies; with a query, of its matching sections' text.
-    #[arg(long, conflicts_with = "chart")]
+    /// Not with --chart (refused in [`StatsArgs::request`], saying what to do instead).
+    #[arg(long)]
     pub(super) copied: bool,
     #[command(flatten)]
     pub(super) scope: Scope,
@@ -698,6 +705,9 @@ impl StatsArgs {
     /// What to count and in what format, validated before any file is touched (the chart's
     /// file name too: fail before the work, not after it).
     pub(super) fn request(&self, lang: Lang) -> Result<(StatsRequest, Format)> {
+        if self.copied && self.chart.is_some() {
+            return Err(Error::Usage(both("err.copied_chart", &[])));
+        }
         let mut more: Vec<(&str, String)> = Vec::new();
         if !self.query.is_empty() {
             more.push(("q", self.query.join(" ")));

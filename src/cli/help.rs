@@ -44,9 +44,10 @@ pub(super) fn command(program: Program, lang: Lang) -> Command {
     }
     .bin_name(program.name());
     match lang {
-        Lang::En => command,
+        Lang::En => with_own_formats(command, program, lang),
         Lang::Zh => {
-            let mut command = in_chinese(command, program, None);
+            let command = in_chinese(command, program, None);
+            let mut command = with_own_formats(command, program, lang);
             // clap adds its `help` command, and names each command's program, when it builds
             // the definition.
             command.build();
@@ -57,6 +58,28 @@ pub(super) fn command(program: Program, lang: Lang) -> Command {
             with_chinese_usage(command)
         }
     }
+}
+
+/// `command` with the `--format` of each command that writes only some formats described in
+/// `lang` as taking only those ([`super::args::OWN_FORMATS`]): `copies` text or json.
+fn with_own_formats(mut command: Command, program: Program, lang: Lang) -> Command {
+    if program != Program::Query {
+        return command;
+    }
+    for (name, formats) in super::args::OWN_FORMATS {
+        let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
+        let list = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!(
+                "{}{}{last}",
+                rest.join(lang.pick("、", ", ")),
+                lang.pick(" 或 ", " or ")
+            ),
+            _ => names.concat(),
+        };
+        let help = lang.fill("help.format_of", &[("formats", &list)]);
+        command = command.mut_subcommand(name, |c| c.mut_arg("format", |a| a.help(help)));
+    }
+    command
 }
 
 /// What the command line said instead of running: help or a version on standard output
@@ -383,6 +406,85 @@ mod tests {
             .map(ToString::to_string)
             .unwrap_or_default();
         assert!(about.starts_with("Matching sections"), "{about}");
+    }
+
+    /// Each command's `--help` lists, for `--format`, the formats it writes and no other, in
+    /// either language; and the search's `--copies` shows its example in the reader's language.
+    #[test]
+    fn help_lists_the_formats_a_command_writes() {
+        let page = |lang: Lang, name: &str| {
+            let help =
+                command(Program::Query, lang).try_get_matches_from(["fazhi-query", name, "--help"]);
+            help.expect_err("help").render().to_string()
+        };
+        let format_line = |page: &str| -> String {
+            let line = page.lines().find(|l| l.contains("--format"));
+            line.expect("a --format line").to_string()
+        };
+        // (command, language, its --format line ends with)
+        let rows = [
+            (
+                "copies",
+                Lang::Zh,
+                "输出格式：text 或 json [默认：取 -o 文件的扩展名，否则 text]",
+            ),
+            (
+                "copies",
+                Lang::En,
+                "Output format: text or json [default: from the -o file's extension, else text]",
+            ),
+            ("show", Lang::Zh, "输出格式：text、md 或 json [默认："),
+            (
+                "show",
+                Lang::En,
+                "Output format: text, md or json [default:",
+            ),
+            (
+                "search",
+                Lang::Zh,
+                "输出格式：text、json、jsonl、csv、md 或 xlsx",
+            ),
+            (
+                "stats",
+                Lang::En,
+                "Output format: text, json, jsonl, csv, md or xlsx",
+            ),
+        ];
+        for (name, lang, says) in rows {
+            let line = format_line(&page(lang, name));
+            assert!(line.contains(says), "{name} {lang:?}: {line}");
+        }
+        // What a command lists is what it writes: every other format is left out.
+        for (name, formats) in super::super::args::OWN_FORMATS {
+            for lang in [Lang::Zh, Lang::En] {
+                let line = format_line(&page(lang, name));
+                for format in crate::export::Format::EVERY {
+                    let words: Vec<&str> =
+                        line.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+                    assert_eq!(
+                        words.contains(&format.name()),
+                        formats.contains(&format),
+                        "{name} {lang:?} {}: {line}",
+                        format.name()
+                    );
+                }
+            }
+        }
+        let search = page(Lang::En, "search");
+        let copies = search
+            .lines()
+            .find(|l| l.contains("--copies"))
+            .expect("--copies");
+        assert!(
+            copies.contains("also in N reports (M towns)") && !copies.contains("也见于"),
+            "{copies}"
+        );
+        let search = page(Lang::Zh, "search");
+        let copies = search
+            .lines()
+            .find(|l| l.contains("--copies"))
+            .expect("--copies");
+        assert!(copies.contains("也见于 N 份报告（M 个乡镇）"), "{copies}");
     }
 
     /// `--help` of every command of both programs: in Chinese, clap's own words are Chinese

@@ -21,11 +21,16 @@ pub struct ApiError {
     text: Text,
     /// The language the answer is in: Chinese until [`ApiError::in_lang`] says otherwise.
     lang: Lang,
+    /// Why a 503 is one (`deadline`, `busy`, `exports`), for a client that says it in its own
+    /// words: the page tells a web user to narrow the search, not to raise `--deadline`.
+    reason: Option<&'static str>,
 }
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
 }
 
 impl ApiError {
@@ -48,26 +53,35 @@ impl ApiError {
             status,
             text,
             lang: Lang::default(),
+            reason: None,
         }
     }
 
     /// The work took longer than the server's `--deadline` and was stopped.
     pub fn deadline(limit: Duration) -> ApiError {
-        ApiError::unavailable("serve.deadline", &[("limit", &seconds(limit))])
+        ApiError::unavailable("deadline", "serve.deadline", &[("limit", &seconds(limit))])
     }
 
     /// Other searches held every thread until the deadline.
     pub fn busy(limit: Duration) -> ApiError {
-        ApiError::unavailable("serve.busy", &[("limit", &seconds(limit))])
+        ApiError::unavailable("busy", "serve.busy", &[("limit", &seconds(limit))])
     }
 
     pub fn too_many_exports(max: usize) -> ApiError {
-        ApiError::unavailable("serve.too_many_exports", &[("max", &max.to_string())])
+        ApiError::unavailable(
+            "exports",
+            "serve.too_many_exports",
+            &[("max", &max.to_string())],
+        )
     }
 
-    /// A 503 whose message is the label `key` of `index_schema/labels.tsv`, in both languages.
-    fn unavailable(key: &str, values: &[(&str, &str)]) -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, both(key, values))
+    /// A 503 for `reason` whose message is the label `key` of `index_schema/labels.tsv`, in
+    /// both languages.
+    fn unavailable(reason: &'static str, key: &str, values: &[(&str, &str)]) -> ApiError {
+        ApiError {
+            reason: Some(reason),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, both(key, values))
+        }
     }
 
     /// The error as a request in `lang` reads it.
@@ -98,6 +112,14 @@ impl ApiError {
     /// The message in the language of the request.
     pub fn message(&self) -> &str {
         self.text.get(self.lang)
+    }
+
+    /// What the answer's JSON holds: `{"error": "…"}`, and a 503's `"reason"`.
+    fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            error: self.message(),
+            reason: self.reason,
+        }
     }
 }
 
@@ -130,10 +152,7 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::INTERNAL_SERVER_ERROR {
             eprintln!("fazhi-query: error: {}", self.message());
         }
-        let body = ErrorBody {
-            error: self.message(),
-        };
-        let mut response = (self.status, Json(body)).into_response();
+        let mut response = (self.status, Json(self.body())).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
@@ -268,6 +287,26 @@ mod tests {
             unknown.in_lang(Lang::En).message(),
             "type: unknown section type"
         );
+    }
+
+    /// A 503 says why in a word the page reads, so that it can tell a web user what to do
+    /// (the message tells whoever runs the server to raise `--deadline`); other errors do not.
+    #[test]
+    fn an_unavailable_answer_says_why() {
+        let limit = Duration::from_secs(5);
+        let rows = [
+            (ApiError::deadline(limit), Some("deadline")),
+            (ApiError::busy(limit), Some("busy")),
+            (ApiError::too_many_exports(16), Some("exports")),
+            (ApiError::bad_request("x"), None),
+            (ApiError::failed("disk".into()), None),
+            (ApiError::no_report("a.txt"), None),
+        ];
+        for (error, reason) in rows {
+            let body = serde_json::to_value(error.in_lang(Lang::En).body()).expect("JSON");
+            assert_eq!(body["reason"].as_str(), reason, "{body}");
+            assert!(body["error"].is_string(), "{body}");
+        }
     }
 
     #[test]

@@ -413,9 +413,9 @@ mod tests {
                 "unknown parameter \"yaer\"",
             ),
             (
-                "q=a&full=yes",
-                "full=\"yes\"：请写 true 或 false",
-                "true or false",
+                "q=a&full=maybe",
+                "full=\"maybe\"：请写 true 或 false（也可写 1/0、yes/no、on/off",
+                "full=\"maybe\": write true or false (or 1/0, yes/no, on/off",
             ),
             (
                 "q=a&province=",
@@ -452,6 +452,88 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Every boolean parameter of every endpoint that has them reads the same spellings, in
+    /// any case, and refuses any other by name, listing them.
+    #[test]
+    fn every_boolean_parameter_reads_the_same_spellings() {
+        // (value as sent, what it means: None for a refusal)
+        let rows: [(&str, Option<bool>); 22] = [
+            ("true", Some(true)),
+            ("false", Some(false)),
+            ("1", Some(true)),
+            ("0", Some(false)),
+            ("yes", Some(true)),
+            ("no", Some(false)),
+            ("on", Some(true)),
+            ("off", Some(false)),
+            ("TRUE", Some(true)),
+            ("False", Some(false)),
+            ("Yes", Some(true)),
+            ("NO", Some(false)),
+            ("On", Some(true)),
+            ("OFF", Some(false)),
+            ("%20yes%20", Some(true)),
+            // A bare parameter (`?full`) asks for it.
+            ("", Some(true)),
+            ("2", None),
+            ("y", None),
+            ("maybe", None),
+            ("enabled", None),
+            ("truee", None),
+            ("-1", None),
+        ];
+        // Each endpoint's boolean parameters, and how to read one from its answer.
+        type Read = fn(&str) -> Result<bool, ApiError>;
+        let flags: [(&str, Read); 5] = [
+            ("full", |q| {
+                search_request(&uri(&format!("q=a&full={q}"))).map(|r| r.passage.full)
+            }),
+            ("copies", |q| {
+                search_request(&uri(&format!("q=a&copies={q}"))).map(|r| r.copies)
+            }),
+            ("collapse", |q| {
+                search_request(&uri(&format!("q=a&collapse={q}"))).map(|r| r.collapse)
+            }),
+            ("with_copies", |q| {
+                search_request(&uri(&format!("q=a&with_copies={q}")))
+                    .map(|r| r.search.filters.with_copies)
+            }),
+            ("copies", |q| {
+                let export = format!("/api/export?q=a&format=csv&copies={q}");
+                ExportParams::read(&export.parse().expect("a URI")).map(|e| e.request.copies)
+            }),
+        ];
+        for (name, read) in flags {
+            for (value, meaning) in rows {
+                let read = read(value);
+                match (meaning, read) {
+                    (Some(expected), Ok(got)) => {
+                        assert_eq!(got, expected, "{name}={value:?}")
+                    }
+                    (Some(_), Err(e)) => panic!("{name}={value:?} refused: {e:?}"),
+                    (None, Ok(got)) => panic!("{name}={value:?} accepted as {got}"),
+                    (None, Err(e)) => {
+                        let en = e.in_lang(Lang::En).message().to_string();
+                        assert!(
+                            en.starts_with(&format!("{name}=\"{value}\": write true or false")),
+                            "{name}={value:?}: {en}"
+                        );
+                        for (yes, no) in crate::request::FLAG_SPELLINGS {
+                            assert!(
+                                en.contains(&format!("{yes}/{no}"))
+                                    || en.contains(&format!("{yes} or {no}")),
+                                "{en} lacks {yes}/{no}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Absent, no.
+        let absent = search("q=a").expect("valid");
+        assert!(!absent.passage.full && !absent.copies && !absent.collapse);
     }
 
     fn params_lang(suffix: &str) -> Lang {

@@ -3,8 +3,11 @@
 // a CSV, read a hit in its whole report (section, matches, next/previous, citation, back), show
 // the site chrome cleaning dropped struck through, open a bookmarked search, read a report that contains <script> as text, use a phone, switch to
 // English; and, over a second server whose corpus copies (FAZHI_COPIES_BASE), see on each card
-// where its text is copied and where its report is also saved, as the API says, open the list
-// of the reports a hit's text is in (and share it), read one, and list a report's copied sections.
+// where its text is copied (or that it is in no other report, or too short to tell) and where
+// its report is also saved, as the API says, in Chinese and English, open the list
+// of the reports a hit's text is in (and share it), read one, and list a report's copied sections;
+// and, over a third server whose searches outlast its deadline (FAZHI_SLOW_BASE), read why in
+// a web user's words.
 //
 //   node e2e.mjs BASE_URL SCREENSHOT.png                    the whole test (needs an index with
 //                                                           the <script> report of browser.rs)
@@ -323,37 +326,60 @@ step('shows a <script> passage as text', async ({ page, seen }) => {
 const copiesBase = process.env.FAZHI_COPIES_BASE;
 const copiedQueries = [process.env.FAZHI_COPIED_QUERY, process.env.FAZHI_SAVED_QUERY];
 
-step('shows where a hit is copied and where its report is also saved', async ({ context }) => {
+step('shows where a hit is copied, that it is not or is too short to tell, and where its report is also saved', async ({ context }) => {
   check(copiesBase && copiedQueries.every(Boolean), 'FAZHI_COPIES_BASE and its queries are not set');
   const page = await context.newPage();
-  const shown = { copies: 0, saved: 0 };
-  for (const query of copiedQueries) {
-    await page.goto(`${copiesBase}/?q=${encodeURIComponent(query)}`);
-    await settled(page);
-    const api = await (
-      await page.request.get(`${copiesBase}/api/search?q=${encodeURIComponent(query)}&limit=${PAGE_HITS}&copies=true`)
-    ).json();
-    const cards = page.locator('li.hit');
-    check((await cards.count()) === api.hits.length, `${await cards.count()} cards, ${api.hits.length} hits`);
-    for (const [i, hit] of api.hits.entries()) {
-      const card = cards.nth(i);
-      const copies = await card.locator('.copies').allTextContents();
-      const c = hit.copies;
-      const expected = c && c.reports > 0 ? [`也见于 ${c.reports} 份报告（${c.towns} 个乡镇）`] : [];
-      check(copies.join() === expected.join(), `${hit.file}:${hit.line} shows ${copies}, not ${expected}`);
-      const saved = await card.locator('.saved-as').allTextContents();
-      const files = hit.also_saved_as || [];
-      const savedAs = files.length > 0 ? [`也存为 ${files.join('、')}`] : [];
-      check(saved.join() === savedAs.join(), `${hit.file}:${hit.line} shows ${saved}, not ${savedAs}`);
-      shown.copies += copies.length;
-      shown.saved += saved.length;
+  // The copied queries on the copies corpus; QUERY on the seeds, whose hits are in no other
+  // report or too short to tell.
+  const searches = [...copiedQueries.map((q) => [copiesBase, q]), [base, QUERY]];
+  /// What a card says of a hit's copies, as the command line does (the API leaves `copies`
+  /// out of a section too short to tell), and which kind of note that is.
+  const copiesNote = (c, words) => {
+    if (!c) return [words.short, 'short'];
+    if (c.reports === 0) return [words.none, 'none'];
+    return [words.some(c), 'copies'];
+  };
+  // English first: the language of the last search is remembered, and the steps after this one
+  // open the page in Chinese.
+  const languages = {
+    en: {
+      some: (c) => `also in ${c.reports} report${c.reports === 1 ? '' : 's'} (${c.towns} town${c.towns === 1 ? '' : 's'})`,
+      none: 'not found in other reports',
+      short: 'too short to tell whether it is copied',
+      saved: (files) => `also saved as ${files.join(', ')}`,
+    },
+    zh: {
+      some: (c) => `也见于 ${c.reports} 份报告（${c.towns} 个乡镇）`,
+      none: '未见于其他报告',
+      short: '太短，无法判断是否为副本',
+      saved: (files) => `也存为 ${files.join('、')}`,
+    },
+  };
+  for (const [language, words] of Object.entries(languages)) {
+    const shown = { copies: 0, none: 0, short: 0, saved: 0 };
+    for (const [server, query] of searches) {
+      await page.goto(`${server}/?q=${encodeURIComponent(query)}&lang=${language}`);
+      await settled(page);
+      const api = await (
+        await page.request.get(`${server}/api/search?q=${encodeURIComponent(query)}&limit=${PAGE_HITS}&copies=true`)
+      ).json();
+      const cards = page.locator('li.hit');
+      check((await cards.count()) === api.hits.length, `${await cards.count()} cards, ${api.hits.length} hits`);
+      for (const [i, hit] of api.hits.entries()) {
+        const card = cards.nth(i);
+        const copies = await card.locator('.copies').allTextContents();
+        const [note, kind] = copiesNote(hit.copies, words);
+        check(copies.join() === note, `${language}: ${hit.file}:${hit.line} shows ${copies}, not ${note}`);
+        shown[kind] += 1;
+        const saved = await card.locator('.saved-as').allTextContents();
+        const files = hit.also_saved_as || [];
+        const savedAs = files.length > 0 ? [words.saved(files)] : [];
+        check(saved.join() === savedAs.join(), `${language}: ${hit.file}:${hit.line} shows ${saved}, not ${savedAs}`);
+        shown.saved += saved.length;
+      }
     }
+    check(Object.values(shown).every((n) => n > 0), `${language}: not every kind of note is shown: ${JSON.stringify(shown)}`);
   }
-  check(shown.copies > 0 && shown.saved > 0, `shown: ${JSON.stringify(shown)}`);
-  await page.goto(`${copiesBase}/?q=${encodeURIComponent(copiedQueries[0])}&lang=en`);
-  await settled(page);
-  const english = await page.locator('li.hit .copies').first().textContent();
-  check(/^also in \d+ reports? \(\d+ towns?\)$/.test(english), `not English: ${english}`);
   await page.close();
 });
 
@@ -428,6 +454,32 @@ step("lists the reports a hit's text is also in, and a report's copied sections"
   await page.waitForSelector('#copies-view[data-state="done"]');
   check((await page.locator('#copies-table tbody tr').count()) > 0, 'a copied section lists no report');
   check(seen.errors.length === 0, `the browser reported errors:\n  ${seen.errors.join('\n  ')}`);
+  await page.close();
+});
+
+// A third server (browser.rs) whose searches of many hits outlast its deadline.
+const slowBase = process.env.FAZHI_SLOW_BASE;
+
+step("says a search stopped at the server's deadline in a web user's words", async ({ context }) => {
+  check(slowBase, 'FAZHI_SLOW_BASE is not set');
+  const page = await context.newPage();
+  const words = {
+    zh: '检索用时超过了服务器允许的时间，已停止。请缩小检索范围',
+    en: 'The search took longer than this server allows and was stopped. Narrow it',
+  };
+  for (const [language, said] of Object.entries(words)) {
+    await page.goto(`${slowBase}/?q=${encodeURIComponent('法')}&lang=${language}`);
+    await page.waitForSelector('#main[data-state="error"]');
+    const shown = await page.textContent('#error');
+    check(shown.includes(said), `${language}: the page says ${shown}, not ${said}`);
+    // A server's option is nothing a web user can set.
+    check(!shown.includes('--deadline'), `${language}: the page tells a web user to raise --deadline: ${shown}`);
+  }
+  // The API's own message keeps the advice for whoever runs the server.
+  const api = await page.request.get(`${slowBase}/api/search?q=${encodeURIComponent('法')}&limit=${PAGE_HITS}`);
+  const body = await api.json();
+  check(api.status() === 503 && body.reason === 'deadline', `the API answers ${api.status()} ${JSON.stringify(body)}`);
+  check(body.error.includes('--deadline'), `the API's message lost its advice: ${body.error}`);
   await page.close();
 });
 

@@ -37,6 +37,10 @@ fn the_page_works_in_chromium() {
     let server = patient(test_index());
     let copies = CopiesCorpus::new();
     let copies_server = patient(&copies.dir.path().join("index"));
+    // A server whose every check point takes 200 ms and whose deadline is 1 s: a search of
+    // many hits is stopped at its deadline (a 503), as the page must say.
+    let pause = [("FAZHI_SERVE_TEST_PAUSE_MS", "200")];
+    let slow_server = Server::start_with(test_index(), &["--deadline", "1"], &pause, None);
     let shots = TempDir::new().expect("temp dir");
     let screenshot = shots.path().join("serve.png");
     let out = Command::new("node")
@@ -47,6 +51,7 @@ fn the_page_works_in_chromium() {
         .env("FAZHI_COPIES_BASE", copies_server.url())
         .env("FAZHI_COPIED_QUERY", &copies.copied_query)
         .env("FAZHI_SAVED_QUERY", &copies.saved_query)
+        .env("FAZHI_SLOW_BASE", slow_server.url())
         .output()
         .unwrap_or_else(|e| panic!("cannot run node ({e}): {MISSING}"));
     let said = format!(

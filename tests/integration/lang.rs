@@ -692,7 +692,35 @@ fn refusals_of_a_commands_options_in_both_languages() {
     std::fs::write(dir.join("codebook.tsv"), "name\tquery\n顾问\t法律顾问\n").expect("codebook");
     let show = "script.txt";
     // (arguments, the Chinese error says, the English one says, neither says)
-    let rows: [(&[&str], &str, &str, &str); 9] = [
+    let rows: [(&[&str], &str, &str, &str); 12] = [
+        // copies writes text and json, as its --help says, and refuses the other formats.
+        (
+            &["copies", show, "--format", "csv"],
+            "--format csv：copies 只能写 text、json",
+            "--format csv: copies writes text, json",
+            "",
+        ),
+        // Our words, which say what to do instead, not clap's bare conflict.
+        (
+            &["stats", "--copied", "--chart", "a.svg"],
+            "fazhi-query: 错误：--copied 统计的副本比例不能画成图表（--chart）：请去掉 --chart 看表格，或用 -o 文件.csv 写出表格后自行作图",
+            "fazhi-query: error: --copied shares cannot be drawn as a chart (--chart): leave --chart out to see the table, or write it with -o FILE.csv and draw your own",
+            "<",
+        ),
+        (
+            &[
+                "stats",
+                "法律顾问",
+                "--chart",
+                "a.png",
+                "--copied",
+                "--by",
+                "province",
+            ],
+            "请去掉 --chart 看表格",
+            "leave --chart out to see the table",
+            "<",
+        ),
         (
             &["kwic", "法律顾问", "--sort", "sideways"],
             "不能按“sideways”排序；可选：town、year、right、left",
@@ -757,6 +785,10 @@ fn refusals_of_a_commands_options_in_both_languages() {
             assert!(err.contains(says), "{args:?} should say {says:?}:\n{err}");
             assert!(never.is_empty() || !err.contains(never), "{args:?}: {err}");
         }
+    }
+    // Refused before any work: no chart is drawn.
+    for chart in ["a.svg", "a.png"] {
+        assert!(!dir.join(chart).exists(), "{chart} was written");
     }
 }
 

@@ -863,9 +863,9 @@ fn bad_input_is_a_400_with_a_message_in_the_readers_language() {
         ),
         (
             "/api/search",
-            &[("q", QUERY), ("full", "yes")],
-            "请写 true 或 false",
-            "write true or false",
+            &[("q", QUERY), ("full", "maybe")],
+            "full=\"maybe\"：请写 true 或 false（也可写 1/0、yes/no、on/off",
+            "write true or false (or 1/0, yes/no, on/off",
         ),
         (
             "/api/kwic",

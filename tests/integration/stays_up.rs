@@ -77,6 +77,8 @@ fn a_search_past_its_deadline_is_a_503_that_says_so() {
             "{endpoint}"
         );
         assert_eq!(reply.header("retry-after"), Some("1"), "{endpoint}");
+        // Why, in a word the page reads to say it in a web user's words.
+        assert_eq!(reply.json()["reason"], "deadline", "{endpoint}");
     }
     let reply = server.get(&target(
         "/api/search",

@@ -146,18 +146,7 @@ const last = { state: null, results: null, stats: null };
 let searchCount = 0;
 
 async function getJson(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
-  let body = null;
-  try {
-    body = await response.json();
-  } catch (_) {
-    body = null;
-  }
-  if (!response.ok) {
-    const message = body && body.error ? body.error : `HTTP ${response.status}`;
-    throw new Error(message);
-  }
-  return body;
+  return answerOf(await fetch(url, { headers: { Accept: 'application/json' } }));
 }
 
 async function run(state) {
@@ -271,14 +260,18 @@ function card(hit) {
 }
 
 /// Under a hit's passage, as the command line writes them: in how many other reports (and
-/// towns) its text is (also asked for, `copies=true`), and the other files of its report.
+/// towns) its text is (also asked for, `copies=true`), in none, or too short to tell (the API
+/// leaves `copies` out), and the other files of its report.
 function copyNotes(hit) {
   const notes = [];
   const copies = hit.copies;
+  const labels = LABELS[lang].hit;
   if (copies && copies.reports > 0) {
     const note = el('div', 'copies');
-    note.append(copiesLink(citedPlace(hit), fill(LABELS[lang].hit.copies, copies)));
+    note.append(copiesLink(citedPlace(hit), fill(labels.copies, copies)));
     notes.push(note);
+  } else {
+    notes.push(el('div', 'copies', copies ? labels.copies_none : labels.copies_short));
   }
   const files = hit.also_saved_as || [];
   if (files.length > 0) {

@@ -1,7 +1,7 @@
 // What the search page (app.js) and the report page (report.js) share, loaded before either:
 // the page's language (`?lang=`, else the toggle's remembered choice, else the server's
 // `<html lang>`), its words from LABELS (index_schema/labels.tsv, which the server puts before
-// this script), and making elements whose text only ever goes in as textContent, never as HTML.
+// this script), reading the API's answers, and making elements whose text only ever goes in as textContent, never as HTML.
 'use strict';
 
 /// Where the toggle's choice of language is remembered.
@@ -58,6 +58,24 @@ function fill(text, values) {
   return text
     .replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, forms)
     .replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+}
+
+/// The JSON of an API answer (`fetch`'s `response`); for an error, an Error with its message.
+/// A search stopped at the server's deadline, or a server busy past it (`reason` of a 503), is
+/// said in a web user's words: the API's message tells whoever runs the server to raise
+/// `--deadline`, which a web user cannot.
+async function answerOf(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (_) {
+    body = null;
+  }
+  if (response.ok) return body;
+  const reason = body && body.reason;
+  if (reason === 'deadline') throw new Error(t('stoppedAtDeadline'));
+  if (reason === 'busy') throw new Error(t('serverBusy'));
+  throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
 }
 
 function typeName(type) {

@@ -39,14 +39,7 @@ async function load() {
     const response = await fetch('/api/report?' + api.toString(), {
       headers: { Accept: 'application/json' },
     });
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (_) {
-      body = null;
-    }
-    if (!response.ok) throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
-    shown.report = body;
+    shown.report = await answerOf(response);
   } catch (error) {
     showError(error.message);
     return;
@@ -259,14 +252,7 @@ async function showCopied(on) {
     const response = await fetch('/api/copies?' + api.toString(), {
       headers: { Accept: 'application/json' },
     });
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (_) {
-      body = null;
-    }
-    if (!response.ok) throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
-    shown.copied = body;
+    shown.copied = await answerOf(response);
   } catch (error) {
     $('copied-summary').textContent = `${t('error')} ${error.message}`;
     panel.dataset.state = 'error';
