@@ -377,7 +377,8 @@ mod tests {
     /// a count counts both); overlapping ones (of two terms) are one range.
     #[test]
     fn occurrences_side_by_side_stay_apart_and_overlapping_ones_merge() {
-        let rows: [(&str, &[&str], &[(usize, usize)]); 4] = [
+        type Ranges = &'static [(usize, usize)];
+        let rows: [(&str, &[&str], Ranges); 4] = [
             ("村村通", &["村"], &[(0, 3), (3, 6)]),
             ("普法普法。", &["普法"], &[(0, 6), (6, 12)]),
             ("法律顾问", &["法律", "律顾"], &[(0, 9)]),
