@@ -152,7 +152,13 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
             key,
             &[("written", &written), ("all", &all), ("file", &file)],
         );
-        say(&format!("{wrote}{cut}"));
+        // Nothing written: in what, when filters narrowed the search.
+        let filters = summary::filters(&request.search.filters, lang);
+        let within = match ranked_total == 0 && !filters.is_empty() {
+            true => lang.fill("msg.wrote_within", &[("filters", &filters)]),
+            false => String::new(),
+        };
+        say(&format!("{wrote}{within}{cut}"));
     } else if cut_short && matches!(render.format, Format::Csv | Format::Jsonl | Format::Md) {
         // Rows on standard output carry no count of their own: a page of them must not pass
         // for all (text and JSON say their totals themselves).

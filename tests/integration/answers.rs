@@ -139,7 +139,20 @@ fn the_api_answers_400_naming_the_parameter() {
 fn an_output_file_gets_the_format_its_name_promises_and_every_hit() {
     let workspace = indexed_workspace();
     let dir = workspace.path();
-    let rows: [(&[&str], i32, &str); 4] = [
+    let rows: [(&[&str], i32, &str); 5] = [
+        (
+            &[
+                "法律顾问",
+                "--province",
+                "湖北",
+                "--year",
+                "2024",
+                "-o",
+                "none.csv",
+            ],
+            1,
+            "已将 0 个匹配章节中的 0 个写入 none.csv（筛选：湖北，2024）",
+        ),
         (
             &["法治", "-o", "hits.docx"],
             2,
