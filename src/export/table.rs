@@ -522,6 +522,19 @@ fn clip(s: &str, kind: ColumnKind, lang: Lang) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
+    /// The XML of the first sheet of `table`'s workbook (in English).
+    fn sheet_xml(table: &Table) -> String {
+        use std::io::Read;
+        let book = table.to_xlsx(Lang::En).expect("a workbook");
+        let mut zip = zip::ZipArchive::new(io::Cursor::new(book)).expect("a zip");
+        let mut sheet = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .expect("the sheet")
+            .read_to_string(&mut sheet)
+            .expect("XML");
+        sheet
+    }
+
     fn table() -> Table {
         Table {
             sheet: "stats".into(),
@@ -581,7 +594,6 @@ mod tests {
 
     #[test]
     fn workbook_columns_fit_their_widest_cell() {
-        use std::io::Read;
         // Fourteen Chinese characters: 42 bytes, 28 columns wide.
         let table = Table {
             sheet: "hits".into(),
@@ -594,13 +606,7 @@ mod tests {
                 vec![Cell::text("镇"), Cell::text("审".repeat(500))],
             ],
         };
-        let book = table.to_xlsx(Lang::En).expect("a workbook");
-        let mut zip = zip::ZipArchive::new(io::Cursor::new(book)).expect("a zip");
-        let mut sheet = String::new();
-        zip.by_name("xl/worksheets/sheet1.xml")
-            .expect("the sheet")
-            .read_to_string(&mut sheet)
-            .expect("XML");
+        let sheet = sheet_xml(&table);
         for (column, width) in [(1, 28 + 2), (2, WRAPPED_WIDTH + 2)] {
             let col = format!("<col min=\"{column}\" max=\"{column}\" width=\"{width}.");
             assert!(
@@ -698,14 +704,7 @@ mod tests {
             columns: vec![Column::new("collapsed", ColumnKind::Sections)],
             rows: vec![vec![Cell::text(sections.clone())]],
         };
-        let book = table.to_xlsx(Lang::En).expect("a workbook");
-        let mut zip = zip::ZipArchive::new(io::Cursor::new(book)).expect("a zip");
-        let mut sheet = String::new();
-        use std::io::Read;
-        zip.by_name("xl/worksheets/sheet1.xml")
-            .expect("the sheet")
-            .read_to_string(&mut sheet)
-            .expect("XML");
+        let sheet = sheet_xml(&table);
         assert!(
             sheet.contains(" more sections (the full list is in a CSV"),
             "{sheet:.400}"

@@ -312,6 +312,8 @@ pub struct Engine {
     handle: IndexHandle,
     reader: IndexReader,
     reads: HitReads,
+    /// The search threads: one per core, each searching a segment or reading a run of hits.
+    threads: usize,
     /// The facets' index-wide numbering, made by the first search that counts facets.
     facet_maps: OnceLock<Arc<FacetMaps>>,
     /// Each segment's columns of report metadata, opened when a hit first comes from it (the
@@ -363,6 +365,7 @@ impl Engine {
             handle,
             reader,
             reads,
+            threads: cores,
             facet_maps: OnceLock::new(),
             hit_columns: (0..segments).map(|_| OnceLock::new()).collect(),
             copy_counts: false,
@@ -656,8 +659,7 @@ impl Engine {
         order.sort_unstable_by_key(|(_, m)| (m.address.segment_ord, m.address.doc_id));
         // Runs of at least HIT_RUN hits, four for each search thread in a large window: each
         // run has readers of its own, so a block at the seam of two runs is decompressed twice.
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let runs = order.chunks(HIT_RUN.max(order.len().div_ceil(4 * threads)));
+        let runs = order.chunks(HIT_RUN.max(order.len().div_ceil(4 * self.threads)));
         let made = self.handle.index.search_executor().map(
             |run: &[(usize, &Match)]| {
                 // In the store's order a report's hits come together: its metadata is read
