@@ -210,20 +210,12 @@ impl TallyCollector {
 const SPARSE: usize = 16;
 
 pub struct SegmentTally {
-    segment: SegmentOrdinal,
     maps: Arc<FacetMaps>,
-    limit: Option<usize>,
-    report_key: Column<u64>,
-    line: Column<u64>,
     /// Every document's section facet value in global ordinals, a byte each ([`DocTypes`]).
     ///
     /// [`DocTypes`]: crate::index::facets::DocTypes
     types: OwnedBytes,
-    best: BinaryHeap<Worst>,
-    /// The score of the worst kept match once `limit` are kept: a match scoring less is not
-    /// looked at again.
-    threshold: Score,
-    all: Vec<Match>,
+    best: Best,
     total: usize,
     /// This segment's reports, where they begin and what they are.
     table: SegmentReports,
@@ -250,20 +242,12 @@ impl Collector for TallyCollector {
         if self.merged.load(AtomicOrdering::Relaxed) {
             return Err(self.used());
         }
-        let fast = reader.fast_fields();
-        let types = self.maps.doc_types.segment(segment);
         let section_facet = FacetKey::of_sections();
         let table = &self.maps.reports;
         Ok(SegmentTally {
-            segment,
             maps: Arc::clone(&self.maps),
-            limit: self.limit,
-            report_key: fast.u64("report_key")?,
-            line: fast.u64("line")?,
-            types,
-            best: BinaryHeap::new(),
-            threshold: Score::NEG_INFINITY,
-            all: Vec::new(),
+            types: self.maps.doc_types.segment(segment),
+            best: Best::new(segment, reader, &self.maps, self.limit, None)?,
             total: 0,
             table: table.segment(segment),
             matched: vec![0; (reader.max_doc() as usize).div_ceil(64)],
@@ -297,16 +281,58 @@ impl Collector for TallyCollector {
         }
         all.matches.sort_by(Match::rank);
         if let Some(limit) = self.limit {
+            // Each segment kept its best `limit`: the search keeps only the best of them.
             all.matches.truncate(limit);
+            all.matches.shrink_to_fit();
         }
         all.rows = self.counts.take();
         Ok(all)
     }
 }
 
-impl SegmentTally {
-    /// Keeps the match if it ranks among the best `limit` so far.
-    fn keep_best(&mut self, doc: DocId, score: Score) {
+/// The best matches of one segment, as the search meets them: every one, or the best `limit`
+/// ranked after `after` (all of them when None). A match is first only checked against the
+/// worst kept one; its line and section type are read only if it is kept.
+pub(crate) struct Best {
+    segment: SegmentOrdinal,
+    maps: Arc<FacetMaps>,
+    limit: Option<usize>,
+    after: Option<Match>,
+    report_key: Column<u64>,
+    line: Column<u64>,
+    types: OwnedBytes,
+    heap: BinaryHeap<Worst>,
+    /// The score of the worst kept match once `limit` are kept: a match scoring less is not
+    /// looked at again.
+    threshold: Score,
+    all: Vec<Match>,
+}
+
+impl Best {
+    fn new(
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+        maps: &Arc<FacetMaps>,
+        limit: Option<usize>,
+        after: Option<Match>,
+    ) -> tantivy::Result<Best> {
+        let fast = reader.fast_fields();
+        Ok(Best {
+            segment,
+            maps: Arc::clone(maps),
+            limit,
+            after,
+            report_key: fast.u64("report_key")?,
+            line: fast.u64("line")?,
+            types: maps.doc_types.segment(segment),
+            heap: BinaryHeap::new(),
+            threshold: Score::NEG_INFINITY,
+            all: Vec::new(),
+        })
+    }
+
+    /// Keeps the match if it ranks after `after` and among the best `limit` so far.
+    fn offer(&mut self, doc: DocId, score: Score) {
         let address = DocAddress::new(self.segment, doc);
         let candidate = |this: &Self, report_key: u64| Match {
             score,
@@ -316,23 +342,32 @@ impl SegmentTally {
             address,
         };
         let key = |this: &Self| first(&this.report_key, doc).unwrap_or_default();
+        if let Some(after) = self.after {
+            match score.total_cmp(&after.score) {
+                Ordering::Greater => return,
+                Ordering::Equal if after.rank(&candidate(self, key(self))) != Ordering::Less => {
+                    return;
+                }
+                _ => {}
+            }
+        }
         match self.limit {
             None => {
                 let m = candidate(self, key(self));
                 self.all.push(m);
             }
             Some(0) => {}
-            Some(limit) if self.best.len() < limit => {
+            Some(limit) if self.heap.len() < limit => {
                 let m = candidate(self, key(self));
-                self.best.push(Worst(m));
-                if self.best.len() == limit {
-                    self.threshold = self.best.peek().map_or(Score::NEG_INFINITY, |w| w.0.score);
+                self.heap.push(Worst(m));
+                if self.heap.len() == limit {
+                    self.threshold = self.heap.peek().map_or(Score::NEG_INFINITY, |w| w.0.score);
                 }
             }
             // Most matches score below the worst kept one, and are not looked at again.
             Some(_) if score < self.threshold => {}
             Some(_) => {
-                let Some(worst) = self.best.peek().map(|w| w.0) else {
+                let Some(worst) = self.heap.peek().map(|w| w.0) else {
                     return;
                 };
                 // Ties on score are common (BM25 over short sections): compare the report
@@ -343,9 +378,11 @@ impl SegmentTally {
                 }
                 let m = candidate(self, report_key);
                 if m.rank(&worst) == Ordering::Less {
-                    self.best.pop();
-                    self.best.push(Worst(m));
-                    self.threshold = self.best.peek().map_or(Score::NEG_INFINITY, |w| w.0.score);
+                    // The worst kept one is replaced where it is, and sinks into place.
+                    if let Some(mut top) = self.heap.peek_mut() {
+                        *top = Worst(m);
+                    }
+                    self.threshold = self.heap.peek().map_or(Score::NEG_INFINITY, |w| w.0.score);
                 }
             }
         }
@@ -356,6 +393,77 @@ impl SegmentTally {
         let map = self.maps.map(FacetKey::of_sections()?);
         let t = u32::from(*self.types.as_slice().get(doc as usize)?);
         ((t as usize) < map.len()).then_some(t)
+    }
+
+    /// The kept matches in rank order.
+    fn into_ranked(self) -> Vec<Match> {
+        let mut matches: Vec<Match> = if self.limit.is_some() {
+            self.heap.into_iter().map(|w| w.0).collect()
+        } else {
+            self.all
+        };
+        matches.sort_by(Match::rank);
+        matches
+    }
+}
+
+impl SegmentCollector for Best {
+    type Fruit = Vec<Match>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.offer(doc, score);
+    }
+
+    fn harvest(self) -> Vec<Match> {
+        self.into_ranked()
+    }
+}
+
+/// The best `limit` matches ranked after `after`, counting nothing: the next of a search's
+/// matches, when it holds them a chunk at a time (`search::Ranked`). The same searcher and
+/// query score each match the same every time, and [`Match::rank`] orders every match (no two
+/// are equal), so the chunks from the first match on are the whole ranking, each match once.
+pub(crate) struct NextMatches {
+    pub(crate) after: Match,
+    pub(crate) limit: usize,
+    pub(crate) maps: Arc<FacetMaps>,
+}
+
+impl Collector for NextMatches {
+    type Fruit = Vec<Match>;
+    type Child = Best;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Best> {
+        Best::new(
+            segment,
+            reader,
+            &self.maps,
+            Some(self.limit),
+            Some(self.after),
+        )
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Match>>) -> tantivy::Result<Vec<Match>> {
+        let mut all: Vec<Match> = fruits.into_iter().flatten().collect();
+        all.sort_by(Match::rank);
+        all.truncate(self.limit);
+        all.shrink_to_fit();
+        Ok(all)
+    }
+}
+
+impl SegmentTally {
+    /// The section facet's value of document `doc`, in global ordinals.
+    fn section_type_of(&self, doc: DocId) -> Option<u32> {
+        self.best.section_type_of(doc)
     }
 
     /// Counts `stats`' groups: for each report with a match, its matching sections by the
@@ -517,7 +625,7 @@ impl SegmentCollector for SegmentTally {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
-        self.keep_best(doc, score);
+        self.best.offer(doc, score);
         if let Some(word) = self.matched.get_mut((doc / 64) as usize) {
             *word |= 1 << (doc % 64);
         }
@@ -533,15 +641,9 @@ impl SegmentCollector for SegmentTally {
         } else {
             self.count_groups()
         };
-        let mut matches: Vec<Match> = if self.limit.is_some() {
-            self.best.into_iter().map(|w| w.0).collect()
-        } else {
-            self.all
-        };
-        matches.sort_by(Match::rank);
         self.counts.add(self.rows);
         SegmentFruit {
-            matches,
+            matches: self.best.into_ranked(),
             total: self.total,
             reports,
             sections: self.sections,
@@ -834,6 +936,50 @@ mod tests {
             searcher.search(&AllQuery, &collector).is_err(),
             "a second search with the same collector is refused, not added to the first"
         );
+    }
+
+    #[test]
+    fn the_matches_found_a_chunk_at_a_time_are_the_whole_ranking() {
+        let sections = sections();
+        for per_segment in [1_500, 400, 53] {
+            let index = index(&sections, per_segment);
+            let searcher = index.reader().unwrap().searcher();
+            for pick in [Pick::All, Pick::Picked, Pick::Rare] {
+                // Every match of All scores the same, and of Picked and Rare nearly: chunks end
+                // inside runs of ties, broken by report key, then line.
+                let query = pick.query(&index);
+                let (all, maps) = tally(&index, &*query, None);
+                let key = |m: &Match| (m.score.to_bits(), m.report_key, m.line, m.address);
+                let want: Vec<_> = all.matches.iter().map(key).collect();
+                assert_eq!(
+                    want.len(),
+                    sections.iter().filter(|s| pick.matches(s)).count()
+                );
+                for chunk in [1, 2, 7, 100, 999, 5_000] {
+                    let (first, _) = tally(&index, &*query, Some(chunk));
+                    let mut got: Vec<Match> = first.matches;
+                    // Each chunk finds at least one more match, or the ranking repeats.
+                    while let Some(&after) = got.last().filter(|_| got.len() <= want.len()) {
+                        let next = NextMatches {
+                            after,
+                            limit: chunk,
+                            maps: Arc::clone(&maps),
+                        };
+                        let more = searcher.search(&*query, &next).unwrap();
+                        assert!(more.len() <= chunk);
+                        if more.is_empty() {
+                            break;
+                        }
+                        got.extend(more);
+                    }
+                    assert_eq!(
+                        got.iter().map(key).collect::<Vec<_>>(),
+                        want,
+                        "{pick:?}, chunks of {chunk}, {per_segment} reports per segment"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

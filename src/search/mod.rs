@@ -205,6 +205,12 @@ const HIT_RUN: usize = 256;
 /// Hits a whole search ([`Engine::search`]) reads from the document store at once.
 const HIT_WINDOW: usize = 16_384;
 
+/// The ranked matches a search holds at a time, by default ([`Engine::hold_matches`]): 2.5 MiB
+/// of them. A search with more finds the next ones when it has handed these out, by running its
+/// query again ([`collector::NextMatches`]: tens of milliseconds at 20,000 reports), so that an
+/// export's memory does not grow with its number of hits.
+const MATCH_CHUNK: usize = 65_536;
+
 /// A search whose matches are counted and ranked, and whose hits are still in the document
 /// store: they are read a window at a time, in rank order ([`Ranked::next_window`]), so that an
 /// export of every match holds one window of them, never all. Made by [`Engine::rank`], read
@@ -216,8 +222,10 @@ pub struct Ranked {
     pub facet_sizes: FacetSizes,
     /// The hits of a search of a page or less, read with the facets.
     first: Option<Vec<Hit>>,
-    /// The ranked matches whose hits are still to be read.
+    /// The ranked matches whose hits are still to be read, or the first of them.
     matches: std::vec::IntoIter<Match>,
+    /// The matches ranked after `matches`, not yet found.
+    rest: Option<Rest>,
     /// Hits read from the document store so far.
     read: usize,
     len: usize,
@@ -228,6 +236,18 @@ pub struct Ranked {
     copies: CopyCounts,
     /// How near-copies are being collapsed, when they are ([`Hit::collapsed`]).
     collapse: Option<collapse::Collapse>,
+}
+
+/// The matches a [`Ranked`] search has still to find, after those it holds: found again by its
+/// query, a chunk at a time, each ranked after the last match handed out.
+struct Rest {
+    query: Box<dyn tantivy::query::Query>,
+    /// How many matches are still to be found.
+    left: usize,
+    /// The last match handed out.
+    last: Option<Match>,
+    /// How many to find at a time.
+    chunk: usize,
 }
 
 impl Ranked {
@@ -281,12 +301,60 @@ impl Ranked {
         {
             return Ok(Some(first.into_iter().map(make).collect()));
         }
-        let matches: Vec<Match> = self.matches.by_ref().take(window.max(1)).collect();
+        let window = window.max(1);
+        self.find_more(window)?;
+        let matches: Vec<Match> = self.matches.by_ref().take(window).collect();
         if matches.is_empty() {
             return Ok(None);
         }
+        if let Some(rest) = &mut self.rest {
+            rest.last = matches.last().copied();
+        }
         self.read += matches.len();
         engine.read_in_store_order(self, &matches, &make).map(Some)
+    }
+}
+
+impl Ranked {
+    /// Makes sure `window` matches are held, or all that are left, by finding the next ones
+    /// after those held.
+    fn find_more(&mut self, window: usize) -> Result<()> {
+        let Some(rest) = &mut self.rest else {
+            return Ok(());
+        };
+        if self.matches.len() >= window || rest.left == 0 {
+            return Ok(());
+        }
+        let held: Vec<Match> = self.matches.by_ref().collect();
+        let Some(after) = held.last().or(rest.last.as_ref()).copied() else {
+            // A search holds its first matches from the start: this is a bug, not an answer.
+            return Err(tantivy::TantivyError::InternalError(
+                "a search lost its place among its matches".into(),
+            )
+            .into());
+        };
+        let limit = rest
+            .chunk
+            .max(window)
+            .saturating_sub(held.len())
+            .min(rest.left);
+        let next = self.searcher.search(
+            &*rest.query,
+            &collector::NextMatches {
+                after,
+                limit,
+                maps: Arc::clone(&self.maps),
+            },
+        )?;
+        // None left is an index that changed under the search, which a searcher rules out:
+        // stop rather than ask again.
+        rest.left = if next.is_empty() {
+            0
+        } else {
+            rest.left - next.len().min(rest.left)
+        };
+        self.matches = held.into_iter().chain(next).collect::<Vec<_>>().into_iter();
+        Ok(())
     }
 }
 
@@ -324,6 +392,8 @@ pub struct Engine {
     copy_counts: bool,
     /// Whether near-copies among the hits become one hit ([`Engine::collapse_copies`]).
     collapse: bool,
+    /// The ranked matches a search holds at a time ([`Engine::hold_matches`]).
+    match_chunk: usize,
 }
 
 impl Engine {
@@ -370,6 +440,7 @@ impl Engine {
             hit_columns: (0..segments).map(|_| OnceLock::new()).collect(),
             copy_counts: false,
             collapse: false,
+            match_chunk: MATCH_CHUNK,
         })
     }
 
@@ -383,6 +454,13 @@ impl Engine {
     /// counts collapsed hits, its totals and facets still count sections.
     pub fn collapse_copies(&mut self, on: bool) {
         self.collapse = on;
+    }
+
+    /// Makes a ranked search ([`Engine::rank`]) hold at most `n` of its matches at a time (at
+    /// least one; 65,536 by default), finding the next ones by running its query again when it
+    /// has handed them out. A collapsed search holds every match.
+    pub fn hold_matches(&mut self, n: usize) {
+        self.match_chunk = n.max(1);
     }
 
     /// The groups of duplicate reports the index records.
@@ -557,7 +635,14 @@ impl Engine {
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
-        let tally = searcher.search(&*query, &TallyCollector::new(limit, Arc::clone(&maps)))?;
+        // More matches than a chunk are held a chunk at a time (not collapsed ones: a group
+        // takes in matches ranked anywhere below it).
+        let held = match limit {
+            Some(limit) if limit <= self.match_chunk => Some(limit),
+            _ if collapse => None,
+            _ => Some(self.match_chunk),
+        };
+        let tally = searcher.search(&*query, &TallyCollector::new(held, Arc::clone(&maps)))?;
         // The facets and the first page of hits are made on the search threads, which are idle
         // by now: the facets walk every counted place, and each hit decompresses its block of
         // the document store (64 KiB of LZ4).
@@ -625,8 +710,15 @@ impl Engine {
         let len = match (&collapse, request.limit) {
             // At most: the groups are known as they are read.
             (Some(_), Some(limit)) => limit.min(matches.len()),
-            _ => matches.len(),
+            _ => limit.map_or(tally.total, |limit| limit.min(tally.total)),
         };
+        let rest = (len > matches.len()).then(|| Rest {
+            left: len - matches.len(),
+            query,
+            // The first page's last match, when the page is handed out already.
+            last: page.checked_sub(1).and_then(|i| matches.get(i)).copied(),
+            chunk: self.match_chunk,
+        });
         matches.drain(..page);
         Ok(Ranked {
             total_sections: tally.total,
@@ -637,6 +729,7 @@ impl Engine {
             read: page,
             len,
             matches: matches.into_iter(),
+            rest,
             searcher,
             maps,
             under,

@@ -151,6 +151,43 @@ fn streamed_exports_are_the_bytes_of_the_whole_search() {
     }
 }
 
+#[test]
+fn a_search_holding_a_few_matches_at_a_time_exports_the_bytes_of_one_holding_all() {
+    // The default engine holds every match of this corpus at once (65,536 a chunk); these
+    // hold a few and find the next ones by running the query again, chunks ending in runs of
+    // equal scores.
+    let index = built().0.path().join("index");
+    let rows = [
+        (Format::Csv, "法治", None),
+        (Format::Jsonl, "法治", None),
+        (Format::Json, "法律顾问", None),
+        (Format::Csv, "法治", Some(300)),
+        (Format::Jsonl, "普法 OR 依法", Some(1_000)),
+        (Format::Md, "普法", Some(3)),
+    ];
+    for chunk in [1, 7, 500] {
+        let mut holding = Engine::open(&index).expect("open");
+        holding.hold_matches(chunk);
+        for (format, text, limit) in rows {
+            let request = request(text, limit);
+            let options = render(format, text, PassageOptions::default());
+            let all = holding.rank(&request).expect("rank").len();
+            assert!(
+                limit.is_some() || all > 100,
+                "{text}: {all} hits should need many chunks"
+            );
+            let held = streamed(&holding, &request, &options);
+            let whole = whole(engine(), &request, &options);
+            assert!(
+                held == whole,
+                "{format:?} of {text} (limit {limit:?}) in chunks of {chunk}: {} bytes differ from {} bytes",
+                held.len(),
+                whole.len()
+            );
+        }
+    }
+}
+
 /// A writer that takes `room` bytes and then fails, as a full disk or a closed pipe does.
 struct Full {
     room: usize,
