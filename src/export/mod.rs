@@ -462,12 +462,15 @@ pub fn write_stream<E: Borrow<Engine>>(
     write_records(out, counts, stream, options, copies)
 }
 
-/// Bytes an export holds at most, about, in one window of hits (rows as they will be written,
-/// or records). The larger the window, the fewer times each block of the document store is
-/// decompressed: a window's hits are read in the store's order, and most windows touch most
-/// blocks. 48 MiB keeps an export's peak RSS near 80 MiB (`普法 --all` at 20,000 reports, one
-/// window of 40 MB of CSV rows); 32 MiB took two windows and 17% more CPU time there.
-const WINDOW_BYTES: usize = 48 << 20;
+/// Bytes a window of hits is sized to hold (rows as they will be written, or records), from
+/// the bytes per hit of the window before. The larger the window, the fewer times each block of
+/// the document store is decompressed: a window's hits are read in the store's order, and most
+/// windows touch most blocks. But a window's hits may run longer than the last's: at 20,000
+/// reports, `法治 --all` had windows of 0.73 to 1.37 times their estimate (CSV rows of 654 to
+/// 1,198 bytes a hit), so a window sized to 48 MiB held 69 MB and the export's RSS passed
+/// 100 MiB. At 32 MiB a window holds 46 MB at most there, and `普法 --all` (52,493 rows,
+/// 40 MB of CSV) is still one window, by the quarter a last window may take.
+const WINDOW_BYTES: usize = 32 << 20;
 /// The most hits in one window of an export (and the fewest, after the first page).
 const MAX_WINDOW: usize = 65_536;
 const MIN_WINDOW: usize = 64;
@@ -549,13 +552,13 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         let per_hit = bytes.div_ceil(pieces.len().max(1)).max(1);
         let most = if copies { COPIES_WINDOW } else { MAX_WINDOW };
         self.window = (WINDOW_BYTES / per_hit).clamp(MIN_WINDOW, most);
-        // Nor does a window leave fewer hits than an eighth of itself to one more: a few
+        // Nor does a window leave fewer hits than a quarter of itself to one more: a few
         // thousand hits cost a pass over half the blocks again, after the window's rows are
         // written while no hit is read (52,493 JSON Lines rows: 50,788 in one window and
-        // 1,641 in the next took a tenth of the export's time). A window holds up to an
-        // eighth more bytes for it.
+        // 1,641 in the next took a tenth of the export's time). A last window holds up to a
+        // quarter more bytes for it.
         let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
-        if !copies && left <= self.window + self.window / 8 {
+        if !copies && left <= self.window + self.window / 4 {
             self.window = left.max(MIN_WINDOW);
         }
         self.pieces = pieces.into_iter();
