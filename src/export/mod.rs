@@ -342,7 +342,7 @@ pub fn section_citation(
 }
 
 /// `上桥镇（宁夏回族自治区吴忠市利通区）《…报告》`: who issued the report and its title (its
-/// file when it has none).
+/// file when it has none: `城关镇，a/b.txt`).
 pub fn report_citation(meta: &ReportMeta) -> String {
     let mut out = String::with_capacity(160);
     let mut region: [&str; 3] = [""; 3];
@@ -375,7 +375,13 @@ pub fn report_citation(meta: &ReportMeta) -> String {
             out.push_str(title);
             out.push('》');
         }
-        None => out.push_str(&meta.file),
+        // A file name is not a title: set off from the place, not run on from it.
+        None => {
+            if !out.is_empty() {
+                out.push('，');
+            }
+            out.push_str(&meta.file);
+        }
     }
     out
 }
@@ -468,9 +474,13 @@ pub fn write_stream<E: Borrow<Engine>>(
 /// windows touch most blocks. But a window's hits may run longer than the last's: at 20,000
 /// reports, `法治 --all` had windows of 0.73 to 1.37 times their estimate (CSV rows of 654 to
 /// 1,198 bytes a hit), so a window sized to 48 MiB held 69 MB and the export's RSS passed
-/// 100 MiB. At 32 MiB a window holds 46 MB at most there, and `普法 --all` (52,493 rows,
-/// 40 MB of CSV) is still one window, by the quarter a last window may take.
+/// 100 MiB. At 32 MiB a window holds 46 MB at most there.
 const WINDOW_BYTES: usize = 32 << 20;
+/// Bytes of rows, estimated from the first window, up to which an export is read in one more
+/// window, not cut in windows of [`WINDOW_BYTES`]: a second window is a second pass over most
+/// of the store's blocks. `普法 --all` at 20,000 reports (52,493 rows, 40 MB of CSV, 51 MB of
+/// JSON Lines) took a quarter longer in two windows.
+const ONE_WINDOW_BYTES: usize = 52 << 20;
 /// The most hits in one window of an export (and the fewest, after the first page).
 const MAX_WINDOW: usize = 65_536;
 const MIN_WINDOW: usize = 64;
@@ -558,7 +568,10 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         // 1,641 in the next took a tenth of the export's time). A last window holds up to a
         // quarter more bytes for it.
         let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
-        if !copies && left <= self.window + self.window / 4 {
+        let whole = self.ranked.hits_read() <= MIN_WINDOW
+            && left <= most
+            && left.saturating_mul(per_hit) <= ONE_WINDOW_BYTES;
+        if !copies && (whole || left <= self.window + self.window / 4) {
             self.window = left.max(MIN_WINDOW);
         }
         self.pieces = pieces.into_iter();
@@ -1441,7 +1454,7 @@ mod tests {
             ),
             (
                 (Some("城关镇"), [None; 3], None, None),
-                "城关镇a/b.txt，“前言”，第23行。",
+                "城关镇，a/b.txt，“前言”，第23行。",
             ),
             ((None, [None; 3], None, None), "a/b.txt，“前言”，第23行。"),
             (
@@ -1451,7 +1464,7 @@ mod tests {
                     None,
                     None,
                 ),
-                "新区（北京市）a/b.txt，“前言”，第23行。",
+                "新区（北京市），a/b.txt，“前言”，第23行。",
             ),
         ];
         for ((town, [province, city, county], title, nth), want) in rows {
