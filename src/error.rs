@@ -247,10 +247,24 @@ pub fn engine_detail(error: &tantivy::TantivyError) -> String {
                 .split_once("): ")
                 .or_else(|| text.split_once(": "))
                 .map_or(text.as_str(), |(_, comment)| comment);
-            comment.trim().trim_end_matches('.').to_string()
+            // A meta.json that cannot be read is quoted whole after `Content:` (12 KB of
+            // JSON, or whatever overwrote it): the reader needs the reason, not the file.
+            let comment = comment.split_once(" Content: ").map_or(comment, |(c, _)| c);
+            shortened(comment.trim().trim_end_matches('.'))
         }
         tantivy::TantivyError::IoError(io) => io.to_string(),
-        other => other.to_string(),
+        other => shortened(&other.to_string()),
+    }
+}
+
+/// The most characters of the engine's own words a message quotes.
+const DETAIL_CHARS: usize = 300;
+
+/// `text`, cut to [`DETAIL_CHARS`] with `…` when longer.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(DETAIL_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }
 
@@ -314,6 +328,29 @@ mod tests {
             tantivy::error::DataCorruption::comment_only("bad footer"),
         );
         assert_eq!(engine_detail(&comment_only), "bad footer");
+        // A meta.json that cannot be parsed: the engine quotes the whole file after the
+        // reason; a long comment of its own is cut.
+        let rows = [
+            (
+                format!(
+                    "Meta file cannot be deserialized. Error(\"expected value\", line: 1, column: 1). Content: \"{}\"",
+                    "乡镇,年份\\n".repeat(2_000)
+                ),
+                "Meta file cannot be deserialized. Error(\"expected value\", line: 1, column: 1)"
+                    .to_string(),
+            ),
+            (
+                "坏".repeat(1_000),
+                format!("{}…", "坏".repeat(DETAIL_CHARS)),
+            ),
+            ("坏".repeat(DETAIL_CHARS), "坏".repeat(DETAIL_CHARS)),
+        ];
+        for (comment, want) in rows {
+            let corrupt = tantivy::TantivyError::DataCorruption(
+                tantivy::error::DataCorruption::new("meta.json".into(), comment.clone()),
+            );
+            assert_eq!(engine_detail(&corrupt), want, "{}", &comment[..30]);
+        }
     }
 
     #[test]
