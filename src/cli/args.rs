@@ -375,8 +375,9 @@ impl Output {
 #[derive(Args, Debug)]
 pub struct SearchArgs {
     /// The query, e.g. 法律顾问, "法律 顾问", 普法 OR 宣传, 法律顾问 -培训; without one, every
-    /// section that passes the filters, by report and line.
-    #[arg(num_args = 0..)]
+    /// section that passes the filters, by report and line. A term like -2023 excludes, as
+    /// -培训 does, rather than reading as an option.
+    #[arg(num_args = 0.., allow_negative_numbers = true)]
     pub(super) query: Vec<String>,
     #[command(flatten)]
     pub(super) scope: Scope,
@@ -434,7 +435,7 @@ impl std::str::FromStr for FacetLimit {
 pub struct StatsArgs {
     /// The query to count, e.g. 法律顾问 (or use --compare for several); without one, the
     /// reports that pass the filters.
-    #[arg(num_args = 0..)]
+    #[arg(num_args = 0.., allow_negative_numbers = true)]
     pub(super) query: Vec<String>,
     /// Several queries side by side, e.g. --compare 法律顾问 公职律师.
     #[arg(long, num_args = 1..)]
@@ -458,7 +459,7 @@ pub struct StatsArgs {
 #[derive(Args, Debug)]
 pub struct KwicArgs {
     /// The query; every occurrence of its terms in the matching sections is listed.
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required = true, num_args = 1.., allow_negative_numbers = true)]
     pub(super) query: Vec<String>,
     /// Characters of context each side of the match, 0 to 1000.
     #[arg(long, default_value_t = kwic::DEFAULT_WIDTH, value_parser = ranged(0, MAX_WIDTH))]

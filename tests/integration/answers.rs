@@ -437,3 +437,23 @@ fn a_corpus_that_is_no_folder_of_reports_is_refused_before_anything_is_made() {
         );
     }
 }
+
+#[test]
+fn a_negative_number_in_the_query_excludes_it_as_a_word_does() {
+    // `法治 -2023` was refused as an unknown option `-2`, where `法治 -培训` excluded.
+    let workspace = indexed_workspace();
+    let sections = |args: &[&str]| {
+        let out = run("fazhi-query", workspace.path(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let json: Value = serde_json::from_str(&stdout(&out)).expect("json");
+        json["total_sections"].as_u64().expect("a count")
+    };
+    let all = sections(&["法治", "--format", "json"]);
+    let dash = sections(&["法治", "-2023", "--format", "json"]);
+    assert_eq!(dash, sections(&["法治", "NOT", "2023", "--format", "json"]));
+    assert!(dash > 0 && dash < all, "{dash} of {all} sections");
+    for args in [&["kwic", "法治", "-2023"][..], &["stats", "法治", "-2023"]] {
+        let out = run("fazhi-query", workspace.path(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+}
