@@ -153,7 +153,7 @@ fn streamed_exports_are_the_bytes_of_the_whole_search() {
 
 #[test]
 fn a_search_holding_a_few_matches_at_a_time_exports_the_bytes_of_one_holding_all() {
-    // The default engine holds every match of this corpus at once (262,144 a chunk); these
+    // The default engine holds every match of this corpus at once (524,288 a chunk); these
     // hold a few and find the next ones by running the query again, chunks ending in runs of
     // equal scores.
     let index = built().0.path().join("index");
