@@ -317,9 +317,7 @@ impl Ranked {
         self.read += matches.len();
         engine.read_in_store_order(self, &matches, &make).map(Some)
     }
-}
 
-impl Ranked {
     /// Makes sure `window` matches are held, or all that are left, by finding the next ones
     /// after those held.
     fn find_more(&mut self, window: usize) -> Result<()> {
@@ -355,7 +353,7 @@ impl Ranked {
         rest.left = if next.is_empty() {
             0
         } else {
-            rest.left - next.len().min(rest.left)
+            rest.left.saturating_sub(next.len())
         };
         self.matches = held.into_iter().chain(next).collect::<Vec<_>>().into_iter();
         Ok(())
@@ -461,8 +459,9 @@ impl Engine {
     }
 
     /// Makes a ranked search ([`Engine::rank`]) hold at most `n` of its matches at a time,
-    /// counted over the index's segments (at least one a segment; 524,288 by default), finding the next ones by running its query again when it
-    /// has handed them out. A collapsed search holds every match.
+    /// counted over the index's segments (at least one a segment; 524,288 by default), finding
+    /// the next ones by running its query again when it has handed them out. A collapsed search
+    /// holds every match.
     pub fn hold_matches(&mut self, n: usize) {
         self.match_chunk = n.max(1);
     }
@@ -639,9 +638,9 @@ impl Engine {
         let query = self.build(&request.query, &request.filters)?;
         let searcher = self.reader.searcher();
         let maps = self.facet_maps(&searcher)?;
-        // More matches than a chunk are held a chunk at a time (not collapsed ones: a group
-        // takes in matches ranked anywhere below it).
-        // Each segment keeps its best `chunk` until they are merged.
+        // More matches than a chunk are held a chunk at a time, each segment keeping its best
+        // `chunk` until they merge (not collapsed ones: a group takes in matches ranked anywhere
+        // below it).
         let chunk = (self.match_chunk / searcher.segment_readers().len().max(1)).max(1);
         let held = match limit {
             Some(limit) if limit <= chunk => Some(limit),
