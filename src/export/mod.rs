@@ -7,6 +7,7 @@ pub mod kwic;
 pub mod panel;
 pub mod passage;
 pub mod report;
+pub mod spill;
 pub mod stats;
 pub mod summary;
 pub mod table;
@@ -512,7 +513,18 @@ pub struct RecordStream<E: Borrow<Engine>> {
     /// Rows made on the search threads in this format (CSV or JSON Lines), not records.
     rows: Option<(Format, Lang)>,
     window: usize,
+    /// Bytes a window is sized to hold ([`WINDOW_BYTES`]).
+    window_bytes: usize,
     pieces: std::vec::IntoIter<Piece>,
+    /// Where rows wait between the store's order and rank order, for an export that spills
+    /// them ([`RecordStream::spill`]).
+    spill: Option<spill::Spill>,
+    /// Whether the rest of the hits are read a batch of matches at a time, their rows spilled.
+    spilling: bool,
+    /// The rows of the batch spilled last, in rank order, still to be given.
+    spilled: std::vec::IntoIter<spill::Place>,
+    /// How many batches of rows have been spilled.
+    batches: usize,
     done: bool,
 }
 
@@ -526,9 +538,41 @@ impl<E: Borrow<Engine>> RecordStream<E> {
             passage,
             rows: None,
             window: MIN_WINDOW,
+            window_bytes: WINDOW_BYTES,
             pieces: Vec::new().into_iter(),
+            spill: None,
+            spilling: false,
+            spilled: Vec::new().into_iter(),
+            batches: 0,
             done: false,
         }
+    }
+
+    /// Lets the rows of a CSV or JSON Lines export larger than a window wait in a temporary
+    /// file beside `output` (else in the system's temporary folder), not in memory: all the
+    /// matches the search holds at once ([`Ranked::held_at_once`]) are then read in one pass
+    /// over the document store, not a window at a time, each window a pass over most of its
+    /// blocks. For an export with no deadline on its first byte (the command line's).
+    pub fn spill(mut self, output: Option<&std::path::Path>) -> Self {
+        self.spill = Some(spill::Spill::beside(output));
+        self
+    }
+
+    /// Sizes windows to hold `bytes` of rows or records, not [`WINDOW_BYTES`]: for tests of
+    /// exports of many windows on a small index.
+    pub fn window_bytes(mut self, bytes: usize) -> Self {
+        self.window_bytes = bytes.max(1);
+        self
+    }
+
+    /// [`ONE_WINDOW_BYTES`], in proportion to the bytes a window is sized to.
+    fn one_window_bytes(&self) -> usize {
+        (self.window_bytes as f64 * ONE_WINDOW_BYTES as f64 / WINDOW_BYTES as f64) as usize
+    }
+
+    /// How many batches of rows have been spilled so far ([`RecordStream::spill`]).
+    pub fn batches_spilled(&self) -> usize {
+        self.batches
     }
 
     /// The search, for its counts and how many hits it has read.
@@ -537,6 +581,9 @@ impl<E: Borrow<Engine>> RecordStream<E> {
     }
 
     fn read_window(&mut self) -> Result<bool, Error> {
+        if self.spilling {
+            return self.read_spilled();
+        }
         let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
         let (passage, rows) = (self.passage, self.rows);
         let copies = self.ranked.counts_copies();
@@ -561,7 +608,7 @@ impl<E: Borrow<Engine>> RecordStream<E> {
             .sum();
         let per_hit = bytes.div_ceil(pieces.len().max(1)).max(1);
         let most = if copies { COPIES_WINDOW } else { MAX_WINDOW };
-        self.window = (WINDOW_BYTES / per_hit).clamp(MIN_WINDOW, most);
+        self.window = (self.window_bytes / per_hit).clamp(MIN_WINDOW, most);
         // Nor does a window leave fewer hits than a quarter of itself to one more: a few
         // thousand hits cost a pass over half the blocks again, after the window's rows are
         // written while no hit is read (52,493 JSON Lines rows: 50,788 in one window and
@@ -570,11 +617,54 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
         let whole = self.ranked.hits_read() <= MIN_WINDOW
             && left <= most
-            && left.saturating_mul(per_hit) <= ONE_WINDOW_BYTES;
+            && left.saturating_mul(per_hit) <= self.one_window_bytes();
         if !copies && (whole || left <= self.window + self.window / 4) {
             self.window = left.max(MIN_WINDOW);
         }
+        // More than one more window: the rest are spilled, if they may be.
+        self.spilling = self.spill.is_some()
+            && rows.is_some()
+            && !copies
+            && !self.ranked.collapses()
+            && left > self.window;
         self.pieces = pieces.into_iter();
+        Ok(true)
+    }
+
+    /// Reads the next batch of matches in one pass over the document store, their rows
+    /// spilled as they are made; they are then given back in rank order.
+    fn read_spilled(&mut self) -> Result<bool, Error> {
+        let (Some(spill), Some((format, lang))) = (&mut self.spill, self.rows) else {
+            // Spilling starts with rows only (`next_row`): this is a bug, not an answer.
+            return Err(Error::Engine(tantivy::TantivyError::InternalError(
+                "an export mixed rows and records".into(),
+            )));
+        };
+        let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
+        let passage = self.passage;
+        let at_once = self.ranked.held_at_once();
+        let dir = spill.dir().to_path_buf();
+        let no_room = |source: io::Error| Error::Write {
+            path: dir.clone(),
+            source,
+        };
+        let spilling = spill.start().map_err(no_room)?;
+        let places = self
+            .ranked
+            .next_window(self.engine.borrow(), at_once, |hit| {
+                let record = Record::of(hit, &terms, passage);
+                spilling.put(&row_bytes(&record, format, lang, false))
+            })?;
+        let Some(places) = places else {
+            return Ok(false);
+        };
+        spilling.finish().map_err(no_room)?;
+        let places: Vec<spill::Place> = places
+            .into_iter()
+            .collect::<io::Result<_>>()
+            .map_err(no_room)?;
+        self.spilled = places.into_iter();
+        self.batches += 1;
         Ok(true)
     }
 
@@ -582,6 +672,9 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         loop {
             if let Some(piece) = self.pieces.next() {
                 return Some(Ok(piece));
+            }
+            if let (Some(place), Some(spill)) = (self.spilled.next(), &self.spill) {
+                return Some(spill.read(place).map(Piece::Row));
             }
             if self.done {
                 return None;

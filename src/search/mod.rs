@@ -276,6 +276,12 @@ impl Ranked {
         self.read
     }
 
+    /// The most matches the search holds at once ([`Engine::hold_matches`]): the largest
+    /// window it reads without finding more first.
+    pub fn held_at_once(&self) -> usize {
+        self.rest.as_ref().map_or(self.len, |rest| rest.chunk)
+    }
+
     /// The next hits in rank order, at most `window` of them (the first call gives the first
     /// page, read with the facets), each made into a `T` by `make` on the search thread that
     /// read it; None once every hit has been given.

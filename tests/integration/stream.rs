@@ -188,6 +188,58 @@ fn a_search_holding_a_few_matches_at_a_time_exports_the_bytes_of_one_holding_all
     }
 }
 
+#[test]
+fn rows_spilled_to_disk_a_batch_of_matches_at_a_time_are_the_bytes_of_the_whole_search() {
+    // Small windows, so that these exports spill (more than one more window); batches of 1, 7
+    // and 500 matches, and every match at once.
+    let index = built().0.path().join("index");
+    let rows = [
+        (Format::Csv, "法治", None),
+        (Format::Jsonl, "法治", None),
+        (Format::Csv, "普法 OR 依法", Some(1_000)),
+        (Format::Jsonl, "依法", Some(400)),
+    ];
+    let out = TempDir::new().expect("temp dir");
+    for chunk in [1, 7, 500, usize::MAX] {
+        let mut holding = Engine::open(&index).expect("open");
+        if chunk < usize::MAX {
+            holding.hold_matches(chunk);
+        }
+        for (format, text, limit) in rows {
+            let request = request(text, limit);
+            let options = render(format, text, PassageOptions::default());
+            let ranked = holding.rank(&request).expect("rank");
+            let mut records = RecordStream::new(&holding, ranked, &options.terms, options.passage)
+                .spill(Some(&out.path().join("hits.csv")))
+                .window_bytes(4_096);
+            let mut spilled = Vec::new();
+            let written =
+                export::write_stream(&mut spilled, &mut records, &options).expect("export");
+            let all = records.ranked().len();
+            assert_eq!(written, all, "{text}: every hit is written");
+            let batches = records.batches_spilled();
+            // The first window (64 hits) is read as before; each batch holds `chunk` at most.
+            let fewest = match chunk {
+                usize::MAX => 1,
+                _ => (all - 64).div_ceil(chunk),
+            };
+            assert!(
+                batches >= fewest,
+                "{format:?} of {text} in batches of {chunk}: {batches} spilled, at least {fewest} expected"
+            );
+            let whole = whole(engine(), &request, &options);
+            assert!(
+                spilled == whole,
+                "{format:?} of {text} (limit {limit:?}) spilled in batches of {chunk}: {} bytes differ from {} bytes",
+                spilled.len(),
+                whole.len()
+            );
+        }
+    }
+    // The rows waited in a file with no name: nothing is left beside the export.
+    assert_eq!(std::fs::read_dir(out.path()).expect("list").count(), 0);
+}
+
 /// A writer that takes `room` bytes and then fails, as a full disk or a closed pipe does.
 struct Full {
     room: usize,
