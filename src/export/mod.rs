@@ -609,24 +609,24 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         let per_hit = bytes.div_ceil(pieces.len().max(1)).max(1);
         let most = if copies { COPIES_WINDOW } else { MAX_WINDOW };
         self.window = (self.window_bytes / per_hit).clamp(MIN_WINDOW, most);
-        // Nor does a window leave fewer hits than a quarter of itself to one more: a few
+        let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
+        // Rows that may wait on disk do when they are more than one more window: one pass over
+        // the store either way, and the rows are not held.
+        let may_spill =
+            self.spill.is_some() && rows.is_some() && !copies && !self.ranked.collapses();
+        self.spilling = may_spill && left > self.window + self.window / 4;
+        // Else a window leaves no fewer hits than a quarter of itself to one more: a few
         // thousand hits cost a pass over half the blocks again, after the window's rows are
         // written while no hit is read (52,493 JSON Lines rows: 50,788 in one window and
         // 1,641 in the next took a tenth of the export's time). A last window holds up to a
         // quarter more bytes for it.
-        let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
-        let whole = self.ranked.hits_read() <= MIN_WINDOW
+        let whole = !may_spill
+            && self.ranked.hits_read() <= MIN_WINDOW
             && left <= most
             && left.saturating_mul(per_hit) <= self.one_window_bytes();
-        if !copies && (whole || left <= self.window + self.window / 4) {
+        if !copies && !self.spilling && (whole || left <= self.window + self.window / 4) {
             self.window = left.max(MIN_WINDOW);
         }
-        // More than one more window: the rest are spilled, if they may be.
-        self.spilling = self.spill.is_some()
-            && rows.is_some()
-            && !copies
-            && !self.ranked.collapses()
-            && left > self.window;
         self.pieces = pieces.into_iter();
         Ok(true)
     }
