@@ -692,14 +692,38 @@ impl ReportTable {
     /// Adds the sections counted by row into the counts of report facet `facet`, by the value
     /// each row counts under (its global ordinal; for a facet with parents, its group: a row
     /// number); `counts` is sized by [`ReportTable::values`], and a facet not per report adds
-    /// nothing. The table is kept a column after another, so this is one pass along two arrays.
-    pub(crate) fn add_rows_of(&self, facet: FacetKey, by_row: &[u32], counts: &mut [u32]) {
+    /// nothing. The table is kept a column after another, so this is one pass along two
+    /// arrays; or, given `counted` (the rows of `by_row` with a count, in order), a pass along
+    /// them.
+    pub(crate) fn add_rows_of(
+        &self,
+        facet: FacetKey,
+        by_row: &[u32],
+        counted: Option<&[u32]>,
+        counts: &mut [u32],
+    ) {
         let Some(at) = self.layout.counted_at(facet) else {
             return;
         };
-        for (&n, value) in by_row.iter().zip(self.column_of_rows(at)) {
+        let values = self.column_of_rows(at);
+        let mut add = |n: u32, value: &[u8; 4]| {
             if let Some(count) = counts.get_mut(u32::from_le_bytes(*value) as usize) {
                 *count += n;
+            }
+        };
+        match counted {
+            None => by_row
+                .iter()
+                .zip(values)
+                .for_each(|(&n, value)| add(n, value)),
+            Some(rows) => {
+                for &row in rows {
+                    if let (Some(&n), Some(value)) =
+                        (by_row.get(row as usize), values.get(row as usize))
+                    {
+                        add(n, value);
+                    }
+                }
             }
         }
     }

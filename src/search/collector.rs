@@ -109,6 +109,8 @@ pub struct Tally {
     pub reports: usize,
     /// Sections by report table row.
     pub(crate) rows: Vec<u32>,
+    /// The rows of `rows` with a count, in order, when they are few ([`Tally::with_rows`]).
+    pub(crate) counted_rows: Option<Vec<u32>>,
     /// Sections by the section facet's global ordinal.
     pub(crate) sections: Vec<u32>,
     /// Reports and sections by group, when counted for `stats`.
@@ -116,6 +118,20 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The tally with sections by report table row `rows`. A search that matches a quarter of
+    /// the reports or fewer lists them, and each facet counts over them, not over every row
+    /// of the table (the long phrase of the bench, 2,466 reports of 20,000: 9% faster); past
+    /// that, the list costs more than it saves (`法律顾问`'s 9,957: 11% slower).
+    fn with_rows(mut self, rows: Vec<u32>) -> Tally {
+        self.counted_rows = (self.reports <= rows.len() / 4).then(|| {
+            (0..rows.len() as u32)
+                .filter(|&r| rows[r as usize] > 0)
+                .collect()
+        });
+        self.rows = rows;
+        self
+    }
+
     /// Sections by facet (in the table's order), each an array by the value it counts under:
     /// the global ordinal, or for a facet with parents its group (a report table row).
     #[cfg(test)]
@@ -129,7 +145,8 @@ impl Tally {
         match facet.spec().scope {
             Scope::Report => {
                 let mut counts = vec![0; maps.reports.values(facet, maps)];
-                maps.reports.add_rows_of(facet, &self.rows, &mut counts);
+                let (rows, counted) = (&self.rows, self.counted_rows.as_deref());
+                maps.reports.add_rows_of(facet, rows, counted, &mut counts);
                 counts
             }
             Scope::Section => self.sections.clone(),
@@ -285,8 +302,7 @@ impl Collector for TallyCollector {
             all.matches.truncate(limit);
             all.matches.shrink_to_fit();
         }
-        all.rows = self.counts.take();
-        Ok(all)
+        Ok(all.with_rows(self.counts.take()))
     }
 }
 
