@@ -117,8 +117,10 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let ranked = engine.rank(&request.search)?;
     let (mut written, all) = (ranked.len(), ranked.total_sections);
     let ranked_total = all;
-    let mut records = export::RecordStream::new(&*engine, ranked, &render.terms, render.passage)
-        .spill(session.output.as_deref());
+    let mut records = export::RecordStream::new(&*engine, ranked, &render.terms, render.passage);
+    if let Some(output) = &session.output {
+        records = records.spill(output);
+    }
     session.deliver(|out| {
         written = export::write_stream(out, &mut records, &render)?;
         Ok(())

@@ -516,8 +516,9 @@ pub struct RecordStream<E: Borrow<Engine>> {
     /// Bytes a window is sized to hold ([`WINDOW_BYTES`]).
     window_bytes: usize,
     pieces: std::vec::IntoIter<Piece>,
-    /// Where rows wait between the store's order and rank order, for an export that spills
-    /// them ([`RecordStream::spill`]).
+    /// The file an export that may spill its rows is written to ([`RecordStream::spill`]).
+    output: Option<std::path::PathBuf>,
+    /// Where its rows wait between the store's order and rank order, once they do.
     spill: Option<spill::Spill>,
     /// Whether the rest of the hits are read a batch of matches at a time, their rows spilled.
     spilling: bool,
@@ -540,6 +541,7 @@ impl<E: Borrow<Engine>> RecordStream<E> {
             window: MIN_WINDOW,
             window_bytes: WINDOW_BYTES,
             pieces: Vec::new().into_iter(),
+            output: None,
             spill: None,
             spilling: false,
             spilled: Vec::new().into_iter(),
@@ -548,13 +550,14 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         }
     }
 
-    /// Lets the rows of a CSV or JSON Lines export larger than a window wait in a temporary
-    /// file beside `output` (else in the system's temporary folder), not in memory: all the
-    /// matches the search holds at once ([`Ranked::held_at_once`]) are then read in one pass
-    /// over the document store, not a window at a time, each window a pass over most of its
-    /// blocks. For an export with no deadline on its first byte (the command line's).
-    pub fn spill(mut self, output: Option<&std::path::Path>) -> Self {
-        self.spill = Some(spill::Spill::beside(output));
+    /// Lets the rows of a CSV or JSON Lines export of more than a window wait in a temporary
+    /// file beside `output`, the file being written ([`spill`]), not in memory: each batch of
+    /// the matches the search holds at once is then read in one pass over the document store,
+    /// not a window at a time, each window a pass over most of its blocks. For an export with
+    /// no deadline on its first rows (the command line's). An output that is not a regular
+    /// file, or whose folder takes no new file, is written a window at a time.
+    pub fn spill(mut self, output: &std::path::Path) -> Self {
+        self.output = Some(output.to_path_buf());
         self
     }
 
@@ -613,8 +616,11 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         // Rows that may wait on disk do when they are more than one more window: one pass over
         // the store either way, and the rows are not held.
         let may_spill =
-            self.spill.is_some() && rows.is_some() && !copies && !self.ranked.collapses();
-        self.spilling = may_spill && left > self.window + self.window / 4;
+            self.output.is_some() && rows.is_some() && !copies && !self.ranked.collapses();
+        if may_spill && left > self.window + self.window / 4 && self.spill.is_none() {
+            self.spill = self.output.as_deref().and_then(spill::Spill::beside);
+        }
+        self.spilling = may_spill && self.spill.is_some() && left > self.window + self.window / 4;
         // Else a window leaves no fewer hits than a quarter of itself to one more: a few
         // thousand hits cost a pass over half the blocks again, after the window's rows are
         // written while no hit is read (52,493 JSON Lines rows: 50,788 in one window and
@@ -642,27 +648,28 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         };
         let terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
         let passage = self.passage;
-        let at_once = self.ranked.held_at_once();
-        let dir = spill.dir().to_path_buf();
-        let no_room = |source: io::Error| Error::Write {
-            path: dir.clone(),
-            source,
-        };
-        let spilling = spill.start().map_err(no_room)?;
+        // The matches still held (the rest of the first chunk), else the next chunk.
+        let batch = self.ranked.next_batch();
+        let spilling = spill.start()?;
         let places = self
             .ranked
-            .next_window(self.engine.borrow(), at_once, |hit| {
+            .next_window(self.engine.borrow(), batch, |hit| {
+                // Once a row could not be written (a full disk), the rest are not made.
+                if spilling.failed() {
+                    return Err(io::Error::other("an earlier row was not written"));
+                }
                 let record = Record::of(hit, &terms, passage);
                 spilling.put(&row_bytes(&record, format, lang, false))
             })?;
         let Some(places) = places else {
             return Ok(false);
         };
-        spilling.finish().map_err(no_room)?;
+        let finished = spilling.finish();
         let places: Vec<spill::Place> = places
             .into_iter()
             .collect::<io::Result<_>>()
-            .map_err(no_room)?;
+            .and_then(|places| finished.map(|()| places))
+            .map_err(|e| spill.cannot_write(e))?;
         self.spilled = places.into_iter();
         self.batches += 1;
         Ok(true)
@@ -674,7 +681,7 @@ impl<E: Borrow<Engine>> RecordStream<E> {
                 return Some(Ok(piece));
             }
             if let (Some(place), Some(spill)) = (self.spilled.next(), &self.spill) {
-                return Some(spill.read(place).map(Piece::Row));
+                return Some(spill.read(place).map(Piece::Row).map_err(io::Error::other));
             }
             if self.done {
                 return None;

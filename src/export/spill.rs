@@ -1,16 +1,20 @@
 //! Rows that wait on disk: a large export's rows are made in the document store's order (each
 //! block of the store decompressed once for all its hits) and written out in rank order. In
-//! between they wait in an unnamed temporary file, never in memory: what the export holds is
-//! where each row is, 16 bytes a hit.
+//! between they wait in an unnamed temporary file beside the export, never in memory: what the
+//! export holds while a batch of matches is read is where each row is (tens of bytes a hit).
 //!
 //! The file is made with `O_TMPFILE` where the system has it, else made and unlinked at once:
-//! it has no name while it is used, and nothing is left behind, whatever ends the process.
+//! it has no name while it is used, and nothing is left behind, whatever ends the process. It
+//! takes up to the size of one batch's rows on the export's own disk.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::Error;
 
 /// Bytes the rows being spilled are gathered in before they are written to the file.
 const BUFFER: usize = 1 << 20;
@@ -22,83 +26,94 @@ pub struct Place {
     len: u32,
 }
 
-/// The temporary file rows wait in, made when the first row is spilled.
+/// The temporary file rows wait in.
 pub struct Spill {
-    /// The folder the file is made in: the export's own (it has room for the rows), or the
-    /// system's temporary folder for standard output.
+    /// The folder the file is made in: the export's own, which has room for its rows.
     dir: PathBuf,
-    file: Option<File>,
+    file: File,
 }
 
 /// Rows being written to a [`Spill`], from any search thread.
 pub struct Spilling<'a> {
     out: Mutex<(BufWriter<&'a File>, u64)>,
+    /// Set by the first row that could not be written: the batch is lost, and the rows after
+    /// it are not made.
+    failed: AtomicBool,
 }
 
 impl Spill {
-    /// Rows spilled beside `output` (a file being written), or in the temporary folder.
-    pub fn beside(output: Option<&Path>) -> Spill {
-        let dir = match output.map(|file| file.parent().unwrap_or(Path::new(""))) {
-            Some(dir) if dir.as_os_str().is_empty() => PathBuf::from("."),
-            Some(dir) => dir.to_path_buf(),
-            None => std::env::temp_dir(),
+    /// A file for rows beside `output`, the regular file an export is being written to; None
+    /// when the output is not one (a device, a pipe: `-o /dev/stdout`) or its folder takes no
+    /// new file (the export then holds its rows a window at a time, as without a file).
+    pub fn beside(output: &Path) -> Option<Spill> {
+        if !std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let dir = match output.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
         };
-        Spill { dir, file: None }
-    }
-
-    /// The folder the file is made in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+        let file = tempfile::tempfile_in(&dir).ok()?;
+        Some(Spill { dir, file })
     }
 
     /// Starts spilling rows again, over those spilled before: the file holds one batch at a
     /// time.
-    pub fn start(&mut self) -> io::Result<Spilling<'_>> {
-        let file = match self.file.take() {
-            Some(file) => file,
-            None => tempfile::tempfile_in(&self.dir).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("no temporary file in {}: {e}", self.dir.display()),
-                )
-            })?,
-        };
-        file.set_len(0)?;
-        let file = self.file.insert(file);
-        (&*file).rewind()?;
+    pub fn start(&mut self) -> Result<Spilling<'_>, Error> {
+        self.file
+            .set_len(0)
+            .and_then(|()| (&self.file).rewind())
+            .map_err(|source| self.cannot_write(source))?;
         Ok(Spilling {
-            out: Mutex::new((BufWriter::with_capacity(BUFFER, &*file), 0)),
+            out: Mutex::new((BufWriter::with_capacity(BUFFER, &self.file), 0)),
+            failed: AtomicBool::new(false),
         })
     }
 
     /// The row spilled at `place`, read back.
-    pub fn read(&self, place: Place) -> io::Result<Vec<u8>> {
-        let Some(file) = &self.file else {
-            return Err(io::Error::other(
-                "a spilled row was read before any was spilled",
-            ));
-        };
+    pub fn read(&self, place: Place) -> Result<Vec<u8>, Error> {
         let mut row = vec![0; place.len as usize];
-        file.read_exact_at(&mut row, place.at)?;
+        self.file
+            .read_exact_at(&mut row, place.at)
+            .map_err(|source| Error::Read {
+                path: self.dir.clone(),
+                source,
+            })?;
         Ok(row)
+    }
+
+    /// Why rows could not be spilled: the folder they wait in (a full disk, most often).
+    pub fn cannot_write(&self, source: io::Error) -> Error {
+        Error::Write {
+            path: self.dir.clone(),
+            source,
+        }
     }
 }
 
 impl Spilling<'_> {
+    /// Whether a row could not be written: the rows after it need not be made.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
     /// Spills `row`; returns where it is.
     pub fn put(&self, row: &[u8]) -> io::Result<Place> {
-        let len = u32::try_from(row.len())
-            .map_err(|_| io::Error::other("a row of 4 GiB or more cannot be spilled"))?;
-        // A poisoned lock is a search thread that panicked while writing: its rows are lost.
-        let mut out = self
-            .out
-            .lock()
-            .map_err(|_| io::Error::other("a search thread failed while spilling rows"))?;
-        let (writer, end) = &mut *out;
-        writer.write_all(row)?;
-        let place = Place { at: *end, len };
-        *end += u64::from(len);
-        Ok(place)
+        let put = || {
+            let len = u32::try_from(row.len())
+                .map_err(|_| io::Error::other("a row of 4 GiB or more cannot be spilled"))?;
+            // A poisoned lock is a search thread that panicked while writing: its rows are lost.
+            let mut out = self
+                .out
+                .lock()
+                .map_err(|_| io::Error::other("a search thread failed while spilling rows"))?;
+            let (writer, end) = &mut *out;
+            writer.write_all(row)?;
+            let place = Place { at: *end, len };
+            *end += u64::from(len);
+            Ok(place)
+        };
+        put().inspect_err(|_| self.failed.store(true, Ordering::Relaxed))
     }
 
     /// Writes what is still buffered: every row put is then in the file.
@@ -118,7 +133,9 @@ mod tests {
     #[test]
     fn rows_spilled_from_two_threads_read_back_as_they_were_put_batch_after_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spill = Spill::beside(Some(&dir.path().join("hits.csv")));
+        let output = dir.path().join("hits.csv");
+        std::fs::write(&output, "").unwrap();
+        let mut spill = Spill::beside(&output).expect("a folder that takes files");
         for batch in 0..3 {
             let rows: Vec<Vec<u8>> = (0..2_000)
                 .map(|i| format!("{batch},{i},{}\n", "法".repeat(i % 97)).into_bytes())
@@ -137,6 +154,7 @@ mod tests {
                 let (a, b) = (put(0), put(1));
                 (a.join().unwrap(), b.join().unwrap())
             });
+            assert!(!spilling.failed());
             spilling.finish().unwrap();
             for (i, place) in even.into_iter().chain(odd) {
                 assert_eq!(
@@ -146,32 +164,30 @@ mod tests {
                 );
             }
         }
-        // The file has no name: the folder it was made in is as it was.
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // The file has no name: the folder holds the export alone.
+        drop(spill);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
     }
 
     #[test]
-    fn a_folder_with_no_room_for_the_rows_is_named() {
+    fn rows_wait_beside_a_regular_file_only() {
         let dir = tempfile::tempdir().unwrap();
-        let gone = dir.path().join("gone");
-        let mut spill = Spill::beside(Some(&gone.join("hits.csv")));
-        let Err(e) = spill.start() else {
-            panic!("rows spilled into a folder that does not exist");
-        };
-        assert!(e.to_string().contains(&gone.display().to_string()), "{e}");
-        assert!(!gone.exists());
-    }
-
-    #[test]
-    fn rows_wait_beside_the_export_or_in_the_temporary_folder() {
-        assert_eq!(Spill::beside(None).dir(), std::env::temp_dir());
-        let rows = [
-            ("hits.csv", "."),
-            ("out/hits.csv", "out"),
-            ("/a/b.jsonl", "/a"),
+        let file = dir.path().join("hits.csv");
+        std::fs::write(&file, "").unwrap();
+        let rows: [(&Path, bool); 4] = [
+            (&file, true),
+            // Not yet made, a folder, a device: no rows wait beside them.
+            (&dir.path().join("missing.csv"), false),
+            (dir.path(), false),
+            (Path::new("/dev/null"), false),
         ];
-        for (output, dir) in rows {
-            assert_eq!(Spill::beside(Some(Path::new(output))).dir(), Path::new(dir));
+        for (output, spills) in rows {
+            let spill = Spill::beside(output);
+            assert_eq!(spill.is_some(), spills, "{}", output.display());
+            if let Some(spill) = spill {
+                assert_eq!(spill.dir, dir.path());
+            }
         }
     }
 }

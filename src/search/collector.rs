@@ -847,6 +847,14 @@ mod tests {
             let query = pick.query(&index);
             let (got, maps) = tally(&index, &*query, Some(10));
             let case = format!("{per_segment} reports per segment, {pick:?}");
+            // Every report matches All: each facet counts along the whole table; a few match
+            // Rare: along their rows.
+            let listed = got.counted_rows.is_some();
+            match pick {
+                Pick::All => assert!(!listed, "{case}: the matched rows listed"),
+                Pick::Rare => assert!(listed, "{case}: the matched rows not listed"),
+                Pick::Picked => {}
+            }
             assert_eq!(
                 index.reader().unwrap().searcher().segment_readers().len() as u64,
                 1_500u64.div_ceil(per_segment),

@@ -276,10 +276,14 @@ impl Ranked {
         self.read
     }
 
-    /// The most matches the search holds at once ([`Engine::hold_matches`]): the largest
-    /// window it reads without finding more first.
-    pub fn held_at_once(&self) -> usize {
-        self.rest.as_ref().map_or(self.len, |rest| rest.chunk)
+    /// The largest window the search reads without finding more matches first: the matches
+    /// it holds, or when it holds none, as many as it holds at once
+    /// ([`Engine::hold_matches`]).
+    pub fn next_batch(&self) -> usize {
+        match (self.matches.len(), &self.rest) {
+            (0, Some(rest)) => rest.chunk,
+            (held, _) => held.max(1),
+        }
     }
 
     /// The next hits in rank order, at most `window` of them (the first call gives the first

@@ -2,6 +2,7 @@
 //! a window at a time, and the bytes are the ones the whole search in memory gives.
 
 use std::io::{self, Write};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use fazhi_search::export::{self, Format, PassageOptions, RecordStream, RenderOptions};
@@ -200,6 +201,8 @@ fn rows_spilled_to_disk_a_batch_of_matches_at_a_time_are_the_bytes_of_the_whole_
         (Format::Jsonl, "依法", Some(400)),
     ];
     let out = TempDir::new().expect("temp dir");
+    let output = out.path().join("hits.csv");
+    std::fs::write(&output, "").expect("the export's file");
     for chunk in [1, 7, 500, usize::MAX] {
         let mut holding = Engine::open(&index).expect("open");
         if chunk < usize::MAX {
@@ -210,7 +213,7 @@ fn rows_spilled_to_disk_a_batch_of_matches_at_a_time_are_the_bytes_of_the_whole_
             let options = render(format, text, PassageOptions::default());
             let ranked = holding.rank(&request).expect("rank");
             let mut records = RecordStream::new(&holding, ranked, &options.terms, options.passage)
-                .spill(Some(&out.path().join("hits.csv")))
+                .spill(&output)
                 .window_bytes(4_096);
             let mut spilled = Vec::new();
             let written =
@@ -221,7 +224,7 @@ fn rows_spilled_to_disk_a_batch_of_matches_at_a_time_are_the_bytes_of_the_whole_
             // The first window (64 hits) is read as before; each batch holds `chunk` at most.
             let fewest = match chunk {
                 usize::MAX => 1,
-                _ => (all - 64).div_ceil(chunk),
+                _ => all.saturating_sub(64).div_ceil(chunk).max(1),
             };
             assert!(
                 batches >= fewest,
@@ -237,6 +240,29 @@ fn rows_spilled_to_disk_a_batch_of_matches_at_a_time_are_the_bytes_of_the_whole_
         }
     }
     // The rows waited in a file with no name: nothing is left beside the export.
+    assert_eq!(std::fs::read_dir(out.path()).expect("list").count(), 1);
+}
+
+#[test]
+fn an_export_whose_rows_cannot_wait_beside_it_holds_them_a_window_at_a_time() {
+    // A device (`-o /dev/stdout`), a file not made: no temporary file beside them.
+    let request = request("法治", None);
+    let options = render(Format::Csv, "法治", PassageOptions::default());
+    let out = TempDir::new().expect("temp dir");
+    for output in [Path::new("/dev/null"), &out.path().join("gone/hits.csv")] {
+        let ranked = engine().rank(&request).expect("rank");
+        let mut records = RecordStream::new(engine(), ranked, &options.terms, options.passage)
+            .spill(output)
+            .window_bytes(4_096);
+        let mut bytes = Vec::new();
+        export::write_stream(&mut bytes, &mut records, &options).expect("export");
+        assert_eq!(records.batches_spilled(), 0, "{}", output.display());
+        assert!(
+            bytes == whole(engine(), &request, &options),
+            "{}",
+            output.display()
+        );
+    }
     assert_eq!(std::fs::read_dir(out.path()).expect("list").count(), 0);
 }
 
