@@ -40,7 +40,10 @@ pub(super) fn default_command(mut args: Vec<OsString>) -> Vec<OsString> {
     // `help [COMMAND]` wherever the options stand, as `COMMAND --help` (clap's own help
     // command takes no option: `help copies --lang en` was refused).
     if let Some(at) = word.filter(|&at| args[at] == "help") {
-        args.remove(at);
+        // `help help` is the help, as clap's own help command has it.
+        while args.get(at).is_some_and(|a| a == "help") {
+            args.remove(at);
+        }
         let named = args
             .get(at)
             .is_some_and(|a| SUBCOMMANDS.contains(&a.to_string_lossy().as_ref()));
@@ -157,7 +160,7 @@ mod tests {
     #[test]
     fn the_command_line_as_clap_reads_it() {
         // (as written, as clap reads it)
-        let rows: [(&[&str], &[&str]); 13] = [
+        let rows: [(&[&str], &[&str]); 15] = [
             (&["法律顾问"], &["search", "法律顾问"]),
             (
                 &["法律顾问", "-培训"],
@@ -192,6 +195,8 @@ mod tests {
                 &["stats", "--help", "--lang", "en"],
             ),
             (&["help"], &["--help"]),
+            (&["help", "help"], &["--help"]),
+            (&["help", "help", "stats"], &["stats", "--help"]),
             (&["--lang", "en", "help"], &["--help", "--lang", "en"]),
         ];
         for (written, read) in rows {

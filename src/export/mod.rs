@@ -664,11 +664,10 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         let Some(places) = places else {
             return Ok(false);
         };
-        let finished = spilling.finish();
-        let places: Vec<spill::Place> = places
-            .into_iter()
-            .collect::<io::Result<_>>()
-            .and_then(|places| finished.map(|()| places))
+        // The first row not written says why (the rows after it were not made).
+        let places: Vec<spill::Place> = spilling
+            .finish()
+            .and_then(|()| places.into_iter().collect::<io::Result<_>>())
             .map_err(|e| spill.cannot_write(e))?;
         self.spilled = places.into_iter();
         self.batches += 1;

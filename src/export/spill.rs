@@ -39,6 +39,8 @@ pub struct Spilling<'a> {
     /// Set by the first row that could not be written: the batch is lost, and the rows after
     /// it are not made.
     failed: AtomicBool,
+    /// Why that row could not be written (a full disk, most often).
+    error: Mutex<Option<io::Error>>,
 }
 
 impl Spill {
@@ -64,10 +66,7 @@ impl Spill {
             .set_len(0)
             .and_then(|()| (&self.file).rewind())
             .map_err(|source| self.cannot_write(source))?;
-        Ok(Spilling {
-            out: Mutex::new((BufWriter::with_capacity(BUFFER, &self.file), 0)),
-            failed: AtomicBool::new(false),
-        })
+        Ok(Spilling::over(&self.file))
     }
 
     /// The row spilled at `place`, read back.
@@ -91,7 +90,16 @@ impl Spill {
     }
 }
 
-impl Spilling<'_> {
+impl<'a> Spilling<'a> {
+    /// Rows written to `file` from its start.
+    fn over(file: &'a File) -> Spilling<'a> {
+        Spilling {
+            out: Mutex::new((BufWriter::with_capacity(BUFFER, file), 0)),
+            failed: AtomicBool::new(false),
+            error: Mutex::new(None),
+        }
+    }
+
     /// Whether a row could not be written: the rows after it need not be made.
     pub fn failed(&self) -> bool {
         self.failed.load(Ordering::Relaxed)
@@ -113,11 +121,23 @@ impl Spilling<'_> {
             *end += u64::from(len);
             Ok(place)
         };
-        put().inspect_err(|_| self.failed.store(true, Ordering::Relaxed))
+        put().map_err(|e: io::Error| {
+            let told = io::Error::new(e.kind(), e.to_string());
+            if !self.failed.swap(true, Ordering::Relaxed)
+                && let Ok(mut first) = self.error.lock()
+            {
+                *first = Some(e);
+            }
+            told
+        })
     }
 
-    /// Writes what is still buffered: every row put is then in the file.
+    /// Writes what is still buffered: every row put is then in the file. Fails with the first
+    /// row that could not be written, if one could not.
     pub fn finish(self) -> io::Result<()> {
+        if let Some(e) = self.error.into_inner().ok().flatten() {
+            return Err(e);
+        }
         let (mut writer, _) = self
             .out
             .into_inner()
@@ -168,6 +188,19 @@ mod tests {
         drop(spill);
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn a_full_disk_stops_the_rows_and_is_the_reason_given() {
+        // /dev/full takes no byte: the row that fills the buffer fails, and every row after.
+        let full = File::options().write(true).open("/dev/full").unwrap();
+        let spilling = Spilling::over(&full);
+        let row = vec![b'x'; 300 << 10];
+        let puts: Vec<bool> = (0..6).map(|_| spilling.put(&row).is_ok()).collect();
+        assert_eq!(puts, [true, true, true, false, false, false]);
+        assert!(spilling.failed());
+        let e = spilling.finish().expect_err("rows lost");
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
     }
 
     #[test]
