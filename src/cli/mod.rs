@@ -118,9 +118,9 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let (mut written, all) = (ranked.len(), ranked.total_sections);
     let ranked_total = all;
     let mut records = export::RecordStream::new(&*engine, ranked, &render.terms, render.passage);
-    if let Some(output) = &session.output {
-        records = records.spill(output);
-    }
+    // Standard output redirected to a file (`> hits.csv`) spills beside that file.
+    let stdout = Path::new("/dev/stdout");
+    records = records.spill(session.output.as_deref().unwrap_or(stdout));
     session.deliver(|out| {
         written = export::write_stream(out, &mut records, &render)?;
         Ok(())

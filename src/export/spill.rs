@@ -44,17 +44,16 @@ pub struct Spilling<'a> {
 }
 
 impl Spill {
-    /// A file for rows beside `output`, the regular file an export is being written to; None
-    /// when the output is not one (a device, a pipe: `-o /dev/stdout`) or its folder takes no
-    /// new file (the export then holds its rows a window at a time, as without a file).
+    /// A file for rows beside `output`, the regular file an export is being written to (a
+    /// link is followed: `/dev/stdout` redirected to a file is beside that file); None when
+    /// the output is not one (a terminal, a pipe, a device) or its folder takes no new file
+    /// (the export then holds its rows a window at a time).
     pub fn beside(output: &Path) -> Option<Spill> {
-        if !std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
+        let output = std::fs::canonicalize(output).ok()?;
+        if !std::fs::metadata(&output).is_ok_and(|m| m.is_file()) {
             return None;
         }
-        let dir = match output.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = output.parent()?.to_path_buf();
         let file = tempfile::tempfile_in(&dir).ok()?;
         Some(Spill { dir, file })
     }
@@ -208,8 +207,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("hits.csv");
         std::fs::write(&file, "").unwrap();
-        let rows: [(&Path, bool); 4] = [
+        let link = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(&file, link.path().join("stdout")).unwrap();
+        let rows: [(&Path, bool); 5] = [
             (&file, true),
+            // As /dev/stdout is, when it is redirected to a file.
+            (&link.path().join("stdout"), true),
             // Not yet made, a folder, a device: no rows wait beside them.
             (&dir.path().join("missing.csv"), false),
             (dir.path(), false),
@@ -219,7 +222,7 @@ mod tests {
             let spill = Spill::beside(output);
             assert_eq!(spill.is_some(), spills, "{}", output.display());
             if let Some(spill) = spill {
-                assert_eq!(spill.dir, dir.path());
+                assert_eq!(spill.dir, std::fs::canonicalize(dir.path()).unwrap());
             }
         }
     }
