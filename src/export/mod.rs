@@ -615,10 +615,13 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
         // Rows that may wait on disk do when they are more than one more window: one pass over
         // the store either way, and the rows are not held.
-        let may_spill =
-            self.output.is_some() && rows.is_some() && !copies && !self.ranked.collapses();
+        let may_spill = (self.output.is_some() || self.spill.is_some())
+            && rows.is_some()
+            && !copies
+            && !self.ranked.collapses();
+        // The file is tried for once: an output beside which none can be made is not asked again.
         if may_spill && left > self.window + self.window / 4 && self.spill.is_none() {
-            self.spill = self.output.as_deref().and_then(spill::Spill::beside);
+            self.spill = self.output.take().as_deref().and_then(spill::Spill::beside);
         }
         self.spilling = may_spill && self.spill.is_some() && left > self.window + self.window / 4;
         // Else a window leaves no fewer hits than a quarter of itself to one more: a few
