@@ -614,22 +614,21 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         self.window = (self.window_bytes / per_hit).clamp(MIN_WINDOW, most);
         let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
         // Rows that may wait on disk do when they are more than one more window: one pass over
-        // the store either way, and the rows are not held.
-        let may_spill = (self.output.is_some() || self.spill.is_some())
-            && rows.is_some()
-            && !copies
-            && !self.ranked.collapses();
-        // The file is tried for once: an output beside which none can be made is not asked again.
-        if may_spill && left > self.window + self.window / 4 && self.spill.is_none() {
-            self.spill = self.output.take().as_deref().and_then(spill::Spill::beside);
+        // the store either way, and the rows are not held. The file is tried for once: beside
+        // an output where none can be made, the rows are held a window at a time.
+        let rows_may_wait = rows.is_some() && !copies && !self.ranked.collapses();
+        if rows_may_wait && left > self.window + self.window / 4 {
+            if let Some(output) = self.output.take() {
+                self.spill = spill::Spill::beside(&output);
+            }
+            self.spilling = self.spill.is_some();
         }
-        self.spilling = may_spill && self.spill.is_some() && left > self.window + self.window / 4;
         // Else a window leaves no fewer hits than a quarter of itself to one more: a few
         // thousand hits cost a pass over half the blocks again, after the window's rows are
         // written while no hit is read (52,493 JSON Lines rows: 50,788 in one window and
         // 1,641 in the next took a tenth of the export's time). A last window holds up to a
         // quarter more bytes for it.
-        let whole = !may_spill
+        let whole = !self.spilling
             && self.ranked.hits_read() <= MIN_WINDOW
             && left <= most
             && left.saturating_mul(per_hit) <= self.one_window_bytes();

@@ -189,6 +189,26 @@ fn a_search_holding_a_few_matches_at_a_time_exports_the_bytes_of_one_holding_all
     }
 }
 
+/// The export of a search whose rows may wait beside `output`, in windows of 4 KiB (so that
+/// an export of more than a few dozen hits spills): its bytes, its hits and how many batches
+/// were spilled.
+fn spilled(
+    engine: &Engine,
+    request: &SearchRequest,
+    options: &RenderOptions,
+    output: &Path,
+) -> (Vec<u8>, usize, usize) {
+    let ranked = engine.rank(request).expect("rank");
+    let mut records = RecordStream::new(engine, ranked, &options.terms, options.passage)
+        .spill(output)
+        .window_bytes(4_096);
+    let mut out = Vec::new();
+    let written = export::write_stream(&mut out, &mut records, options).expect("export");
+    let all = records.ranked().len();
+    assert_eq!(written, all, "every hit is written");
+    (out, all, records.batches_spilled())
+}
+
 #[test]
 fn rows_spilled_to_disk_a_batch_of_matches_at_a_time_are_the_bytes_of_the_whole_search() {
     // Small windows, so that these exports spill (more than one more window); batches of 1, 7
@@ -211,16 +231,7 @@ fn rows_spilled_to_disk_a_batch_of_matches_at_a_time_are_the_bytes_of_the_whole_
         for (format, text, limit) in rows {
             let request = request(text, limit);
             let options = render(format, text, PassageOptions::default());
-            let ranked = holding.rank(&request).expect("rank");
-            let mut records = RecordStream::new(&holding, ranked, &options.terms, options.passage)
-                .spill(&output)
-                .window_bytes(4_096);
-            let mut spilled = Vec::new();
-            let written =
-                export::write_stream(&mut spilled, &mut records, &options).expect("export");
-            let all = records.ranked().len();
-            assert_eq!(written, all, "{text}: every hit is written");
-            let batches = records.batches_spilled();
+            let (spilled, all, batches) = spilled(&holding, &request, &options, &output);
             // The first window (64 hits) is read as before; each batch holds `chunk` at most.
             let fewest = match chunk {
                 usize::MAX => 1,
@@ -250,13 +261,8 @@ fn an_export_whose_rows_cannot_wait_beside_it_holds_them_a_window_at_a_time() {
     let options = render(Format::Csv, "法治", PassageOptions::default());
     let out = TempDir::new().expect("temp dir");
     for output in [Path::new("/dev/null"), &out.path().join("gone/hits.csv")] {
-        let ranked = engine().rank(&request).expect("rank");
-        let mut records = RecordStream::new(engine(), ranked, &options.terms, options.passage)
-            .spill(output)
-            .window_bytes(4_096);
-        let mut bytes = Vec::new();
-        export::write_stream(&mut bytes, &mut records, &options).expect("export");
-        assert_eq!(records.batches_spilled(), 0, "{}", output.display());
+        let (bytes, _, batches) = spilled(engine(), &request, &options, output);
+        assert_eq!(batches, 0, "{}", output.display());
         assert!(
             bytes == whole(engine(), &request, &options),
             "{}",
