@@ -18,6 +18,7 @@ use super::error_text;
 use super::help::{self, Program};
 use crate::error::{Error, Rebuild, is_closed_pipe};
 use crate::explain::{Marks, explain};
+use crate::export::output::Output;
 use crate::index::check;
 use crate::index::emit::emit_ndjson;
 use crate::index::folder;
@@ -173,13 +174,10 @@ fn emit(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| lang.label("msg.stdout").into())
     };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|source| Error::Write {
-                path: path.clone(),
-                source,
-            })?,
-        )),
+    // A file takes its name once every section is in it (a failed run leaves the one before).
+    let output = args.output.as_deref().map(Output::create).transpose()?;
+    let mut out: Box<dyn Write + '_> = match &output {
+        Some(output) => Box::new(std::io::BufWriter::new(output.file())),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let emitted = emit_ndjson(&args.corpus, &mut out).and_then(|done| {
@@ -201,6 +199,10 @@ fn emit(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
+    drop(out);
+    if let Some(output) = output {
+        output.commit()?;
+    }
     for s in &skipped {
         say(&s.message(lang));
     }

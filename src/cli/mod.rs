@@ -14,7 +14,6 @@ mod help;
 pub mod indexer;
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
@@ -27,6 +26,7 @@ pub use args::{
 };
 
 use crate::error::Rebuild;
+use crate::export::output::Output;
 use crate::export::{self, Format, kwic, summary};
 use crate::index::{self, writer};
 use crate::lang::Lang;
@@ -118,13 +118,17 @@ pub fn search(args: SearchArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     let (mut written, all) = (ranked.len(), ranked.total_sections);
     let ranked_total = all;
     let mut records = export::RecordStream::new(&*engine, ranked, &render.terms, render.passage);
-    // Standard output redirected to a file (`> hits.csv`) spills beside that file.
-    let stdout = Path::new("/dev/stdout");
-    records = records.spill(session.output.as_deref().unwrap_or(stdout));
-    session.deliver(|out| {
-        written = export::write_stream(out, &mut records, &render)?;
-        Ok(())
-    })?;
+    // Rows wait beside the file being written (standard output's, when it is redirected to
+    // one: `> hits.csv`).
+    let sink = session.sink()?;
+    records = records.spill(sink.writing_to());
+    sink.deliver(
+        |out| {
+            written = export::write_stream(out, &mut records, &render)?;
+            Ok(())
+        },
+        lang,
+    )?;
     // Collapsed hits stand for more sections than they are: the cut is told by what was left.
     let cut_short = match request.collapse {
         true => records.ranked().hits_left(),
@@ -385,25 +389,19 @@ impl Session {
     /// Writes to the output file or standard output; a closed pipe (`| head`) is not an
     /// error: what was asked for was delivered.
     fn deliver(&self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+        self.sink()?.deliver(write, self.lang)
+    }
+
+    /// Where the answer goes: the output file, written beside itself and put in its place
+    /// when whole ([`Output`]), or standard output, which must be open for writing (the
+    /// standard library drops what is written to a closed one without a word).
+    fn sink(&self) -> anyhow::Result<Sink> {
         match &self.output {
-            Some(path) => {
-                let file = File::create(path).map_err(|source| crate::Error::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-                let mut out = BufWriter::new(file);
-                write(&mut out)
-                    .and_then(|_| out.flush())
-                    .map_err(|e| not_written(e, path))
-            }
-            None => {
-                let mut out = BufWriter::new(io::stdout().lock());
-                match write(&mut out).and_then(|_| out.flush()) {
-                    Err(e) if crate::error::is_closed_pipe(&e) => Ok(()),
-                    Err(e) => Err(not_written(e, Path::new(self.lang.label("msg.stdout")))),
-                    Ok(()) => Ok(()),
-                }
-            }
+            Some(path) => Ok(Sink::File(Output::create(path)?)),
+            None => match stdout_state() {
+                Some(key) => anyhow::bail!(self.lang.label(key).to_string()),
+                None => Ok(Sink::Stdout),
+            },
         }
     }
 
@@ -466,6 +464,71 @@ impl Session {
             &[("reports", &reports), ("sections", &sections)],
         ));
         Ok(())
+    }
+}
+
+/// Where a command's answer is written.
+enum Sink {
+    File(Output),
+    Stdout,
+}
+
+impl Sink {
+    /// The file the answer's bytes go to now (standard output's, when redirected to a file):
+    /// an export's rows may wait beside it ([`export::RecordStream::spill`]).
+    fn writing_to(&self) -> &Path {
+        match self {
+            Sink::File(output) => output.writing_to(),
+            Sink::Stdout => Path::new("/dev/stdout"),
+        }
+    }
+
+    /// Writes the answer with `write`; the output file takes its name once all is written.
+    fn deliver(
+        self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+        lang: Lang,
+    ) -> anyhow::Result<()> {
+        match self {
+            Sink::File(output) => {
+                let mut out = BufWriter::new(output.file());
+                write(&mut out)
+                    .and_then(|_| out.flush())
+                    .map_err(|e| not_written(e, output.named()))?;
+                drop(out);
+                Ok(output.commit()?)
+            }
+            Sink::Stdout => {
+                let mut out = BufWriter::new(io::stdout().lock());
+                match write(&mut out).and_then(|_| out.flush()) {
+                    Err(e) if crate::error::is_closed_pipe(&e) => Ok(()),
+                    Err(e) => Err(not_written(e, Path::new(lang.label("msg.stdout")))),
+                    Ok(()) => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// Why standard output cannot take the answer (the key of the message), or None when it can.
+/// The standard library writes nothing to a closed or read-only standard output and says
+/// nothing about it; and a process started with it closed (`>&-`) has it opened on
+/// `/dev/null` for reading and writing by the runtime before `main`, which no shell
+/// redirection does (`> /dev/null` opens it for writing only).
+fn stdout_state() -> Option<&'static str> {
+    use rustix::fs::{OFlags, fcntl_getfl, fstat, stat};
+    let Ok(flags) = fcntl_getfl(io::stdout()) else {
+        return Some("err.stdout_closed");
+    };
+    match flags & OFlags::RWMODE {
+        mode if mode == OFlags::RDONLY => Some("err.stdout_read_only"),
+        mode if mode == OFlags::RDWR => {
+            let null = stat("/dev/null").ok()?;
+            let out = fstat(io::stdout()).ok()?;
+            (out.st_rdev == null.st_rdev && out.st_ino == null.st_ino)
+                .then_some("err.stdout_closed")
+        }
+        _ => None,
     }
 }
 

@@ -197,10 +197,7 @@ impl Chart {
             ImageFormat::Svg => self.to_svg()?.into_bytes(),
             ImageFormat::Png => self.to_png(FILE_PNG_SCALE)?,
         };
-        std::fs::write(path, bytes).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
+        super::output::Output::write_all(path, &bytes)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod copies;
 pub mod kwic;
+pub mod output;
 pub mod panel;
 pub mod passage;
 pub mod report;
@@ -526,6 +527,12 @@ pub struct RecordStream<E: Borrow<Engine>> {
     spilled: std::vec::IntoIter<spill::Place>,
     /// How many batches of rows have been spilled.
     batches: usize,
+    /// How many batches found no room on disk and were read again a window at a time.
+    given_back: usize,
+    /// The bytes of a row, as the first window made them: how much room a batch takes.
+    row_bytes: usize,
+    /// The room beside the output, as a test pretends it is ([`RecordStream::assume_room`]).
+    assumed_room: Option<u64>,
     done: bool,
 }
 
@@ -546,6 +553,9 @@ impl<E: Borrow<Engine>> RecordStream<E> {
             spilling: false,
             spilled: Vec::new().into_iter(),
             batches: 0,
+            given_back: 0,
+            row_bytes: 0,
+            assumed_room: None,
             done: false,
         }
     }
@@ -568,6 +578,25 @@ impl<E: Borrow<Engine>> RecordStream<E> {
         self
     }
 
+    /// Takes the disk beside the output to have `bytes` free, whatever it has: for tests of
+    /// exports whose rows find no room to wait in.
+    pub fn assume_room(mut self, bytes: u64) -> Self {
+        self.assumed_room = Some(bytes);
+        self
+    }
+
+    /// Whether the next batch's rows may have room to wait beside the output ([`batch_fits`]).
+    fn next_batch_fits(&self) -> bool {
+        if self.spill.is_none() {
+            return false;
+        }
+        let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
+        let batch = self.ranked.next_batch().min(left);
+        // The next batch is written over the last one: its room is free again.
+        let room = self.disk().map(|(free, held)| free.saturating_add(held));
+        batch_fits(room, batch, self.row_bytes)
+    }
+
     /// [`ONE_WINDOW_BYTES`], in proportion to the bytes a window is sized to.
     fn one_window_bytes(&self) -> usize {
         (self.window_bytes as f64 * ONE_WINDOW_BYTES as f64 / WINDOW_BYTES as f64) as usize
@@ -576,6 +605,12 @@ impl<E: Borrow<Engine>> RecordStream<E> {
     /// How many batches of rows have been spilled so far ([`RecordStream::spill`]).
     pub fn batches_spilled(&self) -> usize {
         self.batches
+    }
+
+    /// How many batches of rows found no room to wait on disk, and were read again a window
+    /// at a time.
+    pub fn batches_given_back(&self) -> usize {
+        self.given_back
     }
 
     /// The search, for its counts and how many hits it has read.
@@ -610,16 +645,21 @@ impl<E: Borrow<Engine>> RecordStream<E> {
             })
             .sum();
         let per_hit = bytes.div_ceil(pieces.len().max(1)).max(1);
+        self.row_bytes = per_hit;
         let most = if copies { COPIES_WINDOW } else { MAX_WINDOW };
         self.window = (self.window_bytes / per_hit).clamp(MIN_WINDOW, most);
         let left = self.ranked.len().saturating_sub(self.ranked.hits_read());
         // Rows that may wait on disk do when they are more than one more window: one pass over
         // the store either way, and the rows are not held. The file is tried for once: beside
-        // an output where none can be made, the rows are held a window at a time.
+        // an output where none can be made, or on a disk with no room for a batch of rows and
+        // the rest of the export, the rows are held a window at a time.
         let rows_may_wait = rows.is_some() && !copies && !self.ranked.collapses();
         if rows_may_wait && left > self.window + self.window / 4 {
             if let Some(output) = self.output.take() {
                 self.spill = spill::Spill::beside(&output);
+            }
+            if !self.next_batch_fits() {
+                self.spill = None;
             }
             self.spilling = self.spill.is_some();
         }
@@ -642,6 +682,11 @@ impl<E: Borrow<Engine>> RecordStream<E> {
     /// Reads the next batch of matches in one pass over the document store, their rows
     /// spilled as they are made; they are then given back in rank order.
     fn read_spilled(&mut self) -> Result<bool, Error> {
+        // A disk that has filled since the last batch: the rest is read a window at a time.
+        if !self.next_batch_fits() {
+            return self.stop_spilling();
+        }
+        let mark = self.ranked.bookmark();
         let (Some(spill), Some((format, lang))) = (&mut self.spill, self.rows) else {
             // Spilling starts with rows only (`next_row`): this is a bug, not an answer.
             return Err(Error::Engine(tantivy::TantivyError::InternalError(
@@ -667,13 +712,59 @@ impl<E: Borrow<Engine>> RecordStream<E> {
             return Ok(false);
         };
         // The first row not written says why (the rows after it were not made).
-        let places: Vec<spill::Place> = spilling
-            .finish()
-            .and_then(|()| places.into_iter().collect::<io::Result<_>>())
-            .map_err(|e| spill.cannot_write(e))?;
-        self.spilled = places.into_iter();
-        self.batches += 1;
-        Ok(true)
+        let written = spilling.finish().and_then(|()| {
+            places
+                .into_iter()
+                .collect::<io::Result<Vec<spill::Place>>>()
+        });
+        // The rows are copied out beside themselves: the disk needs room for them again.
+        let copied_fits = self.disk().is_none_or(|(free, held)| free >= held);
+        let no_room = match written {
+            Ok(places) if copied_fits => {
+                self.spilled = places.into_iter();
+                self.batches += 1;
+                return Ok(true);
+            }
+            Ok(_) => io::ErrorKind::StorageFull.into(),
+            Err(e) if no_room(&e) => e,
+            Err(e) => return Err(self.cannot_spill(e)),
+        };
+        // No room for the batch or its copy (its rows were longer than the first window's):
+        // its hits are read again a window at a time, the file's room given back.
+        if !self.ranked.rewind(mark) {
+            return Err(self.cannot_spill(no_room));
+        }
+        self.given_back += 1;
+        self.stop_spilling()
+    }
+
+    /// Reads the rest of the hits a window at a time, the spilled rows' file dropped.
+    fn stop_spilling(&mut self) -> Result<bool, Error> {
+        (self.spill, self.spilling) = (None, false);
+        self.read_window()
+    }
+
+    /// Why rows could not wait beside the output: its folder, and the system's reason.
+    fn cannot_spill(&self, e: io::Error) -> Error {
+        match &self.spill {
+            Some(spill) => spill.cannot_write(e),
+            None => Error::Engine(tantivy::TantivyError::InternalError(
+                "rows were spilled with no file to wait in".into(),
+            )),
+        }
+    }
+
+    /// The bytes free on the disk the rows wait on, and those they take there now (the room
+    /// a test pretends it has, when it does: [`RecordStream::assume_room`]); None when the
+    /// system does not say.
+    fn disk(&self) -> Option<(u64, u64)> {
+        let spill = self.spill.as_ref()?;
+        let held = spill.held()?;
+        let free = match self.assumed_room {
+            Some(room) => room.saturating_sub(held),
+            None => spill.free()?,
+        };
+        Some((free, held))
     }
 
     fn next_piece(&mut self) -> Option<io::Result<Piece>> {
@@ -711,6 +802,22 @@ impl<E: Borrow<Engine>> Iterator for RecordStream<E> {
             Err(e) => Some(Err(e)),
         }
     }
+}
+
+/// Whether `batch` rows of about `per_row` bytes may fit on a disk with `room` bytes free,
+/// with a tenth more for rows longer than the first window's: a batch that will not is not
+/// tried (one that does and leaves no room to copy it out is given back: [`RecordStream`]).
+/// A disk that does not say its room is tried.
+fn batch_fits(room: Option<u64>, batch: usize, per_row: usize) -> bool {
+    room.is_none_or(|room| batch as u128 * per_row as u128 * 11 / 10 <= u128::from(room))
+}
+
+/// Whether `e` says the disk has no room (full, over quota, or a file size limit).
+fn no_room(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge
+    )
 }
 
 /// A record as the row `format` (CSV or JSON Lines) writes for it; a CSV row has the copies

@@ -68,6 +68,17 @@ impl Spill {
         Ok(Spilling::over(&self.file))
     }
 
+    /// The bytes free on the file's disk; None when the system does not say.
+    pub fn free(&self) -> Option<u64> {
+        let disk = rustix::fs::fstatvfs(&self.file).ok()?;
+        Some(disk.f_bavail.saturating_mul(disk.f_frsize))
+    }
+
+    /// The bytes the rows spilled last take on the disk.
+    pub fn held(&self) -> Option<u64> {
+        Some(self.file.metadata().ok()?.len())
+    }
+
     /// The row spilled at `place`, read back.
     pub fn read(&self, place: Place) -> Result<Vec<u8>, Error> {
         let mut row = vec![0; place.len as usize];

@@ -242,6 +242,15 @@ pub struct Ranked {
     collapse: Option<collapse::Collapse>,
 }
 
+/// A place among a search's matches ([`Ranked::bookmark`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Bookmark {
+    /// Hits handed out before it.
+    read: usize,
+    /// The last of them.
+    last: Option<Match>,
+}
+
 /// The matches a [`Ranked`] search has still to find, after those it holds: found again by its
 /// query, a chunk at a time, each ranked after the last match handed out.
 struct Rest {
@@ -284,6 +293,32 @@ impl Ranked {
             (0, Some(rest)) => rest.chunk,
             (held, _) => held.max(1),
         }
+    }
+
+    /// Where the search is among its matches now: what [`Ranked::rewind`] comes back to.
+    pub fn bookmark(&self) -> Bookmark {
+        Bookmark {
+            read: self.read,
+            last: self.rest.as_ref().and_then(|rest| rest.last),
+        }
+    }
+
+    /// Goes back to `to`: the hits after it are given again, the matches the search held
+    /// since dropped and found again by its query when asked. For an export that read a
+    /// batch it could not keep (its rows found no room on disk). False, changing nothing,
+    /// when the search cannot: a collapsed one, or one that had handed nothing out at `to`.
+    pub fn rewind(&mut self, to: Bookmark) -> bool {
+        let (Some(rest), Some(last)) = (&mut self.rest, to.last) else {
+            return false;
+        };
+        if to.read > self.read {
+            return false;
+        }
+        rest.left = self.len.saturating_sub(to.read);
+        rest.last = Some(last);
+        self.matches = Vec::new().into_iter();
+        self.read = to.read;
+        true
     }
 
     /// The next hits in rank order, at most `window` of them (the first call gives the first
@@ -727,8 +762,10 @@ impl Engine {
             (Some(_), Some(limit)) => limit.min(matches.len()),
             _ => limit.map_or(tally.total, |limit| limit.min(tally.total)),
         };
-        let rest = (len > matches.len()).then(|| Rest {
-            left: len - matches.len(),
+        // Kept even when every match is held: a search can go back to a match it handed out
+        // and find the ones after it again ([`Ranked::rewind`]).
+        let rest = collapse.is_none().then(|| Rest {
+            left: len.saturating_sub(matches.len()),
             query,
             // The first page's last match, when the page is handed out already.
             last: page.checked_sub(1).and_then(|i| matches.get(i)).copied(),

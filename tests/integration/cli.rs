@@ -532,6 +532,93 @@ fn a_reader_gone_before_the_answer_is_a_quiet_exit_0() {
     }
 }
 
+/// A standard output that takes nothing (closed, or open for reading only) drops what is
+/// written to it without a word (the standard library ignores its EBADF): the answer must say
+/// it went nowhere, exit 2, not exit 0 as if delivered. Redirected elsewhere, it is fine.
+#[test]
+fn a_standard_output_that_takes_nothing_is_an_error() {
+    let dir = indexed_workspace();
+    // (redirection of standard output, other options, exit code, what stderr says)
+    let rows: [(&str, &[&str], i32, &str); 5] = [
+        (">&-", &[], 2, "标准输出已关闭"),
+        ("1< corpus", &[], 2, "只能读"),
+        ("1< /dev/null", &[], 2, "只能读"),
+        ("> /dev/null", &[], 0, ""),
+        // The answer goes to a file: standard output is not needed.
+        (">&-", &["-o", "hits.csv"], 0, "hits.csv"),
+    ];
+    for (redirect, options, code, says) in rows {
+        let script = format!("exec \"$0\" \"$@\" {redirect}");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .arg(env!("CARGO_BIN_EXE_fazhi-query"))
+            .args(["法律顾问"])
+            .args(options)
+            .current_dir(dir.path())
+            .env_remove("FAZHI_LANG")
+            .output()
+            .expect("sh runs");
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{redirect} {options:?}: {err}"
+        );
+        assert!(err.contains(says), "{redirect} {options:?}: {err}");
+    }
+    assert!(dir.path().join("hits.csv").is_file());
+}
+
+/// `-o FILE` takes its name only when whole: an export that fails midway (here a file size
+/// limit, as a full disk would) leaves the file that was there, or none, and nothing beside it.
+#[test]
+fn a_failed_export_leaves_the_file_that_was_there() {
+    let dir = indexed_workspace();
+    let out_dir = TempDir::new().expect("temp dir");
+    let before = out_dir.path().join("before.csv");
+    std::fs::write(&before, "the export before").expect("write");
+    for (name, was) in [("before.csv", Some("the export before")), ("new.csv", None)] {
+        let path = out_dir.path().join(name);
+        // Writes past 8 blocks fail with EFBIG (the signal that would kill the process first
+        // is ignored).
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg("trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_fazhi-query"))
+            .args(["的", "--all", "--full", "-o"])
+            .arg(&path)
+            .current_dir(dir.path())
+            .env_remove("FAZHI_LANG")
+            .output()
+            .expect("sh runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(name) && err.contains("错误"), "{name}: {err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            was,
+            "{name}"
+        );
+    }
+    let mut left: Vec<_> = std::fs::read_dir(out_dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["before.csv"], "nothing is left beside the export");
+    // Without the limit the same export is written whole, over the file before.
+    let before = before.to_string_lossy().into_owned();
+    let out = run(
+        "fazhi-query",
+        dir.path(),
+        &["的", "--all", "--full", "-o", &before],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read(&before).expect("read");
+    assert!(written.len() > 8 * 1024, "{} bytes", written.len());
+}
+
 #[test]
 fn index_of_another_version_says_rebuild() {
     let dir = indexed_workspace();

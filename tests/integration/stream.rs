@@ -272,6 +272,93 @@ fn an_export_whose_rows_cannot_wait_beside_it_holds_them_a_window_at_a_time() {
     assert_eq!(std::fs::read_dir(out.path()).expect("list").count(), 0);
 }
 
+#[test]
+fn a_search_rewound_to_a_bookmark_gives_the_hits_after_it_again() {
+    // Matches held a few at a time (found again by the query) and all at once.
+    let index = built().0.path().join("index");
+    let request = request("法治", None);
+    let key = |h: &Hit| (h.meta.file.clone(), h.line, h.score.to_bits());
+    let all: Vec<_> = engine()
+        .search(&request)
+        .expect("search")
+        .hits
+        .iter()
+        .map(key)
+        .collect();
+    for chunk in [1, 7, 500, usize::MAX] {
+        let mut holding = Engine::open(&index).expect("open");
+        if chunk < usize::MAX {
+            holding.hold_matches(chunk);
+        }
+        let mut ranked = holding.rank(&request).expect("rank");
+        let mut read: Vec<_> = Vec::new();
+        let window = |ranked: &mut search::Ranked, n| {
+            ranked
+                .next_window(&holding, n, |hit| key(&hit))
+                .expect("read")
+                .unwrap_or_default()
+        };
+        read.extend(window(&mut ranked, 64));
+        let mark = ranked.bookmark();
+        // Two windows read and dropped, as a batch with no room on disk is.
+        let dropped = [window(&mut ranked, 100), window(&mut ranked, 300)].concat();
+        assert_eq!(dropped.len(), 400, "chunks of {chunk}");
+        assert!(ranked.rewind(mark), "chunks of {chunk}");
+        assert_eq!(ranked.hits_read(), 64, "chunks of {chunk}");
+        while let Some(hits) = ranked
+            .next_window(&holding, 250, |hit| key(&hit))
+            .expect("read")
+        {
+            read.extend(hits);
+        }
+        assert!(
+            read == all,
+            "chunks of {chunk}: {} hits of {}",
+            read.len(),
+            all.len()
+        );
+    }
+}
+
+#[test]
+fn rows_that_find_no_room_on_disk_are_read_again_a_window_at_a_time() {
+    let request = request("法治", None);
+    let out = TempDir::new().expect("temp dir");
+    let output = out.path().join("hits.csv");
+    std::fs::write(&output, "").expect("the export's file");
+    for format in [Format::Csv, Format::Jsonl] {
+        let options = render(format, "法治", PassageOptions::default());
+        let whole = whole(engine(), &request, &options);
+        let rows = whole.len() as u64;
+        // (room the disk has, batches spilled, batches given back): none for a batch that
+        // will not fit; one given back for a batch that fits but leaves no room to copy it
+        // out (the 64 hits of the first window are not in it); every batch with room.
+        let cases = [(0, 0, 0), (rows * 3 / 2, 0, 1), (rows * 3, 1, 0)];
+        for (room, batches, given_back) in cases {
+            let ranked = engine().rank(&request).expect("rank");
+            let mut records = RecordStream::new(engine(), ranked, &options.terms, options.passage)
+                .spill(&output)
+                .window_bytes(4_096)
+                .assume_room(room);
+            let mut bytes = Vec::new();
+            let written = export::write_stream(&mut bytes, &mut records, &options).expect("export");
+            assert_eq!(written, records.ranked().len(), "{format:?}, room {room}");
+            assert_eq!(
+                (records.batches_spilled(), records.batches_given_back()),
+                (batches, given_back),
+                "{format:?}, room {room} for {rows} bytes"
+            );
+            assert!(
+                bytes == whole,
+                "{format:?}, room {room}: {} bytes differ from {}",
+                bytes.len(),
+                whole.len()
+            );
+        }
+    }
+    assert_eq!(std::fs::read_dir(out.path()).expect("list").count(), 1);
+}
+
 /// A writer that takes `room` bytes and then fails, as a full disk or a closed pipe does.
 struct Full {
     room: usize,
