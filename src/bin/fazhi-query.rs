@@ -17,6 +17,10 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     let (lang, rebuild) = (parsed.lang, parsed.command.rebuild());
+    // The server keeps its freed memory for the next request, as the allocator decides.
+    if !matches!(parsed.command, Command::Serve(_)) {
+        give_back_freed_memory();
+    }
     let outcome = match parsed.command {
         Command::Search(args) => cli::search(args, lang),
         Command::Stats(args) => cli::stats(args, lang),
@@ -28,3 +32,20 @@ fn main() -> ExitCode {
     };
     cli::exit(outcome, lang, &rebuild)
 }
+
+/// Makes the allocator give memory back to the system once 1 MiB is free at the top of a heap,
+/// and allocate blocks of 128 KiB or more on their own. By default glibc raises both limits
+/// after a large block is freed (up to 32 and 64 MiB), so an export that frees a chunk of
+/// matches (21 MiB) keeps what each search thread's heap freed after it: an export of 1.2
+/// million passages held 67 MiB of its own instead of 36. Called before any thread starts
+/// (mallopt is not safe against threads allocating).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn give_back_freed_memory() {
+    // SAFETY: mallopt only sets an allocator parameter, and no other thread exists yet.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn give_back_freed_memory() {}
