@@ -470,19 +470,26 @@ impl Reading<'_> {
 /// text dropped on the search thread that read it, and held in the order asked: each report's
 /// metadata once, each section's headings and citation once, and each line's left, match and
 /// right. When its rows wait on disk (a CSV or JSON Lines file, [`Reading::beside`]) it holds
-/// no more of a line than its place in that file and what its order compares: nothing for
-/// `town` and `year` (the section's report and line decide), the context and the match for
-/// `right` and `left`. Written by [`Concordance::write`]: the bytes [`write`] writes for the
-/// same lines.
+/// no more of a line than where its row is and what its order compares: nothing for `town`
+/// and `year` (the section's report and line decide), the context and the match for `right`
+/// and `left`. Written by [`Concordance::write`]: the bytes [`write`] writes for the same
+/// lines.
 pub struct Concordance {
     format: Format,
     lang: Lang,
     /// Each report's metadata, once (only what the order reads, when rows wait on disk).
     reports: Vec<ReportMeta>,
     hits: Vec<HitEntry>,
+    /// The lines, in order once read.
     lines: Vec<LineEntry>,
-    /// The parts of lines kept, one after another ([`LineEntry::at`]).
+    /// Each line's row among its section's rows (where it starts, its length), by
+    /// [`LineEntry::id`], when rows wait on disk.
+    rows: Vec<[u32; 2]>,
+    /// Each line's kept parts, by [`LineEntry::id`], when any is kept.
+    parts: Vec<Parts>,
     text: String,
+    /// Each match as written, once.
+    keywords: Vec<String>,
     /// Where the rows wait, when they do.
     spill: Option<Spill>,
     /// Lines before [`Concordance::truncate`].
@@ -494,17 +501,18 @@ pub struct Concordance {
 struct HitEntry {
     /// Its report in [`Concordance::reports`].
     report: u32,
-    /// Its first line in the report's file.
-    line: u64,
     /// Its place in the search's order: the last tie-break, as the sort of all lines in that
     /// order was stable.
     rank: u32,
+    /// Its first line in the report's file.
+    line: u64,
+    /// Where its lines' rows wait, one after another, when they do.
+    rows: Option<Place>,
     /// What its lines show of it, when they are held in memory.
     shown: Option<Box<Shown>>,
 }
 
 /// What a section's concordance lines show of it besides its report.
-#[derive(Default)]
 struct Shown {
     section_type: String,
     headings: Vec<String>,
@@ -518,26 +526,31 @@ static NOTHING_SHOWN: Shown = Shown {
     citation: String::new(),
 };
 
-/// One concordance line, held compactly.
+/// One concordance line as its order reads it; the rest of it is under its `id`.
+#[derive(Debug, Clone, Copy)]
 struct LineEntry {
     /// Its section in [`Concordance::hits`].
     hit: u32,
-    /// Its place among its section's lines.
-    seq: u32,
     /// Where its match starts in the section, in characters.
     offset: u32,
-    /// Its left context, match and right context start here in [`Concordance::text`], one
-    /// after another, of these lengths in bytes (0 for a part not kept).
-    at: usize,
-    left: u32,
-    keyword: u32,
-    right: u32,
-    /// Where its row waits, when it does.
-    place: Option<Place>,
+    /// The order it was read in (a section's lines one after another, in the text's order):
+    /// where its row and parts are.
+    id: u32,
 }
 
-/// The parts of each line a concordance keeps: left, match, right.
-type Keep = [bool; 3];
+/// A line's left and right context, one after the other from `at` in [`Concordance::text`]
+/// (of these lengths in bytes, 0 for one not kept), and its match in
+/// [`Concordance::keywords`]. A context is [`MAX_WIDTH`] characters at most: 16 bits hold it.
+struct Parts {
+    at: u32,
+    left: u16,
+    right: u16,
+    keyword: u32,
+}
+
+/// The contexts of each line a concordance keeps, left and right; the match is kept with
+/// either.
+type Keep = [bool; 2];
 
 /// What a concordance being read has gathered, from any search thread.
 #[derive(Default)]
@@ -547,7 +560,11 @@ struct Gathered {
     report_of: HashMap<String, u32>,
     hits: Vec<HitEntry>,
     lines: Vec<LineEntry>,
+    rows: Vec<[u32; 2]>,
+    parts: Vec<Parts>,
     text: String,
+    keywords: Vec<String>,
+    keyword_of: HashMap<String, u32>,
     /// A count that did not fit in a line's 32 bits (more than four billion sections).
     overflow: bool,
 }
@@ -557,15 +574,18 @@ fn narrow(n: usize) -> Option<u32> {
     u32::try_from(n).ok()
 }
 
+/// A section's occurrences, and where their rows wait when they do: the place of the
+/// section's rows and each row's start and length in it.
+type Found = (Vec<Occurrence>, Option<(Place, Vec<[u32; 2]>)>);
+
 impl Gathered {
-    /// Adds a section's lines (each with the place of its row, if spilled); returns the
-    /// section's index.
+    /// Adds a section's lines; returns the section's index. None: a count does not fit.
     fn add(
         &mut self,
         meta: ReportMeta,
         line: u64,
         shown: Option<Box<Shown>>,
-        found: Vec<(Occurrence, Option<Place>)>,
+        (found, rows): Found,
         keep: Keep,
     ) -> Option<u32> {
         let report = match self.report_of.get(&meta.file) {
@@ -578,35 +598,46 @@ impl Gathered {
             }
         };
         let hit = narrow(self.hits.len())?;
+        let (place, rows) = rows.unzip();
         self.hits.push(HitEntry {
             report,
-            line,
             rank: 0,
+            line,
+            rows: place,
             shown,
         });
-        for (seq, (o, place)) in found.into_iter().enumerate() {
-            let at = self.text.len();
-            let mut len = |part: &str, kept: bool| {
-                if !kept {
-                    return Some(0);
-                }
-                self.text.push_str(part);
-                narrow(part.len())
-            };
-            let (left, keyword, right) = (
-                len(&o.left, keep[0])?,
-                len(&o.keyword, keep[1])?,
-                len(&o.right, keep[2])?,
-            );
+        self.rows.extend(rows.into_iter().flatten());
+        for o in found {
+            if keep.contains(&true) {
+                let at = narrow(self.text.len())?;
+                let mut len = |part: &str, kept: bool| {
+                    if !kept {
+                        return Some(0);
+                    }
+                    self.text.push_str(part);
+                    u16::try_from(part.len()).ok()
+                };
+                let (left, right) = (len(&o.left, keep[0])?, len(&o.right, keep[1])?);
+                let keyword = match self.keyword_of.get(&o.keyword) {
+                    Some(&k) => k,
+                    None => {
+                        let k = narrow(self.keywords.len())?;
+                        self.keyword_of.insert(o.keyword.clone(), k);
+                        self.keywords.push(o.keyword);
+                        k
+                    }
+                };
+                self.parts.push(Parts {
+                    at,
+                    left,
+                    right,
+                    keyword,
+                });
+            }
             self.lines.push(LineEntry {
                 hit,
-                seq: narrow(seq)?,
                 offset: narrow(o.offset)?,
-                at,
-                left,
-                keyword,
-                right,
-                place,
+                id: narrow(self.lines.len())?,
             });
         }
         Some(hit)
@@ -632,10 +663,10 @@ impl Concordance {
             _ => None,
         };
         let keep: Keep = match (spill.is_some(), how.sort) {
-            (false, _) => [true; 3],
-            (true, KwicSort::Town | KwicSort::Year) => [false; 3],
-            (true, KwicSort::Right) => [false, true, true],
-            (true, KwicSort::Left) => [true, true, false],
+            (false, _) => [true; 2],
+            (true, KwicSort::Town | KwicSort::Year) => [false; 2],
+            (true, KwicSort::Right) => [false, true],
+            (true, KwicSort::Left) => [true, false],
         };
         let columns = columns(how.lang);
         let (read, finished) = {
@@ -654,7 +685,10 @@ impl Concordance {
             reports: gathered.reports,
             hits: gathered.hits,
             lines: gathered.lines,
+            rows: gathered.rows,
+            parts: gathered.parts,
             text: gathered.text,
+            keywords: gathered.keywords,
             spill,
             all: 0,
             windows,
@@ -701,29 +735,48 @@ impl Concordance {
             return write_lines(out, self, self.format, color, self.lang);
         };
         out.write_all(&rows_header(self.format, self.lang))?;
-        for line in &self.lines {
-            // A line whose row could not be spilled ends the reading with that error.
-            let place = line
-                .place
+        for l in &self.lines {
+            let [from, len] = self.rows[l.id as usize];
+            // A section whose rows could not be spilled ends the reading with that error.
+            let place = self.hits[l.hit as usize]
+                .rows
+                .and_then(|rows| rows.part(from, len))
                 .ok_or_else(|| io::Error::other("a concordance line was not spilled"))?;
             out.write_all(&spill.read(place).map_err(io::Error::other)?)?;
         }
         Ok(())
     }
 
-    /// Part `i` (0 left, 1 match, 2 right) of a line, as kept.
+    /// Part `i` (0 left, 1 match, 2 right) of a line, as kept ("" when not).
     fn part(&self, l: &LineEntry, i: usize) -> &str {
-        let lens = [l.left, l.keyword, l.right].map(|n| n as usize);
-        let from = l.at + lens[..i].iter().sum::<usize>();
-        &self.text[from..from + lens[i]]
+        let Some(parts) = self.parts.get(l.id as usize) else {
+            return "";
+        };
+        let (at, left) = (parts.at as usize, usize::from(parts.left));
+        match i {
+            0 => &self.text[at..at + left],
+            1 => &self.keywords[parts.keyword as usize],
+            _ => &self.text[at + left..at + left + usize::from(parts.right)],
+        }
+    }
+
+    /// A line's match's place among the matches as written, in order.
+    fn keyword_ranks(&self) -> Vec<u32> {
+        let mut by_order: Vec<usize> = (0..self.keywords.len()).collect();
+        by_order.sort_unstable_by_key(|&k| &self.keywords[k]);
+        let mut ranks = vec![0u32; self.keywords.len()];
+        for (rank, k) in (0..).zip(by_order) {
+            ranks[k] = rank;
+        }
+        ranks
     }
 
     /// Puts the lines in the order `sort` asks: [`lines`]' order.
     fn sort(&mut self, sort: KwicSort) {
-        let reports = &self.reports;
         fn place(m: &ReportMeta) -> (Option<&str>, Option<&str>) {
             (m.town.as_deref(), m.county.as_deref())
         }
+        let reports = &self.reports;
         let compare = |a: &ReportMeta, b: &ReportMeta| match sort {
             KwicSort::Town => place(a)
                 .cmp(&place(b))
@@ -748,7 +801,8 @@ impl Concordance {
             report_rank[r] = rank;
         }
         let hits = &self.hits;
-        // The report's place, then the reading order, then the search's.
+        // The report's place, then the reading order, then the search's (a section's lines
+        // have ids in the text's order).
         let reading = |l: &LineEntry| {
             let hit = &hits[l.hit as usize];
             (
@@ -756,22 +810,29 @@ impl Concordance {
                 hit.line,
                 l.offset,
                 hit.rank,
-                l.seq,
+                l.id,
             )
+        };
+        let keyword_rank = self.keyword_ranks();
+        let keyword = |l: &LineEntry| {
+            self.parts
+                .get(l.id as usize)
+                .map_or(0, |p| keyword_rank[p.keyword as usize])
         };
         let mut lines = std::mem::take(&mut self.lines);
         match sort {
             KwicSort::Town | KwicSort::Year => lines.sort_unstable_by_key(reading),
             KwicSort::Right => lines.sort_unstable_by(|a, b| {
-                (self.part(a, 2), self.part(a, 1))
-                    .cmp(&(self.part(b, 2), self.part(b, 1)))
+                self.part(a, 2)
+                    .cmp(self.part(b, 2))
+                    .then_with(|| keyword(a).cmp(&keyword(b)))
                     .then_with(|| reading(a).cmp(&reading(b)))
             }),
             KwicSort::Left => lines.sort_unstable_by(|a, b| {
                 let backwards = |l: &LineEntry| self.part(l, 0).chars().rev();
                 backwards(a)
                     .cmp(backwards(b))
-                    .then_with(|| self.part(a, 1).cmp(self.part(b, 1)))
+                    .then_with(|| keyword(a).cmp(&keyword(b)))
                     .then_with(|| reading(a).cmp(&reading(b)))
             }),
         }
@@ -882,15 +943,12 @@ fn gather(
         headings,
         citation,
     };
-    let found: Vec<(Occurrence, Option<Place>)> = match spilling {
-        None => found.into_iter().map(|o| (o, None)).collect(),
-        Some(rows) => {
-            let mut spilled = Vec::with_capacity(found.len());
-            for o in found {
-                // Once a row could not be written (a full disk), the rest are not made.
-                if rows.failed() {
-                    return Gather::None;
-                }
+    // The section's rows, one after another, spilled at once.
+    let rows = match spilling {
+        None => None,
+        Some(spilling) => {
+            let (mut bytes, mut rows) = (Vec::new(), Vec::with_capacity(found.len()));
+            for o in &found {
                 let view = LineView {
                     meta: &meta,
                     section_type: &shown.section_type,
@@ -902,30 +960,34 @@ fn gather(
                     citation: &shown.citation,
                 };
                 let row = row_bytes(&view, how.format, how.lang, columns);
-                let Ok(place) = rows.put(&row) else {
-                    return Gather::None;
+                let (Some(from), Some(len)) = (narrow(bytes.len()), narrow(row.len())) else {
+                    return Gather::TooMany;
                 };
-                spilled.push((o, Some(place)));
+                rows.push([from, len]);
+                bytes.extend_from_slice(&row);
             }
-            spilled
+            // Once rows could not be written (a full disk), the rest are not made; the
+            // reading fails with why.
+            if spilling.failed() {
+                return Gather::None;
+            }
+            let Ok(place) = spilling.put(&bytes) else {
+                return Gather::None;
+            };
+            Some((place, rows))
         }
     };
     let shown = match spilling {
         // The rows hold the rest: the order reads the report's place, year and file.
         Some(_) => {
-            (
-                meta.title,
-                meta.city,
-                meta.province,
-                meta.issuer,
-                meta.published,
-            ) = (None, None, None, None, None);
+            (meta.title, meta.city, meta.province, meta.issuer, meta.published) =
+                (None, None, None, None, None);
             None
         }
         None => Some(Box::new(shown)),
     };
     let mut gathered = gathered.lock().unwrap_or_else(PoisonError::into_inner);
-    match gathered.add(meta, line, shown, found, keep) {
+    match gathered.add(meta, line, shown, (found, rows), keep) {
         Some(hit) => Gather::Lines(hit),
         None => {
             gathered.overflow = true;
