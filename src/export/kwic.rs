@@ -980,8 +980,13 @@ fn gather(
     let shown = match spilling {
         // The rows hold the rest: the order reads the report's place, year and file.
         Some(_) => {
-            (meta.title, meta.city, meta.province, meta.issuer, meta.published) =
-                (None, None, None, None, None);
+            (
+                meta.title,
+                meta.city,
+                meta.province,
+                meta.issuer,
+                meta.published,
+            ) = (None, None, None, None, None);
             None
         }
         None => Some(Box::new(shown)),
