@@ -8,11 +8,14 @@
 //! them after the server has bounded their number and length.
 
 use crate::error::{Error, Result};
+use crate::export::Format;
 use crate::export::PassageOptions;
-use crate::export::kwic::{self, KwicLine, KwicSort};
+use crate::export::kwic::{self, Concordance, KwicLine, KwicSort};
 use crate::index::schema::Values;
 use crate::lang::{Lang, both};
-use crate::search::{self, Dimension, FacetKey, Filters, Hit, Query, SearchRequest, StatsRequest};
+use crate::search::{
+    self, Dimension, Engine, FacetKey, Filters, Hit, Query, Ranked, SearchRequest, StatsRequest,
+};
 
 /// Who asks: the command line, or an endpoint of the API (named in its messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,6 +362,41 @@ impl KwicRequest {
         let all = lines.len();
         lines.truncate(self.lines.unwrap_or(all));
         Ok((lines, all))
+    }
+
+    /// The sections the concordance reads, ranked ([`Engine::rank_sections`]), their text
+    /// still in the index: a filter that cannot match is refused here, before anything is
+    /// written.
+    pub fn rank(&self, engine: &Engine) -> Result<Ranked> {
+        engine.rank_sections(&self.request.search)
+    }
+
+    /// The concordance of `ranked` (from [`KwicRequest::rank`]), read a window of sections at
+    /// a time, in order, cut to `lines` ([`Concordance::all`] counts the lines before the
+    /// cut), for writing in `format`; CSV and JSON Lines rows wait in a file beside `output`
+    /// when it is a regular file ([`kwic::Reading::beside`]).
+    pub fn concordance(
+        &self,
+        engine: &Engine,
+        mut ranked: Ranked,
+        format: Format,
+        output: Option<&std::path::Path>,
+    ) -> Result<Concordance> {
+        let terms: Vec<&str> = self.request.terms.iter().map(String::as_str).collect();
+        let how = kwic::Reading {
+            terms: &terms,
+            width: self.width,
+            sort: self.sort,
+            format,
+            lang: self.request.lang,
+            beside: output,
+            window: kwic::Reading::WHOLE_BATCH,
+        };
+        let mut concordance = Concordance::read(engine, &mut ranked, &how)?;
+        if let Some(n) = self.lines {
+            concordance.truncate(n);
+        }
+        Ok(concordance)
     }
 }
 

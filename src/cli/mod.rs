@@ -27,7 +27,7 @@ pub use args::{
 
 use crate::error::Rebuild;
 use crate::export::output::Output;
-use crate::export::{self, Format, kwic, summary};
+use crate::export::{self, Format, summary};
 use crate::index::{self, writer};
 use crate::lang::Lang;
 use crate::search::{Engine, HitReads, IndexedReport};
@@ -205,18 +205,34 @@ pub fn stats(args: StatsArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     Ok(found(table.totals.iter().any(|t| t.matching_reports > 0)))
 }
 
-/// `kwic`: every occurrence in context, one line each.
+/// `kwic`: every occurrence in context, one line each. The sections are read a window at a
+/// time and their text dropped as each is read: a concordance holds its lines compactly, and a
+/// CSV or JSON Lines file's rows wait on disk beside it.
 pub fn kwic(args: KwicArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = language(lang)?;
     let (kwic, format, color) = args.request(lang)?;
     let session = Session::new(&args.scope, format.is_binary(), lang)?;
     let engine = session.engine(KwicArgs::HIT_READS)?;
     let request = &kwic.request;
-    let results = engine.search_sections(&request.search)?;
-    let (lines, all) = kwic.lines(&results.hits, || Ok::<(), crate::Error>(()))?;
-    session.deliver(|out| kwic::write(out, &lines, format, color, lang))?;
-    if lines.len() < all {
-        let (shown, all) = (lines.len().to_string(), all.to_string());
+    let ranked = kwic.rank(&engine)?;
+    // The sections are read once the output is open: CSV and JSON Lines rows wait beside the
+    // file being written (standard output's when redirected to one, as for `search`), not in
+    // memory.
+    let sink = session.sink()?;
+    let output = sink.writing_to().to_path_buf();
+    let (mut shown, mut all) = (0, 0);
+    sink.deliver(
+        |out| {
+            let concordance = kwic
+                .concordance(&engine, ranked, format, Some(&output))
+                .map_err(io::Error::other)?;
+            (shown, all) = (concordance.len(), concordance.all());
+            concordance.write(out, color)
+        },
+        lang,
+    )?;
+    if shown < all {
+        let (shown, all) = (shown.to_string(), all.to_string());
         say(&lang.fill("msg.kwic_shown", &[("shown", &shown), ("all", &all)]));
     }
     if all == 0 {

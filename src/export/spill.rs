@@ -26,6 +26,17 @@ pub struct Place {
     len: u32,
 }
 
+impl Place {
+    /// The `len` bytes from `from` of what was spilled here (one of several rows spilled
+    /// together); None past its end.
+    pub fn part(self, from: u32, len: u32) -> Option<Place> {
+        (from.checked_add(len)? <= self.len).then_some(Place {
+            at: self.at + u64::from(from),
+            len,
+        })
+    }
+}
+
 /// The temporary file rows wait in.
 pub struct Spill {
     /// The folder the file is made in: the export's own, which has room for its rows.

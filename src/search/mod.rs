@@ -636,6 +636,15 @@ impl Engine {
         })
     }
 
+    /// [`Engine::rank`] for a concordance: each section's own text and nothing more, as
+    /// [`Engine::search_sections`] reads them, left in the document store to be read a window
+    /// at a time.
+    pub fn rank_sections(&self, request: &SearchRequest) -> Result<Ranked> {
+        check::guard(&self.handle.path, || {
+            self.rank_with(request, SubSections::Apart, (self.copy_counts, false))
+        })
+    }
+
     fn search_with(
         &self,
         request: &SearchRequest,

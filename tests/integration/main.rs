@@ -9,6 +9,7 @@ mod crawl;
 mod facets;
 mod formats;
 mod integrity;
+mod kwic;
 mod lang;
 mod layers;
 mod oneline;
