@@ -175,7 +175,15 @@ fn emit(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| lang.label("msg.stdout").into())
     };
     // A file takes its name once every section is in it (a failed run leaves the one before).
+    if let Some(path) = &args.output {
+        super::not_in_index(path, &args.index, lang)?;
+    }
     let output = args.output.as_deref().map(Output::create).transpose()?;
+    if output.is_none()
+        && let Some(key) = super::stdout_state()
+    {
+        anyhow::bail!(lang.label(key).to_string());
+    }
     let mut out: Box<dyn Write + '_> = match &output {
         Some(output) => Box::new(std::io::BufWriter::new(output.file())),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),

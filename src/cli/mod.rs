@@ -189,6 +189,16 @@ pub fn stats(args: StatsArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = language(lang)?;
     let (request, format) = args.request(lang)?;
     let session = Session::new(&args.scope, format.is_binary(), lang)?;
+    if let Some(chart) = &args.chart {
+        not_in_index(chart, &session.index, lang)?;
+        let landing = export::output::landing;
+        if let Some(output) = &session.output
+            && landing(chart).is_some_and(|chart| Some(chart) == landing(output))
+        {
+            let file = chart.display().to_string();
+            anyhow::bail!(lang.fill("err.chart_is_output", &[("file", &file)]));
+        }
+    }
     let engine = session.engine(StatsArgs::HIT_READS)?;
     if args.copied {
         let copied = engine.copied(&request)?;
@@ -339,16 +349,22 @@ pub fn panel(args: PanelArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
 }
 
 /// Whether the file `path` would be written inside the folder `dir` (both as they resolve
-/// now; a folder that does not exist yet holds nothing).
-fn inside(path: &Path, dir: &Path) -> bool {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    match (parent.canonicalize(), dir.canonicalize()) {
-        (Ok(parent), Ok(dir)) => parent.starts_with(dir),
+/// now, links followed: a link to the index's `meta.json` is inside it; a folder that does not
+/// exist yet holds nothing).
+pub(crate) fn inside(path: &Path, dir: &Path) -> bool {
+    match (export::output::landing(path), dir.canonicalize()) {
+        (Some(file), Ok(dir)) => file.starts_with(dir),
         _ => false,
     }
+}
+
+/// An error if `path`, an output file, would be written inside the index `index` reads.
+pub(crate) fn not_in_index(path: &Path, index: &Path, lang: Lang) -> anyhow::Result<()> {
+    if inside(path, index) {
+        let (file, index) = (path.display().to_string(), index.display().to_string());
+        anyhow::bail!(lang.fill("err.output_in_index", &[("file", &file), ("index", &index)]));
+    }
+    Ok(())
 }
 
 /// Where a command reads the index and writes its answer.
@@ -370,14 +386,8 @@ impl Session {
             anyhow::bail!(lang.label("err.xlsx_terminal").to_string());
         }
         let session = Session::of(&scope.source, output, lang);
-        if let Some(path) = &session.output
-            && inside(path, &session.index)
-        {
-            let (file, index) = (
-                path.display().to_string(),
-                session.index.display().to_string(),
-            );
-            anyhow::bail!(lang.fill("err.output_in_index", &[("file", &file), ("index", &index)]));
+        if let Some(path) = &session.output {
+            not_in_index(path, &session.index, lang)?;
         }
         Ok(session)
     }
@@ -508,9 +518,14 @@ impl Sink {
         match self {
             Sink::File(output) => {
                 let mut out = BufWriter::new(output.file());
-                write(&mut out)
-                    .and_then(|_| out.flush())
-                    .map_err(|e| not_written(e, output.named()))?;
+                match write(&mut out).and_then(|_| out.flush()) {
+                    // `-o /dev/stdout | head`, as for standard output itself.
+                    Err(e) if output.is_direct() && crate::error::is_closed_pipe(&e) => {
+                        return Ok(());
+                    }
+                    Err(e) => return Err(not_written(e, output.named())),
+                    Ok(()) => {}
+                }
                 drop(out);
                 Ok(output.commit()?)
             }
@@ -526,25 +541,17 @@ impl Sink {
     }
 }
 
-/// Why standard output cannot take the answer (the key of the message), or None when it can.
-/// The standard library writes nothing to a closed or read-only standard output and says
-/// nothing about it; and a process started with it closed (`>&-`) has it opened on
-/// `/dev/null` for reading and writing by the runtime before `main`, which no shell
-/// redirection does (`> /dev/null` opens it for writing only).
-fn stdout_state() -> Option<&'static str> {
-    use rustix::fs::{OFlags, fcntl_getfl, fstat, stat};
-    let Ok(flags) = fcntl_getfl(io::stdout()) else {
-        return Some("err.stdout_closed");
-    };
-    match flags & OFlags::RWMODE {
-        mode if mode == OFlags::RDONLY => Some("err.stdout_read_only"),
-        mode if mode == OFlags::RDWR => {
-            let null = stat("/dev/null").ok()?;
-            let out = fstat(io::stdout()).ok()?;
-            (out.st_rdev == null.st_rdev && out.st_ino == null.st_ino)
-                .then_some("err.stdout_closed")
-        }
-        _ => None,
+/// Why standard output cannot take the answer (the key of the message), or None when it can:
+/// the standard library drops what is written to a closed or read-only standard output (its
+/// EBADF) and says nothing. A process started with it closed (`>&-`) has it opened on
+/// `/dev/null` by the runtime before `main`, which cannot be told from a caller's own
+/// `/dev/null` (Python's `subprocess.DEVNULL`): that is taken as asked for.
+pub(crate) fn stdout_state() -> Option<&'static str> {
+    use rustix::fs::{OFlags, fcntl_getfl};
+    match fcntl_getfl(io::stdout()) {
+        Err(_) => Some("err.stdout_closed"),
+        Ok(flags) if flags & OFlags::RWMODE == OFlags::RDONLY => Some("err.stdout_read_only"),
+        Ok(_) => None,
     }
 }
 

@@ -7,17 +7,26 @@
 //! the `.part` file, whose name says what it is.
 //!
 //! Written directly, as before:
-//! - a device, a pipe or a socket named as the output (`-o /dev/stdout`);
-//! - a file in a folder that takes no new file, but whose file may be written.
+//! - the system's own files (`-o /dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`), whatever they
+//!   point to: a file standard output appends to is appended to, not replaced;
+//! - a device, a pipe or a socket;
+//! - a file in a folder that takes no new file (its permissions), but whose file may be written.
 //!
-//! A link is followed: the file it points to is replaced, the link kept. A replaced file keeps
-//! its permissions; a new one has the permissions `File::create` gives it.
+//! Any other reason no temporary file can be made (a full disk, no inode left) is the error:
+//! writing in place would cost the file that is there. A file that may not be written is not
+//! replaced either. Links are followed, dangling or not: the file a link points to is replaced
+//! or made, the link kept. A replaced file keeps its mode (not set-user-ID or set-group-ID
+//! bits) and, where the system lets it, its owner; it is a new file, so a hard link to the old
+//! one keeps the old contents. New files have the permissions `File::create` gives them.
 
-use std::fs::{File, Permissions};
+use std::ffi::OsStr;
+use std::fs::{File, Metadata, Permissions};
 use std::io::{self, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{Gid, Uid};
 use tempfile::NamedTempFile;
 
 use crate::error::Error;
@@ -46,41 +55,33 @@ impl Output {
             path: path.to_path_buf(),
             source,
         };
-        let target = resolve(path).map_err(cannot)?;
+        let direct = |target: &Path| File::create(target).map(Written::Direct).map_err(cannot);
+        let Landing { target, special } = resolve(path).map_err(cannot)?;
         let existing = std::fs::metadata(&target).ok();
-        let direct = || {
-            File::create(&target)
-                .map(Written::Direct)
-                .map_err(|source| Error::Write {
-                    path: path.to_path_buf(),
-                    source,
-                })
-        };
         let file = match (&existing, target.parent(), target.file_name()) {
-            (Some(meta), ..) if !meta.is_file() => direct()?,
+            // Standard output named (`-o /dev/stdout >> log.txt`): written where it stands,
+            // not opened again (which would truncate a file being appended to, or write over
+            // what the shell writes after it).
+            _ if special => match standard_stream(&target) {
+                Some(stream) => Written::Direct(File::from(stream.map_err(cannot)?)),
+                None => direct(&target)?,
+            },
+            (Some(meta), ..) if !meta.is_file() => direct(&target)?,
             (_, Some(dir), Some(name)) => {
-                let prefix = format!(".{}.", name.to_string_lossy());
-                let staged = tempfile::Builder::new()
-                    .prefix(&prefix)
-                    .suffix(".part")
-                    .permissions(Permissions::from_mode(0o666))
-                    .tempfile_in(dir);
-                match staged {
-                    Ok(staged) => {
-                        // A replaced file keeps its permissions (the umask applies to new ones).
-                        if let Some(meta) = &existing {
-                            staged
-                                .as_file()
-                                .set_permissions(meta.permissions())
-                                .map_err(cannot)?;
-                        }
-                        Written::Staged(staged)
-                    }
-                    // A folder that takes no new file: its file, if it may be written, is.
-                    Err(_) => direct()?,
+                // A file that may not be written is not replaced either.
+                if existing.is_some() {
+                    File::options().write(true).open(&target).map_err(cannot)?;
+                }
+                match stage(dir, name, existing.as_ref()) {
+                    Ok(staged) => Written::Staged(staged),
+                    // A folder that takes no new file: its file is written in place, if it
+                    // may be. Any other reason (no inode left, a full disk) is the error:
+                    // writing in place would cost the file that is there.
+                    Err(e) if e.kind() == io::ErrorKind::PermissionDenied => direct(&target)?,
+                    Err(e) => return Err(cannot(e)),
                 }
             }
-            _ => direct()?,
+            _ => direct(&target)?,
         };
         Ok(Output {
             named: path.to_path_buf(),
@@ -95,6 +96,11 @@ impl Output {
             Written::Staged(staged) => staged.path(),
             Written::Direct(_) => &self.target,
         }
+    }
+
+    /// Whether the output is written in place (a device, a pipe, `/dev/stdout`), not staged.
+    pub fn is_direct(&self) -> bool {
+        matches!(self.file, Written::Direct(_))
     }
 
     /// The path as it was named.
@@ -138,26 +144,121 @@ impl Output {
     }
 }
 
-/// Where `path` lands: its links followed; a file not made yet, in its folder as it resolves.
-fn resolve(path: &Path) -> io::Result<PathBuf> {
-    match std::fs::canonicalize(path) {
-        Ok(target) => Ok(target),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let Some(name) = path.file_name() else {
-                return Err(e);
-            };
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            // A link to a file not made yet is followed by File::create: written directly.
-            if std::fs::symlink_metadata(path).is_ok() {
-                return Ok(path.to_path_buf());
-            }
-            Ok(std::fs::canonicalize(dir)?.join(name))
-        }
-        Err(e) => Err(e),
+/// The bytes of a file's own name its temporary name keeps: with its dots and random part it
+/// stays well inside a folder's 255-byte limit, whatever the name.
+const STAGED_NAME_BYTES: usize = 100;
+
+/// A temporary file beside `name` in `dir`, with the permissions of the file it replaces
+/// (`existing`): its mode without the set-user-ID and set-group-ID bits, and its owner and
+/// group where the system lets them be given.
+fn stage(dir: &Path, name: &OsStr, existing: Option<&Metadata>) -> io::Result<NamedTempFile> {
+    let name = name.to_string_lossy();
+    let mut cut = name.len().min(STAGED_NAME_BYTES);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
     }
+    let staged = tempfile::Builder::new()
+        .prefix(&format!(".{}.", &name[..cut]))
+        .suffix(".part")
+        .permissions(Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
+    if let Some(meta) = existing {
+        let (uid, gid) = (Uid::from_raw(meta.uid()), Gid::from_raw(meta.gid()));
+        // Only root may give a file away: anyone else's replaced file is theirs.
+        let _ = rustix::fs::fchown(staged.as_file(), Some(uid), Some(gid));
+        let mode = meta.permissions().mode() & 0o1777;
+        staged
+            .as_file()
+            .set_permissions(Permissions::from_mode(mode))?;
+    }
+    Ok(staged)
+}
+
+/// Where an output lands.
+struct Landing {
+    /// The file, its links followed, in a folder as it resolves (it may not exist yet).
+    target: PathBuf,
+    /// Whether it is one of the system's own (`/dev/stdout`, `/proc/self/fd/1`): written
+    /// directly, whatever it points to (a file being appended to, a pipe).
+    special: bool,
+}
+
+/// Where `path` lands: its links followed one by one, dangling or not (a link to a file not
+/// made yet makes that file, and stays a link).
+fn resolve(path: &Path) -> io::Result<Landing> {
+    let special = |p: &Path| p.starts_with("/dev") || p.starts_with("/proc");
+    let mut at = path.to_path_buf();
+    // As the system does: at most 40 links followed.
+    for _ in 0..=40 {
+        let Some(name) = at.file_name() else {
+            // `dir/..`, `/`: not a file; the system says so when it is opened.
+            return Ok(Landing {
+                special: special(&at),
+                target: at,
+            });
+        };
+        let dir = match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let here = std::fs::canonicalize(dir)?.join(name);
+        if special(&here) {
+            return Ok(Landing {
+                target: here,
+                special: true,
+            });
+        }
+        match std::fs::symlink_metadata(&here) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let to = std::fs::read_link(&here)?;
+                at = match to.is_absolute() {
+                    true => to,
+                    false => here.parent().unwrap_or(Path::new("/")).join(to),
+                };
+            }
+            Ok(_) => {
+                return Ok(Landing {
+                    target: here,
+                    special: false,
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Landing {
+                    target: here,
+                    special: false,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::from_raw_os_error(
+        rustix::io::Errno::LOOP.raw_os_error(),
+    ))
+}
+
+/// Standard output or standard error when `path` names it (`/dev/stdout`, `/dev/fd/1`,
+/// `/proc/self/fd/2`, as links resolve them), shared with the process's own.
+fn standard_stream(path: &Path) -> Option<io::Result<OwnedFd>> {
+    let path = path.to_str()?;
+    let own = format!("/proc/{}/fd/", std::process::id());
+    let fd = match path {
+        "/dev/stdout" => "1",
+        "/dev/stderr" => "2",
+        _ => path
+            .strip_prefix("/proc/self/fd/")
+            .or_else(|| path.strip_prefix(own.as_str()))?,
+    };
+    match fd {
+        "1" => Some(io::stdout().as_fd().try_clone_to_owned()),
+        "2" => Some(io::stderr().as_fd().try_clone_to_owned()),
+        _ => None,
+    }
+}
+
+/// Where the file an output names lands, its links followed: for checking that an export
+/// does not write into the index it reads.
+pub fn landing(path: &Path) -> Option<PathBuf> {
+    resolve(path).ok().map(|landing| landing.target)
 }
 
 #[cfg(test)]
@@ -227,6 +328,66 @@ mod tests {
             }
         }
         assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    }
+
+    #[test]
+    fn a_dangling_link_makes_its_file_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        // A chain of two links to a file not made yet, relative to their folder.
+        std::os::unix::fs::symlink("second.csv", dir.path().join("first.csv")).unwrap();
+        std::os::unix::fs::symlink("made.csv", dir.path().join("second.csv")).unwrap();
+        let output = Output::create(&dir.path().join("first.csv")).unwrap();
+        output.file().write_all(b"rows").unwrap();
+        output.commit().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("made.csv")).unwrap(),
+            "rows"
+        );
+        for link in ["first.csv", "second.csv"] {
+            let meta = std::fs::symlink_metadata(dir.path().join(link)).unwrap();
+            assert!(meta.is_symlink(), "{link}");
+        }
+        // A loop is the system's error, not a hang.
+        std::os::unix::fs::symlink("loop.csv", dir.path().join("loop.csv")).unwrap();
+        assert!(Output::create(&dir.path().join("loop.csv")).is_err());
+    }
+
+    #[test]
+    fn the_system_s_own_files_are_written_where_they_stand() {
+        // (named, special, a standard stream)
+        let rows: [(&str, bool, bool); 5] = [
+            ("/dev/stdout", true, true),
+            ("/dev/fd/1", true, true),
+            ("/proc/self/fd/2", true, true),
+            ("/dev/null", true, false),
+            ("/devices.csv", false, false),
+        ];
+        for (named, special, stream) in rows {
+            let landing = resolve(Path::new(named)).unwrap();
+            assert_eq!(landing.special, special, "{named}");
+            assert_eq!(
+                standard_stream(&landing.target).is_some(),
+                stream,
+                "{named}: {}",
+                landing.target.display()
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_name_is_staged_and_a_replaced_file_loses_its_set_id_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        // 82 Chinese characters and .csv: 250 bytes, the temporary name must stay short.
+        let path = dir.path().join(format!("{}.csv", "法".repeat(82)));
+        std::fs::write(&path, "before").unwrap();
+        std::fs::set_permissions(&path, Permissions::from_mode(0o4755)).unwrap();
+        let output = Output::create(&path).unwrap();
+        assert!(!output.is_direct());
+        output.file().write_all(b"after").unwrap();
+        output.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "after");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o7777, 0o755);
     }
 
     #[test]

@@ -331,6 +331,18 @@ struct XlsxFormats {
     percent: CellFormat,
 }
 
+/// `work` on the workbook, whose panic is an error: rust_xlsxwriter panics when it cannot
+/// write its temporary files (a full disk or a file size limit under the temporary folder).
+fn unpanicked<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    crate::index::check::quietly(work).unwrap_or_else(|detail| {
+        let dir = std::env::temp_dir().display().to_string();
+        Err(Error::Usage(crate::lang::both(
+            "err.xlsx_temp",
+            &[("dir", &dir), ("detail", &detail)],
+        )))
+    })
+}
+
 fn xlsx_error(e: XlsxError) -> Error {
     let detail = e.to_string();
     Error::Usage(crate::lang::both("err.xlsx_make", &[("detail", &detail)]))
@@ -374,6 +386,10 @@ impl XlsxRows {
     }
 
     pub fn row(&mut self, row: &[Cell]) -> Result<()> {
+        unpanicked(|| self.write_row(row))
+    }
+
+    fn write_row(&mut self, row: &[Cell]) -> Result<()> {
         check_xlsx_rows(self.rows as usize + 1)?;
         self.rows += 1;
         let r = self.rows;
@@ -427,7 +443,11 @@ impl XlsxRows {
     }
 
     /// Sets the column widths and writes the workbook to `out`.
-    pub fn finish(mut self, out: &mut dyn Write) -> Result<()> {
+    pub fn finish(self, out: &mut dyn Write) -> Result<()> {
+        unpanicked(|| self.write_out(out))
+    }
+
+    fn write_out(mut self, out: &mut dyn Write) -> Result<()> {
         self.set_widths()?;
         let mut zipped = tempfile::tempfile().map_err(|e| {
             let (dir, detail) = (std::env::temp_dir().display().to_string(), e.to_string());

@@ -202,6 +202,23 @@ pub fn quiet_engine_panics() {
     });
 }
 
+/// Runs `work`, its panic caught and not printed (by [`quiet_engine_panics`]'s hook): for a
+/// library that panics where it should fail (rust_xlsxwriter on a full disk). The panic's
+/// message, if it has one, is the error.
+pub fn quietly<T>(work: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    let caught = {
+        let _inside = Guarded::enter();
+        catch_unwind(AssertUnwindSafe(work))
+    };
+    caught.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    })
+}
+
 /// Marks the current thread as inside a [`guard`] while it lives.
 struct Guarded;
 

@@ -532,20 +532,23 @@ fn a_reader_gone_before_the_answer_is_a_quiet_exit_0() {
     }
 }
 
-/// A standard output that takes nothing (closed, or open for reading only) drops what is
-/// written to it without a word (the standard library ignores its EBADF): the answer must say
-/// it went nowhere, exit 2, not exit 0 as if delivered. Redirected elsewhere, it is fine.
+/// A standard output open for reading only drops what is written to it without a word (the
+/// standard library ignores its EBADF): the answer must say it went nowhere, exit 2, not exit 0
+/// as if delivered. `/dev/null`, however opened, is asked for.
 #[test]
 fn a_standard_output_that_takes_nothing_is_an_error() {
     let dir = indexed_workspace();
     // (redirection of standard output, other options, exit code, what stderr says)
-    let rows: [(&str, &[&str], i32, &str); 5] = [
-        (">&-", &[], 2, "标准输出已关闭"),
+    let rows: [(&str, &[&str], i32, &str); 6] = [
         ("1< corpus", &[], 2, "只能读"),
         ("1< /dev/null", &[], 2, "只能读"),
         ("> /dev/null", &[], 0, ""),
+        // Python's subprocess.DEVNULL: /dev/null open for reading and writing.
+        ("1<> /dev/null", &[], 0, ""),
+        // Closed: the runtime opens it on /dev/null before main, which cannot be told apart.
+        (">&-", &[], 0, ""),
         // The answer goes to a file: standard output is not needed.
-        (">&-", &["-o", "hits.csv"], 0, "hits.csv"),
+        ("1< corpus", &["-o", "hits.csv"], 0, "hits.csv"),
     ];
     for (redirect, options, code, says) in rows {
         let script = format!("exec \"$0\" \"$@\" {redirect}");
@@ -568,6 +571,46 @@ fn a_standard_output_that_takes_nothing_is_an_error() {
         assert!(err.contains(says), "{redirect} {options:?}: {err}");
     }
     assert!(dir.path().join("hits.csv").is_file());
+    // The indexer's sections on standard output alike.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" \"$@\" 1< corpus")
+        .arg(env!("CARGO_BIN_EXE_fazhi-index"))
+        .args(["--emit", "ndjson"])
+        .current_dir(dir.path())
+        .env_remove("FAZHI_LANG")
+        .output()
+        .expect("sh runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("只能读"), "{}", stderr(&out));
+}
+
+/// `-o /dev/stdout` writes where standard output stands: a file being appended to keeps what
+/// it had, and what the shell writes after the answer comes after it.
+#[test]
+fn output_named_dev_stdout_is_standard_output_itself() {
+    let dir = indexed_workspace();
+    for named in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+        let script = format!(
+            "echo BEFORE > log.txt; {{ echo HEADER; \"$0\" \"$@\" -o {named}; echo FOOTER; }} >> log.txt"
+        );
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .arg(env!("CARGO_BIN_EXE_fazhi-query"))
+            .args(["法律顾问", "--format", "jsonl"])
+            .current_dir(dir.path())
+            .env_remove("FAZHI_LANG")
+            .output()
+            .expect("sh runs");
+        assert_eq!(out.status.code(), Some(0), "{named}: {}", stderr(&out));
+        let log = std::fs::read_to_string(dir.path().join("log.txt")).expect("log");
+        let lines: Vec<&str> = log.lines().collect();
+        assert!(lines.len() > 3, "{named}: {log}");
+        assert_eq!(lines[..2], ["BEFORE", "HEADER"], "{named}");
+        assert_eq!(lines.last(), Some(&"FOOTER"), "{named}");
+        assert!(lines[2].starts_with('{'), "{named}: {}", lines[2]);
+    }
 }
 
 /// `-o FILE` takes its name only when whole: an export that fails midway (here a file size
