@@ -613,6 +613,83 @@ fn output_named_dev_stdout_is_standard_output_itself() {
     }
 }
 
+/// Outputs that would cost data are refused before anything is written, with exit 2: the
+/// index's own files (a link into its folder too), a chart over the -o file, and a workbook
+/// whose temporary files find no room (rust_xlsxwriter panics there).
+#[test]
+fn outputs_that_would_cost_data_are_refused() {
+    let dir = indexed_workspace();
+    std::os::unix::fs::symlink("index/meta.json", dir.path().join("lm.json")).expect("link");
+    let meta = std::fs::read(dir.path().join("index/meta.json")).expect("meta");
+    // (program, command line under `ulimit -f 4` or not, what stderr says)
+    let rows: [(&str, &[&str], bool, &str); 5] = [
+        (
+            "fazhi-query",
+            &["法治", "-o", "lm.json"],
+            false,
+            "索引文件夹",
+        ),
+        (
+            "fazhi-index",
+            &["--emit", "ndjson", "-o", "index/s.ndjson"],
+            false,
+            "索引文件夹",
+        ),
+        (
+            "fazhi-query",
+            &["stats", "法治", "--chart", "index/c.svg"],
+            false,
+            "索引文件夹",
+        ),
+        (
+            "fazhi-query",
+            &[
+                "stats", "法治", "--chart", "same.svg", "--format", "json", "-o", "same.svg",
+            ],
+            false,
+            "图表文件",
+        ),
+        (
+            "fazhi-query",
+            &["的", "--all", "--full", "-o", "s.xlsx"],
+            true,
+            "电子表格",
+        ),
+    ];
+    for (program, args, limited, says) in rows {
+        let exe = match program {
+            "fazhi-index" => env!("CARGO_BIN_EXE_fazhi-index"),
+            _ => env!("CARGO_BIN_EXE_fazhi-query"),
+        };
+        let script = match limited {
+            true => "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"",
+            false => "exec \"$0\" \"$@\"",
+        };
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg(exe)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("FAZHI_LANG")
+            .output()
+            .expect("sh runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(says) && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("index/meta.json")).expect("meta"),
+        meta
+    );
+    for made in ["index/s.ndjson", "index/c.svg", "same.svg", "s.xlsx"] {
+        assert!(!dir.path().join(made).exists(), "{made}");
+    }
+}
+
 /// `-o FILE` takes its name only when whole: an export that fails midway (here a file size
 /// limit, as a full disk would) leaves the file that was there, or none, and nothing beside it.
 #[test]
