@@ -17,8 +17,8 @@ use std::sync::Arc;
 use tantivy::HasLen;
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, OwnedBytes, WatchCallback,
-    WatchHandle, WritePtr,
+    Directory, DirectoryLock, FileHandle, Lock, META_LOCK, MmapDirectory, OwnedBytes,
+    WatchCallback, WatchHandle, WritePtr,
 };
 
 /// The extension of a segment's document store.
@@ -111,7 +111,7 @@ impl Directory for StoreReadDirectory {
     }
 
     fn acquire_lock(&self, lock: &Lock) -> Result<DirectoryLock, LockError> {
-        self.mapped.acquire_lock(lock)
+        reader_lock(self.mapped.acquire_lock(lock), lock)
     }
 
     fn watch(&self, callback: WatchCallback) -> tantivy::Result<WatchHandle> {
@@ -119,9 +119,52 @@ impl Directory for StoreReadDirectory {
     }
 }
 
+/// The lock a reader takes on `meta.json` while it opens the segments it lists, as `acquired`,
+/// except in a folder the reader may not write (a shared index, read-only to its readers, or on
+/// a read-only disk), where the lock's file cannot be opened for writing: there it reads
+/// without one. The lock keeps a writer's clean-up from deleting a segment while it is opened;
+/// a writer working there meanwhile can make this reader fail with a missing file, never give
+/// a wrong answer. Every other lock (the writer's own) is as `acquired`.
+fn reader_lock(
+    acquired: Result<DirectoryLock, LockError>,
+    lock: &Lock,
+) -> Result<DirectoryLock, LockError> {
+    match acquired {
+        Err(LockError::IoError(e))
+            if lock.filepath == META_LOCK.filepath
+                && matches!(
+                    e.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+        {
+            Ok(DirectoryLock::from(Box::new(())))
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::directory::INDEX_WRITER_LOCK;
+
+    #[test]
+    fn a_reader_that_may_not_write_the_folder_reads_without_the_meta_lock() {
+        let refused = |kind: io::ErrorKind| Err(LockError::IoError(Arc::new(kind.into())));
+        // (lock, why it was refused, whether it is taken all the same)
+        let rows = [
+            (&*META_LOCK, io::ErrorKind::PermissionDenied, true),
+            (&*META_LOCK, io::ErrorKind::ReadOnlyFilesystem, true),
+            (&*META_LOCK, io::ErrorKind::StorageFull, false),
+            (&*INDEX_WRITER_LOCK, io::ErrorKind::PermissionDenied, false),
+        ];
+        for (lock, kind, taken) in rows {
+            let lock_is = reader_lock(refused(kind), lock);
+            assert_eq!(lock_is.is_ok(), taken, "{:?} {kind:?}", lock.filepath);
+        }
+        let busy = reader_lock(Err(LockError::LockBusy), &META_LOCK);
+        assert!(matches!(busy, Err(LockError::LockBusy)));
+    }
 
     #[test]
     fn a_store_file_is_read_by_range_and_other_files_are_mapped() {
