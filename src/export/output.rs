@@ -23,6 +23,7 @@ use std::ffi::OsStr;
 use std::fs::{File, Metadata, Permissions};
 use std::io::{self, Write};
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -56,6 +57,15 @@ impl Output {
             source,
         };
         let direct = |target: &Path| File::create(target).map(Written::Direct).map_err(cannot);
+        // `-o new/`: a folder named, which the system refuses as a file (a path's last
+        // component drops its slash, and would be made as one).
+        if path.as_os_str().as_bytes().ends_with(b"/") {
+            return Ok(Output {
+                named: path.to_path_buf(),
+                target: path.to_path_buf(),
+                file: direct(path)?,
+            });
+        }
         let Landing { target, special } = resolve(path).map_err(cannot)?;
         let existing = std::fs::metadata(&target).ok();
         let file = match (&existing, target.parent(), target.file_name()) {
@@ -391,12 +401,15 @@ mod tests {
     }
 
     #[test]
-    fn a_file_in_a_missing_folder_names_the_file() {
+    fn a_file_in_a_missing_folder_or_a_folder_is_refused_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("no/such/hits.csv");
-        let Err(e) = Output::create(&path) else {
-            panic!("a missing folder made a file");
-        };
-        assert!(e.to_string().contains("hits.csv"), "{e}");
+        for named in ["no/such/hits.csv", "new/"] {
+            let path = PathBuf::from(format!("{}/{named}", dir.path().display()));
+            let Err(e) = Output::create(&path) else {
+                panic!("{named} made a file");
+            };
+            assert!(e.to_string().contains(named), "{e}");
+        }
+        assert_eq!(names(dir.path()), Vec::<String>::new());
     }
 }
