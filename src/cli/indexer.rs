@@ -198,7 +198,9 @@ fn emit(args: &IndexArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     let (sections, skipped) = match emitted {
         Ok(done) => done,
         // `--emit ndjson | head`: the reader has what it wanted.
-        Err(Error::Write { source, .. }) if args.output.is_none() && is_closed_pipe(&source) => {
+        Err(Error::Write { source, .. })
+            if output.as_ref().is_none_or(Output::is_direct) && is_closed_pipe(&source) =>
+        {
             return Ok(ExitCode::SUCCESS);
         }
         Err(Error::Write { source, .. }) => {

@@ -7,17 +7,20 @@
 //! the `.part` file, whose name says what it is.
 //!
 //! Written directly, as before:
-//! - the system's own files (`-o /dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`), whatever they
-//!   point to: a file standard output appends to is appended to, not replaced;
+//! - standard output named (`-o /dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`), whatever it
+//!   points to: a file standard output appends to is appended to, not replaced;
 //! - a device, a pipe or a socket;
-//! - a file in a folder that takes no new file (its permissions), but whose file may be written.
+//! - a file in a folder that takes no new file (its permissions), but whose file may be written;
+//! - another user's file that may be written (replacing it would take it from its owner and
+//!   group; a sticky folder would refuse the rename), and a file mounted on its own;
+//! - a path that names a folder (`new/`, `a.csv/.`), which the system then refuses.
 //!
 //! Any other reason no temporary file can be made (a full disk, no inode left) is the error:
 //! writing in place would cost the file that is there. A file that may not be written is not
 //! replaced either. Links are followed, dangling or not: the file a link points to is replaced
 //! or made, the link kept. A replaced file keeps its mode (not set-user-ID or set-group-ID
-//! bits) and, where the system lets it, its owner; it is a new file, so a hard link to the old
-//! one keeps the old contents. New files have the permissions `File::create` gives them.
+//! bits) and its owner and group; it is a new file, so a hard link to the old one keeps the old
+//! contents. New files have the permissions `File::create` gives them.
 
 use std::ffi::OsStr;
 use std::fs::{File, Metadata, Permissions};
@@ -57,15 +60,6 @@ impl Output {
             source,
         };
         let direct = |target: &Path| File::create(target).map(Written::Direct).map_err(cannot);
-        // `-o new/`: a folder named, which the system refuses as a file (a path's last
-        // component drops its slash, and would be made as one).
-        if path.as_os_str().as_bytes().ends_with(b"/") {
-            return Ok(Output {
-                named: path.to_path_buf(),
-                target: path.to_path_buf(),
-                file: direct(path)?,
-            });
-        }
         let Landing { target, special } = resolve(path).map_err(cannot)?;
         let existing = std::fs::metadata(&target).ok();
         let file = match (&existing, target.parent(), target.file_name()) {
@@ -82,8 +76,14 @@ impl Output {
                 if existing.is_some() {
                     File::options().write(true).open(&target).map_err(cannot)?;
                 }
+                // A file mounted on its own (a container's bind mount) cannot be renamed over.
+                let mounted = existing.as_ref().is_some_and(|meta| {
+                    std::fs::metadata(dir).is_ok_and(|folder| folder.dev() != meta.dev())
+                });
                 match stage(dir, name, existing.as_ref()) {
-                    Ok(staged) => Written::Staged(staged),
+                    _ if mounted => direct(&target)?,
+                    Ok(Some(staged)) => Written::Staged(staged),
+                    Ok(None) => direct(&target)?,
                     // A folder that takes no new file: its file is written in place, if it
                     // may be. Any other reason (no inode left, a full disk) is the error:
                     // writing in place would cost the file that is there.
@@ -160,8 +160,13 @@ const STAGED_NAME_BYTES: usize = 100;
 
 /// A temporary file beside `name` in `dir`, with the permissions of the file it replaces
 /// (`existing`): its mode without the set-user-ID and set-group-ID bits, and its owner and
-/// group where the system lets them be given.
-fn stage(dir: &Path, name: &OsStr, existing: Option<&Metadata>) -> io::Result<NamedTempFile> {
+/// group. None when they cannot be given (another user's file, writable to us): replacing it
+/// would take it from its owner and group, so it is written in place.
+fn stage(
+    dir: &Path,
+    name: &OsStr,
+    existing: Option<&Metadata>,
+) -> io::Result<Option<NamedTempFile>> {
     let name = name.to_string_lossy();
     let mut cut = name.len().min(STAGED_NAME_BYTES);
     while !name.is_char_boundary(cut) {
@@ -174,14 +179,20 @@ fn stage(dir: &Path, name: &OsStr, existing: Option<&Metadata>) -> io::Result<Na
         .tempfile_in(dir)?;
     if let Some(meta) = existing {
         let (uid, gid) = (Uid::from_raw(meta.uid()), Gid::from_raw(meta.gid()));
-        // Only root may give a file away: anyone else's replaced file is theirs.
-        let _ = rustix::fs::fchown(staged.as_file(), Some(uid), Some(gid));
+        // Only root may give a file away; its owner may give it any group of theirs.
+        if rustix::fs::fchown(staged.as_file(), Some(uid), Some(gid)).is_err() {
+            let _ = rustix::fs::fchown(staged.as_file(), None, Some(gid));
+        }
+        let made = staged.as_file().metadata()?;
+        if (made.uid(), made.gid()) != (meta.uid(), meta.gid()) {
+            return Ok(None);
+        }
         let mode = meta.permissions().mode() & 0o1777;
         staged
             .as_file()
             .set_permissions(Permissions::from_mode(mode))?;
     }
-    Ok(staged)
+    Ok(Some(staged))
 }
 
 /// Where an output lands.
@@ -196,10 +207,31 @@ struct Landing {
 /// Where `path` lands: its links followed one by one, dangling or not (a link to a file not
 /// made yet makes that file, and stays a link).
 fn resolve(path: &Path) -> io::Result<Landing> {
-    let special = |p: &Path| p.starts_with("/dev") || p.starts_with("/proc");
+    // Standard output and its kin; any other device is no regular file, written directly
+    // all the same, and any regular file under /dev (`/dev/shm`) is staged as elsewhere.
+    let special = |p: &Path| {
+        [
+            "/dev/stdout",
+            "/dev/stderr",
+            "/dev/stdin",
+            "/dev/fd",
+            "/proc",
+        ]
+        .iter()
+        .any(|s| p.starts_with(s))
+    };
     let mut at = path.to_path_buf();
     // As the system does: at most 40 links followed.
     for _ in 0..=40 {
+        // `new/`, `a.csv/.`: a folder named, which the system refuses as a file (the path's
+        // last component drops them, and would be made as one).
+        let bytes = at.as_os_str().as_bytes();
+        if bytes.ends_with(b"/") || bytes.ends_with(b"/.") {
+            return Ok(Landing {
+                target: at,
+                special: true,
+            });
+        }
         let Some(name) = at.file_name() else {
             // `dir/..`, `/`: not a file; the system says so when it is opened.
             return Ok(Landing {
@@ -369,7 +401,8 @@ mod tests {
             ("/dev/stdout", true, true),
             ("/dev/fd/1", true, true),
             ("/proc/self/fd/2", true, true),
-            ("/dev/null", true, false),
+            // Another device is no regular file: written directly all the same.
+            ("/dev/null", false, false),
             ("/devices.csv", false, false),
         ];
         for (named, special, stream) in rows {
@@ -403,13 +436,18 @@ mod tests {
     #[test]
     fn a_file_in_a_missing_folder_or_a_folder_is_refused_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        for named in ["no/such/hits.csv", "new/"] {
+        std::fs::write(dir.path().join("a.csv"), "kept").unwrap();
+        for named in ["no/such/hits.csv", "new/", "a.csv/."] {
             let path = PathBuf::from(format!("{}/{named}", dir.path().display()));
             let Err(e) = Output::create(&path) else {
                 panic!("{named} made a file");
             };
             assert!(e.to_string().contains(named), "{e}");
         }
-        assert_eq!(names(dir.path()), Vec::<String>::new());
+        assert_eq!(names(dir.path()), ["a.csv"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.csv")).unwrap(),
+            "kept"
+        );
     }
 }

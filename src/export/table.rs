@@ -335,9 +335,14 @@ struct XlsxFormats {
 /// write its temporary files (a full disk or a file size limit under the temporary folder).
 fn unpanicked<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
     crate::index::check::quietly(work).unwrap_or_else(|detail| {
+        // Its panics on a failed write carry the system's error (`Os { code: 28, … }`).
+        let key = match detail.contains("Os {") || detail.contains("os error") {
+            true => "err.xlsx_temp",
+            false => "err.xlsx_make",
+        };
         let dir = std::env::temp_dir().display().to_string();
         Err(Error::Usage(crate::lang::both(
-            "err.xlsx_temp",
+            key,
             &[("dir", &dir), ("detail", &detail)],
         )))
     })

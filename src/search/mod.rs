@@ -297,16 +297,24 @@ impl Ranked {
 
     /// Where the search is among its matches now: what [`Ranked::rewind`] comes back to.
     pub fn bookmark(&self) -> Bookmark {
+        // Before the first page is handed out the search has nothing to come back to: its
+        // last match is the page's, which would be skipped.
+        let page_unread = self.first.as_ref().is_some_and(|page| !page.is_empty());
         Bookmark {
             read: self.read,
-            last: self.rest.as_ref().and_then(|rest| rest.last),
+            last: self
+                .rest
+                .as_ref()
+                .and_then(|rest| rest.last)
+                .filter(|_| !page_unread),
         }
     }
 
     /// Goes back to `to`: the hits after it are given again, the matches the search held
     /// since dropped and found again by its query when asked. For an export that read a
     /// batch it could not keep (its rows found no room on disk). False, changing nothing,
-    /// when the search cannot: a collapsed one, or one that had handed nothing out at `to`.
+    /// when the search cannot: a collapsed one, or one that had handed nothing out at `to`
+    /// (or only its first page, read with the facets).
     pub fn rewind(&mut self, to: Bookmark) -> bool {
         let (Some(rest), Some(last)) = (&mut self.rest, to.last) else {
             return false;
