@@ -192,9 +192,12 @@ pub fn stats(args: StatsArgs, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     if let Some(chart) = &args.chart {
         not_in_index(chart, &session.index, lang)?;
         let landing = export::output::landing;
-        if let Some(output) = &session.output
-            && landing(chart).is_some_and(|chart| Some(chart) == landing(output))
-        {
+        let same = match &session.output {
+            Some(output) => landing(chart).is_some_and(|chart| Some(chart) == landing(output)),
+            // `--chart c.svg > c.svg`: standard output is that file.
+            None => is_stdout(chart),
+        };
+        if same {
             let file = chart.display().to_string();
             anyhow::bail!(lang.fill("err.chart_is_output", &[("file", &file)]));
         }
@@ -538,6 +541,15 @@ impl Sink {
                 }
             }
         }
+    }
+}
+
+/// Whether the file `path` is the one standard output writes to.
+fn is_stdout(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(path), rustix::fs::fstat(io::stdout())) {
+        (Ok(file), Ok(out)) => (file.dev(), file.ino()) == (out.st_dev, out.st_ino),
+        _ => false,
     }
 }
 

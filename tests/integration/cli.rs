@@ -622,7 +622,14 @@ fn outputs_that_would_cost_data_are_refused() {
     std::os::unix::fs::symlink("index/meta.json", dir.path().join("lm.json")).expect("link");
     let meta = std::fs::read(dir.path().join("index/meta.json")).expect("meta");
     // (program, command line under `ulimit -f 4` or not, what stderr says)
-    let rows: [(&str, &[&str], bool, &str); 5] = [
+    let rows: [(&str, &[&str], bool, &str); 6] = [
+        // Standard output redirected to the chart's file (the script's `> same.svg`).
+        (
+            "fazhi-query",
+            &["stats", "法治", "--chart", "out.svg"],
+            false,
+            "图表文件",
+        ),
         (
             "fazhi-query",
             &["法治", "-o", "lm.json"],
@@ -661,9 +668,10 @@ fn outputs_that_would_cost_data_are_refused() {
             "fazhi-index" => env!("CARGO_BIN_EXE_fazhi-index"),
             _ => env!("CARGO_BIN_EXE_fazhi-query"),
         };
-        let script = match limited {
-            true => "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"",
-            false => "exec \"$0\" \"$@\"",
+        let script = match (limited, args.contains(&"out.svg")) {
+            (true, _) => "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"",
+            (false, true) => "exec \"$0\" \"$@\" > out.svg",
+            (false, false) => "exec \"$0\" \"$@\"",
         };
         let out = Command::new("sh")
             .arg("-c")
