@@ -477,6 +477,17 @@ impl Reading<'_> {
 pub struct Concordance {
     format: Format,
     lang: Lang,
+    kept: Kept,
+    /// Where the rows wait, when they do.
+    spill: Option<Spill>,
+    /// Lines before [`Concordance::truncate`].
+    all: usize,
+    windows: usize,
+}
+
+/// What a concordance keeps of its sections and lines.
+#[derive(Default)]
+struct Kept {
     /// Each report's metadata, once (only what the order reads, when rows wait on disk).
     reports: Vec<ReportMeta>,
     hits: Vec<HitEntry>,
@@ -490,11 +501,6 @@ pub struct Concordance {
     text: String,
     /// Each match as written, once.
     keywords: Vec<String>,
-    /// Where the rows wait, when they do.
-    spill: Option<Spill>,
-    /// Lines before [`Concordance::truncate`].
-    all: usize,
-    windows: usize,
 }
 
 /// A section with occurrences.
@@ -555,15 +561,9 @@ type Keep = [bool; 2];
 /// What a concordance being read has gathered, from any search thread.
 #[derive(Default)]
 struct Gathered {
-    reports: Vec<ReportMeta>,
-    /// The last report of each file in `reports`.
+    kept: Kept,
+    /// The last report of each file in `kept.reports`.
     report_of: HashMap<String, u32>,
-    hits: Vec<HitEntry>,
-    lines: Vec<LineEntry>,
-    rows: Vec<[u32; 2]>,
-    parts: Vec<Parts>,
-    text: String,
-    keywords: Vec<String>,
     keyword_of: HashMap<String, u32>,
     /// A count that did not fit in a line's 32 bits (more than four billion sections).
     overflow: bool,
@@ -589,55 +589,55 @@ impl Gathered {
         keep: Keep,
     ) -> Option<u32> {
         let report = match self.report_of.get(&meta.file) {
-            Some(&i) if self.reports[i as usize] == meta => i,
+            Some(&i) if self.kept.reports[i as usize] == meta => i,
             _ => {
-                let i = narrow(self.reports.len())?;
+                let i = narrow(self.kept.reports.len())?;
                 self.report_of.insert(meta.file.clone(), i);
-                self.reports.push(meta);
+                self.kept.reports.push(meta);
                 i
             }
         };
-        let hit = narrow(self.hits.len())?;
+        let hit = narrow(self.kept.hits.len())?;
         let (place, rows) = rows.unzip();
-        self.hits.push(HitEntry {
+        self.kept.hits.push(HitEntry {
             report,
             rank: 0,
             line,
             rows: place,
             shown,
         });
-        self.rows.extend(rows.into_iter().flatten());
+        self.kept.rows.extend(rows.into_iter().flatten());
         for o in found {
             if keep.contains(&true) {
-                let at = narrow(self.text.len())?;
+                let at = narrow(self.kept.text.len())?;
                 let mut len = |part: &str, kept: bool| {
                     if !kept {
                         return Some(0);
                     }
-                    self.text.push_str(part);
+                    self.kept.text.push_str(part);
                     u16::try_from(part.len()).ok()
                 };
                 let (left, right) = (len(&o.left, keep[0])?, len(&o.right, keep[1])?);
                 let keyword = match self.keyword_of.get(&o.keyword) {
                     Some(&k) => k,
                     None => {
-                        let k = narrow(self.keywords.len())?;
+                        let k = narrow(self.kept.keywords.len())?;
                         self.keyword_of.insert(o.keyword.clone(), k);
-                        self.keywords.push(o.keyword);
+                        self.kept.keywords.push(o.keyword);
                         k
                     }
                 };
-                self.parts.push(Parts {
+                self.kept.parts.push(Parts {
                     at,
                     left,
                     right,
                     keyword,
                 });
             }
-            self.lines.push(LineEntry {
+            self.kept.lines.push(LineEntry {
                 hit,
                 offset: narrow(o.offset)?,
-                id: narrow(self.lines.len())?,
+                id: narrow(self.kept.lines.len())?,
             });
         }
         Some(hit)
@@ -682,29 +682,23 @@ impl Concordance {
         let mut concordance = Concordance {
             format: how.format,
             lang: how.lang,
-            reports: gathered.reports,
-            hits: gathered.hits,
-            lines: gathered.lines,
-            rows: gathered.rows,
-            parts: gathered.parts,
-            text: gathered.text,
-            keywords: gathered.keywords,
+            kept: gathered.kept,
             spill,
             all: 0,
             windows,
         };
         concordance.sort(how.sort);
-        concordance.all = concordance.lines.len();
+        concordance.all = concordance.kept.lines.len();
         Ok(concordance)
     }
 
     /// Lines now (after [`Concordance::truncate`]).
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.kept.lines.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.kept.lines.is_empty()
     }
 
     /// Lines found, before [`Concordance::truncate`].
@@ -714,7 +708,7 @@ impl Concordance {
 
     /// Keeps the first `n` lines.
     pub fn truncate(&mut self, n: usize) {
-        self.lines.truncate(n);
+        self.kept.lines.truncate(n);
     }
 
     /// Whether the rows wait in a file beside the output ([`Reading::beside`]).
@@ -735,10 +729,10 @@ impl Concordance {
             return write_lines(out, self, self.format, color, self.lang);
         };
         out.write_all(&rows_header(self.format, self.lang))?;
-        for l in &self.lines {
-            let [from, len] = self.rows[l.id as usize];
+        for l in &self.kept.lines {
+            let [from, len] = self.kept.rows[l.id as usize];
             // A section whose rows could not be spilled ends the reading with that error.
-            let place = self.hits[l.hit as usize]
+            let place = self.kept.hits[l.hit as usize]
                 .rows
                 .and_then(|rows| rows.part(from, len))
                 .ok_or_else(|| io::Error::other("a concordance line was not spilled"))?;
@@ -749,22 +743,22 @@ impl Concordance {
 
     /// Part `i` (0 left, 1 match, 2 right) of a line, as kept ("" when not).
     fn part(&self, l: &LineEntry, i: usize) -> &str {
-        let Some(parts) = self.parts.get(l.id as usize) else {
+        let Some(parts) = self.kept.parts.get(l.id as usize) else {
             return "";
         };
         let (at, left) = (parts.at as usize, usize::from(parts.left));
         match i {
-            0 => &self.text[at..at + left],
-            1 => &self.keywords[parts.keyword as usize],
-            _ => &self.text[at + left..at + left + usize::from(parts.right)],
+            0 => &self.kept.text[at..at + left],
+            1 => &self.kept.keywords[parts.keyword as usize],
+            _ => &self.kept.text[at + left..at + left + usize::from(parts.right)],
         }
     }
 
     /// A line's match's place among the matches as written, in order.
     fn keyword_ranks(&self) -> Vec<u32> {
-        let mut by_order: Vec<usize> = (0..self.keywords.len()).collect();
-        by_order.sort_unstable_by_key(|&k| &self.keywords[k]);
-        let mut ranks = vec![0u32; self.keywords.len()];
+        let mut by_order: Vec<usize> = (0..self.kept.keywords.len()).collect();
+        by_order.sort_unstable_by_key(|&k| &self.kept.keywords[k]);
+        let mut ranks = vec![0u32; self.kept.keywords.len()];
         for (rank, k) in (0..).zip(by_order) {
             ranks[k] = rank;
         }
@@ -776,7 +770,7 @@ impl Concordance {
         fn place(m: &ReportMeta) -> (Option<&str>, Option<&str>) {
             (m.town.as_deref(), m.county.as_deref())
         }
-        let reports = &self.reports;
+        let reports = &self.kept.reports;
         let compare = |a: &ReportMeta, b: &ReportMeta| match sort {
             KwicSort::Town => place(a)
                 .cmp(&place(b))
@@ -800,7 +794,7 @@ impl Concordance {
             }
             report_rank[r] = rank;
         }
-        let hits = &self.hits;
+        let hits = &self.kept.hits;
         // The report's place, then the reading order, then the search's (a section's lines
         // have ids in the text's order).
         let reading = |l: &LineEntry| {
@@ -815,11 +809,12 @@ impl Concordance {
         };
         let keyword_rank = self.keyword_ranks();
         let keyword = |l: &LineEntry| {
-            self.parts
+            self.kept
+                .parts
                 .get(l.id as usize)
                 .map_or(0, |p| keyword_rank[p.keyword as usize])
         };
-        let mut lines = std::mem::take(&mut self.lines);
+        let mut lines = std::mem::take(&mut self.kept.lines);
         match sort {
             KwicSort::Town | KwicSort::Year => lines.sort_unstable_by_key(reading),
             KwicSort::Right => lines.sort_unstable_by(|a, b| {
@@ -836,21 +831,21 @@ impl Concordance {
                     .then_with(|| reading(a).cmp(&reading(b)))
             }),
         }
-        self.lines = lines;
+        self.kept.lines = lines;
     }
 }
 
 impl Lines for Concordance {
     fn line_count(&self) -> usize {
-        self.lines.len()
+        self.kept.lines.len()
     }
 
     fn line_at(&self, i: usize) -> LineView<'_> {
-        let l = &self.lines[i];
-        let hit = &self.hits[l.hit as usize];
+        let l = &self.kept.lines[i];
+        let hit = &self.kept.hits[l.hit as usize];
         let shown = hit.shown.as_deref().unwrap_or(&NOTHING_SHOWN);
         LineView {
-            meta: &self.reports[hit.report as usize],
+            meta: &self.kept.reports[hit.report as usize],
             section_type: &shown.section_type,
             headings: &shown.headings,
             line: hit.line,
@@ -886,7 +881,7 @@ fn read_windows(
         for (i, hit) in made.into_iter().enumerate() {
             match hit {
                 Gather::Lines(hit) => {
-                    gathered.hits[hit as usize].rank = narrow(read + i).ok_or_else(too_many)?
+                    gathered.kept.hits[hit as usize].rank = narrow(read + i).ok_or_else(too_many)?
                 }
                 Gather::None => {}
                 Gather::TooMany => return Err(too_many()),

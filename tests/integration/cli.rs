@@ -7,7 +7,7 @@ use fazhi_search::index::IndexHandle;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::util::{copy_seeds, multiply_corpus, run, stderr, stdout, temp_corpus};
+use crate::util::{copy_seeds, multiply_corpus, run, run_in_shell, stderr, stdout, temp_corpus};
 
 /// A folder laid out like a checkout: `corpus/` with the seeds, no index yet.
 fn workspace() -> TempDir {
@@ -552,16 +552,8 @@ fn a_standard_output_that_takes_nothing_is_an_error() {
     ];
     for (redirect, options, code, says) in rows {
         let script = format!("exec \"$0\" \"$@\" {redirect}");
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .arg(env!("CARGO_BIN_EXE_fazhi-query"))
-            .args(["法律顾问"])
-            .args(options)
-            .current_dir(dir.path())
-            .env_remove("FAZHI_LANG")
-            .output()
-            .expect("sh runs");
+        let args = [&["法律顾问"], options].concat();
+        let out = run_in_shell("fazhi-query", dir.path(), &script, &args);
         let err = stderr(&out);
         assert_eq!(
             out.status.code(),
@@ -572,15 +564,8 @@ fn a_standard_output_that_takes_nothing_is_an_error() {
     }
     assert!(dir.path().join("hits.csv").is_file());
     // The indexer's sections on standard output alike.
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg("exec \"$0\" \"$@\" 1< corpus")
-        .arg(env!("CARGO_BIN_EXE_fazhi-index"))
-        .args(["--emit", "ndjson"])
-        .current_dir(dir.path())
-        .env_remove("FAZHI_LANG")
-        .output()
-        .expect("sh runs");
+    let script = "exec \"$0\" \"$@\" 1< corpus";
+    let out = run_in_shell("fazhi-index", dir.path(), script, &["--emit", "ndjson"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("只能读"), "{}", stderr(&out));
 }
@@ -594,15 +579,8 @@ fn output_named_dev_stdout_is_standard_output_itself() {
         let script = format!(
             "echo BEFORE > log.txt; {{ echo HEADER; \"$0\" \"$@\" -o {named}; echo FOOTER; }} >> log.txt"
         );
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .arg(env!("CARGO_BIN_EXE_fazhi-query"))
-            .args(["法律顾问", "--format", "jsonl"])
-            .current_dir(dir.path())
-            .env_remove("FAZHI_LANG")
-            .output()
-            .expect("sh runs");
+        let args = ["法律顾问", "--format", "jsonl"];
+        let out = run_in_shell("fazhi-query", dir.path(), &script, &args);
         assert_eq!(out.status.code(), Some(0), "{named}: {}", stderr(&out));
         let log = std::fs::read_to_string(dir.path().join("log.txt")).expect("log");
         let lines: Vec<&str> = log.lines().collect();
@@ -664,24 +642,12 @@ fn outputs_that_would_cost_data_are_refused() {
         ),
     ];
     for (program, args, limited, says) in rows {
-        let exe = match program {
-            "fazhi-index" => env!("CARGO_BIN_EXE_fazhi-index"),
-            _ => env!("CARGO_BIN_EXE_fazhi-query"),
-        };
         let script = match (limited, args.contains(&"out.svg")) {
             (true, _) => "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"",
             (false, true) => "exec \"$0\" \"$@\" > out.svg",
             (false, false) => "exec \"$0\" \"$@\"",
         };
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .arg(exe)
-            .args(args)
-            .current_dir(dir.path())
-            .env_remove("FAZHI_LANG")
-            .output()
-            .expect("sh runs");
+        let out = run_in_shell(program, dir.path(), script, args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(
@@ -710,16 +676,10 @@ fn a_failed_export_leaves_the_file_that_was_there() {
         let path = out_dir.path().join(name);
         // Writes past 8 blocks fail with EFBIG (the signal that would kill the process first
         // is ignored).
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg("trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\"")
-            .arg(env!("CARGO_BIN_EXE_fazhi-query"))
-            .args(["的", "--all", "--full", "-o"])
-            .arg(&path)
-            .current_dir(dir.path())
-            .env_remove("FAZHI_LANG")
-            .output()
-            .expect("sh runs");
+        let script = "trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\"";
+        let file = path.to_string_lossy();
+        let args = ["的", "--all", "--full", "-o", &file];
+        let out = run_in_shell("fazhi-query", dir.path(), script, &args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
         assert!(err.contains(name) && err.contains("错误"), "{name}: {err}");

@@ -3,7 +3,6 @@
 //! the ones every line made in memory and sorted gives.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use fazhi_search::export::Format;
@@ -189,16 +188,12 @@ fn a_concordance_whose_rows_cannot_wait_on_disk_is_an_error_naming_the_folder() 
     let index = built().0.path().join("index");
     let dir = TempDir::new().expect("temp dir");
     let output = dir.path().join("kwic.csv");
-    let query = env!("CARGO_BIN_EXE_fazhi-query");
-    let script = r#"trap "" XFSZ; ulimit -f 8; exec "$@""#;
-    let out = Command::new("sh")
-        .args(["-c", script, "sh", query, "--index"])
-        .arg(&index)
-        .args(["kwic", "法治", "--format", "csv", "-o"])
-        .arg(&output)
-        .env_remove("FAZHI_LANG")
-        .output()
-        .expect("sh runs");
+    let script = r#"trap "" XFSZ; ulimit -f 8; exec "$0" "$@""#;
+    let (index, file) = (index.to_string_lossy(), output.to_string_lossy());
+    let args = [
+        "--index", &index, "kwic", "法治", "--format", "csv", "-o", &file,
+    ];
+    let out = util::run_in_shell("fazhi-query", dir.path(), script, &args);
     let stderr = util::stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let folder = dir.path().canonicalize().expect("the folder");

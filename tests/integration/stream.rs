@@ -198,15 +198,32 @@ fn spilled(
     options: &RenderOptions,
     output: &Path,
 ) -> (Vec<u8>, usize, usize) {
+    let (out, all, [batches, _]) = spilled_with_room(engine, request, options, output, None);
+    (out, all, batches)
+}
+
+/// [`spilled`] on a disk of `room` bytes (else as it is): also how many batches found no room
+/// and were given back.
+fn spilled_with_room(
+    engine: &Engine,
+    request: &SearchRequest,
+    options: &RenderOptions,
+    output: &Path,
+    room: Option<u64>,
+) -> (Vec<u8>, usize, [usize; 2]) {
     let ranked = engine.rank(request).expect("rank");
     let mut records = RecordStream::new(engine, ranked, &options.terms, options.passage)
         .spill(output)
         .window_bytes(4_096);
+    if let Some(room) = room {
+        records = records.assume_room(room);
+    }
     let mut out = Vec::new();
     let written = export::write_stream(&mut out, &mut records, options).expect("export");
     let all = records.ranked().len();
     assert_eq!(written, all, "every hit is written");
-    (out, all, records.batches_spilled())
+    let batches = [records.batches_spilled(), records.batches_given_back()];
+    (out, all, batches)
 }
 
 #[test]
@@ -335,17 +352,11 @@ fn rows_that_find_no_room_on_disk_are_read_again_a_window_at_a_time() {
         // out (the 64 hits of the first window are not in it); every batch with room.
         let cases = [(0, 0, 0), (rows * 3 / 2, 0, 1), (rows * 3, 1, 0)];
         for (room, batches, given_back) in cases {
-            let ranked = engine().rank(&request).expect("rank");
-            let mut records = RecordStream::new(engine(), ranked, &options.terms, options.passage)
-                .spill(&output)
-                .window_bytes(4_096)
-                .assume_room(room);
-            let mut bytes = Vec::new();
-            let written = export::write_stream(&mut bytes, &mut records, &options).expect("export");
-            assert_eq!(written, records.ranked().len(), "{format:?}, room {room}");
+            let (bytes, _, counted) =
+                spilled_with_room(engine(), &request, &options, &output, Some(room));
             assert_eq!(
-                (records.batches_spilled(), records.batches_given_back()),
-                (batches, given_back),
+                counted,
+                [batches, given_back],
                 "{format:?}, room {room} for {rows} bytes"
             );
             assert!(

@@ -132,6 +132,24 @@ pub fn run(bin: &str, cwd: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs one of the binaries in `cwd` from a shell `script` that names it `"$0"` and its
+/// arguments `"$@"` (`exec "$0" "$@" 1< corpus`): for what only a shell sets up, redirections
+/// and limits.
+pub fn run_in_shell(bin: &str, cwd: &Path, script: &str, args: &[&str]) -> Output {
+    let exe = match bin {
+        "fazhi-index" => env!("CARGO_BIN_EXE_fazhi-index"),
+        "fazhi-query" => env!("CARGO_BIN_EXE_fazhi-query"),
+        other => panic!("no binary {other}"),
+    };
+    Command::new("sh")
+        .args(["-c", script, exe])
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FAZHI_LANG")
+        .output()
+        .expect("sh runs")
+}
+
 /// A hits CSV as the exports write it: checks the byte-order mark and the header (the export
 /// columns), returns the rows.
 pub fn hits_csv(bytes: &[u8]) -> Vec<csv::StringRecord> {
